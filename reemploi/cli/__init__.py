@@ -1,0 +1,1 @@
+"""Thin click commands, one module per command group; no logic lives here."""

@@ -1,0 +1,73 @@
+"""Shared options and rendering helpers for the click commands."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from .. import i18n
+from ..context import Context, default_home
+from ..errors import Aborted
+from ..model import to_jsonable
+
+
+def lang_option(f):
+    return click.option("--lang", type=click.Choice(["fr", "en"]), default=None,
+                        help="Language of the output: fr or en (default: from the environment).",
+                        callback=_set_lang, expose_value=True, is_eager=True)(f)
+
+
+def _set_lang(ctx, param, value):
+    if value:
+        i18n.set_language(value)
+    return i18n.current()
+
+
+def json_option(f):
+    return click.option("--json", "as_json", is_flag=True,
+                        help="Print machine-readable JSON instead of text.")(f)
+
+
+def home_option(f):
+    return click.option("--home", type=click.Path(path_type=Path), default=None,
+                        envvar="REEMPLOI_HOME",
+                        help="Data directory (inventory, keys, settings). Default: REEMPLOI_HOME or the XDG data dir.")(f)
+
+
+def yes_option(f):
+    return click.option("--yes", "-y", "assume_yes", is_flag=True, envvar="REEMPLOI_YES",
+                        help="Do not ask for confirmation (batch stations). Also REEMPLOI_YES=1.")(f)
+
+
+def make_context(home: Path | None = None, lang: str | None = None, **kw: Any) -> Context:
+    return Context(home=home or default_home(), lang=lang or i18n.current(), **kw)
+
+
+def dump_json(obj: Any) -> str:
+    return json.dumps(to_jsonable(obj), ensure_ascii=False, indent=2, sort_keys=False)
+
+
+def emit(obj: Any, as_json: bool, render: Callable[[Any], str]) -> None:
+    """Print ``obj`` as JSON or through ``render`` (a function making translated text)."""
+    if as_json:
+        click.echo(dump_json(obj))
+    else:
+        click.echo(render(obj))
+
+
+def confirm(question: str, assume_yes: bool) -> None:
+    """The one confirmation helper: ``--yes`` / ``REEMPLOI_YES`` answer it for batch stations."""
+    if assume_yes or os.environ.get("REEMPLOI_YES") in ("1", "yes", "oui", "true"):
+        return
+    if not sys.stdin or not sys.stdin.isatty():
+        # No one to ask: refusing is the safe answer for destructive actions.
+        raise Aborted()
+    answer = click.prompt(question + " " + i18n._("[type 'yes' to continue]"),
+                          default="", show_default=False)
+    if answer.strip().lower() not in ("yes", "oui", "y", "o"):
+        raise Aborted()

@@ -1,0 +1,142 @@
+"""Translations: English msgids, French (and English) gettext catalogues.
+
+Catalogues are standard ``.po`` files, one per pipeline stage, under
+``reemploi/locale/<lang>/LC_MESSAGES/*.po`` so each stage owns its strings. We read
+the ``.po`` files directly (a small parser below) instead of compiling ``.mo`` files:
+the package then installs with plain pip, with no msgfmt build step, and a test checks
+that every ``_()`` string in the code has a French entry.
+
+We own a translation object per language and never touch the global
+``gettext.textdomain`` (see click issue #2706: click's own strings would follow it).
+Language order: explicit ``--lang``, ``REEMPLOI_LANG``, ``LC_ALL``/``LC_MESSAGES``/``LANG``,
+else French (the workshops we serve are French first).
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import gettext
+import os
+from pathlib import Path
+
+LOCALE_DIR = Path(__file__).parent / "locale"
+LANGUAGES = ("fr", "en")
+DEFAULT_LANGUAGE = "fr"
+
+_current: str | None = None
+
+
+def parse_po(text: str) -> dict[str, str]:
+    """Parse a .po file into {msgid: msgstr}; fuzzy and empty entries are skipped."""
+    entries: dict[str, str] = {}
+    msgid: list[str] | None = None
+    msgstr: list[str] | None = None
+    target: list[str] | None = None
+    fuzzy = False
+
+    def flush() -> None:
+        nonlocal msgid, msgstr, fuzzy
+        if msgid is not None and msgstr is not None:
+            key, value = "".join(msgid), "".join(msgstr)
+            if key and value and not fuzzy:
+                entries[key] = value
+        msgid = msgstr = None
+        fuzzy = False
+
+    for raw in text.splitlines():
+        line = raw.strip()
+        if line.startswith("#,") and "fuzzy" in line:
+            flush()
+            fuzzy = True
+            continue
+        if not line or line.startswith("#"):
+            if not line:
+                flush()
+            continue
+        if line.startswith("msgid "):
+            if msgstr is not None:
+                flush()
+            msgid, target = [], None
+            target = msgid
+            target.append(ast.literal_eval(line[6:]))
+        elif line.startswith("msgstr "):
+            msgstr = []
+            target = msgstr
+            target.append(ast.literal_eval(line[7:]))
+        elif line.startswith('"') and target is not None:
+            target.append(ast.literal_eval(line))
+    flush()
+    return entries
+
+
+class PoTranslations(gettext.NullTranslations):
+    """gettext translations backed by the merged .po catalogues of one language."""
+
+    def __init__(self, catalog: dict[str, str]) -> None:
+        super().__init__()
+        self._catalog = catalog
+
+    def gettext(self, message: str) -> str:
+        return self._catalog.get(message, message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self.gettext(singular if n == 1 else plural)
+
+
+@functools.lru_cache(maxsize=None)
+def catalog(lang: str) -> dict[str, str]:
+    merged: dict[str, str] = {}
+    folder = LOCALE_DIR / lang / "LC_MESSAGES"
+    for po in sorted(folder.glob("*.po")):
+        merged.update(parse_po(po.read_text(encoding="utf-8")))
+    return merged
+
+
+@functools.lru_cache(maxsize=None)
+def translations(lang: str) -> PoTranslations:
+    return PoTranslations(catalog(normalise(lang)))
+
+
+def normalise(lang: str | None) -> str:
+    if not lang:
+        return DEFAULT_LANGUAGE
+    code = lang.split(".")[0].split("_")[0].lower()
+    if code in ("c", "posix"):
+        return "en"
+    return code if code in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def detect(explicit: str | None = None, environ: dict | None = None) -> str:
+    env = os.environ if environ is None else environ
+    for value in (explicit, env.get("REEMPLOI_LANG"), env.get("LC_ALL"),
+                  env.get("LC_MESSAGES"), env.get("LANG")):
+        if value:
+            return normalise(value)
+    return DEFAULT_LANGUAGE
+
+
+def set_language(lang: str | None) -> str:
+    global _current
+    _current = detect(lang)
+    return _current
+
+
+def current() -> str:
+    return _current or detect()
+
+
+def _(message: str, lang: str | None = None) -> str:
+    """Translate ``message`` into ``lang`` (default: the session's language)."""
+    return translations(lang or current()).gettext(message)
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction without translating it now."""
+    return message
+
+
+def tr(message: str, lang: str | None = None, **params: object) -> str:
+    """Translate then format with ``params``: the one way sentences are made."""
+    text = _(message, lang)
+    return text.format(**params) if params else text

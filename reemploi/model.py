@@ -1,0 +1,304 @@
+"""Frozen dataclasses and enums shared by every stage (machine -> probe -> grade ...).
+
+The probe fills a ``Machine``; later stages only read it. Unknown values are ``None``
+(never a guessed default). ``to_dict`` gives the JSON form whose layout is versioned
+by ``SCHEMA_VERSION``: bump it on any incompatible change to field names or meaning.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+
+class Chassis(str, enum.Enum):
+    LAPTOP = "laptop"
+    DESKTOP = "desktop"
+    ALL_IN_ONE = "all-in-one"
+    MINI_PC = "mini-pc"
+    SERVER = "server"
+    TABLET = "tablet"
+    CONVERTIBLE = "convertible"
+    OTHER = "other"
+    UNKNOWN = "unknown"
+
+
+class Media(str, enum.Enum):
+    HDD = "hdd"
+    SSD = "ssd"
+    NVME = "nvme"
+    USB_FLASH = "usb-flash"
+    SD = "sd"
+    EMMC = "emmc"
+    OPTICAL = "optical"
+    VIRTUAL = "virtual"      # loop, device-mapper, virtio without rotation info
+    UNKNOWN = "unknown"
+
+
+class Health(str, enum.Enum):
+    PASSED = "passed"
+    FAILED = "failed"
+    UNKNOWN = "unknown"
+
+
+def to_jsonable(obj: Any) -> Any:
+    """Dataclasses/enums/tuples to plain JSON types (stable key order)."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, enum.Enum):
+        return obj.value
+    if isinstance(obj, (list, tuple)):
+        return [to_jsonable(x) for x in obj]
+    if isinstance(obj, dict):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, bytes):
+        return obj.hex()
+    return obj
+
+
+@dataclass(frozen=True)
+class Missing:
+    """A field the probe could not fill, and why (``needs-root``, ``tool-missing``...)."""
+    field: str
+    reason: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class SystemInfo:
+    vendor: str | None = None
+    product: str | None = None
+    version: str | None = None
+    serial: str | None = None
+    uuid: str | None = None
+    chassis: Chassis = Chassis.UNKNOWN
+    chassis_raw: str | None = None
+    board_vendor: str | None = None
+    board_product: str | None = None
+    bios_vendor: str | None = None
+    bios_version: str | None = None
+    bios_date: str | None = None
+    boot_mode: str | None = None          # "uefi" | "legacy"
+    secure_boot: bool | None = None
+
+
+@dataclass(frozen=True)
+class Cpu:
+    vendor: str | None = None
+    model: str | None = None
+    cores: int | None = None
+    threads: int | None = None
+    max_mhz: float | None = None
+    flags: tuple[str, ...] = ()
+    arch: str | None = None               # kernel's view: x86_64, i686...
+
+    def has(self, flag: str) -> bool | None:
+        return (flag in self.flags) if self.flags else None
+
+    @property
+    def x86_64(self) -> bool | None:      # "lm" = long mode (AMD64 / Intel 64)
+        return self.has("lm")
+
+    @property
+    def sse2(self) -> bool | None:
+        return self.has("sse2")
+
+    @property
+    def pae(self) -> bool | None:
+        return self.has("pae")
+
+    @property
+    def nx(self) -> bool | None:
+        return self.has("nx")
+
+    @property
+    def virtualisation(self) -> str | None:
+        if not self.flags:
+            return None
+        if "vmx" in self.flags:
+            return "vt-x"
+        if "svm" in self.flags:
+            return "amd-v"
+        return "none"
+
+
+@dataclass(frozen=True)
+class MemoryModule:
+    locator: str | None = None
+    bank: str | None = None
+    size_mb: int | None = None
+    type: str | None = None               # DDR, DDR2, DDR3, DDR4, DDR5, SDRAM...
+    form_factor: str | None = None        # DIMM, SODIMM...
+    speed_mts: int | None = None
+    manufacturer: str | None = None
+    part_number: str | None = None
+    serial: str | None = None
+
+
+@dataclass(frozen=True)
+class Memory:
+    total_mb: int | None = None
+    modules: tuple[MemoryModule, ...] = ()
+    slots_total: int | None = None
+    max_capacity_mb: int | None = None
+
+    @property
+    def slots_used(self) -> int | None:
+        return len(self.modules) if self.slots_total is not None or self.modules else None
+
+    @property
+    def slots_free(self) -> int | None:
+        if self.slots_total is None:
+            return None
+        return max(self.slots_total - len(self.modules), 0)
+
+
+@dataclass(frozen=True)
+class Smart:
+    available: bool = False
+    source: str | None = None             # "smartctl-json", "smartctl-text", "pysmart"
+    smartctl_version: str | None = None
+    exit_status: int | None = None
+    exit_bits: tuple[str, ...] = ()       # decoded smartctl exit bit mask
+    health: Health = Health.UNKNOWN
+    model: str | None = None
+    serial: str | None = None
+    firmware: str | None = None
+    capacity_bytes: int | None = None
+    rotation_rpm: int | None = None       # 0 = SSD
+    protocol: str | None = None           # ATA, NVMe, SCSI
+    power_on_hours: int | None = None
+    power_cycles: int | None = None
+    reallocated_sectors: int | None = None
+    pending_sectors: int | None = None
+    offline_uncorrectable: int | None = None
+    reported_uncorrectable: int | None = None
+    crc_errors: int | None = None
+    ssd_life_left_pct: int | None = None
+    nvme_percentage_used: int | None = None
+    nvme_media_errors: int | None = None
+    nvme_available_spare_pct: int | None = None
+    nvme_critical_warning: int | None = None
+    temperature_c: int | None = None
+    messages: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Disk:
+    name: str                             # kernel name: sda, nvme0n1, loop3
+    path: str                             # /dev/sda
+    model: str | None = None
+    serial: str | None = None
+    wwn: str | None = None
+    size_bytes: int | None = None
+    rotational: bool | None = None
+    transport: str | None = None          # sata, ata, nvme, usb, mmc, scsi, virtio...
+    removable: bool | None = None
+    read_only: bool | None = None
+    media: Media = Media.UNKNOWN
+    is_live_medium: bool = False
+    is_system_disk: bool = False
+    mounted: tuple[str, ...] = ()         # mount points of the disk or its partitions
+    holders: tuple[str, ...] = ()         # dm/md/LVM holders of the disk or partitions
+    smart: Smart | None = None
+
+    @property
+    def identity(self) -> str:
+        """A stable key for records: serial, else WWN, else a weak composite key."""
+        if self.serial:
+            return f"serial:{self.serial}"
+        if self.wwn:
+            return f"wwn:{self.wwn}"
+        return f"weak:{self.model or '?'}:{self.size_bytes or 0}:{self.name}"
+
+
+@dataclass(frozen=True)
+class Gpu:
+    vendor: str | None = None
+    model: str | None = None
+    driver: str | None = None
+    pci_slot: str | None = None
+
+
+@dataclass(frozen=True)
+class NetInterface:
+    name: str
+    kind: str                             # "wired" | "wifi" | "other"
+    mac: str | None = None
+    driver: str | None = None
+
+
+@dataclass(frozen=True)
+class Battery:
+    name: str | None = None
+    manufacturer: str | None = None
+    model: str | None = None
+    serial: str | None = None
+    technology: str | None = None
+    design_wh: float | None = None
+    full_wh: float | None = None
+    now_wh: float | None = None
+    cycle_count: int | None = None
+    status: str | None = None
+
+    @property
+    def wear_pct(self) -> float | None:
+        """Capacity lost vs design, in % (0 = like new)."""
+        if not self.design_wh or self.full_wh is None:
+            return None
+        return round(max(0.0, 100.0 * (1 - self.full_wh / self.design_wh)), 1)
+
+    @property
+    def health_pct(self) -> float | None:
+        wear = self.wear_pct
+        return None if wear is None else round(100.0 - wear, 1)
+
+
+@dataclass(frozen=True)
+class Screen:
+    connector: str | None = None
+    manufacturer: str | None = None       # 3-letter PNP id, e.g. "LGD"
+    model: str | None = None
+    serial: str | None = None
+    year: int | None = None
+    width_cm: int | None = None
+    height_cm: int | None = None
+    diagonal_in: float | None = None
+    native_width: int | None = None
+    native_height: int | None = None
+
+
+@dataclass(frozen=True)
+class Device:
+    """A simple peripheral: webcam, optical drive, sound card."""
+    kind: str
+    vendor: str | None = None
+    model: str | None = None
+    detail: str | None = None
+
+
+@dataclass(frozen=True)
+class Machine:
+    schema_version: int = SCHEMA_VERSION
+    probed_at: str | None = None
+    tool_version: str | None = None
+    system: SystemInfo = field(default_factory=SystemInfo)
+    cpu: Cpu = field(default_factory=Cpu)
+    memory: Memory = field(default_factory=Memory)
+    disks: tuple[Disk, ...] = ()
+    gpus: tuple[Gpu, ...] = ()
+    network: tuple[NetInterface, ...] = ()
+    batteries: tuple[Battery, ...] = ()
+    screens: tuple[Screen, ...] = ()
+    webcams: tuple[Device, ...] = ()
+    optical: tuple[Device, ...] = ()
+    sound: tuple[Device, ...] = ()
+    missing: tuple[Missing, ...] = ()
+    root: bool | None = None
+
+    def to_dict(self) -> dict:
+        return to_jsonable(self)

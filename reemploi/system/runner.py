@@ -1,0 +1,214 @@
+"""Every external command goes through a Runner (the only module importing subprocess).
+
+Three runners share one protocol:
+
+* ``RealRunner``   runs argv lists (never a shell) with ``LC_ALL=C`` so tool output is
+  parseable whatever the operator's locale, a timeout, and one debug log line each.
+* ``ReplayRunner`` answers from a folder of recorded outputs named after the argv
+  (pySMART's test layout); a missing recording raises ``ReplayMissing`` naming the
+  exact file to add, so a new machine is data, not code.
+* ``RecordRunner`` wraps the real one and saves everything it ran in that layout.
+
+A recording is ``<dir>/<name>`` (stdout bytes) with optional ``<name>.rc`` (exit
+status, default 0) and ``<name>.stderr``; ``<name>`` comes from ``recording_name``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol, Sequence
+
+from ..errors import NeedsRoot, ReplayMissing, ToolFailed, ToolMissing, ToolTimeout
+
+log = logging.getLogger(__name__)
+
+# Tool -> Debian package, for "install it" messages.
+PACKAGES = {
+    "smartctl": "smartmontools", "dmidecode": "dmidecode", "lshw": "lshw",
+    "lsblk": "util-linux", "blkid": "util-linux", "losetup": "util-linux",
+    "findmnt": "util-linux", "blockdev": "util-linux", "wipefs": "util-linux",
+    "blkdiscard": "util-linux", "sfdisk": "fdisk", "sgdisk": "gdisk",
+    "lspci": "pciutils", "lsusb": "usbutils", "hdparm": "hdparm", "nvme": "nvme-cli",
+    "upower": "upower", "edid-decode": "edid-decode", "e2fsck": "e2fsprogs",
+    "resize2fs": "e2fsprogs", "mkfs.ext4": "e2fsprogs", "debugfs": "e2fsprogs",
+    "partprobe": "parted", "parted": "parted", "lp": "cups-client",
+    "lpstat": "cups-client", "lpadmin": "cups-client", "pdftoppm": "poppler-utils",
+    "pdftotext": "poppler-utils", "zstd": "zstd", "bmaptool": "bmap-tools",
+    "nwipe": "nwipe", "dd": "coreutils", "stress-ng": "stress-ng",
+    "sysbench": "sysbench", "mokutil": "mokutil", "udevadm": "udev",
+    "mount": "mount", "umount": "mount", "dmsetup": "dmsetup",
+}
+
+_ROOT_HINTS = re.compile(
+    rb"permission denied|operation not permitted|must be root|you must be root|"
+    rb"requires root|are you root|need(s)? to be root|superuser",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    argv: tuple[str, ...]
+    returncode: int
+    stdout: bytes
+    stderr: bytes = b""
+    seconds: float = 0.0
+
+    @property
+    def text(self) -> str:
+        return self.stdout.decode("utf-8", errors="replace")
+
+    @property
+    def error_text(self) -> str:
+        return self.stderr.decode("utf-8", errors="replace").strip()
+
+
+class Runner(Protocol):
+    """What every stage may ask of the outside world."""
+
+    def run(self, argv: Sequence[str], *, timeout: float = 60.0, check: bool = True,
+            ok_codes: Sequence[int] = (0,), input: bytes | None = None,
+            needs_root: bool = False) -> CommandResult: ...
+
+    def has_tool(self, tool: str) -> bool: ...
+
+
+def recording_name(argv: Sequence[str]) -> str:
+    """File name of a recording: argv tokens joined by '__', '/' and unsafe chars -> '_'."""
+    parts = [re.sub(r"[^A-Za-z0-9=.,:+@-]", "_", a) for a in argv]
+    name = "__".join(parts)
+    return name[:200]
+
+
+def _check(result: CommandResult, check: bool, ok_codes: Sequence[int],
+           needs_root: bool) -> CommandResult:
+    if not check or result.returncode in ok_codes:
+        return result
+    cmd = " ".join(result.argv)
+    if needs_root or _ROOT_HINTS.search(result.stderr):
+        if os.geteuid() != 0:
+            raise NeedsRoot(what=cmd)
+    raise ToolFailed(cmd=cmd, status=result.returncode,
+                     stderr=result.error_text[-500:] or "-")
+
+
+class RealRunner:
+    """Runs commands on this machine."""
+
+    def __init__(self, default_timeout: float = 60.0) -> None:
+        self.default_timeout = default_timeout
+
+    def has_tool(self, tool: str) -> bool:
+        return shutil.which(tool, path=_path()) is not None
+
+    def run(self, argv, *, timeout=None, check=True, ok_codes=(0,), input=None,
+            needs_root=False):
+        argv = tuple(str(a) for a in argv)
+        exe = shutil.which(argv[0], path=_path())
+        if exe is None:
+            raise ToolMissing(tool=argv[0], package=PACKAGES.get(argv[0], "?"))
+        if needs_root and os.geteuid() != 0:
+            raise NeedsRoot(what=" ".join(argv))
+        env = dict(os.environ, LC_ALL="C", LANG="C", PATH=_path())
+        limit = timeout if timeout is not None else self.default_timeout
+        start = time.monotonic()
+        try:
+            proc = subprocess.run([exe, *argv[1:]], input=input, capture_output=True,
+                                  timeout=limit, env=env, check=False)
+        except subprocess.TimeoutExpired:
+            log.debug("timeout after %ss: %s", limit, argv)
+            raise ToolTimeout(cmd=" ".join(argv), seconds=limit) from None
+        except OSError as exc:  # e.g. exec format error, ENOEXEC
+            raise ToolFailed(cmd=" ".join(argv), status=-1, stderr=str(exc)) from None
+        seconds = time.monotonic() - start
+        log.debug("ran %s -> %s in %.3fs", " ".join(argv), proc.returncode, seconds)
+        result = CommandResult(argv, proc.returncode, proc.stdout, proc.stderr, seconds)
+        return _check(result, check, ok_codes, needs_root)
+
+
+def _path() -> str:
+    # Tools such as dmidecode live in /usr/sbin, which a non-root PATH may lack.
+    extra = "/usr/local/sbin:/usr/sbin:/sbin"
+    return os.environ.get("PATH", "/usr/bin:/bin") + ":" + extra
+
+
+class ReplayRunner:
+    """Answers from recorded outputs in ``folder`` (a machine fixture's commands/)."""
+
+    def __init__(self, folder: Path | str) -> None:
+        self.folder = Path(folder)
+        self.calls: list[tuple[str, ...]] = []
+
+    def _missing_tools(self) -> set[str]:
+        marker = self.folder / "MISSING_TOOLS"
+        if marker.exists():
+            return set(marker.read_text().split())
+        return set()
+
+    def has_tool(self, tool: str) -> bool:
+        return tool not in self._missing_tools()
+
+    def run(self, argv, *, timeout=None, check=True, ok_codes=(0,), input=None,
+            needs_root=False):
+        argv = tuple(str(a) for a in argv)
+        self.calls.append(argv)
+        if argv[0] in self._missing_tools():
+            raise ToolMissing(tool=argv[0], package=PACKAGES.get(argv[0], "?"))
+        path = self.folder / recording_name(argv)
+        if not path.exists():
+            raise ReplayMissing(cmd=" ".join(argv), path=str(path))
+        rc_file = path.with_name(path.name + ".rc")
+        err_file = path.with_name(path.name + ".stderr")
+        rc_text = rc_file.read_text().strip() if rc_file.exists() else "0"
+        if rc_text == "timeout":
+            raise ToolTimeout(cmd=" ".join(argv), seconds=timeout or 0)
+        result = CommandResult(argv, int(rc_text), path.read_bytes(),
+                               err_file.read_bytes() if err_file.exists() else b"")
+        return _check(result, check, ok_codes, needs_root)
+
+
+@dataclass
+class RecordRunner:
+    """Runs for real and saves each command's outputs for later replay."""
+
+    folder: Path
+    inner: RealRunner = field(default_factory=RealRunner)
+
+    def __post_init__(self) -> None:
+        self.folder = Path(self.folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+
+    def has_tool(self, tool: str) -> bool:
+        present = self.inner.has_tool(tool)
+        if not present:
+            marker = self.folder / "MISSING_TOOLS"
+            known = set(marker.read_text().split()) if marker.exists() else set()
+            marker.write_text("\n".join(sorted(known | {tool})) + "\n")
+        return present
+
+    def run(self, argv, *, timeout=None, check=True, ok_codes=(0,), input=None,
+            needs_root=False):
+        argv = tuple(str(a) for a in argv)
+        path = self.folder / recording_name(argv)
+        try:
+            result = self.inner.run(argv, timeout=timeout, check=False, input=input)
+        except ToolMissing:
+            self.has_tool(argv[0])
+            raise
+        except ToolTimeout:
+            path.write_bytes(b"")
+            path.with_name(path.name + ".rc").write_text("timeout\n")
+            raise
+        path.write_bytes(result.stdout)
+        if result.returncode:
+            path.with_name(path.name + ".rc").write_text(f"{result.returncode}\n")
+        if result.stderr:
+            path.with_name(path.name + ".stderr").write_bytes(result.stderr)
+        return _check(result, check, ok_codes, needs_root)

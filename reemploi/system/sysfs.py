@@ -1,0 +1,122 @@
+"""One reader for /sys and /proc whose root is a parameter (psutil's pattern).
+
+Every read is tolerant per entry: an unreadable or vanished file gives ``None`` and
+a debug log line, never an exception, because sysfs attributes appear and disappear
+with drivers and some raise EIO/ENODEV on read (e.g. ``power_supply/*/capacity`` on
+some Acer firmware). A probe is then "unknown" for that field, not crashed.
+
+``Sysfs(root)`` reads ``root/sys/...`` and ``root/proc/...``: tests point it at a
+fixture tree; ``RecordingSysfs`` copies every file it read into a fixture folder.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+class Sysfs:
+    def __init__(self, root: Path | str = "/") -> None:
+        self.root = Path(root)
+
+    def path(self, rel: str) -> Path:
+        return self.root / rel.lstrip("/")
+
+    def read_bytes(self, rel: str, limit: int = 1 << 20) -> bytes | None:
+        try:
+            with open(self.path(rel), "rb") as fh:
+                return fh.read(limit)
+        except OSError as exc:
+            log.debug("sysfs: cannot read %s: %s", rel, exc)
+            return None
+
+    def read(self, rel: str) -> str | None:
+        data = self.read_bytes(rel)
+        if data is None:
+            return None
+        return data.decode("utf-8", errors="replace").strip("\n\x00 ")
+
+    def read_int(self, rel: str) -> int | None:
+        text = self.read(rel)
+        try:
+            return int(text) if text not in (None, "") else None
+        except ValueError:
+            log.debug("sysfs: not an integer in %s: %r", rel, text)
+            return None
+
+    def exists(self, rel: str) -> bool:
+        return self.path(rel).exists()
+
+    def listdir(self, rel: str) -> list[str]:
+        try:
+            return sorted(p.name for p in self.path(rel).iterdir())
+        except OSError as exc:
+            log.debug("sysfs: cannot list %s: %s", rel, exc)
+            return []
+
+    def glob(self, pattern: str) -> list[str]:
+        """Relative paths matching ``pattern`` (relative to the root)."""
+        try:
+            return sorted(str(p.relative_to(self.root)) for p in self.root.glob(pattern.lstrip("/")))
+        except OSError as exc:
+            log.debug("sysfs: glob %s failed: %s", pattern, exc)
+            return []
+
+    def realpath(self, rel: str) -> str | None:
+        try:
+            target = self.path(rel).resolve(strict=True)
+            return "/" + str(target.relative_to(self.root.resolve()))
+        except (OSError, ValueError):
+            return None
+
+    def read_kv(self, rel: str) -> dict[str, str]:
+        """Read a KEY=VALUE file such as a power_supply ``uevent``."""
+        text = self.read(rel) or ""
+        out: dict[str, str] = {}
+        for line in text.splitlines():
+            key, sep, value = line.partition("=")
+            if sep:
+                out[key.strip()] = value.strip()
+        return out
+
+
+class RecordingSysfs(Sysfs):
+    """Reads the real tree and copies every file it read under ``dest``."""
+
+    def __init__(self, dest: Path | str, root: Path | str = "/") -> None:
+        super().__init__(root)
+        self.dest = Path(dest)
+
+    def read_bytes(self, rel: str, limit: int = 1 << 20) -> bytes | None:
+        data = super().read_bytes(rel, limit)
+        if data is not None:
+            target = self.dest / rel.lstrip("/")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        return data
+
+    def listdir(self, rel: str) -> list[str]:
+        names = super().listdir(rel)
+        for name in names:
+            src = self.path(rel) / name
+            target = self.dest / rel.lstrip("/") / name
+            if src.is_symlink():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                if not target.exists() and not target.is_symlink():
+                    try:
+                        target.symlink_to(src.readlink())
+                    except OSError:
+                        pass
+            elif src.is_dir():
+                target.mkdir(parents=True, exist_ok=True)
+        return names
+
+    def copy_file(self, rel: str) -> None:
+        src = self.path(rel)
+        if src.is_file():
+            target = self.dest / rel.lstrip("/")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(src, target)

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Install reemploi and the Debian tools it drives, into ./.venv.
+#   scripts/install.sh          runtime: tools + the reemploi command
+#   scripts/install.sh --dev    also what the test suite needs (CUPS + cups-pdf queue,
+#                               bmap-tools, nwipe, poppler, pytest, zxing-cpp...)
+# Must run as root (apt-get); safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DEV=0
+[ "${1:-}" = "--dev" ] && DEV=1
+
+RUNTIME_PKGS="python3 python3-venv python3-pip smartmontools dmidecode lshw hdparm nvme-cli
+  pciutils usbutils util-linux fdisk gdisk parted e2fsprogs zstd upower edid-decode
+  cups-client mokutil"
+DEV_PKGS="bmap-tools nwipe cups cups-bsd printer-driver-cups-pdf poppler-utils stress-ng
+  sysbench gettext"
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "scripts/install.sh: run as root (sudo scripts/install.sh)" >&2
+  exit 4
+fi
+
+pkgs="$RUNTIME_PKGS"
+[ "$DEV" = 1 ] && pkgs="$pkgs $DEV_PKGS"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $pkgs >/dev/null
+
+python3 -m venv .venv
+.venv/bin/pip install -q --upgrade pip >/dev/null 2>&1 || true
+if [ "$DEV" = 1 ]; then
+  .venv/bin/pip install -q -e ".[test]"
+  if [ -x scripts/setup_cups.sh ]; then scripts/setup_cups.sh; fi
+else
+  .venv/bin/pip install -q .
+fi
+echo "reemploi installed in $(pwd)/.venv"

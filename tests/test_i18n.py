@@ -1,0 +1,55 @@
+import ast
+from pathlib import Path
+
+import pytest
+
+from reemploi import i18n
+
+PKG = Path(__file__).resolve().parent.parent / "reemploi"
+
+
+def _msgids() -> set[str]:
+    ids: set[str] = set()
+    for path in PKG.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Call) and isinstance(node.func, (ast.Name, ast.Attribute))
+                    and getattr(node.func, "id", getattr(node.func, "attr", None)) in ("_", "N_", "tr")
+                    and node.args and isinstance(node.args[0], ast.Constant)
+                    and isinstance(node.args[0].value, str)):
+                ids.add(node.args[0].value)
+    # Error messages are msgids too.
+    from reemploi import errors
+    for obj in vars(errors).values():
+        if isinstance(obj, type) and issubclass(obj, errors.ReemploiError):
+            ids.add(obj.msg)
+    return ids
+
+
+def test_every_string_has_a_french_translation():
+    fr = i18n.catalog("fr")
+    missing = sorted(m for m in _msgids() if m not in fr)
+    assert not missing, "missing French translations:\n" + "\n".join(missing)
+
+
+def test_french_keeps_placeholders():
+    import string
+    fr = i18n.catalog("fr")
+    for msgid, msgstr in fr.items():
+        ph = lambda s: {f for _, f, _, _ in string.Formatter().parse(s) if f}
+        assert ph(msgid) == ph(msgstr), f"placeholders differ for {msgid!r}"
+
+
+def test_language_detection_order():
+    assert i18n.detect("en", {"REEMPLOI_LANG": "fr"}) == "en"
+    assert i18n.detect(None, {"REEMPLOI_LANG": "en", "LANG": "fr_FR.UTF-8"}) == "en"
+    assert i18n.detect(None, {"LANG": "fr_FR.UTF-8"}) == "fr"
+    assert i18n.detect(None, {"LANG": "C"}) == "en"
+    assert i18n.detect(None, {}) == "fr"
+    assert i18n.tr("Error", "fr") == "Erreur"
+    assert i18n.tr("Error", "en") == "Error"
+
+
+def test_po_parser_handles_multiline_and_fuzzy():
+    text = 'msgid ""\nmsgstr "Content-Type: text/plain\\n"\n\nmsgid "a"\n"b"\nmsgstr "c"\n"d"\n\n#, fuzzy\nmsgid "x"\nmsgstr "y"\n'
+    assert i18n.parse_po(text) == {"ab": "cd"}

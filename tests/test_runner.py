@@ -1,0 +1,68 @@
+import os
+import sys
+
+import pytest
+
+from reemploi.errors import NeedsRoot, ReplayMissing, ToolFailed, ToolMissing, ToolTimeout
+from reemploi.system.runner import RealRunner, RecordRunner, ReplayRunner, recording_name
+
+
+def test_real_runner_uses_c_locale_and_no_shell():
+    r = RealRunner()
+    out = r.run(["sh", "-c", "echo $LC_ALL; echo '$HOME'"])
+    lines = out.text.splitlines()
+    assert lines[0] == "C"
+    assert lines[1] == "$HOME"  # argv given as is, no shell expansion on our side
+    assert out.returncode == 0
+
+
+def test_real_runner_typed_errors():
+    r = RealRunner()
+    with pytest.raises(ToolMissing) as e:
+        r.run(["no-such-tool-reemploi", "--x"])
+    assert "no-such-tool-reemploi" in str(e.value)
+    with pytest.raises(ToolFailed) as e:
+        r.run(["sh", "-c", "echo boom >&2; exit 3"])
+    assert e.value.params["status"] == 3 and "boom" in e.value.params["stderr"]
+    with pytest.raises(ToolTimeout):
+        r.run(["sleep", "5"], timeout=0.2)
+    assert r.run(["sh", "-c", "exit 4"], check=False).returncode == 4
+    assert r.run(["sh", "-c", "exit 4"], ok_codes=(0, 4)).returncode == 4
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="as root nothing needs root")
+def test_real_runner_needs_root():
+    with pytest.raises(NeedsRoot):
+        RealRunner().run(["sh", "-c", "echo 'Permission denied' >&2; exit 1"])
+
+
+def test_record_then_replay_round_trip(tmp_path):
+    rec = RecordRunner(tmp_path / "rec")
+    first = rec.run(["sh", "-c", "echo hello; echo warn >&2; exit 2"], check=False)
+    replay = ReplayRunner(tmp_path / "rec")
+    again = replay.run(["sh", "-c", "echo hello; echo warn >&2; exit 2"], check=False)
+    assert (again.returncode, again.stdout, again.stderr) == (2, b"hello\n", b"warn\n")
+    assert first.stdout == again.stdout
+    with pytest.raises(ToolFailed):
+        replay.run(["sh", "-c", "echo hello; echo warn >&2; exit 2"])
+
+
+def test_replay_missing_names_the_file(tmp_path):
+    replay = ReplayRunner(tmp_path)
+    with pytest.raises(ReplayMissing) as e:
+        replay.run(["smartctl", "-x", "/dev/sda"])
+    expected = tmp_path / recording_name(["smartctl", "-x", "/dev/sda"])
+    assert str(expected) in str(e.value)
+
+
+def test_replay_missing_tool_and_timeout(tmp_path):
+    (tmp_path / "MISSING_TOOLS").write_text("lshw\n")
+    name = recording_name(["dmidecode"])
+    (tmp_path / name).write_text("")
+    (tmp_path / (name + ".rc")).write_text("timeout\n")
+    r = ReplayRunner(tmp_path)
+    assert not r.has_tool("lshw") and r.has_tool("dmidecode")
+    with pytest.raises(ToolMissing):
+        r.run(["lshw", "-json"])
+    with pytest.raises(ToolTimeout):
+        r.run(["dmidecode"])
