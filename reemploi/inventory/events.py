@@ -1,0 +1,52 @@
+"""Event types and the Event record shared by every stage that writes the journal.
+
+Stages append events; the projection and the statistics read them. Payload keys per
+type are documented here because several stages (wipe, image, documents, stats)
+read events they did not write.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class EventType(str, enum.Enum):
+    DONOR_REGISTERED = "donor.registered"   # {donor_id, name, kind, contact?, siret?}
+    LOT_RECEIVED = "lot.received"           # {lot_id, donor_id, date, devices:[{kind,count,weight_kg?}], weight_kg?, notes?}
+    ASSET_CREATED = "asset.created"         # {kind: machine|part, device_kind, lot_id?, serial?, weight_kg?, identity?}
+    ASSET_PROBED = "asset.probed"           # {machine: Machine.to_dict()}
+    ASSET_CHECKED = "asset.checked"         # {checks: {keyboard: ok|fail|na, ..., cosmetic: A|B|C, notes}}
+    ASSET_GRADED = "asset.graded"           # {verdict: Verdict dict, rules_version, benchmark?}
+    STATUS_CHANGED = "status.changed"       # {from, to}
+    WIPE_DONE = "wipe.done"                 # {disk:{identity,model,serial,size_bytes,media,path}, result: success|failed|interrupted, method, nist, ...}
+    CERTIFICATE_ISSUED = "certificate.issued"  # {certificate_id, sha256, wipes:[event ids]}
+    IMAGE_WRITTEN = "image.written"         # {image:{name,version,sha256}, disk:{...}, result, verify, postinstall:[...], wipe_checked}
+    PART_HARVESTED = "part.harvested"       # {from_asset, part_kind, facts, grade}
+    PART_INSTALLED = "part.installed"       # {part_id, into_asset}
+    CHECKOUT = "checkout"                   # {destination_kind: given|sold|recycled|dismantled, organisation, date, price_eur?}
+    NOTE = "note"                           # {text}
+
+
+class Status(str, enum.Enum):
+    RECEIVED = "received"
+    DIAGNOSED = "diagnosed"
+    WIPED = "wiped"
+    IMAGED = "imaged"
+    READY = "ready"
+    OUT = "out"
+
+
+@dataclass(frozen=True)
+class Event:
+    seq: int                 # 1-based line number in the journal
+    id: str                  # uuid4 hex, unique across stations
+    time: str                # ISO-8601 UTC, e.g. 2026-11-22T10:00:00Z
+    station: str
+    operator: str | None
+    asset_id: str | None
+    type: str                # an EventType value
+    payload: dict[str, Any] = field(default_factory=dict)
+    prev: str = ""           # hash of the previous event ("" for the first)
+    hash: str = ""           # SHA-256 over the canonical JSON of all fields but hash
