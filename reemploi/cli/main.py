@@ -15,7 +15,7 @@ from ..errors import ExitCode, Interrupted, ReemploiError
 COMMANDS = [
     ("probe_cmd", "probe"),
     ("probe_cmd", "doctor"),
-    ("probe_cmd", "parse"),
+    ("parse_cmd", "parse"),
     ("grade_cmd", "grade"),
     ("inventory_cmd", "intake"),
     ("inventory_cmd", "inventory"),
