@@ -1,0 +1,1 @@
+"""Documents: labels, traceability sheets, certificates (reportlab, qrcode), printing (CUPS)."""
