@@ -278,7 +278,7 @@ def _memory(by_type: dict[int, list[DmiRecord]], notes: list[str]) -> Memory:
     return Memory(total_mb=total, modules=tuple(modules), slots_total=slots, max_capacity_mb=max_mb)
 
 
-_FAKE_BATTERY = re.compile(r"^(battery \d+ \w+|-?virtual battery \d+-?|crb battery \d+)$", re.I)
+_FAKE_BATTERY = re.compile(r"^(battery (\d+ )?\w+|-?virtual battery \d+-?|crb battery \d+|location of the battery)$", re.I)
 
 
 def _is_placeholder_battery(v: dict[str, str]) -> bool:
