@@ -1,0 +1,303 @@
+"""Open any image as an ordered series of aligned pieces to write.
+
+Kinds (``detect_kind``): our sparse zstd master (``szst``), a plain zstd stream
+(``zst``), ``xz``, ``gz`` (stdlib ``lzma``/``gzip``), or ``raw`` (a disk image or a
+hybrid ISO: an ISO 9660 image with an MBR/GPT, written to a disk as is).
+
+Each source yields ``Piece`` objects in image order: an offset, a page-aligned
+buffer (``O_DIRECT`` needs aligned memory, see open(2) "O_DIRECT"), its length and
+the sha256 of those bytes. A checksum mismatch with the image's own map (szst index
+or bmap ``chksum``) raises ``VerifyFailed``: for szst before the piece is written,
+for bmap ranges at the end of the range (the range checksum covers the whole
+range, like ``bmaptool copy``).
+
+Only mapped extents are produced; unmapped areas are skipped (read and dropped for
+a stream, never decompressed for szst).
+"""
+
+from __future__ import annotations
+
+import enum
+import gzip
+import hashlib
+import lzma
+import mmap
+import os
+import threading
+from collections import deque
+from concurrent.futures import Executor, Future
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+import zstandard
+
+from ..errors import BadInput, VerifyFailed
+from .blockmap import BLOCK_SIZE, MAX_DATA
+from .bmap import BlockMap, Extent, parse_bmap
+from .szst import SzstIndex, read_index
+
+PIECE = MAX_DATA                 # bytes per aligned write buffer
+
+
+class Kind(str, enum.Enum):
+    SZST = "szst"
+    ZST = "zst"
+    XZ = "xz"
+    GZ = "gz"
+    RAW = "raw"
+
+
+_MAGICS = ((b"\x28\xb5\x2f\xfd", Kind.ZST), (b"\xfd7zXZ\x00", Kind.XZ), (b"\x1f\x8b", Kind.GZ))
+
+
+def detect_kind(path: Path | str) -> Kind:
+    """By magic bytes (not the file name): a renamed file is still read right."""
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    for magic, kind in _MAGICS:
+        if head.startswith(magic):
+            if kind is Kind.ZST and read_index(path) is not None:
+                return Kind.SZST
+            return kind
+    return Kind.RAW
+
+
+def bmap_candidates(path: Path) -> list[Path]:
+    """Where a block map may sit beside an image: bmaptool's discovery order
+    (``img.zst.bmap`` then ``img.bmap`` then ``img.bmap`` without any suffix)."""
+    out = []
+    name = str(path)
+    while True:
+        out.append(Path(name + ".bmap"))
+        stem, ext = os.path.splitext(name)
+        if not ext:
+            break
+        name = stem
+    return out
+
+
+def find_bmap(path: Path) -> BlockMap | None:
+    for cand in bmap_candidates(path):
+        if cand.is_file():
+            return parse_bmap(cand.read_bytes())
+    return None
+
+
+class Buffers:
+    """A free-list of page-aligned buffers (anonymous mmap is page aligned)."""
+
+    def __init__(self, count: int, size: int = PIECE) -> None:
+        self.size = size
+        self._free = [mmap.mmap(-1, size) for _ in range(count)]
+        self._lock = threading.Lock()
+
+    def acquire(self) -> mmap.mmap:
+        with self._lock:
+            if not self._free:
+                raise RuntimeError("buffer pool exhausted (pipeline bug)")
+            return self._free.pop()
+
+    def release(self, buf: mmap.mmap) -> None:
+        with self._lock:
+            self._free.append(buf)
+
+    def close(self) -> None:
+        for b in self._free:
+            b.close()
+
+
+@dataclass(frozen=True)
+class Piece:
+    offset: int
+    length: int
+    buf: mmap.mmap
+    sha256: str
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    path: str
+    kind: Kind
+    image_size: int
+    block_size: int
+    mapped_bytes: int
+    has_map: bool                # False: the whole image is written
+    bmap: BlockMap | None
+
+    @property
+    def extents(self) -> list[Extent]:
+        if self.bmap is not None:
+            return self.bmap.extents()
+        return [Extent(0, self.image_size, None)]
+
+
+def _stream_opener(path: Path, kind: Kind) -> Callable[[], object]:
+    if kind is Kind.ZST or kind is Kind.SZST:
+        def opener():
+            fh = open(path, "rb")
+            return zstandard.ZstdDecompressor().stream_reader(fh, read_across_frames=True,
+                                                              closefd=True)
+        return opener
+    if kind is Kind.XZ:
+        return lambda: lzma.open(path, "rb")
+    if kind is Kind.GZ:
+        return lambda: gzip.open(path, "rb")
+    return lambda: open(path, "rb")
+
+
+def _measure(opener) -> int:
+    total = 0
+    with opener() as fh:
+        while True:
+            chunk = fh.read(8 << 20)
+            if not chunk:
+                return total
+            total += len(chunk)
+
+
+def inspect(path: Path | str, bmap: BlockMap | None = None) -> ImageInfo:
+    """What we know before writing: kind, size, map (sidecar bmap when not given)."""
+    path = Path(path)
+    if not path.is_file():
+        raise BadInput(what=str(path), why="not a file")
+    kind = detect_kind(path)
+    if kind is Kind.SZST:
+        index = read_index(path)
+        bm = bmap or index.to_bmap()
+        return ImageInfo(str(path), kind, index.image_size, index.block_size,
+                         index.mapped_bytes, True, bm)
+    bm = bmap or find_bmap(path)
+    if bm is not None:
+        if kind is Kind.RAW and path.stat().st_size < bm.image_size:
+            raise BadInput(what=str(path), why="the image is smaller than its bmap says")
+        return ImageInfo(str(path), kind, bm.image_size, bm.block_size, bm.mapped_bytes,
+                         True, bm)
+    if kind is Kind.RAW:
+        size = path.stat().st_size
+    else:
+        size = _measure(_stream_opener(path, kind))  # no map: one decompression pass
+    return ImageInfo(str(path), kind, size, BLOCK_SIZE, size, False, None)
+
+
+def pieces(info: ImageInfo, pool: Executor, buffers: Buffers, lookahead: int
+           ) -> Iterator[Future | Piece]:
+    """Pieces to write, in order. szst yields futures (frames decoded in ``pool``)."""
+    if info.kind is Kind.SZST and (info.bmap is None or _same_map(info)):
+        yield from _szst_pieces(info, pool, buffers, lookahead)
+    elif info.kind is Kind.RAW:
+        yield from _raw_pieces(info, buffers)
+    else:
+        yield from _stream_pieces(info, buffers)
+
+
+def _same_map(info: ImageInfo) -> bool:
+    index = read_index(info.path)
+    return index.to_bmap().ranges == info.bmap.ranges
+
+
+class _Decoders(threading.local):
+    def __init__(self) -> None:
+        self.d = zstandard.ZstdDecompressor()
+
+
+def _szst_pieces(info, pool, buffers, lookahead):
+    index: SzstIndex = read_index(info.path)
+    local = _Decoders()
+    fd = os.open(info.path, os.O_RDONLY | os.O_CLOEXEC)
+
+    def job(frame, buf):
+        blob = os.pread(fd, frame.comp_length, frame.comp_offset)
+        try:
+            data = local.d.decompress(blob, max_output_size=frame.length)
+        except zstandard.ZstdError as exc:
+            buffers.release(buf)
+            raise VerifyFailed(why=f"frame at byte {frame.offset}: {exc}") from None
+        if len(data) != frame.length:
+            buffers.release(buf)
+            raise VerifyFailed(why=f"frame at byte {frame.offset} decodes to {len(data)} "
+                               f"bytes, not {frame.length}")
+        buf[:frame.length] = data
+        digest = hashlib.sha256(memoryview(buf)[:frame.length]).hexdigest()
+        if digest != frame.sha256:
+            buffers.release(buf)
+            raise VerifyFailed(why=f"checksum mismatch in the range at byte {frame.offset}")
+        return Piece(frame.offset, frame.length, buf, digest)
+
+    window: deque = deque()
+    try:
+        for frame in index.data_frames:
+            if frame.length > buffers.size:
+                raise BadInput(what=info.path, why="szst frame larger than 16 MiB")
+            if len(window) >= lookahead:
+                yield window.popleft()
+            window.append(pool.submit(job, frame, buffers.acquire()))
+        while window:
+            yield window.popleft()
+    finally:
+        for fut in window:           # an error upstream: let running jobs finish
+            try:
+                buffers.release(fut.result().buf)
+            except Exception:
+                pass
+        os.close(fd)
+
+
+def _fill(read, buf, n: int, where: int) -> None:
+    got = 0
+    mv = memoryview(buf)
+    while got < n:
+        chunk = read(n - got)
+        if not chunk:
+            raise BadInput(what="image", why=f"truncated at byte {where + got}")
+        mv[got:got + len(chunk)] = chunk
+        got += len(chunk)
+
+
+def _extent_pieces(info, buffers, read_at: Callable[[int, int], Callable[[int], bytes]]):
+    for ext in info.extents:
+        whole = hashlib.sha256() if ext.sha256 else None
+        read = read_at(ext.start, ext.length)
+        pos = ext.start
+        while pos < ext.end:
+            n = min(buffers.size, ext.end - pos)
+            buf = buffers.acquire()
+            _fill(read, buf, n, pos)
+            view = memoryview(buf)[:n]
+            digest = hashlib.sha256(view).hexdigest()
+            if whole is not None and n != ext.length:
+                whole.update(view)
+            yield Piece(pos, n, buf, digest)
+            pos += n
+        if ext.sha256:
+            got = digest if ext.length <= buffers.size else whole.hexdigest()
+            if got != ext.sha256:
+                raise VerifyFailed(why=f"checksum mismatch in the range at byte {ext.start}")
+
+
+def _raw_pieces(info, buffers):
+    with open(info.path, "rb", buffering=0) as fh:
+        def read_at(start, length):
+            fh.seek(start)
+            return fh.read
+        yield from _extent_pieces(info, buffers, read_at)
+
+
+def _stream_pieces(info, buffers):
+    with _stream_opener(Path(info.path), info.kind)() as fh:
+        state = {"pos": 0}
+
+        def read(n):
+            data = fh.read(n)
+            state["pos"] += len(data)
+            return data
+
+        def read_at(start, length):
+            skip = start - state["pos"]
+            while skip > 0:               # unmapped: decompressed and dropped
+                got = len(read(min(skip, 8 << 20)))
+                if not got:
+                    raise BadInput(what=info.path, why="truncated stream")
+                skip -= got
+            return read
+        yield from _extent_pieces(info, buffers, read_at)

@@ -1,0 +1,191 @@
+"""Our master-image format: a sparse, seekable zstd file ("szst").
+
+A plain ``.img.zst`` is one zstd stream: a writer must decompress every byte, holes
+included, on one core (bmaptool does; that is its speed limit). Our master images are
+still a valid zstd file, but cut so a writer can do better:
+
+* each data segment (at most 16 MiB, see ``blockmap.MAX_DATA``) is an INDEPENDENT
+  zstd frame (RFC 8878 section 3.1.1) carrying its content size;
+* each hole is one or more frames of zeros (a few bytes per 128 KiB: RLE blocks), so
+  ``zstd -dc`` and ``bmaptool copy`` rebuild the full image;
+* the file ends with a skippable frame (RFC 8878 section 3.1.2, magic
+  ``0x184D2A5B``), which zstd decoders ignore, holding a JSON index:
+  ``{"format": "reemploi-szst", "version": 1, "image_size", "block_size",
+  "frames": [[image_offset, length, compressed_offset, compressed_length, sha256|null]]}``
+  (``null`` = a hole: never decompressed), followed by the JSON length (u32 LE) and
+  the 8-byte tag ``RZSTIDX1``, so the index is found from the end of the file.
+
+A writer reads the index, decompresses data frames on several cores (zstandard
+releases the GIL) and writes them in order; holes cost nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import struct
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import zstandard
+
+from ..errors import BadInput
+from .blockmap import BLOCK_SIZE, MAX_DATA, segments, to_bmap, zeros
+from .bmap import BlockMap
+
+SKIPPABLE_MAGIC = 0x184D2A5B
+TAG = b"RZSTIDX1"
+FORMAT = "reemploi-szst"
+ZERO_FRAME_SPAN = 64 << 20       # a hole is cut into frames of at most this many bytes
+
+
+@dataclass(frozen=True)
+class Frame:
+    offset: int                  # in the image
+    length: int                  # decompressed bytes
+    comp_offset: int             # in the file
+    comp_length: int
+    sha256: str | None           # None: a hole (zeros), never decompressed
+
+    @property
+    def is_hole(self) -> bool:
+        return self.sha256 is None
+
+
+@dataclass(frozen=True)
+class SzstIndex:
+    image_size: int
+    block_size: int
+    frames: tuple[Frame, ...]
+
+    @property
+    def data_frames(self) -> list[Frame]:
+        return [f for f in self.frames if not f.is_hole]
+
+    @property
+    def mapped_bytes(self) -> int:
+        return sum(f.length for f in self.data_frames)
+
+    def to_bmap(self) -> BlockMap:
+        return to_bmap(self.image_size,
+                       [(f.offset, f.length, f.sha256) for f in self.data_frames],
+                       self.block_size)
+
+
+def read_index(path: Path | str) -> SzstIndex | None:
+    """The index of a szst file, or None if the file is not one (a plain .zst)."""
+    with open(path, "rb") as fh:
+        size = fh.seek(0, os.SEEK_END)
+        if size < 20:
+            return None
+        fh.seek(size - 12)
+        tail = fh.read(12)
+        if tail[4:] != TAG:
+            return None
+        (json_len,) = struct.unpack("<I", tail[:4])
+        start = size - 12 - json_len - 8
+        if start < 0:
+            raise BadInput(what=str(path), why="szst index length out of range")
+        fh.seek(start)
+        head = fh.read(8)
+        magic, frame_len = struct.unpack("<II", head)
+        if magic != SKIPPABLE_MAGIC or frame_len != json_len + 12:
+            raise BadInput(what=str(path), why="szst index frame is damaged")
+        try:
+            doc = json.loads(fh.read(json_len))
+        except ValueError as exc:
+            raise BadInput(what=str(path), why=f"szst index: {exc}") from None
+    if doc.get("format") != FORMAT or doc.get("version") != 1:
+        raise BadInput(what=str(path), why="unknown szst format version")
+    frames = tuple(Frame(*f) for f in doc["frames"])
+    expect = 0
+    for f in frames:
+        if f.offset != expect or f.comp_offset + f.comp_length > start:
+            raise BadInput(what=str(path), why="szst index does not cover the image in order")
+        expect = f.offset + f.length
+    if expect != doc["image_size"]:
+        raise BadInput(what=str(path), why="szst index does not cover the whole image")
+    return SzstIndex(doc["image_size"], doc["block_size"], frames)
+
+
+@dataclass(frozen=True)
+class PackResult:
+    index: SzstIndex
+    image_sha256: str
+    compressed_bytes: int
+
+
+class _Compressors(threading.local):
+    def __init__(self, level: int) -> None:
+        self.c = zstandard.ZstdCompressor(level=level, write_content_size=True)
+
+
+def pack(read: Callable[[int], bytes], image_size: int, out: Path | str, *, level: int = 3,
+         threads: int | None = None, block_size: int = BLOCK_SIZE,
+         progress: Callable[[int], None] | None = None) -> PackResult:
+    """Read an image stream and write it as a szst file (data frames compressed in parallel)."""
+    threads = threads or max(os.cpu_count() or 1, 1)
+    local = _Compressors(level)
+    zero_frames: dict[int, bytes] = {}
+    whole = hashlib.sha256()
+
+    def zero_frame(n: int) -> bytes:
+        fr = zero_frames.get(n)
+        if fr is None:
+            fr = zero_frames[n] = zstandard.ZstdCompressor(
+                level=1, write_content_size=True).compress(zeros(n))
+        return fr
+
+    def compress(data: bytes) -> tuple[bytes, str]:
+        return local.c.compress(data), hashlib.sha256(data).hexdigest()
+
+    frames: list[Frame] = []
+    pos_out = 0
+    tmp = Path(str(out) + ".part")
+    with open(tmp, "wb") as fh, ThreadPoolExecutor(threads) as pool:
+        pending = []
+
+        def drain(keep: int) -> None:
+            nonlocal pos_out
+            while len(pending) > keep:
+                offset, length, fut = pending.pop(0)
+                if isinstance(fut, bytes):
+                    blob, sha = fut, None
+                else:
+                    blob, sha = fut.result()
+                fh.write(blob)
+                frames.append(Frame(offset, length, pos_out, len(blob), sha))
+                pos_out += len(blob)
+                if progress:
+                    progress(offset + length)
+
+        for seg in segments(read, image_size, block_size):
+            if seg.is_hole:
+                left, off = seg.length, seg.offset
+                while left:
+                    n = min(left, ZERO_FRAME_SPAN)
+                    whole.update(zeros(n))
+                    pending.append((off, n, zero_frame(n)))
+                    off += n
+                    left -= n
+            else:
+                whole.update(seg.data)
+                pending.append((seg.offset, seg.length, pool.submit(compress, seg.data)))
+            drain(threads * 2)
+        drain(0)
+        doc = {"format": FORMAT, "version": 1, "image_size": image_size,
+               "block_size": block_size,
+               "frames": [[f.offset, f.length, f.comp_offset, f.comp_length, f.sha256]
+                          for f in frames]}
+        payload = json.dumps(doc, separators=(",", ":")).encode()
+        fh.write(struct.pack("<II", SKIPPABLE_MAGIC, len(payload) + 12))
+        fh.write(payload + struct.pack("<I", len(payload)) + TAG)
+        fh.flush()
+        os.fsync(fh.fileno())
+        size = fh.tell()
+    os.replace(tmp, out)
+    return PackResult(SzstIndex(image_size, block_size, tuple(frames)), whole.hexdigest(), size)
