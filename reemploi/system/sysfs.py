@@ -12,6 +12,7 @@ fixture tree; ``RecordingSysfs`` copies every file it read into a fixture folder
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 from pathlib import Path
 
@@ -84,39 +85,93 @@ class Sysfs:
 
 
 class RecordingSysfs(Sysfs):
-    """Reads the real tree and copies every file it read under ``dest``."""
+    """Reads the real tree and copies every file it read under ``dest``.
+
+    Symlinks on the way (``/sys/class/block/sda2 -> ../../devices/.../sda/sda2``,
+    ``/sys/dev/block/8:2``) are re-created as the same relative links, so a replay
+    resolves parents, holders and ``realpath`` exactly as on the recorded machine.
+    """
 
     def __init__(self, dest: Path | str, root: Path | str = "/") -> None:
         super().__init__(root)
         self.dest = Path(dest)
 
+    def _mirror(self, rel: str) -> Path | None:
+        """Re-create the symlinks along ``rel`` under ``dest``; the dest path of ``rel``."""
+        src, dst = self.root, self.dest
+        for part in Path(rel.lstrip("/")).parts:
+            src, dst = src / part, dst / part
+            if src.is_symlink():
+                if not dst.is_symlink():
+                    if dst.is_dir() and not any(dst.iterdir()):
+                        dst.rmdir()
+                    if not dst.exists():
+                        dst.parent.mkdir(parents=True, exist_ok=True)
+                        try:
+                            dst.symlink_to(os.readlink(src))
+                        except OSError:
+                            return None
+                try:
+                    resolved = src.resolve(strict=True)
+                    src = resolved
+                    dst = self.dest / resolved.relative_to(self.root.resolve())
+                except (OSError, ValueError):
+                    return None
+                if src.is_dir():
+                    dst.mkdir(parents=True, exist_ok=True)
+        return dst
+
     def read_bytes(self, rel: str, limit: int = 1 << 20) -> bytes | None:
         data = super().read_bytes(rel, limit)
         if data is not None:
-            target = self.dest / rel.lstrip("/")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
+            target = self._mirror(rel)
+            if target is not None and not target.is_dir():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
         return data
+
+    def exists(self, rel: str) -> bool:
+        present = super().exists(rel)
+        if present:
+            target = self._mirror(rel)
+            src = self.path(rel)
+            if target is not None and src.is_dir():
+                target.mkdir(parents=True, exist_ok=True)
+            elif target is not None and src.is_file() and not target.exists():
+                self.read_bytes(rel)
+        return present
+
+    def realpath(self, rel: str) -> str | None:
+        result = super().realpath(rel)
+        if result is not None:
+            self._mirror(rel)
+        return result
+
+    def glob(self, pattern: str) -> list[str]:
+        found = super().glob(pattern)
+        for rel in found:
+            self._mirror(rel)
+        return found
 
     def listdir(self, rel: str) -> list[str]:
         names = super().listdir(rel)
+        if not self.path(rel).is_dir():
+            return names
+        base = self._mirror(rel)
+        if base is not None:
+            base.mkdir(parents=True, exist_ok=True)
         for name in names:
-            src = self.path(rel) / name
-            target = self.dest / rel.lstrip("/") / name
-            if src.is_symlink():
-                target.parent.mkdir(parents=True, exist_ok=True)
-                if not target.exists() and not target.is_symlink():
-                    try:
-                        target.symlink_to(src.readlink())
-                    except OSError:
-                        pass
-            elif src.is_dir():
+            child = f"{rel.rstrip('/')}/{name}"
+            target = self._mirror(child)
+            if target is not None and not self.path(child).is_symlink() \
+                    and self.path(child).is_dir():
                 target.mkdir(parents=True, exist_ok=True)
         return names
 
     def copy_file(self, rel: str) -> None:
         src = self.path(rel)
         if src.is_file():
-            target = self.dest / rel.lstrip("/")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(src, target)
+            target = self._mirror(rel)
+            if target is not None:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(src, target)
