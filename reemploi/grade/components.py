@@ -1,0 +1,273 @@
+"""Per-component grading: disk, battery, memory, CPU. Pure: facts + rules -> verdict.
+
+Each function returns a ``ComponentVerdict`` with a state, reason codes with their
+parameters, and the facts it decided on (so a sheet can show "4 GB DDR3, 1 free
+slot" without re-deriving it). Missing facts give ``unknown``, never a guess.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+from ..model import Battery, Cpu, Disk, Health, Media, Memory, Smart
+from .rules import Rules
+from .verdict import ComponentVerdict, Reason, ReasonItem, State
+
+GB = 1000 ** 3      # disk sizes are sold in decimal gigabytes
+
+# Required CPU flag -> the reason code shown when it is missing.
+_FLAG_REASONS = {"lm": Reason.NO_X86_64, "sse2": Reason.NO_SSE2, "cmov": Reason.NO_I686}
+
+
+# ----------------------------------------------------------------------------- disk
+
+def disk_media(smart: Smart | None, disk: Disk | None) -> Media:
+    if disk is not None and disk.media is not Media.UNKNOWN:
+        return disk.media
+    if smart is not None:
+        if (smart.protocol or "").lower() == "nvme":
+            return Media.NVME
+        if smart.rotation_rpm == 0:
+            return Media.SSD
+        if smart.rotation_rpm:
+            return Media.HDD
+    if disk is not None and disk.rotational is not None:
+        return Media.HDD if disk.rotational else Media.SSD
+    return Media.UNKNOWN
+
+
+def _has_smart_data(s: Smart) -> bool:
+    values = (s.power_on_hours, s.reallocated_sectors, s.pending_sectors,
+              s.offline_uncorrectable, s.reported_uncorrectable, s.ssd_life_left_pct,
+              s.nvme_percentage_used, s.nvme_media_errors, s.nvme_critical_warning,
+              s.nvme_available_spare_pct)
+    return s.health is not Health.UNKNOWN or any(v is not None for v in values)
+
+
+def grade_disk(smart: Smart | None, disk: Disk | None, rules: Rules) -> ComponentVerdict:
+    """healthy / worn / failing / unknown, from SMART (ATA attributes or NVMe log)."""
+    r = rules.disk
+    name = f"disk:{disk.name}" if disk is not None else "disk"
+    size = (disk.size_bytes if disk is not None and disk.size_bytes else None) \
+        or (smart.capacity_bytes if smart is not None else None)
+    media = disk_media(smart, disk)
+    facts = {
+        "name": disk.name if disk is not None else None,
+        "model": (disk.model if disk is not None and disk.model else None)
+                 or (smart.model if smart is not None else None),
+        "identity": disk.identity if disk is not None else None,
+        "size_gb": round(size / GB) if size else None,
+        "media": media.value,
+        "power_on_hours": smart.power_on_hours if smart is not None else None,
+    }
+
+    def reason(code: Reason, **params) -> ReasonItem:
+        return ReasonItem(code, params, name)
+
+    if smart is None or not _has_smart_data(smart):
+        return ComponentVerdict(name, State.UNKNOWN, (reason(Reason.SMART_UNAVAILABLE),), facts)
+
+    failing: list[ReasonItem] = []
+    worn: list[ReasonItem] = []
+    notes: list[ReasonItem] = []
+    if smart.health is Health.FAILED:
+        failing.append(reason(Reason.SMART_FAILED))
+    for value, limit, code in (
+            (smart.reallocated_sectors, r.reallocated_failing, Reason.REALLOCATED_SECTORS),
+            (smart.pending_sectors, r.pending_failing, Reason.PENDING_SECTORS),
+            (smart.offline_uncorrectable, r.offline_uncorrectable_failing,
+             Reason.OFFLINE_UNCORRECTABLE),
+            (smart.nvme_media_errors, r.nvme_media_errors_failing, Reason.NVME_MEDIA_ERRORS)):
+        if value is not None and value >= limit:
+            failing.append(reason(code, count=value))
+    if (smart.reported_uncorrectable is not None
+            and smart.reported_uncorrectable >= r.reported_uncorrectable_worn):
+        worn.append(reason(Reason.REPORTED_UNCORRECTABLE, count=smart.reported_uncorrectable))
+    # NVMe Critical Warning (Log Page 02h byte 0): any bit set is a controller alarm
+    # (spare below threshold, temperature, reliability degraded, read-only, backup).
+    if smart.nvme_critical_warning:
+        failing.append(reason(Reason.NVME_CRITICAL_WARNING, value=smart.nvme_critical_warning))
+    used = smart.nvme_percentage_used
+    if used is not None:
+        if used >= r.nvme_percentage_used_failing:
+            failing.append(reason(Reason.NVME_PERCENTAGE_USED, pct=used))
+        elif used >= r.nvme_percentage_used_worn:
+            worn.append(reason(Reason.NVME_PERCENTAGE_USED, pct=used))
+    spare = smart.nvme_available_spare_pct
+    if spare is not None and spare < r.nvme_spare_failing_pct:
+        failing.append(reason(Reason.NVME_SPARE_LOW, pct=spare))
+    life = smart.ssd_life_left_pct
+    if life is not None:
+        if life <= r.ssd_life_failing_pct:
+            failing.append(reason(Reason.SSD_LIFE_LOW, pct=life))
+        elif life <= r.ssd_life_worn_pct:
+            worn.append(reason(Reason.SSD_LIFE_LOW, pct=life))
+    hours = smart.power_on_hours
+    if hours is not None:
+        if hours >= r.power_on_hours_implausible:
+            notes.append(reason(Reason.IMPLAUSIBLE_VALUE, field="power_on_hours", value=hours))
+        elif hours >= r.power_on_hours_worn:
+            worn.append(reason(Reason.HIGH_POWER_ON_HOURS, hours=hours))
+    if size and size < r.min_size_gb * GB:
+        notes.append(reason(Reason.DISK_TOO_SMALL, gb=round(size / GB), need=r.min_size_gb))
+    state = State.FAILING if failing else State.WORN if worn else State.HEALTHY
+    return ComponentVerdict(name, state, tuple(failing + worn + notes), facts)
+
+
+# -------------------------------------------------------------------------- battery
+
+def grade_battery(b: Battery | None, rules: Rules) -> ComponentVerdict:
+    """ok / worn / to-replace / absent, by wear (capacity lost vs design)."""
+    if b is None:
+        return ComponentVerdict("battery", State.ABSENT,
+                                (ReasonItem(Reason.BATTERY_ABSENT, {}, "battery"),))
+    wear = b.wear_pct
+    facts = {"wear_pct": wear, "health_pct": b.health_pct, "design_wh": b.design_wh,
+             "full_wh": b.full_wh, "cycle_count": b.cycle_count, "model": b.model}
+    if wear is None:
+        return ComponentVerdict("battery", State.UNKNOWN,
+                                (ReasonItem(Reason.BATTERY_UNKNOWN, {}, "battery"),), facts)
+    item = (ReasonItem(Reason.BATTERY_WEAR, {"pct": wear}, "battery"),)
+    if wear >= rules.battery.replace_pct:
+        return ComponentVerdict("battery", State.TO_REPLACE, item, facts)
+    if wear >= rules.battery.worn_pct:
+        return ComponentVerdict("battery", State.WORN, item, facts)
+    return ComponentVerdict("battery", State.OK, (), facts)
+
+
+# --------------------------------------------------------------------------- memory
+
+def normalise_ram_type(text: str | None) -> str | None:
+    if not text:
+        return None
+    t = text.strip().upper().replace(" SDRAM", "")
+    return None if t in ("UNKNOWN", "OTHER", "<OUT OF SPEC>", "") else t
+
+
+def normalise_form_factor(text: str | None) -> str | None:
+    if not text:
+        return None
+    t = text.strip().upper().replace("-", "").replace(" ", "")
+    return {"SODIMM": "SODIMM", "DIMM": "DIMM", "ROWOFCHIPS": "soldered"}.get(t, text.strip())
+
+
+def _most_common(values) -> str | None:
+    found = [v for v in values if v]
+    return Counter(found).most_common(1)[0][0] if found else None
+
+
+def grade_memory(mem: Memory, rules: Rules, *, need_mb: int | None = None) -> ComponentVerdict:
+    """enough / upgradeable (with the modules to buy) / too-little / unknown."""
+    need = need_mb if need_mb is not None else rules.emmabuntus[0].min_ram_mb
+    sizes = [m.size_mb for m in mem.modules if m.size_mb]
+    total = mem.total_mb or (sum(sizes) if sizes else None)
+    ram_type = _most_common(normalise_ram_type(m.type) for m in mem.modules)
+    form = _most_common(normalise_form_factor(m.form_factor) for m in mem.modules)
+    facts = {"total_mb": total, "need_mb": need, "slots_total": mem.slots_total,
+             "slots_free": mem.slots_free, "modules_mb": sizes, "type": ram_type,
+             "form_factor": form, "max_capacity_mb": mem.max_capacity_mb}
+    if total is None:
+        return ComponentVerdict("memory", State.UNKNOWN,
+                                (ReasonItem(Reason.RAM_UNKNOWN, {}, "memory"),), facts)
+    if total >= need:
+        return ComponentVerdict("memory", State.ENOUGH, (), facts)
+
+    short = ReasonItem(Reason.RAM_TOO_LITTLE, {"mb": total, "need": need}, "memory")
+    max_module = rules.memory.max_module_mb.get(ram_type or "", max(rules.memory.max_module_mb.values()))
+    floor = min(rules.memory.min_module_gb, max_module // 1024)
+    choices = [g for g in rules.memory.module_sizes_gb if floor <= g and g * 1024 <= max_module]
+    deficit = need - total
+
+    def item(count: int, size_gb: int, replaces_mb: int | None = None) -> dict:
+        out = {"part": "ram", "count": count, "size_gb": size_gb, "type": ram_type,
+               "form_factor": form if form != "soldered" else None}
+        if replaces_mb:
+            out["replaces_mb"] = replaces_mb
+        return out
+
+    def fits_max(new_total: int) -> bool:
+        return not mem.max_capacity_mb or new_total <= mem.max_capacity_mb
+
+    free = mem.slots_free
+    if mem.slots_total is None and not mem.modules:
+        free = 1   # no slot table (no root, no DMI): assume one slot, say the type is unknown
+    if form == "soldered" and free == 0:
+        return ComponentVerdict("memory", State.TOO_LITTLE,
+                                (short, ReasonItem(Reason.RAM_NO_FREE_SLOT, {}, "memory")), facts)
+    if free and choices:
+        for size in choices:                       # one module covering the gap
+            if size * 1024 >= deficit and fits_max(total + size * 1024):
+                return _upgradeable(short, facts, item(1, size))
+        size = choices[-1]                         # several of the largest module
+        count = math.ceil(deficit / (size * 1024))
+        if count <= free and fits_max(total + count * size * 1024):
+            return _upgradeable(short, facts, item(count, size))
+    if sizes and choices:                          # replace the smallest module
+        smallest = min(sizes)
+        for size in choices:
+            new_total = total - smallest + size * 1024
+            if size * 1024 > smallest and new_total >= need and fits_max(new_total):
+                return _upgradeable(short, facts, item(1, size, replaces_mb=smallest))
+    why = (ReasonItem(Reason.RAM_MAX_CAPACITY, {"max_mb": mem.max_capacity_mb, "need": need},
+                      "memory") if mem.max_capacity_mb and mem.max_capacity_mb < need
+           else ReasonItem(Reason.RAM_NO_FREE_SLOT, {}, "memory"))
+    return ComponentVerdict("memory", State.TOO_LITTLE, (short, why), facts)
+
+
+def _upgradeable(short: ReasonItem, facts: dict, upgrade: dict) -> ComponentVerdict:
+    return ComponentVerdict("memory", State.UPGRADEABLE, (short,), dict(facts, upgrade=upgrade))
+
+
+# ------------------------------------------------------------------------------ cpu
+
+def cpu_flags(cpu: Cpu) -> tuple[set[str], bool]:
+    """The CPU's flags; if none were read but the kernel runs x86_64, long mode and
+    the x86-64 baseline (SSE2, CMOV) are certain. Returns (flags, assumed)."""
+    if cpu.flags:
+        return set(cpu.flags), False
+    if (cpu.arch or "").lower() in ("x86_64", "amd64"):
+        return {"lm", "sse2", "cmov"}, True
+    return set(), False
+
+
+def grade_cpu(cpu: Cpu, rules: Rules, *, bench_cpu: float | None = None) -> ComponentVerdict:
+    """Which Emmabuntüs edition fits, and the CPU class (entry / mid / high)."""
+    r = rules.cpu
+    flags, assumed = cpu_flags(cpu)
+    threads = cpu.threads or cpu.cores
+    capacity = round(threads * cpu.max_mhz / 1000, 1) if threads and cpu.max_mhz else None
+    facts: dict = {"model": cpu.model, "threads": threads, "max_mhz": cpu.max_mhz,
+                   "capacity": capacity, "bench": bench_cpu, "emmabuntus": None,
+                   "class": "unknown", "flags_assumed": assumed}
+    if not flags:
+        return ComponentVerdict("cpu", State.UNKNOWN,
+                                (ReasonItem(Reason.CPU_UNKNOWN, {}, "cpu"),), facts)
+    reasons: list[ReasonItem] = []
+    edition = None
+    for ed in rules.emmabuntus:
+        missing = [f for f in ed.requires_flags if f not in flags]
+        if not missing:
+            edition = ed
+            break
+        if not reasons:          # explain why the best edition does not fit
+            for f in missing:
+                code = _FLAG_REASONS.get(f, Reason.MISSING_CPU_FLAG)
+                reasons.append(ReasonItem(code, {"flag": f} if code is Reason.MISSING_CPU_FLAG
+                                          else {}, "cpu"))
+    if edition is None:
+        facts["class"] = "legacy"
+        return ComponentVerdict("cpu", State.UNSUPPORTED, tuple(reasons), facts)
+    facts["emmabuntus"] = edition.name
+    if bench_cpu is not None:
+        cls = ("high" if bench_cpu >= r.bench_high else "mid" if bench_cpu >= r.bench_mid
+               else "entry")
+        if bench_cpu < r.bench_slow:
+            reasons.append(ReasonItem(Reason.CPU_SLOW, {"score": round(bench_cpu)}, "cpu"))
+    elif capacity is not None:
+        cls = ("high" if capacity >= r.capacity_high else "mid" if capacity >= r.capacity_mid
+               else "entry")
+    else:
+        cls = "unknown"
+    facts["class"] = cls
+    return ComponentVerdict("cpu", State.SUPPORTED, tuple(reasons), facts)

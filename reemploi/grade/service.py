@@ -1,0 +1,104 @@
+"""The grading step of the pipeline: probe (live or replay) -> grade -> record.
+
+``grade_machine_step`` is the one library call behind ``reemploi grade``: it probes
+the machine (or replays a recorded folder), optionally benchmarks it, grades it with
+the rules in force, and records ``asset.probed`` / ``asset.checked`` /
+``asset.graded`` in the inventory, creating the asset if no asset matches the
+machine's identity. The click command only parses options and renders.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from ..context import Context
+from ..errors import BadInput
+from ..model import Machine
+from ..system.runner import ReplayRunner
+from ..system.sysfs import Sysfs
+from .bench import DEFAULT_SECONDS, run_bench
+from .checks import Checks
+from .engine import grade_machine, internal_disks
+from .rules import Rules
+from .verdict import BenchScores, Verdict
+
+
+@dataclass(frozen=True)
+class GradeResult:
+    machine: Machine
+    verdict: Verdict
+    bench: BenchScores | None
+    checks: Checks | None
+    asset_id: str | None          # None with --no-save
+    created: bool                 # True when a new asset id was made for this machine
+
+    def to_dict(self) -> dict:
+        return {"asset_id": self.asset_id, "created": self.created,
+                "verdict": self.verdict.to_dict(),
+                "benchmark": self.bench.to_dict() if self.bench else None,
+                "checks": self.checks.to_dict() if self.checks else None}
+
+
+def replay_context(folder: Path, base: Context) -> Context:
+    """A Context answering from a recorded machine folder (``commands/`` + ``sysfs/``),
+    the layout ``reemploi probe --record`` and tests/fixtures/machines use."""
+    folder = Path(folder)
+    if not (folder / "commands").is_dir():
+        raise BadInput(what=str(folder), why="not a recorded machine folder (no commands/)")
+    return replace(base, runner=ReplayRunner(folder / "commands"),
+                   sysfs=Sysfs(folder / "sysfs"), replay=True)
+
+
+def probe(ctx: Context) -> Machine:
+    from ..probe.collector import probe_machine   # the probe stage's collector
+    return probe_machine(ctx)
+
+
+def bench_disk(machine: Machine) -> str | None:
+    """The disk to read for the benchmark: the first internal one (read-only)."""
+    disks = [d for d in internal_disks(machine) if not d.is_system_disk]
+    return disks[0].path if disks else None
+
+
+def grade_machine_step(ctx: Context, rules: Rules, *, checks: Checks | None = None,
+                       bench: bool = False, bench_seconds: int = DEFAULT_SECONDS,
+                       asset_id: str | None = None, save: bool = True,
+                       machine: Machine | None = None) -> GradeResult:
+    if machine is None:
+        machine = probe(ctx)
+    scores = None
+    if bench:
+        scores = run_bench(ctx, seconds=bench_seconds,
+                           threads=machine.cpu.threads or machine.cpu.cores,
+                           disk=bench_disk(machine))
+    verdict = grade_machine(machine, checks, rules, scores)
+    created = False
+    if save:
+        asset_id, created = _record(ctx, machine, checks, verdict, scores, asset_id)
+    return GradeResult(machine, verdict, scores, checks, asset_id, created)
+
+
+def _record(ctx: Context, machine: Machine, checks: Checks | None, verdict: Verdict,
+            scores: BenchScores | None, asset_id: str | None) -> tuple[str, bool]:
+    from ..inventory.ids import machine_identity
+    from ..inventory.store import Inventory
+
+    inv = Inventory.open(ctx.home, ctx.station, ctx.operator)
+    created = False
+    data = machine.to_dict()
+    if asset_id is None:
+        identity = machine_identity(data)
+        asset_id = inv.find_by_identity(identity)
+        if asset_id is None:
+            asset_id = inv.create_asset("machine", machine.system.chassis.value,
+                                        serial=machine.system.serial, identity=identity)
+            created = True
+    inv.record("asset.probed", asset_id, {"machine": data})
+    if checks is not None and not checks.empty:
+        inv.record("asset.checked", asset_id, {"checks": checks.to_dict()})
+    inv.record("asset.graded", asset_id, {
+        "verdict": verdict.to_dict(), "rules_version": verdict.rules_version,
+        "benchmark": scores.to_dict() if scores else None})
+    inv.set_status(asset_id, "diagnosed")
+    return asset_id, created
