@@ -1,0 +1,192 @@
+"""What the documents say about an asset, gathered from its journal events.
+
+Labels and traceability sheets read the append-only journal (``inv.events(id)``)
+rather than a projection: the payload keys of each event type are the documented
+contract of ``reemploi.inventory.events``, and the sheet needs the history anyway.
+The projection (``inv.machine(id)``) is only consulted for what events alone cannot
+say cheaply (the donor behind a lot). Pure: events in, ``AssetFacts`` out, no I/O.
+
+Events may arrive as ``Event`` dataclasses or as plain dicts (JSON lines); both work.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+
+from ..inventory.events import EventType
+
+
+@dataclass(frozen=True)
+class WipeFact:
+    time: str
+    disk: str                       # model and serial as the wipe recorded them
+    size_bytes: int | None
+    result: str                     # success | failed | interrupted
+    method: str
+    nist: str
+
+
+@dataclass(frozen=True)
+class HistoryFact:
+    time: str
+    type: str                       # an EventType value
+    operator: str | None
+    station: str
+    detail: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PartFact:
+    part_id: str
+    time: str
+    part_kind: str | None = None
+    from_asset: str | None = None
+
+
+@dataclass(frozen=True)
+class AssetFacts:
+    asset_id: str
+    kind: str = "machine"                       # machine | part
+    device_kind: str | None = None
+    lot_id: str | None = None
+    donor_id: str | None = None
+    serial: str | None = None
+    maker: str | None = None
+    model: str | None = None
+    weight_kg: float | None = None
+    machine: Mapping[str, Any] | None = None    # last Machine.to_dict() probed
+    checks: Mapping[str, Any] | None = None
+    verdict: Mapping[str, Any] | None = None    # last Verdict.to_dict()
+    wipes: tuple[WipeFact, ...] = ()
+    certificates: tuple[tuple[str, str, str], ...] = ()   # (certificate_id, sha256, time)
+    image: Mapping[str, Any] | None = None      # last successful image.written payload
+    parts: tuple[PartFact, ...] = ()
+    history: tuple[HistoryFact, ...] = ()
+    part_kind: str | None = None                # for parts: ram, disk, battery...
+    part_facts: Mapping[str, Any] | None = None
+    checkout: Mapping[str, Any] | None = None
+    status: str | None = None
+
+    # --- summaries used by labels and sheets (values, not sentences) ---
+    @property
+    def cpu(self) -> str | None:
+        model = ((self.machine or {}).get("cpu") or {}).get("model")
+        return short_cpu(model) if model else None
+
+    @property
+    def ram_mb(self) -> int | None:
+        return ((self.machine or {}).get("memory") or {}).get("total_mb")
+
+    @property
+    def disks(self) -> list[tuple[str, int | None]]:
+        """(media, size_bytes) of the probed disks that are not the live USB."""
+        out = []
+        for d in (self.machine or {}).get("disks") or []:
+            if d.get("is_live_medium"):
+                continue
+            out.append((str(d.get("media") or "unknown"), d.get("size_bytes")))
+        return out
+
+    @property
+    def grade(self) -> str | None:
+        return (self.verdict or {}).get("grade")
+
+    @property
+    def outcome(self) -> str | None:
+        return (self.verdict or {}).get("outcome")
+
+    @property
+    def last_wipe(self) -> WipeFact | None:
+        ok = [w for w in self.wipes if w.result == "success"]
+        return ok[-1] if ok else None
+
+    @property
+    def os_name(self) -> str | None:
+        img = (self.image or {}).get("image") or {}
+        if not img.get("name"):
+            return None
+        return " ".join(str(v) for v in (img.get("name"), img.get("version")) if v)
+
+
+def short_cpu(model: str) -> str:
+    """'Intel(R) Core(TM) i5-4590 CPU @ 3.30GHz' -> 'Intel Core i5-4590 3.30GHz'."""
+    text = model
+    for noise in ("(R)", "(r)", "(TM)", "(tm)", " CPU", " Processor", "@ "):
+        text = text.replace(noise, "")
+    return " ".join(text.split())
+
+
+def _get(event: Any, name: str, default: Any = None) -> Any:
+    if isinstance(event, Mapping):
+        return event.get(name, default)
+    return getattr(event, name, default)
+
+
+def facts_from_events(asset_id: str, events: Iterable[Any],
+                      projection: Mapping[str, Any] | None = None) -> AssetFacts:
+    """Fold an asset's events (oldest first) into the facts documents show."""
+    values: dict[str, Any] = {"asset_id": asset_id}
+    wipes: list[WipeFact] = []
+    certs: list[tuple[str, str, str]] = []
+    parts: list[PartFact] = []
+    history: list[HistoryFact] = []
+    for ev in sorted(events, key=lambda e: (_get(e, "seq") or 0)):
+        kind = _get(ev, "type")
+        kind = getattr(kind, "value", kind)
+        p = _get(ev, "payload") or {}
+        time = str(_get(ev, "time") or "")
+        history.append(HistoryFact(time, str(kind), _get(ev, "operator"),
+                                   str(_get(ev, "station") or ""), dict(p)))
+        if kind == EventType.ASSET_CREATED.value:
+            values.update(kind=p.get("kind", "machine"), device_kind=p.get("device_kind"),
+                          lot_id=p.get("lot_id"), serial=p.get("serial"),
+                          weight_kg=p.get("weight_kg"))
+            ident = p.get("identity") or {}
+            if isinstance(ident, Mapping):
+                values.setdefault("maker", ident.get("vendor") or ident.get("maker"))
+                values.setdefault("model", ident.get("product") or ident.get("model"))
+        elif kind == EventType.ASSET_PROBED.value:
+            machine = p.get("machine") or {}
+            values["machine"] = machine
+            system = machine.get("system") or {}
+            values["maker"] = system.get("vendor") or values.get("maker")
+            values["model"] = system.get("product") or values.get("model")
+            values["serial"] = values.get("serial") or system.get("serial")
+        elif kind == EventType.ASSET_CHECKED.value:
+            values["checks"] = p.get("checks") or {}
+        elif kind == EventType.ASSET_GRADED.value:
+            values["verdict"] = p.get("verdict") or {}
+        elif kind == EventType.WIPE_DONE.value:
+            disk = p.get("disk") or {}
+            label = " ".join(str(v) for v in (disk.get("model"), disk.get("serial")) if v)
+            wipes.append(WipeFact(time, label or str(disk.get("identity") or disk.get("path") or "?"),
+                                  disk.get("size_bytes"), str(p.get("result", "?")),
+                                  str(p.get("method", "?")), str(p.get("nist", "?"))))
+        elif kind == EventType.CERTIFICATE_ISSUED.value:
+            certs.append((str(p.get("certificate_id", "?")), str(p.get("sha256", "")), time))
+        elif kind == EventType.IMAGE_WRITTEN.value:
+            if p.get("result", "success") == "success":
+                values["image"] = p
+        elif kind == EventType.PART_INSTALLED.value:
+            if p.get("into_asset", asset_id) == asset_id and p.get("part_id") != asset_id:
+                parts.append(PartFact(str(p.get("part_id")), time))
+        elif kind == EventType.PART_HARVESTED.value:
+            values.update(kind="part", part_kind=p.get("part_kind"),
+                          part_facts=p.get("facts") or {})
+            parts_from = p.get("from_asset")
+            if parts_from:
+                values["from_asset"] = parts_from
+        elif kind == EventType.STATUS_CHANGED.value:
+            values["status"] = p.get("to")
+        elif kind == EventType.CHECKOUT.value:
+            values["checkout"] = dict(p)
+    proj = projection or {}
+    for key in ("status", "lot_id", "donor_id", "device_kind", "serial"):
+        if proj.get(key) and not values.get(key):
+            values[key] = proj[key]
+    from_asset = values.pop("from_asset", None)
+    if from_asset and values.get("part_facts") is not None:
+        values["part_facts"] = {**values["part_facts"], "from_asset": from_asset}
+    return AssetFacts(wipes=tuple(wipes), certificates=tuple(certs), parts=tuple(parts),
+                      history=tuple(history), **values)

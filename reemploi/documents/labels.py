@@ -1,0 +1,100 @@
+"""Labels and sheets for the CLI: gather facts, choose contents, render, write, print.
+
+The commands in ``reemploi.cli.documents_cmd`` call one function each from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Sequence
+
+from ..context import Context
+from ..errors import BadInput
+from ..settings import load_settings
+from .content import facts_label, intake_label, payload_label
+from .layout import LabelContent
+from .printing import preview_png, print_pdf
+from .render import LabelDocument, render_labels
+from .sheet import SheetDocument, render_sheet
+from .sources import asset_facts, lot_assets, open_inventory
+from .templates import get_template
+
+A4_MEDIA = "A4"
+
+
+@dataclass(frozen=True)
+class Output:
+    """What a command produced: the PDF path, an optional preview, an optional print job."""
+
+    pdf: str
+    preview: str | None = None
+    queue: str | None = None
+    job: str | None = None
+
+
+def label_contents(ctx: Context, ids: Sequence[str] = (), *, lot: str | None = None,
+                   payloads: Sequence[str] = ()) -> list[LabelContent]:
+    """Contents for asset ids, a whole lot (intake labels), and/or free payloads."""
+    settings = load_settings(ctx.home)
+    contents: list[LabelContent] = [payload_label(p, settings) for p in payloads]
+    if ids or lot:
+        inv = open_inventory(ctx)
+        for asset_id in ids:
+            contents.append(facts_label(asset_facts(inv, asset_id), settings, ctx.lang))
+        if lot:
+            record, assets = lot_assets(inv, lot)
+            received = record.get("date") or record.get("received")
+            if not assets:   # nothing registered yet: one label for the lot itself
+                contents.append(intake_label(lot, None, None, received, settings, ctx.lang))
+            for f in assets:
+                if f.machine or f.kind == "part":
+                    contents.append(facts_label(f, settings, ctx.lang))
+                else:
+                    contents.append(intake_label(f.asset_id, lot, f.device_kind, received,
+                                                 settings, ctx.lang))
+    if not contents:
+        raise BadInput(what="label", why="give asset ids, --lot or --payload")
+    return contents
+
+
+def _default_path(ctx: Context, stem: str) -> Path:
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    return Path(ctx.home) / "documents" / f"{stem}-{stamp}.pdf"
+
+
+def _write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_bytes(data)
+    tmp.replace(path)       # never leave a half-written PDF under the final name
+
+
+def make_labels(ctx: Context, contents: Sequence[LabelContent], *, template: str | None = None,
+                start: int = 1, out: Path | None = None, preview: Path | None = None,
+                send: bool = False, printer: str | None = None) -> tuple[LabelDocument, Output]:
+    tpl = get_template(template, ctx.home)
+    doc = render_labels(tpl, contents, start=start)
+    path = Path(out) if out else _default_path(ctx, "labels")
+    _write(path, doc.pdf)
+    return doc, _finish(ctx, path, tpl.cups_media, preview, send, printer, tpl.dpi)
+
+
+def make_sheet(ctx: Context, asset_id: str, *, out: Path | None = None,
+               preview: Path | None = None, send: bool = False,
+               printer: str | None = None) -> tuple[SheetDocument, Output]:
+    settings = load_settings(ctx.home)
+    facts = asset_facts(open_inventory(ctx), asset_id)
+    doc = render_sheet(facts, settings, ctx.lang)
+    path = Path(out) if out else _default_path(ctx, f"sheet-{asset_id}")
+    _write(path, doc.pdf)
+    return doc, _finish(ctx, path, A4_MEDIA, preview, send, printer, 150)
+
+
+def _finish(ctx, path, media, preview, send, printer, dpi) -> Output:
+    png = str(preview_png(ctx.runner, path, Path(preview), dpi=dpi)) if preview else None
+    queue = job = None
+    if send:
+        queue, job = print_pdf(ctx.runner, path, media, printer, title=path.stem)
+    return Output(str(path), png, queue, job)

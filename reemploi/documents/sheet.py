@@ -1,0 +1,282 @@
+"""The traceability sheet: one A4 page (or more) per machine, from its journal.
+
+Identity, donor and lot, full specifications, operator checks, grade with its
+reasons, wipe summary with the certificate reference and hash, image installed,
+parts installed and where they came from, and the machine's history (date, event,
+operator), with a QR code to the asset. Black on white, no tints below 50 % grey, so
+a tired office laser prints it legibly; Helvetica (a PDF base font: nothing embedded).
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from xml.sax.saxutils import escape
+
+from ..i18n import N_, tr
+from ..inventory.events import EventType
+from ..settings import Settings
+from .content import MEDIA_NAMES, ram_text, size_text
+from .facts import AssetFacts
+from .qr import MM, draw_qr, fit_qr_size_mm
+
+SHEET_DPI = 300            # office printers: the QR must scan at 300 dpi
+QR_ROOM_MM = 30.0
+MARGIN_MM = 15.0
+
+EVENT_NAMES = {
+    EventType.DONOR_REGISTERED.value: N_("donor registered"),
+    EventType.LOT_RECEIVED.value: N_("lot received"),
+    EventType.ASSET_CREATED.value: N_("registered"),
+    EventType.ASSET_PROBED.value: N_("hardware probed"),
+    EventType.ASSET_CHECKED.value: N_("operator checks"),
+    EventType.ASSET_GRADED.value: N_("graded"),
+    EventType.STATUS_CHANGED.value: N_("status changed"),
+    EventType.WIPE_DONE.value: N_("disk wiped"),
+    EventType.CERTIFICATE_ISSUED.value: N_("wipe certificate issued"),
+    EventType.IMAGE_WRITTEN.value: N_("system installed"),
+    EventType.PART_HARVESTED.value: N_("part harvested"),
+    EventType.PART_INSTALLED.value: N_("part installed"),
+    EventType.CHECKOUT.value: N_("left the workshop"),
+    EventType.NOTE.value: N_("note"),
+}
+
+STATE_NAMES = {"ok": N_("ok"), "fail": N_("fails"), "na": N_("not applicable")}
+
+
+@dataclass(frozen=True)
+class SheetDocument:
+    pdf: bytes
+    pages: int
+    qr_payload: str
+    qr_x_mm: float             # QR square on page 1, from the top-left corner
+    qr_y_mm: float
+    qr_size_mm: float
+
+
+def _styles():
+    base = ParagraphStyle("base", fontName="Helvetica", fontSize=9, leading=11.5,
+                          textColor=colors.black)
+    return {
+        "base": base,
+        "small": ParagraphStyle("small", parent=base, fontSize=7.5, leading=9),
+        "h1": ParagraphStyle("h1", parent=base, fontName="Helvetica-Bold", fontSize=22,
+                             leading=26),
+        "h2": ParagraphStyle("h2", parent=base, fontName="Helvetica-Bold", fontSize=11,
+                             leading=14, spaceBefore=8, spaceAfter=3),
+        "mono": ParagraphStyle("mono", parent=base, fontName="Courier", fontSize=7.5,
+                               leading=9),
+    }
+
+
+def _p(text, style) -> Paragraph:
+    return Paragraph(escape(str(text)), style)
+
+
+def _kv_table(rows, st, width_mm=180.0) -> Table:
+    data = [[_p(k, st["small"]), _p(v if v not in (None, "") else "—", st["base"])]
+            for k, v in rows]
+    table = Table(data, colWidths=[42 * MM, (width_mm - 42) * MM])
+    table.setStyle(TableStyle([
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.black),
+        ("TOPPADDING", (0, 0), (-1, -1), 1.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+    ]))
+    return table
+
+
+def _grid(header, rows, st, widths_mm) -> Table:
+    data = [[_p(h, st["small"]) for h in header]]
+    data += [[_p(c if c not in (None, "") else "—", st["small"]) for c in row] for row in rows]
+    table = Table(data, colWidths=[w * MM for w in widths_mm], repeatRows=1)
+    table.setStyle(TableStyle([
+        ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
+        ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.black),
+        ("LINEBELOW", (0, 1), (-1, -1), 0.25, colors.black),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("TOPPADDING", (0, 0), (-1, -1), 1.2), ("BOTTOMPADDING", (0, 0), (-1, -1), 1.2),
+    ]))
+    return table
+
+
+def _specs(f: AssetFacts, lang) -> list[tuple[str, str]]:
+    m = f.machine or {}
+    cpu = m.get("cpu") or {}
+    mem = m.get("memory") or {}
+    rows = []
+    if cpu.get("model"):
+        threads = tr("{cores} cores / {threads} threads", lang, cores=cpu.get("cores") or "?",
+                     threads=cpu.get("threads") or "?")
+        rows.append((tr("Processor", lang), f"{cpu['model']} — {threads}"))
+    if mem.get("total_mb"):
+        mods = [f"{(x.get('size_mb') or 0) // 1024 or '?'} GB {x.get('type') or ''} "
+                f"{x.get('form_factor') or ''}".strip() for x in mem.get("modules") or []
+                if x.get("size_mb")]
+        text = ram_text(mem["total_mb"], lang)
+        if mods:
+            text += " (" + ", ".join(mods) + ")"
+        rows.append((tr("Memory", lang), text))
+    for d in m.get("disks") or []:
+        if d.get("is_live_medium"):
+            continue
+        health = ((d.get("smart") or {}).get("health")) or "unknown"
+        rows.append((tr("Disk", lang), " ".join(str(x) for x in (
+            MEDIA_NAMES.get(str(d.get("media")), ""), size_text(d.get("size_bytes"), lang),
+            d.get("model") or "", "SMART: " + str(health)) if x)))
+    for g in m.get("gpus") or []:
+        rows.append((tr("Graphics", lang), " ".join(x for x in (g.get("vendor"), g.get("model")) if x)))
+    for s in m.get("screens") or []:
+        if s.get("diagonal_in"):
+            res = (f" {s.get('native_width')}×{s.get('native_height')}"
+                   if s.get("native_width") else "")
+            rows.append((tr("Screen", lang), f"{s['diagonal_in']}\"{res}"))
+    for b in m.get("batteries") or []:
+        design, full = b.get("design_wh"), b.get("full_wh")
+        if design and full:
+            rows.append((tr("Battery", lang),
+                         tr("{pct} % of design capacity", lang, pct=round(100 * full / design))))
+    net = [n.get("kind") for n in m.get("network") or []]
+    if net:
+        rows.append((tr("Network", lang), ", ".join(sorted(set(str(x) for x in net)))))
+    return rows
+
+
+def _reasons(f: AssetFacts, lang) -> list[str]:
+    verdict = f.verdict or {}
+    if not verdict.get("reasons"):
+        return []
+    try:
+        from ..grade.render import render_reasons
+        from ..grade.verdict import Verdict
+        return list(render_reasons(Verdict.from_dict(verdict), lang))
+    except (ImportError, KeyError, ValueError):
+        return [f"{r.get('code')} {r.get('params') or ''}".strip() for r in verdict["reasons"]]
+
+
+def _outcome(value: str | None, lang) -> str | None:
+    try:
+        from ..grade.render import OUTCOME_TEXT
+        from ..grade.verdict import Outcome
+        return tr(OUTCOME_TEXT[Outcome(value)], lang)
+    except (ImportError, KeyError, ValueError):
+        return value
+
+
+def render_sheet(f: AssetFacts, settings: Settings, lang: str | None = None, *,
+                 generated: str | None = None) -> SheetDocument:
+    """The traceability sheet of ``f`` as PDF bytes."""
+    st = _styles()
+    payload = settings.qr_payload(f.asset_id)
+    qr_size = fit_qr_size_mm(payload, QR_ROOM_MM, SHEET_DPI)
+    page_w, page_h = A4
+    qr_x = 210.0 - MARGIN_MM - qr_size
+    qr_y = MARGIN_MM
+    generated = generated or datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    story = []
+    # The header keeps clear of the QR code's square (top right, quiet zone included).
+    header = Table([[[_p(settings.workshop.name, st["base"]),
+                      _p(tr("Traceability sheet", lang), st["h2"]),
+                      _p(f.asset_id, st["h1"])], ""]],
+                   colWidths=[(180.0 - QR_ROOM_MM - 2) * MM, (QR_ROOM_MM + 2) * MM],
+                   rowHeights=[QR_ROOM_MM * MM])
+    header.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
+                                ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+    story.append(header)
+
+    story.append(_p(tr("Identity", lang), st["h2"]))
+    story.append(_kv_table([
+        (tr("Asset id", lang), f.asset_id), (tr("Maker", lang), f.maker),
+        (tr("Model", lang), f.model), (tr("Serial number", lang), f.serial),
+        (tr("Kind", lang), f.device_kind), (tr("Status", lang), f.status),
+        (tr("Donor", lang), f.donor_id), (tr("Lot", lang), f.lot_id),
+    ], st))
+
+    specs = _specs(f, lang)
+    story.append(_p(tr("Specifications", lang), st["h2"]))
+    story.append(_kv_table(specs, st) if specs else _p(tr("Not probed yet.", lang), st["base"]))
+
+    checks = dict(f.checks or {})
+    story.append(_p(tr("Operator checks", lang), st["h2"]))
+    notes = checks.pop("notes", None)
+    if checks:
+        rows = [(k, tr(STATE_NAMES[str(v)], lang) if str(v) in STATE_NAMES else str(v))
+                for k, v in checks.items()]
+        if notes:
+            rows.append((tr("Notes", lang), notes))
+        story.append(_kv_table(rows, st))
+    else:
+        story.append(_p(tr("No checks recorded.", lang), st["base"]))
+
+    story.append(_p(tr("Grade", lang), st["h2"]))
+    if f.verdict:
+        rows = [(tr("Outcome", lang), _outcome(f.outcome, lang)), (tr("Grade", lang), f.grade)]
+        rows += [(tr("Reason", lang), r) for r in _reasons(f, lang)]
+        story.append(_kv_table(rows, st))
+    else:
+        story.append(_p(tr("Not graded yet.", lang), st["base"]))
+
+    story.append(_p(tr("Data wipe", lang), st["h2"]))
+    if f.wipes:
+        story.append(_grid([tr("Date", lang), tr("Disk", lang), tr("Method", lang),
+                            "NIST SP 800-88", tr("Result", lang)],
+                           [(w.time[:16].replace("T", " "), w.disk, w.method, w.nist, w.result)
+                            for w in f.wipes], st, [28, 62, 38, 26, 26]))
+        for cert_id, sha, _time in f.certificates:
+            story.append(_p(tr("Certificate {id}", lang, id=cert_id), st["base"]))
+            story.append(_p("SHA-256 " + sha, st["mono"]))
+    else:
+        story.append(_p(tr("No wipe recorded.", lang), st["base"]))
+
+    story.append(_p(tr("System installed", lang), st["h2"]))
+    if f.os_name:
+        img = (f.image or {}).get("image") or {}
+        story.append(_kv_table([(tr("Image", lang), f.os_name),
+                                ("SHA-256", img.get("sha256"))], st))
+    else:
+        story.append(_p(tr("No system installed yet.", lang), st["base"]))
+
+    story.append(_p(tr("Parts installed", lang), st["h2"]))
+    if f.parts:
+        story.append(_grid([tr("Date", lang), tr("Part", lang), tr("Kind", lang),
+                            tr("Taken from", lang)],
+                           [(p.time[:10], p.part_id, p.part_kind, p.from_asset) for p in f.parts],
+                           st, [28, 50, 40, 62]))
+    else:
+        story.append(_p(tr("None.", lang), st["base"]))
+
+    story.append(_p(tr("History", lang), st["h2"]))
+    rows = []
+    for h in f.history:
+        name = EVENT_NAMES.get(h.type)
+        event = tr(name, lang) if name else h.type
+        if h.type == EventType.STATUS_CHANGED.value:
+            event += f": {h.detail.get('from', '?')} → {h.detail.get('to', '?')}"
+        rows.append((h.time[:16].replace("T", " "), event, h.operator or "—", h.station))
+    story.append(_grid([tr("Date", lang), tr("Event", lang), tr("Operator", lang),
+                        tr("Station", lang)], rows, st, [32, 88, 35, 25]))
+
+    footer = tr("{workshop} — sheet generated {date} — page {page}", lang,
+                workshop=settings.workshop.name, date=generated, page="{page}")
+
+    def first_page(canvas, doc):
+        draw_qr(canvas, payload, qr_x * MM, page_h - (qr_y + qr_size) * MM, qr_size * MM)
+        later_pages(canvas, doc)
+
+    def later_pages(canvas, doc):
+        canvas.saveState()
+        canvas.setFont("Helvetica", 7)
+        canvas.drawString(MARGIN_MM * MM, 8 * MM, footer.replace("{page}", str(doc.page)))
+        canvas.restoreState()
+
+    buf = io.BytesIO()
+    doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=MARGIN_MM * MM,
+                            rightMargin=MARGIN_MM * MM, topMargin=MARGIN_MM * MM,
+                            bottomMargin=14 * MM, title=f"{f.asset_id}", creator="reemploi")
+    doc.build(story, onFirstPage=first_page, onLaterPages=later_pages)
+    return SheetDocument(buf.getvalue(), doc.page, payload, qr_x, qr_y, qr_size)
