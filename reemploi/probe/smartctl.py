@@ -122,12 +122,15 @@ def poh_from_attribute(attr: AtaAttribute, log_hours: int | None) -> tuple[int |
 # raw is the % used, the VALUE the % left); 169 Remaining_Lifetime_Perc: Western
 # Digital/SanDisk; 177 Wear_Leveling_Count: Samsung; 173 Wear_Leveling_Count:
 # Micron/SiliconMotion based; 245/248 Percent_Life_Remaining: SanDisk/Phison.
-_LIFE_NAMES = (
-    "ssd_life_left", "media_wearout_indicator", "percent_lifetime_remain",
-    "percent_lifetime_used", "remaining_lifetime_perc", "percent_life_remaining",
-    "wear_leveling_count", "end_of_life", "lifetime_left",
+_LIFE_NAMES = (   # in order of trust: explicit "percent left" names first
+    "percent_life_remaining", "remaining_lifetime_perc", "percent_lifetime_remain", "ssd_life_left",
+    "media_wearout_indicator", "percent_lifetime_used", "wear_leveling_count",
 )
 _LIFE_IDS = {231, 233, 202, 169, 177, 173, 245, 248}
+# Names whose RAW value is the percentage left (Silicon Motion 169
+# Remaining_Lifetime_Perc: VALUE stays 100 while RAW counts down; corpus
+# ssd/smartctl_exporter...Silicon_Motion...TS32GMTS400: VALUE 100, RAW 96).
+_LIFE_IN_RAW = {"remaining_lifetime_perc"}
 
 # Counters by attribute id (ATA attribute ids are de-facto standard; names per
 # smartmontools drivedb): field of Smart they fill.
@@ -171,11 +174,22 @@ def interpret_attributes(attrs: tuple[AtaAttribute, ...], log_hours: int | None 
         if a is not None and "temp" in a.name.lower() and a.raw is not None and 0 < (a.raw & 0xFF) < 100:
             out["temperature_c"] = a.raw & 0xFF if a.raw > 255 else a.raw
             break
-    for a in attrs:
-        if a.id in _LIFE_IDS and a.name.lower() in _LIFE_NAMES and a.value is not None:
-            if a.id == 173 and a.name.lower() != "wear_leveling_count":
+    # Dell-branded Intel S3520 (corpus ssd/linuxhw-ED__SSD__Dell__SSDSCKJB120...) has both
+    # "202 End_of_Life" (a flag) and "245 Percent_Life_Remaining": rank by name, not id.
+    candidates = sorted((a for a in attrs if a.id in _LIFE_IDS and a.name.lower() in _LIFE_NAMES),
+                        key=lambda a: _LIFE_NAMES.index(a.name.lower()))
+    for a in candidates:
+        if a.value is not None:
+            pct = a.value
+            if a.name.lower() in _LIFE_IN_RAW and a.raw is not None and 0 <= a.raw <= 100:
+                pct = a.raw
+            if pct > 100:
+                # Apple SM-series (Samsung inside) start 173 Wear_Leveling_Count near 200
+                # (corpus ssd/peracotta...test13, APPLE SSD SM0512F: VALUE 185, THRESH 100):
+                # the scale is unknown, so no percentage rather than a wrong one.
+                notes.append(f"life-scale-unknown:{a.id}")
                 continue
-            out["ssd_life_left_pct"] = max(0, min(100, a.value))
+            out["ssd_life_left_pct"] = max(0, pct)
             notes.append(f"life-from:{a.id}")
             break
     return out, tuple(notes)

@@ -108,6 +108,12 @@ def parse_json_object(d: dict, exit_status: int | None = None) -> Smart:
             if f.get(key) is None:
                 f[key] = value
 
+    if f.get("ssd_life_left_pct") is None:
+        used = _devstat_used(d)
+        if used is not None:
+            f["ssd_life_left_pct"] = max(0, 100 - used)
+            notes.append("life-from:devstat")
+
     nvme = d.get("nvme_smart_health_information_log")
     if isinstance(nvme, dict):
         f["nvme_percentage_used"] = _int(nvme.get("percentage_used"))
@@ -164,6 +170,15 @@ def _attribute(row: Any) -> AtaAttribute | None:
                         worst=_int(row.get("worst")), thresh=_int(row.get("thresh")),
                         raw=leading if leading is not None else _int(value), raw_text=raw_text,
                         failed_now=row.get("when_failed") == "now")
+
+
+def _devstat_used(d: dict) -> int | None:
+    """ATA Device Statistics "Percentage Used Endurance Indicator" (ACS-3 9.5.9)."""
+    for page in _get(d, "ata_device_statistics", "pages") or []:
+        for row in (page.get("table") or []) if isinstance(page, dict) else []:
+            if isinstance(row, dict) and row.get("name") == "Percentage Used Endurance Indicator":
+                return _int(row.get("value"))
+    return None
 
 
 def _log_hours(d: dict) -> int | None:

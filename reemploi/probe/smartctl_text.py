@@ -151,6 +151,14 @@ def parse_text(text: str, exit_status: int | None = None) -> Smart:
     if "power_on_hours" in values and values["power_on_hours"] is None:
         f["power_on_hours"] = None
 
+    # ATA Device Statistics (ACS-3 9.5.9, GP log 04h page 07h), printed by -x: a
+    # vendor-neutral "Percentage Used Endurance Indicator" when no attribute says it.
+    if "ssd_life_left_pct" not in f:
+        dm = re.search(r"^0x07\s+0x008\s+\d+\s+(\d+)\s+\S+\s+Percentage Used Endurance Indicator", text, re.M)
+        if dm:
+            f["ssd_life_left_pct"] = max(0, 100 - int(dm.group(1)))
+            notes.append("life-from:devstat")
+
     # --- NVMe health log (NVMe 1.4 fig. 94 "SMART / Health Information") --------------
     if nvme:
         cw = get("Critical Warning")
