@@ -8,6 +8,7 @@ slot" without re-deriving it). Missing facts give ``unknown``, never a guess.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 
 from ..model import Battery, Cpu, Disk, Health, Media, Memory, Smart
@@ -138,11 +139,16 @@ def grade_battery(b: Battery | None, rules: Rules) -> ComponentVerdict:
 
 # --------------------------------------------------------------------------- memory
 
+_RAM_TYPE = re.compile(r"^(LP)?DDR\d?$|^SDRAM$|^DRAM$")
+
+
 def normalise_ram_type(text: str | None) -> str | None:
+    """SMBIOS type 17 "Type" -> DDR3, LPDDR4, SDRAM...; None for Other/Unknown/
+    Reserved and firmware oddities ("ECC DIMM" in glpi-agent's rhel-2.1 sample)."""
     if not text:
         return None
-    t = text.strip().upper().replace(" SDRAM", "")
-    return None if t in ("UNKNOWN", "OTHER", "<OUT OF SPEC>", "") else t
+    t = text.strip().upper().replace(" SDRAM", "").split()[0]
+    return t if _RAM_TYPE.match(t) else None
 
 
 def normalise_form_factor(text: str | None) -> str | None:
@@ -174,20 +180,31 @@ def grade_memory(mem: Memory, rules: Rules, *, need_mb: int | None = None) -> Co
         return ComponentVerdict("memory", State.ENOUGH, (), facts)
 
     short = ReasonItem(Reason.RAM_TOO_LITTLE, {"mb": total, "need": need}, "memory")
-    max_module = rules.memory.max_module_mb.get(ram_type or "", max(rules.memory.max_module_mb.values()))
+    largest = max(rules.memory.max_module_mb.values())
+    max_module = rules.memory.max_module_mb.get(ram_type or "", largest)
+    if sizes and max(sizes) > max_module:
+        # The label is wrong: a 1 GB "SDRAM" module is DDR/DDR2 that old firmware
+        # mislabels (corpus: ASRock 775i945GZ, Packard Bell IMEDIA D3610, G31M-VS2).
+        ram_type, max_module = None, largest
+        facts["type"] = None
+    max_cap = mem.max_capacity_mb
+    if max_cap is not None and max_cap < total:
+        # SMBIOS type 16 "Maximum Capacity" below what is installed is a firmware
+        # error (corpus: Packard Bell IMEDIA X9305 says 1 GB with 3 GB fitted).
+        max_cap = None
+        facts["max_capacity_mb"] = None
     floor = min(rules.memory.min_module_gb, max_module // 1024)
     choices = [g for g in rules.memory.module_sizes_gb if floor <= g and g * 1024 <= max_module]
-    deficit = need - total
 
-    def item(count: int, size_gb: int, replaces_mb: int | None = None) -> dict:
+    def item(count: int, size_gb: int, replaces: list[int] | None = None) -> dict:
         out = {"part": "ram", "count": count, "size_gb": size_gb, "type": ram_type,
                "form_factor": form if form != "soldered" else None}
-        if replaces_mb:
-            out["replaces_mb"] = replaces_mb
+        if replaces:
+            out["replaces_mb"] = sorted(replaces)
         return out
 
     def fits_max(new_total: int) -> bool:
-        return not mem.max_capacity_mb or new_total <= mem.max_capacity_mb
+        return not max_cap or new_total <= max_cap
 
     free = mem.slots_free
     if mem.slots_total is None and not mem.modules:
@@ -195,24 +212,41 @@ def grade_memory(mem: Memory, rules: Rules, *, need_mb: int | None = None) -> Co
     if form == "soldered" and free == 0:
         return ComponentVerdict("memory", State.TOO_LITTLE,
                                 (short, ReasonItem(Reason.RAM_NO_FREE_SLOT, {}, "memory")), facts)
-    if free and choices:
+    # Preferred module sizes first; smaller ones only if nothing else fits the board.
+    fallback = [g for g in rules.memory.module_sizes_gb if g < floor]
+    for sizes_to_try in (choices, fallback):
+        upgrade = _plan(sizes_to_try, free or 0, sorted(sizes), total, need,
+                        form != "soldered", fits_max, item)
+        if upgrade is not None:
+            return _upgradeable(short, facts, upgrade)
+    why = (ReasonItem(Reason.RAM_MAX_CAPACITY, {"max_mb": max_cap, "need": need}, "memory")
+           if max_cap and max_cap < need else ReasonItem(Reason.RAM_NO_FREE_SLOT, {}, "memory"))
+    return ComponentVerdict("memory", State.TOO_LITTLE, (short, why), facts)
+
+
+def _plan(choices: list[int], free: int, ordered: list[int], total: int, need: int,
+          replaceable: bool, fits_max, item) -> dict | None:
+    """The cheapest way to reach ``need``: one module in a free slot, several, or
+    replacing the k smallest modules by k bigger ones."""
+    if not choices:
+        return None
+    deficit = need - total
+    if free:
         for size in choices:                       # one module covering the gap
             if size * 1024 >= deficit and fits_max(total + size * 1024):
-                return _upgradeable(short, facts, item(1, size))
+                return item(1, size)
         size = choices[-1]                         # several of the largest module
         count = math.ceil(deficit / (size * 1024))
         if count <= free and fits_max(total + count * size * 1024):
-            return _upgradeable(short, facts, item(count, size))
-    if sizes and choices:                          # replace the smallest module
-        smallest = min(sizes)
-        for size in choices:
-            new_total = total - smallest + size * 1024
-            if size * 1024 > smallest and new_total >= need and fits_max(new_total):
-                return _upgradeable(short, facts, item(1, size, replaces_mb=smallest))
-    why = (ReasonItem(Reason.RAM_MAX_CAPACITY, {"max_mb": mem.max_capacity_mb, "need": need},
-                      "memory") if mem.max_capacity_mb and mem.max_capacity_mb < need
-           else ReasonItem(Reason.RAM_NO_FREE_SLOT, {}, "memory"))
-    return ComponentVerdict("memory", State.TOO_LITTLE, (short, why), facts)
+            return item(count, size)
+    if ordered and replaceable:
+        for k in range(1, len(ordered) + 1):
+            out_mb = ordered[:k]
+            for size in choices:
+                new_total = total - sum(out_mb) + k * size * 1024
+                if size * 1024 > max(out_mb) and new_total >= need and fits_max(new_total):
+                    return item(k, size, replaces=out_mb)
+    return None
 
 
 def _upgradeable(short: ReasonItem, facts: dict, upgrade: dict) -> ComponentVerdict:

@@ -130,7 +130,7 @@ def _quality(cpu_v: ComponentVerdict, mem_v: ComponentVerdict,
     ram_mb = mem_v.facts.get("total_mb") or 0
     for u in upgrades:
         if u["part"] == "ram":
-            ram_mb += u["count"] * u["size_gb"] * 1024 - u.get("replaces_mb", 0)
+            ram_mb += u["count"] * u["size_gb"] * 1024 - sum(u.get("replaces_mb", []))
     ram_pts = sum(1 for step in g.ram_steps_mb if ram_mb >= step)
     if usable:
         disk, v = max(usable, key=lambda dv: (_MEDIA_RANK.get(disk_media(dv[0].smart, dv[0]), 0),

@@ -112,8 +112,8 @@ def render_upgrade(item: dict, lang: str) -> str:
         text = tr("{count} × {size} GB {kind}", lang, count=item["count"],
                   size=_num(item["size_gb"], lang), kind=kind)
         if item.get("replaces_mb"):
-            text += " " + tr("(replacing the {mb} MB module)", lang,
-                             mb=_num(item["replaces_mb"], lang))
+            text += " " + tr("(replacing the modules of {mb} MB)", lang,
+                             mb=" + ".join(_num(m, lang) for m in item["replaces_mb"]))
         return text
     if part == "ssd":
         return tr("an SSD ≥ {gb} GB", lang, gb=_num(item["min_gb"], lang))
@@ -169,3 +169,12 @@ def render_verdict(verdict: Verdict, lang: str) -> str:
         lines.extend("  - " + r for r in reasons)
     lines.append(tr("Rules version: {version}", lang, version=verdict.rules_version))
     return "\n".join(lines)
+
+
+def render_component(verdict: ComponentVerdict | dict, lang: str) -> list[str]:
+    """A component verdict (object or its dict) as lines: state, then one per reason."""
+    if isinstance(verdict, dict):
+        verdict = ComponentVerdict.from_dict(verdict)
+    lines = [tr("State: {state}", lang, state=tr(STATE_TEXT[verdict.state], lang))]
+    lines.extend("  - " + render_reason(r, lang) for r in verdict.reasons)
+    return lines
