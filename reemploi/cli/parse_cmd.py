@@ -47,8 +47,17 @@ def build_payload(kind: str, result: Any) -> dict:
 
 
 def _smartctl_payload(smart) -> dict:
-    # The grade stage adds its disk verdict here (e.g. payload["verdict"] = ...).
-    return {"smart": to_jsonable(smart)}
+    # The grade stage's disk verdict (packaged rules), rendered by _verdict_text.
+    from ..grade.engine import grade_disk
+    from ..grade.rules import load_rules
+    return {"smart": to_jsonable(smart),
+            "verdict": grade_disk(smart, None, load_rules()).to_dict()}
+
+
+def _verdict_text(p: dict) -> str:
+    from ..grade.render import render_component
+    from ..i18n import current
+    return "\n" + "\n".join(render_component(p["verdict"], current()))
 
 
 def _plain_payload(result) -> dict:
@@ -108,7 +117,7 @@ def render_text(kind: str, p: dict) -> str:
             (N_("Pending sectors"), _v(s["pending_sectors"])),
             (N_("SSD life left"), _v(s["ssd_life_left_pct"], " %")),
             (N_("smartctl exit bits"), ", ".join(s["exit_bits"]) or "-"),
-        ])
+        ]) + _verdict_text(p)
     if kind == "battery":
         if not p["batteries"]:
             return _("No battery found in this file.")
