@@ -1,0 +1,63 @@
+"""``reemploi stats``: figures for a period, as text, JSON, CSV, XLSX, ODS or PDF."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .. import i18n
+from ..settings import load_settings
+from ..stats import figures_for, make_period
+from ..stats.figures import to_json
+from ..stats.exports import write_csv, write_ods, write_xlsx
+from ..stats.report_pdf import write_pdf
+from ..stats.summary import render_summary
+from ..stats.tables import build_tables
+from .common import dump_json, home_option, json_option, lang_option, make_context
+
+
+@click.command("stats")
+@click.option("--year", type=int, default=None, help="Calendar year, e.g. 2026.")
+@click.option("--month", default=None, help="One month, YYYY-MM.")
+@click.option("--from", "start", default=None, help="First day included, YYYY-MM-DD.")
+@click.option("--to", "end", default=None, help="Last day included, YYYY-MM-DD.")
+@json_option
+@click.option("--csv", "csv_dir", type=click.Path(path_type=Path), default=None,
+              help="Write one CSV file per table (and machines.csv, the flat list) into this folder.")
+@click.option("--french", is_flag=True,
+              help="With --csv: French spreadsheet habits (';' separator, decimal comma, UTF-8 with BOM).")
+@click.option("--xlsx", "xlsx_file", type=click.Path(path_type=Path), default=None,
+              help="Write an Excel workbook, one sheet per table.")
+@click.option("--ods", "ods_file", type=click.Path(path_type=Path), default=None,
+              help="Write a LibreOffice (OpenDocument) spreadsheet, one sheet per table.")
+@click.option("--pdf", "pdf_file", type=click.Path(path_type=Path), default=None,
+              help="Write a PDF report with charts for a board or a funder.")
+@lang_option
+@home_option
+def stats(year, month, start, end, as_json, csv_dir, french, xlsx_file, ods_file, pdf_file, lang, home):
+    """Figures for coordinators: machines in and out, tonnes, CO2e avoided, DEEE report.
+
+    Every event counts in the period of its own date. Without a period, all time.
+    """
+    ctx = make_context(home, lang)
+    period = make_period(year=year, month=month, start=start, end=end)
+    workshop = load_settings(ctx.home).workshop
+    figures = figures_for(ctx.home, period, ctx.station, ctx.operator)
+    lang = ctx.lang
+    written: list[Path] = []
+    if csv_dir is not None:
+        written += write_csv(build_tables(figures, workshop, lang), csv_dir, french=french)
+    if xlsx_file is not None:
+        written.append(write_xlsx(build_tables(figures, workshop, lang), xlsx_file))
+    if ods_file is not None:
+        written.append(write_ods(build_tables(figures, workshop, lang), ods_file))
+    if pdf_file is not None:
+        written.append(write_pdf(figures, workshop, pdf_file, lang))
+    if as_json:
+        click.echo(dump_json({"workshop": workshop, "figures": to_json(figures),
+                              "files": [str(p) for p in written]}))
+        return
+    click.echo(render_summary(figures, workshop, lang))
+    for p in written:
+        click.echo(i18n.tr("Written: {path}", lang, path=str(p)))
