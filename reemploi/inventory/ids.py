@@ -1,0 +1,105 @@
+"""Identifiers: asset ids, lot and donor ids, serials and machine fingerprints.
+
+Asset ids are printed on labels before anything is probed ("label first, inventory
+later"), so they are short, readable and need no network to be unique:
+
+    TRI-A-26-00042      workshop prefix, station code, 2-digit year, 5-digit sequence
+    TRI-A-26-P00042     a part (harvested RAM, disk, battery...): 'P' before the number
+    LOT-A-26-0007       a donation lot;  DON-A-0003  a donor
+
+The station code (settings ``[station] code``) is in every id, so two stations that
+never talk to each other cannot hand out the same id; sequences count per station,
+year and kind. Serials are not ids: DMI serials are often blank or a vendor
+placeholder, so machines are re-matched on a fingerprint (``machine_identity``) and
+duplicates are allowed, each asset keeping its own id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from ..model import Disk
+
+ASSET_RE = re.compile(r"^(?P<prefix>[A-Z0-9]+)-(?P<station>[A-Z0-9]{1,3})-(?P<yy>\d{2})-"
+                      r"(?P<marker>P?)(?P<num>\d{5,})$")
+LOT_RE = re.compile(r"^LOT-(?P<station>[A-Z0-9]{1,3})-(?P<yy>\d{2})-(?P<num>\d{4,})$")
+DONOR_RE = re.compile(r"^DON-(?P<station>[A-Z0-9]{1,3})-(?P<num>\d{4,})$")
+
+PART_MARKER = "P"
+
+# Placeholder serials seen in DMI tables: BIOS vendors ship them unless the OEM fills
+# the field. From the corpus (/work/shared/corpus/dmidecode): "--", "Not Specified",
+# "None", "Chassis Serial Number", "00000000", "TBD by ODM"; plus AMI Aptio defaults
+# "To Be Filled By O.E.M." / "Default string" / "System Serial Number" (SMBIOS 3.x
+# DSP0134 leaves the string optional, so anything goes).
+PLACEHOLDER_SERIALS = frozenset({
+    "", "-", "--", "none", "null", "n/a", "na", "not specified", "not available",
+    "to be filled by o.e.m.", "to be filled by oem", "default string", "system serial number",
+    "chassis serial number", "base board serial number", "serial number", "tbd by odm",
+    "0123456789", "123456789", "1234567890", "sernum01", "xxxxxxxx", "unknown", "invalid",
+})
+
+
+def format_asset_id(prefix: str, station: str, year: int, number: int, part: bool = False) -> str:
+    return f"{prefix}-{station}-{year % 100:02d}-{PART_MARKER if part else ''}{number:05d}"
+
+
+def format_lot_id(station: str, year: int, number: int) -> str:
+    return f"LOT-{station}-{year % 100:02d}-{number:04d}"
+
+
+def format_donor_id(station: str, number: int) -> str:
+    return f"DON-{station}-{number:04d}"
+
+
+def counter_key(asset_or_lot_id: str) -> tuple[str, int] | None:
+    """The sequence counter an id belongs to and its number, or None for foreign ids."""
+    m = ASSET_RE.match(asset_or_lot_id)
+    if m:
+        kind = "part" if m["marker"] else "machine"
+        return f"{kind}:{m['prefix']}:{m['station']}:{m['yy']}", int(m["num"])
+    m = LOT_RE.match(asset_or_lot_id)
+    if m:
+        return f"lot:{m['station']}:{m['yy']}", int(m["num"])
+    m = DONOR_RE.match(asset_or_lot_id)
+    if m:
+        return f"donor:{m['station']}", int(m["num"])
+    return None
+
+
+def clean_serial(serial: str | None) -> str | None:
+    """A serial worth matching on, or None for blanks and vendor placeholders."""
+    if serial is None:
+        return None
+    s = str(serial).strip()
+    low = s.casefold()
+    if low in PLACEHOLDER_SERIALS or len(set(low)) <= 1:
+        # All-same characters ("00000000", "FFFFFFFF", "        ") are fillers too.
+        return None
+    return s
+
+
+def disk_identity(disk: dict) -> str:
+    """Identity of a probed disk dict (Machine.to_dict()['disks'][i]): same rule as
+    ``model.Disk.identity`` so wipe and image records match."""
+    return Disk(name=str(disk.get("name") or "?"), path=str(disk.get("path") or ""),
+                model=disk.get("model"), serial=disk.get("serial"), wwn=disk.get("wwn"),
+                size_bytes=disk.get("size_bytes")).identity
+
+
+def machine_identity(machine: dict) -> str:
+    """Fingerprint of a probed machine (Machine.to_dict()): vendor, product, DMI
+    serial and UUID, wired/wifi MACs and disk serials, so a machine with a blank or
+    duplicated DMI serial is still re-matched. Order-independent for MACs/disks."""
+    system = machine.get("system") or {}
+    macs = sorted(str(n.get("mac")).lower() for n in machine.get("network") or ()
+                  if n.get("mac") and n.get("mac") != "00:00:00:00:00:00")
+    disks = sorted(str(d.get("serial")).strip() for d in machine.get("disks") or ()
+                   if clean_serial(d.get("serial")) and not d.get("is_live_medium"))
+    parts = [str(system.get("vendor") or "").strip().lower(),
+             str(system.get("product") or "").strip().lower(),
+             clean_serial(system.get("serial")) or "",
+             str(system.get("uuid") or "").strip().lower(),
+             ",".join(macs), ",".join(disks)]
+    return "fp:" + hashlib.sha256("|".join(parts).encode("utf-8")).hexdigest()[:24]

@@ -1,0 +1,263 @@
+"""The journal: an append-only JSON-lines file, each line hash-chained to the previous.
+
+It is the legal record of what the workshop did (French "registre" for donated
+equipment, WEEE traceability): every other file under the data directory can be
+rebuilt from it, so it is the one file we write with care.
+
+Line format: the canonical JSON of the event (keys sorted, no spaces, UTF-8, no NaN)
+followed by ``\\n``. ``hash`` is the SHA-256 (FIPS 180-4) hex digest of the canonical
+JSON of every field but ``hash``; ``prev`` is the previous line's ``hash``.
+
+Because keys are sorted and ``hash`` sorts right after ``asset_id`` (the first key),
+the bytes that were hashed are exactly the line with ``,"hash":"<64 hex>"`` cut out.
+Verification therefore works on bytes (``verify.py``) without building objects: that
+is what makes 200 000 events verify in well under five seconds.
+
+Concurrency: writers take ``fcntl.flock(LOCK_EX)`` on ``journal.lock`` around
+read-tail + append + ``fsync``; a second process blocks until the first is done.
+Crash safety: a line is reported written only after ``fsync``; a line cut by a power
+cut or SIGKILL has no final newline. Under the lock (so it cannot be a line another
+process is still writing) such a tail is moved to ``journal.torn-<time>`` and the
+journal is truncated to its last complete line. Nothing is ever silently deleted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import uuid
+from dataclasses import asdict
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator
+
+from ..errors import BadInput
+from .errors import JournalCorrupt
+from .events import Event
+
+log = logging.getLogger(__name__)
+
+JOURNAL_NAME = "journal.jsonl"
+LOCK_NAME = "journal.lock"
+TORN_PREFIX = "journal.torn-"
+HASH_KEY = b',"hash":"'
+READ_CHUNK = 1 << 20
+
+
+def canonical(obj: Any) -> bytes:
+    """Canonical JSON bytes: sorted keys, compact, UTF-8, finite numbers only."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      allow_nan=False).encode("utf-8")
+
+
+def event_hash(fields: dict) -> str:
+    """SHA-256 hex over the canonical JSON of ``fields`` (which must not hold ``hash``)."""
+    return hashlib.sha256(canonical(fields)).hexdigest()
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def new_event_id() -> str:
+    return uuid.uuid4().hex
+
+
+def build_line(seq: int, prev: str, *, station: str, operator: str | None,
+               asset_id: str | None, type: str, payload: dict, time: str | None = None,
+               id: str | None = None) -> tuple[Event, bytes]:
+    """Make the Event and its journal line (with newline) chained after ``prev``."""
+    fields = {"seq": seq, "id": id or new_event_id(), "time": time or utc_now(),
+              "station": station, "operator": operator, "asset_id": asset_id,
+              "type": type, "payload": payload, "prev": prev}
+    try:
+        body = canonical(fields)
+    except (TypeError, ValueError) as exc:
+        raise BadInput(what="event payload", why=str(exc)) from None
+    digest = hashlib.sha256(body).hexdigest()
+    fields["hash"] = digest
+    line = canonical(fields) + b"\n"
+    return Event(**fields), line
+
+
+def parse_line(line: bytes) -> dict:
+    """One journal line to a dict (raises ValueError on garbage)."""
+    return json.loads(line)
+
+
+def event_from_dict(d: dict) -> Event:
+    return Event(seq=d["seq"], id=d["id"], time=d["time"], station=d["station"],
+                 operator=d.get("operator"), asset_id=d.get("asset_id"), type=d["type"],
+                 payload=d.get("payload") or {}, prev=d.get("prev", ""), hash=d.get("hash", ""))
+
+
+def event_to_dict(ev: Event) -> dict:
+    return asdict(ev)
+
+
+def fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class Journal:
+    """The journal file of one data directory."""
+
+    def __init__(self, home: Path) -> None:
+        self.home = Path(home)
+        self.path = self.home / JOURNAL_NAME
+        self.lock_path = self.home / LOCK_NAME
+
+    # -- creation and locking -------------------------------------------------------
+
+    def ensure(self) -> None:
+        """Create the data directory and an empty journal (directory fsynced)."""
+        self.home.mkdir(parents=True, exist_ok=True)
+        if not self.path.exists():
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+            os.fsync(fd)
+            os.close(fd)
+            fsync_dir(self.home)
+
+    @contextlib.contextmanager
+    def locked(self, shared: bool = False) -> Iterator[None]:
+        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
+    def size(self) -> int:
+        try:
+            return self.path.stat().st_size
+        except FileNotFoundError:
+            return 0
+
+    # -- tail -----------------------------------------------------------------------
+
+    def _tail_bytes(self, fh, size: int) -> tuple[int, bytes]:
+        """Return (offset, bytes) of the end of the file, from the start of the last
+        complete line (or the whole file if it has a single line)."""
+        want = 65536
+        while True:
+            start = max(0, size - want)
+            fh.seek(start)
+            data = fh.read(size - start)
+            body = data[:-1] if data.endswith(b"\n") else data
+            cut = body.rfind(b"\n")
+            if cut >= 0 or start == 0:
+                return start + cut + 1, data[cut + 1:]
+            want *= 4
+
+    def tail(self) -> tuple[int, str, int]:
+        """(last seq, last hash, end offset of the last complete line); (0, "", 0) if empty.
+
+        An unterminated tail (torn, or being written by another process) is ignored.
+        Raises JournalCorrupt if the last complete line is not a valid event."""
+        size = self.size()
+        if size == 0:
+            return 0, "", 0
+        with open(self.path, "rb") as fh:
+            end = size
+            fh.seek(size - 1)
+            if fh.read(1) != b"\n":
+                # Ignore the torn part: find the last newline.
+                start, data = self._tail_bytes(fh, size)
+                end = start
+                if end == 0:
+                    return 0, "", 0
+            start, data = self._tail_bytes(fh, end)
+        try:
+            d = parse_line(data)
+            return int(d["seq"]), str(d["hash"]), end
+        except (ValueError, KeyError, TypeError):
+            raise JournalCorrupt(seq="?", why="last line is not a valid event") from None
+
+    def recover_torn(self) -> Path | None:
+        """Move an unterminated last line aside and truncate. Call with the lock held."""
+        size = self.size()
+        if size == 0:
+            return None
+        with open(self.path, "r+b") as fh:
+            fh.seek(size - 1)
+            if fh.read(1) == b"\n":
+                return None
+            start, torn = self._tail_bytes(fh, size)
+            if torn.endswith(b"\n"):       # cannot happen: _tail_bytes saw no newline
+                return None
+            stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+            target = self.home / f"{TORN_PREFIX}{stamp}-{uuid.uuid4().hex[:6]}"
+            with open(target, "wb") as out:
+                out.write(torn)
+                out.flush()
+                os.fsync(out.fileno())
+            fsync_dir(self.home)
+            fh.truncate(start)
+            fh.flush()
+            os.fsync(fh.fileno())
+        log.warning("journal: incomplete last line (%d bytes, never reported as written) "
+                    "moved to %s", len(torn), target.name)
+        return target
+
+    def torn_files(self) -> list[Path]:
+        return sorted(self.home.glob(TORN_PREFIX + "*"))
+
+    # -- append ---------------------------------------------------------------------
+
+    def append_lines(self, data: bytes) -> int:
+        """Append already-chained lines in one write, fsync, return the new size.
+        Call with the exclusive lock held."""
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
+        try:
+            view = memoryview(data)
+            while view:
+                written = os.write(fd, view)
+                view = view[written:]
+            os.fsync(fd)
+            return os.fstat(fd).st_size
+        finally:
+            os.close(fd)
+
+    # -- reading --------------------------------------------------------------------
+
+    def iter_lines(self, start: int = 0, end: int | None = None) -> Iterator[tuple[int, bytes]]:
+        """Yield (offset, line-with-newline) for complete lines in [start, end)."""
+        if end is None:
+            end = self.size()
+        if end <= start:
+            return
+        with open(self.path, "rb") as fh:
+            fh.seek(start)
+            offset = start
+            remaining = end - start
+            pending = b""
+            while remaining > 0:
+                chunk = fh.read(min(READ_CHUNK, remaining))
+                if not chunk:
+                    break
+                remaining -= len(chunk)
+                buf = pending + chunk if pending else chunk
+                pos = 0
+                while True:
+                    nl = buf.find(b"\n", pos)
+                    if nl < 0:
+                        break
+                    yield offset, buf[pos:nl + 1]
+                    offset += nl + 1 - pos
+                    pos = nl + 1
+                pending = buf[pos:]
+            # An unterminated remainder is a torn or in-progress line: not an event.
+
+    def read_at(self, offset: int, length: int) -> bytes:
+        with open(self.path, "rb") as fh:
+            fh.seek(offset)
+            return fh.read(length)

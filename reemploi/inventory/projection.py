@@ -1,0 +1,279 @@
+"""The projection: current state folded from the journal, stored in TinyDB files.
+
+Why sharded: TinyDB's JSON storage rewrites its whole file on every write. With
+20 000 machines (about 40 MB of JSON) one file would cost ~0.5 s per event, far from
+the 150 ms goal. So asset records are spread over 256 TinyDB files by a stable hash
+of the asset id (``assets/3f.json``, ~80 machines each at that size); recording an
+event rewrites only the shard(s) it touched. Lookup indexes (serial, fingerprint,
+disk identity → wipe events) are sharded the same way by key. Lots and donors are few
+and live in one TinyDB file. ``meta.json`` holds the last applied journal seq, hash
+and byte offset and the id counters; it is written last, so a crash leaves it behind
+the shards and the next open re-applies the tail (the fold is idempotent).
+
+Every file is written atomically: temp file, fsync, rename, then the directory is
+fsynced before ``meta.json`` moves forward. The journal stays the truth: any
+missing, damaged or stale projection file triggers a rebuild from it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zlib
+from pathlib import Path
+from typing import Any, Iterable
+
+from tinydb import TinyDB
+from tinydb.middlewares import CachingMiddleware
+from tinydb.storages import Storage
+from tinydb.table import Document
+
+from .journal import fsync_dir
+
+PROJECTION_DIR = "projection"
+FORMAT = 1
+SHARDS = 256
+ASSETS_TABLE = "assets"
+INDEX_TABLES = ("serial", "identity", "disk")
+
+
+class ProjectionDamaged(Exception):
+    """A projection file is unreadable: rebuild from the journal (internal signal)."""
+
+
+def shard_of(key: str) -> str:
+    return f"{zlib.crc32(key.encode('utf-8')) % SHARDS:02x}"
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+
+
+def read_json(path: Path) -> Any:
+    """Parsed JSON, None if the file is absent; ProjectionDamaged if unreadable."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    try:
+        return json.loads(raw) if raw.strip() else None
+    except ValueError:
+        raise ProjectionDamaged(str(path)) from None
+
+
+class AtomicJSONStorage(Storage):
+    """TinyDB storage: whole-file JSON, written by temp file + fsync + rename so a
+    reader never sees half a file (TinyDB's JSONStorage rewrites in place)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+
+    def read(self) -> dict | None:
+        data = read_json(self.path)
+        if data is not None and not isinstance(data, dict):
+            raise ProjectionDamaged(str(self.path))
+        return data
+
+    def write(self, data: dict) -> None:
+        write_atomic(self.path, json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+                     .encode("utf-8"))
+
+    def close(self) -> None:
+        pass
+
+
+def open_db(path: Path) -> TinyDB:
+    """A TinyDB on our atomic storage, writes cached until ``close()`` (one file
+    write per batch of table operations)."""
+    return TinyDB(path, storage=CachingMiddleware(AtomicJSONStorage))
+
+
+def load_table(path: Path, table: str) -> dict[str, dict]:
+    """{record id: record} of one TinyDB table file."""
+    db = open_db(path)
+    try:
+        return {doc["id"]: dict(doc) for doc in db.table(table).all()}
+    except (KeyError, TypeError, AttributeError, ValueError):
+        raise ProjectionDamaged(str(path)) from None
+    finally:
+        db.storage.cache = None  # drop without flushing: nothing was changed
+
+
+def save_table(path: Path, tables: dict[str, Iterable[dict]]) -> None:
+    """Replace the given tables of a TinyDB file in one atomic write."""
+    db = open_db(path)
+    try:
+        for name, docs in tables.items():
+            table = db.table(name)
+            table.truncate()
+            table.insert_multiple(Document(doc, doc_id=i) for i, doc in enumerate(docs, 1))
+    finally:
+        db.close()
+
+
+class Projection:
+    """Files of the projection under ``<home>/projection``."""
+
+    def __init__(self, home: Path) -> None:
+        self.root = Path(home) / PROJECTION_DIR
+        self.assets_dir = self.root / "assets"
+        self.index_dir = self.root / "index"
+        self.meta_path = self.root / "meta.json"
+        self.catalog_path = self.root / "lots.json"
+
+    def ensure_dirs(self) -> None:
+        for d in (self.root, self.assets_dir, self.index_dir):
+            d.mkdir(parents=True, exist_ok=True)
+
+    def read_meta(self) -> dict | None:
+        try:
+            meta = read_json(self.meta_path)
+        except ProjectionDamaged:
+            return None
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+            return None
+        return meta
+
+    def write_meta(self, meta: dict) -> None:
+        write_atomic(self.meta_path, json.dumps(meta, sort_keys=True).encode("utf-8"))
+
+    def asset_path(self, shard: str) -> Path:
+        return self.assets_dir / f"{shard}.json"
+
+    def index_path(self, shard: str) -> Path:
+        return self.index_dir / f"{shard}.json"
+
+    def all_asset_shards(self) -> list[Path]:
+        return sorted(self.assets_dir.glob("*.json"))
+
+    def clear(self) -> None:
+        """Remove projection files (a rebuild writes them all again)."""
+        for folder in (self.assets_dir, self.index_dir):
+            for f in folder.glob("*.json"):
+                f.unlink()
+        for f in (self.meta_path, self.catalog_path):
+            if f.exists():
+                f.unlink()
+
+
+class Session:
+    """A fold ``View`` over the projection files: loads shards lazily, remembers what
+    changed, and ``save()`` writes only that. ``fresh=True`` starts empty (rebuild)."""
+
+    def __init__(self, proj: Projection, meta: dict, fresh: bool = False) -> None:
+        self.proj = proj
+        self.meta = meta
+        self.fresh = fresh
+        self.asset_shards: dict[str, dict[str, dict]] = {}
+        self.index_shards: dict[str, dict[str, dict]] = {}
+        self.catalog: dict[str, dict[str, dict]] | None = None
+        self.dirty_assets: set[str] = set()
+        self.dirty_index: set[str] = set()
+        self.dirty_catalog = False
+        self.counters_changed = False
+
+    # -- loading --------------------------------------------------------------------
+
+    def _assets(self, shard: str) -> dict[str, dict]:
+        docs = self.asset_shards.get(shard)
+        if docs is None:
+            docs = {} if self.fresh else load_table(self.proj.asset_path(shard), ASSETS_TABLE)
+            self.asset_shards[shard] = docs
+        return docs
+
+    def _index(self, shard: str) -> dict[str, dict]:
+        idx = self.index_shards.get(shard)
+        if idx is None:
+            data = None if self.fresh else read_json(self.proj.index_path(shard))
+            if data is not None and not isinstance(data, dict):
+                raise ProjectionDamaged(str(self.proj.index_path(shard)))
+            idx = {t: dict((data or {}).get(t) or {}) for t in INDEX_TABLES}
+            self.index_shards[shard] = idx
+        return idx
+
+    def _catalog(self) -> dict[str, dict[str, dict]]:
+        if self.catalog is None:
+            if self.fresh:
+                self.catalog = {"lots": {}, "donors": {}}
+            else:
+                self.catalog = {"lots": load_table(self.proj.catalog_path, "lots"),
+                                "donors": load_table(self.proj.catalog_path, "donors")}
+        return self.catalog
+
+    # -- the View protocol ----------------------------------------------------------
+
+    def asset(self, asset_id: str) -> dict | None:
+        if not asset_id:
+            return None
+        return self._assets(shard_of(asset_id)).get(asset_id)
+
+    def put_asset(self, doc: dict) -> None:
+        shard = shard_of(doc["id"])
+        self._assets(shard)[doc["id"]] = doc
+        self.dirty_assets.add(shard)
+
+    def lot(self, lot_id: str) -> dict | None:
+        return self._catalog()["lots"].get(lot_id)
+
+    def put_lot(self, doc: dict) -> None:
+        self._catalog()["lots"][doc["id"]] = doc
+        self.dirty_catalog = True
+
+    def donor(self, donor_id: str) -> dict | None:
+        return self._catalog()["donors"].get(donor_id)
+
+    def put_donor(self, doc: dict) -> None:
+        self._catalog()["donors"][doc["id"]] = doc
+        self.dirty_catalog = True
+
+    def index_add(self, table: str, key: str, value: Any) -> None:
+        shard = shard_of(key)
+        values = self._index(shard)[table].setdefault(key, [])
+        if value not in values:
+            values.append(value)
+            self.dirty_index.add(shard)
+
+    def index_get(self, table: str, key: str) -> list:
+        return list(self._index(shard_of(key))[table].get(key, []))
+
+    def counter(self, key: str, number: int) -> None:
+        counters = self.meta.setdefault("counters", {})
+        if number > counters.get(key, 0):
+            counters[key] = number
+            self.counters_changed = True
+
+    # -- saving ---------------------------------------------------------------------
+
+    def save(self, seq: int, hash_: str, offset: int) -> None:
+        """Write changed shards, fsync their directories, then move meta forward."""
+        self.proj.ensure_dirs()
+        for shard in sorted(self.dirty_assets):
+            docs = self.asset_shards[shard].values()
+            save_table(self.proj.asset_path(shard), {ASSETS_TABLE: docs})
+        for shard in sorted(self.dirty_index):
+            data = json.dumps(self.index_shards[shard], ensure_ascii=False,
+                              separators=(",", ":")).encode("utf-8")
+            write_atomic(self.proj.index_path(shard), data)
+        if self.dirty_catalog and self.catalog is not None:
+            save_table(self.proj.catalog_path, {"lots": self.catalog["lots"].values(),
+                                                "donors": self.catalog["donors"].values()})
+        if self.dirty_assets:
+            fsync_dir(self.proj.assets_dir)
+        if self.dirty_index:
+            fsync_dir(self.proj.index_dir)
+        if self.dirty_catalog:
+            fsync_dir(self.proj.root)
+        self.meta.update({"format": FORMAT, "seq": seq, "hash": hash_, "offset": offset})
+        self.proj.write_meta(self.meta)
+        self.dirty_assets.clear()
+        self.dirty_index.clear()
+        self.dirty_catalog = False

@@ -1,0 +1,550 @@
+"""The inventory: one object over the journal (truth) and the projection (state).
+
+Every change goes through ``_commit``: under the journal's exclusive lock it brings
+the projection up to date with the journal (another process may have appended),
+validates the change against that state (so two stations cannot both move the same
+machine out), appends the events in one write, fsyncs, and only then folds them into
+the projection. A method returns once its events are durable.
+
+    inv = Inventory.open(home, station="atelier-1", operator="Camille")
+    lot, ids = inv.receive_lot("Mairie de Lyon", "public", devices=[("laptop", 5, 12.5)],
+                               create_ids=True)
+    inv.record(EventType.ASSET_GRADED, ids[0], {"verdict": {...}, "rules_version": "1"})
+    inv.set_status(ids[0], Status.DIAGNOSED)
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import date as Date
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+from ..errors import BadInput
+from ..model import to_jsonable
+from ..settings import load_settings
+from . import fold
+from .errors import DuplicateId, IllegalTransition, JournalCorrupt, UnknownAsset
+from .events import Event, EventType, Status
+from .ids import (clean_serial, format_asset_id, format_donor_id, format_lot_id)
+from .journal import Journal, build_line, event_from_dict, parse_line
+from .lifecycle import DESTINATIONS, part_transition_allowed, transition_allowed
+from .projection import FORMAT, Projection, ProjectionDamaged, Session, load_table
+from .verify import VerifyReport, verify_home
+
+log = logging.getLogger(__name__)
+
+EVENT_TYPES = frozenset(t.value for t in EventType)
+ASSET_KINDS = ("machine", "part")
+DONOR_KINDS = ("company", "individual", "public", "association")
+# Events that name an asset that must already exist.
+NEEDS_ASSET = EVENT_TYPES - {EventType.ASSET_CREATED.value, EventType.DONOR_REGISTERED.value,
+                             EventType.LOT_RECEIVED.value, EventType.WIPE_DONE.value,
+                             EventType.NOTE.value}
+
+Spec = tuple[str, "str | None", dict]
+
+
+class Inventory:
+    """Open with ``Inventory.open(home, station, operator)``."""
+
+    def __init__(self, home: Path, station: str, operator: str | None = None) -> None:
+        self.home = Path(home)
+        self.station = station
+        self.operator = operator
+        self.settings = load_settings(self.home)
+        self.journal = Journal(self.home)
+        self.projection = Projection(self.home)
+        self.torn: list[Path] = []
+
+    @classmethod
+    def open(cls, home: Path, station: str, operator: str | None = None) -> "Inventory":
+        """Create the data directory if needed, move a torn last line aside, and
+        bring the projection up to date (rebuilt if missing, behind or damaged)."""
+        inv = cls(home, station, operator)
+        inv.journal.ensure()
+        inv.projection.ensure_dirs()
+        with inv.journal.locked():
+            inv._sync_locked()
+        return inv
+
+    # -- keeping the projection in step ---------------------------------------------
+
+    def _sync_locked(self) -> tuple[Session, int, str, int]:
+        torn = self.journal.recover_torn()
+        if torn:
+            self.torn.append(torn)
+        seq, hash_, end = self.journal.tail()
+        meta = self.projection.read_meta()
+        if meta and (meta.get("seq"), meta.get("hash"), meta.get("offset")) == (seq, hash_, end):
+            return Session(self.projection, meta), seq, hash_, end
+        if meta and meta.get("seq", 0) < seq and meta.get("offset", 0) < end:
+            try:
+                session = self._catch_up(meta, seq, hash_, end)
+                if session is not None:
+                    return session, seq, hash_, end
+            except ProjectionDamaged as exc:
+                log.warning("projection damaged (%s): rebuilding from the journal", exc)
+        return self._rebuild_locked(), seq, hash_, end
+
+    def _catch_up(self, meta: dict, seq: int, hash_: str, end: int) -> Session | None:
+        session = Session(self.projection, meta)
+        expected_prev, expected_seq = meta.get("hash", ""), meta.get("seq", 0) + 1
+        last_hash = expected_prev
+        for offset, line in self.journal.iter_lines(meta["offset"], end):
+            d = self._parse(line, expected_seq)
+            if d.get("prev") != expected_prev or d.get("seq") != expected_seq:
+                log.warning("projection does not follow the journal at %s: rebuilding",
+                            expected_seq)
+                return None
+            fold.apply(session, d, offset, len(line))
+            expected_prev, expected_seq = d["hash"], expected_seq + 1
+            last_hash = d["hash"]
+        if expected_seq - 1 != seq or last_hash != hash_:
+            return None
+        self._save(session, seq, hash_, end)
+        return session
+
+    def _rebuild_locked(self) -> Session:
+        log.info("rebuilding the inventory projection from the journal")
+        self.projection.clear()
+        session = Session(self.projection, {"format": FORMAT, "counters": {}}, fresh=True)
+        seq, hash_, end = 0, "", 0
+        for offset, line in self.journal.iter_lines():
+            d = self._parse(line, seq + 1)
+            fold.apply(session, d, offset, len(line))
+            seq, hash_, end = d["seq"], d["hash"], offset + len(line)
+        session.dirty_assets.update(session.asset_shards)
+        session.dirty_index.update(session.index_shards)
+        session.dirty_catalog = True
+        session.fresh = False
+        session.save(seq, hash_, end)
+        return session
+
+    @staticmethod
+    def _parse(line: bytes, seq: int) -> dict:
+        try:
+            d = parse_line(line)
+            if not isinstance(d, dict) or "seq" not in d or "hash" not in d:
+                raise ValueError("not an event")
+            return d
+        except ValueError as exc:
+            raise JournalCorrupt(seq=seq, why=str(exc)) from None
+
+    def _save(self, session: Session, seq: int, hash_: str, end: int) -> None:
+        try:
+            session.save(seq, hash_, end)
+        except OSError as exc:
+            # The journal already holds the events; the next open catches up.
+            log.warning("projection not saved (%s); it will be rebuilt from the journal", exc)
+
+    def _read_session(self) -> Session:
+        """A view of the current state for reading; syncs first if the journal moved."""
+        meta = self.projection.read_meta()
+        if meta is None or meta.get("offset") != self.journal.size():
+            with self.journal.locked():
+                return self._sync_locked()[0]
+        return Session(self.projection, meta)
+
+    def _reading(self, fn: Callable[[Session], Any]) -> Any:
+        try:
+            return fn(self._read_session())
+        except ProjectionDamaged as exc:
+            log.warning("projection damaged (%s): rebuilding from the journal", exc)
+            with self.journal.locked():
+                session = self._rebuild_locked()
+            return fn(session)
+
+    def _commit(self, build: Callable[[Session], list[Spec]]) -> list[Event]:
+        """Validate with ``build`` against the current state and append its events."""
+        with self.journal.locked():
+            try:
+                session, seq, hash_, end = self._sync_locked()
+                specs = build(session)
+            except ProjectionDamaged:
+                session = self._rebuild_locked()
+                seq, hash_, end = self.journal.tail()
+                specs = build(session)
+            if not specs:
+                return []
+            events, lines = [], []
+            for etype, asset_id, payload in specs:
+                ev, line = build_line(seq + 1, hash_, station=self.station,
+                                      operator=self.operator, asset_id=asset_id, type=etype,
+                                      payload=payload)
+                events.append(ev)
+                lines.append(line)
+                seq, hash_ = ev.seq, ev.hash
+            self.journal.append_lines(b"".join(lines))
+            offset = end
+            for ev, line in zip(events, lines):
+                fold.apply(session, json.loads(line), offset, len(line))
+                offset += len(line)
+            self._save(session, seq, hash_, offset)
+            return events
+
+    # -- writing --------------------------------------------------------------------
+
+    def record(self, type: str | EventType, asset_id: str | None, payload: dict) -> Event:
+        """Append one event; returns when it is on disk (fsynced).
+
+        Status changes go through the lifecycle table; events about an asset need
+        the asset to exist (UnknownAsset, exit 10)."""
+        etype = type.value if isinstance(type, EventType) else str(type)
+        if etype not in EVENT_TYPES:
+            raise BadInput(what="event type", why=etype)
+        body = self._jsonable(payload)
+
+        def build(s: Session) -> list[Spec]:
+            if etype == EventType.STATUS_CHANGED.value:
+                return [self._status_spec(s, asset_id, body.get("to"), body)]
+            if etype == EventType.CHECKOUT.value:
+                return self._checkout_specs(s, asset_id, body)
+            if etype == EventType.ASSET_CREATED.value:
+                return [self._created_spec(s, body.get("kind", "machine"),
+                                           body.get("device_kind"), asset_id, body)]
+            if asset_id is not None or etype in NEEDS_ASSET:
+                self._asset(s, asset_id)
+            return [(etype, asset_id, body)]
+        return self._commit(build)[0]
+
+    def create_asset(self, kind: str = "machine", device_kind: str = "computer", *,
+                     lot_id: str | None = None, serial: str | None = None,
+                     weight_kg: float | None = None, identity: str | None = None,
+                     asset_id: str | None = None) -> str:
+        """Register a machine or part; returns its id (allocated here unless given)."""
+        payload = {"kind": kind, "device_kind": device_kind, "lot_id": lot_id,
+                   "serial": serial, "weight_kg": weight_kg, "identity": identity}
+        ev = self._commit(lambda s: [self._created_spec(s, kind, device_kind, asset_id, payload)])
+        return ev[0].asset_id
+
+    def set_status(self, asset_id: str, to: Status | str, **payload: Any) -> Event:
+        """Move a machine along its lifecycle (IllegalTransition, exit 11, if the table
+        forbids it). Moving to out needs ``destination_kind``: prefer ``checkout``."""
+        target = to.value if isinstance(to, Status) else str(to)
+        body = self._jsonable(payload)
+        return self._commit(lambda s: [self._status_spec(s, asset_id, target, body)])[0]
+
+    def checkout(self, asset_id: str, destination_kind: str, organisation: str,
+                 date: str | None = None, price_eur: float | None = None) -> Event:
+        """The asset leaves the workshop: a checkout event, then status out."""
+        body = {"destination_kind": destination_kind, "organisation": organisation,
+                "date": date or Date.today().isoformat(), "price_eur": price_eur}
+        return self._commit(lambda s: self._checkout_specs(s, asset_id, body))[0]
+
+    def register_donor(self, name: str, kind: str = "company", contact: str | None = None,
+                       siret: str | None = None) -> str:
+        """A donor id for ``name`` (an existing donor of that name is reused)."""
+        holder: list[str] = []
+
+        def build(s: Session) -> list[Spec]:
+            did, specs = self._donor_specs(s, name, kind, contact, siret)
+            holder.append(did)
+            return specs
+        self._commit(build)
+        return holder[-1]
+
+    def receive_lot(self, donor: str, donor_kind: str = "company", *, date: str | None = None,
+                    devices: Iterable[tuple[str, int, float | None]] = (),
+                    weight_kg: float | None = None, notes: str | None = None,
+                    create_ids: bool = False) -> tuple[dict, list[str]]:
+        """Register a donation lot (and its donor if new), in one atomic append.
+        ``devices``: (kind, count, total weight kg or None). With ``create_ids``, an
+        asset id per device is created now, before any probe, for labelling."""
+        rows = []
+        for kind, count, weight in devices:
+            if not kind or int(count) < 1 or (weight is not None and float(weight) < 0):
+                raise BadInput(what="--device", why=f"{kind}:{count}:{weight}")
+            rows.append({"kind": kind, "count": int(count),
+                         "weight_kg": None if weight is None else float(weight)})
+        if weight_kg is not None and weight_kg < 0:
+            raise BadInput(what="--weight", why=str(weight_kg))
+        when = date or Date.today().isoformat()
+        _check_date(when)
+        out: dict[str, Any] = {}
+
+        def build(s: Session) -> list[Spec]:
+            did, specs = self._donor_specs(s, donor, donor_kind, None, None)
+            lot_id = self._next_id(s, "lot")
+            specs.append((EventType.LOT_RECEIVED.value, None,
+                          {"lot_id": lot_id, "donor_id": did, "date": when, "devices": rows,
+                           "weight_kg": weight_kg, "notes": notes}))
+            ids: list[str] = []
+            if create_ids:
+                for row in rows:
+                    each = (row["weight_kg"] / row["count"]) if row["weight_kg"] else None
+                    for _ in range(row["count"]):
+                        aid = self._next_id(s, "machine", reserved=ids)
+                        ids.append(aid)
+                        specs.append((EventType.ASSET_CREATED.value, aid,
+                                      {"kind": "machine", "device_kind": row["kind"],
+                                       "lot_id": lot_id, "serial": None,
+                                       "weight_kg": None if each is None else round(each, 3),
+                                       "identity": None}))
+            out.update(lot_id=lot_id, ids=ids)
+            return specs
+        self._commit(build)
+        return self.lot(out["lot_id"]), out["ids"]
+
+    def harvest_part(self, from_id: str, part_kind: str, facts: dict | None = None,
+                     grade: str | None = None, serial: str | None = None) -> str:
+        """Take a part out of a machine: a new part asset with where it came from."""
+        holder: list[str] = []
+
+        def build(s: Session) -> list[Spec]:
+            source = self._asset(s, from_id)
+            if source["kind"] != "machine":
+                raise IllegalTransition(id=from_id, current=source["kind"], to="harvest")
+            pid = self._next_id(s, "part")
+            holder.append(pid)
+            return [(EventType.ASSET_CREATED.value, pid,
+                     {"kind": "part", "device_kind": part_kind, "lot_id": source.get("lot_id"),
+                      "serial": serial, "weight_kg": None, "identity": None}),
+                    (EventType.PART_HARVESTED.value, pid,
+                     {"from_asset": from_id, "part_kind": part_kind,
+                      "facts": self._jsonable(facts or {}), "grade": grade})]
+        self._commit(build)
+        return holder[-1]
+
+    def install_part(self, part_id: str, into_id: str) -> Event:
+        def build(s: Session) -> list[Spec]:
+            part = self._asset(s, part_id)
+            into = self._asset(s, into_id)
+            if part["kind"] != "part" or not part_transition_allowed(part["status"], "installed"):
+                raise IllegalTransition(id=part_id, current=part["status"], to="installed")
+            if into["kind"] != "machine" or into["status"] == Status.OUT.value:
+                raise IllegalTransition(id=into_id, current=into["status"], to="install")
+            return [(EventType.PART_INSTALLED.value, into_id,
+                     {"part_id": part_id, "into_asset": into_id})]
+        return self._commit(build)[0]
+
+    # -- validation helpers (run under the lock) -------------------------------------
+
+    @staticmethod
+    def _jsonable(payload: Any) -> dict:
+        body = to_jsonable(payload or {})
+        if not isinstance(body, dict):
+            raise BadInput(what="event payload", why="must be a mapping")
+        return body
+
+    @staticmethod
+    def _asset(s: Session, asset_id: str | None) -> dict:
+        doc = s.asset(asset_id or "")
+        if doc is None:
+            raise UnknownAsset(id=asset_id)
+        return doc
+
+    def _status_spec(self, s: Session, asset_id: str | None, to: str | None, body: dict) -> Spec:
+        doc = self._asset(s, asset_id)
+        current = doc["status"]
+        last = (doc.get("checkout") or {}).get("destination_kind")
+        if doc["kind"] != "machine" or not transition_allowed(
+                current, str(to), body.get("destination_kind"), last):
+            raise IllegalTransition(id=asset_id, current=current, to=to)
+        return (EventType.STATUS_CHANGED.value, asset_id, {**body, "from": current, "to": to})
+
+    def _checkout_specs(self, s: Session, asset_id: str | None, body: dict) -> list[Spec]:
+        dest = body.get("destination_kind")
+        if dest not in DESTINATIONS:
+            raise BadInput(what="destination", why=str(dest))
+        if not str(body.get("organisation") or "").strip():
+            raise BadInput(what="organisation", why="empty")
+        price = body.get("price_eur")
+        if price is not None and (not isinstance(price, (int, float)) or price < 0):
+            raise BadInput(what="price", why=str(price))
+        _check_date(body.get("date") or "")
+        doc = self._asset(s, asset_id)
+        if doc["kind"] == "part":
+            if not part_transition_allowed(doc["status"], "out"):
+                raise IllegalTransition(id=asset_id, current=doc["status"], to="out")
+            return [(EventType.CHECKOUT.value, asset_id, body)]
+        status = self._status_spec(s, asset_id, Status.OUT.value, {"destination_kind": dest})
+        return [(EventType.CHECKOUT.value, asset_id, body), status]
+
+    def _created_spec(self, s: Session, kind: str, device_kind: str | None,
+                      asset_id: str | None, payload: dict) -> Spec:
+        if kind not in ASSET_KINDS:
+            raise BadInput(what="asset kind", why=str(kind))
+        if not device_kind:
+            raise BadInput(what="device kind", why="empty")
+        if payload.get("lot_id") and s.lot(payload["lot_id"]) is None:
+            raise UnknownAsset(id=payload["lot_id"])
+        if asset_id is None:
+            asset_id = self._next_id(s, kind)
+        elif s.asset(asset_id) is not None:
+            raise DuplicateId(id=asset_id)
+        return (EventType.ASSET_CREATED.value, asset_id,
+                {**payload, "kind": kind, "device_kind": device_kind})
+
+    def _donor_specs(self, s: Session, name: str, kind: str, contact, siret) -> tuple[str, list[Spec]]:
+        name = (name or "").strip()
+        if not name:
+            raise BadInput(what="donor", why="empty name")
+        if kind not in DONOR_KINDS:
+            raise BadInput(what="donor kind", why=str(kind))
+        wanted = " ".join(name.casefold().split())
+        for donor in (s._catalog()["donors"]).values():
+            if " ".join(str(donor.get("name", "")).casefold().split()) == wanted:
+                return donor["id"], []
+        did = self._next_id(s, "donor")
+        return did, [(EventType.DONOR_REGISTERED.value, None,
+                      {"donor_id": did, "name": name, "kind": kind, "contact": contact,
+                       "siret": siret})]
+
+    def _next_id(self, s: Session, kind: str, reserved: list[str] | None = None) -> str:
+        """Next free id of ``kind`` (machine, part, lot, donor) from the counters;
+        ``reserved``: ids already handed out in the same commit."""
+        prefix = self.settings.workshop.prefix
+        station = self.settings.station_code
+        year = datetime.now(timezone.utc).year
+        yy = f"{year % 100:02d}"
+        key = {"machine": f"machine:{prefix}:{station}:{yy}",
+               "part": f"part:{prefix}:{station}:{yy}",
+               "lot": f"lot:{station}:{yy}", "donor": f"donor:{station}"}[kind]
+        number = s.meta.get("counters", {}).get(key, 0) + 1
+        while True:
+            if kind == "lot":
+                candidate = format_lot_id(station, year, number)
+                taken = s.lot(candidate) is not None
+            elif kind == "donor":
+                candidate = format_donor_id(station, number)
+                taken = s.donor(candidate) is not None
+            else:
+                candidate = format_asset_id(prefix, station, year, number, part=kind == "part")
+                taken = s.asset(candidate) is not None
+            if not taken and candidate not in (reserved or ()):
+                s.counter(key, number)
+                return candidate
+            number += 1
+
+    # -- reading --------------------------------------------------------------------
+
+    def new_asset_id(self, kind: str = "machine") -> str:
+        """The id the next ``create_asset`` of this kind would get (not reserved)."""
+        if kind not in ASSET_KINDS:
+            raise BadInput(what="asset kind", why=str(kind))
+        return self._reading(lambda s: self._next_id(s, kind))
+
+    def machine(self, asset_id: str) -> dict:
+        """Current state of an asset (machine or part); UnknownAsset (exit 10)."""
+        return self._reading(lambda s: self._asset(s, asset_id))
+
+    asset = machine
+
+    def _all_assets(self, s: Session) -> list[dict]:
+        docs: list[dict] = []
+        for path in self.projection.all_asset_shards():
+            docs.extend(load_table(path, "assets").values())
+        return sorted(docs, key=lambda d: d["id"])
+
+    def machines(self, status: str | None = None, device_kind: str | None = None,
+                 lot_id: str | None = None) -> list[dict]:
+        docs = self._reading(self._all_assets)
+        return [d for d in docs if d["kind"] == "machine"
+                and (status is None or d["status"] == status)
+                and (device_kind is None or d.get("device_kind") == device_kind)
+                and (lot_id is None or d.get("lot_id") == lot_id)]
+
+    def parts(self, part_kind: str | None = None, status: str | None = None) -> list[dict]:
+        docs = self._reading(self._all_assets)
+        return [d for d in docs if d["kind"] == "part"
+                and (part_kind is None or d.get("part_kind") == part_kind)
+                and (status is None or d["status"] == status)]
+
+    def lots(self) -> list[dict]:
+        return sorted(self._reading(lambda s: list(s._catalog()["lots"].values())),
+                      key=lambda d: d["id"])
+
+    def lot(self, lot_id: str) -> dict:
+        doc = self._reading(lambda s: s.lot(lot_id))
+        if doc is None:
+            raise UnknownAsset(id=lot_id)
+        return doc
+
+    def donors(self) -> list[dict]:
+        return sorted(self._reading(lambda s: list(s._catalog()["donors"].values())),
+                      key=lambda d: d["id"])
+
+    def search(self, text: str) -> list[dict]:
+        """Assets whose id, serial, model, CPU, kind, lot or donor name contains ``text``."""
+        needle = text.casefold().strip()
+        if not needle:
+            return []
+        donors = {d["id"]: d.get("name") or "" for d in self.donors()}
+        found = []
+        for d in self._reading(self._all_assets):
+            probe = d.get("probe") or {}
+            hay = [d["id"], d.get("serial"), d.get("device_kind"), d.get("lot_id"),
+                   donors.get(d.get("donor_id") or "", ""), probe.get("vendor"),
+                   probe.get("product"), probe.get("serial"), probe.get("cpu_model"),
+                   d.get("part_kind")]
+            hay += [disk.get("serial") for disk in probe.get("disks") or ()]
+            if any(needle in str(h).casefold() for h in hay if h):
+                found.append(d)
+        return found
+
+    def find_by_serial(self, serial: str) -> list[str]:
+        key = clean_serial(serial)
+        if key is None:
+            return []
+        return self._reading(lambda s: s.index_get("serial", key))
+
+    def find_by_identity(self, identity: str) -> list[str]:
+        return self._reading(lambda s: s.index_get("identity", identity))
+
+    def events(self, asset_id: str | None = None,
+               types: Iterable[str | EventType] | None = None) -> Iterator[Event]:
+        """Events in journal order; filtered by asset (including part events that name
+        it as source or destination) and/or types. Streams the file."""
+        wanted = {t.value if isinstance(t, EventType) else t for t in types} if types else None
+        needle = json.dumps(asset_id).encode() if asset_id else None
+        type_needles = [b'"type":' + json.dumps(t).encode() for t in wanted] if wanted else None
+        for _, line in self.journal.iter_lines():
+            if needle is not None and needle not in line:
+                continue
+            if type_needles is not None and not any(n in line for n in type_needles):
+                continue
+            d = parse_line(line)
+            if wanted is not None and d["type"] not in wanted:
+                continue
+            if asset_id is not None and not _names(d, asset_id):
+                continue
+            yield event_from_dict(d)
+
+    def history(self, asset_id: str) -> list[Event]:
+        self.machine(asset_id)
+        return list(self.events(asset_id))
+
+    def wipes_for_disk(self, disk_identity: str) -> list[Event]:
+        """wipe.done events of this disk identity, oldest first (from the index)."""
+        refs = self._reading(lambda s: s.index_get("disk", disk_identity))
+        found = []
+        for offset, length, seq in sorted(refs, key=lambda r: r[2]):
+            try:
+                d = parse_line(self.journal.read_at(offset, length))
+            except ValueError:
+                d = {}
+            if d.get("seq") != seq:   # index out of step: fall back to a scan
+                return [ev for ev in self.events(types=[EventType.WIPE_DONE])
+                        if (ev.payload.get("disk") or {}).get("identity") == disk_identity]
+            found.append(event_from_dict(d))
+        return found
+
+    def verify(self) -> VerifyReport:
+        return verify_home(self.journal, self.projection)
+
+
+def _names(d: dict, asset_id: str) -> bool:
+    if d.get("asset_id") == asset_id:
+        return True
+    p = d.get("payload") or {}
+    return asset_id in (p.get("part_id"), p.get("from_asset"), p.get("into_asset"))
+
+
+def _check_date(value: str) -> None:
+    try:
+        Date.fromisoformat(value)
+    except ValueError:
+        raise BadInput(what="date", why=f"{value!r} (expected YYYY-MM-DD)") from None

@@ -1,0 +1,117 @@
+"""Journal verification: the hash chain, line by line, on bytes.
+
+For each complete line (seq n, 1-based): the SHA-256 of the line with its
+``,"hash":"<hex>"`` member removed must equal that hash; ``prev`` must equal the hash
+of line n-1 (empty for the first); ``seq`` must equal n. The first line failing any
+check is named with the reason code, so an edited payload, a deleted line or two
+swapped lines point at the exact place. No per-line objects are built (no JSON
+parsing): 200 000 events verify in about a second.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import time
+from dataclasses import dataclass, field
+
+from .journal import HASH_KEY, Journal
+from .projection import Projection, ProjectionDamaged, read_json
+
+PREV_KEY = b',"prev":"'
+SEQ_KEY = b',"seq":'
+
+
+class Problem(str, enum.Enum):
+    MALFORMED = "malformed"            # not an event line in our canonical form
+    HASH_MISMATCH = "hash-mismatch"    # content changed after it was written
+    PREV_MISMATCH = "prev-mismatch"    # a line deleted, inserted or moved before this one
+    SEQ_MISMATCH = "seq-mismatch"      # numbering broken (deleted/swapped lines)
+
+
+class ProjectionState(str, enum.Enum):
+    CURRENT = "current"
+    BEHIND = "behind"                  # rebuilt/caught up at the next open
+    MISSING = "missing"
+    DAMAGED = "damaged"
+    MISMATCH = "mismatch"              # claims a journal state that is not this journal's
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    ok: bool
+    events: int                        # complete lines checked (up to the first bad one)
+    last_seq: int
+    last_hash: str
+    first_bad_seq: int | None = None
+    problem: Problem | None = None
+    detail: dict = field(default_factory=dict)
+    torn_tail_bytes: int = 0           # an unterminated last line not yet moved aside
+    torn_files: tuple[str, ...] = ()   # journal.torn-* files kept from earlier recoveries
+    projection: ProjectionState = ProjectionState.MISSING
+    seconds: float = 0.0
+
+
+def check_chain(journal: Journal) -> tuple[int, str, int, int | None, Problem | None, dict]:
+    """Stream the journal: (events ok, last hash, end offset, bad seq, problem, detail)."""
+    sha256 = hashlib.sha256
+    expected = 1
+    prev = b""
+    end = 0
+    for offset, line in journal.iter_lines():
+        try:
+            i = line.find(HASH_KEY)
+            if i < 0 or line[i + 73:i + 74] != b'"' or not line.startswith(b'{"asset_id":'):
+                return expected - 1, prev.decode(), offset, expected, Problem.MALFORMED, {}
+            stored = line[i + 9:i + 73]
+            if sha256(line[:i] + line[i + 74:-1]).hexdigest().encode() != stored:
+                return expected - 1, prev.decode(), offset, expected, Problem.HASH_MISMATCH, {}
+            j = line.rfind(PREV_KEY)
+            k = line.find(b'"', j + 9)
+            if j < 0 or line[j + 9:k] != prev:
+                return (expected - 1, prev.decode(), offset, expected, Problem.PREV_MISMATCH,
+                        {"found": line[j + 9:k].decode(errors="replace"), "expected": prev.decode()})
+            s = line.rfind(SEQ_KEY)
+            e = line.find(b",", s + 7)
+            seq = int(line[s + 7:e])
+        except ValueError:
+            return expected - 1, prev.decode(), offset, expected, Problem.MALFORMED, {}
+        if seq != expected:
+            return (expected - 1, prev.decode(), offset, expected, Problem.SEQ_MISMATCH,
+                    {"found": seq, "expected": expected})
+        prev = stored
+        expected += 1
+        end = offset + len(line)
+    return expected - 1, prev.decode(), end, None, None, {}
+
+
+def projection_state(proj: Projection, seq: int, hash_: str, offset: int) -> ProjectionState:
+    meta = proj.read_meta()
+    if meta is None:
+        return ProjectionState.MISSING if not proj.meta_path.exists() else ProjectionState.DAMAGED
+    try:
+        for path in proj.all_asset_shards() + [proj.catalog_path]:
+            read_json(path)
+    except ProjectionDamaged:
+        return ProjectionState.DAMAGED
+    if meta.get("seq") == seq and meta.get("hash") == hash_ and meta.get("offset") == offset:
+        return ProjectionState.CURRENT
+    if (meta.get("seq", 0) < seq and meta.get("offset", 0) < offset):
+        return ProjectionState.BEHIND
+    return ProjectionState.MISMATCH
+
+
+def verify_home(journal: Journal, proj: Projection) -> VerifyReport:
+    """Check the chain and the projection's bookkeeping. Read-only: a torn tail is
+    reported, not moved (the next ``Inventory.open`` does that)."""
+    started = time.perf_counter()
+    with journal.locked(shared=True):
+        count, last_hash, end, bad, problem, detail = check_chain(journal)
+        size = journal.size()
+        torn = size - end if bad is None else 0
+        state = projection_state(proj, count, last_hash, end) if bad is None else ProjectionState.MISMATCH
+    return VerifyReport(ok=bad is None, events=count, last_seq=count, last_hash=last_hash,
+                        first_bad_seq=bad, problem=problem, detail=detail,
+                        torn_tail_bytes=torn,
+                        torn_files=tuple(p.name for p in journal.torn_files()),
+                        projection=state, seconds=round(time.perf_counter() - started, 3))
