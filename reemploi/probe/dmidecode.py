@@ -196,7 +196,7 @@ def parse_dmidecode(text: str | bytes) -> DmiInfo:
         return by_type[t][0].values if by_type.get(t) else {}
 
     bios, sysr, board, chassis = first(0), first(1), first(2), first(3)
-    chassis_raw = clean(chassis.get("Type") or chassis.get("Chassis Type"))
+    chassis_raw = (chassis.get("Type") or chassis.get("Chassis Type") or "").strip() or None
     system = SystemInfo(
         vendor=clean(sysr.get("Manufacturer") or sysr.get("Vendor")),
         product=clean(sysr.get("Product Name") or sysr.get("Product")),

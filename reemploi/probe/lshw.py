@@ -257,8 +257,15 @@ def _pci(businfo: Any) -> str | None:
 
 
 def _memory(nodes: list[dict]) -> Memory:
+    # Usually one "System Memory" node holds the banks; eReuse's all-series.lshw.json
+    # (ASUS board, lshw from ~2017) splits them over an undescribed "memory:0" and
+    # "memory:1": take every memory node with bank children, but not flash/video ones.
     banks_parents = [n for n in nodes if n.get("class") == "memory"
-                     and (n.get("description") or "").lower() == "system memory"]
+                     and any((c.get("id") or "").startswith("bank") for c in n.get("children") or [])
+                     and not re.search(r"flash|video|rom", (n.get("description") or ""), re.I)]
+    if not banks_parents:
+        banks_parents = [n for n in nodes if n.get("class") == "memory"
+                         and (n.get("description") or "").lower() == "system memory"]
     modules: list[MemoryModule] = []
     slots = 0
     for parent in banks_parents or [{}]:
