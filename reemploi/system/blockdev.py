@@ -273,7 +273,7 @@ def mount_of_path(mounts: tuple[Mount, ...], path: str) -> Mount | None:
 def disks_of_path(ctx, path: str, mounts: tuple[Mount, ...] | None = None) -> tuple[str, ...]:
     """Whole disks holding the filesystem where ``path`` lives (empty if virtual)."""
     mounts = mount_table(ctx) if mounts is None else mounts
-    real = os.path.realpath(path)
+    real = resolve(ctx, path)
     mount = mount_of_path(mounts, real)
     return _disks_of_mount(ctx, mount) if mount else ()
 
@@ -399,7 +399,12 @@ def list_disks(ctx, *, program: tuple[str, ...] | None = None) -> tuple[Disk, ..
     ``program`` overrides the paths whose disk counts as "ours" (tests use it to
     simulate running from a given disk); default: ``program_paths()``.
     """
-    tree = lsblk_tree(ctx)
+    return disks_from_tree(ctx, lsblk_tree(ctx), program=program)
+
+
+def disks_from_tree(ctx, tree: tuple[Node, ...], *,
+                    program: tuple[str, ...] | None = None) -> tuple[Disk, ...]:
+    """``list_disks`` for an lsblk tree already read (the probe reuses it for optical drives)."""
     role = roles(ctx, program)
     return tuple(_disk(ctx, node, role) for node in _whole_disk_nodes(ctx, tree))
 

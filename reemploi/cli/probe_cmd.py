@@ -1,0 +1,50 @@
+"""``reemploi probe`` and ``reemploi doctor``: what is this machine, and is the station ready."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..probe import folder as machine_folder
+from ..probe.collector import probe_machine
+from ..probe.doctor import check, render_doctor
+from ..probe.render import render_machine
+from .common import emit, json_option, lang_option, make_context
+
+
+@click.command("probe")
+@json_option
+@lang_option
+@click.option("--no-smart", is_flag=True, help="Skip SMART (faster; disk health stays unknown).")
+@click.option("--record", "record", type=click.Path(path_type=Path), default=None,
+              help="Also save every command output and /sys file read into this machine folder.")
+@click.option("--replay", "replay", type=click.Path(path_type=Path), default=None,
+              help="Probe a recorded machine folder instead of this machine (offline).")
+def probe(as_json: bool, lang: str, no_smart: bool, record: Path | None,
+          replay: Path | None) -> None:
+    """Describe this machine: system, CPU, RAM, disks and SMART, GPU, network, battery,
+    screen, webcam, optical drive, sound; and which fields could not be read and why."""
+    if record and replay:
+        raise click.UsageError("--record and --replay cannot be used together")
+    if replay:
+        session = machine_folder.replaying(replay)
+    elif record:
+        session = machine_folder.recording(record)
+    else:
+        session = machine_folder.live()
+    ctx = make_context(lang=lang, runner=session.runner, sysfs=session.sysfs,
+                       replay=session.replay)
+    machine = probe_machine(ctx, smart=not no_smart, facts=session.facts)
+    session.finish()
+    emit(machine, as_json, lambda m: render_machine(m, lang))
+
+
+@click.command("doctor")
+@json_option
+@lang_option
+def doctor(as_json: bool, lang: str) -> None:
+    """Check this station: tools installed (with their Debian package), root or not,
+    and what the probe will miss."""
+    report = check(make_context(lang=lang))
+    emit(report, as_json, lambda r: render_doctor(r, lang))

@@ -1,0 +1,76 @@
+"""``doctor``: is this station ready? Tools present, root or not, what the probe will miss.
+
+Each tool is listed with its Debian package (from ``system.runner.PACKAGES``) and
+the fields it provides, so a workshop volunteer knows what ``apt install`` fixes what.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from ..i18n import N_, _, tr
+from ..system.runner import PACKAGES
+
+# Tools the probe uses -> the fields they provide (msgids) and whether they need root.
+PROBE_TOOLS = (
+    ("lsblk", N_("disks, partitions and mount points"), False),
+    ("dmidecode", N_("serial numbers, BIOS, RAM modules and free slots"), True),
+    ("smartctl", N_("disk health (SMART), power-on hours, NVMe wear"), True),
+    ("lspci", N_("graphics card names"), False),
+    ("mokutil", N_("Secure Boot state when efivars are unreadable"), False),
+)
+# Tools other stages use (wipe, image writer, documents): reported, not required here.
+OTHER_TOOLS = ("hdparm", "nvme", "sfdisk", "sgdisk", "wipefs", "blkdiscard", "bmaptool",
+               "zstd", "e2fsck", "resize2fs", "partprobe", "lp", "lpstat", "pdftoppm",
+               "upower", "edid-decode", "lshw", "stress-ng", "sysbench", "nwipe")
+
+
+@dataclass(frozen=True)
+class ToolStatus:
+    tool: str
+    package: str
+    present: bool
+    provides: str | None = None      # msgid
+    needs_root: bool = False
+
+
+@dataclass(frozen=True)
+class DoctorReport:
+    root: bool
+    tools: tuple[ToolStatus, ...]
+    will_miss: tuple[str, ...]       # msgids of what the probe cannot fill
+
+
+def check(ctx, euid: int | None = None) -> DoctorReport:
+    root = (os.geteuid() if euid is None else euid) == 0
+    tools = []
+    will_miss = []
+    for tool, provides, needs_root in PROBE_TOOLS:
+        present = ctx.runner.has_tool(tool)
+        tools.append(ToolStatus(tool, PACKAGES.get(tool, "?"), present, provides, needs_root))
+        if not present or (needs_root and not root):
+            will_miss.append(provides)
+    for tool in OTHER_TOOLS:
+        tools.append(ToolStatus(tool, PACKAGES.get(tool, "?"), ctx.runner.has_tool(tool)))
+    return DoctorReport(root=root, tools=tuple(tools), will_miss=tuple(will_miss))
+
+
+def render_doctor(report: DoctorReport, lang: str | None = None) -> str:
+    out = [_("Running as root: yes", lang) if report.root else
+           _("Running as root: no (serials, RAM modules and SMART need sudo)", lang)]
+    out.append(_("Tools:", lang))
+    for t in report.tools:
+        mark = "ok " if t.present else "-- "
+        line = f"  {mark}{t.tool:<12} ({t.package})"
+        if t.provides:
+            line += ": " + _(t.provides, lang)
+        if not t.present:
+            line += "  " + tr("install: apt install {package}", lang, package=t.package)
+        out.append(line)
+    if report.will_miss:
+        out.append(_("The probe will miss:", lang))
+        out.extend("  " + _(item, lang) for item in report.will_miss)
+    else:
+        out.append(_("The probe has everything it needs.", lang))
+    return "\n".join(out)

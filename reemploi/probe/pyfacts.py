@@ -1,0 +1,148 @@
+"""Facts the probe takes from Python libraries rather than from tools or /sys.
+
+A few values come from inside our own process: the effective uid (are we root?), the
+kernel's machine name, total RAM as psutil sees it, py-cpuinfo's CPU description
+(only needed where /proc/cpuinfo says little, e.g. ARM boards), the probe's clock
+and the paths of the running program. They go through one small provider so that a
+machine folder can hold them too (``python.json``) and ``--replay`` is fully offline:
+
+* ``LiveFacts``      asks the libraries;
+* ``RecordingFacts`` asks them and remembers every answer, then ``save()``s them;
+* ``ReplayFacts``    answers from ``python.json``; a missing key raises
+  ``ReplayMissing`` naming the file, like a missing command recording.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import logging
+import os
+import platform
+from pathlib import Path
+from typing import Any
+
+from ..errors import BadInput, ReplayMissing
+from ..system.blockdev import program_paths
+
+log = logging.getLogger(__name__)
+
+PYTHON_JSON = "python.json"
+
+
+class LiveFacts:
+    """Answers from this process and the libraries (psutil, py-cpuinfo)."""
+
+    def euid(self) -> int:
+        return os.geteuid()
+
+    def machine(self) -> str:
+        return platform.machine()
+
+    def now(self) -> str:
+        return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+
+    def memory_total(self) -> int | None:
+        try:
+            import psutil
+            return int(psutil.virtual_memory().total)
+        except Exception as exc:  # psutil absent or /proc unreadable: RAM "unknown"
+            log.debug("psutil failed: %s", exc)
+            return None
+
+    def cpuinfo(self) -> dict:
+        # py-cpuinfo re-runs itself in a child process (about a second): only called
+        # when /proc/cpuinfo lacks a model name or flags.
+        try:
+            import cpuinfo
+            info = cpuinfo.get_cpu_info()
+        except Exception as exc:
+            log.debug("py-cpuinfo failed: %s", exc)
+            return {}
+        keep = ("vendor_id_raw", "brand_raw", "arch", "bits", "count", "hz_advertised",
+                "hz_actual", "flags")
+        return {k: _plain(info.get(k)) for k in keep if k in info}
+
+    def program_paths(self) -> tuple[str, ...]:
+        return program_paths()
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+class RecordingFacts(LiveFacts):
+    """Live answers, remembered for ``python.json``."""
+
+    def __init__(self, folder: Path | str) -> None:
+        self.path = Path(folder) / PYTHON_JSON
+        self.values: dict[str, Any] = {}
+
+    def _keep(self, key: str, value: Any) -> Any:
+        self.values[key] = _plain(value)
+        return value
+
+    def euid(self) -> int:
+        return self._keep("euid", super().euid())
+
+    def machine(self) -> str:
+        return self._keep("machine", super().machine())
+
+    def now(self) -> str:
+        return self._keep("now", super().now())
+
+    def memory_total(self) -> int | None:
+        return self._keep("memory_total", super().memory_total())
+
+    def cpuinfo(self) -> dict:
+        return self._keep("cpuinfo", super().cpuinfo())
+
+    def program_paths(self) -> tuple[str, ...]:
+        return tuple(self._keep("program_paths", list(super().program_paths())))
+
+    def save(self) -> Path:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_text(json.dumps(self.values, indent=2, sort_keys=True) + "\n",
+                             encoding="utf-8")
+        return self.path
+
+
+class ReplayFacts:
+    """Answers from a machine folder's ``python.json``."""
+
+    def __init__(self, folder: Path | str) -> None:
+        self.path = Path(folder) / PYTHON_JSON
+        if not self.path.exists():
+            raise ReplayMissing(cmd="python facts", path=str(self.path))
+        try:
+            self.values = json.loads(self.path.read_text(encoding="utf-8"))
+        except ValueError as exc:
+            raise BadInput(what=str(self.path), why=str(exc)) from None
+        if not isinstance(self.values, dict):
+            raise BadInput(what=str(self.path), why="not a JSON object")
+
+    def _get(self, key: str) -> Any:
+        if key not in self.values:
+            raise ReplayMissing(cmd=f"python fact '{key}'", path=str(self.path))
+        return self.values[key]
+
+    def euid(self) -> int:
+        return int(self._get("euid"))
+
+    def machine(self) -> str:
+        return str(self._get("machine"))
+
+    def now(self) -> str:
+        return str(self._get("now"))
+
+    def memory_total(self) -> int | None:
+        value = self._get("memory_total")
+        return int(value) if value is not None else None
+
+    def cpuinfo(self) -> dict:
+        return dict(self._get("cpuinfo") or {})
+
+    def program_paths(self) -> tuple[str, ...]:
+        return tuple(self.values.get("program_paths") or ())

@@ -1,0 +1,130 @@
+"""Text summaries of a probed ``Machine`` and of ``doctor``, in the reader's language.
+
+Pure rendering: model in, translated lines out (house rule: sentences are made at the
+edge). Unknown values print as "unknown"/"inconnu", never as a guess.
+"""
+
+from __future__ import annotations
+
+from ..i18n import N_, _, tr
+from ..model import Disk, Health, Machine
+from ..system.blockdev import format_size
+
+UNKNOWN = N_("unknown")
+
+REASONS = {
+    "needs-root": N_("needs root (run with sudo)"),
+    "tool-missing": N_("tool not installed"),
+    "timeout": N_("the tool did not answer in time"),
+    "tool-failed": N_("the tool failed"),
+    "bad-output": N_("unreadable output"),
+    "not-supported": N_("not available on this machine"),
+    "error": N_("internal error (please report it)"),
+}
+
+KINDS = {"wired": N_("wired"), "wifi": N_("Wi-Fi"), "other": N_("other")}
+CHASSIS = {"laptop": N_("laptop"), "desktop": N_("desktop"), "all-in-one": N_("all-in-one"),
+           "mini-pc": N_("mini PC"), "server": N_("server"), "tablet": N_("tablet"),
+           "convertible": N_("convertible"), "other": N_("other"), "unknown": N_("unknown")}
+
+
+def _v(value, lang) -> str:
+    return _(UNKNOWN, lang) if value is None or value == "" else str(value)
+
+
+def _yes_no(value: bool | None, lang) -> str:
+    if value is None:
+        return _(UNKNOWN, lang)
+    return _("yes", lang) if value else _("no", lang)
+
+
+def _disk_lines(disk: Disk, lang) -> list[str]:
+    roles = []
+    if disk.is_system_disk:
+        roles.append(_("system disk", lang))
+    if disk.is_live_medium:
+        roles.append(_("live medium", lang))
+    if disk.mounted:
+        roles.append(tr("mounted: {mounts}", lang, mounts=", ".join(disk.mounted)))
+    if disk.holders:
+        roles.append(tr("held by: {holders}", lang, holders=", ".join(disk.holders)))
+    if disk.read_only:
+        roles.append(_("read-only", lang))
+    flags = "".join(f" [{r}]" for r in roles)
+    lines = [f"  {disk.path}  {_v(disk.model, lang)}  {format_size(disk.size_bytes)}  "
+             f"{disk.media.value}  {disk.transport or '-'}{flags}"]
+    if disk.serial:
+        lines.append("    " + tr("serial: {serial}", lang, serial=disk.serial))
+    smart = disk.smart
+    if smart is not None:
+        health = {Health.PASSED: _("passed", lang), Health.FAILED: _("FAILED", lang),
+                  Health.UNKNOWN: _(UNKNOWN, lang)}[smart.health]
+        lines.append("    " + tr("SMART: {health}, {hours} power-on hours, {realloc} reallocated "
+                                 "sectors, {pending} pending", lang, health=health,
+                                 hours=_v(smart.power_on_hours, lang),
+                                 realloc=_v(smart.reallocated_sectors, lang),
+                                 pending=_v(smart.pending_sectors, lang)))
+        if smart.nvme_percentage_used is not None:
+            lines.append("    " + tr("NVMe wear: {pct} % used", lang, pct=smart.nvme_percentage_used))
+        if smart.ssd_life_left_pct is not None:
+            lines.append("    " + tr("SSD life left: {pct} %", lang, pct=smart.ssd_life_left_pct))
+    return lines
+
+
+def render_machine(m: Machine, lang: str | None = None) -> str:
+    s, c, mem = m.system, m.cpu, m.memory
+    out = [tr("System: {vendor} {product} ({chassis})", lang, vendor=_v(s.vendor, lang),
+              product=_v(s.product, lang), chassis=_(CHASSIS[s.chassis.value], lang))]
+    out.append("  " + tr("serial: {serial}", lang, serial=_v(s.serial, lang)))
+    out.append("  " + tr("BIOS: {vendor} {version} ({date})", lang, vendor=_v(s.bios_vendor, lang),
+                         version=_v(s.bios_version, lang), date=_v(s.bios_date, lang)))
+    out.append("  " + tr("boot: {mode}, Secure Boot: {sb}", lang, mode=_v(s.boot_mode, lang),
+                         sb=_yes_no(s.secure_boot, lang)))
+    mhz = f"{c.max_mhz:.0f} MHz" if c.max_mhz else _(UNKNOWN, lang)
+    out.append(tr("CPU: {model} ({vendor}), {cores} cores / {threads} threads, {mhz}", lang,
+                  model=_v(c.model, lang), vendor=_v(c.vendor, lang), cores=_v(c.cores, lang),
+                  threads=_v(c.threads, lang), mhz=mhz))
+    out.append("  " + tr("64 bits: {x64}, SSE2: {sse2}, PAE: {pae}, virtualisation: {virt}", lang,
+                         x64=_yes_no(c.x86_64, lang), sse2=_yes_no(c.sse2, lang),
+                         pae=_yes_no(c.pae, lang), virt=_v(c.virtualisation, lang)))
+    out.append(tr("RAM: {total} MB, {slots} slots, {free} free", lang, total=_v(mem.total_mb, lang),
+                  slots=_v(mem.slots_total, lang), free=_v(mem.slots_free, lang)))
+    for mod in mem.modules:
+        out.append(f"  {_v(mod.locator, lang)}: {_v(mod.size_mb, lang)} MB {mod.type or ''} "
+                   f"{mod.form_factor or ''} {mod.speed_mts or ''}".rstrip()
+                   + (" MT/s" if mod.speed_mts else ""))
+    out.append(tr("Disks: {count}", lang, count=len(m.disks)))
+    for disk in m.disks:
+        out.extend(_disk_lines(disk, lang))
+    for gpu in m.gpus:
+        out.append(tr("Graphics: {vendor} {model} (driver {driver})", lang, vendor=_v(gpu.vendor, lang),
+                      model=_v(gpu.model, lang), driver=_v(gpu.driver, lang)))
+    for net in m.network:
+        out.append(tr("Network: {name} {kind} (driver {driver})", lang, name=net.name,
+                      kind=_(KINDS.get(net.kind, KINDS["other"]), lang), driver=_v(net.driver, lang)))
+    for bat in m.batteries:
+        out.append(tr("Battery: {name} wear {wear} % (design {design} Wh, full {full} Wh), "
+                      "{cycles} cycles", lang, name=_v(bat.name, lang), wear=_v(bat.wear_pct, lang),
+                      design=_v(bat.design_wh, lang), full=_v(bat.full_wh, lang),
+                      cycles=_v(bat.cycle_count, lang)))
+    for scr in m.screens:
+        out.append(tr("Screen: {connector} {inches} inches, {w}x{h} ({maker} {model})", lang,
+                      connector=_v(scr.connector, lang), inches=_v(scr.diagonal_in, lang),
+                      w=_v(scr.native_width, lang), h=_v(scr.native_height, lang),
+                      maker=_v(scr.manufacturer, lang), model=_v(scr.model, lang)))
+    out.append(tr("Webcam: {list}", lang, list=", ".join(d.model or "?" for d in m.webcams)
+                  or _("none found", lang)))
+    out.append(tr("Optical drive: {list}", lang, list=", ".join(d.model or d.detail or "?"
+                                                              for d in m.optical)
+                  or _("none found", lang)))
+    out.append(tr("Sound: {list}", lang, list=", ".join(d.model or "?" for d in m.sound)
+                  or _("none found", lang)))
+    if m.missing:
+        out.append(_("Missing information:", lang))
+        for miss in m.missing:
+            why = _(REASONS.get(miss.reason, REASONS["error"]), lang)
+            detail = f" ({miss.detail})" if miss.detail else ""
+            out.append(f"  {miss.field}: {why}{detail}")
+    if m.root is False:
+        out.append(_("Not running as root: serials, RAM modules and SMART need sudo.", lang))
+    return "\n".join(out)
