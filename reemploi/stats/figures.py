@@ -53,6 +53,12 @@ STAGES = tuple(s.value for s in Stage)
 OUTCOMES = tuple(o.value for o in Outcome)
 _STATUS_STAGES = {s.value for s in Stage} - {Stage.RECEIVED.value}
 _OK_RESULTS = ("success", "ok", "done", "verified", True)
+# Intake may record a generic kind ("computer": the inventory's default) before the
+# probe runs; the probe's DMI chassis type (SMBIOS 3.x §7.4.1, model.Chassis) then
+# tells a laptop from a tower, which matters for weight, DEEE category and CO2e.
+GENERIC_KINDS = frozenset({"computer", "ordinateur", "pc", "machine", "unknown", ""})
+CHASSIS_KINDS = {"laptop": "laptop", "convertible": "laptop", "desktop": "desktop",
+                 "mini-pc": "desktop", "all-in-one": "all_in_one", "tablet": "tablet"}
 
 
 class WeightSource(str, enum.Enum):
@@ -244,6 +250,7 @@ class _Machine:
     out_day: str | None = None
     organisation: str | None = None
     status: str | None = None                     # last known status up to period end
+    chassis_kind: str | None = None               # from the probe, for generic kinds
     built_day: str | None = None
 
 
@@ -303,7 +310,9 @@ def compute(events: Iterable, period: Period, reference: Reference, tz: str = DE
             m = machine(aid)
             day = _day_of(ev, tz)
             to = p.get("to")
-            if to in _STATUS_STAGES:
+            # "out" is reached on the checkout's own date (the status change that
+            # follows it is stamped when it was typed, possibly days later).
+            if to in _STATUS_STAGES and to != Stage.OUT.value:
                 reach(m, to, day)
             if to:
                 set_status(m, to, day)
@@ -317,6 +326,10 @@ def compute(events: Iterable, period: Period, reference: Reference, tz: str = DE
             m.weight_kg = _weight(p.get("weight_kg"))
             m.created_day = _day_of(ev, tz)
             set_status(m, Stage.RECEIVED.value, m.created_day)
+        elif t == T.ASSET_PROBED.value:
+            chassis = ((p.get("machine") or {}).get("system") or {}).get("chassis")
+            if chassis in CHASSIS_KINDS and aid not in part_ids:
+                machine(aid).chassis_kind = CHASSIS_KINDS[chassis]
         elif t == T.ASSET_GRADED.value:
             m = machine(aid)
             day = _day_of(ev, tz)
@@ -449,7 +462,12 @@ def _lot_receipts(lot: dict, members: list[tuple[_Machine, str]], ref: Reference
 
 def _summarise(machines, lots, donors, harvested, reused_parts, erasures, certificates,
                period: Period, ref: Reference, n_events: int) -> Figures:
-    canon = {aid: ref.canonical(m.raw_kind) for aid, m in machines.items()}
+    canon = {}
+    for aid, m in machines.items():
+        kind = ref.canonical(m.raw_kind)
+        if m.chassis_kind and (kind in GENERIC_KINDS or kind not in ref.kinds):
+            kind = m.chassis_kind
+        canon[aid] = kind
     # --- received: lots of the period, plus lone machines created in the period
     received_units: Counter = Counter()             # kind -> units
     received_w: dict[str, Weight] = defaultdict(lambda: ZERO)
