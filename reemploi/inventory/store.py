@@ -42,6 +42,7 @@ DONOR_KINDS = ("company", "individual", "public", "association")
 # Events that name an asset that must already exist.
 NEEDS_ASSET = EVENT_TYPES - {EventType.ASSET_CREATED.value, EventType.DONOR_REGISTERED.value,
                              EventType.LOT_RECEIVED.value, EventType.WIPE_DONE.value,
+                             EventType.IMAGE_WRITTEN.value,  # a loose disk or USB stick
                              EventType.NOTE.value}
 
 Spec = tuple[str, "str | None", dict]
