@@ -63,10 +63,10 @@ def grade(replay_dir, asset_id, rules_file, bench, bench_seconds, check_pairs, c
           notes, interactive, no_save, as_json, lang, home):
     """Probe this machine (or a recorded one), grade it and record the verdict."""
     ctx = make_context(home, lang)
+    rules = load_rules(rules_file, home=ctx.home)      # bad rules: exit 7 before probing
+    checks = parse_check_args(check_pairs, cosmetic, notes)
     if replay_dir is not None:
         ctx = replay_context(replay_dir, ctx)
-    rules = load_rules(rules_file, home=ctx.home)
-    checks = parse_check_args(check_pairs, cosmetic, notes)
     machine = probe(ctx)
     if interactive:
         from ..grade.engine import is_laptop

@@ -82,9 +82,13 @@ def grade_disk(smart: Smart | None, disk: Disk | None, rules: Rules) -> Componen
             (smart.nvme_media_errors, r.nvme_media_errors_failing, Reason.NVME_MEDIA_ERRORS)):
         if value is not None and value >= limit:
             failing.append(reason(code, count=value))
-    if (smart.reported_uncorrectable is not None
-            and smart.reported_uncorrectable >= r.reported_uncorrectable_worn):
-        worn.append(reason(Reason.REPORTED_UNCORRECTABLE, count=smart.reported_uncorrectable))
+    reported = smart.reported_uncorrectable
+    if reported is not None and reported >= 0x10000 and reported & 0xFFFF == 0:
+        # Count in the low 16 bits, other data above: SAMSUNG HD501LJ (linuxhw corpus)
+        # shows raw 65 536 with the normalised value at 253 (never degraded).
+        reported = 0
+    if reported is not None and reported >= r.reported_uncorrectable_worn:
+        worn.append(reason(Reason.REPORTED_UNCORRECTABLE, count=reported))
     # NVMe Critical Warning (Log Page 02h byte 0): any bit set is a controller alarm
     # (spare below threshold, temperature, reliability degraded, read-only, backup).
     if smart.nvme_critical_warning:
