@@ -138,6 +138,15 @@ def facts_from_events(asset_id: str, events: Iterable[Any],
         time = str(_get(ev, "time") or "")
         history.append(HistoryFact(time, str(kind), _get(ev, "operator"),
                                    str(_get(ev, "station") or ""), dict(p)))
+        own = _get(ev, "asset_id") == asset_id
+        if kind == EventType.PART_INSTALLED.value:
+            # Filed under the machine; the part's own journal names it in part_id.
+            if p.get("into_asset", _get(ev, "asset_id")) == asset_id and p.get("part_id"):
+                parts.append(PartFact(str(p.get("part_id")), time))
+            continue
+        if not own:
+            # e.g. a part harvested from this machine: history, not this asset's facts.
+            continue
         if kind == EventType.ASSET_CREATED.value:
             values.update(kind=p.get("kind", "machine"), device_kind=p.get("device_kind"),
                           lot_id=p.get("lot_id"), serial=p.get("serial"),
@@ -168,9 +177,6 @@ def facts_from_events(asset_id: str, events: Iterable[Any],
         elif kind == EventType.IMAGE_WRITTEN.value:
             if p.get("result", "success") == "success":
                 values["image"] = p
-        elif kind == EventType.PART_INSTALLED.value:
-            if p.get("into_asset", asset_id) == asset_id and p.get("part_id") != asset_id:
-                parts.append(PartFact(str(p.get("part_id")), time))
         elif kind == EventType.PART_HARVESTED.value:
             values.update(kind="part", part_kind=p.get("part_kind"),
                           part_facts=p.get("facts") or {})

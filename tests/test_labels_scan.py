@@ -1,0 +1,143 @@
+"""Proof that labels scan: every template rendered, rasterised like a printer would
+(pdftoppm at 300 dpi for office sheets, 203 dpi for thermal rolls), every QR code read
+back with a real decoder (zxing-cpp) and checked for its payload AND its label cell."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+import zxingcpp
+from PIL import Image
+
+from reemploi.documents.layout import LabelContent, plan_label
+from reemploi.documents.qr import QrTooSmall, modules_with_quiet_zone, qr_min_size_mm
+from reemploi.documents.render import render_labels
+from reemploi.documents.templates import load_templates, parse_template
+
+TEMPLATES = load_templates()
+FACTS = ("Intel Core i5-4590 3.30GHz", "RAM 8 Go", "SSD 240 Go", "Emmabuntüs DE5",
+         "Grade B", "Effacé le 2026-11-20")
+
+
+def raster(pdf: bytes, dpi: int, tmp_path: Path, page: int = 1) -> Image.Image:
+    src = tmp_path / f"doc{page}.pdf"
+    src.write_bytes(pdf)
+    stem = tmp_path / f"page{page}"
+    subprocess.run(["pdftoppm", "-r", str(dpi), "-gray", "-png", "-f", str(page), "-l", str(page),
+                    "-singlefile", str(src), str(stem)], check=True)
+    return Image.open(f"{stem}.png")
+
+
+def decoded(image: Image.Image, dpi: int) -> dict[str, tuple[float, float]]:
+    """payload -> centre of its QR code in mm from the page's top-left corner."""
+    out = {}
+    for code in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode):
+        pos = code.position
+        xs = [pos.top_left.x, pos.top_right.x, pos.bottom_left.x, pos.bottom_right.x]
+        ys = [pos.top_left.y, pos.top_right.y, pos.bottom_left.y, pos.bottom_right.y]
+        assert code.text not in out, f"payload {code.text} decoded twice"
+        out[code.text] = (sum(xs) / 4 * 25.4 / dpi, sum(ys) / 4 * 25.4 / dpi)
+    return out
+
+
+def cell_at(template, x_mm: float, y_mm: float) -> int | None:
+    for cell in template.cells():
+        if (cell.x_mm <= x_mm <= cell.x_mm + template.label_w_mm
+                and cell.y_mm <= y_mm <= cell.y_mm + template.label_h_mm):
+            return cell.index
+    return None
+
+
+def check_page(doc, page: int, tmp_path: Path) -> int:
+    """Decode one page and check every label placed on it; returns how many were read."""
+    tpl = doc.template
+    found = decoded(raster(doc.pdf, tpl.dpi, tmp_path, page), tpl.dpi)
+    expected = [p for p in doc.placed if p.page == page]
+    assert set(found) == {p.content.payload for p in expected}
+    for placed in expected:
+        cx, cy = found[placed.content.payload]
+        assert cell_at(tpl, cx, cy) == placed.cell, placed.content.payload
+        # ... and where the layout said, to within a module or so.
+        assert abs(cx - (placed.qr_x_mm + placed.qr_size_mm / 2)) < 1.0
+        assert abs(cy - (placed.qr_y_mm + placed.qr_size_mm / 2)) < 1.0
+    return len(expected)
+
+
+@pytest.mark.parametrize("name", sorted(TEMPLATES))
+@pytest.mark.parametrize("style", ["id", "url"])
+def test_every_template_scans_payload_and_position(name, style, tmp_path):
+    tpl = TEMPLATES[name]
+    count = min(tpl.per_page, 7) if tpl.kind == "sheet" else 1
+    contents = []
+    for i in range(count):
+        asset = f"REE-A-26-{i + 40:05d}"
+        payload = asset if style == "id" else f"https://inventaire.example.org/m/{asset}"
+        contents.append(LabelContent(asset, payload, FACTS, "Atelier bidouille"))
+    doc = render_labels(tpl, contents)
+    assert check_page(doc, 1, tmp_path) == count
+    # Thermal modules are whole printer dots at the template's resolution.
+    for placed in doc.placed:
+        assert placed.qr_size_mm >= qr_min_size_mm(placed.content.payload, tpl.dpi) - 1e-6
+        dots = placed.qr_size_mm / (25.4 / tpl.dpi) / modules_with_quiet_zone(placed.content.payload)
+        assert dots == pytest.approx(round(dots)) and round(dots) >= 4
+
+
+def test_start_at_position_n_on_a_partly_used_sheet_and_overflow(tmp_path):
+    tpl = TEMPLATES["L7160"]
+    contents = [LabelContent(f"REE-A-26-{i:05d}", f"REE-A-26-{i:05d}", FACTS, "Atelier")
+                for i in range(6)]
+    doc = render_labels(tpl, contents, start=19)
+    assert [(p.page, p.cell) for p in doc.placed] == [(1, 19), (1, 20), (1, 21),
+                                                      (2, 1), (2, 2), (2, 3)]
+    assert doc.pages == 2
+    assert check_page(doc, 1, tmp_path) == 3
+    assert check_page(doc, 2, tmp_path) == 3
+
+
+def test_small_label_keeps_id_and_qr_only_and_large_label_adds_facts():
+    content = LabelContent("REE-A-26-00042", "REE-A-26-00042", FACTS, "Atelier bidouille")
+    small = plan_label(TEMPLATES["L7651"], content)
+    assert [line.text for line in small.lines] == ["REE-A-26-00042"]
+    large = plan_label(TEMPLATES["L7160"], content)
+    texts = [line.text for line in large.lines]
+    assert texts[0] == "REE-A-26-00042" and "RAM 8 Go" in texts and "Atelier bidouille" in texts
+    assert large.title_pt >= 16        # readable from a metre on a 63.5 x 38.1 mm label
+
+
+TINY = """
+name = "TINY"
+kind = "roll"
+dpi = 203
+cups_media = "Custom.15x12mm"
+[page]
+width_mm = 15.0
+height_mm = 12.0
+[label]
+width_mm = 15.0
+height_mm = 12.0
+padding_mm = 0.5
+"""
+
+
+def test_a_qr_too_small_to_scan_is_refused_not_printed(tmp_path):
+    tiny = parse_template(TINY, Path("tiny.toml"))
+    # 21 + 8 modules x 0.5 mm = 14.5 mm are needed at 203 dpi; 11 mm are available.
+    with pytest.raises(QrTooSmall) as err:
+        render_labels(tiny, [LabelContent("REE-A-26-00042", "REE-A-26-00042")])
+    assert err.value.params["need_mm"] == "14.5"
+    # A long payload on the 38.1 x 21.2 mm label: refused as well.
+    long_url = "https://inventaire.example.org/machines/" + "x" * 120 + "/REE-A-26-00042"
+    with pytest.raises(QrTooSmall):
+        render_labels(TEMPLATES["L7651"], [LabelContent("REE-A-26-00042", long_url)])
+
+
+def test_tight_label_drops_text_before_shrinking_the_qr(tmp_path):
+    # 17 x 16 mm: room for a scannable code but not for a readable id beside it.
+    text = TINY.replace("15.0", "17.0").replace("12.0", "16.0")
+    tpl = parse_template(text, Path("small.toml"))
+    lay = plan_label(tpl, LabelContent("REE-A-26-00042", "REE-A-26-00042", FACTS))
+    assert lay.arrangement == "qr-only" and lay.lines == ()
+    doc = render_labels(tpl, [LabelContent("REE-A-26-00042", "REE-A-26-00042")])
+    assert check_page(doc, 1, tmp_path) == 1

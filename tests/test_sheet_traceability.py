@@ -1,0 +1,180 @@
+"""Traceability sheets and inventory-backed labels, end to end: a real inventory (journal
++ projection), a machine built from real corpus outputs (a ThinkPad's dmidecode, an SSD's
+smartctl), a real verdict from the grade engine; the PDF's text is read back with
+pdftotext and its QR code decoded with zxing-cpp at 300 dpi."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+import zxingcpp
+from PIL import Image
+
+from reemploi.context import Context
+from reemploi.documents.facts import facts_from_events
+from reemploi.documents.sheet import render_sheet
+from reemploi.documents.sources import asset_facts
+from reemploi.grade.engine import grade_machine
+from reemploi.grade.rules import load_rules
+from reemploi.inventory.events import EventType, Status
+from reemploi.inventory.store import Inventory
+from reemploi.model import Cpu, Disk, Machine, Media
+from reemploi.probe.dmidecode import parse_dmidecode
+from reemploi.probe.smartctl import parse_smartctl
+from reemploi.settings import load_settings
+from tests.conftest import corpus_file
+
+DMI = "dmidecode/laptop/glpi-agent__resources__generic__dmidecode__lenovo-thinkpad.txt"
+SSD = "smartctl/ssd/peracotta__tests__source_files__smartctl__test10.txt"
+
+
+def corpus_machine() -> Machine:
+    dmi = parse_dmidecode(corpus_file(DMI).read_text(encoding="utf-8", errors="replace"))
+    smart = parse_smartctl(corpus_file(SSD).read_bytes())
+    disk = Disk(name="sda", path="/dev/sda", model=smart.model, serial=smart.serial,
+                size_bytes=smart.capacity_bytes, rotational=False, media=Media.SSD, smart=smart)
+    return Machine(system=dmi.system, cpu=Cpu(model=dmi.processor, cores=2, threads=4),
+                   memory=dmi.memory, disks=(disk,))
+
+
+@pytest.fixture
+def workshop(tmp_path):
+    """An inventory with one fully processed machine, a donor part, and a lot."""
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "settings.toml").write_text(
+        '[workshop]\nname = "Atelier Test"\nprefix = "TRI"\n'
+        'qr_payload = "https://inventaire.example.org/m/{id}"\n', encoding="utf-8")
+    inv = Inventory.open(home, "A", "Camille")
+    lot, ids = inv.receive_lot("Mairie de Test", "public", devices=[("laptop", 3, 6.0)],
+                               create_ids=True)
+    machine = corpus_machine()
+    verdict = grade_machine(machine, None, load_rules())
+    main = ids[0]
+    inv.record(EventType.ASSET_PROBED, main, {"machine": machine.to_dict()})
+    inv.record(EventType.ASSET_GRADED, main, {"verdict": verdict.to_dict(), "rules_version": "1"})
+    inv.set_status(main, Status.DIAGNOSED)
+    disk = machine.disks[0]
+    wipe = inv.record(EventType.WIPE_DONE, main, {
+        "disk": {"identity": f"{disk.model}|{disk.serial}", "model": disk.model,
+                 "serial": disk.serial, "size_bytes": disk.size_bytes, "media": "ssd",
+                 "path": "/dev/sda"},
+        "result": "success", "method": "overwrite+verify", "nist": "clear"})
+    inv.record(EventType.CERTIFICATE_ISSUED, main, {
+        "certificate_id": "CERT-TEST-0001", "sha256": "5f" * 32, "wipes": [wipe.id]})
+    part = inv.harvest_part(ids[1], "ram", {"size_mb": 4096, "type": "DDR3",
+                                            "form_factor": "SODIMM"}, grade="A")
+    inv.install_part(part, main)
+    return home, lot, ids, part, machine, verdict
+
+
+def _text(pdf: bytes, tmp_path) -> str:
+    src = tmp_path / "sheet.pdf"
+    src.write_bytes(pdf)
+    return subprocess.run(["pdftotext", "-layout", str(src), "-"], check=True,
+                          capture_output=True, text=True).stdout
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_sheet_carries_every_section_and_its_qr_scans_where_drawn(workshop, tmp_path, lang):
+    home, lot, ids, part, machine, verdict = workshop
+    ctx = Context(home=home, station="A", operator="Camille")
+    facts = asset_facts(Inventory.open(home, "A"), ids[0])
+    doc = render_sheet(facts, load_settings(home), lang)
+    text = _text(doc.pdf, tmp_path)
+    heads = {"fr": ["Fiche de traçabilité", "Identité", "Caractéristiques", "Effacement des données",
+                    "Pièces installées", "Historique"],
+             "en": ["Traceability sheet", "Identity", "Specifications", "Data wipe",
+                    "Parts installed", "History"]}[lang]
+    for head in heads:
+        assert head in text, head
+    assert ids[0] in text and lot["id"] in text and machine.system.product in text
+    assert "CERT-TEST-0001" in text and "5f" * 32 in text
+    assert part in text and ids[1] in text          # the RAM module and where it came from
+    assert "Camille" in text and "Atelier Test" in text
+    if verdict.reasons:
+        from reemploi.grade.render import render_reasons
+        assert render_reasons(verdict, lang)[0][:30] in " ".join(text.split())
+    # The QR code: right payload, where the layout put it, scannable at 300 dpi.
+    png = tmp_path / "sheet"
+    subprocess.run(["pdftoppm", "-r", "300", "-gray", "-png", "-f", "1", "-l", "1",
+                    "-singlefile", str(tmp_path / "sheet.pdf"), str(png)], check=True)
+    codes = zxingcpp.read_barcodes(Image.open(f"{png}.png"))
+    assert [c.text for c in codes] == [f"https://inventaire.example.org/m/{ids[0]}"]
+    pos = codes[0].position
+    cx = (pos.top_left.x + pos.bottom_right.x) / 2 * 25.4 / 300
+    cy = (pos.top_left.y + pos.bottom_right.y) / 2 * 25.4 / 300
+    assert abs(cx - (doc.qr_x_mm + doc.qr_size_mm / 2)) < 1.0
+    assert abs(cy - (doc.qr_y_mm + doc.qr_size_mm / 2)) < 1.0
+    assert ctx.home == home
+
+
+def test_machine_facts_come_from_the_journal(workshop):
+    home, lot, ids, part, machine, verdict = workshop
+    facts = asset_facts(Inventory.open(home, "A"), ids[0])
+    assert facts.kind == "machine" and facts.lot_id == lot["id"] and facts.donor_id
+    assert facts.ram_mb == machine.memory.total_mb
+    assert facts.grade == verdict.grade and facts.outcome == verdict.outcome.value
+    assert facts.last_wipe is not None and facts.certificates[0][0] == "CERT-TEST-0001"
+    assert [(p.part_id, p.part_kind, p.from_asset) for p in facts.parts] == [(part, "ram", ids[1])]
+    # A part harvested from ids[1] is in ids[1]'s history but does not make it a part.
+    donor = asset_facts(Inventory.open(home, "A"), ids[1])
+    assert donor.kind == "machine"
+    assert EventType.PART_HARVESTED.value in [h.type for h in donor.history]
+    the_part = asset_facts(Inventory.open(home, "A"), part)
+    assert the_part.kind == "part" and the_part.part_kind == "ram"
+
+
+def test_label_command_for_ids_lot_and_payloads(workshop, cli, tmp_path, monkeypatch):
+    home, lot, ids, part, machine, verdict = workshop
+    out = tmp_path / "labels.pdf"
+    res = cli(["label", ids[0], part, "--lot", lot["id"], "--payload", "TRI-A-26-09999",
+               "--template", "L7163", "--start", "3", "--out", out, "--home", home,
+               "--lang", "en", "--json"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.output)
+    titles = [x["title"] for x in data["labels"]]
+    # payloads first, then the ids, then the whole lot (3 machines).
+    assert titles == ["TRI-A-26-09999", ids[0], part, *sorted(ids)]
+    assert [x["cell"] for x in data["labels"]][:3] == [3, 4, 5]
+    kinds = {x["title"]: x["kind"] for x in data["labels"]}
+    assert kinds[part] == "part" and kinds[ids[2]] == "intake"
+    image = tmp_path / "p"
+    subprocess.run(["pdftoppm", "-r", "300", "-gray", "-png", "-f", "1", "-l", "1",
+                    "-singlefile", str(out), str(image)], check=True)
+    found = {c.text for c in zxingcpp.read_barcodes(Image.open(f"{image}.png"))}
+    assert found == {x["payload"] for x in data["labels"] if x["page"] == 1}
+    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True).stdout
+    assert "Grade " + verdict.grade in text if verdict.grade else True
+    assert "RAM module" in text and "From " + ids[1] in text
+
+
+def test_sheet_command_and_unknown_id(workshop, cli, tmp_path):
+    home, lot, ids, part, machine, verdict = workshop
+    out = tmp_path / "s.pdf"
+    res = cli(["sheet", ids[0], "--out", out, "--preview", tmp_path / "s.png", "--home", home,
+               "--json"])
+    assert res.exit_code == 0, res.output
+    assert out.read_bytes().startswith(b"%PDF") and (tmp_path / "s.png").stat().st_size > 1000
+    bad = cli(["sheet", "TRI-A-26-77777", "--home", home])
+    assert bad.exit_code == 10 and "TRI-A-26-77777" in bad.output
+
+
+def test_too_small_refusal_exits_refused_and_writes_nothing(cli, tmp_path):
+    out = tmp_path / "never.pdf"
+    res = cli(["label", "--template", "L7651", "--payload", "https://x.example.org/" + "y" * 200,
+               "--out", out, "--lang", "en"])
+    assert res.exit_code == 8 and "QR code" in res.output
+    assert not out.exists()
+
+
+def test_facts_from_plain_dict_events_fold_in_journal_order():
+    events = [
+        {"seq": 2, "time": "2026-11-20T10:00:00Z", "station": "A", "operator": "x",
+         "asset_id": "X", "type": "asset.graded", "payload": {"verdict": {"grade": "C"}}},
+        {"seq": 1, "time": "2026-11-20T09:00:00Z", "station": "A", "operator": "x",
+         "asset_id": "X", "type": "asset.graded", "payload": {"verdict": {"grade": "A"}}},
+    ]
+    assert facts_from_events("X", events).grade == "C"
