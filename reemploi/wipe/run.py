@@ -1,0 +1,350 @@
+"""Running wipes: guard → plan → (confirm, in the CLI) → act → verify → record.
+
+``prepare`` guards every target and builds its plan before anything is written, so
+one refused disk stops the whole command before the first byte (the operator may
+have mistyped a path). ``run_all`` runs one thread per disk (each disk is its own
+bottleneck; Python threads are enough because the work is in ``pwrite``/``pread``
+and OpenSSL), and the main thread only waits: it is the one that receives Ctrl-C,
+and it then sets the shared ``stop`` event that every engine loop checks.
+``record_all`` writes one ``wipe.done`` per disk, success or not.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import random
+import struct
+import threading
+import time
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from typing import Callable
+
+from .. import __version__
+from ..errors import ReemploiError, ToolFailed
+from ..model import Disk
+from ..probe.hdparm import parse_hdparm_identify
+from ..system import guard
+from . import engine, firmware
+from .engine import Device, Outcome
+from .patterns import Pattern, byte_pattern, prng_pattern
+from .plan import Step, WipePlan, plan_wipe
+from .record import CommandLog, WipeRecord, disk_dict, mask, smart_summary
+
+log = logging.getLogger(__name__)
+
+BLKDISCARD = 0x1277          # linux/fs.h _IO(0x12, 119)
+POLL_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class WipeOptions:
+    method: str = "auto"
+    verify: str = "sample"
+    asset_id: str | None = None
+    remove_hpa: bool = False
+    final_blank: bool = False
+    skip_block: int | None = None      # fault injection for tests: never from the CLI
+    poll_seconds: float = POLL_SECONDS
+
+
+@dataclass(frozen=True)
+class Job:
+    disk: Disk
+    plan: WipePlan
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def plan_disk(ctx, disk: Disk, options: WipeOptions) -> WipePlan:
+    ata, nvme, hpa, dco = firmware.probe_capabilities(ctx, disk)
+    return plan_wipe(disk, method=options.method, verify=options.verify, ata=ata, nvme=nvme,
+                     hpa=hpa, dco=dco, remove_hpa=options.remove_hpa,
+                     final_blank=options.final_blank)
+
+
+def prepare(ctx, paths: list[str], options: WipeOptions, *,
+            program: tuple[str, ...] | None = None) -> list[Job]:
+    """Guard and plan every target; raises the first refusal before any write."""
+    jobs: list[Job] = []
+    seen: set[str] = set()
+    for path in paths:
+        disk = guard.guard_target(ctx, path, program=program)
+        if disk.path in seen:
+            continue
+        seen.add(disk.path)
+        jobs.append(Job(disk, plan_disk(ctx, disk, options)))
+    return jobs
+
+
+# ------------------------------------------------------------------------- execute
+
+class _Run:
+    """State of one disk's wipe while it runs (one thread)."""
+
+    def __init__(self, ctx, job: Job, options: WipeOptions, stop: threading.Event,
+                 progress: engine.Progress | None) -> None:
+        self.ctx, self.job, self.options, self.stop = ctx, job, options, stop
+        self.progress = progress
+        self.passes: list[dict] = []
+        self.commands: list[CommandLog] = []
+        self.errors: list[str] = []
+        self.verification: dict = {"mode": "none", "result": "not-done"}
+        self.prng: dict | None = None
+        self.bytes_written = 0
+        self.result = Outcome.SUCCESS
+        self.discard: str | None = None
+        self.dev: Device | None = None
+        self.fingerprints: tuple[list, list, int] | None = None
+        self.last_pattern: Pattern | None = None
+        self.char = random.SystemRandom().randrange(256)
+
+    # -- helpers
+    def fail(self, outcome: str, why: str) -> None:
+        if self.result == Outcome.SUCCESS or outcome == Outcome.INTERRUPTED:
+            self.result = outcome
+        self.errors.append(why)
+
+    def open(self, write: bool) -> Device:
+        if self.dev is None:
+            fd = guard.open_exclusive(self.job.disk.path, write=write, direct=True)
+            size, sector = engine.device_geometry(fd)
+            self.dev = Device(fd, size, sector, self.job.disk.path, self.stop)
+        return self.dev
+
+    def close(self) -> None:
+        if self.dev is not None:
+            os.close(self.dev.fd)
+            self.dev = None
+
+    def pattern(self, name: str) -> Pattern:
+        if name == "prng":
+            p = prng_pattern()
+            self.prng = {"algorithm": "AES-128-CTR", "library": "cryptography (OpenSSL)",
+                         "seed_id": p.seed_id, "key_recorded": False}
+            return p
+        if name == "char":
+            return byte_pattern(self.char)
+        if name == "~char":
+            return byte_pattern(~self.char & 0xFF)
+        return byte_pattern(int(name, 16))
+
+    def command(self, step: Step, check: bool = True) -> str | None:
+        start = time.monotonic()
+        try:
+            res = self.ctx.runner.run(list(step.argv), timeout=step.timeout or 600.0,
+                                      check=check)
+        except ReemploiError as exc:
+            rc = getattr(exc, "params", {}).get("status", -1)
+            self.commands.append(CommandLog(mask(step.argv), int(rc) if isinstance(rc, int) else -1,
+                                            time.monotonic() - start, exc.render()))
+            raise
+        self.commands.append(CommandLog(mask(step.argv), res.returncode,
+                                        time.monotonic() - start))
+        return res.text
+
+    # -- steps
+    def do(self, step: Step) -> None:
+        kind = step.kind
+        if kind == "overwrite":
+            dev = self.open(write=True)
+            pat = self.pattern(step.pattern or "prng")
+            self.last_pattern = pat
+            res = engine.overwrite(dev, pat, index=len(self.passes) + 1,
+                                   progress=self.progress, skip_block=self.options.skip_block)
+            self.passes.append({"index": res.index, **res.pattern,
+                                "bytes_written": res.bytes_written,
+                                "seconds": round(res.seconds, 3),
+                                "throughput_mb_s": res.throughput_mb_s, "result": res.outcome,
+                                "error": res.error, "error_offset": res.error_offset})
+            self.bytes_written = max(self.bytes_written, res.bytes_written)
+            if res.outcome != Outcome.SUCCESS:
+                self.fail(res.outcome, res.error or res.outcome)
+        elif kind == "verify":
+            dev = self.open(write=True)
+            assert self.last_pattern is not None
+            res = engine.verify(dev, self.last_pattern, step.mode or "full",
+                                progress=self.progress)
+            self._verification(res)
+        elif kind == "fingerprint":
+            dev = self.open(write=False)
+            seed = int.from_bytes(os.urandom(8), "big")
+            ranges = engine.sample_locations(dev.size, dev.sector, seed)
+            self.fingerprints = (ranges, engine.read_fingerprints(dev, ranges), seed)
+        elif kind == "verify-changed":
+            assert self.fingerprints is not None and self.dev is not None
+            ranges, before, seed = self.fingerprints
+            self._verification(engine.verify_changed(self.dev, ranges, before, seed))
+        elif kind == "discard":
+            self._discard()
+        elif kind == "command":
+            self.command(step)
+        elif kind == "poll":
+            self._poll(step)
+        elif kind == "check-security":
+            text = self.command(step) or ""
+            if parse_hdparm_identify(text).security_enabled:
+                # The erase should have cleared our password (ATA8-ACS §7.43); if the
+                # drive still says "enabled", clear it ourselves.
+                for cleanup in self.job.plan.on_failure:
+                    self.command(cleanup)
+        else:  # pragma: no cover - plan and engine are written together
+            raise ValueError(kind)
+
+    def _verification(self, res: engine.VerifyResult) -> None:
+        self.verification = {
+            "mode": res.mode, "result": "passed" if res.ok else res.outcome,
+            "bytes_checked": res.bytes_checked, "seconds": round(res.seconds, 3),
+            "locations": res.locations, "seed": res.seed,
+            "mismatch_count": res.mismatch_count,
+            "mismatches": [{"offset": m.offset, "length": m.length} for m in res.mismatches],
+            "error": res.error}
+        if res.outcome == Outcome.INTERRUPTED:
+            self.fail(Outcome.INTERRUPTED, "verification interrupted")
+        elif not res.ok:
+            self.fail(Outcome.FAILED, res.error or f"verification: {res.mismatch_count} "
+                      f"mismatching sectors, first at {res.mismatches[0].offset if res.mismatches else '?'}")
+
+    def _discard(self) -> None:
+        dev = self.open(write=True)
+        rng = struct.pack("QQ", 0, dev.size)
+        try:
+            fcntl.ioctl(dev.fd, BLKDISCARD, rng)
+            self.discard = "done"
+        except OSError as exc:
+            # Not every device discards (EOPNOTSUPP): the overwrite stands on its own.
+            self.discard = f"unsupported: {exc.strerror}"
+
+    def _poll(self, step: Step) -> None:
+        deadline = time.monotonic() + (step.timeout or 3600)
+        while True:
+            text = self.command(step) or ""
+            state = firmware.poll_state(step.argv, text)
+            if state == firmware.DONE:
+                return
+            if state == firmware.FAILED:
+                raise ToolFailed(cmd=step.command_line(), status=0, stderr="sanitize failed")
+            if time.monotonic() > deadline:
+                raise ToolFailed(cmd=step.command_line(), status=0, stderr="still in progress")
+            if self.stop.wait(self.options.poll_seconds):
+                # A sanitize cannot be stopped once started (ACS-3 §4.20.2): the drive
+                # resumes it after a power cycle. We stop waiting and say so.
+                self.fail(Outcome.INTERRUPTED, "stopped while the drive was sanitizing")
+                return
+
+    def run(self) -> WipeRecord:
+        started, t0 = now_iso(), time.monotonic()
+        plan = self.job.plan
+        try:
+            for step in plan.steps:
+                if self.stop.is_set() and self.result == Outcome.SUCCESS:
+                    self.fail(Outcome.INTERRUPTED, "stopped")
+                if self.result != Outcome.SUCCESS:
+                    break
+                self.do(step)
+        except KeyboardInterrupt:
+            self.fail(Outcome.INTERRUPTED, "Ctrl-C")
+        except ReemploiError as exc:
+            self.fail(Outcome.FAILED, exc.render())
+        except OSError as exc:
+            self.fail(Outcome.FAILED, f"{exc.strerror or exc}")
+        finally:
+            if self.result != Outcome.SUCCESS and plan.on_failure and any(
+                    c.argv and "--security-set-pass" in c.argv for c in self.commands):
+                # We set a password: clear it even though the erase failed.
+                for step in plan.on_failure:
+                    try:
+                        self.command(step, check=False)
+                    except ReemploiError as exc:
+                        self.errors.append(exc.render())
+            self.close()
+        return self._record(started, time.monotonic() - t0)
+
+    def _record(self, started: str, seconds: float) -> WipeRecord:
+        plan, disk = self.job.plan, self.job.disk
+        size = disk.size_bytes or 0
+        hidden = 0
+        if plan.hpa and plan.hpa.get("enabled") and not self.options.remove_hpa:
+            hidden += plan.hpa["hidden_sectors"] * 512
+        if plan.dco and plan.dco.get("active") and not self.options.remove_hpa:
+            hidden += (plan.dco.get("hidden_sectors") or 0) * 512
+        if plan.firmware:
+            covered = size if self.result == Outcome.SUCCESS else 0
+        else:
+            covered = self.bytes_written
+        pct = round(100.0 * covered / (size + hidden), 2) if size else 0.0
+        write_seconds = sum(p["seconds"] for p in self.passes) or 0.0
+        written_total = sum(p["bytes_written"] for p in self.passes)
+        return WipeRecord(
+            disk=disk_dict(disk), result=self.result, method=plan.method,
+            technique=plan.technique.value if plan.technique else None,
+            nist=plan.nist.value if plan.nist else None, patterns=plan.passes,
+            passes=tuple(self.passes), prng=self.prng, verification=self.verification,
+            hpa=plan.hpa, dco=plan.dco, caveats=tuple(c.value for c in plan.caveats),
+            commands=tuple(self.commands), started=started, ended=now_iso(),
+            seconds=round(seconds, 3), bytes_written=self.bytes_written, percent_erased=pct,
+            throughput_mb_s=round(written_total / write_seconds / 1e6, 1) if write_seconds else 0.0,
+            errors=tuple(self.errors), tool={"name": "reemploi", "version": __version__},
+            operator=self.ctx.operator, station=self.ctx.station,
+            asset_id=self.options.asset_id, smart=smart_summary(disk), discard=self.discard)
+
+
+def execute(ctx, job: Job, options: WipeOptions, *, stop: threading.Event | None = None,
+            progress: engine.Progress | None = None) -> WipeRecord:
+    """Run one disk's plan; never raises for the wipe itself: the record says what happened."""
+    return _Run(ctx, job, options, stop or threading.Event(), progress).run()
+
+
+def run_all(ctx, jobs: list[Job], options: WipeOptions, *, stop: threading.Event | None = None,
+            progress_for: Callable[[Job], engine.Progress | None] = lambda job: None
+            ) -> list[WipeRecord]:
+    """One thread per disk; Ctrl-C in the main thread stops them all cleanly."""
+    stop = stop or threading.Event()
+    results: dict[int, WipeRecord] = {}
+
+    def work(i: int, job: Job) -> None:
+        results[i] = execute(ctx, job, options, stop=stop, progress=progress_for(job))
+
+    threads = [threading.Thread(target=work, args=(i, j), name=f"wipe-{j.disk.name}", daemon=True)
+               for i, j in enumerate(jobs)]
+    for t in threads:
+        t.start()
+    interrupted = False
+    while any(t.is_alive() for t in threads):
+        try:
+            for t in threads:
+                t.join(timeout=0.2)
+        except KeyboardInterrupt:
+            interrupted = True
+            stop.set()
+    records = [results[i] for i in range(len(jobs)) if i in results]
+    if interrupted:
+        records = [r if r.result != Outcome.SUCCESS else r for r in records]
+    return records
+
+
+def record_all(ctx, records: list[WipeRecord]) -> list[str]:
+    """Append one ``wipe.done`` per record; move the machine to "wiped" when all succeeded."""
+    from ..inventory.store import Inventory
+
+    inv = Inventory.open(ctx.home, ctx.station, ctx.operator)
+    ids = []
+    for rec in records:
+        ev = inv.record("wipe.done", rec.asset_id, rec.payload())
+        ids.append(ev.id)
+    assets = {r.asset_id for r in records if r.asset_id}
+    for asset in assets:
+        mine = [r for r in records if r.asset_id == asset]
+        if mine and all(r.result == Outcome.SUCCESS for r in mine):
+            doc = inv.machine(asset)
+            if doc.get("status") != "wiped":
+                inv.set_status(asset, "wiped")
+    return ids
+
+
+def with_result(rec: WipeRecord, result: str) -> WipeRecord:
+    return replace(rec, result=result)
