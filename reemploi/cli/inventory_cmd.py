@@ -1,0 +1,342 @@
+"""``reemploi intake``, ``inventory``, ``parts`` and ``checkout``: the inventory commands.
+
+Thin: each builds the context, opens the inventory, calls one method, renders.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..errors import BadInput
+from ..i18n import N_, tr
+from ..inventory.lifecycle import DESTINATIONS
+from ..inventory.parts import PART_KINDS, parse_facts, stock
+from ..inventory.store import DONOR_KINDS, Inventory
+from .common import emit, home_option, json_option, lang_option, make_context
+
+# Capitalised msgids: the lower-case words are the stats stage's (plural forms).
+STATUS_TEXT = {
+    "received": N_("Received"), "diagnosed": N_("Diagnosed"), "wiped": N_("Wiped"),
+    "imaged": N_("Imaged"), "ready": N_("Ready"), "out": N_("Out"),
+    "stock": N_("In stock"), "installed": N_("Installed"),
+}
+DESTINATION_TEXT = {"given": N_("given to {org} on {date}"), "sold": N_("sold to {org} on {date}"),
+                    "recycled": N_("recycled by {org} on {date}"),
+                    "dismantled": N_("dismantled by {org} on {date}")}
+STATUS_CHOICES = ("received", "diagnosed", "wiped", "imaged", "ready", "out")
+
+
+def _open(home: Path | None, lang: str | None) -> tuple[Inventory, str]:
+    ctx = make_context(home, lang)
+    return Inventory.open(ctx.home, ctx.station, ctx.operator), ctx.lang
+
+
+def _status(value: str | None, lang: str) -> str:
+    return tr(STATUS_TEXT.get(value or "", value or "?"), lang)
+
+
+def _destination(checkout: dict, lang: str) -> str:
+    msgid = DESTINATION_TEXT.get(checkout.get("destination_kind") or "", "{org} {date}")
+    text = tr(msgid, lang, org=checkout.get("organisation") or "?", date=checkout.get("date") or "?")
+    if checkout.get("price_eur") is not None:
+        text += f" ({checkout['price_eur']:.2f} €)"
+    return text
+
+
+def _device(spec: str) -> tuple[str, int, float | None]:
+    """``laptop:5`` or ``laptop:5:12.5`` (kind, count, total weight in kg)."""
+    bits = spec.split(":")
+    try:
+        if len(bits) not in (2, 3) or not bits[0]:
+            raise ValueError
+        weight = float(bits[2].replace(",", ".")) if len(bits) == 3 else None
+        return bits[0].strip().lower(), int(bits[1]), weight
+    except ValueError:
+        raise BadInput(what="--device", why=tr("expected kind:count[:weight_kg], got {spec}",
+                                               spec=spec)) from None
+
+
+def _row(d: dict, lang: str) -> str:
+    probe = d.get("probe") or {}
+    model = " ".join(x for x in (probe.get("vendor"), probe.get("product")) if x)
+    grade = (d.get("grade") or {}).get("grade") or ""
+    return "  ".join([d["id"].ljust(16), _status(d["status"], lang).ljust(12),
+                      str(d.get("device_kind") or "").ljust(10), grade.ljust(2),
+                      (model or "-")[:40], str(d.get("lot_id") or "")])
+
+
+def _rows(docs: list[dict], lang: str) -> str:
+    if not docs:
+        return tr("Nothing found.", lang)
+    return "\n".join(_row(d, lang) for d in docs) + "\n" + tr("{n} asset(s)", lang, n=len(docs))
+
+
+# -- intake ---------------------------------------------------------------------------
+
+@click.command("intake")
+@click.option("--donor", required=True, help="Donor's name (an existing donor of that name is reused).")
+@click.option("--donor-kind", type=click.Choice(DONOR_KINDS), default="company", show_default=True,
+              help="Kind of donor.")
+@click.option("--date", "when", default=None, help="Reception date, YYYY-MM-DD (default: today).")
+@click.option("--device", "devices", multiple=True, metavar="KIND:COUNT[:KG]",
+              help="Devices received, e.g. laptop:5:12.5 (count, optional total weight in kg). Repeatable.")
+@click.option("--weight", type=float, default=None, help="Total weight of the lot in kg.")
+@click.option("--notes", default=None, help="Free notes about the lot.")
+@click.option("--create-ids", is_flag=True,
+              help="Create an asset id for every device now, before any probe (label first, inventory later).")
+@click.option("--labels", is_flag=True,
+              help="Also make the PDF of intake labels for the new ids (implies --create-ids).")
+@json_option
+@lang_option
+@home_option
+def intake(donor, donor_kind, when, devices, weight, notes, create_ids, labels, as_json, lang, home):
+    """Register a donation lot and its donor; optionally create asset ids to label."""
+    inv, lang = _open(home, lang)
+    parsed = [_device(d) for d in devices]
+    lot, ids = inv.receive_lot(donor, donor_kind, date=when, devices=parsed, weight_kg=weight,
+                               notes=notes, create_ids=create_ids or labels)
+    result = {"lot": lot, "ids": ids, "labels_pdf": None}
+    if labels and ids:
+        from ..documents.labels import label_contents, make_labels
+        ctx = make_context(home, lang)
+        _, output = make_labels(ctx, label_contents(ctx, ids))
+        result["labels_pdf"] = output.pdf
+
+    def render(r: dict) -> str:
+        lines = [tr("Lot {lot} registered (donor {donor}), {n} device(s).", lang,
+                    lot=r["lot"]["id"], donor=r["lot"]["donor_id"],
+                    n=sum(d["count"] for d in r["lot"]["devices"]))]
+        lines += r["ids"]
+        if r["labels_pdf"]:
+            lines.append(tr("Labels: {path}", lang, path=r["labels_pdf"]))
+        return "\n".join(lines)
+    emit(result, as_json, render)
+
+
+# -- inventory --------------------------------------------------------------------------
+
+@click.group("inventory")
+def inventory():
+    """List, show, search and verify the inventory (machines, lots, journal)."""
+
+
+@inventory.command("list")
+@click.option("--status", type=click.Choice(STATUS_CHOICES), default=None, help="Only this status.")
+@click.option("--kind", default=None, help="Only this device kind (laptop, desktop...).")
+@click.option("--lot", "lot_id", default=None, help="Only machines of this lot.")
+@json_option
+@lang_option
+@home_option
+def list_cmd(status, kind, lot_id, as_json, lang, home):
+    """List machines with their status, grade and model."""
+    inv, lang = _open(home, lang)
+    emit(inv.machines(status=status, device_kind=kind, lot_id=lot_id), as_json,
+         lambda docs: _rows(docs, lang))
+
+
+@inventory.command("show")
+@click.argument("asset_id")
+@json_option
+@lang_option
+@home_option
+def show(asset_id, as_json, lang, home):
+    """Show one machine or part: status, probe, grade, wipes, image, parts, checkout."""
+    inv, lang = _open(home, lang)
+    emit(inv.machine(asset_id), as_json, lambda d: _render_asset(d, lang))
+
+
+def _render_asset(d: dict, lang: str) -> str:
+    out = [f"{d['id']}  {_status(d['status'], lang)}  {d.get('device_kind') or ''}"]
+    if d.get("lot_id"):
+        out.append(tr("Lot: {lot} (donor {donor})", lang, lot=d["lot_id"], donor=d.get("donor_id") or "?"))
+    if d.get("serial"):
+        out.append(tr("Serial: {serial}", lang, serial=d["serial"]))
+    probe = d.get("probe")
+    if probe:
+        out.append(tr("Model: {vendor} {product}", lang, vendor=probe.get("vendor") or "?", product=probe.get("product") or ""))
+        out.append(tr("CPU: {cpu}; RAM: {ram} MB", lang, cpu=probe.get("cpu_model") or "?", ram=probe.get("ram_total_mb") or "?"))
+        for disk in probe.get("disks") or ():
+            out.append(tr("Disk: {model} {size} GB ({media})", lang, model=disk.get("model") or "?",
+                size=round((disk.get("size_bytes") or 0) / 1e9), media=disk.get("media") or "?"))
+    grade = d.get("grade")
+    if grade:
+        out.append(tr("Grade: {grade} ({outcome})", lang, grade=grade.get("grade") or "-", outcome=grade.get("outcome") or "?"))
+    for w in d.get("wipes") or ():
+        out.append(tr("Wipe {time}: {disk} {result} ({method}, {nist})", lang, time=w.get("time"),
+            disk=w.get("disk_identity") or "?", result=w.get("result"), method=w.get("method") or "?",
+            nist=w.get("nist") or "?"))
+    image = d.get("image")
+    if image:
+        out.append(tr("Image: {name} {version} ({result})", lang, name=image.get("name") or "?",
+            version=image.get("version") or "", result=image.get("result") or "?"))
+    for p in d.get("parts_installed") or ():
+        out.append(tr("Part installed: {part} ({kind}) from {source}", lang, part=p["part_id"],
+            kind=p.get("part_kind") or "?", source=p.get("from_asset") or "?"))
+    if d.get("kind") == "part":
+        out.append(tr("Part {kind} from {source}", lang, kind=d.get("part_kind") or "?", source=d.get("from_asset") or "?"))
+    co = d.get("checkout")
+    if co:
+        out.append(_destination(co, lang))
+    out.append(tr("{n} event(s), last on {time}", lang, n=d.get("history", 0), time=d.get("updated")))
+    return "\n".join(out)
+
+
+@inventory.command("search")
+@click.argument("text")
+@json_option
+@lang_option
+@home_option
+def search(text, as_json, lang, home):
+    """Find assets by id, serial, model, CPU, lot or donor name."""
+    inv, lang = _open(home, lang)
+    emit(inv.search(text), as_json, lambda docs: _rows(docs, lang))
+
+
+@inventory.command("history")
+@click.argument("asset_id")
+@json_option
+@lang_option
+@home_option
+def history(asset_id, as_json, lang, home):
+    """Every journal event about one asset, oldest first."""
+    inv, lang = _open(home, lang)
+
+    def render(events) -> str:
+        return "\n".join(f"{e.seq:>7}  {e.time}  {e.type:<18} {e.station}"
+                         f"{' (' + e.operator + ')' if e.operator else ''}" for e in events)
+    emit(inv.history(asset_id), as_json, render)
+
+
+@inventory.command("verify")
+@json_option
+@lang_option
+@home_option
+def verify(as_json, lang, home):
+    """Check the journal's hash chain and the projection; exit 12 naming the first bad event."""
+    from ..inventory.errors import JournalCorrupt
+    from ..inventory.journal import Journal
+    from ..inventory.projection import Projection
+    from ..inventory.verify import verify_home
+
+    ctx = make_context(home, lang)
+    journal = Journal(ctx.home)
+    if not journal.path.exists():
+        raise BadInput(what=str(journal.path), why=tr("no journal here", ctx.lang))
+    report = verify_home(journal, Projection(ctx.home))
+
+    def render(r) -> str:
+        lines = [tr("Journal: {n} event(s) checked in {s} s.", ctx.lang, n=r.events, s=r.seconds)]
+        if r.ok:
+            lines.append(tr("Hash chain intact.", ctx.lang))
+        if r.torn_tail_bytes:
+            lines.append(tr("An unfinished last line ({n} bytes) was never recorded; it will be "
+                            "set aside at the next use.", ctx.lang, n=r.torn_tail_bytes))
+        for name in r.torn_files:
+            lines.append(tr("Set-aside unfinished line: {name}", ctx.lang, name=name))
+        lines.append(tr("Projection: {state}", ctx.lang, state=r.projection.value))
+        return "\n".join(lines)
+    emit(report, as_json, render)
+    if not report.ok:
+        raise JournalCorrupt(seq=report.first_bad_seq, why=report.problem.value)
+
+
+# -- parts ------------------------------------------------------------------------------
+
+@click.group("parts")
+def parts():
+    """Spare parts: harvest from a machine, list the stock, install into a machine."""
+
+
+@parts.command("harvest")
+@click.argument("from_id")
+@click.option("--kind", "part_kind", type=click.Choice(PART_KINDS), required=True, help="Kind of part.")
+@click.option("--facts", "facts", multiple=True, metavar="KEY=VALUE",
+              help="A fact about the part, e.g. type=DDR3 form_factor=SODIMM size_gb=4. Repeatable.")
+@click.option("--grade", default=None, help="The part's grade or state (e.g. A, B, tested).")
+@click.option("--serial", default=None, help="The part's serial number, if any.")
+@json_option
+@lang_option
+@home_option
+def harvest(from_id, part_kind, facts, grade, serial, as_json, lang, home):
+    """Take a part out of a machine: creates a part asset id recording where it came from."""
+    inv, lang = _open(home, lang)
+    try:
+        parsed = parse_facts(facts)
+    except ValueError as exc:
+        raise BadInput(what="--facts", why=str(exc)) from None
+    part_id = inv.harvest_part(from_id, part_kind, parsed, grade, serial)
+    emit(inv.machine(part_id), as_json,
+         lambda d: tr("Part {part} ({kind}) harvested from {source}.", lang, part=d["id"],
+                      kind=d.get("part_kind"), source=from_id))
+
+
+@parts.command("list")
+@click.option("--kind", "part_kind", type=click.Choice(PART_KINDS), default=None, help="Only this kind of part.")
+@json_option
+@lang_option
+@home_option
+def parts_list(part_kind, as_json, lang, home):
+    """List parts with their state and facts."""
+    inv, lang = _open(home, lang)
+
+    def render(docs) -> str:
+        if not docs:
+            return tr("Nothing found.", lang)
+        return "\n".join(
+            f"{d['id']:<18} {_status(d['status'], lang):<12} {d.get('part_kind') or '':<8} "
+            + " ".join(f"{k}={v}" for k, v in sorted((d.get('facts') or {}).items()))
+            for d in docs)
+    emit(inv.parts(part_kind=part_kind), as_json, render)
+
+
+@parts.command("stock")
+@json_option
+@lang_option
+@home_option
+def parts_stock(as_json, lang, home):
+    """Parts in stock, grouped: "DDR3 SODIMM 4 GB × 12"."""
+    inv, lang = _open(home, lang)
+    lines = stock(inv.parts())
+
+    def render(rows) -> str:
+        if not rows:
+            return tr("No parts in stock.", lang)
+        return "\n".join(f"{r.part_kind:<8} {r.label or '-'} × {r.count}" for r in rows)
+    emit([{"part_kind": r.part_kind, "label": r.label, "facts": dict(r.facts),
+           "count": r.count, "ids": list(r.ids)} for r in lines] if as_json else lines,
+         as_json, render)
+
+
+@parts.command("install")
+@click.argument("part_id")
+@click.argument("into_id")
+@json_option
+@lang_option
+@home_option
+def install(part_id, into_id, as_json, lang, home):
+    """Install a part from stock into a machine (the machine keeps where it came from)."""
+    inv, lang = _open(home, lang)
+    ev = inv.install_part(part_id, into_id)
+    emit(ev, as_json, lambda e: tr("Part {part} installed in {into}.", lang, part=part_id,
+                                   into=into_id))
+
+
+# -- checkout ---------------------------------------------------------------------------
+
+@click.command("checkout")
+@click.argument("asset_id")
+@click.option("--to", "destination", type=click.Choice(DESTINATIONS), required=True,
+              help="Where it goes: given, sold, recycled or dismantled.")
+@click.option("--org", "organisation", required=True, help="Receiving organisation or person.")
+@click.option("--date", "when", default=None, help="Date it left, YYYY-MM-DD (default: today).")
+@click.option("--price", type=click.FloatRange(min=0), default=None, help="Price in euros, if sold.")
+@json_option
+@lang_option
+@home_option
+def checkout(asset_id, destination, organisation, when, price, as_json, lang, home):
+    """Record that a machine or part leaves the workshop (status becomes out)."""
+    inv, lang = _open(home, lang)
+    ev = inv.checkout(asset_id, destination, organisation, when, price)
+    emit(ev, as_json, lambda e: f"{asset_id}: {_destination(e.payload, lang)}")
