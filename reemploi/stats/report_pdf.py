@@ -31,12 +31,16 @@ from .tables import KIND_NAMES, OUTCOME_NAMES, Table, build_tables, name
 PALETTE = [colors.HexColor(c) for c in ("#2e7d32", "#1565c0", "#ef6c00", "#6d4c41", "#8e24aa", "#00838f")]
 
 
-def _num(x, lang: str) -> str:
+def _num(x, lang: str, digits: int | None = None) -> str:
+    """Numbers the French way in French (decimal comma, thin space between thousands)."""
     if isinstance(x, float):
-        text = f"{x:,.1f}" if abs(x) >= 100 else f"{x:,.2f}"
-        text = text.replace(",", "\u202f")      # thin no-break space groups thousands
+        if digits is None:       # tables: up to 4 decimals (tonnes of a small workshop)
+            text = f"{x:,.4f}".rstrip("0").rstrip(".")
+        else:
+            text = f"{x:,.{digits}f}"
+        text = text.replace(",", "\u202f")
         return text.replace(".", ",") if lang == "fr" else text
-    if isinstance(x, int):
+    if isinstance(x, int) and not isinstance(x, bool):
         return f"{x:,}".replace(",", "\u202f")
     return "" if x is None else str(x)
 
@@ -144,9 +148,9 @@ def write_pdf(f: Figures, workshop: Workshop, path: Path, lang: str) -> Path:
         tr("{n} machines received, {reused} reused (given or sold), {out} out in all.", lang,
            n=f.totals.received, reused=f.reused, out=f.totals.out),
         tr("{kg} kg received, of which {e} kg estimated from default weights.", lang,
-           kg=_num(round(f.received_weight.total_kg, 1), lang),
-           e=_num(round(f.received_weight.estimated_kg, 1), lang)),
-        tr("{kg} kg CO2e of manufacturing avoided at most.", lang, kg=_num(round(f.kg_co2e_avoided, 1), lang)),
+           kg=_num(f.received_weight.total_kg, lang, 1),
+           e=_num(f.received_weight.estimated_kg, lang, 1)),
+        tr("{kg} kg CO2e of manufacturing avoided at most.", lang, kg=_num(f.kg_co2e_avoided, lang, 1)),
         tr("{n} machines built in the workshop; {h} parts harvested, {r} reused.", lang, n=f.built,
            h=sum(p.harvested for p in f.parts), r=sum(p.reused for p in f.parts)),
         tr("{n} disks erased; {c} erasure certificates issued.", lang, n=f.disks_erased, c=f.certificates),
