@@ -47,9 +47,9 @@ class Segment:
         return self.data is None
 
 
-def segments(read: Callable[[int], bytes], image_size: int, block_size: int = BLOCK_SIZE,
+def segments(read: Callable[[int], bytes], image_size: int | None, block_size: int = BLOCK_SIZE,
              max_data: int = MAX_DATA, read_size: int = READ_SIZE) -> Iterator[Segment]:
-    """Walk ``image_size`` bytes from ``read`` and yield holes and data segments."""
+    """Walk ``image_size`` bytes (None: to the end) from ``read``; yield holes and data."""
     if max_data % block_size or read_size % block_size:
         raise ValueError("max_data and read_size must be multiples of block_size")
     pos = 0
@@ -66,15 +66,20 @@ def segments(read: Callable[[int], bytes], image_size: int, block_size: int = BL
             return seg
         return None
 
-    while pos < image_size:
-        want = min(read_size, image_size - pos)
+    while image_size is None or pos < image_size:
+        want = read_size if image_size is None else min(read_size, image_size - pos)
         piece = read(want)
         while len(piece) < want:              # pipes and decompressors return short reads
             more = read(want - len(piece))
             if not more:
+                if image_size is None:        # size unknown: the end of the stream
+                    break
                 raise BadInput(what="image", why=f"truncated at byte {pos + len(piece)} "
                                f"of {image_size}")
             piece += more
+        if not piece:
+            break
+        want = len(piece)
         if piece == zeros(want):
             kinds = [(0, want, True)]
         else:
@@ -113,7 +118,7 @@ def segments(read: Callable[[int], bytes], image_size: int, block_size: int = BL
     if seg:
         yield seg
     if hole_start is not None:
-        yield Segment(hole_start, image_size - hole_start, None)
+        yield Segment(hole_start, pos - hole_start, None)
 
 
 def to_bmap(image_size: int, data_segments: list[tuple[int, int, str]],
@@ -127,9 +132,9 @@ def to_bmap(image_size: int, data_segments: list[tuple[int, int, str]],
     return BlockMap(image_size, block_size, tuple(ranges), "sha256")
 
 
-def scan(read: Callable[[int], bytes], image_size: int,
+def scan(read: Callable[[int], bytes], image_size: int | None,
          block_size: int = BLOCK_SIZE) -> tuple[BlockMap, str]:
-    """Block map of a whole image stream, and the sha256 of the whole image."""
+    """Block map of a whole image stream (size None: to its end), and its sha256."""
     whole = hashlib.sha256()
     found = []
     pos = 0
@@ -144,4 +149,6 @@ def scan(read: Callable[[int], bytes], image_size: int,
             whole.update(seg.data)
             found.append((seg.offset, seg.length, hashlib.sha256(seg.data).hexdigest()))
         pos = seg.offset + seg.length
-    return to_bmap(image_size, found, block_size), whole.hexdigest()
+    if image_size is not None and pos != image_size:
+        raise BadInput(what="image", why=f"{pos} bytes read, {image_size} expected")
+    return to_bmap(pos, found, block_size), whole.hexdigest()

@@ -104,7 +104,10 @@ class Buffers:
 
     def close(self) -> None:
         for b in self._free:
-            b.close()
+            try:
+                b.close()
+            except BufferError:      # a view still held by a traceback frame: GC frees it
+                pass
 
 
 @dataclass(frozen=True)
@@ -267,6 +270,7 @@ def _extent_pieces(info, buffers, read_at: Callable[[int, int], Callable[[int], 
             digest = hashlib.sha256(view).hexdigest()
             if whole is not None and n != ext.length:
                 whole.update(view)
+            view.release()
             yield Piece(pos, n, buf, digest)
             pos += n
         if ext.sha256:

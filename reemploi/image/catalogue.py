@@ -1,0 +1,296 @@
+"""The image catalogue: what images a workshop uses, and which files it has.
+
+Two layers:
+
+* catalogue entries, data files ``images/*.toml`` in the repository (and any
+  ``<home>/images/*.toml`` a workshop adds): name, edition, Debian base, arch,
+  minimum RAM/disk, boot modes, file name, published URL, each value with its
+  provenance (published / measured / assumption);
+* the local registry ``<home>/images/registry.json``: files registered with
+  ``image add``, with their measured sha256, size, kind and block map
+  (``<home>/images/<name>.bmap``, bmaptool's format).
+
+``image write NAME`` resolves a name through the registry; a path works too.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from ..errors import BadInput, NotFound
+from .errors import NotRegistered
+from .blockmap import scan
+from .bmap import BlockMap, parse_bmap, render_bmap
+from .sources import ImageInfo, Kind, _stream_opener, detect_kind, find_bmap, inspect
+from .szst import read_index
+
+REPO_IMAGES = Path(__file__).resolve().parents[2] / "images"
+REQUIRED = ("name", "edition", "version", "arch", "debian", "kind", "file",
+            "min_ram_mb", "min_disk_bytes", "boot_modes")
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str
+    edition: str
+    version: str
+    arch: str
+    debian: int
+    kind: str                             # iso | master
+    file: str
+    min_ram_mb: int
+    min_disk_bytes: int
+    boot_modes: tuple[str, ...]
+    requires_flags: tuple[str, ...] = ()
+    family: str = "Emmabuntüs"
+    debian_codename: str = ""
+    size_bytes: int = 0
+    sha256: str = ""
+    url: str = ""
+    provenance: dict = field(default_factory=dict)
+    source: str = ""                      # the TOML file
+
+
+@dataclass(frozen=True)
+class Registered:
+    name: str
+    path: str
+    kind: str
+    file_size: int
+    sha256: str                           # of the file as stored
+    image_size: int
+    mapped_bytes: int
+    bmap: str                             # path of the block map
+    image_sha256: str | None = None       # of the decompressed image, when measured
+    added_at: str = ""
+    entry: str | None = None              # catalogue entry name
+
+
+def catalogue_dirs(home: Path) -> list[Path]:
+    dirs = [REPO_IMAGES] if REPO_IMAGES.is_dir() else []
+    env = os.environ.get("REEMPLOI_IMAGES_DIR")
+    if env:
+        dirs.append(Path(env))
+    dirs.append(Path(home) / "images")
+    return dirs
+
+
+def parse_entry(data: dict, source: str) -> Entry:
+    missing = [k for k in REQUIRED if k not in data]
+    if missing:
+        raise BadInput(what=source, why="missing " + ", ".join(missing))
+    known = {f for f in Entry.__dataclass_fields__}
+    extra = set(data) - known
+    if extra:
+        raise BadInput(what=source, why="unknown keys " + ", ".join(sorted(extra)))
+    if data["kind"] not in ("iso", "master"):
+        raise BadInput(what=source, why="kind must be 'iso' or 'master'")
+    bad = set(data["boot_modes"]) - {"bios", "uefi"}
+    if bad:
+        raise BadInput(what=source, why="boot_modes must be 'bios'/'uefi'")
+    data = dict(data)
+    data["boot_modes"] = tuple(data["boot_modes"])
+    data["requires_flags"] = tuple(data.get("requires_flags", ()))
+    return Entry(**data, source=source)
+
+
+def load_catalogue(home: Path) -> list[Entry]:
+    entries: dict[str, Entry] = {}
+    for folder in catalogue_dirs(home):
+        for path in sorted(folder.glob("*.toml")):
+            try:
+                data = tomllib.loads(path.read_text(encoding="utf-8"))
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+                raise BadInput(what=str(path), why=str(exc)) from None
+            entry = parse_entry(data, str(path))
+            entries[entry.name] = entry       # a workshop file overrides the repository's
+    return sorted(entries.values(), key=lambda e: e.name)
+
+
+def _registry_path(home: Path) -> Path:
+    return Path(home) / "images" / "registry.json"
+
+
+def load_registry(home: Path) -> dict[str, Registered]:
+    path = _registry_path(home)
+    if not path.exists():
+        return {}
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        return {name: Registered(**rec) for name, rec in doc.get("images", {}).items()}
+    except (ValueError, TypeError) as exc:
+        raise BadInput(what=str(path), why=str(exc)) from None
+
+
+def _save_registry(home: Path, reg: dict[str, Registered]) -> None:
+    from ..model import to_jsonable
+    path = _registry_path(home)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"version": 1, "images": to_jsonable(reg)}, indent=2,
+                              ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def file_sha256(path: Path, progress: Callable[[int], None] | None = None) -> str:
+    h = hashlib.sha256()
+    done = 0
+    with open(path, "rb", buffering=0) as fh:
+        while True:
+            chunk = fh.read(8 << 20)
+            if not chunk:
+                return h.hexdigest()
+            h.update(chunk)
+            done += len(chunk)
+            if progress:
+                progress(done)
+
+
+_SUFFIXES = re.compile(r"(\.(img|iso|raw))?(\.(zst|xz|gz))?$")
+
+
+def default_name(path: Path, entries: list[Entry]) -> tuple[str, str | None]:
+    """(name, catalogue entry) for a file: the entry whose file name matches, else its stem."""
+    for e in entries:
+        if e.file == path.name:
+            return e.name, e.name
+    stem = _SUFFIXES.sub("", path.name) or path.name
+    return stem, None
+
+
+def add(home: Path, path: Path, name: str | None = None,
+        progress: Callable[[str, int, int], None] | None = None) -> Registered:
+    """Register a local image file: measure sha256 and block map, keep the bmap."""
+    path = Path(path).resolve()
+    if not path.is_file():
+        raise NotFound(what=str(path))
+    entries = load_catalogue(home)
+    auto, entry = default_name(path, entries)
+    if name:
+        entry = name if any(e.name == name for e in entries) else entry
+    name = name or auto
+    if not re.fullmatch(r"[A-Za-z0-9._+-]+", name):
+        raise BadInput(what=name, why="an image name uses letters, digits, . _ + - only")
+    kind = detect_kind(path)
+    size = path.stat().st_size
+    tick = (lambda phase: (lambda done: progress(phase, done, size))) if progress else \
+        (lambda phase: None)
+    image_sha = None
+    if kind is Kind.SZST:
+        index = read_index(path)
+        bmap = index.to_bmap()
+        image_size = index.image_size
+        sha = file_sha256(path, tick("hash"))
+    else:
+        given = find_bmap(path)
+        with _stream_opener(path, kind)() as fh:
+            if given is not None:
+                bmap, image_size = given, given.image_size
+            else:
+                image_size = size if kind is Kind.RAW else None
+                counter = {"n": 0}
+
+                def read(n):
+                    data = fh.read(n)
+                    counter["n"] += len(data)
+                    if progress:
+                        progress("scan", counter["n"], image_size or 0)
+                    return data
+                bmap, image_sha = scan(read, image_size)
+                image_size = bmap.image_size
+        sha = image_sha if (kind is Kind.RAW and image_sha) else file_sha256(path, tick("hash"))
+    folder = Path(home) / "images"
+    folder.mkdir(parents=True, exist_ok=True)
+    bmap_path = folder / f"{name}.bmap"
+    bmap_path.write_bytes(render_bmap(bmap) if bmap.checksum_type in ("sha256", None)
+                          else _as_sha256_less(bmap))
+    rec = Registered(name=name, path=str(path), kind=kind.value, file_size=size, sha256=sha,
+                     image_size=image_size, mapped_bytes=bmap.mapped_bytes, bmap=str(bmap_path),
+                     image_sha256=image_sha,
+                     added_at=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                     entry=entry)
+    reg = load_registry(home)
+    reg[name] = rec
+    _save_registry(home, reg)
+    return rec
+
+
+def _as_sha256_less(bmap: BlockMap) -> bytes:
+    # A bmap 1.x (sha1) given by bmaptool: keep its ranges, drop checksums we cannot
+    # re-express; the writer then verifies by read-back only.
+    from .bmap import BmapRange
+    ranges = tuple(BmapRange(r.first, r.last, None) for r in bmap.ranges)
+    return render_bmap(BlockMap(bmap.image_size, bmap.block_size, ranges, None))
+
+
+@dataclass(frozen=True)
+class Resolved:
+    info: ImageInfo
+    name: str
+    version: str | None
+    sha256: str | None
+    entry: Entry | None
+    registered: Registered | None
+
+
+def resolve(home: Path, image: str) -> Resolved:
+    """A catalogue/registry name or a file path -> what the writer needs."""
+    reg = load_registry(home)
+    entries = {e.name: e for e in load_catalogue(home)}
+    rec = reg.get(image)
+    if rec is None:
+        as_path = Path(image)
+        if as_path.is_file():
+            resolved = str(as_path.resolve())
+            rec = next((r for r in reg.values() if r.path == resolved), None)
+            if rec is None:
+                info = inspect(as_path)
+                name, entry = default_name(as_path, list(entries.values()))
+                e = entries.get(entry) if entry else None
+                return Resolved(info, name, e.version if e else None, None, e, None)
+        elif image in entries:
+            raise NotRegistered(name=image, file=entries[image].file)
+        else:
+            raise NotFound(what=image)
+    if not Path(rec.path).is_file():
+        raise NotFound(what=rec.path)
+    bmap = parse_bmap(Path(rec.bmap).read_bytes()) if Path(rec.bmap).is_file() else None
+    info = inspect(rec.path, bmap)
+    e = entries.get(rec.entry or rec.name)
+    return Resolved(info, rec.name, e.version if e else None, rec.sha256, e, rec)
+
+
+def listing(home: Path) -> list[dict]:
+    """Catalogue entries and registered files, with whether each file is present."""
+    reg = load_registry(home)
+    rows = []
+    seen = set()
+    for e in load_catalogue(home):
+        rec = reg.get(e.name) or next((r for r in reg.values() if r.entry == e.name), None)
+        if rec:
+            seen.add(rec.name)
+        rows.append({"name": e.name, "edition": e.edition, "version": e.version,
+                     "arch": e.arch, "debian": e.debian, "kind": e.kind, "file": e.file,
+                     "boot_modes": list(e.boot_modes), "min_ram_mb": e.min_ram_mb,
+                     "min_disk_bytes": e.min_disk_bytes,
+                     "registered": rec.name if rec else None,
+                     "path": rec.path if rec else None,
+                     "sha256": rec.sha256 if rec else (e.sha256 or None),
+                     "present": bool(rec and Path(rec.path).is_file())})
+    for rec in reg.values():
+        if rec.name in seen:
+            continue
+        rows.append({"name": rec.name, "edition": None, "version": None, "arch": None,
+                     "debian": None, "kind": rec.kind, "file": Path(rec.path).name,
+                     "boot_modes": [], "min_ram_mb": None, "min_disk_bytes": None,
+                     "registered": rec.name, "path": rec.path, "sha256": rec.sha256,
+                     "present": Path(rec.path).is_file()})
+    return rows

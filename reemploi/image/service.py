@@ -1,0 +1,264 @@
+"""What the ``image`` commands call: guard -> plan -> confirm -> write -> verify ->
+post-install -> record, plus ``make`` (capture a master) and ``choose``.
+
+The writer is sparse: unmapped areas of the disk keep whatever was there. So, unlike
+``dd``, writing over a donated disk is only safe once the disk has been wiped; we
+check the inventory for a successful ``wipe.done`` of this disk's identity and
+refuse otherwise (``--no-wipe-check`` overrides, and the record says so).
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from ..errors import BadInput, ExitCode, ReemploiError
+from ..inventory.events import EventType, Status as AssetStatus
+from ..model import Disk
+from ..system import blockdev, guard
+from . import catalogue, postinstall, writer
+from .bmap import render_bmap
+from .choose import Choice, choose, facts_from_machine
+from .errors import ImageTooLarge, NoWipeRecord, OutputOnSource, SourceMounted, WriteFailed
+from .sources import ImageInfo
+from .szst import pack
+
+log = logging.getLogger(__name__)
+
+
+class Result(str, enum.Enum):
+    SUCCESS = "success"
+    FAILED = "failed"
+    INTERRUPTED = "interrupted"
+    DRY_RUN = "dry-run"
+
+
+@dataclass(frozen=True)
+class Plan:
+    image: str
+    image_path: str
+    image_kind: str
+    version: str | None
+    image_sha256: str | None
+    image_size: int
+    mapped_bytes: int
+    has_map: bool
+    disk: Disk
+    asset_id: str | None
+    hostname: str | None
+    verify: bool
+    steps: tuple[postinstall.Step, ...]
+    wipe_checked: bool
+    wipe_event: str | None
+    info: ImageInfo | None = field(default=None, repr=False, compare=False)
+
+    def summary(self) -> dict:
+        """The plan as JSON (without the block map itself)."""
+        d = self.disk
+        return {"image": self.image, "image_path": self.image_path, "kind": self.image_kind,
+                "version": self.version, "sha256": self.image_sha256,
+                "image_size": self.image_size, "mapped_bytes": self.mapped_bytes,
+                "has_map": self.has_map,
+                "disk": {"path": d.path, "model": d.model, "serial": d.serial,
+                         "size_bytes": d.size_bytes, "identity": d.identity},
+                "asset_id": self.asset_id, "hostname": self.hostname, "verify": self.verify,
+                "postinstall": [s.value for s in self.steps],
+                "wipe_checked": self.wipe_checked, "wipe_event": self.wipe_event}
+
+
+@dataclass(frozen=True)
+class Report:
+    plan: Plan
+    result: Result
+    bytes_written: int = 0
+    seconds: float = 0.0
+    throughput_mb_s: float = 0.0
+    verify: str = "skipped"               # passed | failed | skipped
+    verify_seconds: float = 0.0
+    postinstall: tuple[postinstall.StepResult, ...] = ()
+    event_id: str | None = None
+    error: str | None = None
+
+
+def _inventory(ctx):
+    from ..inventory.store import Inventory
+    return Inventory.open(ctx.home, ctx.station, ctx.operator)
+
+
+def _last_wipe(ctx, disk: Disk):
+    wipes = _inventory(ctx).wipes_for_disk(disk.identity)
+    return wipes[-1] if wipes else None
+
+
+def plan_write(ctx, image: str, device: str, *, asset_id: str | None = None,
+               hostname: str | None = None, verify: bool = True,
+               steps: tuple[postinstall.Step, ...] = postinstall.DEFAULT_STEPS,
+               wipe_check: bool = True) -> Plan:
+    """Everything checked before the first byte: image, guard, size, wipe, hostname."""
+    resolved = catalogue.resolve(ctx.home, image)
+    disk = guard.guard_target(ctx, device)
+    info = resolved.info
+    if disk.size_bytes is not None and info.image_size > disk.size_bytes:
+        raise ImageTooLarge(image_size=info.image_size, path=disk.path,
+                            disk_size=disk.size_bytes)
+    if asset_id:
+        _inventory(ctx).machine(asset_id)         # UnknownAsset (exit 10) before writing
+    wipe_event = None
+    if wipe_check:
+        last = _last_wipe(ctx, disk)
+        if last is None or last.payload.get("result") != "success":
+            raise NoWipeRecord(path=disk.path, identity=disk.identity)
+        wipe_event = last.id
+    if hostname is None and asset_id:
+        hostname = postinstall.hostname_for(asset_id)
+    if hostname is not None and not postinstall.valid_hostname(hostname):
+        raise BadInput(what=f"--hostname {hostname}",
+                       why="RFC 1123: lower-case letters, digits and '-', 1-63 characters")
+    return Plan(resolved.name, info.path, info.kind.value, resolved.version, resolved.sha256,
+                info.image_size, info.mapped_bytes, info.has_map, disk, asset_id, hostname,
+                verify, tuple(steps), wipe_check, wipe_event, info)
+
+
+def execute(ctx, plan: Plan, *, progress: writer.Progress | None = None,
+            record: bool = True) -> Report:
+    """Write, verify, post-install, record. On failure: record it, then raise WriteFailed."""
+    info = plan.info or catalogue.resolve(ctx.home, plan.image_path).info
+    start = time.monotonic()
+    stats = None
+    verify_state, verify_seconds = "skipped", 0.0
+    fd = guard.open_exclusive(plan.disk.path, write=True, direct=True)
+    try:
+        try:
+            stats = writer.write(info, fd, plan.disk.path, progress=progress)
+            if plan.verify:
+                verify_state = "failed"
+                v = writer.verify(fd, stats.pieces, plan.disk.path, progress=progress)
+                verify_state, verify_seconds = "passed", v.seconds
+        finally:
+            os.close(fd)
+    except (ReemploiError, KeyboardInterrupt, OSError) as exc:
+        interrupted = isinstance(exc, KeyboardInterrupt)
+        why = "Ctrl-C" if interrupted else (exc.render() if isinstance(exc, ReemploiError)
+                                            else str(exc))
+        report = Report(plan, Result.INTERRUPTED if interrupted else Result.FAILED,
+                        stats.bytes_written if stats else 0, time.monotonic() - start,
+                        verify=verify_state, error=why)
+        event = _record(ctx, report) if record else None
+        err = WriteFailed(path=plan.disk.path, why=why)
+        err.exit_code = (ExitCode.INTERRUPTED if interrupted else
+                         getattr(exc, "exit_code", ExitCode.DEVICE_ERROR))
+        err.event_id = event
+        raise err from (None if interrupted else exc)
+    steps: list[postinstall.StepResult] = []
+    if plan.steps:
+        steps = postinstall.run_steps(ctx, plan.disk.path, hostname=plan.hostname,
+                                      steps=plan.steps, asset_id=plan.asset_id)
+    seconds = time.monotonic() - start
+    report = Report(plan, Result.SUCCESS, stats.bytes_written, seconds,
+                    round(stats.bytes_written / 1e6 / stats.seconds, 1) if stats.seconds else 0.0,
+                    verify_state, round(verify_seconds, 3), tuple(steps))
+    if record:
+        event = _record(ctx, report)
+        report = Report(**{**report.__dict__, "event_id": event})
+    return report
+
+
+def _record(ctx, report: Report) -> str:
+    plan = report.plan
+    d = plan.disk
+    payload = {
+        "image": {"name": plan.image, "version": plan.version, "sha256": plan.image_sha256,
+                  "kind": plan.image_kind, "path": plan.image_path,
+                  "image_size": plan.image_size, "mapped_bytes": plan.mapped_bytes},
+        "disk": {"identity": d.identity, "model": d.model, "serial": d.serial,
+                 "size_bytes": d.size_bytes, "media": d.media.value, "path": d.path},
+        "result": report.result.value,
+        "installed": report.result is Result.SUCCESS,
+        "error": report.error,
+        "duration_s": round(report.seconds, 3),
+        "bytes_written": report.bytes_written,
+        "throughput_mb_s": report.throughput_mb_s,
+        "verify": report.verify,
+        "verify_s": report.verify_seconds,
+        "postinstall": [{"step": s.step.value, "status": s.status.value, "reason": s.reason,
+                         "params": s.params} for s in report.postinstall],
+        "hostname": plan.hostname,
+        "wipe_checked": plan.wipe_checked,
+        "wipe_event": plan.wipe_event,
+    }
+    inv = _inventory(ctx)
+    event = inv.record(EventType.IMAGE_WRITTEN, plan.asset_id, payload)
+    if plan.asset_id and report.result is Result.SUCCESS:
+        inv.set_status(plan.asset_id, AssetStatus.IMAGED)
+    return event.id
+
+
+@dataclass(frozen=True)
+class MakeReport:
+    device: str
+    out: str
+    bmap: str
+    image_size: int
+    mapped_bytes: int
+    compressed_bytes: int
+    image_sha256: str
+    seconds: float
+    frames: int
+
+
+def sidecar_bmap(out: Path) -> Path:
+    """``x.img.zst`` -> ``x.img.bmap`` (bmaptool finds it beside the image)."""
+    name = out.name[:-4] if out.name.endswith(".zst") else out.name
+    return out.with_name(name + ".bmap")
+
+
+def make(ctx, device: str, out: Path, *, level: int = 3,
+         progress: Callable[[int, int], None] | None = None) -> MakeReport:
+    """Capture a master image (szst + bmap) from a prepared, unmounted disk."""
+    disk = blockdev.disk_by_path(ctx, device)
+    if disk.mounted:
+        raise SourceMounted(path=disk.path, mounts=", ".join(disk.mounted))
+    out = Path(out).resolve()
+    if blockdev.resolve(ctx, device) in {f"/dev/{n}" for n in
+                                         blockdev.disks_of_path(ctx, str(out.parent))}:
+        raise OutputOnSource(out=str(out), path=disk.path)
+    fd = guard.open_exclusive(disk.path, write=False)
+    try:
+        size = os.lseek(fd, 0, os.SEEK_END)
+        os.lseek(fd, 0, os.SEEK_SET)
+        start = time.monotonic()
+        result = pack(lambda n: os.read(fd, n), size, out, level=level,
+                      progress=(lambda done: progress(done, size)) if progress else None)
+    finally:
+        os.close(fd)
+    bmap_path = sidecar_bmap(out)
+    bmap_path.write_bytes(render_bmap(result.index.to_bmap()))
+    return MakeReport(disk.path, str(out), str(bmap_path), size, result.index.mapped_bytes,
+                      result.compressed_bytes, result.image_sha256,
+                      round(time.monotonic() - start, 3), len(result.index.frames))
+
+
+def choose_for(ctx, *, asset_id: str | None = None, machine: dict | None = None,
+               verdict: dict | None = None) -> Choice:
+    """The image for an asset (its last probe and grade) or for a probe JSON."""
+    if asset_id:
+        inv = _inventory(ctx)
+        inv.machine(asset_id)
+        for ev in inv.history(asset_id):
+            if ev.type == EventType.ASSET_PROBED.value:
+                machine = ev.payload.get("machine") or machine
+            elif ev.type == EventType.ASSET_GRADED.value:
+                verdict = ev.payload.get("verdict") or verdict
+        if machine is None:
+            raise BadInput(what=asset_id, why="no probe recorded: run 'reemploi probe' first")
+    if machine is None:
+        raise BadInput(what="machine", why="give --asset or --probe")
+    entries = catalogue.load_catalogue(ctx.home)
+    registry = catalogue.load_registry(ctx.home)
+    present = {r.entry or r.name for r in registry.values() if Path(r.path).is_file()}
+    return choose(facts_from_machine(machine, verdict), entries, present)

@@ -1,0 +1,115 @@
+"""Builders shared by the image tests: a real GPT + ext4 master image made here.
+
+(No tests in this file: it holds helpers imported by tests/test_image_*.py.)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+from pathlib import Path
+
+MiB = 1 << 20
+
+
+def sh(*args, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run([str(a) for a in args], check=True, capture_output=True, **kw)
+
+
+def build_tree(root: Path) -> dict[str, bytes]:
+    """A small installed-system tree; returns {relative path: content} of user files."""
+    files = {
+        "etc/hostname": b"master\n",
+        "etc/hosts": b"127.0.0.1\tlocalhost\n127.0.1.1\tmaster\n\n::1 localhost ip6-localhost\n",
+        "etc/machine-id": b"0123456789abcdef0123456789abcdef\n",
+        "etc/ssh/ssh_host_ed25519_key": b"PRIVATE-KEY\n",
+        "etc/ssh/ssh_host_ed25519_key.pub": b"ssh-ed25519 AAAA master\n",
+        "etc/ssh/ssh_host_rsa_key": b"PRIVATE-RSA\n",
+        "etc/ssh/sshd_config": b"PermitRootLogin no\n",
+        "home/user/random.bin": os.urandom(2 * MiB),
+        "home/user/notes.txt": b"Emmabuntus est un systeme pour le reemploi.\n" * 20000,
+    }
+    for rel, data in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    return {k: v for k, v in files.items() if k.startswith("home/")}
+
+
+def build_master(folder: Path, size: int = 64 * MiB, label: str = "gpt") -> tuple[Path, dict]:
+    """A raw disk image: GPT (or MBR) by sfdisk, p1 = 4 MiB of data, p2 = ext4 to the end.
+
+    The ext4 is filled by ``mkfs.ext4 -d`` and copied in at its partition offset."""
+    img = folder / "master.img"
+    with open(img, "wb") as fh:
+        fh.truncate(size)
+    table = "label: gpt\n,4M\n,\n" if label == "gpt" else "label: dos\n,4M\n,\n"
+    sh("sfdisk", "-q", img, input=table.encode())
+    parts = json.loads(sh("sfdisk", "--json", img).stdout)["partitiontable"]["partitions"]
+    p1, p2 = parts[0], parts[1]
+    tree = folder / "tree"
+    files = build_tree(tree)
+    fs = folder / "p2.ext4"
+    with open(fs, "wb") as fh:
+        fh.truncate(p2["size"] * 512)
+    sh("mkfs.ext4", "-q", "-F", "-d", tree, fs)
+    with open(img, "r+b") as out:
+        out.seek(p1["start"] * 512)
+        out.write(os.urandom(MiB) + b"\0" * MiB + b"bootloader" * 1000)
+        out.seek(p2["start"] * 512)
+        with open(fs, "rb") as src:
+            while chunk := src.read(4 * MiB):
+                out.write(chunk)
+    fs.unlink()
+    return img, files
+
+
+def sha256_of(path, length: int | None = None) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        left = length
+        while True:
+            n = 4 * MiB if left is None else min(4 * MiB, left)
+            if n == 0:
+                break
+            chunk = fh.read(n)
+            if not chunk:
+                break
+            h.update(chunk)
+            if left is not None:
+                left -= len(chunk)
+    return h.hexdigest()
+
+
+def pack_szst(raw: Path, out: Path) -> Path:
+    from reemploi.image.bmap import render_bmap
+    from reemploi.image.service import sidecar_bmap
+    from reemploi.image.szst import pack
+    with open(raw, "rb") as fh:
+        res = pack(fh.read, raw.stat().st_size, out)
+    sidecar_bmap(out).write_bytes(render_bmap(res.index.to_bmap()))
+    return out
+
+
+def loop_identity(ctx_home: Path, device: str) -> str:
+    from reemploi.context import Context
+    from reemploi.system.blockdev import disk_by_path
+    return disk_by_path(Context(home=ctx_home), device).identity
+
+
+def record_wipe(home: Path, device: str, result: str = "success") -> str:
+    """A wipe.done event for this disk, as the wipe stage writes it."""
+    from reemploi.inventory.store import Inventory
+    identity = loop_identity(home, device)
+    inv = Inventory.open(home, "T", None)
+    inv.record("wipe.done", None, {"disk": {"identity": identity, "path": device},
+                                   "result": result, "method": "test-zero"})
+    return identity
+
+
+def image_events(home: Path) -> list:
+    from reemploi.inventory.store import Inventory
+    inv = Inventory.open(home, "T", None)
+    return [e for e in inv.events() if e.type == "image.written"]

@@ -1,0 +1,217 @@
+"""The image writer end to end on REAL loop devices with a REAL image built here."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from test_image_support import (MiB, build_master, image_events, pack_szst, record_wipe,
+                                sh, sha256_of)
+
+pytestmark = pytest.mark.root
+
+
+@pytest.fixture(scope="module")
+def master(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("master")
+    raw, files = build_master(folder)
+    szst = pack_szst(raw, folder / "master.img.zst")
+    return {"raw": raw, "szst": szst, "files": files, "folder": folder}
+
+
+def _read(dev: str, length: int) -> bytes:
+    with open(dev, "rb") as fh:
+        return fh.read(length)
+
+
+def test_szst_write_bytes_match_then_postinstall_grows_and_generalises(cli, loopdev, master,
+                                                                      tmp_path):
+    home = tmp_path / "home"
+    dev = loopdev(160 * MiB)
+    record_wipe(home, dev.path)
+    raw = master["raw"]
+    size = raw.stat().st_size
+
+    # 1. Bytes: without post-install the disk holds exactly the image.
+    r = cli(["image", "write", master["szst"], dev.path, "--yes", "--no-postinstall", "--json"])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.output)
+    assert out["result"] == "success" and out["verify"] == "passed"
+    assert out["bytes_written"] < size                  # holes were skipped
+    assert _read(dev.path, size) == raw.read_bytes()
+
+    # 2. With post-install, as a machine of the inventory.
+    from reemploi.inventory.store import Inventory
+    inv = Inventory.open(home, "T", None)
+    asset = inv.create_asset()
+    inv.set_status(asset, "wiped")
+    r = cli(["image", "write", master["szst"], dev.path, "--yes", "--asset", asset, "--json"])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.output)
+    steps = {s["step"]: s["status"] for s in out["postinstall"]}
+    assert steps == {"gpt-backup": "done", "grow-partition": "done", "grow-filesystem": "done",
+                     "hostname": "done", "machine-id": "done", "ssh-keys": "done"}, out
+
+    table = json.loads(sh("sfdisk", "--json", dev.path).stdout)["partitiontable"]
+    last = table["partitions"][-1]
+    disk_sectors = 160 * MiB // 512
+    assert table["lastlba"] == disk_sectors - 34          # backup GPT at the new end
+    assert last["start"] + last["size"] - 1 == table["lastlba"]   # partition fills the disk
+    off, lim = last["start"] * 512, last["size"] * 512
+    part = sh("losetup", "--find", "--show", "--offset", off, "--sizelimit", lim,
+              dev.path).stdout.decode().strip()
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    try:
+        fsck = subprocess.run(["e2fsck", "-fn", part], capture_output=True)
+        assert fsck.returncode == 0, fsck.stdout + fsck.stderr
+        blocks = int(sh("dumpe2fs", "-h", part).stdout.decode().split("Block count:")[1]
+                     .split()[0])
+        assert blocks * 4096 > 140 * MiB                  # the filesystem grew too
+        sh("mount", "-o", "ro", part, mnt)
+        try:
+            for rel, data in master["files"].items():
+                assert (mnt / rel).read_bytes() == data
+            hostname = asset.lower()
+            assert (mnt / "etc/hostname").read_text().strip() == hostname
+            assert f"127.0.1.1\t{hostname}" in (mnt / "etc/hosts").read_text()
+            assert "::1 localhost" in (mnt / "etc/hosts").read_text()
+            mid = mnt / "etc/machine-id"
+            assert mid.exists() and mid.stat().st_size == 0
+            assert not list((mnt / "etc/ssh").glob("ssh_host_*"))
+            assert (mnt / "etc/ssh/sshd_config").exists()
+        finally:
+            sh("umount", mnt)
+    finally:
+        sh("losetup", "-d", part)
+
+    ev = image_events(home)[-1]
+    assert ev.asset_id == asset
+    p = ev.payload
+    assert p["result"] == "success" and p["installed"] is True and p["verify"] == "passed"
+    assert p["wipe_checked"] is True and p["wipe_event"]
+    assert p["disk"]["identity"] and p["bytes_written"] > 0 and p["throughput_mb_s"] > 0
+    assert {s["step"] for s in p["postinstall"]} >= {"hostname", "machine-id"}
+    assert inv.machine(asset)["status"] == "imaged"
+
+
+def test_corrupted_image_fails_verification_and_records_failure(cli, loopdev, master, tmp_path):
+    home = tmp_path / "home"
+    dev = loopdev(96 * MiB)
+    record_wipe(home, dev.path)
+    from reemploi.image.szst import read_index
+    bad = tmp_path / "bad.img.zst"
+    data = bytearray(master["szst"].read_bytes())
+    frame = max(read_index(master["szst"]).data_frames, key=lambda f: f.length)
+    # Flip bytes in the middle of the biggest data frame's compressed payload.
+    mid = frame.comp_offset + frame.comp_length // 2
+    data[mid:mid + 8] = bytes(b ^ 0xFF for b in data[mid:mid + 8])
+    bad.write_bytes(bytes(data))
+    r = cli(["image", "write", bad, dev.path, "--yes", "--no-postinstall"])
+    assert r.exit_code == 9, r.output
+    assert "wipe it again" in r.output or "effacez" in r.output
+    ev = image_events(home)[-1]
+    assert ev.payload["result"] == "failed" and ev.payload["installed"] is False
+    assert ev.payload["error"]
+
+
+def test_corrupted_raw_image_fails_its_bmap_checksum(cli, loopdev, master, tmp_path):
+    home = tmp_path / "home"
+    dev = loopdev(96 * MiB)
+    record_wipe(home, dev.path)
+    raw = tmp_path / "copy.img"
+    data = bytearray(master["raw"].read_bytes())
+    from reemploi.image.bmap import parse_bmap
+    bmap = parse_bmap((master["folder"] / "master.img.bmap").read_bytes())
+    ext = bmap.extents()[-2]
+    data[ext.start + 100] ^= 0x01                      # one bit inside a mapped range
+    raw.write_bytes(bytes(data))
+    (tmp_path / "copy.img.bmap").write_bytes((master["folder"] / "master.img.bmap").read_bytes())
+    r = cli(["image", "write", raw, dev.path, "--yes", "--no-postinstall", "--json"])
+    assert r.exit_code == 9, r.output
+    assert image_events(home)[-1].payload["result"] == "failed"
+
+
+def test_image_larger_than_disk_is_refused_before_any_write(cli, loopdev, master, tmp_path):
+    home = tmp_path / "home"
+    dev = loopdev(32 * MiB)
+    with open(dev.path, "r+b") as fh:
+        fh.write(b"KEEP" * 1024)
+    record_wipe(home, dev.path)
+    r = cli(["image", "write", master["szst"], dev.path, "--yes"])
+    assert r.exit_code == 8, r.output
+    assert _read(dev.path, 4096) == b"KEEP" * 1024
+    assert image_events(home) == []
+
+
+def test_mounted_target_is_never_opened_for_writing(cli, loopdev, master, tmp_path):
+    home = tmp_path / "home"
+    dev = loopdev(96 * MiB)
+    sh("mkfs.ext4", "-q", "-F", dev.path)
+    record_wipe(home, dev.path)
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    sh("mount", dev.path, mnt)
+    try:
+        (mnt / "donor.txt").write_text("still here")
+        r = cli(["image", "write", master["szst"], dev.path, "--yes", "--no-wipe-check"])
+        assert r.exit_code == 8, r.output
+    finally:
+        sh("umount", mnt)
+    # Mounting changes the superblock, so compare meaning, not bytes: no GPT was
+    # written (LBA 1 would say "EFI PART"), the filesystem is intact with its file.
+    assert _read(dev.path, 1024)[512:520] != b"EFI PART"
+    assert subprocess.run(["e2fsck", "-fn", dev.path], capture_output=True).returncode == 0
+    assert b"still here" in sh("debugfs", "-R", "cat /donor.txt", dev.path).stdout
+    assert image_events(home) == []
+
+
+def test_no_wipe_record_refused_unless_no_wipe_check(cli, loopdev, master, tmp_path):
+    home = tmp_path / "home"
+    dev = loopdev(96 * MiB)
+    r = cli(["image", "write", master["szst"], dev.path, "--yes", "--no-postinstall"])
+    assert r.exit_code == 8, r.output
+    assert _read(dev.path, 1 * MiB) == bytes(MiB)
+    record_wipe(home, dev.path, result="failed")          # a failed wipe does not count
+    r = cli(["image", "write", master["szst"], dev.path, "--yes", "--no-postinstall"])
+    assert r.exit_code == 8, r.output
+    r = cli(["image", "write", master["szst"], dev.path, "--yes", "--no-postinstall",
+             "--no-wipe-check", "--no-verify", "--json"])
+    assert r.exit_code == 0, r.output
+    ev = image_events(home)[-1]
+    assert ev.payload["wipe_checked"] is False and ev.payload["verify"] == "skipped"
+
+
+def test_dry_run_writes_nothing(cli, loopdev, master, tmp_path):
+    dev = loopdev(96 * MiB)
+    r = cli(["image", "write", master["szst"], dev.path, "--dry-run", "--no-wipe-check",
+             "--hostname", "poste-12", "--json"])
+    assert r.exit_code == 0, r.output
+    plan = json.loads(r.output)["plan"]
+    assert plan["hostname"] == "poste-12" and plan["mapped_bytes"] < plan["image_size"]
+    assert _read(dev.path, 1 * MiB) == bytes(MiB)
+
+
+def test_bad_hostname_is_bad_input(cli, loopdev, master):
+    dev = loopdev(96 * MiB)
+    r = cli(["image", "write", master["szst"], dev.path, "--dry-run", "--no-wipe-check",
+             "--hostname", "Bad_Name!"])
+    assert r.exit_code == 7, r.output
+
+
+def test_mbr_master_skips_gpt_step_and_still_grows(cli, loopdev, tmp_path):
+    raw, files = build_master(tmp_path, 48 * MiB, label="dos")
+    dev = loopdev(80 * MiB)
+    r = cli(["image", "write", raw, dev.path, "--yes", "--no-wipe-check", "--hostname",
+             "poste-3", "--json"])
+    assert r.exit_code == 0, r.output
+    steps = {s["step"]: (s["status"], s["reason"]) for s in json.loads(r.output)["postinstall"]}
+    assert steps["gpt-backup"] == ("skipped", "not-gpt")
+    assert steps["grow-partition"][0] == "done" and steps["hostname"][0] == "done"
+    table = json.loads(sh("sfdisk", "--json", dev.path).stdout)["partitiontable"]
+    last = table["partitions"][-1]
+    assert (last["start"] + last["size"]) * 512 == 80 * MiB
