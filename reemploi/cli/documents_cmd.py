@@ -9,7 +9,7 @@ import click
 from ..documents.labels import label_contents, make_labels, make_sheet
 from ..documents.printing import list_queues
 from ..documents.templates import load_templates
-from ..i18n import tr
+from ..i18n import N_, tr
 from .common import emit, home_option, json_option, lang_option, make_context
 
 
@@ -87,6 +87,9 @@ def sheet(asset_id, out, preview, send, printer, lang, home, as_json):
     emit(result, as_json, _render_output)
 
 
+QUEUE_STATES = {"idle": N_("idle"), "printing": N_("printing"), "disabled": N_("disabled")}
+
+
 @click.command("printers")
 @lang_option
 @json_option
@@ -98,6 +101,7 @@ def printers(lang, as_json):
     def render(qs) -> str:
         if not qs:
             return tr("No printer is set up in CUPS.")
-        return "\n".join(f"{'*' if q.default else ' '} {q.name:<24} {q.state:<9} {q.device or ''}"
+        return "\n".join(f"{'*' if q.default else ' '} {q.name:<24} "
+                         f"{tr(QUEUE_STATES.get(q.state, q.state)):<12} {q.device or ''}"
                          for q in qs)
     emit(queues, as_json, render)
