@@ -153,10 +153,10 @@ def _fixture_machines():
 @pytest.mark.parametrize("folder", _fixture_machines(), ids=lambda p: p.name)
 def test_recorded_machines_get_a_complete_verdict(folder):
     from reemploi.context import Context
-    from reemploi.grade.service import probe, replay_context
+    from reemploi.grade.service import open_machine, probe
 
-    ctx = replay_context(folder, Context(home=folder))
-    machine = probe(ctx)
+    ctx, facts = open_machine(Context(home=folder), folder)
+    machine = probe(ctx, facts)
     v = grade_machine(machine, None, RULES)
     assert v.rules_version == RULES.version
     assert v.cpu is not None and v.memory is not None

@@ -11,7 +11,7 @@ from ..grade.bench import DEFAULT_SECONDS
 from ..grade.checks import ITEMS, LAPTOP_ONLY, Checks, CheckState, parse_check_args, parse_state
 from ..grade.render import ITEM_TEXT, render_verdict
 from ..grade.rules import load_rules
-from ..grade.service import grade_machine_step, probe, replay_context
+from ..grade.service import grade_machine_step, open_machine, probe
 from ..i18n import tr
 from .common import dump_json, home_option, json_option, lang_option, make_context
 
@@ -65,9 +65,8 @@ def grade(replay_dir, asset_id, rules_file, bench, bench_seconds, check_pairs, c
     ctx = make_context(home, lang)
     rules = load_rules(rules_file, home=ctx.home)      # bad rules: exit 7 before probing
     checks = parse_check_args(check_pairs, cosmetic, notes)
-    if replay_dir is not None:
-        ctx = replay_context(replay_dir, ctx)
-    machine = probe(ctx)
+    ctx, facts = open_machine(ctx, replay_dir)
+    machine = probe(ctx, facts)
     if interactive:
         from ..grade.engine import is_laptop
         checks = _ask_checks(checks, is_laptop(machine), ctx.lang)

@@ -100,8 +100,8 @@ def _component_label(component: str, lang: str) -> str:
 
 def render_reasons(verdict: Verdict, lang: str) -> list[str]:
     """One line per reason, prefixed by the component: ``disk sda: 12 reallocated sectors``."""
-    return [f"{_component_label(r.component, lang)}: {render_reason(r, lang)}"
-            for r in verdict.reasons]
+    return [tr("{label}: {text}", lang, label=_component_label(r.component, lang),
+               text=render_reason(r, lang)) for r in verdict.reasons]
 
 
 def render_upgrade(item: dict, lang: str) -> str:
@@ -139,8 +139,8 @@ def render_harvest(item: dict, lang: str) -> str:
 
 
 def _component_line(v: ComponentVerdict, lang: str) -> str:
-    state = tr(STATE_TEXT[v.state], lang)
-    return f"  {_component_label(v.component, lang)}: {state}"
+    return "  " + tr("{label}: {text}", lang, label=_component_label(v.component, lang),
+                     text=tr(STATE_TEXT[v.state], lang))
 
 
 def render_verdict(verdict: Verdict, lang: str) -> str:
@@ -154,7 +154,7 @@ def render_verdict(verdict: Verdict, lang: str) -> str:
         cls = verdict.cpu.facts.get("class", "unknown")
         lines.append(tr("Processor class: {cls}", lang,
                         cls=tr(CPU_CLASS_TEXT.get(cls, cls), lang)))
-    comps = [*verdict.disks, verdict.memory, verdict.battery]
+    comps = [verdict.cpu, verdict.memory, *verdict.disks, verdict.battery]
     lines.append(tr("Components:", lang))
     lines.extend(_component_line(c, lang) for c in comps if c is not None)
     if verdict.upgrades:

@@ -13,10 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..context import Context
-from ..errors import BadInput
 from ..model import Machine
-from ..system.runner import ReplayRunner
-from ..system.sysfs import Sysfs
 from .bench import DEFAULT_SECONDS, run_bench
 from .checks import Checks
 from .engine import grade_machine, internal_disks
@@ -40,19 +37,19 @@ class GradeResult:
                 "checks": self.checks.to_dict() if self.checks else None}
 
 
-def replay_context(folder: Path, base: Context) -> Context:
-    """A Context answering from a recorded machine folder (``commands/`` + ``sysfs/``),
-    the layout ``reemploi probe --record`` and tests/fixtures/machines use."""
-    folder = Path(folder)
-    if not (folder / "commands").is_dir():
-        raise BadInput(what=str(folder), why="not a recorded machine folder (no commands/)")
-    return replace(base, runner=ReplayRunner(folder / "commands"),
-                   sysfs=Sysfs(folder / "sysfs"), replay=True)
+def open_machine(base: Context, replay: Path | None = None) -> tuple[Context, object]:
+    """The Context (and Python-facts source) for this machine, or for a recorded
+    machine folder (``commands/`` + ``sysfs/`` + ``python.json``, the layout of
+    ``reemploi probe --record`` and tests/fixtures/machines)."""
+    from ..probe import folder as machine_folder
+    session = machine_folder.replaying(replay) if replay is not None else machine_folder.live()
+    ctx = replace(base, runner=session.runner, sysfs=session.sysfs, replay=session.replay)
+    return ctx, session.facts
 
 
-def probe(ctx: Context) -> Machine:
+def probe(ctx: Context, facts: object | None = None) -> Machine:
     from ..probe.collector import probe_machine   # the probe stage's collector
-    return probe_machine(ctx)
+    return probe_machine(ctx, facts=facts)
 
 
 def bench_disk(machine: Machine) -> str | None:
@@ -89,16 +86,21 @@ def _record(ctx: Context, machine: Machine, checks: Checks | None, verdict: Verd
     data = machine.to_dict()
     if asset_id is None:
         identity = machine_identity(data)
-        asset_id = inv.find_by_identity(identity)
-        if asset_id is None:
-            asset_id = inv.create_asset("machine", machine.system.chassis.value,
+        known = inv.find_by_identity(identity)
+        if known:
+            asset_id = known[-1]          # the latest asset registered for this machine
+        else:
+            kind = machine.system.chassis.value
+            asset_id = inv.create_asset("machine", "computer" if kind == "unknown" else kind,
                                         serial=machine.system.serial, identity=identity)
             created = True
+    # Status first: an unknown id or a machine already out is refused before
+    # anything is written (typed errors from the inventory, exit 10 / 11).
+    inv.set_status(asset_id, "diagnosed")
     inv.record("asset.probed", asset_id, {"machine": data})
     if checks is not None and not checks.empty:
         inv.record("asset.checked", asset_id, {"checks": checks.to_dict()})
     inv.record("asset.graded", asset_id, {
         "verdict": verdict.to_dict(), "rules_version": verdict.rules_version,
         "benchmark": scores.to_dict() if scores else None})
-    inv.set_status(asset_id, "diagnosed")
     return asset_id, created

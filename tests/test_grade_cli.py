@@ -1,0 +1,121 @@
+"""``reemploi grade`` end to end: this machine recorded with ``probe --record``, then
+graded from the replay folder and recorded in a fresh inventory."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from reemploi.cli.main import cli as group
+from reemploi.grade.engine import is_laptop
+from reemploi.grade.checks import ITEMS, LAPTOP_ONLY
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("machine") / "m"
+    result = CliRunner().invoke(group, ["probe", "--record", str(folder), "--json"],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return folder
+
+
+def _events(home, types):
+    from reemploi.inventory.store import Inventory
+    inv = Inventory.open(home, "T")
+    return [e for e in inv.events() if e.type in types]
+
+
+def test_replay_grade_creates_then_matches_the_asset(cli, recorded, tmp_path):
+    home = tmp_path / "home"
+    first = cli(["grade", "--replay", recorded, "--home", home, "--json",
+                 "--check", "wifi=fail", "--cosmetic", "A", "--notes", "rayure capot"])
+    assert first.exit_code == 0, first.output
+    one = json.loads(first.output)
+    assert one["created"] is True and one["asset_id"]
+    v = one["verdict"]
+    assert {"outcome", "grade", "reasons", "upgrades", "harvest", "components",
+            "emmabuntus", "rules_version"} <= set(v)
+    assert {"code": "CHECK_FAILED", "params": {"item": "wifi"}, "component": "checks"} \
+        in v["reasons"]
+    second = json.loads(cli(["grade", "--replay", recorded, "--home", home, "--json"]).output)
+    assert second["asset_id"] == one["asset_id"] and second["created"] is False
+
+    graded = _events(home, {"asset.graded"})
+    assert len(graded) == 2 and graded[0].asset_id == one["asset_id"]
+    payload = graded[0].payload
+    assert payload["rules_version"] == v["rules_version"] and payload["verdict"] == v
+    assert "benchmark" in payload
+    checked = _events(home, {"asset.checked"})
+    assert len(checked) == 1 and checked[0].payload["checks"]["notes"] == "rayure capot"
+    assert checked[0].payload["checks"]["cosmetic"] == "A"
+    probed = _events(home, {"asset.probed"})
+    assert probed[0].payload["machine"]["cpu"]
+    from reemploi.inventory.store import Inventory
+    assert Inventory.open(home, "T").machine(one["asset_id"])["status"] == "diagnosed"
+
+
+def test_text_output_in_both_languages(cli, recorded, tmp_path):
+    fr = cli(["grade", "--replay", recorded, "--no-save", "--lang", "fr"])
+    en = cli(["grade", "--replay", recorded, "--no-save", "--lang", "en"])
+    assert fr.exit_code == en.exit_code == 0
+    assert "Verdict :" in fr.output and "Version des règles" in fr.output
+    assert "Verdict:" in en.output and "Rules version" in en.output
+
+
+def test_no_save_writes_nothing(cli, recorded, tmp_path):
+    home = tmp_path / "h"
+    out = json.loads(cli(["grade", "--replay", recorded, "--no-save", "--home", home,
+                          "--json"]).output)
+    assert out["asset_id"] is None
+    assert not (home / "journal.jsonl").exists() and not any(home.glob("**/*.jsonl"))
+
+
+def test_unknown_asset_is_refused_before_writing(cli, recorded, tmp_path):
+    home = tmp_path / "h2"
+    r = cli(["grade", "--replay", recorded, "--home", home, "--asset", "REE-A-26-99999"])
+    assert r.exit_code == 10, r.output
+    assert _events(home, {"asset.probed", "asset.graded"}) == []
+
+
+@pytest.mark.parametrize("args", [["--check", "keyboard=maybe"], ["--check", "keyboard"],
+                                  ["--check", "antenna=ok"]])
+def test_bad_checks_exit_7(cli, recorded, args):
+    r = cli(["grade", "--replay", recorded, "--no-save", *args])
+    assert r.exit_code == 7, r.output
+
+
+def test_missing_replay_folder_is_not_found(cli, tmp_path):
+    r = cli(["grade", "--replay", tmp_path / "nothing", "--no-save"])
+    assert r.exit_code == 10 and "Traceback" not in r.output
+
+
+def test_workshop_rules_in_home_are_used(cli, recorded, tmp_path):
+    home = tmp_path / "h3"
+    home.mkdir()
+    (home / "grading.toml").write_text('version = "atelier-7"\n', encoding="utf-8")
+    out = json.loads(cli(["grade", "--replay", recorded, "--home", home, "--no-save",
+                          "--json"]).output)
+    assert out["verdict"]["rules_version"] == "atelier-7"
+
+
+def test_interactive_checklist(cli, recorded, tmp_path):
+    from reemploi.context import Context
+    from reemploi.grade.service import open_machine, probe
+    ctx, facts = open_machine(Context(home=tmp_path), recorded)
+    laptop = is_laptop(probe(ctx, facts))
+    asked = [i for i in ITEMS if laptop or i not in LAPTOP_ONLY]
+    answers = ["non" if i == "audio" else "ok" for i in asked] + ["c", "écran rayé"]
+    r = cli(["grade", "--replay", recorded, "--no-save", "--interactive", "--json",
+             "--lang", "fr"], input="\n".join(answers) + "\n")
+    assert r.exit_code == 0, r.output
+    body = json.loads(r.output[r.output.index("{\n"):])
+    checks = body["checks"]
+    assert checks["audio"] == "fail" and checks["cosmetic"] == "C"
+    assert checks["notes"] == "écran rayé"
+    if not laptop:
+        assert checks["keyboard"] == "na"
+    assert any(x["code"] == "CHECK_FAILED" and x["params"]["item"] == "audio"
+               for x in body["verdict"]["reasons"])
