@@ -235,8 +235,12 @@ class _Probe:
             if not text:
                 continue
             kv = self.ctx.sysfs.read_kv(rel)
+            # Older kernels leave POWER_SUPPLY_TYPE out of uevent (corpus
+            # battery/ereuse-wb e5530): then the ``type`` file, then the BATn name.
+            kind = kv.get("POWER_SUPPLY_TYPE") or self.ctx.sysfs.read(
+                f"sys/class/power_supply/{name}/type") or ("Battery" if name.startswith("BAT") else "")
             # Mice and headsets report SCOPE=Device: not the machine's battery.
-            if kv.get("POWER_SUPPLY_TYPE") != "Battery" or kv.get("POWER_SUPPLY_SCOPE") == "Device":
+            if kind != "Battery" or kv.get("POWER_SUPPLY_SCOPE") == "Device":
                 continue
             battery = self.guarded(f"battery:{name}", parse_uevent, text)
             if battery is not None:
