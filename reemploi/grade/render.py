@@ -40,7 +40,6 @@ REASON_TEXT = {
     Reason.CPU_UNKNOWN: N_("processor features unknown"),
     Reason.CPU_SLOW: N_("slow processor (benchmark score {score})"),
     Reason.CHECK_FAILED: N_("check failed: {item}"),
-    Reason.NOT_CHECKED: N_("not checked: {item}"),
 }
 
 OUTCOME_TEXT = {
@@ -84,7 +83,7 @@ def _num(value, lang: str) -> str:
 
 def render_reason(reason: ReasonItem, lang: str) -> str:
     params = {k: _num(v, lang) for k, v in reason.params.items()}
-    if reason.code in (Reason.CHECK_FAILED, Reason.NOT_CHECKED) and "item" in reason.params:
+    if reason.code is Reason.CHECK_FAILED and "item" in reason.params:
         item = reason.params["item"]
         params["item"] = tr(ITEM_TEXT[item], lang) if item in ITEM_TEXT else item
     return tr(REASON_TEXT[reason.code], lang, **params)

@@ -50,7 +50,6 @@ class Reason(str, enum.Enum):
     CPU_SLOW = "CPU_SLOW"                            # score=
     # Operator checklist
     CHECK_FAILED = "CHECK_FAILED"                    # item=
-    NOT_CHECKED = "NOT_CHECKED"
 
 
 class State(str, enum.Enum):
