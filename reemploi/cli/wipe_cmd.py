@@ -1,0 +1,282 @@
+"""``reemploi wipe`` and ``reemploi certificate``: thin commands over reemploi.wipe."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import click
+
+from ..errors import DeviceError, Interrupted, Refused, VerifyFailed
+from ..i18n import N_, tr
+from ..system import guard
+from ..wipe import run as wiperun
+from ..wipe.certificate import (DESTINATIONS, CertificateRequest, Person, issue,
+                                load_document, verify_file)
+from ..wipe.engine import Outcome
+from ..wipe.plan import METHODS, VERIFY_MODES, Blocker
+from ..wipe.progress import MultiProgress
+from .common import confirm, dump_json, home_option, json_option, lang_option, make_context, yes_option
+
+BLOCKER_TEXT = {
+    Blocker.FROZEN: N_("{path}: the drive's security is frozen by the BIOS. Suspend the computer "
+                       "and wake it up ({command}, or close and reopen the lid), then run the wipe again."),
+    Blocker.PASSWORD_SET: N_("{path}: a security password is already set on this drive; "
+                             "it must be removed first (ask the donor)."),
+    Blocker.NO_FIRMWARE_ERASE: N_("{path}: this drive offers no firmware erase; "
+                                  "use --method prng to overwrite it."),
+    Blocker.UNSUPPORTED_MEDIA: N_("{path}: {media} media cannot be wiped by overwriting; "
+                                  "destroy it physically."),
+}
+RESULT_TEXT = {"success": N_("success"), "failed": N_("failed"), "interrupted": N_("interrupted")}
+
+
+class WipeBlocked(Refused):
+    msg = "{count} disk(s) were not wiped: see the messages above"
+
+
+class WipeVerifyFailed(VerifyFailed):
+    msg = "The wipe of {disks} failed its verification: data was left on the disk"
+
+
+class WipeDeviceFailed(DeviceError):
+    msg = "The wipe of {disks} failed: {why}"
+
+
+def _plan_text(job, lang: str) -> str:
+    p, d = job.plan, job.disk
+    lines = [guard.confirm_text(d, lang)]
+    if p.blocker:
+        lines.append("  " + tr(BLOCKER_TEXT[p.blocker], lang, path=d.path,
+                               **{k: v for k, v in p.blocker_params.items() if k != "path"}))
+        return "\n".join(lines)
+    lines.append("  " + tr("method: {technique} ({nist}), passes: {passes}, verification: {verify}",
+                           lang, technique=p.technique.value if p.technique else "-",
+                           nist=(p.nist.value if p.nist else "-"), passes=", ".join(p.passes),
+                           verify=p.verify))
+    if p.estimate_seconds is not None:
+        lines.append("  " + tr("estimated time: {minutes} min", lang,
+                               minutes=max(1, round(p.estimate_seconds / 60))))
+    for c in p.caveats:
+        lines.append("  ! " + c.value)
+    for cmd in p.commands():
+        lines.append("  $ " + cmd)
+    return "\n".join(lines)
+
+
+def _plan_json(job) -> dict:
+    p = job.plan
+    return {"disk": {"path": job.disk.path, "model": job.disk.model, "serial": job.disk.serial,
+                     "size_bytes": job.disk.size_bytes, "media": job.disk.media.value,
+                     "identity": job.disk.identity},
+            "technique": p.technique.value if p.technique else None,
+            "nist": p.nist.value if p.nist else None, "passes": list(p.passes),
+            "verify": p.verify, "steps": [s.kind for s in p.steps], "commands": p.commands(),
+            "on_failure": [s.command_line() for s in p.on_failure],
+            "caveats": [c.value for c in p.caveats],
+            "blocker": p.blocker.value if p.blocker else None,
+            "estimate_seconds": p.estimate_seconds, "hpa": p.hpa, "dco": p.dco}
+
+
+@click.command("wipe")
+@click.argument("devices", nargs=-1, required=True)
+@click.option("--method", type=click.Choice(METHODS), default="auto", show_default=True,
+              help="auto follows NIST SP 800-88 per media; zero/prng/dod3/hmgis5 overwrite; "
+                   "firmware uses the drive's own erase.")
+@click.option("--verify", "verify_mode", type=click.Choice(VERIFY_MODES), default="sample",
+              show_default=True, help="Read-back verification: full, NIST sampling, or none.")
+@click.option("--asset", "asset_id", default=None,
+              help="Asset id of the machine these disks belong to (recorded; moves it to 'wiped').")
+@click.option("--remove-hpa", is_flag=True,
+              help="Remove a Host Protected Area / DCO before erasing so hidden sectors are erased too.")
+@click.option("--final-blank", is_flag=True, help="Add a last pass of zeros after the other passes.")
+@click.option("--dry-run", is_flag=True, help="Print the plan and the exact commands; change nothing.")
+@yes_option
+@json_option
+@lang_option
+@home_option
+def wipe(devices, method, verify_mode, asset_id, remove_hpa, final_blank, dry_run,
+         assume_yes, as_json, lang, home):
+    """Erase whole disks (NIST SP 800-88), verify, and record each wipe."""
+    ctx = make_context(home, lang, assume_yes=assume_yes)
+    if asset_id:
+        from ..inventory.store import Inventory
+        Inventory.open(ctx.home, ctx.station, ctx.operator).machine(asset_id)
+    options = wiperun.WipeOptions(method=method, verify=verify_mode, asset_id=asset_id,
+                                  remove_hpa=remove_hpa, final_blank=final_blank)
+    jobs = wiperun.prepare(ctx, list(devices), options)
+    if as_json and dry_run:
+        click.echo(dump_json({"dry_run": True, "plans": [_plan_json(j) for j in jobs]}))
+        return
+    if not as_json or dry_run:
+        for job in jobs:
+            click.echo(_plan_text(job, ctx.lang))
+    if dry_run:
+        return
+    runnable = [j for j in jobs if not j.plan.blocker]
+    blocked = [j for j in jobs if j.plan.blocker]
+    records = []
+    if runnable:
+        question = tr("ERASE {count} disk(s) above? Everything on them will be lost.", ctx.lang,
+                      count=len(runnable))
+        confirm(question, ctx.assume_yes)
+        board = MultiProgress([j.disk.name for j in runnable],
+                              enabled=None if not as_json else False)
+        stop = threading.Event()
+        records = wiperun.run_all(ctx, runnable, options, stop=stop,
+                                  progress_for=lambda j: board.callback(j.disk.name))
+        ids = wiperun.record_all(ctx, records)
+        if as_json:
+            click.echo(dump_json({"records": [dict(r.payload(), event_id=i)
+                                              for r, i in zip(records, ids)],
+                                  "blocked": [_plan_json(j) for j in blocked]}))
+        else:
+            click.echo(tr("Summary:", ctx.lang))
+            for r in records:
+                d = r.disk
+                click.echo("  " + tr("{path} ({model}, {serial}): {result}, {nist}, {percent} % erased, "
+                                     "{speed} MB/s, verification {verification}", ctx.lang,
+                                     path=d["path"], model=d["model"] or "?", serial=d["serial"] or "?",
+                                     result=tr(RESULT_TEXT[r.result], ctx.lang), nist=r.nist or "-",
+                                     percent=r.percent_erased, speed=r.throughput_mb_s,
+                                     verification=r.verification.get("result")))
+                for e in r.errors:
+                    click.echo("    " + e)
+    elif as_json:
+        click.echo(dump_json({"records": [], "blocked": [_plan_json(j) for j in blocked]}))
+    _raise_for(records, blocked)
+
+
+def _raise_for(records, blocked) -> None:
+    def names(rs):
+        return ", ".join(r.disk["path"] for r in rs)
+    interrupted = [r for r in records if r.result == Outcome.INTERRUPTED]
+    failed = [r for r in records if r.result == Outcome.FAILED]
+    if interrupted:
+        raise Interrupted(what=names(interrupted))
+    io_failed = [r for r in failed if (r.verification.get("mismatch_count") or 0) == 0]
+    if io_failed:
+        raise WipeDeviceFailed(disks=names(io_failed), why="; ".join(io_failed[0].errors) or "?")
+    if failed:
+        raise WipeVerifyFailed(disks=names(failed))
+    if blocked:
+        raise WipeBlocked(count=len(blocked))
+
+
+# ---------------------------------------------------------------------- certificate
+
+@click.group("certificate")
+def certificate():
+    """Erasure certificates: issue (signed JSON + PDF), verify, show, re-render."""
+
+
+def _person_options(f):
+    for role, label in (("verifier", "who verified"), ("operator", "who sanitized")):
+        for field in ("contact", "location", "organization", "title", "name"):
+            f = click.option(f"--{role}-{field}", default=None,
+                             help=f"{field.capitalize()} of the person {label} (NIST SP 800-88 App. G).")(f)
+    return f
+
+
+@certificate.command("issue")
+@click.option("--asset", "asset_id", default=None, help="Machine whose disks' latest wipes to certify.")
+@click.option("--event", "event_ids", multiple=True,
+              help="wipe.done event id (loose disks, or a subset of the machine's wipes). Repeatable.")
+@click.option("--destination", type=click.Choice(DESTINATIONS), default="external-reuse",
+              show_default=True, help="Where the media goes after sanitization.")
+@click.option("--notes", default=None, help="Free text printed on the certificate.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Folder for the JSON and PDF (default: <home>/certificates).")
+@click.option("--no-pdf", is_flag=True, help="Write only the signed JSON.")
+@_person_options
+@json_option
+@lang_option
+@home_option
+def issue_cmd(asset_id, event_ids, destination, notes, out_dir, no_pdf, as_json, lang, home, **people):
+    """Build, sign (Ed25519) and write the certificate of sanitization of a machine's disks."""
+    from ..documents.certificate import render_certificate_pdf
+    if not asset_id and not event_ids:
+        raise click.UsageError(tr("give --asset or --event", lang))
+    ctx = make_context(home, lang)
+
+    def person(role):
+        return Person(**{f: people.get(f"{role}_{f}") for f in
+                         ("name", "title", "organization", "location", "contact")})
+    req = CertificateRequest(asset_id=asset_id, event_ids=tuple(event_ids),
+                             sanitized_by=person("operator"), verified_by=person("verifier"),
+                             destination=destination, notes=notes)
+    issued, doc = issue(ctx, req, out_dir)
+    pdf = None
+    if not no_pdf:
+        pdf = render_certificate_pdf(doc, issued.sha256, issued.json_path.with_suffix(".pdf"), ctx.lang)
+    out = {"id": issued.id, "result": issued.result, "json": str(issued.json_path),
+           "pdf": str(pdf) if pdf else None, "sha256": issued.sha256, "wipes": list(issued.wipes)}
+    if as_json:
+        click.echo(dump_json(out))
+    else:
+        click.echo(tr("Certificate {id}: {result}", ctx.lang, id=issued.id,
+                      result=tr(RESULT_TEXT.get(issued.result, issued.result), ctx.lang)))
+        click.echo(f"  JSON: {issued.json_path}\n  SHA-256: {issued.sha256}")
+        if pdf:
+            click.echo(f"  PDF: {pdf}")
+
+
+@certificate.command("verify")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@json_option
+@lang_option
+@home_option
+def verify_cmd(file, as_json, lang, home):
+    """Check a certificate's Ed25519 signature (exit 12 if it was modified)."""
+    ctx = make_context(home, lang)
+    v = verify_file(file, ctx.home)
+    if as_json:
+        click.echo(dump_json(v))
+        return
+    click.echo(tr("Signature valid: {id} ({result}), key {fingerprint}", ctx.lang, id=v.id,
+                  result=tr(RESULT_TEXT.get(v.result or "", v.result or "?"), ctx.lang),
+                  fingerprint=v.fingerprint))
+    if v.own_station:
+        click.echo(tr("Signed by this station's key.", ctx.lang))
+    click.echo(f"SHA-256: {v.sha256}")
+
+
+@certificate.command("show")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@json_option
+@lang_option
+@home_option
+def show_cmd(file, as_json, lang, home):
+    """Print a certificate's content after checking its signature."""
+    ctx = make_context(home, lang)
+    verify_file(file, ctx.home)
+    doc = load_document(file)
+    cert = doc["certificate"]
+    if as_json:
+        click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+        return
+    click.echo(tr("Certificate {id}: {result}", ctx.lang, id=cert.get("id"),
+                  result=tr(RESULT_TEXT.get(cert.get("result"), cert.get("result") or "?"), ctx.lang)))
+    for m in cert.get("media") or []:
+        click.echo(f"  {m.get('model') or '?'} {m.get('serial') or m.get('identity')}: "
+                   f"{tr(RESULT_TEXT.get(m.get('result'), m.get('result') or '?'), ctx.lang)}, "
+                   f"{m.get('category') or '-'}, {m.get('technique') or '-'}, "
+                   f"{m.get('percent_erased')} %")
+
+
+@certificate.command("pdf")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="PDF path (default: beside the JSON).")
+@lang_option
+@home_option
+def pdf_cmd(file, out, lang, home):
+    """Render the PDF of a signed certificate (e.g. in another language)."""
+    from ..documents.certificate import render_certificate_pdf
+    ctx = make_context(home, lang)
+    v = verify_file(file, ctx.home)
+    doc = load_document(file)
+    target = out or Path(file).with_suffix(".pdf")
+    render_certificate_pdf(doc, v.sha256, target, ctx.lang)
+    click.echo(str(target))

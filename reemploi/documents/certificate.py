@@ -1,0 +1,218 @@
+"""The erasure certificate as a PDF (reportlab), in French or English.
+
+Renders a signed certificate JSON (reemploi/wipe/certificate.py) as it is: the PDF
+adds nothing that the JSON does not say, and prints the SHA-256 of the JSON file plus
+the signing key's fingerprint, so anyone holding the PDF can ask for the JSON and
+check it with ``reemploi certificate verify``. The QR code carries the certificate id
+and that hash.
+
+Layout follows NIST SP 800-88 r1 Appendix G (person, media, sanitization details,
+destination, signatures of the sanitizer and of the validator), then one block per
+disk with what nwipe's report also shows (HPA/DCO, % erased, passes, throughput,
+errors, SMART). A failed or interrupted wipe turns the title into a failure report:
+the document never reads as a certificate of success when one disk was not erased.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.platypus import (Flowable, Paragraph, SimpleDocTemplate, Spacer, Table,
+                                TableStyle)
+
+from ..i18n import N_, tr
+from .qr import draw_qr
+
+CATEGORY = {"clear": N_("Clear"), "purge": N_("Purge"), "destroy": N_("Destroy"),
+            "mixed": N_("Clear and Purge (see each disk)")}
+DESTINATION = {"external-reuse": N_("External reuse (donation or sale)"),
+               "internal-reuse": N_("Internal reuse"), "recycling": N_("Recycling facility"),
+               "manufacturer": N_("Returned to the manufacturer"), "other": N_("Other")}
+RESULT = {"success": N_("success"), "failed": N_("failed"), "interrupted": N_("interrupted"),
+          "passed": N_("passed"), "not-done": N_("not done")}
+CAVEAT = {
+    "one-pass-enough": N_("Several passes were written on request; NIST SP 800-88 r1 considers one pass enough for Clear."),
+    "clear-not-purge": N_("Flash memory overwritten without a firmware erase: Clear, not Purge (spare blocks are not reached)."),
+    "wear-levelling": N_("Wear levelling: the controller may keep old copies in blocks the computer cannot address."),
+    "hpa-present": N_("A Host Protected Area hides sectors that were NOT erased."),
+    "dco-present": N_("A Device Configuration Overlay hides sectors that were NOT erased."),
+    "hpa-removed": N_("The hidden area (HPA/DCO) was removed before erasing."),
+    "format-ses1": N_("NVMe user-data erase: its depth is vendor-defined."),
+    "security-frozen-sanitize-used": N_("Security frozen by the BIOS; the SANITIZE command was used instead."),
+}
+
+
+class _Qr(Flowable):
+    """A QR code as a flowable, so it sits in the header beside the title."""
+
+    def __init__(self, payload: str, size: float) -> None:
+        super().__init__()
+        self.payload, self.size = payload, size
+
+    def wrap(self, *_):
+        return self.size, self.size
+
+    def draw(self):
+        draw_qr(self.canv, self.payload, 0, 0, self.size)
+
+
+def _t(text: str | None, lang: str) -> str:
+    return tr(text, lang) if text else "-"
+
+
+def _v(value) -> str:
+    if value is None or value == "":
+        return "-"
+    return str(value)
+
+
+def _esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _table(rows: list[tuple[str, str]], widths=(55 * mm, 115 * mm)) -> Table:
+    styles = getSampleStyleSheet()
+    small = styles["BodyText"].clone("small", fontSize=8.5, leading=10.5)
+    data = [[Paragraph(f"<b>{_esc(k)}</b>", small), Paragraph(_esc(v), small)] for k, v in rows]
+    t = Table(data, colWidths=widths)
+    t.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
+                           ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                           ("BACKGROUND", (0, 0), (0, -1), colors.whitesmoke)]))
+    return t
+
+
+def _person_rows(p: dict, lang: str) -> list[tuple[str, str]]:
+    return [(tr("Name", lang), _v(p.get("name"))), (tr("Title", lang), _v(p.get("title"))),
+            (tr("Organization", lang), _v(p.get("organization"))),
+            (tr("Location", lang), _v(p.get("location"))),
+            (tr("Contact", lang), _v(p.get("contact"))), (tr("Date", lang), _v(p.get("date"))),
+            (tr("Signature", lang), "\n\n\n")]
+
+
+def _size(n) -> str:
+    if not n:
+        return "-"
+    return f"{n / 1e9:.1f} GB"
+
+
+def _media_rows(m: dict, lang: str) -> list[tuple[str, str]]:
+    ver = m.get("verification") or {}
+    hpa, dco = m.get("hpa"), m.get("dco")
+    hpa_text = tr("not detected", lang) if not hpa else (
+        tr("present, {n} hidden sectors", lang, n=hpa.get("hidden_sectors"))
+        if hpa.get("enabled") else tr("absent", lang))
+    dco_text = tr("not detected", lang) if not dco else (
+        tr("present, {n} hidden sectors", lang, n=dco.get("hidden_sectors"))
+        if dco.get("active") else tr("absent", lang))
+    smart = m.get("smart") or {}
+    smart_text = "-" if not smart else tr(
+        "health {health}, {hours} h powered on, {realloc} reallocated sectors", lang,
+        health=_v(smart.get("health")), hours=_v(smart.get("power_on_hours")),
+        realloc=_v(smart.get("reallocated_sectors")))
+    tool = m.get("tool") or {}
+    prng = m.get("prng") or {}
+    rows = [
+        (tr("Manufacturer", lang), _v(m.get("manufacturer"))),
+        (tr("Model", lang), _v(m.get("model"))),
+        (tr("Serial number", lang), _v(m.get("serial")) if m.get("serial")
+         else tr("none reported ({identity})", lang, identity=_v(m.get("identity")))),
+        (tr("Property number", lang), _v(m.get("property_number"))),
+        (tr("Media type", lang), _v(m.get("media_type")) + ", " + _size(m.get("size_bytes"))),
+        (tr("Media source", lang), _v(m.get("source"))),
+        (tr("Result", lang), _t(RESULT.get(m.get("result"), m.get("result")), lang)),
+        (tr("Method type", lang), _t(CATEGORY.get(m.get("category") or ""), lang)),
+        (tr("Method used", lang), _v(m.get("technique"))),
+        (tr("Passes and patterns", lang), f"{m.get('passes')}: " + ", ".join(m.get("patterns") or [])
+         + (f" (PRNG {prng.get('algorithm')}, seed id {prng.get('seed_id')})" if prng else "")),
+        (tr("Tool used", lang), f"{_v(tool.get('name'))} {_v(tool.get('version'))}"),
+        (tr("Verification", lang), f"{_v(ver.get('method'))}: "
+         + _t(RESULT.get(ver.get("result"), ver.get("result")), lang)
+         + (f", {ver.get('bytes_checked')} B" if ver.get("bytes_checked") else "")),
+        (tr("HPA / DCO", lang), f"{hpa_text} / {dco_text}"),
+        (tr("Bytes erased", lang), f"{_v(m.get('percent_erased'))} %"),
+        (tr("Throughput", lang), f"{_v(m.get('throughput_mb_s'))} MB/s"),
+        (tr("Start / end", lang), f"{_v(m.get('started'))} / {_v(m.get('ended'))}"),
+        (tr("Errors", lang), "; ".join(m.get("errors") or []) or tr("none", lang)),
+        (tr("SMART", lang), smart_text),
+    ]
+    notes = [tr(CAVEAT[c], lang) for c in m.get("caveats") or [] if c in CAVEAT]
+    if notes:
+        rows.append((tr("Notes", lang), " ".join(notes)))
+    return rows
+
+
+def render_certificate_pdf(doc: dict, json_sha256: str, out: Path, lang: str = "fr") -> Path:
+    """Write the PDF of a signed certificate document to ``out``."""
+    cert = doc["certificate"]
+    sig = doc.get("signature") or {}
+    styles = getSampleStyleSheet()
+    body = styles["BodyText"].clone("b", fontSize=9, leading=11.5)
+    ok = cert.get("result") == "success"
+    title = (tr("Certificate of media sanitization", lang) if ok
+             else tr("Media sanitization report: FAILED, not a certificate", lang))
+    ws = cert.get("workshop") or {}
+    head = [Paragraph(_esc(title), styles["Title"]),
+            Paragraph(_esc(" · ".join(x for x in (ws.get("name"), ws.get("address"),
+                                                   ws.get("contact")) if x)), body)]
+    if ws.get("siret"):
+        head.append(Paragraph(_esc("SIRET " + ws["siret"]), body))
+    qr_payload = f"{cert.get('id')} sha256:{json_sha256}"
+    header = Table([[head, _Qr(qr_payload, 30 * mm)]], colWidths=(140 * mm, 34 * mm))
+    header.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    story = [header]
+    story.append(Spacer(1, 3 * mm))
+    if ok:
+        story.append(Paragraph(_esc(tr(
+            "The storage media listed below were sanitized following NIST SP 800-88 Rev. 1; "
+            "each was verified after sanitization.", lang)), body))
+    else:
+        story.append(Paragraph("<b>" + _esc(tr(
+            "At least one disk was NOT sanitized completely. This document does not certify "
+            "the erasure of the media listed as failed or interrupted.", lang)) + "</b>", body))
+        for f in cert.get("failures") or []:
+            story.append(Paragraph(_esc(f"• {_v(f.get('model'))} {_v(f.get('serial') or f.get('identity'))}: "
+                                        + _t(RESULT.get(f.get("result"), f.get("result")), lang)), body))
+    story.append(Spacer(1, 3 * mm))
+    machine = cert.get("machine") or {}
+    story.append(_table([
+        (tr("Certificate number", lang), _v(cert.get("id"))),
+        (tr("Issued", lang), _v(cert.get("issued"))),
+        (tr("Property number (asset)", lang), _v(cert.get("asset_id"))),
+        (tr("Computer", lang), " ".join(_v(machine.get(k)) for k in ("vendor", "product", "serial"))
+         if machine else "-"),
+        (tr("Media source (donor)", lang), _v(cert.get("donor"))),
+        (tr("Lot", lang), _v(cert.get("lot_id"))),
+        (tr("Method type", lang), _t(CATEGORY.get(cert.get("category") or ""), lang)),
+        (tr("Post-sanitization destination", lang),
+         _t(DESTINATION.get(cert.get("destination"), cert.get("destination")), lang)),
+        (tr("Post-sanitization classification", lang), _v(cert.get("post_sanitization_classification"))),
+        (tr("Notes", lang), _v(cert.get("notes"))),
+    ]))
+    for i, m in enumerate(cert.get("media") or [], 1):
+        story.append(Spacer(1, 4 * mm))
+        story.append(Paragraph(_esc(tr("Disk {n}", lang, n=i)), styles["Heading3"]))
+        story.append(_table(_media_rows(m, lang)))
+    story.append(Spacer(1, 4 * mm))
+    story.append(Paragraph(_esc(tr("Person who sanitized", lang)), styles["Heading3"]))
+    story.append(_table(_person_rows(cert.get("sanitized_by") or {}, lang)))
+    story.append(Paragraph(_esc(tr("Person who verified", lang)), styles["Heading3"]))
+    story.append(_table(_person_rows(cert.get("verified_by") or {}, lang)))
+    story.append(Spacer(1, 4 * mm))
+    story.append(Paragraph(_esc(tr("Electronic signature: Ed25519, key {fp}", lang,
+                                   fp=_v(sig.get("fingerprint")))), body))
+    story.append(Paragraph(_esc(tr("SHA-256 of the signed JSON file: {sha}", lang,
+                                   sha=json_sha256)), body))
+    story.append(Paragraph(_esc(tr("Check it with: reemploi certificate verify {file}", lang,
+                                   file=f"{cert.get('id')}.json")), body))
+
+    out = Path(out)
+    pdf = SimpleDocTemplate(str(out), pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm,
+                            topMargin=14 * mm, bottomMargin=14 * mm, title=title,
+                            subject=f"{cert.get('id')} sha256:{json_sha256}",
+                            author=ws.get("name") or "reemploi")
+    pdf.build(story)
+    return out

@@ -1,0 +1,235 @@
+"""Certificate of sanitization: the data, signed (the PDF is documents/certificate.py).
+
+One certificate per machine (all its disks' latest wipes) or for loose disks. Fields:
+
+* NIST SP 800-88 r1 Appendix G "Sample Certificate of Sanitization": person
+  performing sanitization (name, title, organization, location, phone/contact),
+  media information (make/vendor, model, serial, media property number = our asset
+  id, media type, source = the donor), sanitization details (method type
+  Clear/Purge/Destroy, method used, method details = technique, tool used and
+  version, verification method and result, post-sanitization classification,
+  notes), media destination, signature and date, and the same for the person who
+  validated.
+* What nwipe's PDF report shows: HPA/DCO state, % of bytes erased, passes and
+  patterns, throughput, errors, a SMART summary.
+* The workshop's identity (settings.toml) and a QR code (id + file hash).
+
+A certificate never claims success it does not have: ``result`` is "success" only if
+every included wipe succeeded; otherwise it is "failed" and ``failures`` lists the
+disks and their result (failed / interrupted).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .. import __version__
+from ..errors import BadInput, NotFound
+from ..settings import load_settings
+from .signing import SignatureMissing, file_sha256, sign_document, verify_document
+
+FORMAT = "reemploi-erasure-certificate/1"
+DESTINATIONS = ("external-reuse", "internal-reuse", "recycling", "manufacturer", "other")
+
+
+class NoWipes(NotFound):
+    msg = "No wipe recorded for {what}: wipe its disks first"
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str | None = None
+    title: str | None = None
+    organization: str | None = None
+    location: str | None = None
+    contact: str | None = None
+    date: str | None = None
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "title": self.title, "organization": self.organization,
+                "location": self.location, "contact": self.contact, "date": self.date,
+                "signature": None}
+
+
+@dataclass(frozen=True)
+class CertificateRequest:
+    asset_id: str | None = None
+    event_ids: tuple[str, ...] = ()
+    sanitized_by: Person = field(default_factory=Person)
+    verified_by: Person = field(default_factory=Person)
+    destination: str = "external-reuse"
+    notes: str | None = None
+
+
+def _latest_per_disk(events) -> list:
+    latest: dict[str, object] = {}
+    for ev in events:
+        ident = (ev.payload.get("disk") or {}).get("identity") or ev.id
+        latest[ident] = ev          # journal order: the last one wins
+    return list(latest.values())
+
+
+def media_entry(ev, asset_id: str | None, donor: str | None) -> dict:
+    p = ev.payload
+    disk = p.get("disk") or {}
+    ver = p.get("verification") or {}
+    return {
+        "event_id": ev.id, "time": ev.time,
+        "manufacturer": disk.get("maker"), "model": disk.get("model"),
+        "serial": disk.get("serial"), "identity": disk.get("identity"),
+        "property_number": asset_id, "media_type": disk.get("media"),
+        "size_bytes": disk.get("size_bytes"), "source": donor,
+        "data_backed_up": "unknown",
+        "result": p.get("result"),
+        "category": p.get("nist"), "method": p.get("method"),
+        "technique": p.get("technique"), "patterns": p.get("patterns") or [],
+        "passes": len(p.get("passes") or []) or (1 if p.get("technique") else 0),
+        "prng": p.get("prng"),
+        "tool": p.get("tool"), "commands": [c.get("argv") for c in p.get("commands") or []],
+        "verification": {"method": ver.get("mode"), "result": ver.get("result"),
+                         "bytes_checked": ver.get("bytes_checked"),
+                         "mismatch_count": ver.get("mismatch_count")},
+        "hpa": p.get("hpa"), "dco": p.get("dco"),
+        "percent_erased": p.get("percent_erased"),
+        "throughput_mb_s": p.get("throughput_mb_s"),
+        "started": p.get("started"), "ended": p.get("ended"),
+        "errors": p.get("errors") or [], "caveats": p.get("caveats") or [],
+        "smart": p.get("smart"), "station": ev.station, "operator": ev.operator,
+    }
+
+
+def build_certificate(ctx, req: CertificateRequest) -> tuple[dict, list[str]]:
+    """The unsigned certificate body and the wipe event ids it covers."""
+    from ..inventory.store import Inventory
+
+    if req.destination not in DESTINATIONS:
+        raise BadInput(what="--destination", why=req.destination)
+    inv = Inventory.open(ctx.home, ctx.station, ctx.operator)
+    donor = lot = None
+    machine = None
+    if req.asset_id:
+        machine = inv.machine(req.asset_id)
+        lot = machine.get("lot_id")
+        donor_id = machine.get("donor_id")
+        if donor_id:
+            donor = next((d.get("name") for d in inv.donors() if d["id"] == donor_id), donor_id)
+        events = [ev for ev in inv.events(req.asset_id, types=["wipe.done"])
+                  if ev.asset_id == req.asset_id]
+        if req.event_ids:
+            events = [ev for ev in events if ev.id in req.event_ids]
+        events = _latest_per_disk(events)
+    else:
+        wanted = set(req.event_ids)
+        events = [ev for ev in inv.events(types=["wipe.done"]) if ev.id in wanted]
+    if not events:
+        raise NoWipes(what=req.asset_id or ", ".join(req.event_ids) or "-")
+    media = [media_entry(ev, req.asset_id, donor) for ev in events]
+    failures = [{"serial": m["serial"], "model": m["model"], "identity": m["identity"],
+                 "result": m["result"]} for m in media if m["result"] != "success"]
+    categories = {m["category"] for m in media}
+    settings = load_settings(ctx.home)
+    ws = settings.workshop
+    issued = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    stamp = issued.replace("-", "").replace(":", "").replace("T", "-").rstrip("Z")
+    cert_id = f"CERT-{req.asset_id or 'DISKS'}-{stamp}-{os.urandom(2).hex()}"
+    sanitized = req.sanitized_by.as_dict()
+    sanitized["organization"] = sanitized["organization"] or ws.name
+    sanitized["location"] = sanitized["location"] or ws.address
+    sanitized["contact"] = sanitized["contact"] or ws.contact
+    sanitized["date"] = sanitized["date"] or issued[:10]
+    sanitized["name"] = sanitized["name"] or ctx.operator
+    verified = req.verified_by.as_dict()
+    body = {
+        "format": FORMAT, "id": cert_id, "issued": issued,
+        "result": "success" if not failures else "failed",
+        "failures": failures,
+        "category": (categories.pop() if len(categories) == 1 else "mixed") if not failures else None,
+        "asset_id": req.asset_id, "lot_id": lot, "donor": donor,
+        "machine": _machine_summary(machine),
+        "workshop": {"name": ws.name, "siret": ws.siret, "address": ws.address,
+                     "contact": ws.contact, "station": ctx.station},
+        "sanitized_by": sanitized, "verified_by": verified,
+        "destination": req.destination, "post_sanitization_classification": "unclassified",
+        "notes": req.notes,
+        "standard": "NIST SP 800-88 Rev. 1",
+        "tool": {"name": "reemploi", "version": __version__},
+        "media": media,
+    }
+    return body, [ev.id for ev in events]
+
+
+def _machine_summary(machine: dict | None) -> dict | None:
+    if not machine:
+        return None
+    probe = machine.get("probe") or {}
+    return {"vendor": probe.get("vendor"), "product": probe.get("product"),
+            "serial": probe.get("serial") or machine.get("serial")}
+
+
+@dataclass(frozen=True)
+class IssuedCertificate:
+    id: str
+    result: str
+    json_path: Path
+    sha256: str
+    wipes: tuple[str, ...]
+    pdf_path: Path | None = None
+
+
+def issue(ctx, req: CertificateRequest, out_dir: Path | None = None) -> tuple[IssuedCertificate, dict]:
+    """Build, sign and write the certificate JSON; record ``certificate.issued``."""
+    body, wipes = build_certificate(ctx, req)
+    doc = sign_document(ctx.home, body)
+    folder = Path(out_dir) if out_dir else Path(ctx.home) / "certificates"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{body['id']}.json"
+    path.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    digest = file_sha256(path)
+    if req.asset_id:
+        from ..inventory.store import Inventory
+        inv = Inventory.open(ctx.home, ctx.station, ctx.operator)
+        inv.record("certificate.issued", req.asset_id,
+                   {"certificate_id": body["id"], "sha256": digest, "wipes": wipes,
+                    "result": body["result"]})
+    return IssuedCertificate(body["id"], body["result"], path, digest, tuple(wipes)), doc
+
+
+@dataclass(frozen=True)
+class Verification:
+    file: str
+    id: str | None
+    result: str | None
+    fingerprint: str
+    sha256: str
+    own_station: bool
+
+
+def load_document(path: Path) -> dict:
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise NotFound(what=str(path)) from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BadInput(what=str(path), why=str(exc)) from None
+    if not isinstance(doc, dict):
+        raise SignatureMissing(file=str(path))
+    return doc
+
+
+def verify_file(path: Path, home: Path | None = None) -> Verification:
+    """Signature check (IntegrityError, exit 12, if tampered)."""
+    doc = load_document(path)
+    fp = verify_document(doc, str(path))
+    own = False
+    if home is not None:
+        from .signing import fingerprint, key_path, load_or_create_key, public_raw
+        if key_path(home).exists():
+            own = fingerprint(public_raw(load_or_create_key(home))) == fp
+    cert = doc["certificate"]
+    return Verification(str(path), cert.get("id"), cert.get("result"), fp,
+                        hashlib.sha256(Path(path).read_bytes()).hexdigest(), own)

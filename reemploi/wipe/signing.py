@@ -1,0 +1,120 @@
+"""The station's Ed25519 key, and signing/verifying certificate JSON.
+
+Ed25519 (RFC 8032) through ``cryptography``: small keys, deterministic signatures, no
+parameters to get wrong. The private key is created on first use in
+``<home>/keys/station_ed25519`` (PKCS#8 PEM, mode 0600, folder 0700) and never leaves
+the station; the public key travels inside every certificate, with its SHA-256
+fingerprint, so a donor can check a certificate offline and the workshop can publish
+its stations' fingerprints to pin them.
+
+What is signed: the canonical JSON (sorted keys, no spaces, UTF-8) of the
+``certificate`` object. The signed file is ``{"certificate": ..., "signature": ...}``.
+Any change to the certificate (a serial, a result, a date) breaks the signature;
+``verify_document`` then raises ``IntegrityError`` (exit 12).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (Ed25519PrivateKey,
+                                                               Ed25519PublicKey)
+
+from ..errors import BadInput, IntegrityError
+
+KEY_NAME = "station_ed25519"
+
+
+class SignatureInvalid(IntegrityError):
+    msg = "The certificate {file} was modified after it was signed: its signature does not match"
+
+
+class SignatureMissing(IntegrityError):
+    msg = "The certificate {file} has no valid signature block"
+
+
+def canonical(obj) -> bytes:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def key_path(home: Path) -> Path:
+    return Path(home) / "keys" / KEY_NAME
+
+
+def load_or_create_key(home: Path) -> Ed25519PrivateKey:
+    path = key_path(home)
+    if path.exists():
+        try:
+            key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        except (ValueError, TypeError) as exc:
+            raise BadInput(what=str(path), why=str(exc)) from None
+        if not isinstance(key, Ed25519PrivateKey):
+            raise BadInput(what=str(path), why="not an Ed25519 key")
+        return key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.chmod(path.parent, 0o700)
+    key = Ed25519PrivateKey.generate()
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption())
+    # O_EXCL: two processes creating the key at once must not overwrite each other.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return load_or_create_key(home)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(pem)
+    return key
+
+
+def public_raw(key: Ed25519PrivateKey | Ed25519PublicKey) -> bytes:
+    pub = key.public_key() if isinstance(key, Ed25519PrivateKey) else key
+    return pub.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def fingerprint(raw_public: bytes) -> str:
+    return "SHA256:" + hashlib.sha256(raw_public).hexdigest()
+
+
+def sign_document(home: Path, certificate: dict) -> dict:
+    key = load_or_create_key(home)
+    raw = public_raw(key)
+    sig = key.sign(canonical(certificate))
+    return {"certificate": certificate,
+            "signature": {"algorithm": "Ed25519",
+                          "public_key": base64.b64encode(raw).decode(),
+                          "fingerprint": fingerprint(raw),
+                          "value": base64.b64encode(sig).decode()}}
+
+
+def verify_document(doc: dict, file: str = "-") -> str:
+    """Check the signature of a signed certificate; returns the key fingerprint."""
+    try:
+        cert = doc["certificate"]
+        sig = doc["signature"]
+        if sig.get("algorithm") != "Ed25519":
+            raise SignatureMissing(file=file)
+        raw = base64.b64decode(sig["public_key"], validate=True)
+        value = base64.b64decode(sig["value"], validate=True)
+        pub = Ed25519PublicKey.from_public_bytes(raw)
+    except IntegrityError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise SignatureMissing(file=file) from None
+    try:
+        pub.verify(value, canonical(cert))
+    except InvalidSignature:
+        raise SignatureInvalid(file=file) from None
+    fp = fingerprint(raw)
+    if sig.get("fingerprint") not in (None, fp):
+        raise SignatureInvalid(file=file)
+    return fp
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
