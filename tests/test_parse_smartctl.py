@@ -303,3 +303,10 @@ def test_poh_units(name, raw_text, log, expected):
     from reemploi.probe.smartctl import raw_int
     attr = AtaAttribute(9, name, 100, 100, 0, raw_int(raw_text), raw_text)
     assert poh_from_attribute(attr, log)[0] == expected
+
+
+def test_packed_raw_counters_are_unknown_not_huge():
+    s = smart("ssd/linuxhw-ED__SSD__MARVELL__SD88__SD88SA024SA0_SUN24G__E235012ABD1D.txt")
+    # "12 Power_Cycle_Count -OSRCK+ 000 048 --- - 281474959933440" (7-char flags with '+')
+    assert s.power_cycles is None and "packed-raw:12" in s.messages
+    assert s.health is Health.PASSED and s.power_on_hours is None   # no attribute 9 at all

@@ -143,10 +143,9 @@ _COUNTERS = {
     12: "power_cycles",              # Power_Cycle_Count
 }
 
-# Counters this large are packed vendor fields, not counts (peracotta's
-# smartctl/usb/...mini_ide03.json: Fujitsu MHV2060AT reallocated raw
-# 8,589,934,592,000 = 0x7D0_0000_0000: the count sits in the low 16 bits... or not).
-# We keep the raw and say so rather than guess.
+# A "count" of 2**32 or more is a packed vendor field, not a count (corpus
+# ssd/linuxhw-ED__SSD__MARVELL__SD88...: every raw is 281,474,959,933,440 =
+# 0xFFFF_FFFF_0000). Unknown beats a wrong count that would fail a good disk.
 _PACKED = 1 << 32
 
 
@@ -161,9 +160,10 @@ def interpret_attributes(attrs: tuple[AtaAttribute, ...], log_hours: int | None 
             continue
         if aid == 5 and "unknown" in a.name.lower():
             continue
-        out[fld] = a.raw
         if a.raw >= _PACKED:
             notes.append(f"packed-raw:{aid}")
+            continue
+        out[fld] = a.raw
     a9 = by_id.get(9)
     if a9 is not None:
         hours, codes = poh_from_attribute(a9, log_hours)

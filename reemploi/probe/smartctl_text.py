@@ -24,7 +24,7 @@ _KEYVAL = re.compile(r"^([A-Za-z][A-Za-z0-9 /().,'-]*?)\s*:\s+(.*?)\s*$")
 _ATTR_CLASSIC = re.compile(
     r"^\s*(\d{1,3})\s+(\S+)\s+(0x[0-9a-fA-F]{4})\s+(\d+)\s+(\d+)\s+(\d+|---)\s+(\S+)\s+(\S+)\s+(\S+)\s+(.*)$")
 _ATTR_BRIEF = re.compile(
-    r"^\s*(\d{1,3})\s+(\S+)\s+([-A-Z]{6,7})\s+(\d+)\s+(\d+)\s+(\d+|---)\s+(\S+)\s+(.*)$")
+    r"^\s*(\d{1,3})\s+(\S+)\s+([-A-Z+]{6,8})\s+(\d+)\s+(\d+)\s+(\d+|---)\s+(\S+)\s+(.*)$")
 _ERROR_AT = re.compile(r"occurred at disk power-on lifetime:\s*(\d+)\s*hours")
 _SELFTEST_ROW = re.compile(r"^#\s*\d+\s+.*?\s(\d+)\s+(?:-|\d+|0x[0-9a-fA-F]+)\s*$")
 
