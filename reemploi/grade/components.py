@@ -171,7 +171,8 @@ def grade_memory(mem: Memory, rules: Rules, *, need_mb: int | None = None) -> Co
     """enough / upgradeable (with the modules to buy) / too-little / unknown."""
     need = need_mb if need_mb is not None else rules.emmabuntus[0].min_ram_mb
     sizes = [m.size_mb for m in mem.modules if m.size_mb]
-    total = mem.total_mb or (sum(sizes) if sizes else None)
+    # Installed modules when known (MemTotal is always a little lower: reserved RAM).
+    total = sum(sizes) if sizes else mem.total_mb
     ram_type = _most_common(normalise_ram_type(m.type) for m in mem.modules)
     form = _most_common(normalise_form_factor(m.form_factor) for m in mem.modules)
     facts = {"total_mb": total, "need_mb": need, "slots_total": mem.slots_total,
@@ -180,7 +181,8 @@ def grade_memory(mem: Memory, rules: Rules, *, need_mb: int | None = None) -> Co
     if total is None:
         return ComponentVerdict("memory", State.UNKNOWN,
                                 (ReasonItem(Reason.RAM_UNKNOWN, {}, "memory"),), facts)
-    if total >= need:
+    if total >= need or (not sizes and
+                         total >= need * (1 - rules.memory.meminfo_tolerance_pct / 100)):
         return ComponentVerdict("memory", State.ENOUGH, (), facts)
 
     short = ReasonItem(Reason.RAM_TOO_LITTLE, {"mb": total, "need": need}, "memory")

@@ -50,6 +50,7 @@ class BatteryRules:
 
 @dataclass(frozen=True)
 class MemoryRules:
+    meminfo_tolerance_pct: float
     module_sizes_gb: tuple[int, ...]
     min_module_gb: int
     max_module_mb: dict[str, int]
