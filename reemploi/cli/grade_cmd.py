@@ -26,14 +26,14 @@ def _ask_checks(base: Checks, laptop: bool, lang: str) -> Checks:
             values[item] = CheckState.NA.value
             continue
         question = tr("{item}: ok, fail or na?", lang, item=tr(ITEM_TEXT[item], lang))
-        answer = click.prompt(question, default="ok",
+        answer = click.prompt(question, default="ok", err=True,
                               value_proc=lambda text, item=item: parse_state(text, item).value)
         values[item] = answer
     cosmetic = base.cosmetic or click.prompt(
-        tr("Cosmetic state (A, B or C)?", lang), default="B",
+        tr("Cosmetic state (A, B or C)?", lang), default="B", err=True,
         type=click.Choice(["A", "B", "C"], case_sensitive=False))
     notes = base.notes or click.prompt(tr("Notes (empty for none)", lang), default="",
-                                       show_default=False)
+                                       show_default=False, err=True)
     return parse_check_args([f"{k}={v}" for k, v in values.items()], cosmetic, notes, base)
 
 
