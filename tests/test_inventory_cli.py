@@ -1,0 +1,156 @@
+"""The inventory commands through the CLI: intake, inventory, parts, checkout."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from reemploi.errors import ExitCode
+
+
+def _home() -> Path:
+    return Path(os.environ["REEMPLOI_HOME"])
+
+
+def _intake(cli, *extra):
+    res = cli(["intake", "--donor", "Mairie de Villeurbanne", "--donor-kind", "public",
+               "--date", "2026-03-02", "--device", "laptop:2:5,5", "--device", "desktop:1",
+               "--weight", "14", "--notes", "3 cartons", "--create-ids", "--json", *extra])
+    assert res.exit_code == 0, res.output
+    return json.loads(res.output)
+
+
+def test_intake_registers_lot_and_prints_ids(cli):
+    out = _intake(cli)
+    lot = out["lot"]
+    assert lot["donor_id"].startswith("DON-") and lot["id"].startswith("LOT-")
+    assert lot["devices"] == [{"kind": "laptop", "count": 2, "weight_kg": 5.5},
+                              {"kind": "desktop", "count": 1, "weight_kg": None}]
+    assert lot["weight_kg"] == 14 and lot["notes"] == "3 cartons"
+    assert len(out["ids"]) == 3 and lot["assets"] == out["ids"]
+    text = cli(["intake", "--donor", "Particulier", "--donor-kind", "individual",
+                "--device", "screen:3", "--lang", "fr"])
+    assert text.exit_code == 0
+    assert "enregistré" in text.output and "3 appareil(s)" in text.output
+    en = cli(["intake", "--donor", "Particulier", "--device", "screen:1", "--create-ids",
+              "--lang", "en"])
+    assert "registered" in en.output and en.output.strip().splitlines()[-1].endswith("-00004")
+
+
+@pytest.mark.parametrize("device", ["laptop", "laptop:x", "laptop:0", ":3", "laptop:2:heavy"])
+def test_intake_bad_device_is_bad_input_and_writes_nothing(cli, device):
+    _intake(cli)
+    before = (_home() / "journal.jsonl").read_bytes()
+    res = cli(["intake", "--donor", "X", "--device", device])
+    assert res.exit_code == ExitCode.BAD_INPUT, res.output
+    assert "Traceback" not in res.output
+    assert (_home() / "journal.jsonl").read_bytes() == before
+
+
+def test_inventory_list_show_search_history(cli):
+    ids = _intake(cli)["ids"]
+    res = cli(["inventory", "list", "--json"])
+    assert [d["id"] for d in json.loads(res.output)] == ids
+    res = cli(["inventory", "list", "--kind", "desktop", "--json"])
+    assert [d["id"] for d in json.loads(res.output)] == ids[2:]
+    res = cli(["inventory", "list", "--status", "ready", "--json"])
+    assert json.loads(res.output) == []
+    text = cli(["inventory", "list", "--lang", "fr"]).output
+    assert ids[0] in text and "Reçu" in text and "3 élément(s)" in text
+
+    show = json.loads(cli(["inventory", "show", ids[0], "--json"]).output)
+    assert show["id"] == ids[0] and show["status"] == "received" and show["weight_kg"] == 2.75
+    text = cli(["inventory", "show", ids[0], "--lang", "en"]).output
+    assert "Lot: " in text and "1 event(s)" in text
+
+    found = json.loads(cli(["inventory", "search", "villeurbanne", "--json"]).output)
+    assert [d["id"] for d in found] == ids
+    assert "Nothing found." in cli(["inventory", "search", "zzz", "--lang", "en"]).output
+
+    hist = json.loads(cli(["inventory", "history", ids[0], "--json"]).output)
+    assert [e["type"] for e in hist] == ["asset.created"]
+    assert "asset.created" in cli(["inventory", "history", ids[0]]).output
+
+
+def test_show_and_history_unknown_id_exit_10(cli):
+    _intake(cli)
+    before = (_home() / "journal.jsonl").read_bytes()
+    for args in (["inventory", "show", "NOPE"], ["inventory", "history", "NOPE"],
+                 ["checkout", "NOPE", "--to", "recycled", "--org", "Envie"],
+                 ["parts", "harvest", "NOPE", "--kind", "ram"],
+                 ["parts", "install", "NOPE", "NOPE2"]):
+        res = cli(args + ["--lang", "fr"])
+        assert res.exit_code == ExitCode.NOT_FOUND, (args, res.output)
+        assert "Identifiant inconnu : NOPE" in res.output
+    assert (_home() / "journal.jsonl").read_bytes() == before
+
+
+def test_checkout_and_illegal_transition_exit_11(cli):
+    ids = _intake(cli)["ids"]
+    before = (_home() / "journal.jsonl").read_bytes()
+    res = cli(["checkout", ids[0], "--to", "given", "--org", "Emmaüs", "--lang", "en"])
+    assert res.exit_code == ExitCode.CONFLICT and "cannot go from 'received' to 'out'" in res.output
+    assert (_home() / "journal.jsonl").read_bytes() == before
+    res = cli(["checkout", ids[1], "--to", "recycled", "--org", "Envie Rhône", "--date",
+               "2026-05-01", "--lang", "fr"])
+    assert res.exit_code == 0 and "recyclé par Envie Rhône le 2026-05-01" in res.output
+    res = cli(["checkout", ids[2], "--to", "dismantled", "--org", "Atelier", "--price", "0",
+               "--json"])
+    ev = json.loads(res.output)
+    assert ev["type"] == "checkout" and ev["payload"]["destination_kind"] == "dismantled"
+    assert json.loads(cli(["inventory", "show", ids[2], "--json"]).output)["status"] == "out"
+    assert cli(["checkout", ids[1], "--to", "sold", "--org", "X", "--date", "demain"]).exit_code \
+        == ExitCode.BAD_INPUT
+    assert cli(["checkout", ids[1], "--to", "sold", "--org", "X", "--price", "-5"]).exit_code \
+        == ExitCode.USAGE
+
+
+def test_parts_harvest_list_stock_install(cli):
+    ids = _intake(cli)["ids"]
+    made = []
+    for _ in range(3):
+        res = cli(["parts", "harvest", ids[2], "--kind", "ram", "--facts", "type=DDR3",
+                   "--facts", "form_factor=SODIMM", "--facts", "size_gb=4", "--json"])
+        assert res.exit_code == 0, res.output
+        made.append(json.loads(res.output)["id"])
+    res = cli(["parts", "harvest", ids[2], "--kind", "disk", "--facts", "media=hdd",
+               "--facts", "size_gb=250", "--grade", "B", "--lang", "en"])
+    assert res.exit_code == 0 and "harvested from" in res.output
+    assert cli(["parts", "harvest", ids[2], "--kind", "ram", "--facts", "oops"]).exit_code \
+        == ExitCode.BAD_INPUT
+    stock = cli(["parts", "stock"]).output
+    assert "DDR3 SODIMM 4 GB × 3" in stock and "hdd 250 GB × 1" in stock
+    res = cli(["parts", "install", made[0], ids[0], "--lang", "fr"])
+    assert res.exit_code == 0 and "montée" in res.output
+    assert "DDR3 SODIMM 4 GB × 2" in cli(["parts", "stock"]).output
+    stock_json = json.loads(cli(["parts", "stock", "--json"]).output)
+    assert {(s["label"], s["count"]) for s in stock_json} == {("DDR3 SODIMM 4 GB", 2),
+                                                             ("hdd 250 GB", 1)}
+    listed = json.loads(cli(["parts", "list", "--kind", "ram", "--json"]).output)
+    assert [p["status"] for p in listed] == ["installed", "stock", "stock"]
+    assert cli(["parts", "install", made[0], ids[1]]).exit_code == ExitCode.CONFLICT
+    shown = json.loads(cli(["inventory", "show", ids[0], "--json"]).output)
+    assert shown["parts_installed"][0]["from_asset"] == ids[2]
+
+
+def test_verify_ok_then_tampered_exit_12(cli):
+    _intake(cli)
+    res = cli(["inventory", "verify", "--lang", "en"])
+    assert res.exit_code == 0 and "Hash chain intact." in res.output
+    report = json.loads(cli(["inventory", "verify", "--json"]).output)
+    assert report["ok"] and report["projection"] == "current"
+    path = _home() / "journal.jsonl"
+    lines = path.read_bytes().splitlines(keepends=True)
+    lines[3] = lines[3].replace(b'"laptop"', b'"tablet"')
+    path.write_bytes(b"".join(lines))
+    res = cli(["inventory", "verify", "--lang", "fr"])
+    assert res.exit_code == ExitCode.INTEGRITY
+    assert "événement 4" in res.output and "hash-mismatch" in res.output
+
+
+def test_verify_without_journal_is_bad_input(cli):
+    res = cli(["inventory", "verify"])
+    assert res.exit_code == ExitCode.BAD_INPUT
