@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 
 from ..errors import ReemploiError, ToolMissing
 from ..model import Disk, Media
@@ -70,11 +71,13 @@ def probe_capabilities(ctx, disk: Disk) -> tuple[AtaIdentify | None, NvmeCaps | 
 
 
 def ata_sanitize_state(text: str) -> str:
-    if "In Process" in text or "in progress" in text.lower():
+    """hdparm prints "Completed Without Error" only when the drive sets the
+    OPERATION SUCCEEDED flag (hdparm sanitize.c): idle without it means it failed."""
+    if "In Process" in text:
         return IN_PROGRESS
-    if "Completed With Error" in text or "Failed" in text:
-        return FAILED
-    return DONE
+    if "Completed Without Error" in text:
+        return DONE
+    return FAILED
 
 
 def _find(obj, key):
@@ -95,13 +98,20 @@ def nvme_sanitize_state(text: str) -> str:
         return FAILED
     sstat = _find(data, "sstat")
     if isinstance(sstat, dict):
-        sstat = sstat.get("status", 0)
-    status = int(sstat or 0) & 0x7
+        # nvme-cli 2.x: {"status": "(1) Sanitize completed successfully"}; some
+        # releases used the description itself as the key (nvme-print-json.c).
+        texts = [v for v in sstat.values() if isinstance(v, str)]
+        m = next((re.match(r"^\((\d+)\)", t) for t in texts if re.match(r"^\((\d+)\)", t)), None)
+        sstat = int(m.group(1)) if m else sstat.get("status", 0)
+    try:
+        status = int(sstat or 0) & 0x7
+    except (TypeError, ValueError):
+        return FAILED
     if status == 2:
         return IN_PROGRESS
-    if status == 3:
-        return FAILED
-    return DONE
+    if status in (1, 4):
+        return DONE
+    return FAILED      # 3 = failed; 0 = "never sanitized" after we asked for one
 
 
 def poll_state(argv: tuple[str, ...], text: str) -> str:

@@ -1,0 +1,168 @@
+"""Firmware erase paths replayed from recorded outputs; asserts the exact argv run.
+
+The capability dumps (``hdparm -I``, ``nvme id-ctrl``) are real recordings (see
+tests/fixtures/hdparm/SOURCES.md). The action commands' own stdout is not parsed, so
+their recordings only carry the exit status under test; the status outputs that *are*
+parsed (``hdparm --sanitize-status``, ``nvme sanitize-log``) are documented there.
+"""
+
+import shutil
+
+import pytest
+
+from conftest import FIXTURES
+from reemploi.context import Context
+from reemploi.model import Disk, Media
+from reemploi.system.runner import ReplayRunner, recording_name
+from reemploi.wipe import firmware
+from reemploi.wipe import run as wiperun
+from reemploi.wipe.plan import ATA_PASSWORD, Blocker, Technique
+
+HD = FIXTURES / "hdparm"
+NV = FIXTURES / "nvme"
+PW = ATA_PASSWORD
+
+SSD = Disk("sda", "/dev/sda", model="SAMSUNG SSD PM830", serial="S0XP", size_bytes=256060514304,
+           media=Media.SSD, transport="sata")
+NVME = Disk("nvme0n1", "/dev/nvme0n1", model="m", serial="s", size_bytes=500107862016,
+            media=Media.NVME, transport="nvme")
+
+
+def replay(tmp_path, recordings: dict) -> ReplayRunner:
+    """recordings: argv tuple -> (stdout bytes or fixture Path, rc)."""
+    folder = tmp_path / "replay"
+    folder.mkdir()
+    for argv, (out, rc) in recordings.items():
+        target = folder / recording_name(argv)
+        if hasattr(out, "read_bytes"):
+            shutil.copyfile(out, target)
+        else:
+            target.write_bytes(out)
+        if rc:
+            target.with_name(target.name + ".rc").write_text(f"{rc}\n")
+    return ReplayRunner(folder)
+
+
+def run_disk(tmp_path, runner, disk, **opts):
+    ctx = Context(runner=runner, home=tmp_path / "home", station="T", operator="op", replay=True)
+    options = wiperun.WipeOptions(verify="none", poll_seconds=0, **opts)
+    plan = wiperun.plan_disk(ctx, disk, options)
+    job = wiperun.Job(disk, plan)
+    if plan.blocker:
+        return plan, None
+    return plan, wiperun.execute(ctx, job, options)
+
+
+PROBE_SDA = [("hdparm", "-I", "/dev/sda"), ("hdparm", "-N", "/dev/sda"),
+             ("hdparm", "--dco-identify", "/dev/sda")]
+
+
+def test_security_erase_enhanced_success(tmp_path):
+    ident = HD / "pm830-ssd-not-frozen-enhanced" / "hdparm-I.txt"
+    runner = replay(tmp_path, {
+        ("hdparm", "-I", "/dev/sda"): (ident, 0),
+        ("hdparm", "--user-master", "u", "--security-set-pass", PW, "/dev/sda"): (b"", 0),
+        ("hdparm", "--user-master", "u", "--security-erase-enhanced", PW, "/dev/sda"): (b"", 0),
+    })
+    plan, rec = run_disk(tmp_path, runner, SSD)
+    assert plan.technique is Technique.ATA_SECURITY_ERASE_ENHANCED
+    assert rec.result == "success" and rec.nist == "purge" and rec.percent_erased == 100.0
+    assert runner.calls == PROBE_SDA + [
+        ("hdparm", "--user-master", "u", "--security-set-pass", PW, "/dev/sda"),
+        ("hdparm", "--user-master", "u", "--security-erase-enhanced", PW, "/dev/sda"),
+        ("hdparm", "-I", "/dev/sda"),          # password cleared? ("not enabled": yes)
+    ]
+    # The temporary password never reaches the record.
+    assert all(PW not in c.argv for c in rec.commands)
+
+
+def test_security_erase_failure_clears_the_password_and_records_failed(tmp_path):
+    ident = HD / "pm830-ssd-not-frozen-enhanced" / "hdparm-I.txt"
+    runner = replay(tmp_path, {
+        ("hdparm", "-I", "/dev/sda"): (ident, 0),
+        ("hdparm", "--user-master", "u", "--security-set-pass", PW, "/dev/sda"): (b"", 0),
+        ("hdparm", "--user-master", "u", "--security-erase-enhanced", PW, "/dev/sda"): (b"", 5),
+        ("hdparm", "--user-master", "u", "--security-disable", PW, "/dev/sda"): (b"", 0),
+    })
+    plan, rec = run_disk(tmp_path, runner, SSD)
+    assert rec.result == "failed" and rec.percent_erased == 0.0
+    assert runner.calls[-2:] == [
+        ("hdparm", "--user-master", "u", "--security-erase-enhanced", PW, "/dev/sda"),
+        ("hdparm", "--user-master", "u", "--security-disable", PW, "/dev/sda")]
+    assert rec.errors
+
+
+def test_ata_sanitize_block_erase_then_status(tmp_path):
+    ident = HD / "tesla-ssd-sanitize-frozen" / "hdparm-I.txt"
+    status = HD / "sanitize-status" / "done.txt"
+    runner = replay(tmp_path, {
+        ("hdparm", "-I", "/dev/sda"): (ident, 0),
+        ("hdparm", "--yes-i-know-what-i-am-doing", "--sanitize-block-erase", "/dev/sda"): (b"", 0),
+        ("hdparm", "--sanitize-status", "/dev/sda"): (status, 0),
+    })
+    plan, rec = run_disk(tmp_path, runner, SSD)
+    assert rec.result == "success" and rec.technique == "ata-sanitize-block-erase"
+    assert "security-frozen-sanitize-used" in rec.caveats
+    assert runner.calls == [("hdparm", "-I", "/dev/sda"), ("hdparm", "-N", "/dev/sda"),
+                            ("hdparm", "--yes-i-know-what-i-am-doing", "--sanitize-block-erase",
+                             "/dev/sda"),
+                            ("hdparm", "--sanitize-status", "/dev/sda")]
+
+
+def test_sanitize_status_decoding():
+    assert firmware.ata_sanitize_state((HD / "sanitize-status" / "in-progress.txt").read_text()) \
+        == firmware.IN_PROGRESS
+    assert firmware.ata_sanitize_state((HD / "sanitize-status" / "done.txt").read_text()) \
+        == firmware.DONE
+    assert firmware.nvme_sanitize_state((NV / "sanitize-log" / "done.json").read_text()) \
+        == firmware.DONE
+    assert firmware.nvme_sanitize_state('{"nvme0":{"sprog":3000,"sstat":{"status":'
+                                        '"(2) Sanitize in progress"}}}') == firmware.IN_PROGRESS
+    assert firmware.nvme_sanitize_state('{"nvme0":{"sstat":{"status":"(3) failed"}}}') \
+        == firmware.FAILED
+
+
+def test_frozen_hdd_with_firmware_method_runs_nothing_destructive(tmp_path):
+    ident = HD / "wd40efrx-hdd-frozen-enhanced" / "hdparm-I.txt"
+    hdd = Disk("sda", "/dev/sda", model="WDC", serial="x", size_bytes=4 * 10**12,
+               media=Media.HDD, transport="sata")
+    runner = replay(tmp_path, {("hdparm", "-I", "/dev/sda"): (ident, 0)})
+    plan, rec = run_disk(tmp_path, runner, hdd, method="firmware")
+    assert plan.blocker is Blocker.FROZEN and rec is None
+    assert runner.calls == PROBE_SDA    # probes only
+
+
+@pytest.mark.parametrize("folder, argv", [
+    ("samsung-pm1733-crypto-sanitize", ("nvme", "sanitize", "/dev/nvme0", "--sanact=4")),
+    ("tforce-tm8fpl500g-block-sanitize", ("nvme", "sanitize", "/dev/nvme0", "--sanact=2")),
+])
+def test_nvme_sanitize(tmp_path, folder, argv):
+    ident = next((NV / folder).glob("*.txt"))
+    runner = replay(tmp_path, {
+        ("nvme", "id-ctrl", "-H", "/dev/nvme0"): (ident, 0),
+        argv: (b"", 0),
+        ("nvme", "sanitize-log", "/dev/nvme0", "-o", "json"): (NV / "sanitize-log" / "done.json", 0),
+    })
+    plan, rec = run_disk(tmp_path, runner, NVME)
+    assert rec.result == "success" and rec.nist == "purge"
+    assert runner.calls == [("nvme", "id-ctrl", "-H", "/dev/nvme0"), argv,
+                            ("nvme", "sanitize-log", "/dev/nvme0", "-o", "json")]
+
+
+def test_nvme_without_sanitize_formats_with_crypto_erase(tmp_path):
+    ident = NV / "samsung-970-evo-plus-no-sanitize" / "nvme-id-ctrl.txt"
+    fmt = ("nvme", "format", "/dev/nvme0n1", "--ses=2", "--force")
+    runner = replay(tmp_path, {("nvme", "id-ctrl", "-H", "/dev/nvme0"): (ident, 0), fmt: (b"", 0)})
+    plan, rec = run_disk(tmp_path, runner, NVME)
+    assert rec.result == "success" and rec.technique == "nvme-format-crypto-erase"
+    assert runner.calls == [("nvme", "id-ctrl", "-H", "/dev/nvme0"), fmt]
+
+
+def test_nvme_sanitize_failure_is_recorded_failed(tmp_path):
+    ident = NV / "samsung-pm1733-crypto-sanitize" / "nvme-id-ctrl-H.txt"
+    argv = ("nvme", "sanitize", "/dev/nvme0", "--sanact=4")
+    runner = replay(tmp_path, {("nvme", "id-ctrl", "-H", "/dev/nvme0"): (ident, 0),
+                               argv: (b"", 1)})
+    plan, rec = run_disk(tmp_path, runner, NVME)
+    assert rec.result == "failed" and rec.percent_erased == 0.0
+    assert runner.calls[-1] == argv          # no status poll after a refused sanitize
