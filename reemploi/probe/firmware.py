@@ -72,6 +72,6 @@ def parse_mokutil(text: str) -> bool | None:
     low = (text or "").lower()
     if "secureboot enabled" in low:
         return True
-    if "secureboot disabled" in low or "not supported" in low:
+    if "secureboot disabled" in low or "doesn't support secure boot" in low:
         return False
-    return None
+    return None  # e.g. "EFI variables are not supported on this system": cannot tell
