@@ -108,7 +108,7 @@ def parse_bmap(data: bytes) -> BlockMap:
     if major == 1:
         ctype, attr, file_tag = "sha1", "sha1", "BmapFileSHA1"
     else:
-        ctype = (_text(root, "ChecksumType") or "sha256").lower()
+        ctype = (_text(root, "ChecksumType", required=False) or "sha256").lower()
         attr, file_tag = "chksum", "BmapFileChecksum"
     if ctype not in ("sha1", "sha256", "md5"):
         raise BadInput(what="bmap", why=f"unsupported checksum type {ctype}")

@@ -1,0 +1,161 @@
+"""Catalogue data files, the local registry (image add/list) and the choice of image."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from reemploi.image import catalogue
+from reemploi.image.choose import Facts, Why, choose, facts_from_machine
+from test_image_support import MiB, build_master, pack_szst, sh
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_catalogue_files_are_valid_and_say_where_values_come_from(tmp_path):
+    entries = catalogue.load_catalogue(tmp_path)
+    names = {e.name for e in entries}
+    assert {"emmabuntus-de6-amd64", "emmabuntus-de5-amd64", "emmabuntus-de5-i386"} <= names
+    for e in entries:
+        raw = tomllib.loads(Path(e.source).read_text(encoding="utf-8"))
+        assert raw["provenance"], e.name
+        for key, note in raw["provenance"].items():
+            assert note.split(":")[0].split(" ")[0] in ("published", "measured", "assumption"), \
+                (e.name, key, note)
+    de6 = [e for e in entries if e.edition == "DE6"]
+    assert de6 and all(e.arch == "amd64" and e.debian == 13 for e in de6)
+    assert all(e.debian == 12 for e in entries if e.edition == "DE5")
+
+
+def test_catalogue_rejects_a_bad_entry(tmp_path):
+    from reemploi.errors import BadInput
+    folder = tmp_path / "images"
+    folder.mkdir()
+    (folder / "x.toml").write_text('name = "x"\nkind = "floppy"\n')
+    with pytest.raises(BadInput):
+        catalogue.load_catalogue(tmp_path)
+
+
+@pytest.mark.parametrize("facts, image, codes", [
+    (Facts(("lm", "sse2", "cmov"), 8192, 500 * 10**9, "uefi"), "emmabuntus-de6-amd64-master",
+     {Why.AMD64_SSE2, Why.CHOSEN}),
+    (Facts(("cmov", "pae", "sse2"), 2048, 80 * 10**9, "legacy"), "emmabuntus-de5-i386-master",
+     {Why.I386_ONLY, Why.CHOSEN}),
+    # 64-bit but 3 GiB of RAM: DE6 needs 4 GiB, DE5 amd64 fits.
+    (Facts(("lm", "sse2", "cmov"), 3072, 250 * 10**9, "legacy"), "emmabuntus-de5-amd64",
+     {Why.RAM_TOO_SMALL, Why.CHOSEN}),
+    # Too small for anything: told why, no image.
+    (Facts(("cmov",), 1024, 80 * 10**9, "legacy"), None, {Why.RAM_TOO_SMALL}),
+    (Facts(("cmov",), 4096, 8 * 10**9, "legacy"), None, {Why.DISK_TOO_SMALL}),
+    # A 32-bit CPU booting UEFI: the i386 images are BIOS only.
+    (Facts(("cmov",), 4096, 80 * 10**9, "uefi"), None, {Why.BOOT_MODE}),
+    (Facts((), 4096, 80 * 10**9, "uefi"), None, {Why.UNKNOWN_CPU}),
+    # The grade's verdict wins over the flags.
+    (Facts(("lm", "sse2"), 8192, 500 * 10**9, "uefi", "DE5", True), "emmabuntus-de5-amd64",
+     {Why.GRADE_SAYS}),
+    (Facts(("lm", "sse2"), 8192, 500 * 10**9, "uefi", None, True), None, {Why.GRADE_NONE}),
+])
+def test_choose(tmp_path, facts, image, codes):
+    entries = catalogue.load_catalogue(tmp_path)
+    choice = choose(facts, entries)
+    assert choice.image == image, choice
+    assert codes <= {r.code for r in choice.reasons}
+
+
+def test_choose_prefers_a_present_master(tmp_path):
+    entries = catalogue.load_catalogue(tmp_path)
+    facts = Facts(("lm", "sse2"), 8192, 500 * 10**9, "uefi")
+    choice = choose(facts, entries, present={"emmabuntus-de6-amd64-master"})
+    assert choice.image == "emmabuntus-de6-amd64-master" and choice.present
+
+
+def test_facts_from_a_probe_dict():
+    machine = {"cpu": {"flags": ["lm", "sse2"]}, "memory": {"total_mb": 4096},
+               "system": {"boot_mode": "uefi"},
+               "disks": [{"size_bytes": 256 * 10**9}, {"size_bytes": 16 * 10**9,
+                                                       "removable": True}]}
+    f = facts_from_machine(machine, {"emmabuntus": "DE6"})
+    assert f.disk_bytes == 256 * 10**9 and f.grade_edition == "DE6" and f.graded
+
+
+def test_choose_cli_with_a_probe_json(cli, tmp_path):
+    probe = tmp_path / "probe.json"
+    probe.write_text(json.dumps({"cpu": {"flags": ["cmov", "pae"]},
+                                 "memory": {"total_mb": 2048}, "system": {"boot_mode": "legacy"},
+                                 "disks": [{"size_bytes": 160 * 10**9}]}))
+    r = cli(["image", "choose", "--probe", probe, "--json"])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.output)
+    assert out["image"] == "emmabuntus-de5-i386-master" and out["arch"] == "i386"
+    r = cli(["image", "choose", "--probe", probe, "--lang", "fr"])
+    assert "32 bits" in r.output
+
+
+def test_choose_cli_from_an_asset(cli, tmp_path):
+    from reemploi.inventory.store import Inventory
+    inv = Inventory.open(tmp_path / "home", "T", None)
+    asset = inv.create_asset()
+    inv.record("asset.probed", asset, {"machine": {
+        "cpu": {"flags": ["lm", "sse2"]}, "memory": {"total_mb": 8192},
+        "system": {"boot_mode": "uefi"}, "disks": [{"size_bytes": 512 * 10**9}]}})
+    r = cli(["image", "choose", "--asset", asset, "--json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output)["edition"] == "DE6"
+    assert cli(["image", "choose", "--asset", "NOPE-1"]).exit_code == 10
+
+
+def test_add_list_and_write_by_name(cli, loopdev, tmp_path):
+    folder = tmp_path / "src"
+    folder.mkdir()
+    raw, _ = build_master(folder, 40 * MiB)
+    szst = pack_szst(raw, folder / "emmabuntus-de6-amd64-master.img.zst")
+    r = cli(["image", "add", szst, "--json"])
+    assert r.exit_code == 0, r.output
+    rec = json.loads(r.output)
+    assert rec["name"] == "emmabuntus-de6-amd64-master" and rec["entry"] == rec["name"]
+    assert rec["kind"] == "szst" and rec["image_size"] == raw.stat().st_size
+    assert rec["sha256"] == subprocess.run(["sha256sum", str(szst)], capture_output=True,
+                                           text=True).stdout.split()[0]
+    r = cli(["image", "add", raw, "--name", "plain-master", "--json"])
+    rec2 = json.loads(r.output)
+    assert rec2["kind"] == "raw" and rec2["mapped_bytes"] == rec["mapped_bytes"]
+    assert rec2["image_sha256"] == rec2["sha256"]
+    assert Path(rec2["bmap"]).is_file()
+
+    rows = json.loads(cli(["image", "list", "--json"]).output)
+    by = {row["name"]: row for row in rows}
+    assert by["emmabuntus-de6-amd64-master"]["present"] is True
+    assert by["emmabuntus-de6-amd64"]["present"] is False
+    assert by["plain-master"]["present"] is True
+
+    dev = loopdev(64 * MiB)
+    r = cli(["image", "write", "emmabuntus-de6-amd64-master", dev.path, "--yes",
+             "--no-wipe-check", "--no-postinstall", "--json"])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.output)
+    assert out["plan"]["version"] == "1.01" and out["plan"]["sha256"] == rec["sha256"]
+    with open(dev.path, "rb") as fh:
+        assert fh.read(raw.stat().st_size) == raw.read_bytes()
+    # A catalogue name with no file here: told how to add it (exit 10).
+    r = cli(["image", "write", "emmabuntus-de5-i386", dev.path, "--yes", "--no-wipe-check"])
+    assert r.exit_code == 10 and "image add" in r.output
+
+
+def test_add_measures_a_compressed_stream_without_bmap(cli, tmp_path):
+    raw, _ = build_master(tmp_path, 40 * MiB)
+    xz = tmp_path / "m.img.xz"
+    with open(xz, "wb") as out:
+        subprocess.run(["xz", "-0", "-T1", "-c", str(raw)], stdout=out, check=True)
+    rec = json.loads(cli(["image", "add", xz, "--json"]).output)
+    assert rec["name"] == "m" and rec["kind"] == "xz"
+    assert rec["image_size"] == raw.stat().st_size
+    assert rec["image_sha256"] == subprocess.run(["sha256sum", str(raw)], capture_output=True,
+                                                 text=True).stdout.split()[0]
+
+
+def test_add_missing_file_is_not_found(cli, tmp_path):
+    assert cli(["image", "add", tmp_path / "nope.img"]).exit_code == 10
