@@ -185,3 +185,11 @@ def test_recorded_machines_get_a_complete_verdict(folder):
         outcome, edition, codes = EXPECTED[folder.name]
         assert (v.outcome.value, v.emmabuntus) == (outcome, edition)
         assert codes <= {r.code.value for r in v.reasons}
+
+
+def test_checks_round_trip_and_french_answers():
+    c = parse_check_args(["keyboard=oui", "wifi=HS", "webcam=na", "usb-ports=ok"], "c", "x")
+    assert c.keyboard is CheckState.OK and c.wifi is CheckState.FAIL
+    assert c.usb_ports is CheckState.OK and c.cosmetic == "C"
+    assert Checks.from_dict(json.loads(json.dumps(c.to_dict()))) == c
+    assert c.failed() == ["wifi"] and Checks().empty and not c.empty

@@ -9,6 +9,7 @@ import click
 from .. import i18n
 from ..grade.bench import DEFAULT_SECONDS
 from ..grade.checks import ITEMS, LAPTOP_ONLY, Checks, CheckState, parse_check_args, parse_state
+from ..grade.engine import is_laptop
 from ..grade.render import ITEM_TEXT, render_verdict
 from ..grade.rules import load_rules
 from ..grade.service import grade_machine_step, open_machine, probe
@@ -68,7 +69,6 @@ def grade(replay_dir, asset_id, rules_file, bench, bench_seconds, check_pairs, c
     ctx, facts = open_machine(ctx, replay_dir)
     machine = probe(ctx, facts)
     if interactive:
-        from ..grade.engine import is_laptop
         checks = _ask_checks(checks, is_laptop(machine), ctx.lang)
     result = grade_machine_step(ctx, rules, checks=None if checks.empty else checks,
                                 bench=bench, bench_seconds=bench_seconds,

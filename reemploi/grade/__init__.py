@@ -1,7 +1,8 @@
 """Grading: rules as data (TOML) + a pure engine: facts in, verdict with reasons out.
 
 * ``rules``   loads and validates the versioned thresholds file (``data/grading.toml``).
-* ``engine``  grades each component (disk, battery, memory, CPU) and the whole machine.
+* ``components`` grades each component (disk, battery, memory, CPU).
+* ``engine``  grades the whole machine (re-exports the component graders).
 * ``verdict`` the result types: reason codes with parameters, never sentences.
 * ``checks``  the operator's checklist (keyboard, screen, Wi-Fi...).
 * ``bench``   the optional benchmark step (sysbench through the runner, disk read).

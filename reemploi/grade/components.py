@@ -103,7 +103,7 @@ def grade_disk(smart: Smart | None, disk: Disk | None, rules: Rules) -> Componen
     if spare is not None and spare < r.nvme_spare_failing_pct:
         failing.append(reason(Reason.NVME_SPARE_LOW, pct=spare))
     life = smart.ssd_life_left_pct
-    if life is not None:
+    if life is not None and used is None:   # NVMe: Percentage Used already says it
         if life <= r.ssd_life_failing_pct:
             failing.append(reason(Reason.SSD_LIFE_LOW, pct=life))
         elif life <= r.ssd_life_worn_pct:

@@ -125,7 +125,7 @@ def render_upgrade(item: dict, lang: str) -> str:
 def render_harvest(item: dict, lang: str) -> str:
     part = item.get("part")
     if part == "disk":
-        return tr("disk {media} {gb} GB ({model})", lang, media=item.get("media") or "?",
+        return tr("disk {media} {gb} GB ({model})", lang, media=(item.get("media") or "?").upper(),
                   gb=_num(item.get("size_gb") or 0, lang), model=item.get("model") or "?")
     if part == "ram":
         return tr("RAM module {size} GB {kind}", lang, size=_num(item.get("size_gb"), lang),
