@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import enum
 import logging
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Callable
 
@@ -82,8 +83,26 @@ class _Probe:
     smart: bool
     progress: Progress | None
     missing: list[Missing] = field(default_factory=list)
+    pool: ThreadPoolExecutor | None = None
+    pending: dict = field(default_factory=dict)
 
     # ------------------------------------------------------------ helpers
+    def prefetch(self, argv: tuple[str, ...], **kw) -> None:
+        """Start ``argv`` now in a worker thread; ``run`` collects it later.
+
+        The tools are independent and mostly wait (lspci loads pci.ids, smartctl waits
+        for the drive), so running them side by side cuts the probe's wall time.
+        Results are consumed in a fixed order, so ``missing`` stays deterministic.
+        """
+        if self.pool is not None and argv not in self.pending:
+            self.pending[argv] = self.pool.submit(self.ctx.runner.run, argv, **kw)
+
+    def run(self, argv: tuple[str, ...], **kw):
+        future: Future | None = self.pending.pop(argv, None)
+        if future is not None:
+            return future.result()
+        return self.ctx.runner.run(argv, **kw)
+
     def miss(self, field_name: str, reason: Reason, detail: str = "") -> None:
         entry = Missing(field_name, reason.value, detail)
         if entry not in self.missing:
@@ -128,7 +147,7 @@ class _Probe:
             return None
 
         def run() -> DmiInfo:
-            result = self.ctx.runner.run(("dmidecode",), timeout=30, needs_root=True)
+            result = self.run(("dmidecode",), timeout=30, needs_root=True)
             return parse_dmidecode(result.stdout)
         return self.guarded("dmidecode", run)
 
@@ -193,6 +212,10 @@ class _Probe:
         optical = devices.optical_from_nodes(tree) or devices.optical_from_proc(self.ctx.sysfs)
         if not self.smart:
             return disks, optical
+        if self.root:
+            for disk in disks:
+                if disk.media not in NO_SMART:
+                    self.prefetch(smartctl_argv(disk), timeout=90, check=False)
         out = []
         for disk in disks:
             if disk.media in NO_SMART:
@@ -211,7 +234,7 @@ class _Probe:
 
     def _smart(self, disk: Disk) -> Smart:
         # The exit status is a bit mask (smartctl(8) EXIT STATUS): never "failed".
-        result = self.ctx.runner.run(smartctl_argv(disk), timeout=90, check=False)
+        result = self.run(smartctl_argv(disk), timeout=90, check=False)
         if not result.stdout.lstrip().startswith(b"{"):
             # smartctl < 7 has no --json ("UNRECOGNIZED OPTION: json", exit 1).
             result = self.ctx.runner.run(smartctl_argv(disk, json=False), timeout=90,
@@ -220,7 +243,7 @@ class _Probe:
 
     def gpus(self) -> tuple[Gpu, ...]:
         def run() -> tuple[Gpu, ...]:
-            result = self.ctx.runner.run(("lspci", "-vmmnnk"), timeout=30)
+            result = self.run(("lspci", "-vmmnnk"), timeout=30)
             return pci.parse_lspci_gpus(result.text)
         found = self.guarded("gpus.names", run)
         if found is None:
@@ -275,7 +298,18 @@ def _meminfo_kib(text: str) -> int | None:
 def probe_machine(ctx, *, smart: bool = True, progress: Progress | None = None,
                   facts=None) -> Machine:
     """Probe the machine behind ``ctx`` (live, recording or replayed)."""
-    p = _Probe(ctx, facts or LiveFacts(), smart, progress)
+    with ThreadPoolExecutor(max_workers=4, thread_name_prefix="probe") as pool:
+        p = _Probe(ctx, facts or LiveFacts(), smart, progress, pool=pool)
+        if p.root:
+            p.prefetch(("dmidecode",), timeout=30, needs_root=True)
+        p.prefetch(("lspci", "-vmmnnk"), timeout=30)
+        machine = _collect(p, ctx)
+        for future in p.pending.values():   # started but not needed: let them finish
+            future.cancel()
+        return machine
+
+
+def _collect(p: _Probe, ctx) -> Machine:
     p.step("system")
     dmi = p.dmi()
     system = p.guarded("system", p.system, dmi, default=SystemInfo())
