@@ -1,0 +1,139 @@
+"""Erasure certificates: signed JSON, PDF with the JSON's hash and a QR code, tamper checks."""
+
+import json
+import os
+import stat
+import subprocess
+
+import pytest
+
+from reemploi.context import Context
+from reemploi.errors import ExitCode
+from reemploi.inventory.store import Inventory
+from reemploi.wipe import run as wiperun
+from reemploi.wipe.signing import key_path
+
+MIB = 1 << 20
+
+
+@pytest.fixture
+def machine(tmp_path):
+    home = tmp_path / "home"
+    inv = Inventory.open(home, "T", "Camille")
+    _, ids = inv.receive_lot("Mairie de Lyon", "public", devices=[("laptop", 1, 2.0)],
+                             create_ids=True)
+    (home / "settings.toml").write_text('[workshop]\nname = "Atelier Test"\n'
+                                        'contact = "atelier@example.org"\n', encoding="utf-8")
+    return home, ids[0]
+
+
+def wipe_for(home, asset, paths, interrupt=False):
+    ctx = Context(home=home, station="T", operator="Camille")
+    options = wiperun.WipeOptions(method="prng", verify="sample", asset_id=asset)
+    jobs = wiperun.prepare(ctx, paths, options)
+
+    def progress_for(job):
+        def progress(phase, done, total):
+            if interrupt and done:
+                raise KeyboardInterrupt
+        return progress
+    records = wiperun.run_all(ctx, jobs, options, progress_for=progress_for)
+    wiperun.record_all(ctx, records)
+    return records
+
+
+def issue(cli, asset, tmp_path, *extra):
+    out = tmp_path / "certs"
+    result = cli(["certificate", "issue", "--asset", asset, "--out", str(out), "--json",
+                  "--operator-name", "Camille Martin", "--operator-title", "Technicienne",
+                  "--verifier-name", "Sam Durand", *extra])
+    return result, out
+
+
+def test_certificate_signed_verified_and_tamper_detected(cli, loopdev, machine, tmp_path):
+    home, asset = machine
+    disks = [loopdev(32 * MIB), loopdev(32 * MIB + 4096)]
+    wipe_for(home, asset, [d.path for d in disks])
+    result, out = issue(cli, asset, tmp_path)
+    assert result.exit_code == 0, result.output
+    info = json.loads(result.output)
+    assert info["result"] == "success" and len(info["wipes"]) == 2
+    doc = json.loads(open(info["json"], encoding="utf-8").read())
+    cert = doc["certificate"]
+    assert cert["result"] == "success" and cert["category"] == "clear"
+    assert cert["asset_id"] == asset and cert["donor"] == "Mairie de Lyon"
+    assert cert["workshop"]["name"] == "Atelier Test"
+    assert cert["sanitized_by"]["name"] == "Camille Martin"
+    assert cert["verified_by"]["name"] == "Sam Durand"
+    assert {m["property_number"] for m in cert["media"]} == {asset}
+    assert all(m["verification"]["method"] == "sample" for m in cert["media"])
+    # The station key: created on first use, private, 0600.
+    mode = stat.S_IMODE(os.stat(key_path(home)).st_mode)
+    assert mode == 0o600
+    # Signature checks.
+    ok = cli(["certificate", "verify", info["json"], "--lang", "en"])
+    assert ok.exit_code == 0 and "Signature valid" in ok.output
+    tampered = tmp_path / "tampered.json"
+    doc["certificate"]["media"][0]["serial"] = "FAKE123"
+    tampered.write_text(json.dumps(doc), encoding="utf-8")
+    bad = cli(["certificate", "verify", str(tampered)])
+    assert bad.exit_code == ExitCode.INTEGRITY
+    doc["certificate"]["media"][0]["serial"] = cert["media"][0]["serial"]
+    doc["signature"]["value"] = doc["signature"]["value"][:-4] + "AAA="
+    tampered.write_text(json.dumps(doc), encoding="utf-8")
+    assert cli(["certificate", "verify", str(tampered)]).exit_code == ExitCode.INTEGRITY
+    (tmp_path / "junk.json").write_text("[]")
+    assert cli(["certificate", "verify", str(tmp_path / "junk.json")]).exit_code == ExitCode.INTEGRITY
+    # The journal knows.
+    inv = Inventory.open(home, "T")
+    assert inv.machine(asset)["certificates"] == [info["id"]]
+
+
+def test_pdf_carries_the_json_hash_and_a_scannable_qr(cli, loopdev, machine, tmp_path):
+    home, asset = machine
+    wipe_for(home, asset, [loopdev(32 * MIB).path])
+    result, out = issue(cli, asset, tmp_path, "--lang", "fr")
+    info = json.loads(result.output)
+    text = subprocess.run(["pdftotext", "-layout", info["pdf"], "-"], capture_output=True,
+                          text=True, check=True).stdout
+    assert info["sha256"] in text
+    assert "Certificat" in text and "NIST SP 800-88" in text
+    png = tmp_path / "page"
+    subprocess.run(["pdftoppm", "-r", "200", "-png", "-f", "1", "-l", "1", info["pdf"], str(png)],
+                   check=True)
+    zxingcpp = pytest.importorskip("zxingcpp")
+    from PIL import Image
+    [page] = sorted(tmp_path.glob("page*.png"))
+    codes = zxingcpp.read_barcodes(Image.open(page))
+    assert any(c.text == f"{info['id']} sha256:{info['sha256']}" for c in codes)
+    # English rendering from the same signed JSON.
+    en = tmp_path / "en.pdf"
+    r = cli(["certificate", "pdf", info["json"], "--out", str(en), "--lang", "en"])
+    assert r.exit_code == 0, r.output
+    text_en = subprocess.run(["pdftotext", str(en), "-"], capture_output=True, text=True).stdout
+    assert "Certificate of media sanitization" in text_en
+
+
+def test_interrupted_wipe_certificate_refuses_to_claim_success(cli, loopdev, machine, tmp_path):
+    home, asset = machine
+    good, cut = loopdev(32 * MIB), loopdev(32 * MIB)
+    wipe_for(home, asset, [good.path])
+    wipe_for(home, asset, [cut.path], interrupt=True)
+    assert Inventory.open(home, "T").machine(asset)["status"] == "wiped"  # from the first run
+    result, out = issue(cli, asset, tmp_path, "--lang", "en")
+    info = json.loads(result.output)
+    assert info["result"] == "failed"
+    cert = json.loads(open(info["json"]).read())["certificate"]
+    assert cert["category"] is None
+    assert [f["result"] for f in cert["failures"]] == ["interrupted"]
+    text = subprocess.run(["pdftotext", info["pdf"], "-"], capture_output=True, text=True).stdout
+    flat = " ".join(text.split())
+    assert "FAILED" in flat and "not a certificate" in flat
+    shown = cli(["certificate", "show", info["json"], "--lang", "en"])
+    assert shown.exit_code == 0 and "failed" in shown.output
+
+
+def test_no_wipe_no_certificate(cli, machine, tmp_path):
+    home, asset = machine
+    result, _ = issue(cli, asset, tmp_path)
+    assert result.exit_code == ExitCode.NOT_FOUND
