@@ -130,7 +130,15 @@ def _text_column(content: LabelContent, x: float, top: float, width: float,
     return lines
 
 
-def _banner(content: LabelContent, sx, sy, sw, sh, dpi) -> LabelLayout | None:
+def _score(title_pt: float, q: float) -> tuple:
+    # Readable id first; once readable, the biggest QR code; below readable, the
+    # biggest id (a 38×21 mm label is read up close, but read it must be).
+    readable = title_pt >= PREFERRED_TITLE_PT
+    return (readable, 0.0 if readable else title_pt, round(q, 3), title_pt)
+
+
+def _banner(content: LabelContent, sx, sy, sw, sh, dpi):
+    """(score, builder) of the banner arrangement, or None if it does not fit."""
     size = title_size(content.title, sw, sh * 0.4)
     if size < MIN_TITLE_PT:
         return None
@@ -141,12 +149,17 @@ def _banner(content: LabelContent, sx, sy, sw, sh, dpi) -> LabelLayout | None:
         return None
     q = sizes[0]
     qy = sy + title_h + GAP_MM
-    title = TextLine(content.title, sx, sy + size * CAP_HEIGHT * PT, size, TITLE_FONT)
-    column = _text_column(content, sx + q + GAP_MM, qy, sw - q - GAP_MM, sy + sh, None)
-    return LabelLayout(sx, qy, q, (title, *column), "banner")
+
+    def build() -> LabelLayout:
+        title = TextLine(content.title, sx, sy + size * CAP_HEIGHT * PT, size, TITLE_FONT)
+        column = _text_column(content, sx + q + GAP_MM, qy, sw - q - GAP_MM, sy + sh, None)
+        return LabelLayout(sx, qy, q, (title, *column), "banner")
+    return _score(size, q), build
 
 
-def _side(content: LabelContent, sx, sy, sw, sh, dpi) -> list[LabelLayout]:
+def _side(content: LabelContent, sx, sy, sw, sh, dpi) -> list:
+    """(score, builder) for each QR size of the side arrangement. Text lines are only
+    built for the winner: fitting fact lines is the costly part of planning."""
     found = []
     for q in _qr_sizes(content.payload, min(sh, sw), dpi):
         width = sw - q - GAP_MM
@@ -155,9 +168,11 @@ def _side(content: LabelContent, sx, sy, sw, sh, dpi) -> list[LabelLayout]:
         size = title_size(content.title, width, sh * 0.4)
         if size < MIN_TITLE_PT:
             continue
-        qy = sy + (sh - q) / 2
-        column = _text_column(content, sx + q + GAP_MM, sy, width, sy + sh, size)
-        found.append(LabelLayout(sx, qy, q, tuple(column), "side"))
+
+        def build(q=q, width=width, size=size) -> LabelLayout:
+            column = _text_column(content, sx + q + GAP_MM, sy, width, sy + sh, size)
+            return LabelLayout(sx, sy + (sh - q) / 2, q, tuple(column), "side")
+        found.append((_score(size, q), build))
     return found
 
 
@@ -176,11 +191,4 @@ def plan_label(template: LabelTemplate, content: LabelContent) -> LabelLayout:
         # No room for a readable id beside a scannable code: the code alone, centred.
         q = _qr_sizes(content.payload, min(sw, sh), template.dpi)[0]
         return LabelLayout(sx + (sw - q) / 2, sy + (sh - q) / 2, q, (), "qr-only")
-
-    def score(lay: LabelLayout):
-        # Readable id first; once readable, the biggest QR code; below readable, the
-        # biggest id (a 38×21 mm label is read up close, but read it must be).
-        readable = lay.title_pt >= PREFERRED_TITLE_PT
-        return (readable, 0.0 if readable else lay.title_pt, round(lay.qr_size_mm, 3),
-                lay.title_pt, len(lay.lines))
-    return max(candidates, key=score)
+    return max(candidates, key=lambda c: c[0])[1]()

@@ -278,5 +278,10 @@ def render_sheet(f: AssetFacts, settings: Settings, lang: str | None = None, *,
     doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=MARGIN_MM * MM,
                             rightMargin=MARGIN_MM * MM, topMargin=MARGIN_MM * MM,
                             bottomMargin=14 * MM, title=f"{f.asset_id}", creator="reemploi")
-    doc.build(story, onFirstPage=first_page, onLaterPages=later_pages)
+    from reportlab import rl_config
+    old, rl_config.useA85 = rl_config.useA85, 0     # binary streams: see render._save_binary
+    try:
+        doc.build(story, onFirstPage=first_page, onLaterPages=later_pages)
+    finally:
+        rl_config.useA85 = old
     return SheetDocument(buf.getvalue(), doc.page, payload, qr_x, qr_y, qr_size)
