@@ -57,3 +57,37 @@ def test_fit_takes_whole_dots_and_refuses_too_small():
     with pytest.raises(QrTooSmall) as err:
         fit_qr_size_mm("REE-A-26-00042", 10.0, 203)
     assert err.value.params["need_mm"] == "14.5"
+
+
+@pytest.mark.parametrize("payload", ["REE-A-26-00042",
+                                     "https://inventaire.example.org/machines/" + "x" * 140])
+def test_remasking_matches_the_library_symbol_for_every_mask(payload):
+    """Our fast mask search re-masks one symbol; each of the 8 results must equal the
+    symbol the qrcode library builds from scratch with that mask (format and, from
+    version 7, version information included)."""
+    import qrcode
+    from qrcode.constants import ERROR_CORRECT_M
+    from reemploi.documents import qr as q
+
+    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=0, mask_pattern=0)
+    code.add_data(payload)
+    code.best_fit()
+    code.makeImpl(False, 0)
+    n = code.modules_count
+    rows0 = [sum(1 << j for j, v in enumerate(row) if v) for row in code.modules]
+    data, masks, formats = q._symbol_maps(code.version)
+    for k in range(8):
+        cells, values = formats[k]
+        ours = [((r ^ ((masks[0][i] ^ masks[k][i]) & data[i])) & ~cells[i]) | values[i]
+                for i, r in enumerate(rows0)]
+        code.makeImpl(False, k)
+        theirs = [sum(1 << j for j, v in enumerate(row) if v) for row in code.modules]
+        assert ours == theirs, f"mask {k}, version {code.version}"
+    assert (code.version >= 7) == (len(payload) > 100)
+    assert n == code.version * 4 + 17
+
+
+def test_payload_too_long_for_any_qr_code_is_a_typed_refusal():
+    from reemploi.documents.qr import QrPayloadTooLong
+    with pytest.raises(QrPayloadTooLong):
+        qr_matrix("x" * 3000)

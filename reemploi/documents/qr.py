@@ -76,7 +76,7 @@ def qr_matrix(payload: str) -> QrMatrix:
     code.add_data(payload)
     try:
         code.best_fit()
-    except DataOverflowError:
+    except (DataOverflowError, ValueError):   # ValueError: "Invalid version (was 41...)"
         raise QrPayloadTooLong(payload=payload[:60] + ("…" if len(payload) > 60 else "")) from None
     code.makeImpl(False, 0)
     n = code.modules_count
