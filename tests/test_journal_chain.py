@@ -160,3 +160,17 @@ def test_check_chain_streams_large_lines(tmp_path):
     journal.path.write_bytes(data)
     count, last, end, bad, problem, _ = check_chain(journal)
     assert (count, last, end, bad, problem) == (3, prev, len(data), None, None)
+
+
+def test_renumbered_line_with_valid_hash_is_a_seq_mismatch(tmp_path):
+    inv, _ = _filled(tmp_path)
+    lines = _lines(inv)
+    d = json.loads(lines[4])
+    d["seq"] = 42                                    # prev still right, hash recomputed
+    body = {k: v for k, v in d.items() if k != "hash"}
+    d["hash"] = hashlib.sha256(canonical(body)).hexdigest()
+    lines[4] = canonical(d) + b"\n"
+    inv.journal.path.write_bytes(b"".join(lines))
+    report = inv.verify()
+    assert (report.first_bad_seq, report.problem) == (5, Problem.SEQ_MISMATCH)
+    assert report.detail == {"found": 42, "expected": 5}

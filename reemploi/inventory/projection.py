@@ -17,6 +17,7 @@ missing, damaged or stale projection file triggers a rebuild from it.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import zlib
@@ -41,7 +42,10 @@ class ProjectionDamaged(Exception):
     """A projection file is unreadable: rebuild from the journal (internal signal)."""
 
 
+@functools.lru_cache(maxsize=65536)
 def shard_of(key: str) -> str:
+    """The shard of an asset id or index key: CRC-32 (stable across runs and
+    machines, unlike ``hash()``) modulo the shard count."""
     return f"{zlib.crc32(key.encode('utf-8')) % SHARDS:02x}"
 
 

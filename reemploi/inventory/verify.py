@@ -59,30 +59,40 @@ def check_chain(journal: Journal) -> tuple[int, str, int, int | None, Problem | 
     prev = b""
     end = 0
     for offset, line in journal.iter_lines():
-        try:
-            i = line.find(HASH_KEY)
-            if i < 0 or line[i + 73:i + 74] != b'"' or not line.startswith(b'{"asset_id":'):
-                return expected - 1, prev.decode(), offset, expected, Problem.MALFORMED, {}
-            stored = line[i + 9:i + 73]
-            if sha256(line[:i] + line[i + 74:-1]).hexdigest().encode() != stored:
-                return expected - 1, prev.decode(), offset, expected, Problem.HASH_MISMATCH, {}
-            j = line.rfind(PREV_KEY)
-            k = line.find(b'"', j + 9)
-            if j < 0 or line[j + 9:k] != prev:
-                return (expected - 1, prev.decode(), offset, expected, Problem.PREV_MISMATCH,
-                        {"found": line[j + 9:k].decode(errors="replace"), "expected": prev.decode()})
-            s = line.rfind(SEQ_KEY)
-            e = line.find(b",", s + 7)
-            seq = int(line[s + 7:e])
-        except ValueError:
+        i = line.find(HASH_KEY)
+        if i < 0 or line[i + 73:i + 74] != b'"' or not line.startswith(b'{"asset_id":'):
             return expected - 1, prev.decode(), offset, expected, Problem.MALFORMED, {}
-        if seq != expected:
-            return (expected - 1, prev.decode(), offset, expected, Problem.SEQ_MISMATCH,
-                    {"found": seq, "expected": expected})
+        stored = line[i + 9:i + 73]
+        if sha256(line[:i] + line[i + 74:-1]).hexdigest().encode() != stored:
+            return expected - 1, prev.decode(), offset, expected, Problem.HASH_MISMATCH, {}
+        # prev and seq are adjacent in canonical order: one comparison checks both.
+        # rfind: nothing after them (station, time, type) can hold an unescaped quote.
+        j = line.rfind(PREV_KEY) + 9
+        want = prev + b'","seq":' + b"%d," % expected
+        if j < 9 or line[j:j + len(want)] != want:
+            problem, detail = _link_problem(line, j, prev, expected)
+            return expected - 1, prev.decode(), offset, expected, problem, detail
         prev = stored
         expected += 1
         end = offset + len(line)
     return expected - 1, prev.decode(), end, None, None, {}
+
+
+def _link_problem(line: bytes, j: int, prev: bytes, expected: int) -> tuple[Problem, dict]:
+    """Why the prev/seq comparison failed (slow path, once)."""
+    if j < 9:
+        return Problem.MALFORMED, {}
+    k = line.find(b'"', j)
+    if line[j:k] != prev:
+        return Problem.PREV_MISMATCH, {"found": line[j:k].decode(errors="replace"),
+                                       "expected": prev.decode()}
+    s = line.find(SEQ_KEY, k)
+    e = line.find(b",", s + 7)
+    try:
+        found: object = int(line[s + 7:e])
+    except ValueError:
+        return Problem.MALFORMED, {}
+    return Problem.SEQ_MISMATCH, {"found": found, "expected": expected}
 
 
 def projection_state(proj: Projection, seq: int, hash_: str, offset: int) -> ProjectionState:
