@@ -111,6 +111,10 @@ def test_open_exclusive_on_mounted_loop_fails_cleanly(loopdev, tmp_path):
             guard.open_exclusive(part)
         assert info.value.reason is Reason.BUSY
         assert part in info.value.render(None)
+        # The whole disk too: a mounted partition claims its disk in the kernel.
+        with pytest.raises(guard.TargetRefused) as info:
+            guard.open_exclusive(loop.path)
+        assert info.value.reason is Reason.BUSY
     finally:
         subprocess.run(["umount", str(mnt)], check=False)
 
