@@ -13,7 +13,8 @@ from ..errors import BadInput
 from ..i18n import N_, tr
 from ..inventory.lifecycle import DESTINATIONS
 from ..inventory.parts import PART_KINDS, parse_facts, stock
-from ..inventory.store import DONOR_KINDS, Inventory
+from ..inventory.lots import DONOR_KINDS
+from ..inventory.store import Inventory
 from .common import emit, home_option, json_option, lang_option, make_context
 
 # Capitalised msgids: the lower-case words are the stats stage's (plural forms).

@@ -1,4 +1,10 @@
-"""Spare-part stock: parts in stock grouped into lines a volunteer can read.
+"""Spare parts: harvesting and installing them, and the stock a volunteer reads.
+
+A part harvested from a machine becomes an asset of its own (``TRI-A-26-P00012``)
+that remembers its source; installing it records the move on both. ``PartsMixin``
+is part of ``Inventory`` (it uses its ``_commit``).
+
+Stock: parts in stock grouped into lines a volunteer can read.
 
 "DDR3 SODIMM 4 GB × 12": parts of one kind whose key facts agree are
 interchangeable on the bench, so they are counted together. Which facts make the
@@ -10,6 +16,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Iterable
+
+from .errors import IllegalTransition
+from .events import Event, EventType, Status
+from .lifecycle import part_transition_allowed
+from .projection import Session
 
 # part kind → facts that make two parts interchangeable, in display order.
 STOCK_KEYS: dict[str, tuple[str, ...]] = {
@@ -73,3 +84,37 @@ def stock(parts: Iterable[dict]) -> list[StockLine]:
         groups.setdefault((kind, key), []).append(p["id"])
     lines = [StockLine(kind, key, len(ids), tuple(sorted(ids))) for (kind, key), ids in groups.items()]
     return sorted(lines, key=lambda l: (l.part_kind, -l.count, l.facts))
+
+
+class PartsMixin:
+    def harvest_part(self, from_id: str, part_kind: str, facts: dict | None = None,
+                     grade: str | None = None, serial: str | None = None) -> str:
+        """Take a part out of a machine: a new part asset with where it came from."""
+        holder: list[str] = []
+
+        def build(s: Session) -> list:
+            source = self._asset(s, from_id)
+            if source["kind"] != "machine":
+                raise IllegalTransition(id=from_id, current=source["kind"], to="harvest")
+            pid = self._next_id(s, "part")
+            holder.append(pid)
+            return [(EventType.ASSET_CREATED.value, pid,
+                     {"kind": "part", "device_kind": part_kind, "lot_id": source.get("lot_id"),
+                      "serial": serial, "weight_kg": None, "identity": None}),
+                    (EventType.PART_HARVESTED.value, pid,
+                     {"from_asset": from_id, "part_kind": part_kind,
+                      "facts": self._jsonable(facts or {}), "grade": grade})]
+        self._commit(build)
+        return holder[-1]
+
+    def install_part(self, part_id: str, into_id: str) -> Event:
+        def build(s: Session) -> list:
+            part = self._asset(s, part_id)
+            into = self._asset(s, into_id)
+            if part["kind"] != "part" or not part_transition_allowed(part["status"], "installed"):
+                raise IllegalTransition(id=part_id, current=part["status"], to="installed")
+            if into["kind"] != "machine" or into["status"] == Status.OUT.value:
+                raise IllegalTransition(id=into_id, current=into["status"], to="install")
+            return [(EventType.PART_INSTALLED.value, into_id,
+                     {"part_id": part_id, "into_asset": into_id})]
+        return self._commit(build)[0]

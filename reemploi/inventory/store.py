@@ -31,6 +31,8 @@ from .events import Event, EventType, Status
 from .ids import (clean_serial, format_asset_id, format_donor_id, format_lot_id)
 from .journal import Journal, build_line, event_from_dict, parse_line
 from .lifecycle import DESTINATIONS, part_transition_allowed, transition_allowed
+from .lots import LotsMixin, check_date
+from .parts import PartsMixin
 from .projection import FORMAT, Projection, ProjectionDamaged, Session, load_table
 from .verify import VerifyReport, verify_home
 
@@ -38,7 +40,6 @@ log = logging.getLogger(__name__)
 
 EVENT_TYPES = frozenset(t.value for t in EventType)
 ASSET_KINDS = ("machine", "part")
-DONOR_KINDS = ("company", "individual", "public", "association")
 # Events that name an asset that must already exist.
 NEEDS_ASSET = EVENT_TYPES - {EventType.ASSET_CREATED.value, EventType.DONOR_REGISTERED.value,
                              EventType.LOT_RECEIVED.value, EventType.WIPE_DONE.value,
@@ -48,7 +49,7 @@ NEEDS_ASSET = EVENT_TYPES - {EventType.ASSET_CREATED.value, EventType.DONOR_REGI
 Spec = tuple[str, "str | None", dict]
 
 
-class Inventory:
+class Inventory(LotsMixin, PartsMixin):
     """Open with ``Inventory.open(home, station, operator)``."""
 
     def __init__(self, home: Path, station: str, operator: str | None = None) -> None:
@@ -235,92 +236,6 @@ class Inventory:
                 "date": date or Date.today().isoformat(), "price_eur": price_eur}
         return self._commit(lambda s: self._checkout_specs(s, asset_id, body))[0]
 
-    def register_donor(self, name: str, kind: str = "company", contact: str | None = None,
-                       siret: str | None = None) -> str:
-        """A donor id for ``name`` (an existing donor of that name is reused)."""
-        holder: list[str] = []
-
-        def build(s: Session) -> list[Spec]:
-            did, specs = self._donor_specs(s, name, kind, contact, siret)
-            holder.append(did)
-            return specs
-        self._commit(build)
-        return holder[-1]
-
-    def receive_lot(self, donor: str, donor_kind: str = "company", *, date: str | None = None,
-                    devices: Iterable[tuple[str, int, float | None]] = (),
-                    weight_kg: float | None = None, notes: str | None = None,
-                    create_ids: bool = False) -> tuple[dict, list[str]]:
-        """Register a donation lot (and its donor if new), in one atomic append.
-        ``devices``: (kind, count, total weight kg or None). With ``create_ids``, an
-        asset id per device is created now, before any probe, for labelling."""
-        rows = []
-        for kind, count, weight in devices:
-            if not kind or int(count) < 1 or (weight is not None and float(weight) < 0):
-                raise BadInput(what="--device", why=f"{kind}:{count}:{weight}")
-            rows.append({"kind": kind, "count": int(count),
-                         "weight_kg": None if weight is None else float(weight)})
-        if weight_kg is not None and weight_kg < 0:
-            raise BadInput(what="--weight", why=str(weight_kg))
-        when = date or Date.today().isoformat()
-        _check_date(when)
-        out: dict[str, Any] = {}
-
-        def build(s: Session) -> list[Spec]:
-            did, specs = self._donor_specs(s, donor, donor_kind, None, None)
-            lot_id = self._next_id(s, "lot")
-            specs.append((EventType.LOT_RECEIVED.value, None,
-                          {"lot_id": lot_id, "donor_id": did, "date": when, "devices": rows,
-                           "weight_kg": weight_kg, "notes": notes}))
-            ids: list[str] = []
-            if create_ids:
-                for row in rows:
-                    each = (row["weight_kg"] / row["count"]) if row["weight_kg"] else None
-                    for _ in range(row["count"]):
-                        aid = self._next_id(s, "machine", reserved=ids)
-                        ids.append(aid)
-                        specs.append((EventType.ASSET_CREATED.value, aid,
-                                      {"kind": "machine", "device_kind": row["kind"],
-                                       "lot_id": lot_id, "serial": None,
-                                       "weight_kg": None if each is None else round(each, 3),
-                                       "identity": None}))
-            out.update(lot_id=lot_id, ids=ids)
-            return specs
-        self._commit(build)
-        return self.lot(out["lot_id"]), out["ids"]
-
-    def harvest_part(self, from_id: str, part_kind: str, facts: dict | None = None,
-                     grade: str | None = None, serial: str | None = None) -> str:
-        """Take a part out of a machine: a new part asset with where it came from."""
-        holder: list[str] = []
-
-        def build(s: Session) -> list[Spec]:
-            source = self._asset(s, from_id)
-            if source["kind"] != "machine":
-                raise IllegalTransition(id=from_id, current=source["kind"], to="harvest")
-            pid = self._next_id(s, "part")
-            holder.append(pid)
-            return [(EventType.ASSET_CREATED.value, pid,
-                     {"kind": "part", "device_kind": part_kind, "lot_id": source.get("lot_id"),
-                      "serial": serial, "weight_kg": None, "identity": None}),
-                    (EventType.PART_HARVESTED.value, pid,
-                     {"from_asset": from_id, "part_kind": part_kind,
-                      "facts": self._jsonable(facts or {}), "grade": grade})]
-        self._commit(build)
-        return holder[-1]
-
-    def install_part(self, part_id: str, into_id: str) -> Event:
-        def build(s: Session) -> list[Spec]:
-            part = self._asset(s, part_id)
-            into = self._asset(s, into_id)
-            if part["kind"] != "part" or not part_transition_allowed(part["status"], "installed"):
-                raise IllegalTransition(id=part_id, current=part["status"], to="installed")
-            if into["kind"] != "machine" or into["status"] == Status.OUT.value:
-                raise IllegalTransition(id=into_id, current=into["status"], to="install")
-            return [(EventType.PART_INSTALLED.value, into_id,
-                     {"part_id": part_id, "into_asset": into_id})]
-        return self._commit(build)[0]
-
     # -- validation helpers (run under the lock) -------------------------------------
 
     @staticmethod
@@ -355,7 +270,7 @@ class Inventory:
         price = body.get("price_eur")
         if price is not None and (not isinstance(price, (int, float)) or price < 0):
             raise BadInput(what="price", why=str(price))
-        _check_date(body.get("date") or "")
+        check_date(body.get("date") or "")
         doc = self._asset(s, asset_id)
         if doc["kind"] == "part":
             if not part_transition_allowed(doc["status"], "out"):
@@ -378,21 +293,6 @@ class Inventory:
             raise DuplicateId(id=asset_id)
         return (EventType.ASSET_CREATED.value, asset_id,
                 {**payload, "kind": kind, "device_kind": device_kind})
-
-    def _donor_specs(self, s: Session, name: str, kind: str, contact, siret) -> tuple[str, list[Spec]]:
-        name = (name or "").strip()
-        if not name:
-            raise BadInput(what="donor", why="empty name")
-        if kind not in DONOR_KINDS:
-            raise BadInput(what="donor kind", why=str(kind))
-        wanted = " ".join(name.casefold().split())
-        for donor in (s._catalog()["donors"]).values():
-            if " ".join(str(donor.get("name", "")).casefold().split()) == wanted:
-                return donor["id"], []
-        did = self._next_id(s, "donor")
-        return did, [(EventType.DONOR_REGISTERED.value, None,
-                      {"donor_id": did, "name": name, "kind": kind, "contact": contact,
-                       "siret": siret})]
 
     def _next_id(self, s: Session, kind: str, reserved: list[str] | None = None) -> str:
         """Next free id of ``kind`` (machine, part, lot, donor) from the counters;
@@ -542,10 +442,3 @@ def _names(d: dict, asset_id: str) -> bool:
         return True
     p = d.get("payload") or {}
     return asset_id in (p.get("part_id"), p.get("from_asset"), p.get("into_asset"))
-
-
-def _check_date(value: str) -> None:
-    try:
-        Date.fromisoformat(value)
-    except ValueError:
-        raise BadInput(what="date", why=f"{value!r} (expected YYYY-MM-DD)") from None
