@@ -178,3 +178,8 @@ def test_facts_from_plain_dict_events_fold_in_journal_order():
          "asset_id": "X", "type": "asset.graded", "payload": {"verdict": {"grade": "A"}}},
     ]
     assert facts_from_events("X", events).grade == "C"
+
+
+def test_label_without_anything_to_print_is_a_usage_error(cli):
+    res = cli(["label", "--lang", "en"])
+    assert res.exit_code == 2 and "--payload" in res.output

@@ -53,6 +53,8 @@ def label(ids, lot, payloads, template, start, out, preview, send, printer, list
         emit(rows, as_json, lambda rs: "\n".join(
             f"{r['name']:<12} {r['per_page']:>3}  {r['description']}" for r in rs))
         return
+    if not (ids or lot or payloads):
+        raise click.UsageError(tr("Give asset ids, --lot or --payload (or --list-templates)."))
     contents = label_contents(ctx, ids, lot=lot, payloads=payloads)
     doc, output = make_labels(ctx, contents, template=template, start=start, out=out,
                               preview=preview, send=send, printer=printer)

@@ -48,6 +48,10 @@ EVENT_NAMES = {
 }
 
 STATE_NAMES = {"ok": N_("ok"), "fail": N_("fails"), "na": N_("not applicable")}
+# Same msgids (and French) as the inventory command's status column.
+STATUS_NAMES = {"received": N_("Received"), "diagnosed": N_("Diagnosed"), "wiped": N_("Wiped"),
+                "imaged": N_("Imaged"), "ready": N_("Ready"), "out": N_("Out"),
+                "stock": N_("In stock"), "installed": N_("Installed")}
 
 
 @dataclass(frozen=True)
@@ -193,7 +197,9 @@ def render_sheet(f: AssetFacts, settings: Settings, lang: str | None = None, *,
     story.append(_kv_table([
         (tr("Asset id", lang), f.asset_id), (tr("Maker", lang), f.maker),
         (tr("Model", lang), f.model), (tr("Serial number", lang), f.serial),
-        (tr("Kind", lang), f.device_kind), (tr("Status", lang), f.status),
+        (tr("Kind", lang), tr(f.device_kind, lang) if f.device_kind else None),
+        (tr("Status", lang), tr(STATUS_NAMES[f.status], lang) if f.status in STATUS_NAMES
+         else f.status),
         (tr("Donor", lang), f.donor_id), (tr("Lot", lang), f.lot_id),
     ], st))
 
