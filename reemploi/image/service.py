@@ -134,7 +134,8 @@ def execute(ctx, plan: Plan, *, progress: writer.Progress | None = None,
     fd = guard.open_exclusive(plan.disk.path, write=True, direct=True)
     try:
         try:
-            stats = writer.write(info, fd, plan.disk.path, progress=progress)
+            stats = writer.write(info, fd, plan.disk.path, progress=progress,
+                                 verify_later=plan.verify)
             if plan.verify:
                 verify_state = "failed"
                 v = writer.verify(fd, stats.pieces, plan.disk.path, progress=progress)

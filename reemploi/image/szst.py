@@ -5,7 +5,8 @@ included, on one core (bmaptool does; that is its speed limit). Our master image
 still a valid zstd file, but cut so a writer can do better:
 
 * each data segment (at most 16 MiB, see ``blockmap.MAX_DATA``) is an INDEPENDENT
-  zstd frame (RFC 8878 section 3.1.1) carrying its content size;
+  zstd frame (RFC 8878 section 3.1.1) carrying its content size and its content
+  checksum (XXH64, RFC 8878 section 3.1.1.3, checked by every decoder);
 * each hole is one or more frames of zeros (a few bytes per 128 KiB: RLE blocks), so
   ``zstd -dc`` and ``bmaptool copy`` rebuild the full image;
 * the file ends with a skippable frame (RFC 8878 section 3.1.2, magic
@@ -121,13 +122,18 @@ class PackResult:
 
 class _Compressors(threading.local):
     def __init__(self, level: int) -> None:
-        self.c = zstandard.ZstdCompressor(level=level, write_content_size=True)
+        self.c = zstandard.ZstdCompressor(level=level, write_content_size=True,
+                                           write_checksum=True)
 
 
 def pack(read: Callable[[int], bytes], image_size: int, out: Path | str, *, level: int = 3,
          threads: int | None = None, block_size: int = BLOCK_SIZE,
-         progress: Callable[[int], None] | None = None) -> PackResult:
-    """Read an image stream and write it as a szst file (data frames compressed in parallel)."""
+         progress: Callable[[int], None] | None = None,
+         whole_sha256: bool = True) -> PackResult:
+    """Read an image stream and write it as a szst file (data frames compressed in parallel).
+
+    ``whole_sha256``: also hash the whole image, holes included (what a catalogue
+    records); off, ``image_sha256`` is empty and packing a mostly empty image is faster."""
     threads = threads or max(os.cpu_count() or 1, 1)
     local = _Compressors(level)
     zero_frames: dict[int, bytes] = {}
@@ -168,12 +174,14 @@ def pack(read: Callable[[int], bytes], image_size: int, out: Path | str, *, leve
                 left, off = seg.length, seg.offset
                 while left:
                     n = min(left, ZERO_FRAME_SPAN)
-                    whole.update(zeros(n))
+                    if whole_sha256:
+                        whole.update(zeros(n))
                     pending.append((off, n, zero_frame(n)))
                     off += n
                     left -= n
             else:
-                whole.update(seg.data)
+                if whole_sha256:
+                    whole.update(seg.data)
                 pending.append((seg.offset, seg.length, pool.submit(compress, seg.data)))
             drain(threads * 2)
         drain(0)
@@ -188,4 +196,5 @@ def pack(read: Callable[[int], bytes], image_size: int, out: Path | str, *, leve
         os.fsync(fh.fileno())
         size = fh.tell()
     os.replace(tmp, out)
-    return PackResult(SzstIndex(image_size, block_size, tuple(frames)), whole.hexdigest(), size)
+    return PackResult(SzstIndex(image_size, block_size, tuple(frames)),
+                      whole.hexdigest() if whole_sha256 else "", size)

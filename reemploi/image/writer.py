@@ -91,8 +91,10 @@ def _pwrite_all(fd: int, view, offset: int, device: str) -> None:
 
 def write(info: ImageInfo, fd: int, device: str, *, direct: bool = True,
           threads: int | None = None, progress: Progress | None = None,
-          flush_every: int = FLUSH_EVERY) -> WriteStats:
-    """Write the mapped pieces of ``info`` to ``fd``. Raises VerifyFailed/DeviceError."""
+          flush_every: int = FLUSH_EVERY, verify_later: bool = False) -> WriteStats:
+    """Write the mapped pieces of ``info`` to ``fd``. Raises VerifyFailed/DeviceError.
+
+    ``verify_later``: the caller runs ``verify`` afterwards (see ``sources.pieces``)."""
     threads = threads or _threads()
     lookahead = threads + 1
     buffers = Buffers(lookahead + 2)
@@ -103,7 +105,7 @@ def write(info: ImageInfo, fd: int, device: str, *, direct: bool = True,
     direct_now = direct
     try:
         with ThreadPoolExecutor(threads, thread_name_prefix="img-decode") as pool:
-            gen = pieces(info, pool, buffers, lookahead)
+            gen = pieces(info, pool, buffers, lookahead, verify_later)
             try:
                 for item in gen:
                     piece: Piece = item.result() if isinstance(item, Future) else item
