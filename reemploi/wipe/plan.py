@@ -269,6 +269,10 @@ def plan_wipe(disk: Disk, *, method: str = "auto", verify: str = "sample",
                                         "--dco-restore", disk.path)))
         else:
             caveats.append(Caveat.DCO_PRESENT)
+    if pre:
+        # The kernel keeps the old capacity until the SCSI layer rescans the device
+        # (sd.c "rescan" attribute); only then does the overwrite reach the new sectors.
+        pre.append(Step("rescan"))
 
     base = dict(path=disk.path, media=media, method=method, hpa=hpa_d, dco=dco_d,
                 final_blank=final_blank)

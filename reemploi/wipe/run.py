@@ -183,6 +183,12 @@ class _Run:
             self._discard()
         elif kind == "command":
             self.command(step)
+        elif kind == "rescan":
+            rescan = self.ctx.sysfs.path(f"sys/class/block/{self.job.disk.name}/device/rescan")
+            try:
+                rescan.write_text("1\n")
+            except OSError as exc:
+                self.errors.append(f"rescan: {exc.strerror or exc}")
         elif kind == "poll":
             self._poll(step)
         elif kind == "check-security":
@@ -321,10 +327,9 @@ def run_all(ctx, jobs: list[Job], options: WipeOptions, *, stop: threading.Event
         except KeyboardInterrupt:
             interrupted = True
             stop.set()
-    records = [results[i] for i in range(len(jobs)) if i in results]
     if interrupted:
-        records = [r if r.result != Outcome.SUCCESS else r for r in records]
-    return records
+        log.info("stopped by Ctrl-C; every unfinished wipe is recorded as interrupted")
+    return [results[i] for i in range(len(jobs)) if i in results]
 
 
 def record_all(ctx, records: list[WipeRecord]) -> list[str]:
