@@ -12,7 +12,6 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from reemploi.context import Context
 from reemploi.documents.facts import facts_from_events
 from reemploi.documents.sheet import render_sheet
 from reemploi.documents.sources import asset_facts
@@ -80,7 +79,6 @@ def _text(pdf: bytes, tmp_path) -> str:
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_sheet_carries_every_section_and_its_qr_scans_where_drawn(workshop, tmp_path, lang):
     home, lot, ids, part, machine, verdict = workshop
-    ctx = Context(home=home, station="A", operator="Camille")
     facts = asset_facts(Inventory.open(home, "A"), ids[0])
     doc = render_sheet(facts, load_settings(home), lang)
     text = _text(doc.pdf, tmp_path)
@@ -108,7 +106,6 @@ def test_sheet_carries_every_section_and_its_qr_scans_where_drawn(workshop, tmp_
     cy = (pos.top_left.y + pos.bottom_right.y) / 2 * 25.4 / 300
     assert abs(cx - (doc.qr_x_mm + doc.qr_size_mm / 2)) < 1.0
     assert abs(cy - (doc.qr_y_mm + doc.qr_size_mm / 2)) < 1.0
-    assert ctx.home == home
 
 
 def test_machine_facts_come_from_the_journal(workshop):

@@ -15,7 +15,7 @@ from typing import Sequence
 from reportlab.pdfgen.canvas import Canvas
 
 from ..errors import BadInput
-from .layout import PT, LabelContent, LabelLayout, plan_label
+from .layout import LabelContent, LabelLayout, plan_label
 from .qr import MM, draw_qr
 from .templates import LabelTemplate
 
@@ -107,4 +107,4 @@ def _save_binary(canvas: Canvas) -> None:
         rl_config.useA85 = old
 
 
-__all__ = ["LabelDocument", "PlacedLabel", "render_labels", "PT"]
+__all__ = ["LabelDocument", "PlacedLabel", "render_labels"]
