@@ -154,3 +154,27 @@ def test_verify_ok_then_tampered_exit_12(cli):
 def test_verify_without_journal_is_bad_input(cli):
     res = cli(["inventory", "verify"])
     assert res.exit_code == ExitCode.BAD_INPUT
+
+
+def test_verify_deep_and_repair(cli):
+    from reemploi.inventory.projection import Projection
+    ids = _intake(cli)["ids"]
+    meta = Projection(_home()).meta_path
+    data = json.loads(meta.read_text())
+    data["counters"] = {}
+    meta.write_text(json.dumps(data))
+    assert cli(["inventory", "verify"]).exit_code == 0
+    res = cli(["inventory", "verify", "--deep", "--lang", "en"])
+    assert res.exit_code == ExitCode.INTEGRITY and "differs from the journal at counters" in res.output
+    res = cli(["inventory", "verify", "--deep", "--repair", "--json"])
+    assert res.exit_code == 0 and json.loads(res.output)["projection"] == "current"
+    assert json.loads(cli(["inventory", "show", ids[0], "--json"]).output)["id"] == ids[0]
+
+
+def test_verify_cut_journal_exit_12(cli):
+    _intake(cli)
+    path = _home() / "journal.jsonl"
+    path.write_bytes(b"".join(path.read_bytes().splitlines(keepends=True)[:-1]))
+    res = cli(["inventory", "verify", "--lang", "en"])
+    assert res.exit_code == ExitCode.INTEGRITY
+    assert "events are missing from its end" in res.output

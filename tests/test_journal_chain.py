@@ -174,3 +174,37 @@ def test_renumbered_line_with_valid_hash_is_a_seq_mismatch(tmp_path):
     report = inv.verify()
     assert (report.first_bad_seq, report.problem) == (5, Problem.SEQ_MISMATCH)
     assert report.detail == {"found": 42, "expected": 5}
+
+
+def test_cut_journal_end_is_reported_and_traced_before_rebuild(tmp_path):
+    inv, ids = _filled(tmp_path)
+    lines = _lines(inv)
+    inv.journal.path.write_bytes(b"".join(lines[:-2]))
+    report = inv.verify()
+    assert report.projection is ProjectionState.MISMATCH
+    assert report.projection_detail == {"projection_seq": len(lines), "journal_seq": len(lines) - 2}
+    # The next open rebuilds the projection, but first keeps what it had seen.
+    again = Inventory.open(inv.home, "x")
+    report = again.verify()
+    assert report.projection is ProjectionState.CURRENT
+    assert len(report.mismatch_files) == 1
+    kept = json.loads((inv.home / report.mismatch_files[0]).read_text())
+    assert kept["projection"]["seq"] == len(lines) and kept["journal"]["seq"] == len(lines) - 2
+
+
+def test_deep_verify_finds_an_edited_projection_and_repair_rebuilds(tmp_path):
+    from reemploi.inventory.projection import save_table, load_table, shard_of
+    inv, ids = _filled(tmp_path)
+    assert inv.verify(deep=True).projection is ProjectionState.CURRENT
+    path = inv.projection.asset_path(shard_of(ids[1]))
+    docs = load_table(path, "assets")
+    docs[ids[1]]["status"] = "ready"                  # hand-edited state, journal untouched
+    save_table(path, {"assets": docs.values()})
+    assert inv.machine(ids[1])["status"] == "ready"    # the quick check cannot see it
+    assert inv.verify().projection is ProjectionState.CURRENT
+    report = inv.verify(deep=True)
+    assert report.ok and report.projection is ProjectionState.MISMATCH
+    assert report.projection_detail == {"record": ids[1]}
+    inv.rebuild_projection()
+    assert inv.machine(ids[1])["status"] == "received"
+    assert inv.verify(deep=True).projection is ProjectionState.CURRENT

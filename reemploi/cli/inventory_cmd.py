@@ -211,21 +211,28 @@ def history(asset_id, as_json, lang, home):
 
 
 @inventory.command("verify")
+@click.option("--deep", is_flag=True,
+              help="Also refold the whole journal and compare every projected record (slower).")
+@click.option("--repair", is_flag=True,
+              help="Rebuild the projection from the journal when it differs (the journal is never changed).")
 @json_option
 @lang_option
 @home_option
-def verify(as_json, lang, home):
+def verify(deep, repair, as_json, lang, home):
     """Check the journal's hash chain and the projection; exit 12 naming the first bad event."""
-    from ..inventory.errors import JournalCorrupt
+    from ..inventory.errors import JournalCorrupt, JournalCut, ProjectionMismatch
     from ..inventory.journal import Journal
     from ..inventory.projection import Projection
-    from ..inventory.verify import verify_home
+    from ..inventory.verify import ProjectionState, verify_home
 
     ctx = make_context(home, lang)
     journal = Journal(ctx.home)
     if not journal.path.exists():
         raise BadInput(what=str(journal.path), why=tr("no journal here", ctx.lang))
-    report = verify_home(journal, Projection(ctx.home))
+    report = verify_home(journal, Projection(ctx.home), deep=deep)
+    if report.ok and repair and report.projection is not ProjectionState.CURRENT:
+        Inventory.open(ctx.home, ctx.station, ctx.operator).rebuild_projection()
+        report = verify_home(journal, Projection(ctx.home), deep=deep)
 
     def render(r) -> str:
         lines = [tr("Journal: {n} event(s) checked in {s} s.", ctx.lang, n=r.events, s=r.seconds)]
@@ -236,11 +243,20 @@ def verify(as_json, lang, home):
                             "set aside at the next use.", ctx.lang, n=r.torn_tail_bytes))
         for name in r.torn_files:
             lines.append(tr("Set-aside unfinished line: {name}", ctx.lang, name=name))
+        for name in r.mismatch_files:
+            lines.append(tr("Kept trace of a journal cut or replaced: {name}", ctx.lang, name=name))
         lines.append(tr("Projection: {state}", ctx.lang, state=r.projection.value))
         return "\n".join(lines)
     emit(report, as_json, render)
     if not report.ok:
         raise JournalCorrupt(seq=report.first_bad_seq, why=report.problem.value)
+    found = report.projection_detail
+    if report.projection is ProjectionState.MISMATCH and "journal_seq" in found:
+        if (found.get("projection_seq") or 0) > found["journal_seq"]:
+            raise JournalCut(**found)
+        raise ProjectionMismatch(where=tr("the last event", ctx.lang))
+    if report.projection is ProjectionState.MISMATCH:
+        raise ProjectionMismatch(where=found.get("record") or found.get("index") or "?")
 
 
 # -- parts ------------------------------------------------------------------------------

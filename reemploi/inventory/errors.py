@@ -23,3 +23,13 @@ class DuplicateId(Conflict):
 class JournalCorrupt(IntegrityError):
     """Exit 12: the journal cannot be extended because a line is not a valid event."""
     msg = "Journal damaged at event {seq}: {why}"
+
+
+class JournalCut(IntegrityError):
+    """Exit 12: the projection remembers events the journal no longer has."""
+    msg = "The journal ends at event {journal_seq} but the inventory had seen event {projection_seq}: events are missing from its end"
+
+
+class ProjectionMismatch(IntegrityError):
+    """Exit 12: the stored state differs from a fresh fold of the journal."""
+    msg = "The inventory state differs from the journal at {where}; 'reemploi inventory verify --repair' rebuilds it"

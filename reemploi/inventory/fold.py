@@ -10,7 +10,8 @@ Machine record (what ``Inventory.machine`` returns):
     id, kind (machine|part), device_kind, status, lot_id, donor_id, serial,
     weight_kg, identity, station, created, updated, history, last_seq,
     probe {vendor, product, serial, uuid, cpu_model, ram_total_mb, disks[...], probed_at},
-    grade {outcome, grade, reasons, rules_version, time}, checks {...},
+    grade {outcome, grade, reasons, emmabuntus, cosmetic, rules_version, time},
+    checks {...},
     wipes [{event_id, seq, time, disk_identity, disk_model, disk_serial, result,
             method, nist, certificate}],
     certificates [ids], image {name, version, result, disk_identity, time},
@@ -202,7 +203,10 @@ def _apply_to_asset(view: View, doc: dict, ev: dict, etype: str, p: dict) -> Non
         verdict = p.get("verdict") or {}
         doc["grade"] = {"outcome": verdict.get("outcome"), "grade": verdict.get("grade"),
                         "reasons": verdict.get("reasons") or [],
-                        "rules_version": p.get("rules_version"), "time": time}
+                        "emmabuntus": verdict.get("emmabuntus"),
+                        "cosmetic": verdict.get("cosmetic"),
+                        "rules_version": p.get("rules_version") or verdict.get("rules_version"),
+                        "time": time}
     elif etype == STATUS_CHANGED:
         doc["status"] = p.get("to") or doc["status"]
     elif etype == WIPE_DONE:

@@ -33,8 +33,8 @@ from .journal import Journal, build_line, event_from_dict, parse_line
 from .lifecycle import DESTINATIONS, part_transition_allowed, transition_allowed
 from .lots import LotsMixin, check_date
 from .parts import PartsMixin
-from .projection import FORMAT, Projection, ProjectionDamaged, Session, load_table
-from .verify import VerifyReport, verify_home
+from .projection import FORMAT, Projection, ProjectionDamaged, Session, load_table, write_atomic
+from .verify import MISMATCH_PREFIX, VerifyReport, verify_home
 
 log = logging.getLogger(__name__)
 
@@ -87,9 +87,23 @@ class Inventory(LotsMixin, PartsMixin):
                 session = self._catch_up(meta, seq, hash_, end)
                 if session is not None:
                     return session, seq, hash_, end
+                self._keep_evidence(meta, seq, hash_, "journal does not continue the projection")
             except ProjectionDamaged as exc:
                 log.warning("projection damaged (%s): rebuilding from the journal", exc)
+        elif meta:
+            # The projection saw events this journal no longer has (its end was cut, or
+            # it was replaced). Rebuilding would erase that trace: keep it first.
+            self._keep_evidence(meta, seq, hash_, "projection ahead of or beside the journal")
         return self._rebuild_locked(), seq, hash_, end
+
+    def _keep_evidence(self, meta: dict, seq: int, hash_: str, why: str) -> None:
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+        path = self.home / f"{MISMATCH_PREFIX}{stamp}-{meta.get('seq')}.json"
+        record = {"why": why, "projection": {k: meta.get(k) for k in ("seq", "hash", "offset")},
+                  "journal": {"seq": seq, "hash": hash_}}
+        write_atomic(path, json.dumps(record, indent=1).encode("utf-8"))
+        log.warning("inventory: %s (projection at seq %s, journal at %s); kept in %s",
+                    why, meta.get("seq"), seq, path.name)
 
     def _catch_up(self, meta: dict, seq: int, hash_: str, end: int) -> Session | None:
         session = Session(self.projection, meta)
@@ -433,8 +447,15 @@ class Inventory(LotsMixin, PartsMixin):
             found.append(event_from_dict(d))
         return found
 
-    def verify(self) -> VerifyReport:
-        return verify_home(self.journal, self.projection)
+    def verify(self, deep: bool = False) -> VerifyReport:
+        """Hash chain + projection check; ``deep`` also refolds the whole journal in
+        memory and compares every projected record."""
+        return verify_home(self.journal, self.projection, deep=deep)
+
+    def rebuild_projection(self) -> None:
+        """Throw the projection away and fold it again from the journal."""
+        with self.journal.locked():
+            self._rebuild_locked()
 
 
 def _names(d: dict, asset_id: str) -> bool:

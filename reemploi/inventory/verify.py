@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import json
 import time
 from dataclasses import dataclass, field
 
@@ -19,6 +20,7 @@ from .journal import HASH_KEY, Journal
 from .projection import Projection, ProjectionDamaged, read_json
 
 PREV_KEY = b',"prev":"'
+MISMATCH_PREFIX = "projection.mismatch-"
 SEQ_KEY = b',"seq":'
 
 
@@ -49,6 +51,8 @@ class VerifyReport:
     torn_tail_bytes: int = 0           # an unterminated last line not yet moved aside
     torn_files: tuple[str, ...] = ()   # journal.torn-* files kept from earlier recoveries
     projection: ProjectionState = ProjectionState.MISSING
+    projection_detail: dict = field(default_factory=dict)
+    mismatch_files: tuple[str, ...] = ()  # projection states kept when the journal was cut
     seconds: float = 0.0
 
 
@@ -111,17 +115,61 @@ def projection_state(proj: Projection, seq: int, hash_: str, offset: int) -> Pro
     return ProjectionState.MISMATCH
 
 
-def verify_home(journal: Journal, proj: Projection) -> VerifyReport:
+def deep_difference(journal: Journal, proj: Projection) -> dict:
+    """Fold the whole journal in memory and compare with the stored projection;
+    {} if equal, else where it first differs. Call with a lock held."""
+    from . import fold
+    from .projection import INDEX_TABLES, Session, load_table
+
+    fresh = Session(proj, {"counters": {}}, fresh=True)
+    for offset, line in journal.iter_lines():
+        fold.apply(fresh, json.loads(line), offset, len(line))
+    stored_shards = {p.stem for p in proj.all_asset_shards()}
+    for shard in sorted(stored_shards | set(fresh.asset_shards)):
+        stored = load_table(proj.asset_path(shard), "assets")
+        mine = fresh.asset_shards.get(shard, {})
+        for key in sorted(set(stored) | set(mine)):
+            if stored.get(key) != mine.get(key):
+                return {"record": key}
+    for shard, idx in sorted(fresh.index_shards.items()):
+        stored = read_json(proj.index_path(shard)) or {}
+        for table in INDEX_TABLES:
+            if (stored.get(table) or {}) != idx[table]:
+                return {"index": f"{shard}/{table}"}
+    for table in ("lots", "donors"):
+        if load_table(proj.catalog_path, table) != fresh._catalog()[table]:
+            return {"record": table}
+    meta = proj.read_meta() or {}
+    if meta.get("counters") != fresh.meta.get("counters"):
+        return {"record": "counters"}
+    return {}
+
+
+def verify_home(journal: Journal, proj: Projection, deep: bool = False) -> VerifyReport:
     """Check the chain and the projection's bookkeeping. Read-only: a torn tail is
     reported, not moved (the next ``Inventory.open`` does that)."""
     started = time.perf_counter()
+    detail_p: dict = {}
     with journal.locked(shared=True):
         count, last_hash, end, bad, problem, detail = check_chain(journal)
         size = journal.size()
         torn = size - end if bad is None else 0
         state = projection_state(proj, count, last_hash, end) if bad is None else ProjectionState.MISMATCH
+        if state is ProjectionState.MISMATCH and bad is None:
+            meta = proj.read_meta() or {}
+            detail_p = {"projection_seq": meta.get("seq"), "journal_seq": count}
+        if deep and bad is None and state is ProjectionState.CURRENT:
+            try:
+                detail_p = deep_difference(journal, proj)
+            except ProjectionDamaged:
+                state = ProjectionState.DAMAGED
+            if detail_p:
+                state = ProjectionState.MISMATCH
     return VerifyReport(ok=bad is None, events=count, last_seq=count, last_hash=last_hash,
                         first_bad_seq=bad, problem=problem, detail=detail,
                         torn_tail_bytes=torn,
                         torn_files=tuple(p.name for p in journal.torn_files()),
-                        projection=state, seconds=round(time.perf_counter() - started, 3))
+                        projection=state, projection_detail=detail_p,
+                        mismatch_files=tuple(p.name for p in
+                                             sorted(journal.home.glob(MISMATCH_PREFIX + "*"))),
+                        seconds=round(time.perf_counter() - started, 3))
