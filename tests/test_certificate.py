@@ -137,3 +137,19 @@ def test_no_wipe_no_certificate(cli, machine, tmp_path):
     home, asset = machine
     result, _ = issue(cli, asset, tmp_path)
     assert result.exit_code == ExitCode.NOT_FOUND
+
+
+def test_loose_disk_certificate_by_event_id(cli, loopdev, tmp_path):
+    dev = loopdev(32 * MIB)
+    wiped = cli(["wipe", dev.path, "--yes", "--json"])
+    assert wiped.exit_code == 0, wiped.output
+    event_id = json.loads(wiped.output)["records"][0]["event_id"]
+    out = tmp_path / "loose"
+    result = cli(["certificate", "issue", "--event", event_id, "--out", str(out), "--json",
+                  "--no-pdf"])
+    assert result.exit_code == 0, result.output
+    info = json.loads(result.output)
+    assert info["result"] == "success" and info["wipes"] == [event_id] and info["pdf"] is None
+    cert = json.loads(open(info["json"]).read())["certificate"]
+    assert cert["asset_id"] is None and cert["media"][0]["identity"].startswith("weak:")
+    assert cli(["certificate", "verify", info["json"]]).exit_code == 0

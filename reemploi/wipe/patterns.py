@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 AES_BLOCK = 16
+FILL_STEP = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,14 @@ class Keystream:
         assert offset % AES_BLOCK == 0
         counter = (self.counter0 + offset // AES_BLOCK) % (1 << 128)
         enc = Cipher(algorithms.AES(self.key), modes.CTR(counter.to_bytes(16, "big"))).encryptor()
-        enc.update_into(memoryview(self.zeros)[:length], out)
+        # In 1 MiB steps: ``update_into`` holds the GIL for the whole call, so short
+        # calls let the writer thread take it back soon after its pwrite returns.
+        zeros = memoryview(self.zeros)
+        done = 0
+        while done < length:
+            n = min(FILL_STEP, length - done)
+            enc.update_into(zeros[:n], out[done:done + n + AES_BLOCK - 1])
+            done += n
 
     def bytes_at(self, offset: int, length: int) -> bytes:
         """The keystream at an arbitrary offset (used by sampled verification)."""
