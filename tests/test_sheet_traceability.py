@@ -129,7 +129,7 @@ def test_label_command_for_ids_lot_and_payloads(workshop, cli, tmp_path, monkeyp
     out = tmp_path / "labels.pdf"
     res = cli(["label", ids[0], part, "--lot", lot["id"], "--payload", "TRI-A-26-09999",
                "--template", "L7163", "--start", "3", "--out", out, "--home", home,
-               "--lang", "en", "--json"])
+               "--lang", "en", "--json", "--preview", tmp_path / "first.png"])
     assert res.exit_code == 0, res.output
     data = json.loads(res.output)
     titles = [x["title"] for x in data["labels"]]
@@ -146,6 +146,18 @@ def test_label_command_for_ids_lot_and_payloads(workshop, cli, tmp_path, monkeyp
     text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True).stdout
     assert "Grade " + verdict.grade in text if verdict.grade else True
     assert "RAM module" in text and "From " + ids[1] in text
+    assert Image.open(tmp_path / "first.png").size[0] > 1000      # A4 preview at 300 dpi
+
+
+def test_lot_without_registered_machines_gets_a_lot_label(workshop, cli, tmp_path):
+    home = workshop[0]
+    empty, _ = Inventory.open(home, "A").receive_lot("Particulier", "individual",
+                                                     devices=[("desktop", 2, None)])
+    res = cli(["label", "--lot", empty["id"], "--template", "DK-11209", "--home", home,
+               "--out", tmp_path / "lot.pdf", "--json"])
+    assert res.exit_code == 0, res.output
+    labels = json.loads(res.output)["labels"]
+    assert [(x["title"], x["kind"]) for x in labels] == [(empty["id"], "intake")]
 
 
 def test_sheet_command_and_unknown_id(workshop, cli, tmp_path):
