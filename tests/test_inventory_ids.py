@@ -1,0 +1,91 @@
+"""Ids, serial placeholders, fingerprints and stock grouping (pure functions)."""
+
+from __future__ import annotations
+
+import pytest
+
+from reemploi.inventory.ids import (clean_serial, counter_key, disk_identity, format_asset_id,
+                                    format_donor_id, format_lot_id)
+from reemploi.inventory.parts import parse_facts, stock
+from reemploi.model import Disk
+
+from conftest import corpus_file, corpus_rows
+
+
+def test_id_formats_and_their_counters():
+    assert format_asset_id("TRI", "A", 2026, 42) == "TRI-A-26-00042"
+    assert format_asset_id("TRI", "A", 2026, 42, part=True) == "TRI-A-26-P00042"
+    assert format_lot_id("A", 2026, 7) == "LOT-A-26-0007"
+    assert format_donor_id("B2", 3) == "DON-B2-0003"
+    assert counter_key("TRI-A-26-00042") == ("machine:TRI:A:26", 42)
+    assert counter_key("TRI-A-26-P00042") == ("part:TRI:A:26", 42)
+    assert counter_key("LOT-A-26-0007") == ("lot:A:26", 7)
+    assert counter_key("DON-B2-0003") == ("donor:B2", 3)
+    assert counter_key("TRI-A-26-123456") == ("machine:TRI:A:26", 123456)   # past 99 999
+    assert counter_key("some label") is None
+
+
+@pytest.mark.parametrize("raw", ["", "  ", "--", "Not Specified", "None", "To Be Filled By O.E.M.",
+                                 "Default string", "System Serial Number", "Chassis Serial Number",
+                                 "00000000", "FFFFFFFF", "TBD by ODM", "0123456789", None])
+def test_placeholder_serials_are_not_serials(raw):
+    assert clean_serial(raw) is None
+
+
+@pytest.mark.parametrize("raw", ["CZC6203MC5", " HLG964J ", "VMware-50 0c 23", "2K1012J"])
+def test_real_serials_are_kept(raw):
+    assert clean_serial(raw) == raw.strip()
+
+
+def test_corpus_system_serials_placeholders_are_dropped():
+    """Every 'Serial Number' value of a System Information record in the corpus is
+    either dropped as a placeholder or kept verbatim (stripped)."""
+    seen_placeholder = seen_real = 0
+    for row in corpus_rows("dmidecode"):
+        text = corpus_file(row["local_path"]).read_text(encoding="utf-8", errors="replace")
+        block = text.split("System Information", 1)
+        if len(block) < 2:
+            continue
+        for line in block[1].splitlines()[:12]:
+            if line.strip().startswith("Serial Number:"):
+                value = line.split(":", 1)[1]
+                cleaned = clean_serial(value)
+                if cleaned is None:
+                    seen_placeholder += 1
+                else:
+                    assert cleaned == value.strip() and len(set(cleaned.lower())) > 1
+                    seen_real += 1
+                break
+    assert seen_placeholder > 0 and seen_real > 0
+
+
+def test_disk_identity_matches_the_model_rule():
+    d = {"name": "sda", "path": "/dev/sda", "model": "ST500", "serial": "Z3T1", "size_bytes": 5}
+    assert disk_identity(d) == Disk(name="sda", path="/dev/sda", serial="Z3T1").identity
+    assert disk_identity({"name": "sdb", "wwn": "0x5000"}) == "wwn:0x5000"
+    assert disk_identity({"name": "mmcblk0", "model": "SD", "size_bytes": 8}).startswith("weak:")
+
+
+def test_parse_facts():
+    assert parse_facts(["type=DDR3", "size_gb=4", "volts=1,35", "Form_Factor = SODIMM"]) == \
+        {"type": "DDR3", "size_gb": 4, "volts": 1.35, "form_factor": "SODIMM"}
+    with pytest.raises(ValueError):
+        parse_facts(["DDR3"])
+    with pytest.raises(ValueError):
+        parse_facts(["=4"])
+
+
+def test_stock_groups_interchangeable_parts_and_skips_the_rest():
+    def part(i, kind, status="stock", **facts):
+        return {"id": f"P{i}", "part_kind": kind, "status": status, "facts": facts}
+    parts = [part(1, "ram", type="DDR3", form_factor="SODIMM", size_gb=4, serial="A"),
+             part(2, "ram", type="DDR3", form_factor="SODIMM", size_gb=4, serial="B"),
+             part(3, "ram", type="DDR3", form_factor="SODIMM", size_gb=2),
+             part(4, "ram", "installed", type="DDR3", form_factor="SODIMM", size_gb=4),
+             part(5, "disk", media="ssd", size_gb=120),
+             part(6, "battery")]
+    lines = stock(parts)
+    assert [(l.part_kind, l.label, l.count) for l in lines] == [
+        ("battery", "", 1), ("disk", "ssd 120 GB", 1),
+        ("ram", "DDR3 SODIMM 4 GB", 2), ("ram", "DDR3 SODIMM 2 GB", 1)]
+    assert lines[2].ids == ("P1", "P2")
