@@ -12,13 +12,23 @@ publish them (top margin, side margin, pitch).
 
 from __future__ import annotations
 
+import sys
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import BadInput, NotFound
 
-SHIPPED_DIR = Path(__file__).resolve().parent.parent.parent / "labels"
+def _shipped_dir() -> Path:
+    """labels/ of the source tree (editable install, tests), else the copy a wheel
+    install puts in <prefix>/share/reemploi/labels (pyproject data-files)."""
+    here = Path(__file__).resolve().parent.parent.parent / "labels"
+    if here.is_dir():
+        return here
+    return Path(sys.prefix) / "share" / "reemploi" / "labels"
+
+
+SHIPPED_DIR = _shipped_dir()
 DEFAULT_TEMPLATE = "L7160"
 
 
