@@ -215,3 +215,43 @@ def test_mbr_master_skips_gpt_step_and_still_grows(cli, loopdev, tmp_path):
     table = json.loads(sh("sfdisk", "--json", dev.path).stdout)["partitiontable"]
     last = table["partitions"][-1]
     assert (last["start"] + last["size"]) * 512 == 80 * MiB
+
+
+def test_real_wipe_record_lets_the_image_through(cli, loopdev, master, tmp_path):
+    """The wipe stage's own record (reemploi wipe) is what the writer checks."""
+    dev = loopdev(96 * MiB)
+    r = cli(["wipe", dev.path, "--method", "zero", "--verify", "sample", "--yes", "--json"])
+    if r.exit_code != 0:
+        pytest.fail(f"reemploi wipe failed: {r.output}")
+    r = cli(["image", "write", master["szst"], dev.path, "--yes", "--no-postinstall", "--json"])
+    assert r.exit_code == 0, r.output
+    ev = image_events(tmp_path / "home")[-1]
+    assert ev.payload["wipe_checked"] is True and ev.payload["wipe_event"]
+
+
+def test_interruption_is_recorded_and_the_disk_not_installed(loopdev, master, tmp_path):
+    """Ctrl-C in the middle of the write: record 'interrupted', exit 130, not imaged."""
+    from reemploi.cli.common import make_context
+    from reemploi.errors import ExitCode
+    from reemploi.image import service
+    from reemploi.image.errors import WriteFailed
+    from reemploi.inventory.store import Inventory
+    home = tmp_path / "home"
+    dev = loopdev(96 * MiB)
+    inv = Inventory.open(home, "T", None)
+    asset = inv.create_asset()
+    inv.set_status(asset, "wiped")
+    ctx = make_context(home, "en")
+    plan = service.plan_write(ctx, str(master["szst"]), dev.path, asset_id=asset,
+                              wipe_check=False)
+
+    def ctrl_c(phase, done, total):
+        raise KeyboardInterrupt
+    with pytest.raises(WriteFailed) as exc:
+        service.execute(ctx, plan, progress=ctrl_c)
+    assert exc.value.exit_code == ExitCode.INTERRUPTED
+    assert "wipe it again" in exc.value.render()
+    ev = image_events(home)[-1]
+    assert ev.payload["result"] == "interrupted" and ev.payload["installed"] is False
+    assert 0 < ev.payload["bytes_written"] < plan.mapped_bytes
+    assert inv.machine(asset)["status"] == "wiped"

@@ -34,7 +34,7 @@ def add_cmd(file, name, as_json, lang, home):
     bar = render.ProgressBar(ctx.lang)
     try:
         rec = catalogue.add(ctx.home, file, name,
-                            progress=lambda phase, done, total: bar("write", done, total or done))
+                            progress=lambda phase, done, total: bar(phase, done, total or done))
     finally:
         bar.close()
     emit(rec, as_json, lambda r: tr(
@@ -129,7 +129,7 @@ def make_cmd(device, out, level, as_json, lang, home):
     bar = render.ProgressBar(ctx.lang)
     try:
         rep = service.make(ctx, device, out, level=level,
-                           progress=None if as_json else (lambda d, t: bar("write", d, t)))
+                           progress=None if as_json else (lambda d, t: bar("read", d, t)))
     finally:
         bar.close()
     emit(rep, as_json, lambda r: tr(

@@ -157,6 +157,10 @@ class _Disk:
         return parse_sfdisk_json(res.text)
 
     def kernel_sync(self) -> None:
+        # BLKRRPART re-reads the whole table (new/removed partitions); partx -u then
+        # updates sizes where BLKRRPART is refused (EBUSY). Loop devices without
+        # partition scanning refuse both: ``locate`` falls back to offset loops.
+        self.run(["blockdev", "--rereadpt", self.device], check=False)
         self.run(["partx", "-u", self.device], check=False)
         try:
             self.run(["udevadm", "settle", "--timeout=10"], check=False)

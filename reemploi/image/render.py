@@ -132,7 +132,8 @@ class ProgressBar:
         speed = done / elapsed
         eta = (total - done) / speed if speed > 0 else 0
         bar = "#" * int(frac * 30)
-        label = tr("writing", self.lang) if phase == "write" else tr("verifying", self.lang)
+        label = {"write": tr("writing", self.lang), "verify": tr("verifying", self.lang)}.get(
+            phase, tr("reading", self.lang))
         self.stream.write(f"\r{label:10} [{bar:30}] {frac*100:5.1f}% {speed/1e6:7.1f} MB/s "
                           f"ETA {int(eta)//60}:{int(eta)%60:02d} ")
         self.stream.flush()

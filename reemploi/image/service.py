@@ -131,14 +131,21 @@ def execute(ctx, plan: Plan, *, progress: writer.Progress | None = None,
     start = time.monotonic()
     stats = None
     verify_state, verify_seconds = "skipped", 0.0
+    done = {"write": 0}
+
+    def track(phase: str, count: int, total: int) -> None:
+        done[phase] = count                 # what reached the disk, for a failed record
+        if progress:
+            progress(phase, count, total)
+
     fd = guard.open_exclusive(plan.disk.path, write=True, direct=True)
     try:
         try:
-            stats = writer.write(info, fd, plan.disk.path, progress=progress,
+            stats = writer.write(info, fd, plan.disk.path, progress=track,
                                  verify_later=plan.verify)
             if plan.verify:
                 verify_state = "failed"
-                v = writer.verify(fd, stats.pieces, plan.disk.path, progress=progress)
+                v = writer.verify(fd, stats.pieces, plan.disk.path, progress=track)
                 verify_state, verify_seconds = "passed", v.seconds
         finally:
             os.close(fd)
@@ -147,7 +154,7 @@ def execute(ctx, plan: Plan, *, progress: writer.Progress | None = None,
         why = "Ctrl-C" if interrupted else (exc.render() if isinstance(exc, ReemploiError)
                                             else str(exc))
         report = Report(plan, Result.INTERRUPTED if interrupted else Result.FAILED,
-                        stats.bytes_written if stats else 0, time.monotonic() - start,
+                        stats.bytes_written if stats else done["write"], time.monotonic() - start,
                         verify=verify_state, error=why)
         event = _record(ctx, report) if record else None
         err = WriteFailed(path=plan.disk.path, why=why)
