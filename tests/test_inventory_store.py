@@ -318,3 +318,4 @@ def test_another_process_appended_since_open(inv, tmp_path):
         other.checkout(aid, "given", "X")              # wiped, not ready
     assert inv.machine(aid)["status"] == "wiped"
     assert other.machine(aid)["history"] == 3
+

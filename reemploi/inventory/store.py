@@ -194,11 +194,16 @@ class Inventory(LotsMixin, PartsMixin):
                 lines.append(line)
                 seq, hash_ = ev.seq, ev.hash
             self.journal.append_lines(b"".join(lines))
+            # Durable from here on: a projection problem must not turn into an error
+            # for the caller. Left behind, the projection is caught up or rebuilt later.
             offset = end
-            for ev, line in zip(events, lines):
-                fold.apply(session, json.loads(line), offset, len(line))
-                offset += len(line)
-            self._save(session, seq, hash_, offset)
+            try:
+                for ev, line in zip(events, lines):
+                    fold.apply(session, json.loads(line), offset, len(line))
+                    offset += len(line)
+                self._save(session, seq, hash_, offset)
+            except ProjectionDamaged as exc:
+                log.warning("projection damaged (%s): it will be rebuilt from the journal", exc)
             return events
 
     # -- writing --------------------------------------------------------------------
