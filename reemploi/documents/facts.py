@@ -171,7 +171,7 @@ def facts_from_events(asset_id: str, events: Iterable[Any],
             label = " ".join(str(v) for v in (disk.get("model"), disk.get("serial")) if v)
             wipes.append(WipeFact(time, label or str(disk.get("identity") or disk.get("path") or "?"),
                                   disk.get("size_bytes"), str(p.get("result", "?")),
-                                  str(p.get("method", "?")), str(p.get("nist", "?"))))
+                                  str(p.get("method") or "?"), str(p.get("nist") or "—")))
         elif kind == EventType.CERTIFICATE_ISSUED.value:
             certs.append((str(p.get("certificate_id", "?")), str(p.get("sha256", "")), time))
         elif kind == EventType.IMAGE_WRITTEN.value:
