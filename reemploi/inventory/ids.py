@@ -16,7 +16,6 @@ duplicates are allowed, each asset keeping its own id.
 
 from __future__ import annotations
 
-import hashlib
 import re
 
 from ..model import Disk
@@ -102,4 +101,5 @@ def machine_identity(machine: dict) -> str:
              clean_serial(system.get("serial")) or "",
              str(system.get("uuid") or "").strip().lower(),
              ",".join(macs), ",".join(disks)]
+    import hashlib  # late: reading commands never fingerprint (start-up time)
     return "fp:" + hashlib.sha256("|".join(parts).encode("utf-8")).hexdigest()[:24]

@@ -25,11 +25,9 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import json
 import logging
 import os
-import uuid
 from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
@@ -44,6 +42,7 @@ log = logging.getLogger(__name__)
 JOURNAL_NAME = "journal.jsonl"
 LOCK_NAME = "journal.lock"
 TORN_PREFIX = "journal.torn-"
+MISMATCH_PREFIX = "projection.mismatch-"   # projection state kept when the journal was cut
 HASH_KEY = b',"hash":"'
 READ_CHUNK = 1 << 20
 
@@ -56,6 +55,7 @@ def canonical(obj: Any) -> bytes:
 
 def event_hash(fields: dict) -> str:
     """SHA-256 hex over the canonical JSON of ``fields`` (which must not hold ``hash``)."""
+    import hashlib  # late: read-only commands (show, list) never hash; saves their start-up
     return hashlib.sha256(canonical(fields)).hexdigest()
 
 
@@ -64,6 +64,7 @@ def utc_now() -> str:
 
 
 def new_event_id() -> str:
+    import uuid  # late, like hashlib: uuid imports platform
     return uuid.uuid4().hex
 
 
@@ -78,6 +79,7 @@ def build_line(seq: int, prev: str, *, station: str, operator: str | None,
         body = canonical(fields)
     except (TypeError, ValueError) as exc:
         raise BadInput(what="event payload", why=str(exc)) from None
+    import hashlib
     digest = hashlib.sha256(body).hexdigest()
     fields["hash"] = digest
     line = canonical(fields) + b"\n"
@@ -195,7 +197,7 @@ class Journal:
             if torn.endswith(b"\n"):       # cannot happen: _tail_bytes saw no newline
                 return None
             stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
-            target = self.home / f"{TORN_PREFIX}{stamp}-{uuid.uuid4().hex[:6]}"
+            target = self.home / f"{TORN_PREFIX}{stamp}-{new_event_id()[:6]}"
             with open(target, "wb") as out:
                 out.write(torn)
                 out.flush()

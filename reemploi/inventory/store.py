@@ -20,7 +20,7 @@ import logging
 from datetime import date as Date
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from ..errors import BadInput
 from ..model import to_jsonable
@@ -29,12 +29,14 @@ from . import fold
 from .errors import DuplicateId, IllegalTransition, JournalCorrupt, UnknownAsset
 from .events import Event, EventType, Status
 from .ids import (clean_serial, format_asset_id, format_donor_id, format_lot_id)
-from .journal import Journal, build_line, event_from_dict, parse_line
+from .journal import MISMATCH_PREFIX, Journal, build_line, event_from_dict, parse_line
 from .lifecycle import DESTINATIONS, part_transition_allowed, transition_allowed
 from .lots import LotsMixin, check_date
 from .parts import PartsMixin
 from .projection import FORMAT, Projection, ProjectionDamaged, Session, load_table, write_atomic
-from .verify import MISMATCH_PREFIX, VerifyReport, verify_home
+
+if TYPE_CHECKING:
+    from .verify import VerifyReport
 
 log = logging.getLogger(__name__)
 
@@ -452,9 +454,10 @@ class Inventory(LotsMixin, PartsMixin):
             found.append(event_from_dict(d))
         return found
 
-    def verify(self, deep: bool = False) -> VerifyReport:
+    def verify(self, deep: bool = False) -> "VerifyReport":
         """Hash chain + projection check; ``deep`` also refolds the whole journal in
         memory and compares every projected record."""
+        from .verify import verify_home
         return verify_home(self.journal, self.projection, deep=deep)
 
     def rebuild_projection(self) -> None:

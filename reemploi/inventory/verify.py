@@ -16,11 +16,10 @@ import json
 import time
 from dataclasses import dataclass, field
 
-from .journal import HASH_KEY, Journal
+from .journal import HASH_KEY, MISMATCH_PREFIX, Journal
 from .projection import Projection, ProjectionDamaged, read_json
 
 PREV_KEY = b',"prev":"'
-MISMATCH_PREFIX = "projection.mismatch-"
 SEQ_KEY = b',"seq":'
 
 
