@@ -104,13 +104,16 @@ def test_write_each_kind(cli, loopdev, raw, tmp_path, kind, with_bmap):
 def test_unaligned_image_tail_is_written(cli, loopdev, tmp_path):
     """An ISO's size need not be a multiple of 4 KiB: the tail goes without O_DIRECT."""
     img = tmp_path / "odd.iso"
-    body = os.urandom(3 * MiB + 1536)               # a multiple of 512, not of 4096
+    body = bytearray(os.urandom(3 * MiB + 1536))    # a multiple of 512, not of 4096
+    body[32769:32774] = b"CD001"                    # ISO 9660 primary volume descriptor
+    body = bytes(body)
     img.write_bytes(body)
     dev = loopdev(8 * MiB)
     r = cli(["image", "write", img, dev.path, "--yes", "--no-wipe-check", "--json"])
     assert r.exit_code == 0, r.output
     out = json.loads(r.output)
     assert out["verify"] == "passed"
-    assert {s["reason"] for s in out["postinstall"]} == {"no-partition-table"}
+    assert out["plan"]["iso"] is True
+    assert {s["reason"] for s in out["postinstall"]} == {"iso-image"}   # left as published
     with open(dev.path, "rb") as fh:
         assert fh.read(len(body)) == body

@@ -25,7 +25,7 @@ from . import catalogue, postinstall, writer
 from .bmap import render_bmap
 from .choose import Choice, choose, facts_from_machine
 from .errors import ImageTooLarge, NoWipeRecord, OutputOnSource, SourceMounted, WriteFailed
-from .sources import ImageInfo
+from .sources import ImageInfo, is_iso9660
 from .szst import pack
 
 log = logging.getLogger(__name__)
@@ -55,6 +55,7 @@ class Plan:
     steps: tuple[postinstall.Step, ...]
     wipe_checked: bool
     wipe_event: str | None
+    iso: bool = False                     # an ISO 9660 image: no post-install
     info: ImageInfo | None = field(default=None, repr=False, compare=False)
 
     def summary(self) -> dict:
@@ -68,7 +69,8 @@ class Plan:
                          "size_bytes": d.size_bytes, "identity": d.identity},
                 "asset_id": self.asset_id, "hostname": self.hostname, "verify": self.verify,
                 "postinstall": [s.value for s in self.steps],
-                "wipe_checked": self.wipe_checked, "wipe_event": self.wipe_event}
+                "wipe_checked": self.wipe_checked, "wipe_event": self.wipe_event,
+                "iso": self.iso}
 
 
 @dataclass(frozen=True)
@@ -121,7 +123,7 @@ def plan_write(ctx, image: str, device: str, *, asset_id: str | None = None,
                        why="RFC 1123: lower-case letters, digits and '-', 1-63 characters")
     return Plan(resolved.name, info.path, info.kind.value, resolved.version, resolved.sha256,
                 info.image_size, info.mapped_bytes, info.has_map, disk, asset_id, hostname,
-                verify, tuple(steps), wipe_check, wipe_event, info)
+                verify, tuple(steps), wipe_check, wipe_event, is_iso9660(info), info)
 
 
 def execute(ctx, plan: Plan, *, progress: writer.Progress | None = None,
@@ -163,7 +165,11 @@ def execute(ctx, plan: Plan, *, progress: writer.Progress | None = None,
         err.event_id = event
         raise err from (None if interrupted else exc)
     steps: list[postinstall.StepResult] = []
-    if plan.steps:
+    if plan.iso:
+        # A hybrid ISO on a USB stick must stay byte for byte what was published.
+        steps = [postinstall.StepResult(s, postinstall.Status.SKIPPED, "iso-image")
+                 for s in plan.steps]
+    elif plan.steps:
         steps = postinstall.run_steps(ctx, plan.disk.path, hostname=plan.hostname,
                                       steps=plan.steps, asset_id=plan.asset_id)
     seconds = time.monotonic() - start

@@ -149,6 +149,21 @@ def _stream_opener(path: Path, kind: Kind) -> Callable[[], object]:
     return lambda: open(path, "rb")
 
 
+ISO9660_MAGIC_AT = 32769          # "CD001" in the primary volume descriptor (ECMA-119 8.4)
+
+
+def is_iso9660(info: "ImageInfo") -> bool:
+    """A (hybrid) ISO: written for a USB install stick, never post-installed."""
+    with _stream_opener(Path(info.path), info.kind)() as fh:
+        head = b""
+        while len(head) < ISO9660_MAGIC_AT + 5:
+            chunk = fh.read(ISO9660_MAGIC_AT + 5 - len(head))
+            if not chunk:
+                return False
+            head += chunk
+    return head[ISO9660_MAGIC_AT:ISO9660_MAGIC_AT + 5] == b"CD001"
+
+
 def _measure(opener) -> int:
     total = 0
     with opener() as fh:
