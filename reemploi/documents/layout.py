@@ -153,7 +153,9 @@ def _banner(content: LabelContent, sx, sy, sw, sh, dpi):
     def build() -> LabelLayout:
         title = TextLine(content.title, sx, sy + size * CAP_HEIGHT * PT, size, TITLE_FONT)
         column = _text_column(content, sx + q + GAP_MM, qy, sw - q - GAP_MM, sy + sh, None)
-        return LabelLayout(sx, qy, q, (title, *column), "banner")
+        # No facts beside it (a small label): centre the code under the id.
+        qx = sx if column else sx + (sw - q) / 2
+        return LabelLayout(qx, qy, q, (title, *column), "banner")
     return _score(size, q), build
 
 
