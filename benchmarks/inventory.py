@@ -222,6 +222,12 @@ def main() -> None:
         print(f"show (CLI subprocess, CPU time): {cli_cpu * 1000:.0f} ms, python -c pass "
               f"{start_cpu * 1000:.0f} ms, difference {(cli_cpu - start_cpu) * 1000:.0f} ms")
 
+        t = time.perf_counter()
+        listed = len(inv.machines(status="ready"))
+        print(f"list (all shards, {listed} ready machines): {time.perf_counter() - t:.2f} s; "
+              f"search by serial: {best(lambda: inv.search('SN00012345'), runs=1):.2f} s; "
+              f"find_by_serial: {best(lambda: inv.find_by_serial('SN00012345')) * 1000:.1f} ms")
+
         t, c = time.perf_counter(), time.process_time()
         report = verify_home(inv.journal, inv.projection)
         verify = time.perf_counter() - t

@@ -319,3 +319,10 @@ def test_another_process_appended_since_open(inv, tmp_path):
     assert inv.machine(aid)["status"] == "wiped"
     assert other.machine(aid)["history"] == 3
 
+
+
+def test_events_filter_by_non_ascii_asset_id(inv):
+    aid = inv.create_asset("machine", "laptop", asset_id="ÉCRAN-001")
+    inv.record(EventType.NOTE, aid, {"text": "rayure"})
+    assert [e.type for e in inv.events(aid)] == ["asset.created", "note"]
+    assert [e.type for e in inv.events(aid, types=[EventType.NOTE])] == ["note"]

@@ -421,8 +421,10 @@ class Inventory(LotsMixin, PartsMixin):
         """Events in journal order; filtered by asset (including part events that name
         it as source or destination) and/or types. Streams the file."""
         wanted = {t.value if isinstance(t, EventType) else t for t in types} if types else None
-        needle = json.dumps(asset_id).encode() if asset_id else None
-        type_needles = [b'"type":' + json.dumps(t).encode() for t in wanted] if wanted else None
+        # Byte pre-filters, spelled as the canonical lines spell them (UTF-8, unescaped).
+        needle = json.dumps(asset_id, ensure_ascii=False).encode() if asset_id else None
+        type_needles = ([b'"type":' + json.dumps(t, ensure_ascii=False).encode() for t in wanted]
+                        if wanted else None)
         for _, line in self.journal.iter_lines():
             if needle is not None and needle not in line:
                 continue
