@@ -255,3 +255,28 @@ def test_interruption_is_recorded_and_the_disk_not_installed(loopdev, master, tm
     assert ev.payload["result"] == "interrupted" and ev.payload["installed"] is False
     assert 0 < ev.payload["bytes_written"] < plan.mapped_bytes
     assert inv.machine(asset)["status"] == "wiped"
+
+
+def test_partition_scanning_device_uses_kernel_partitions(cli, master, tmp_path):
+    """A loop device with partition scanning (-P) behaves like a real disk: the kernel's
+    own partition nodes are used, and they end with the grown table."""
+    backing = tmp_path / "scan.img"
+    with open(backing, "wb") as fh:
+        fh.truncate(128 * MiB)
+    dev = sh("losetup", "--find", "--show", "-P", backing).stdout.decode().strip()
+    try:
+        r = cli(["image", "write", master["szst"], dev, "--yes", "--no-wipe-check",
+                 "--hostname", "poste-9", "--json"])
+        assert r.exit_code == 0, r.output
+        assert all(s["status"] == "done" for s in json.loads(r.output)["postinstall"])
+        sh("udevadm", "settle")
+        part = f"{dev}p2"
+        assert os.path.exists(part)
+        size = int(sh("blockdev", "--getsize64", part).stdout)
+        assert size > 120 * MiB
+        assert subprocess.run(["e2fsck", "-fn", part], capture_output=True).returncode == 0
+        assert sh("debugfs", "-R", "cat /etc/hostname", part).stdout == b"poste-9\n"
+        # No offset loop device was left behind on our disk.
+        assert dev not in sh("losetup", "-a").stdout.decode().replace(f"{dev}:", "")
+    finally:
+        sh("losetup", "-d", dev)

@@ -240,6 +240,7 @@ def run_steps(ctx, device: str, *, hostname: str | None, steps: tuple[Step, ...]
                 add(s, Status.SKIPPED, reason)
 
     try:
+        disk.kernel_sync()            # the kernel still knows the disk's old table
         table = disk.table()
         if table is None or not table.partitions:
             skipped_all("no-partition-table", ALL_STEPS)
@@ -293,6 +294,7 @@ def run_steps(ctx, device: str, *, hostname: str | None, steps: tuple[Step, ...]
         return results
     finally:
         disk.close()
+        disk.kernel_sync()            # leave the kernel with the final table
 
 
 def _find_root(disk: _Disk, table: Table, last: Partition, last_node: str,
