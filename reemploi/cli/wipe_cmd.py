@@ -58,8 +58,9 @@ def _plan_text(job, lang: str) -> str:
     if p.estimate_seconds is not None:
         lines.append("  " + tr("estimated time: {minutes} min", lang,
                                minutes=max(1, round(p.estimate_seconds / 60))))
+    from ..documents.certificate import CAVEAT
     for c in p.caveats:
-        lines.append("  ! " + c.value)
+        lines.append("  ! " + (tr(CAVEAT[c.value], lang) if c.value in CAVEAT else c.value))
     for cmd in p.commands():
         lines.append("  $ " + cmd)
     return "\n".join(lines)
