@@ -264,3 +264,27 @@ def test_empty_inventory(tmp_path):
     assert f.empty and f.totals.received == 0 and f.received_weight.total_kg == 0
     assert len(f.by_month) == 12 and f.kg_co2e_avoided == 0
     assert not (tmp_path / "nothing-here").exists()      # reading created nothing
+
+
+def test_cache_is_extended_and_never_trusted_blindly(tmp_path):
+    from reemploi.stats.cache import CACHE_NAME
+
+    h = tmp_path / "home"
+    ids = build(h)
+    before = figures_for(h, make_period(year=Y1))
+    assert (h / CACHE_NAME).exists()
+    # New events after the cache: D2 is recycled on 5 Jan Y1 → out 6 + 1 = 7.
+    Inventory.open(h, "T").checkout(ids["D2"], "recycled", "Ecosystem", date=f"{Y1}-01-05")
+    after = figures_for(h, make_period(year=Y1))
+    assert (before.totals.out, after.totals.out) == (6, 7)
+    # The cached-and-extended fold equals a fold of the whole journal from scratch.
+    fresh = compute(read_events(h), make_period(year=Y1), load_reference(h))
+    assert after == fresh
+    # A damaged cache is ignored, not believed.
+    (h / CACHE_NAME).write_bytes(b"garbage")
+    assert figures_for(h, make_period(year=Y1)) == fresh
+    # A journal replaced by another one (another workshop's copy) invalidates it.
+    other = tmp_path / "other"
+    build(other)
+    (h / "journal.jsonl").write_bytes((other / "journal.jsonl").read_bytes())
+    assert figures_for(h, make_period(year=Y1)).totals.out == 6

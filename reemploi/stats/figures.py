@@ -25,7 +25,7 @@ from __future__ import annotations
 import enum
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 from ..inventory.events import EventType
 from .factors import Reference
@@ -254,9 +254,38 @@ class _Machine:
     built_day: str | None = None
 
 
+class Record(NamedTuple):
+    """What the fold reads of an event (an ``Event`` has more)."""
+    type: str
+    asset_id: str | None
+    time: str
+    payload: dict
+
+
+# Event types the figures read; the rest (notes, checks) are skipped unread.
+NEEDS_PAYLOAD = frozenset(t.value for t in (
+    EventType.DONOR_REGISTERED, EventType.LOT_RECEIVED, EventType.ASSET_CREATED,
+    EventType.ASSET_PROBED, EventType.ASSET_GRADED, EventType.STATUS_CHANGED,
+    EventType.WIPE_DONE, EventType.CERTIFICATE_ISSUED, EventType.IMAGE_WRITTEN,
+    EventType.PART_HARVESTED, EventType.PART_INSTALLED, EventType.CHECKOUT))
+_DATED = (EventType.LOT_RECEIVED.value, EventType.CHECKOUT.value)
+# Plain strings for the hot loop (an enum attribute lookup per comparison adds up).
+_ASSET_CREATED = EventType.ASSET_CREATED.value
+_ASSET_GRADED = EventType.ASSET_GRADED.value
+_ASSET_PROBED = EventType.ASSET_PROBED.value
+_CERTIFICATE_ISSUED = EventType.CERTIFICATE_ISSUED.value
+_CHECKOUT = EventType.CHECKOUT.value
+_DONOR_REGISTERED = EventType.DONOR_REGISTERED.value
+_IMAGE_WRITTEN = EventType.IMAGE_WRITTEN.value
+_LOT_RECEIVED = EventType.LOT_RECEIVED.value
+_PART_HARVESTED = EventType.PART_HARVESTED.value
+_PART_INSTALLED = EventType.PART_INSTALLED.value
+_STATUS_CHANGED = EventType.STATUS_CHANGED.value
+_WIPE_DONE = EventType.WIPE_DONE.value
+
+
 def _day_of(event, tz: str) -> str:
-    d = event.payload.get("date") if event.type in (EventType.LOT_RECEIVED.value,
-                                                   EventType.CHECKOUT.value) else None
+    d = event.payload.get("date") if event.type in _DATED else None
     if isinstance(d, str) and len(d) >= 10:
         return d[:10]
     return local_day(event.time, tz)
@@ -269,126 +298,197 @@ def _weight(value) -> float | None:
 
 
 def compute(events: Iterable, period: Period, reference: Reference, tz: str = DEFAULT_TZ) -> Figures:
-    """Fold ``events`` (journal order) into the figures of ``period``."""
-    machines: dict[str, _Machine] = {}
-    part_ids: dict[str, str] = {}                 # part asset id -> part kind
-    lots: dict[str, dict] = {}
-    donors: dict[str, tuple[str, str]] = {}
-    harvested: Counter = Counter()
-    installed: list[str] = []                     # part ids installed in the period
-    erasures: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
-    certificates = 0
-    in_period = period.contains
-    end = period.end.isoformat() if period.end else None
-    n = 0
+    """Fold ``events`` (``Event`` objects, journal order) into the figures of ``period``."""
+    ledger = Ledger(tz)
+    ledger.fold(Record(e.type, e.asset_id, e.time, e.payload or {}) for e in events)
+    return ledger.figures(period, reference)
 
-    def machine(asset_id: str) -> _Machine:
-        m = machines.get(asset_id)
-        if m is None:
-            m = machines[asset_id] = _Machine(asset_id)
-        return m
 
-    def reach(m: _Machine, stage: str, day: str) -> None:
-        if in_period(day):
-            old = m.first.get(stage)
-            if old is None or day < old:
-                m.first[stage] = day
+def compute_records(events: Iterable[Record], period: Period, reference: Reference,
+                    tz: str = DEFAULT_TZ) -> Figures:
+    """Same as ``compute`` over ``Record`` tuples (see ``stats.read_records``)."""
+    ledger = Ledger(tz)
+    ledger.fold(events)
+    return ledger.figures(period, reference)
 
-    def set_status(m: _Machine, status: str, day: str) -> None:
-        if end is None or day <= end:
-            m.status = status
 
-    T = EventType
-    for ev in events:
-        n += 1
-        t = ev.type
-        p = ev.payload or {}
-        aid = ev.asset_id
-        if t == T.STATUS_CHANGED.value:
-            if aid in part_ids:
-                continue
-            m = machine(aid)
-            day = _day_of(ev, tz)
-            to = p.get("to")
-            # "out" is reached on the checkout's own date (the status change that
-            # follows it is stamped when it was typed, possibly days later).
-            if to in _STATUS_STAGES and to != Stage.OUT.value:
-                reach(m, to, day)
-            if to:
-                set_status(m, to, day)
-        elif t == T.ASSET_CREATED.value:
-            if p.get("kind") == "part":
-                part_ids[aid] = str(p.get("device_kind") or p.get("part_kind") or "unknown")
-                continue
-            m = machine(aid)
-            m.raw_kind = p.get("device_kind")
-            m.lot_id = p.get("lot_id")
-            m.weight_kg = _weight(p.get("weight_kg"))
-            m.created_day = _day_of(ev, tz)
-            set_status(m, Stage.RECEIVED.value, m.created_day)
-        elif t == T.ASSET_PROBED.value:
-            chassis = ((p.get("machine") or {}).get("system") or {}).get("chassis")
-            if chassis in CHASSIS_KINDS and aid not in part_ids:
-                machine(aid).chassis_kind = CHASSIS_KINDS[chassis]
-        elif t == T.ASSET_GRADED.value:
-            m = machine(aid)
-            day = _day_of(ev, tz)
-            reach(m, Stage.DIAGNOSED.value, day)
-            if in_period(day):
+# Indexes of a machine's entry in Ledger.machines (a list, so the ledger is plain data
+# that ``marshal`` can cache: see stats/cache.py).
+M_KIND, M_LOT, M_WEIGHT, M_CREATED, M_CHASSIS, M_STAGES, M_GRADES, M_CHECKOUTS, M_STATUSES, M_BUILT = range(10)
+
+
+def _new_machine() -> list:
+    return [None, None, None, None, None, {}, [], [], [], []]
+
+
+class Ledger:
+    """What the journal says, folded once and independent of any period: per machine
+    the days of each stage, its grades, checkouts and statuses; lots, donors, parts,
+    erasures. ``figures(period, reference)`` then filters by day. Plain data only
+    (dicts, lists, tuples, str, float), in journal order, so it can be cached and
+    extended with the events appended since (``stats.cache``)."""
+
+    def __init__(self, tz: str = DEFAULT_TZ) -> None:
+        self.tz = tz
+        self.machines: dict[str, list] = {}
+        self.part_ids: dict[str, str] = {}
+        self.lots: dict[str, tuple] = {}          # id -> (donor_id, day, devices, weight_kg)
+        self.donors: dict[str, tuple] = {}        # id -> (name, kind)
+        self.harvested: list[tuple] = []          # (day, part kind)
+        self.installed: list[tuple] = []          # (day, part id)
+        self.erasures: list[tuple] = []           # (day, method, nist, ok)
+        self.certificates: list[str] = []         # days
+        self.events = 0
+
+    def state(self) -> tuple:
+        return (self.tz, self.machines, self.part_ids, self.lots, self.donors, self.harvested,
+                self.installed, self.erasures, self.certificates, self.events)
+
+    @classmethod
+    def from_state(cls, state: tuple) -> "Ledger":
+        led = cls(state[0])
+        (_, led.machines, led.part_ids, led.lots, led.donors, led.harvested, led.installed,
+         led.erasures, led.certificates, led.events) = state
+        return led
+
+    def fold(self, events: Iterable[Record]) -> None:
+        machines, part_ids, tz = self.machines, self.part_ids, self.tz
+        out_stage = Stage.OUT.value
+        n = 0
+
+        def machine(asset_id: str) -> list:
+            m = machines.get(asset_id)
+            if m is None:
+                m = machines[asset_id] = _new_machine()
+            return m
+
+        def reach(m: list, stage: str, day: str) -> None:
+            days = m[M_STAGES].get(stage)
+            if days is None:
+                m[M_STAGES][stage] = [day]
+            elif day not in days:
+                days.append(day)
+
+        for ev in events:
+            n += 1
+            t = ev.type
+            p = ev.payload or {}
+            aid = ev.asset_id
+            if t == _STATUS_CHANGED:
+                if aid in part_ids or not aid:
+                    continue
+                m = machine(aid)
+                day = _day_of(ev, tz)
+                to = p.get("to")
+                # "out" is reached on the checkout's own date (the status change that
+                # follows it is stamped when it was typed, possibly days later).
+                if to in _STATUS_STAGES and to != out_stage:
+                    reach(m, to, day)
+                if to:
+                    m[M_STATUSES].append((day, str(to)))
+            elif t == _ASSET_CREATED:
+                if p.get("kind") == "part":
+                    part_ids[aid] = str(p.get("device_kind") or p.get("part_kind") or "unknown")
+                    continue
+                m = machine(aid)
+                m[M_KIND] = p.get("device_kind")
+                m[M_LOT] = p.get("lot_id")
+                m[M_WEIGHT] = _weight(p.get("weight_kg"))
+                m[M_CREATED] = _day_of(ev, tz)
+                m[M_STATUSES].append((m[M_CREATED], Stage.RECEIVED.value))
+            elif t == _ASSET_PROBED:
+                chassis = ((p.get("machine") or {}).get("system") or {}).get("chassis")
+                if chassis in CHASSIS_KINDS and aid and aid not in part_ids:
+                    machine(aid)[M_CHASSIS] = CHASSIS_KINDS[chassis]
+            elif t == _ASSET_GRADED:
+                if not aid:
+                    continue
+                m = machine(aid)
+                day = _day_of(ev, tz)
+                reach(m, Stage.DIAGNOSED.value, day)
                 verdict = p.get("verdict") or {}
-                m.grade = str(verdict.get("grade") or verdict.get("outcome") or "unknown")
-        elif t == T.WIPE_DONE.value:
-            day = _day_of(ev, tz)
-            ok = p.get("result") in _OK_RESULTS
-            if in_period(day):
-                erasures[(str(p.get("method") or "unknown"), str(p.get("nist") or "unknown"))][0 if ok else 1] += 1
-            if ok and aid and aid not in part_ids:
-                reach(machine(aid), Stage.WIPED.value, day)
-        elif t == T.IMAGE_WRITTEN.value:
-            if aid and p.get("result", "success") in _OK_RESULTS and aid not in part_ids:
-                reach(machine(aid), Stage.IMAGED.value, _day_of(ev, tz))
-        elif t == T.CHECKOUT.value:
-            if aid in part_ids:
-                continue
-            m = machine(aid)
-            day = _day_of(ev, tz)
-            reach(m, Stage.OUT.value, day)
-            set_status(m, Stage.OUT.value, day)
-            if in_period(day):
-                m.outcome = str(p.get("destination_kind") or "unknown")
-                m.out_day = day
-                m.organisation = str(p.get("organisation") or "")
-        elif t == T.LOT_RECEIVED.value:
-            lots[str(p.get("lot_id") or aid)] = {
-                "donor_id": p.get("donor_id"), "day": _day_of(ev, tz),
-                "devices": p.get("devices") or [], "weight_kg": _weight(p.get("weight_kg"))}
-        elif t == T.DONOR_REGISTERED.value:
-            donors[str(p.get("donor_id") or aid)] = (str(p.get("name") or ""), str(p.get("kind") or ""))
-        elif t == T.PART_HARVESTED.value:
-            kind = str(p.get("part_kind") or "unknown")
-            if aid and aid != p.get("from_asset"):
-                part_ids[aid] = kind
-            if in_period(_day_of(ev, tz)):
-                harvested[kind] += 1
-        elif t == T.PART_INSTALLED.value:
-            day = _day_of(ev, tz)
-            into = p.get("into_asset") or aid     # the event names the machine
-            if in_period(day):
-                installed.append(str(p.get("part_id") or ""))
-            if into:
-                m = machine(into)
-                if in_period(day) and (m.built_day is None or day < m.built_day):
-                    m.built_day = day
-        elif t == T.CERTIFICATE_ISSUED.value:
-            if in_period(_day_of(ev, tz)):
-                certificates += 1
+                m[M_GRADES].append((day, str(verdict.get("grade") or verdict.get("outcome") or "unknown")))
+            elif t == _WIPE_DONE:
+                day = _day_of(ev, tz)
+                ok = p.get("result") in _OK_RESULTS
+                self.erasures.append((day, str(p.get("method") or "unknown"), str(p.get("nist") or "unknown"), ok))
+                if ok and aid and aid not in part_ids:
+                    reach(machine(aid), Stage.WIPED.value, day)
+            elif t == _IMAGE_WRITTEN:
+                if aid and p.get("result", "success") in _OK_RESULTS and aid not in part_ids:
+                    reach(machine(aid), Stage.IMAGED.value, _day_of(ev, tz))
+            elif t == _CHECKOUT:
+                if aid in part_ids or not aid:
+                    continue
+                m = machine(aid)
+                day = _day_of(ev, tz)
+                reach(m, out_stage, day)
+                m[M_STATUSES].append((day, out_stage))
+                m[M_CHECKOUTS].append((day, str(p.get("destination_kind") or "unknown"),
+                                     str(p.get("organisation") or "")))
+            elif t == _LOT_RECEIVED:
+                devices = tuple((d.get("kind"), d.get("count", 1), d.get("weight_kg"))
+                                for d in (p.get("devices") or []) if isinstance(d, dict))
+                self.lots[str(p.get("lot_id") or aid)] = (
+                    p.get("donor_id"), _day_of(ev, tz), devices, _weight(p.get("weight_kg")))
+            elif t == _DONOR_REGISTERED:
+                self.donors[str(p.get("donor_id") or aid)] = (str(p.get("name") or ""),
+                                                              str(p.get("kind") or ""))
+            elif t == _PART_HARVESTED:
+                kind = str(p.get("part_kind") or "unknown")
+                if aid and aid != p.get("from_asset"):
+                    part_ids[aid] = kind
+                    machines.pop(aid, None)
+                self.harvested.append((_day_of(ev, tz), kind))
+            elif t == _PART_INSTALLED:
+                day = _day_of(ev, tz)
+                into = p.get("into_asset") or aid     # the event names the machine
+                self.installed.append((day, str(p.get("part_id") or "")))
+                if into:
+                    machine(into)[M_BUILT].append(day)
+            elif t == _CERTIFICATE_ISSUED:
+                self.certificates.append(_day_of(ev, tz))
+        self.events += n
 
-    # Parts that were created as machines by mistake never show: drop ids known as parts.
-    for pid in part_ids:
-        machines.pop(pid, None)
-    reused_parts = Counter(part_ids.get(pid, "unknown") for pid in installed)
-    return _summarise(machines, lots, donors, harvested, reused_parts, erasures,
-                      certificates, period, reference, n)
+    def figures(self, period: Period, reference: Reference) -> Figures:
+        """The figures of ``period``: each event counted on its own day."""
+        inside = period.contains
+        end = period.end.isoformat() if period.end else None
+        view: dict[str, _Machine] = {}
+        for aid, m in self.machines.items():
+            if aid in self.part_ids:
+                continue
+            v = _Machine(aid, m[M_KIND], m[M_LOT], m[M_WEIGHT], m[M_CREATED])
+            v.chassis_kind = m[M_CHASSIS]
+            for stage, days in m[M_STAGES].items():
+                days_in = [d for d in days if inside(d)]
+                if days_in:
+                    v.first[stage] = min(days_in)
+            for day, grade in m[M_GRADES]:
+                if inside(day):
+                    v.grade = grade
+            for day, outcome, org in m[M_CHECKOUTS]:
+                if inside(day):
+                    v.outcome, v.out_day, v.organisation = outcome, day, org
+            for day, status in m[M_STATUSES]:
+                if end is None or day <= end:
+                    v.status = status
+            built = [d for d in m[M_BUILT] if inside(d)]
+            if built:
+                v.built_day = min(built)
+            view[aid] = v
+        lots = {k: {"donor_id": d, "day": day, "weight_kg": w,
+                    "devices": [{"kind": a, "count": b, "weight_kg": c} for a, b, c in devs]}
+                for k, (d, day, devs, w) in self.lots.items()}
+        harvested = Counter(kind for day, kind in self.harvested if inside(day))
+        reused_parts = Counter(self.part_ids.get(pid, "unknown") for day, pid in self.installed if inside(day))
+        erasures: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+        for day, method, nist, ok in self.erasures:
+            if inside(day):
+                erasures[(method, nist)][0 if ok else 1] += 1
+        certificates = sum(1 for day in self.certificates if inside(day))
+        return _summarise(view, lots, self.donors, harvested, reused_parts, erasures,
+                          certificates, period, reference, self.events)
 
 
 # ---------------------------------------------------------------------- summarise
