@@ -10,7 +10,7 @@ import shutil
 
 import pytest
 
-from conftest import FIXTURES
+from conftest import CORPUS, FIXTURES
 from reemploi.context import Context
 from reemploi.model import Disk, Media
 from reemploi.system.runner import ReplayRunner, recording_name
@@ -46,21 +46,26 @@ def replay(tmp_path, recordings: dict) -> ReplayRunner:
 def run_disk(tmp_path, runner, disk, **opts):
     ctx = Context(runner=runner, home=tmp_path / "home", station="T", operator="op", replay=True)
     options = wiperun.WipeOptions(verify="none", poll_seconds=0, **opts)
-    plan = wiperun.plan_disk(ctx, disk, options)
-    job = wiperun.Job(disk, plan)
+    job = wiperun.make_job(ctx, disk, options)
+    plan = job.plan
     if plan.blocker:
         return plan, None
     return plan, wiperun.execute(ctx, job, options)
 
 
+SMART_SDA = ("smartctl", "--json=c", "-x", "/dev/sda")
+SMART_NVME = ("smartctl", "--json=c", "-x", "/dev/nvme0n1")
 PROBE_SDA = [("hdparm", "-I", "/dev/sda"), ("hdparm", "-N", "/dev/sda"),
-             ("hdparm", "--dco-identify", "/dev/sda")]
+             ("hdparm", "--dco-identify", "/dev/sda"), SMART_SDA]
 
 
 def test_security_erase_enhanced_success(tmp_path):
     ident = HD / "pm830-ssd-not-frozen-enhanced" / "hdparm-I.txt"
+    # Any real SATA SSD's smartctl output will do for the SMART summary (corpus).
+    smart = CORPUS / "smartctl" / "ssd" / "peracotta__tests__source_files__smartctl__test10.txt"
     runner = replay(tmp_path, {
         ("hdparm", "-I", "/dev/sda"): (ident, 0),
+        SMART_SDA: (smart, 0),
         ("hdparm", "--user-master", "u", "--security-set-pass", PW, "/dev/sda"): (b"", 0),
         ("hdparm", "--user-master", "u", "--security-erase-enhanced", PW, "/dev/sda"): (b"", 0),
     })
@@ -72,6 +77,7 @@ def test_security_erase_enhanced_success(tmp_path):
         ("hdparm", "--user-master", "u", "--security-erase-enhanced", PW, "/dev/sda"),
         ("hdparm", "-I", "/dev/sda"),          # password cleared? ("not enabled": yes)
     ]
+    assert rec.smart["health"] == "passed" and rec.smart["power_on_hours"] == 1072
     # The temporary password never reaches the record.
     assert all(PW not in c.argv for c in rec.commands)
 
@@ -104,6 +110,7 @@ def test_ata_sanitize_block_erase_then_status(tmp_path):
     assert rec.result == "success" and rec.technique == "ata-sanitize-block-erase"
     assert "security-frozen-sanitize-used" in rec.caveats
     assert runner.calls == [("hdparm", "-I", "/dev/sda"), ("hdparm", "-N", "/dev/sda"),
+                            SMART_SDA,
                             ("hdparm", "--yes-i-know-what-i-am-doing", "--sanitize-block-erase",
                              "/dev/sda"),
                             ("hdparm", "--sanitize-status", "/dev/sda")]
@@ -145,7 +152,7 @@ def test_nvme_sanitize(tmp_path, folder, argv):
     })
     plan, rec = run_disk(tmp_path, runner, NVME)
     assert rec.result == "success" and rec.nist == "purge"
-    assert runner.calls == [("nvme", "id-ctrl", "-H", "/dev/nvme0"), argv,
+    assert runner.calls == [("nvme", "id-ctrl", "-H", "/dev/nvme0"), SMART_NVME, argv,
                             ("nvme", "sanitize-log", "/dev/nvme0", "-o", "json")]
 
 
@@ -155,7 +162,7 @@ def test_nvme_without_sanitize_formats_with_crypto_erase(tmp_path):
     runner = replay(tmp_path, {("nvme", "id-ctrl", "-H", "/dev/nvme0"): (ident, 0), fmt: (b"", 0)})
     plan, rec = run_disk(tmp_path, runner, NVME)
     assert rec.result == "success" and rec.technique == "nvme-format-crypto-erase"
-    assert runner.calls == [("nvme", "id-ctrl", "-H", "/dev/nvme0"), fmt]
+    assert runner.calls == [("nvme", "id-ctrl", "-H", "/dev/nvme0"), SMART_NVME, fmt]
 
 
 def test_nvme_sanitize_failure_is_recorded_failed(tmp_path):

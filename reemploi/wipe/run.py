@@ -60,11 +60,28 @@ def now_iso() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def plan_disk(ctx, disk: Disk, options: WipeOptions) -> WipePlan:
+def smart_of(ctx, disk: Disk):
+    """The drive's SMART summary for the record and certificate (None if unavailable)."""
+    from ..probe.collector import NO_SMART, smartctl_argv
+    from ..probe.smartctl import parse_smartctl
+    if disk.smart is not None or disk.media in NO_SMART:
+        return disk.smart
+    try:
+        res = ctx.runner.run(smartctl_argv(disk), check=False, timeout=60)
+        return parse_smartctl(res.stdout, res.returncode)
+    except ReemploiError as exc:
+        log.debug("no SMART for %s: %s", disk.path, exc)
+        return None
+
+
+def make_job(ctx, disk: Disk, options: WipeOptions) -> Job:
+    """Ask the drive what it can do, read its SMART summary, plan its wipe."""
     ata, nvme, hpa, dco = firmware.probe_capabilities(ctx, disk)
-    return plan_wipe(disk, method=options.method, verify=options.verify, ata=ata, nvme=nvme,
+    disk = replace(disk, smart=smart_of(ctx, disk))
+    plan = plan_wipe(disk, method=options.method, verify=options.verify, ata=ata, nvme=nvme,
                      hpa=hpa, dco=dco, remove_hpa=options.remove_hpa,
                      final_blank=options.final_blank)
+    return Job(disk, plan)
 
 
 def prepare(ctx, paths: list[str], options: WipeOptions, *,
@@ -77,7 +94,7 @@ def prepare(ctx, paths: list[str], options: WipeOptions, *,
         if disk.path in seen:
             continue
         seen.add(disk.path)
-        jobs.append(Job(disk, plan_disk(ctx, disk, options)))
+        jobs.append(make_job(ctx, disk, options))
     return jobs
 
 
