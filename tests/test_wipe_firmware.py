@@ -32,6 +32,8 @@ def replay(tmp_path, recordings: dict) -> ReplayRunner:
     """recordings: argv tuple -> (stdout bytes or fixture Path, rc)."""
     folder = tmp_path / "replay"
     folder.mkdir()
+    recordings = {HDPARM_V: (HD / "versions" / "hdparm-V.txt", 0),
+                  NVME_V: (HD / "versions" / "nvme-version.txt", 0), **recordings}
     for argv, (out, rc) in recordings.items():
         target = folder / recording_name(argv)
         if hasattr(out, "read_bytes"):
@@ -53,6 +55,8 @@ def run_disk(tmp_path, runner, disk, **opts):
     return plan, wiperun.execute(ctx, job, options)
 
 
+HDPARM_V = ("hdparm", "-V")
+NVME_V = ("nvme", "version")
 SMART_SDA = ("smartctl", "--json=c", "-x", "/dev/sda")
 SMART_NVME = ("smartctl", "--json=c", "-x", "/dev/nvme0n1")
 PROBE_SDA = [("hdparm", "-I", "/dev/sda"), ("hdparm", "-N", "/dev/sda"),
@@ -73,11 +77,13 @@ def test_security_erase_enhanced_success(tmp_path):
     assert plan.technique is Technique.ATA_SECURITY_ERASE_ENHANCED
     assert rec.result == "success" and rec.nist == "purge" and rec.percent_erased == 100.0
     assert runner.calls == PROBE_SDA + [
+        HDPARM_V,
         ("hdparm", "--user-master", "u", "--security-set-pass", PW, "/dev/sda"),
         ("hdparm", "--user-master", "u", "--security-erase-enhanced", PW, "/dev/sda"),
         ("hdparm", "-I", "/dev/sda"),          # password cleared? ("not enabled": yes)
     ]
     assert rec.smart["health"] == "passed" and rec.smart["power_on_hours"] == 1072
+    assert rec.tool["external"] == {"hdparm": "hdparm v9.65"}
     # The temporary password never reaches the record.
     assert all(PW not in c.argv for c in rec.commands)
 
@@ -110,7 +116,7 @@ def test_ata_sanitize_block_erase_then_status(tmp_path):
     assert rec.result == "success" and rec.technique == "ata-sanitize-block-erase"
     assert "security-frozen-sanitize-used" in rec.caveats
     assert runner.calls == [("hdparm", "-I", "/dev/sda"), ("hdparm", "-N", "/dev/sda"),
-                            SMART_SDA,
+                            SMART_SDA, HDPARM_V,
                             ("hdparm", "--yes-i-know-what-i-am-doing", "--sanitize-block-erase",
                              "/dev/sda"),
                             ("hdparm", "--sanitize-status", "/dev/sda")]
@@ -152,7 +158,7 @@ def test_nvme_sanitize(tmp_path, folder, argv):
     })
     plan, rec = run_disk(tmp_path, runner, NVME)
     assert rec.result == "success" and rec.nist == "purge"
-    assert runner.calls == [("nvme", "id-ctrl", "-H", "/dev/nvme0"), SMART_NVME, argv,
+    assert runner.calls == [("nvme", "id-ctrl", "-H", "/dev/nvme0"), SMART_NVME, NVME_V, argv,
                             ("nvme", "sanitize-log", "/dev/nvme0", "-o", "json")]
 
 
@@ -162,7 +168,8 @@ def test_nvme_without_sanitize_formats_with_crypto_erase(tmp_path):
     runner = replay(tmp_path, {("nvme", "id-ctrl", "-H", "/dev/nvme0"): (ident, 0), fmt: (b"", 0)})
     plan, rec = run_disk(tmp_path, runner, NVME)
     assert rec.result == "success" and rec.technique == "nvme-format-crypto-erase"
-    assert runner.calls == [("nvme", "id-ctrl", "-H", "/dev/nvme0"), SMART_NVME, fmt]
+    assert runner.calls == [("nvme", "id-ctrl", "-H", "/dev/nvme0"), SMART_NVME, NVME_V, fmt]
+    assert rec.tool["external"] == {"nvme": "nvme version 2.3 (git 2.3)"}
 
 
 def test_nvme_sanitize_failure_is_recorded_failed(tmp_path):

@@ -128,7 +128,8 @@ def _media_rows(m: dict, lang: str) -> list[tuple[str, str]]:
         (tr("Method used", lang), _v(m.get("technique"))),
         (tr("Passes and patterns", lang), f"{m.get('passes')}: " + ", ".join(m.get("patterns") or [])
          + (f" (PRNG {prng.get('algorithm')}, seed id {prng.get('seed_id')})" if prng else "")),
-        (tr("Tool used", lang), f"{_v(tool.get('name'))} {_v(tool.get('version'))}"),
+        (tr("Tool used", lang), f"{_v(tool.get('name'))} {_v(tool.get('version'))}"
+         + "".join(f", {v}" for v in (tool.get("external") or {}).values() if v)),
         (tr("Verification", lang), f"{_v(ver.get('method'))}: "
          + _t(RESULT.get(ver.get("result"), ver.get("result")), lang)
          + (f", {ver.get('bytes_checked')} B" if ver.get("bytes_checked") else "")),

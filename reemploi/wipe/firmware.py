@@ -123,3 +123,20 @@ def tool_available(ctx, tool: str) -> bool:
         return ctx.runner.has_tool(tool)
     except ToolMissing:
         return False
+
+
+VERSION_ARGV = {"hdparm": ("hdparm", "-V"), "nvme": ("nvme", "version")}
+
+
+def tool_version(ctx, tool: str) -> str | None:
+    """First line of ``hdparm -V`` / ``nvme version`` (NIST SP 800-88 App. G: "Tool Used
+    (include version)"); None if the tool cannot say."""
+    argv = VERSION_ARGV.get(tool)
+    if argv is None:
+        return None
+    try:
+        res = ctx.runner.run(argv, check=False, timeout=10)
+    except ReemploiError:
+        return None
+    lines = (res.text or res.error_text).strip().splitlines()
+    return lines[0].strip() if lines else None

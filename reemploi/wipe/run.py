@@ -119,6 +119,7 @@ class _Run:
         self.fingerprints: tuple[list, list, int] | None = None
         self.last_pattern: Pattern | None = None
         self.char = random.SystemRandom().randrange(256)
+        self.tool_versions: dict[str, str | None] = {}
 
     # -- helpers
     def fail(self, outcome: str, why: str) -> None:
@@ -262,6 +263,9 @@ class _Run:
     def run(self) -> WipeRecord:
         started, t0 = now_iso(), time.monotonic()
         plan = self.job.plan
+        tools = sorted({s.argv[0] for s in plan.steps if s.argv and s.argv[0] in
+                        firmware.VERSION_ARGV})
+        self.tool_versions = {t: firmware.tool_version(self.ctx, t) for t in tools}
         try:
             for step in plan.steps:
                 if self.stop.is_set() and self.result == Outcome.SUCCESS:
@@ -311,7 +315,8 @@ class _Run:
             commands=tuple(self.commands), started=started, ended=now_iso(),
             seconds=round(seconds, 3), bytes_written=self.bytes_written, percent_erased=pct,
             throughput_mb_s=round(written_total / write_seconds / 1e6, 1) if write_seconds else 0.0,
-            errors=tuple(self.errors), tool={"name": "reemploi", "version": __version__},
+            errors=tuple(self.errors),
+            tool={"name": "reemploi", "version": __version__, "external": self.tool_versions},
             operator=self.ctx.operator, station=self.ctx.station,
             asset_id=self.options.asset_id, smart=smart_summary(disk), discard=self.discard)
 
