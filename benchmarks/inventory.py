@@ -208,9 +208,16 @@ def main() -> None:
 
         target = ids[len(ids) // 2]
         show_lib = best(lambda: Inventory.open(home, "bench").machine(target))
-        env = {**os.environ, "REEMPLOI_HOME": str(home), "REEMPLOI_STATION": "bench"}
+        # Byte-code cache on, outside the source tree: an installed package has its .pyc
+        # files; with PYTHONDONTWRITEBYTECODE=1 (set in the development shell) every
+        # start would compile every module and measure the compiler, not the command.
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        env.update(REEMPLOI_HOME=str(home), REEMPLOI_STATION="bench",
+                   PYTHONPYCACHEPREFIX=str(home / "pycache"))
         py = sys.executable
-        start = best(lambda: subprocess.run([py, "-c", "pass"], check=True), runs=5)
+        subprocess.run([py, "-m", "reemploi", "inventory", "show", target], check=True, env=env,
+                       cwd=ROOT, stdout=subprocess.DEVNULL)          # warm the cache
+        start = best(lambda: subprocess.run([py, "-c", "pass"], check=True, env=env), runs=5)
         cli = best(lambda: subprocess.run([py, "-m", "reemploi", "inventory", "show", target,
                                            "--json"], check=True, env=env, cwd=ROOT,
                                           stdout=subprocess.DEVNULL), runs=5)
@@ -218,7 +225,7 @@ def main() -> None:
         print(f"show (CLI subprocess): {cli * 1000:.0f} ms, python -c pass {start * 1000:.0f} ms, "
               f"difference {(cli - start) * 1000:.0f} ms (goal < 150 ms)")
         cli_cpu = cpu_of_child([py, "-m", "reemploi", "inventory", "show", target, "--json"], env)
-        start_cpu = cpu_of_child([py, "-c", "pass"])
+        start_cpu = cpu_of_child([py, "-c", "pass"], env)
         print(f"show (CLI subprocess, CPU time): {cli_cpu * 1000:.0f} ms, python -c pass "
               f"{start_cpu * 1000:.0f} ms, difference {(cli_cpu - start_cpu) * 1000:.0f} ms")
 
