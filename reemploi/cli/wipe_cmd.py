@@ -17,6 +17,7 @@ from ..wipe.certificate import (DESTINATIONS, CertificateRequest, Person, issue,
 from ..wipe.engine import Outcome
 from ..wipe.plan import METHODS, VERIFY_MODES, Blocker
 from ..wipe.progress import MultiProgress
+from ..documents.certificate import CATEGORY, RESULT, TECHNIQUE, label
 from .common import confirm, dump_json, home_option, json_option, lang_option, make_context, yes_option
 
 BLOCKER_TEXT = {
@@ -52,9 +53,9 @@ def _plan_text(job, lang: str) -> str:
                                **{k: v for k, v in p.blocker_params.items() if k != "path"}))
         return "\n".join(lines)
     lines.append("  " + tr("method: {technique} ({nist}), passes: {passes}, verification: {verify}",
-                           lang, technique=p.technique.value if p.technique else "-",
-                           nist=(p.nist.value if p.nist else "-"), passes=", ".join(p.passes),
-                           verify=p.verify))
+                           lang, technique=label(TECHNIQUE.get(p.technique.value if p.technique else ""), lang),
+                           nist=label(CATEGORY.get(p.nist.value if p.nist else ""), lang),
+                           passes=", ".join(p.passes), verify=p.verify))
     if p.estimate_seconds is not None:
         lines.append("  " + tr("estimated time: {minutes} min", lang,
                                minutes=max(1, round(p.estimate_seconds / 60))))
@@ -139,9 +140,11 @@ def wipe(devices, method, verify_mode, asset_id, remove_hpa, final_blank, dry_ru
                 click.echo("  " + tr("{path} ({model}, {serial}): {result}, {nist}, {percent} % erased, "
                                      "{speed} MB/s, verification {verification}", ctx.lang,
                                      path=d["path"], model=d["model"] or "?", serial=d["serial"] or "?",
-                                     result=tr(RESULT_TEXT[r.result], ctx.lang), nist=r.nist or "-",
+                                     result=tr(RESULT_TEXT[r.result], ctx.lang),
+                                     nist=label(CATEGORY.get(r.nist or ""), ctx.lang),
                                      percent=r.percent_erased, speed=r.throughput_mb_s,
-                                     verification=r.verification.get("result")))
+                                     verification=label(RESULT.get(r.verification.get("result") or ""),
+                                                     ctx.lang)))
                 for e in r.errors:
                     click.echo("    " + e)
     elif as_json:

@@ -32,8 +32,19 @@ CATEGORY = {"clear": N_("Clear"), "purge": N_("Purge"), "destroy": N_("Destroy")
 DESTINATION = {"external-reuse": N_("External reuse (donation or sale)"),
                "internal-reuse": N_("Internal reuse"), "recycling": N_("Recycling facility"),
                "manufacturer": N_("Returned to the manufacturer"), "other": N_("Other")}
+TECHNIQUE = {
+    "overwrite": N_("Overwrite (logical addresses), then read-back verification"),
+    "ata-sanitize-crypto-scramble": N_("ATA SANITIZE, CRYPTO SCRAMBLE (cryptographic erase)"),
+    "ata-sanitize-block-erase": N_("ATA SANITIZE, BLOCK ERASE"),
+    "ata-security-erase-enhanced": N_("ATA ENHANCED SECURITY ERASE UNIT"),
+    "ata-security-erase": N_("ATA SECURITY ERASE UNIT"),
+    "nvme-sanitize-crypto-erase": N_("NVMe Sanitize, crypto erase"),
+    "nvme-sanitize-block-erase": N_("NVMe Sanitize, block erase"),
+    "nvme-format-crypto-erase": N_("NVMe Format, cryptographic erase (SES=2)"),
+    "nvme-format-user-data-erase": N_("NVMe Format, user data erase (SES=1)"),
+}
 RESULT = {"success": N_("success"), "failed": N_("failed"), "interrupted": N_("interrupted"),
-          "passed": N_("passed"), "not-done": N_("not done")}
+          "passed": N_("passed"), "not-done": N_("not done"), "none": N_("none")}
 CAVEAT = {
     "one-pass-enough": N_("Several passes were written on request; NIST SP 800-88 r1 considers one pass enough for Clear."),
     "clear-not-purge": N_("Flash memory overwritten without a firmware erase: Clear, not Purge (spare blocks are not reached)."),
@@ -60,7 +71,7 @@ class _Qr(Flowable):
         draw_qr(self.canv, self.payload, 0, 0, self.size)
 
 
-def _t(text: str | None, lang: str) -> str:
+def label(text: str | None, lang: str) -> str:
     return tr(text, lang) if text else "-"
 
 
@@ -123,15 +134,15 @@ def _media_rows(m: dict, lang: str) -> list[tuple[str, str]]:
         (tr("Property number", lang), _v(m.get("property_number"))),
         (tr("Media type", lang), _v(m.get("media_type")) + ", " + _size(m.get("size_bytes"))),
         (tr("Media source", lang), _v(m.get("source"))),
-        (tr("Result", lang), _t(RESULT.get(m.get("result"), m.get("result")), lang)),
-        (tr("Method type", lang), _t(CATEGORY.get(m.get("category") or ""), lang)),
-        (tr("Method used", lang), _v(m.get("technique"))),
+        (tr("Result", lang), label(RESULT.get(m.get("result"), m.get("result")), lang)),
+        (tr("Method type", lang), label(CATEGORY.get(m.get("category") or ""), lang)),
+        (tr("Method used", lang), label(TECHNIQUE.get(m.get("technique") or ""), lang)),
         (tr("Passes and patterns", lang), f"{m.get('passes')}: " + ", ".join(m.get("patterns") or [])
          + (f" (PRNG {prng.get('algorithm')}, seed id {prng.get('seed_id')})" if prng else "")),
         (tr("Tool used", lang), f"{_v(tool.get('name'))} {_v(tool.get('version'))}"
          + "".join(f", {v}" for v in (tool.get("external") or {}).values() if v)),
         (tr("Verification", lang), f"{_v(ver.get('method'))}: "
-         + _t(RESULT.get(ver.get("result"), ver.get("result")), lang)
+         + label(RESULT.get(ver.get("result"), ver.get("result")), lang)
          + (f", {ver.get('bytes_checked')} B" if ver.get("bytes_checked") else "")),
         (tr("HPA / DCO", lang), f"{hpa_text} / {dco_text}"),
         (tr("Bytes erased", lang), f"{_v(m.get('percent_erased'))} %"),
@@ -176,20 +187,20 @@ def render_certificate_pdf(doc: dict, json_sha256: str, out: Path, lang: str = "
             "the erasure of the media listed as failed or interrupted.", lang)) + "</b>", body))
         for f in cert.get("failures") or []:
             story.append(Paragraph(_esc(f"• {_v(f.get('model'))} {_v(f.get('serial') or f.get('identity'))}: "
-                                        + _t(RESULT.get(f.get("result"), f.get("result")), lang)), body))
+                                        + label(RESULT.get(f.get("result"), f.get("result")), lang)), body))
     story.append(Spacer(1, 3 * mm))
     machine = cert.get("machine") or {}
     story.append(_table([
         (tr("Certificate number", lang), _v(cert.get("id"))),
         (tr("Issued", lang), _v(cert.get("issued"))),
         (tr("Property number (asset)", lang), _v(cert.get("asset_id"))),
-        (tr("Computer", lang), " ".join(_v(machine.get(k)) for k in ("vendor", "product", "serial"))
-         if machine else "-"),
+        (tr("Computer", lang), " ".join(str(machine[k]) for k in ("vendor", "product", "serial")
+                                        if machine.get(k)) or "-"),
         (tr("Media source (donor)", lang), _v(cert.get("donor"))),
         (tr("Lot", lang), _v(cert.get("lot_id"))),
-        (tr("Method type", lang), _t(CATEGORY.get(cert.get("category") or ""), lang)),
+        (tr("Method type", lang), label(CATEGORY.get(cert.get("category") or ""), lang)),
         (tr("Post-sanitization destination", lang),
-         _t(DESTINATION.get(cert.get("destination"), cert.get("destination")), lang)),
+         label(DESTINATION.get(cert.get("destination"), cert.get("destination")), lang)),
         (tr("Post-sanitization classification", lang), _v(cert.get("post_sanitization_classification"))),
         (tr("Notes", lang), _v(cert.get("notes"))),
     ]))
