@@ -11,7 +11,7 @@ Why this shape (measured on this project's test box, see benchmarks/wipe.py):
 * The device size is always a multiple of its logical block size, so the last,
   shorter chunk (size mod 4 MiB) is still a legal direct write: no buffered tail.
 
-Verification (NIST SP 800-88 r1 §4.7 "Verification"): *full* reads every byte back;
+Verification (NIST SP 800-88 r1 §4.7.3 "Verification of Sanitization Results"): *full* reads every byte back;
 *sample* reads the first and last MiB plus two pseudo-random, non-overlapping
 locations in each of at least 1 000 equal subsections, sized so the sample covers at
 least 10 % of the media. Buffers are compared as ``bytes`` (C ``memcmp``): comparing
@@ -46,8 +46,8 @@ BLOCK = 4 << 20                      # 4 MiB per write
 MIB = 1 << 20
 BLKGETSIZE64 = 0x80081272            # linux/fs.h _IOR(0x12, 114, size_t)
 BLKSSZGET = 0x1268                   # linux/fs.h _IO(0x12, 104): logical block size
-SAMPLE_SUBSECTIONS = 1000            # NIST SP 800-88 r1 §4.7
-SAMPLE_FRACTION = 0.10               # NIST SP 800-88 r1 §4.7: at least 10 %
+SAMPLE_SUBSECTIONS = 1000            # NIST SP 800-88 r1 §4.7.3
+SAMPLE_FRACTION = 0.10               # NIST SP 800-88 r1 §4.7.3: at least 10 %
 MAX_REPORTED_MISMATCHES = 100
 
 Progress = Callable[[str, int, int], None]   # (phase, done_bytes, total_bytes)

@@ -12,8 +12,8 @@ runs: recording it would let anyone regenerate the stream, which is harmless (th
 stream carries no information) but useless too. The record keeps a *seed id* (the
 first 8 bytes of SHA-256 of key+nonce) so two records can be told apart.
 
-Multi-pass methods (the certificate says NIST SP 800-88 r1 §2.4 considers one pass
-enough for Clear on modern drives):
+Multi-pass methods (the certificate says that NIST SP 800-88 r1, Appendix A, "ATA Hard
+Disk Drives", asks for at least a single write pass for Clear):
 
 * ``dod3``: DoD 5220.22-M (NISPOM 1995, 8-306) three-pass form: a character, its
   complement, random; verify the last pass.

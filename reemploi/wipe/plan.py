@@ -4,7 +4,7 @@ Facts in (the disk, what ``hdparm -I`` / ``nvme id-ctrl`` / ``hdparm -N`` /
 ``--dco-identify`` said, the operator's options), a ``WipePlan`` out: no I/O here, so
 the plan is table-tested and ``--dry-run`` prints exactly what would run.
 
-Mapping (NIST SP 800-88 r1 Table A-5 to A-8, IEEE 2883-2022 §6):
+Mapping (NIST SP 800-88 r1 Appendix A, one table entry per media type; IEEE 2883-2022):
 
 =====================  ===========================================  ========
 media                  technique, in order of preference             category
@@ -19,10 +19,10 @@ NVMe                   Sanitize crypto (sanact 4) / block (sanact 2)  Purge
 USB flash, SD, eMMC    overwrite + discard (wear levelling caveat)   Clear
 =====================  ===========================================  ========
 
-NIST SP 800-88 r1 Table A-8 lists ATA SECURITY ERASE UNIT (and its enhanced form)
+NIST SP 800-88 r1 Appendix A ("ATA Solid State Drives") lists ATA SECURITY ERASE UNIT (and its enhanced form)
 under Purge for SATA SSDs, with the warning that some implementations were found
-unreliable; Sanitize, when supported, is preferred (IEEE 2883 §6.3). For hard disks,
-NIST Table A-5 makes one overwrite pass Clear and firmware erases Purge; workshops
+unreliable; Sanitize, when supported, is preferred (IEEE 2883-2022). For hard disks,
+NIST Appendix A ("ATA Hard Disk Drives") makes one overwrite pass Clear and firmware erases Purge; workshops
 reuse the drives, so the default HDD method is the verifiable overwrite.
 
 A *blocker* stops one disk before anything is written (frozen security state, a
@@ -161,7 +161,7 @@ def _overwrite_steps(method: str, verify: str, final_blank: bool) -> tuple[tuple
         patterns = patterns + ["0x00"]
     steps = [Step("overwrite", pattern=p) for p in patterns]
     if verify != "none":
-        # Verify the last pass (NIST SP 800-88 r1 §4.7; DoD and HMG IS5 also verify last).
+        # Verify the last pass (NIST SP 800-88 r1 §4.7.3; DoD and HMG IS5 also verify last).
         steps.append(Step("verify", pattern=patterns[-1], mode=verify))
     return tuple(patterns), steps
 
@@ -326,7 +326,7 @@ def plan_wipe(disk: Disk, *, method: str = "auto", verify: str = "sample",
     if len(patterns) > 1 and ow in ("dod3", "hmgis5"):
         caveats.append(Caveat.ONE_PASS_ENOUGH)
     if flash:
-        # NIST SP 800-88 r1 §2.5 and Table A-8: overwriting flash reaches only the
+        # NIST SP 800-88 r1 §2.5 and Appendix A (flash media): overwriting flash reaches only the
         # logical blocks; spare/remapped cells keep old data. Discard tells the
         # controller to erase what it can; the result is Clear, not Purge.
         caveats.append(Caveat.CLEAR_NOT_PURGE)
