@@ -99,13 +99,15 @@ def loop_identity(ctx_home: Path, device: str) -> str:
     return disk_by_path(Context(home=ctx_home), device).identity
 
 
-def record_wipe(home: Path, device: str, result: str = "success") -> str:
-    """A wipe.done event for this disk, as the wipe stage writes it."""
+def record_wipe(home: Path, device: str, result: str = "success",
+                patterns: tuple[str, ...] = ("0x00",)) -> str:
+    """A wipe.done event for this disk, as the wipe stage writes it (last pass zeros)."""
     from reemploi.inventory.store import Inventory
     identity = loop_identity(home, device)
     inv = Inventory.open(home, "T", None)
     inv.record("wipe.done", None, {"disk": {"identity": identity, "path": device},
-                                   "result": result, "method": "test-zero"})
+                                   "result": result, "method": "zero",
+                                   "patterns": list(patterns)})
     return identity
 
 

@@ -55,6 +55,10 @@ def plan_text(plan, lang: str) -> str:
     ]
     if not plan.has_map:
         lines.append(tr("No block map: the whole image will be written", lang))
+    if plan.fill_holes:
+        lines.append(tr("The disk is not known to read zeros (last wipe: {reason}): the "
+                        "image's empty areas are zeroed too (slower)", lang,
+                        reason=plan.holes_reason))
     if not plan.wipe_checked:
         lines.append(tr("WARNING: no wipe check (--no-wipe-check): old data may remain in "
                         "the unwritten areas", lang))
@@ -132,8 +136,8 @@ class ProgressBar:
         speed = done / elapsed
         eta = (total - done) / speed if speed > 0 else 0
         bar = "#" * int(frac * 30)
-        label = {"write": tr("writing", self.lang), "verify": tr("verifying", self.lang)}.get(
-            phase, tr("reading", self.lang))
+        label = {"write": tr("writing", self.lang), "verify": tr("verifying", self.lang),
+                 "zero": tr("zeroing", self.lang)}.get(phase, tr("reading", self.lang))
         self.stream.write(f"\r{label:10} [{bar:30}] {frac*100:5.1f}% {speed/1e6:7.1f} MB/s "
                           f"ETA {int(eta)//60}:{int(eta)%60:02d} ")
         self.stream.flush()

@@ -56,6 +56,8 @@ class Plan:
     wipe_checked: bool
     wipe_event: str | None
     iso: bool = False                     # an ISO 9660 image: no post-install
+    fill_holes: bool = False              # zero the unmapped ranges (disk not known zero)
+    holes_reason: str = "no-map"          # wipe-wrote-zeros | wipe-not-zeros | no-wipe-check | no-map
     info: ImageInfo | None = field(default=None, repr=False, compare=False)
 
     def summary(self) -> dict:
@@ -70,7 +72,8 @@ class Plan:
                 "asset_id": self.asset_id, "hostname": self.hostname, "verify": self.verify,
                 "postinstall": [s.value for s in self.steps],
                 "wipe_checked": self.wipe_checked, "wipe_event": self.wipe_event,
-                "iso": self.iso}
+                "iso": self.iso, "fill_holes": self.fill_holes,
+                "holes_reason": self.holes_reason}
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,7 @@ class Report:
     postinstall: tuple[postinstall.StepResult, ...] = ()
     event_id: str | None = None
     error: str | None = None
+    zeroed_bytes: int = 0
 
 
 def _inventory(ctx):
@@ -111,11 +115,21 @@ def plan_write(ctx, image: str, device: str, *, asset_id: str | None = None,
     if asset_id:
         _inventory(ctx).machine(asset_id)         # UnknownAsset (exit 10) before writing
     wipe_event = None
+    zeros_known = False
     if wipe_check:
         last = _last_wipe(ctx, disk)
         if last is None or last.payload.get("result") != "success":
             raise NoWipeRecord(path=disk.path, identity=disk.identity)
         wipe_event = last.id
+        patterns = last.payload.get("patterns") or ()
+        zeros_known = bool(patterns) and patterns[-1] == "0x00"
+    # Unmapped = zeros in our maps: skip them only on a disk known to read zeros.
+    if not info.has_map:
+        fill, holes_reason = False, "no-map"
+    elif zeros_known:
+        fill, holes_reason = False, "wipe-wrote-zeros"
+    else:
+        fill, holes_reason = True, "wipe-not-zeros" if wipe_check else "no-wipe-check"
     if hostname is None and asset_id:
         hostname = postinstall.hostname_for(asset_id)
     if hostname is not None and not postinstall.valid_hostname(hostname):
@@ -123,7 +137,8 @@ def plan_write(ctx, image: str, device: str, *, asset_id: str | None = None,
                        why="RFC 1123: lower-case letters, digits and '-', 1-63 characters")
     return Plan(resolved.name, info.path, info.kind.value, resolved.version, resolved.sha256,
                 info.image_size, info.mapped_bytes, info.has_map, disk, asset_id, hostname,
-                verify, tuple(steps), wipe_check, wipe_event, is_iso9660(info), info)
+                verify, tuple(steps), wipe_check, wipe_event, is_iso9660(info), fill,
+                holes_reason, info)
 
 
 def execute(ctx, plan: Plan, *, progress: writer.Progress | None = None,
@@ -133,6 +148,7 @@ def execute(ctx, plan: Plan, *, progress: writer.Progress | None = None,
     start = time.monotonic()
     stats = None
     verify_state, verify_seconds = "skipped", 0.0
+    zeroed = 0
     done = {"write": 0}
 
     def track(phase: str, count: int, total: int) -> None:
@@ -143,6 +159,9 @@ def execute(ctx, plan: Plan, *, progress: writer.Progress | None = None,
     fd = guard.open_exclusive(plan.disk.path, write=True, direct=True)
     try:
         try:
+            if plan.fill_holes:
+                zeroed = writer.fill_zeros(fd, writer.holes(info), plan.disk.path,
+                                           progress=progress)
             stats = writer.write(info, fd, plan.disk.path, progress=track,
                                  verify_later=plan.verify)
             if plan.verify:
@@ -175,7 +194,7 @@ def execute(ctx, plan: Plan, *, progress: writer.Progress | None = None,
     seconds = time.monotonic() - start
     report = Report(plan, Result.SUCCESS, stats.bytes_written, seconds,
                     round(stats.bytes_written / 1e6 / stats.seconds, 1) if stats.seconds else 0.0,
-                    verify_state, round(verify_seconds, 3), tuple(steps))
+                    verify_state, round(verify_seconds, 3), tuple(steps), zeroed_bytes=zeroed)
     if record:
         event = _record(ctx, report)
         report = Report(**{**report.__dict__, "event_id": event})
@@ -204,6 +223,9 @@ def _record(ctx, report: Report) -> str:
         "hostname": plan.hostname,
         "wipe_checked": plan.wipe_checked,
         "wipe_event": plan.wipe_event,
+        "holes": "zeroed" if plan.fill_holes else ("left" if plan.has_map else "none"),
+        "holes_reason": plan.holes_reason,
+        "zeroed_bytes": report.zeroed_bytes,
     }
     inv = _inventory(ctx)
     event = inv.record(EventType.IMAGE_WRITTEN, plan.asset_id, payload)

@@ -15,13 +15,20 @@ verification. What we add for speed:
   hashlib release the GIL) while this thread writes, in order;
 * the read-back reads with ``O_DIRECT`` too, so it reads the disk, not the cache,
   and hashes on the pool while the next piece is read.
+
+Holes: our block maps come from zero detection, so an unmapped range means "zeros",
+and zero runs inside files (ELF alignment padding, zeroed inode-table blocks) do
+matter. Skipping them is only right when the disk already reads zeros there (its last
+wipe pass wrote zeros); otherwise the service asks ``fill_zeros`` for them first.
 """
 
 from __future__ import annotations
 
 import fcntl
 import hashlib
+import mmap
 import os
+import struct
 import time
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -134,6 +141,61 @@ def write(info: ImageInfo, fd: int, device: str, *, direct: bool = True,
             _set_direct(fd, True)
         buffers.close()
     return WriteStats(done, time.monotonic() - start, tuple(written))
+
+
+BLKZEROOUT = 0x127F              # _IO(0x12, 127), linux/fs.h: zero a byte range
+FILL_CHUNK = 1 << 30
+
+
+def holes(info: ImageInfo) -> list[tuple[int, int]]:
+    """(offset, length) of the image's unmapped ranges: the complement of its extents."""
+    out, pos = [], 0
+    for ext in info.extents:
+        if ext.start > pos:
+            out.append((pos, ext.start - pos))
+        pos = max(pos, ext.end)
+    if pos < info.image_size:
+        out.append((pos, info.image_size - pos))
+    return out
+
+
+def fill_zeros(fd: int, ranges: list[tuple[int, int]], device: str,
+               progress: Progress | None = None) -> int:
+    """Make ``ranges`` read as zeros: BLKZEROOUT (the drive's WRITE ZEROES / UNMAP when
+    it has one, else the kernel writes zero pages), or plain zero writes if refused."""
+    total = sum(n for _, n in ranges)
+    done = 0
+    zero = None
+    for offset, length in ranges:
+        pos, end = offset, offset + length
+        while pos < end:
+            n = min(FILL_CHUNK, end - pos)
+            aligned = n - n % 512 if pos % 512 == 0 else 0
+            try:
+                if not aligned:
+                    raise OSError("unaligned")
+                fcntl.ioctl(fd, BLKZEROOUT, struct.pack("QQ", pos, aligned))
+                n = aligned
+            except OSError:
+                if zero is None:
+                    zero = mmap.mmap(-1, 1 << 20)
+                n = min(n, len(zero))
+                want_direct = pos % ALIGN == 0 and n % ALIGN == 0
+                flags = fcntl.fcntl(fd, fcntl.F_GETFL)
+                if not want_direct and flags & os.O_DIRECT:
+                    _set_direct(fd, False)
+                try:
+                    _pwrite_all(fd, memoryview(zero)[:n], pos, device)
+                finally:
+                    if not want_direct and flags & os.O_DIRECT:
+                        _set_direct(fd, True)
+            pos += n
+            done += n
+            if progress:
+                progress("zero", done, total)
+    if zero is not None:
+        zero.close()
+    return done
 
 
 def verify(fd: int, written: tuple[Written, ...], device: str, *, direct: bool = True,
