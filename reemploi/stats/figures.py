@@ -23,6 +23,7 @@ Definitions (also in docs/stats.md):
 from __future__ import annotations
 
 import enum
+from sys import intern
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Iterable, NamedTuple
@@ -235,23 +236,25 @@ class Figures:
         return sum(r.machines for r in self.outcomes if r.outcome in REUSE)
 
 
+# Plain strings for the hot loops (an enum attribute lookup costs a call each time).
+_MEASURED, _ESTIMATED, _UNKNOWN = (w.value for w in WeightSource)
+_RECEIVED, _DIAGNOSED, _WIPED, _IMAGED, _OUT = (Stage.RECEIVED.value, Stage.DIAGNOSED.value,
+                                                Stage.WIPED.value, Stage.IMAGED.value, Stage.OUT.value)
+
+
 # --------------------------------------------------------------------------- fold
 
-@dataclass
 class _Machine:
-    asset_id: str
-    raw_kind: str | None = None
-    lot_id: str | None = None
-    weight_kg: float | None = None
-    created_day: str | None = None
-    first: dict = field(default_factory=dict)     # stage -> first day in period
-    grade: str | None = None
-    outcome: str | None = None
-    out_day: str | None = None
-    organisation: str | None = None
-    status: str | None = None                     # last known status up to period end
-    chassis_kind: str | None = None               # from the probe, for generic kinds
-    built_day: str | None = None
+    """One machine as seen from a period (mutable scratch, built per call)."""
+    __slots__ = ("asset_id", "raw_kind", "lot_id", "weight_kg", "created_day", "first", "grade",
+                 "outcome", "out_day", "organisation", "status", "chassis_kind", "built_day")
+
+    def __init__(self, asset_id: str, raw_kind=None, lot_id=None, weight_kg=None, created_day=None):
+        self.asset_id, self.raw_kind, self.lot_id = asset_id, raw_kind, lot_id
+        self.weight_kg, self.created_day = weight_kg, created_day
+        self.first: dict = {}              # stage -> first day in the period
+        self.grade = self.outcome = self.out_day = self.organisation = None
+        self.status = self.chassis_kind = self.built_day = None
 
 
 class Record(NamedTuple):
@@ -286,9 +289,11 @@ _WIPE_DONE = EventType.WIPE_DONE.value
 
 def _day_of(event, tz: str) -> str:
     d = event.payload.get("date") if event.type in _DATED else None
+    # Interned: the same few hundred day strings recur across 50 000 machines, and
+    # marshal (stats.cache) writes a repeated object once, as a reference.
     if isinstance(d, str) and len(d) >= 10:
-        return d[:10]
-    return local_day(event.time, tz)
+        return intern(d[:10])
+    return intern(local_day(event.time, tz))
 
 
 def _weight(value) -> float | None:
@@ -314,10 +319,12 @@ def compute_records(events: Iterable[Record], period: Period, reference: Referen
 
 # Indexes of a machine's entry in Ledger.machines (a list, so the ledger is plain data
 # that ``marshal`` can cache: see stats/cache.py).
-M_KIND, M_LOT, M_WEIGHT, M_CREATED, M_CHASSIS, M_STAGES, M_GRADES, M_CHECKOUTS, M_STATUSES, M_BUILT = range(10)
+M_KIND, M_LOT, M_WEIGHT, M_CREATED, M_CHASSIS, M_STAGES, M_GRADES, M_CHECKOUTS, M_BUILT, M_STATUSES = range(10)
 
 
 def _new_machine() -> list:
+    # statuses: a flat list day, status, day, status... in journal order (no tuple per
+    # change: fewer objects for marshal to rebuild).
     return [None, None, None, None, None, {}, [], [], [], []]
 
 
@@ -353,7 +360,7 @@ class Ledger:
 
     def fold(self, events: Iterable[Record]) -> None:
         machines, part_ids, tz = self.machines, self.part_ids, self.tz
-        out_stage = Stage.OUT.value
+        out_stage = _OUT
         n = 0
 
         def machine(asset_id: str) -> list:
@@ -383,9 +390,9 @@ class Ledger:
                 # "out" is reached on the checkout's own date (the status change that
                 # follows it is stamped when it was typed, possibly days later).
                 if to in _STATUS_STAGES and to != out_stage:
-                    reach(m, to, day)
+                    reach(m, intern(to), day)
                 if to:
-                    m[M_STATUSES].append((day, str(to)))
+                    m[M_STATUSES] += (day, intern(str(to)))
             elif t == _ASSET_CREATED:
                 if p.get("kind") == "part":
                     part_ids[aid] = str(p.get("device_kind") or p.get("part_kind") or "unknown")
@@ -395,7 +402,7 @@ class Ledger:
                 m[M_LOT] = p.get("lot_id")
                 m[M_WEIGHT] = _weight(p.get("weight_kg"))
                 m[M_CREATED] = _day_of(ev, tz)
-                m[M_STATUSES].append((m[M_CREATED], Stage.RECEIVED.value))
+                m[M_STATUSES] += (m[M_CREATED], _RECEIVED)
             elif t == _ASSET_PROBED:
                 chassis = ((p.get("machine") or {}).get("system") or {}).get("chassis")
                 if chassis in CHASSIS_KINDS and aid and aid not in part_ids:
@@ -405,27 +412,27 @@ class Ledger:
                     continue
                 m = machine(aid)
                 day = _day_of(ev, tz)
-                reach(m, Stage.DIAGNOSED.value, day)
+                reach(m, _DIAGNOSED, day)
                 verdict = p.get("verdict") or {}
-                m[M_GRADES].append((day, str(verdict.get("grade") or verdict.get("outcome") or "unknown")))
+                m[M_GRADES].append((day, intern(str(verdict.get("grade") or verdict.get("outcome") or "unknown"))))
             elif t == _WIPE_DONE:
                 day = _day_of(ev, tz)
                 ok = p.get("result") in _OK_RESULTS
                 self.erasures.append((day, str(p.get("method") or "unknown"), str(p.get("nist") or "unknown"), ok))
                 if ok and aid and aid not in part_ids:
-                    reach(machine(aid), Stage.WIPED.value, day)
+                    reach(machine(aid), _WIPED, day)
             elif t == _IMAGE_WRITTEN:
                 if aid and p.get("result", "success") in _OK_RESULTS and aid not in part_ids:
-                    reach(machine(aid), Stage.IMAGED.value, _day_of(ev, tz))
+                    reach(machine(aid), _IMAGED, _day_of(ev, tz))
             elif t == _CHECKOUT:
                 if aid in part_ids or not aid:
                     continue
                 m = machine(aid)
                 day = _day_of(ev, tz)
                 reach(m, out_stage, day)
-                m[M_STATUSES].append((day, out_stage))
-                m[M_CHECKOUTS].append((day, str(p.get("destination_kind") or "unknown"),
-                                     str(p.get("organisation") or "")))
+                m[M_STATUSES] += (day, out_stage)
+                m[M_CHECKOUTS].append((day, intern(str(p.get("destination_kind") or "unknown")),
+                                       intern(str(p.get("organisation") or ""))))
             elif t == _LOT_RECEIVED:
                 devices = tuple((d.get("kind"), d.get("count", 1), d.get("weight_kg"))
                                 for d in (p.get("devices") or []) if isinstance(d, dict))
@@ -452,30 +459,39 @@ class Ledger:
 
     def figures(self, period: Period, reference: Reference) -> Figures:
         """The figures of ``period``: each event counted on its own day."""
-        inside = period.contains
-        end = period.end.isoformat() if period.end else None
+        lo = period.start.isoformat() if period.start else ""
+        hi = period.end.isoformat() if period.end else "9999-99-99"
+
+        def inside(day: str) -> bool:
+            return lo <= day <= hi
+
         view: dict[str, _Machine] = {}
+        part_ids = self.part_ids
         for aid, m in self.machines.items():
-            if aid in self.part_ids:
+            if aid in part_ids:
                 continue
             v = _Machine(aid, m[M_KIND], m[M_LOT], m[M_WEIGHT], m[M_CREATED])
             v.chassis_kind = m[M_CHASSIS]
+            first = v.first
             for stage, days in m[M_STAGES].items():
-                days_in = [d for d in days if inside(d)]
-                if days_in:
-                    v.first[stage] = min(days_in)
+                for d in days:
+                    if lo <= d <= hi:
+                        old = first.get(stage)
+                        if old is None or d < old:
+                            first[stage] = d
+            statuses = m[M_STATUSES]
+            for i in range(0, len(statuses), 2):
+                if statuses[i] <= hi:
+                    v.status = statuses[i + 1]
             for day, grade in m[M_GRADES]:
-                if inside(day):
+                if lo <= day <= hi:
                     v.grade = grade
             for day, outcome, org in m[M_CHECKOUTS]:
-                if inside(day):
+                if lo <= day <= hi:
                     v.outcome, v.out_day, v.organisation = outcome, day, org
-            for day, status in m[M_STATUSES]:
-                if end is None or day <= end:
-                    v.status = status
-            built = [d for d in m[M_BUILT] if inside(d)]
-            if built:
-                v.built_day = min(built)
+            for d in m[M_BUILT]:
+                if lo <= d <= hi and (v.built_day is None or d < v.built_day):
+                    v.built_day = d
             view[aid] = v
         lots = {k: {"donor_id": d, "day": day, "weight_kg": w,
                     "devices": [{"kind": a, "count": b, "weight_kg": c} for a, b, c in devs]}
@@ -495,17 +511,17 @@ class Ledger:
 
 def _unit_weight(m: _Machine, kind: str, ref: Reference) -> tuple[float | None, str]:
     if m.weight_kg is not None:
-        return m.weight_kg, WeightSource.MEASURED.value
+        return m.weight_kg, _MEASURED
     default = ref.info(kind).weight_kg
     if default is not None:
-        return default, WeightSource.ESTIMATED.value
-    return None, WeightSource.UNKNOWN.value
+        return default, _ESTIMATED
+    return None, _UNKNOWN
 
 
 def _as_weight(kg: float | None, source: str) -> Weight:
-    if source == WeightSource.MEASURED.value:
+    if source == _MEASURED:
         return Weight(measured_kg=kg)
-    if source == WeightSource.ESTIMATED.value:
+    if source == _ESTIMATED:
         return Weight(estimated_kg=kg)
     return Weight(unweighed=1)
 
