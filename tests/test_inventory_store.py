@@ -326,3 +326,13 @@ def test_events_filter_by_non_ascii_asset_id(inv):
     inv.record(EventType.NOTE, aid, {"text": "rayure"})
     assert [e.type for e in inv.events(aid)] == ["asset.created", "note"]
     assert [e.type for e in inv.events(aid, types=[EventType.NOTE])] == ["note"]
+
+
+def test_loose_disk_wipe_and_certificate_need_no_asset_but_grades_do(inv):
+    wipe = inv.record(EventType.WIPE_DONE, None, {"disk": {"identity": "serial:LOOSE"},
+                                                  "result": "success"})
+    cert = inv.record(EventType.CERTIFICATE_ISSUED, None, {"certificate_id": "CERT-DISKS-1",
+                                                           "wipes": [wipe.id]})
+    assert cert.asset_id is None and cert.seq == wipe.seq + 1
+    with pytest.raises(NotFound):
+        inv.record(EventType.ASSET_GRADED, None, {"verdict": {}})
