@@ -42,11 +42,12 @@ log = logging.getLogger(__name__)
 
 EVENT_TYPES = frozenset(t.value for t in EventType)
 ASSET_KINDS = ("machine", "part")
-# Events that name an asset that must already exist.
+# Events that must name an existing asset. Wipes, their certificates and images may
+# be about a loose disk or USB stick (no asset); notes about the workshop itself.
 NEEDS_ASSET = EVENT_TYPES - {EventType.ASSET_CREATED.value, EventType.DONOR_REGISTERED.value,
                              EventType.LOT_RECEIVED.value, EventType.WIPE_DONE.value,
-                             EventType.IMAGE_WRITTEN.value,  # a loose disk or USB stick
-                             EventType.NOTE.value}
+                             EventType.CERTIFICATE_ISSUED.value,
+                             EventType.IMAGE_WRITTEN.value, EventType.NOTE.value}
 
 Spec = tuple[str, "str | None", dict]
 
