@@ -178,3 +178,10 @@ def test_verify_cut_journal_exit_12(cli):
     res = cli(["inventory", "verify", "--lang", "en"])
     assert res.exit_code == ExitCode.INTEGRITY
     assert "events are missing from its end" in res.output
+
+
+def test_intake_labels_makes_the_pdf(cli):
+    out = _intake(cli, "--labels")
+    pdf = Path(out["labels_pdf"])
+    assert pdf.is_file() and pdf.read_bytes().startswith(b"%PDF")
+    assert pdf.parent == _home() / "documents"

@@ -336,3 +336,17 @@ def test_loose_disk_wipe_and_certificate_need_no_asset_but_grades_do(inv):
     assert cert.asset_id is None and cert.seq == wipe.seq + 1
     with pytest.raises(NotFound):
         inv.record(EventType.ASSET_GRADED, None, {"verdict": {}})
+
+
+def test_parts_leave_from_stock_only(inv):
+    machine = inv.create_asset("machine", "desktop")
+    sold = inv.harvest_part(machine, "psu", {"watts": 300})
+    kept = inv.harvest_part(machine, "disk", {"media": "ssd", "size_gb": 120})
+    inv.checkout(sold, "sold", "Repair café", price_eur=5)
+    assert inv.machine(sold)["status"] == "out"
+    assert inv.machine(sold)["checkout"]["price_eur"] == 5
+    inv.install_part(kept, machine)
+    with pytest.raises(Conflict):
+        inv.checkout(kept, "recycled", "Envie")         # installed: it leaves with its machine
+    with pytest.raises(Conflict):
+        inv.install_part(sold, machine)                  # gone
