@@ -310,19 +310,39 @@ def sample_locations(size: int, sector: int, seed: int,
     return merged
 
 
-def _expected(pattern: Pattern, stream: Keystream | None, const: bytes, off: int,
-              n: int, out: mmap.mmap | None) -> bytes:
+def _expected(pattern: Pattern, stream: Keystream | None, const: bytearray, off: int,
+              n: int, out: bytearray) -> bytearray:
+    """What should be at [off, off+n): a bytearray, so that ``expected == view`` is
+    one ``memcmp`` (bytearray compares through the buffer protocol, no copy)."""
     if pattern.kind == "prng":
-        assert stream is not None and out is not None
-        stream.fill(memoryview(out), off, n)
-        return out[:n]
-    return const[:n]
+        assert stream is not None
+        buf = out if len(out) == n else bytearray(n)
+        stream.fill(buf, off, n)
+        return buf
+    return const if len(const) == n else const[:n]
+
+
+VERIFY_WORKERS = {"full": 2, "sample": 4}
+
+
+def _chunks(ranges: list[tuple[int, int]], block: int):
+    for roff, rlen in ranges:
+        pos, end = roff, roff + rlen
+        while pos < end:
+            n = min(block, end - pos)
+            yield pos, n
+            pos += n
 
 
 def verify(dev: Device, pattern: Pattern, mode: str = "full", *,
            progress: Progress | None = None, seed: int | None = None,
-           block: int = BLOCK) -> VerifyResult:
-    """Read the device back and compare with what ``pattern`` wrote."""
+           block: int = BLOCK, workers: int | None = None) -> VerifyResult:
+    """Read the device back and compare with what ``pattern`` wrote.
+
+    Several reader threads pull the next chunk in disk order: while one waits in
+    ``preadv`` (GIL released) another regenerates and compares, and a sampled check
+    keeps several small reads in flight (SSD/NVMe queues; NCQ on hard disks).
+    """
     if mode == "none":
         return VerifyResult("none", 0, 0.0, Outcome.SUCCESS)
     if seed is None:
@@ -334,50 +354,75 @@ def verify(dev: Device, pattern: Pattern, mode: str = "full", *,
     total = sum(n for _, n in ranges)
     tick = _Ticker(progress, "verify", total)
     stream = Keystream(pattern, block) if pattern.kind == "prng" else None
-    const = bytes([pattern.value]) * block if pattern.kind != "prng" else b""
-    readbuf = _aligned(block + 4096)
-    expbuf = _aligned(block + 4096) if stream else None
-    start = time.monotonic()
-    done = 0
+    const = bytearray([pattern.value]) * block if pattern.kind != "prng" else bytearray()
+    chunks = _chunks(ranges, block)
+    lock = threading.Lock()
+    state = {"done": 0, "count": 0, "outcome": Outcome.SUCCESS, "error": None}
     mismatches: list[Mismatch] = []
-    count = 0
-    outcome, error = Outcome.SUCCESS, None
-    try:
-        for roff, rlen in ranges:
-            pos = roff
-            end = roff + rlen
-            while pos < end:
-                if dev.stop.is_set():
-                    outcome = Outcome.INTERRUPTED
-                    break
-                n = min(block, end - pos)
-                view = memoryview(readbuf)[:n]
-                try:
-                    got_n = _pread_into(dev.fd, view, pos)
-                except OSError as exc:
-                    outcome, error = Outcome.FAILED, f"{_io_error(exc)} at {pos}"
-                    view.release()
-                    break
-                view.release()
-                got = readbuf[:n]
+    start = time.monotonic()
+
+    def stop_with(outcome: str, error: str | None = None) -> None:
+        with lock:
+            if state["outcome"] == Outcome.SUCCESS:
+                state["outcome"], state["error"] = outcome, error
+
+    def work() -> None:
+        readbuf = _aligned(block + 4096)
+        expbuf = bytearray(block) if stream else bytearray()
+        while state["outcome"] == Outcome.SUCCESS:
+            if dev.stop.is_set():
+                stop_with(Outcome.INTERRUPTED)
+                return
+            with lock:
+                item = next(chunks, None)
+            if item is None:
+                return
+            pos, n = item
+            view = memoryview(readbuf)[:n]
+            try:
+                got_n = _pread_into(dev.fd, view, pos)
                 want = _expected(pattern, stream, const, pos, n, expbuf)
-                if got_n < n:
-                    outcome, error = Outcome.FAILED, f"short read at {pos + got_n}"
-                if got != want:
-                    count += _locate(got, want, pos, mismatches, dev.sector)
-                done += n
-                pos += n
-                tick(done)
-            if outcome != Outcome.SUCCESS:
-                break
-        tick(done, force=True)
+                found: list[Mismatch] = []
+                bad = 0 if want == view else _locate(readbuf[:n], bytes(want), pos, found,
+                                                      dev.sector)
+            except OSError as exc:
+                stop_with(Outcome.FAILED, f"{_io_error(exc)} at {pos}")
+                return
+            finally:
+                view.release()
+            with lock:
+                state["done"] += n
+                state["count"] += bad
+                mismatches.extend(found[:MAX_REPORTED_MISMATCHES])
+                done = state["done"]
+            if got_n < n:
+                stop_with(Outcome.FAILED, f"short read at {pos + got_n}")
+                return
+            try:
+                with lock:
+                    tick(done)
+            except KeyboardInterrupt:
+                stop_with(Outcome.INTERRUPTED)
+                return
+
+    n_workers = workers or VERIFY_WORKERS.get(mode, 1)
+    threads = [threading.Thread(target=work, name=f"wipe-verify-{i}", daemon=True)
+               for i in range(n_workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    try:
+        tick(state["done"], force=True)
     except KeyboardInterrupt:
-        outcome = Outcome.INTERRUPTED
+        stop_with(Outcome.INTERRUPTED)
+    outcome, count = state["outcome"], state["count"]
     if outcome == Outcome.SUCCESS and count:
         outcome = Outcome.FAILED
-    return VerifyResult(mode, done, time.monotonic() - start, outcome,
+    mismatches.sort(key=lambda m: m.offset)
+    return VerifyResult(mode, state["done"], time.monotonic() - start, outcome,
                         tuple(mismatches[:MAX_REPORTED_MISMATCHES]), count,
-                        len(ranges), seed if mode == "sample" else None, error)
+                        len(ranges), seed if mode == "sample" else None, state["error"])
 
 
 def _locate(got: bytes, want: bytes, base: int, out: list[Mismatch], sector: int) -> int:

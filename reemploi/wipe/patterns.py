@@ -77,23 +77,27 @@ class Keystream:
         self.counter0 = int.from_bytes(pattern.nonce, "big")
         self.zeros = bytes(max_len)
 
-    def fill(self, out: memoryview, offset: int, length: int) -> None:
+    def fill(self, out, offset: int, length: int) -> None:
         """Write ``length`` keystream bytes for disk ``offset`` into ``out[:length]``.
 
-        ``out`` must be at least ``length + 15`` bytes (``update_into`` needs room for
-        one more block).
+        ``out`` needs exactly ``length`` bytes: ``update_into`` wants 15 spare bytes
+        after what it writes, so the last 16 bytes come from ``update`` instead.
         """
-        assert offset % AES_BLOCK == 0
+        assert offset % AES_BLOCK == 0 and length % AES_BLOCK == 0
         counter = (self.counter0 + offset // AES_BLOCK) % (1 << 128)
         enc = Cipher(algorithms.AES(self.key), modes.CTR(counter.to_bytes(16, "big"))).encryptor()
+        view = memoryview(out)
+        zeros = memoryview(self.zeros)
+        body = length - AES_BLOCK
+        done = 0
         # In 1 MiB steps: ``update_into`` holds the GIL for the whole call, so short
         # calls let the writer thread take it back soon after its pwrite returns.
-        zeros = memoryview(self.zeros)
-        done = 0
-        while done < length:
-            n = min(FILL_STEP, length - done)
-            enc.update_into(zeros[:n], out[done:done + n + AES_BLOCK - 1])
+        while done < body:
+            n = min(FILL_STEP, body - done)
+            enc.update_into(zeros[:n], view[done:done + n + AES_BLOCK - 1])
             done += n
+        view[body:length] = enc.update(zeros[:AES_BLOCK])
+        view.release()
 
     def bytes_at(self, offset: int, length: int) -> bytes:
         """The keystream at an arbitrary offset (used by sampled verification)."""
