@@ -191,21 +191,26 @@ def overwrite(dev: Device, pattern: Pattern, *, index: int = 1,
         halt = threading.Event()
 
         def produce() -> None:
-            for b in range(nblocks):
-                slot = free.get()
-                if slot is None or halt.is_set():
-                    return
-                off = b * block
-                n = min(block, total - off)
-                stream.fill(memoryview(pool[slot]), off, n)
-                full.put((slot, off, n))
-            full.put(None)
+            try:
+                for b in range(nblocks):
+                    slot = free.get()
+                    if slot is None or halt.is_set():
+                        return
+                    off = b * block
+                    n = min(block, total - off)
+                    stream.fill(memoryview(pool[slot]), off, n)
+                    full.put((slot, off, n))
+                full.put(None)
+            except BaseException as exc:   # never leave the writer waiting forever
+                full.put(exc)
 
         producer = threading.Thread(target=produce, name="wipe-prng", daemon=True)
         producer.start()
 
         def next_chunk():
             item = full.get()
+            if isinstance(item, BaseException):
+                raise OSError(errno.EIO, f"PRNG generator failed: {item!r}")
             return item
 
         def release(slot):
@@ -232,7 +237,11 @@ def overwrite(dev: Device, pattern: Pattern, *, index: int = 1,
             if dev.stop.is_set():
                 outcome = Outcome.INTERRUPTED
                 break
-            item = next_chunk()
+            try:
+                item = next_chunk()
+            except OSError as exc:
+                outcome, error, error_offset = Outcome.FAILED, _io_error(exc), written
+                break
             if item is None:
                 break
             slot, off, n = item
