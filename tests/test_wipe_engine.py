@@ -232,3 +232,22 @@ def test_firmware_style_verification_detects_unchanged_content(tmp_path, loopdev
         assert changed.ok and changed.locations == len(ranges)
     finally:
         os.close(fd)
+
+
+def test_a_failing_generator_fails_the_pass_instead_of_hanging(tmp_path, monkeypatch):
+    target = tmp_path / "file.img"
+    target.write_bytes(b"\x01" * (12 * MIB))
+    fd = os.open(target, os.O_RDWR)
+
+    def broken(self, out, offset, length):
+        if offset >= 4 * MIB:
+            raise RuntimeError("AES engine gone")
+        out[:length] = bytes(length)
+
+    monkeypatch.setattr(engine.Keystream, "fill", broken)
+    try:
+        res = engine.overwrite(engine.Device(fd, 12 * MIB), prng_pattern())
+    finally:
+        os.close(fd)
+    assert res.outcome == "failed" and "PRNG generator failed" in res.error
+    assert res.bytes_written == 4 * MIB
