@@ -350,3 +350,14 @@ def test_parts_leave_from_stock_only(inv):
         inv.checkout(kept, "recycled", "Envie")         # installed: it leaves with its machine
     with pytest.raises(Conflict):
         inv.install_part(sold, machine)                  # gone
+
+
+def test_rebuild_replaces_shards_in_place_and_prunes_strays(inv):
+    aid = inv.create_asset("machine", "laptop")
+    stray = inv.projection.assets_dir / "zz.json"
+    stray.write_text('{"assets": {"1": {"id": "GHOST", "kind": "machine"}}}')
+    assert any(d["id"] == "GHOST" for d in inv.machines())   # the quick path trusts files
+    inv.rebuild_projection()
+    assert not stray.exists()
+    assert [d["id"] for d in inv.machines()] == [aid]
+    assert inv.verify(deep=True).projection.value == "current"

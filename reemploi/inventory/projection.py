@@ -113,8 +113,10 @@ def load_table(path: Path, table: str) -> dict[str, dict]:
 
 
 def save_table(path: Path, tables: dict[str, Iterable[dict]]) -> None:
-    """Replace the given tables of a TinyDB file in one atomic write."""
+    """Write a TinyDB file holding exactly these tables, in one atomic write. The old
+    file is not read (it may be the damaged one being replaced)."""
     db = open_db(path)
+    db.storage.cache = {}
     try:
         for name, docs in tables.items():
             table = db.table(name)
@@ -159,14 +161,20 @@ class Projection:
     def all_asset_shards(self) -> list[Path]:
         return sorted(self.assets_dir.glob("*.json"))
 
-    def clear(self) -> None:
-        """Remove projection files (a rebuild writes them all again)."""
-        for folder in (self.assets_dir, self.index_dir):
+    def drop_meta(self) -> None:
+        """Forget what was applied: readers then wait for the lock (and the rebuild)
+        instead of reading shards that are being replaced."""
+        try:
+            self.meta_path.unlink()
+        except FileNotFoundError:
+            pass
+
+    def prune(self, asset_shards: set[str], index_shards: set[str]) -> None:
+        """Remove shard files a rebuild did not write (their records no longer exist)."""
+        for folder, keep in ((self.assets_dir, asset_shards), (self.index_dir, index_shards)):
             for f in folder.glob("*.json"):
-                f.unlink()
-        for f in (self.meta_path, self.catalog_path):
-            if f.exists():
-                f.unlink()
+                if f.stem not in keep:
+                    f.unlink()
 
 
 class Session:
@@ -257,9 +265,12 @@ class Session:
 
     # -- saving ---------------------------------------------------------------------
 
-    def save(self, seq: int, hash_: str, offset: int) -> None:
-        """Write changed shards, fsync their directories, then move meta forward."""
+    def save(self, seq: int, hash_: str, offset: int, prune: bool = False) -> None:
+        """Write changed shards, fsync their directories, then move meta forward.
+        ``prune`` (rebuild): also remove shard files this session does not hold."""
         self.proj.ensure_dirs()
+        if prune:
+            self.proj.prune(set(self.asset_shards), set(self.index_shards))
         for shard in sorted(self.dirty_assets):
             docs = self.asset_shards[shard].values()
             save_table(self.proj.asset_path(shard), {ASSETS_TABLE: docs})

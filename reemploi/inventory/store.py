@@ -128,7 +128,7 @@ class Inventory(LotsMixin, PartsMixin):
 
     def _rebuild_locked(self) -> Session:
         log.info("rebuilding the inventory projection from the journal")
-        self.projection.clear()
+        self.projection.drop_meta()
         session = Session(self.projection, {"format": FORMAT, "counters": {}}, fresh=True)
         seq, hash_, end = 0, "", 0
         for offset, line in self.journal.iter_lines():
@@ -139,7 +139,7 @@ class Inventory(LotsMixin, PartsMixin):
         session.dirty_index.update(session.index_shards)
         session.dirty_catalog = True
         session.fresh = False
-        session.save(seq, hash_, end)
+        session.save(seq, hash_, end, prune=True)
         return session
 
     @staticmethod
