@@ -151,36 +151,45 @@ def show(asset_id, as_json, lang, home):
 def _render_asset(d: dict, lang: str) -> str:
     out = [f"{d['id']}  {_status(d['status'], lang)}  {d.get('device_kind') or ''}"]
     if d.get("lot_id"):
-        out.append(tr("Lot: {lot} (donor {donor})", lang, lot=d["lot_id"], donor=d.get("donor_id") or "?"))
+        out.append(tr("Lot: {lot} (donor {donor})", lang, lot=d["lot_id"],
+                      donor=d.get("donor_id") or "?"))
     if d.get("serial"):
         out.append(tr("Serial: {serial}", lang, serial=d["serial"]))
     probe = d.get("probe")
     if probe:
-        out.append(tr("Model: {vendor} {product}", lang, vendor=probe.get("vendor") or "?", product=probe.get("product") or ""))
-        out.append(tr("CPU: {cpu}; RAM: {ram} MB", lang, cpu=probe.get("cpu_model") or "?", ram=probe.get("ram_total_mb") or "?"))
+        out.append(tr("Model: {vendor} {product}", lang, vendor=probe.get("vendor") or "?",
+                      product=probe.get("product") or ""))
+        out.append(tr("CPU: {cpu}; RAM: {ram} MB", lang, cpu=probe.get("cpu_model") or "?",
+                      ram=probe.get("ram_total_mb") or "?"))
         for disk in probe.get("disks") or ():
-            out.append(tr("Disk: {model} {size} GB ({media})", lang, model=disk.get("model") or "?",
-                size=round((disk.get("size_bytes") or 0) / 1e9), media=disk.get("media") or "?"))
+            out.append(tr("Disk: {model} {size} GB ({media})", lang,
+                          model=disk.get("model") or "?",
+                          size=round((disk.get("size_bytes") or 0) / 1e9),
+                          media=disk.get("media") or "?"))
     grade = d.get("grade")
     if grade:
-        out.append(tr("Grade: {grade} ({outcome})", lang, grade=grade.get("grade") or "-", outcome=grade.get("outcome") or "?"))
+        out.append(tr("Grade: {grade} ({outcome})", lang, grade=grade.get("grade") or "-",
+                      outcome=grade.get("outcome") or "?"))
     for w in d.get("wipes") or ():
-        out.append(tr("Wipe {time}: {disk} {result} ({method}, {nist})", lang, time=w.get("time"),
-            disk=w.get("disk_identity") or "?", result=w.get("result"), method=w.get("method") or "?",
-            nist=w.get("nist") or "?"))
+        out.append(tr("Wipe {time}: {disk} {result} ({method}, {nist})", lang,
+                      time=w.get("time"), disk=w.get("disk_identity") or "?",
+                      result=w.get("result"), method=w.get("method") or "?",
+                      nist=w.get("nist") or "?"))
     image = d.get("image")
     if image:
         out.append(tr("Image: {name} {version} ({result})", lang, name=image.get("name") or "?",
-            version=image.get("version") or "", result=image.get("result") or "?"))
+                      version=image.get("version") or "", result=image.get("result") or "?"))
     for p in d.get("parts_installed") or ():
         out.append(tr("Part installed: {part} ({kind}) from {source}", lang, part=p["part_id"],
-            kind=p.get("part_kind") or "?", source=p.get("from_asset") or "?"))
+                      kind=p.get("part_kind") or "?", source=p.get("from_asset") or "?"))
     if d.get("kind") == "part":
-        out.append(tr("Part {kind} from {source}", lang, kind=d.get("part_kind") or "?", source=d.get("from_asset") or "?"))
+        out.append(tr("Part {kind} from {source}", lang, kind=d.get("part_kind") or "?",
+                      source=d.get("from_asset") or "?"))
     co = d.get("checkout")
     if co:
         out.append(_destination(co, lang))
-    out.append(tr("{n} event(s), last on {time}", lang, n=d.get("history", 0), time=d.get("updated")))
+    out.append(tr("{n} event(s), last on {time}", lang, n=d.get("history", 0),
+                  time=d.get("updated")))
     return "\n".join(out)
 
 
