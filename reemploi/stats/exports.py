@@ -6,8 +6,11 @@ spreadsheet habits: ``;`` separator (the comma is the decimal separator in Frenc
 decimal comma, and UTF-8 with a byte-order mark so that Excel for Windows opens the
 accents right (it reads BOM-less CSV as the ANSI code page).
 
-XLSX: openpyxl in write-only mode (rows streamed to the file, not held as cell
-objects: the 50 000-row machine sheet stays fast). One sheet per table.
+XLSX: we stream the SpreadsheetML parts ourselves (ECMA-376 part 1, §18.3 worksheet
+with inline strings, §18.2 workbook; part 2 OPC package). openpyxl, even in its
+write-only mode, took about 10 s for the 50 000-machine benchmark on our 2-core
+box, twice the budget; the streamed file takes a fraction of that. openpyxl reads the
+files back in the tests, and Excel and LibreOffice open them. One sheet per table.
 
 ODS: we stream the OpenDocument XML ourselves (ODF 1.2, part 1 §9.1 tables, part 3
 §3 package: an uncompressed ``mimetype`` entry first, then ``META-INF/manifest.xml``).
@@ -90,18 +93,60 @@ def _out(path: Path) -> Path:
     return path
 
 
-def write_xlsx(tables: list[Table], path: Path) -> Path:
-    from openpyxl import Workbook
+_XLSX_CT = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" ContentType="application/'
+            'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>{sheets}</Types>')
+_XLSX_CT_SHEET = ('<Override PartName="/xl/worksheets/sheet{n}.xml" ContentType="application/'
+                  'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>')
+_XLSX_RELS = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+              '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+              '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+              'relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>')
+_XLSX_WB = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+            'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+            '<sheets>{sheets}</sheets></workbook>')
+_XLSX_WB_RELS = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                 '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                 '{rels}</Relationships>')
+_XLSX_REL = ('<Relationship Id="rId{n}" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+             'relationships/worksheet" Target="worksheets/sheet{n}.xml"/>')
+# XML 1.0 forbids most control characters even escaped: drop them from cell text.
+_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
+
+def _xlsx_cell(value) -> str:
+    if value is None or value == "":
+        return "<c/>"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f"<c><v>{value!r}</v></c>"
+    text = escape(_XML_BAD.sub("", str(value)))
+    return f'<c t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+
+
+def write_xlsx(tables: list[Table], path: Path) -> Path:
     path = _out(path)
-    wb = Workbook(write_only=True)
-    for table, name in zip(tables, sheet_names(tables)):
-        ws = wb.create_sheet(title=name)
-        ws.append(list(table.headers))
-        for row in table.rows:
-            ws.append(list(row))
+    names = sheet_names(tables)
     try:
-        wb.save(path)
+        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+            z.writestr("[Content_Types].xml", _XLSX_CT.format(
+                sheets="".join(_XLSX_CT_SHEET.format(n=i + 1) for i in range(len(tables)))))
+            z.writestr("_rels/.rels", _XLSX_RELS)
+            z.writestr("xl/workbook.xml", _XLSX_WB.format(sheets="".join(
+                f'<sheet name={quoteattr(n)} sheetId="{i + 1}" r:id="rId{i + 1}"/>'
+                for i, n in enumerate(names))))
+            z.writestr("xl/_rels/workbook.xml.rels", _XLSX_WB_RELS.format(
+                rels="".join(_XLSX_REL.format(n=i + 1) for i in range(len(tables)))))
+            for i, table in enumerate(tables):
+                rows = "".join("<row>" + "".join(_xlsx_cell(c) for c in row) + "</row>"
+                               for row in (table.headers,) + table.rows)
+                z.writestr(f"xl/worksheets/sheet{i + 1}.xml",
+                           '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                           '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                           f"<sheetData>{rows}</sheetData></worksheet>")
     except OSError as exc:
         raise BadInput(what=str(path), why=exc.strerror or str(exc)) from None
     return path
@@ -123,9 +168,10 @@ def _ods_cell(value) -> str:
     if value is None or value == "":
         return "<table:table-cell/>"
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return (f'<table:table-cell office:value-type="float" office:value="{value}">'
-                f"<text:p>{value}</text:p></table:table-cell>")
-    return f'<table:table-cell office:value-type="string"><text:p>{escape(str(value))}</text:p></table:table-cell>'
+        return (f'<table:table-cell office:value-type="float" office:value="{value!r}">'
+                f"<text:p>{value!r}</text:p></table:table-cell>")
+    return (f'<table:table-cell office:value-type="string"><text:p>{escape(_XML_BAD.sub("", str(value)))}'
+            "</text:p></table:table-cell>")
 
 
 def write_ods(tables: list[Table], path: Path) -> Path:
@@ -143,7 +189,7 @@ def write_ods(tables: list[Table], path: Path) -> Path:
             # ODF 1.2 part 3 §3.3: "mimetype" first, stored (not compressed).
             z.writestr(zipfile.ZipInfo("mimetype"), _MIME, compress_type=zipfile.ZIP_STORED)
             z.writestr("META-INF/manifest.xml", _MANIFEST, compress_type=zipfile.ZIP_DEFLATED)
-            z.writestr("content.xml", "".join(parts), compress_type=zipfile.ZIP_DEFLATED)
+            z.writestr("content.xml", "".join(parts), compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
     except OSError as exc:
         raise BadInput(what=str(path), why=exc.strerror or str(exc)) from None
     return path

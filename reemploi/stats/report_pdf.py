@@ -111,18 +111,30 @@ def _impact_chart(f: Figures, lang: str) -> Drawing:
     return d
 
 
-def _rl_table(t: Table, lang: str, style) -> RLTable:
+MAX_ROWS = 30   # a board reads the top of a long table; the spreadsheets have it all
+
+
+def _rl_table(t: Table, lang: str, style) -> list:
     cell = style["BodyText"].clone("cell", fontSize=7, leading=8.5)
     head = style["BodyText"].clone("head", fontSize=7, leading=8.5, fontName="Helvetica-Bold")
+    rows = t.rows[:MAX_ROWS]
     data = [[Paragraph(str(h), head) for h in t.headers]]
-    data += [[Paragraph(_num(c, lang), cell) for c in row] for row in t.rows]
+    # Paragraphs (wrapping text) only where text is long: a plain string draws far
+    # faster, and numbers never need to wrap.
+    data += [[Paragraph(_num(c, lang), cell) if isinstance(c, str) and len(c) > 24 else _num(c, lang)
+              for c in row] for row in rows]
     tbl = RLTable(data, repeatRows=1, hAlign="LEFT")
     tbl.setStyle(TableStyle([
         ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8f5e9")),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("FONTSIZE", (0, 1), (-1, -1), 7),
     ]))
-    return tbl
+    out = [tbl]
+    if len(t.rows) > MAX_ROWS:
+        out.append(Paragraph(tr("... and {n} more rows: see the CSV or spreadsheet export.", lang,
+                                n=len(t.rows) - MAX_ROWS), cell))
+    return out
 
 
 def write_pdf(f: Figures, workshop: Workshop, path: Path, lang: str) -> Path:
@@ -158,7 +170,7 @@ def write_pdf(f: Figures, workshop: Workshop, path: Path, lang: str) -> Path:
     story += [Paragraph("• " + k, body) for k in key]
     story += [Spacer(1, 4 * mm), Paragraph(_("Machines per month", lang), h2), _month_chart(f, lang),
               KeepTogether([Paragraph(_("Outcomes", lang), h2), _outcome_chart(f, lang)]),
-              Paragraph(_("Summary", lang), h2), _rl_table(tables["summary"], lang, ss),
+              Paragraph(_("Summary", lang), h2), *_rl_table(tables["summary"], lang, ss),
               PageBreak(),
               Paragraph(_("Environmental impact", lang), h2), _impact_chart(f, lang),
               Paragraph(_("What this figure means: for each machine given or sold, the greenhouse "
@@ -166,17 +178,17 @@ def write_pdf(f: Figures, workshop: Workshop, path: Path, lang: str) -> Path:
                           "bound: not every reused machine replaces a new purchase, and the "
                           "refurbishing itself is not subtracted. Recycled or dismantled machines "
                           "are not counted.", lang), small),
-              _rl_table(tables["impact"], lang, ss)]
+              *_rl_table(tables["impact"], lang, ss)]
     if f.factors_overridden:
         story.append(Paragraph(_("The workshop set some of its own impact factors.", lang), small))
-    story += [Spacer(1, 4 * mm), Paragraph(_("By device kind", lang), h2), _rl_table(tables["by_kind"], lang, ss),
-              Paragraph(_("Eco-organism report (DEEE)", lang), h2), _rl_table(tables["deee"], lang, ss),
+    story += [Spacer(1, 4 * mm), Paragraph(_("By device kind", lang), h2), *_rl_table(tables["by_kind"], lang, ss),
+              Paragraph(_("Eco-organism report (DEEE)", lang), h2), *_rl_table(tables["deee"], lang, ss),
               Paragraph(_("Estimated weights: when a device was not weighed at intake, a default "
                           "weight per device kind is used; these tonnes are shown apart as estimated.",
                           lang), small)]
     for k in ("by_outcome", "by_grade", "by_donor", "by_destination", "parts", "erasures", "by_month"):
         if tables[k].rows:
-            story += [Paragraph(tables[k].title, h2), _rl_table(tables[k], lang, ss)]
+            story += [Paragraph(tables[k].title, h2), *_rl_table(tables[k], lang, ss)]
     doc = SimpleDocTemplate(str(path), pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm,
                             topMargin=15 * mm, bottomMargin=15 * mm,
                             title=tr("Activity report {period}", lang, period=period),
