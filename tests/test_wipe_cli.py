@@ -3,6 +3,7 @@
 import json
 import os
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -44,11 +45,14 @@ def mounted_partition(loopdev, tmp_path):
                    check=True, capture_output=True)
     subprocess.run(["partx", "-a", dev.path], check=False, capture_output=True)
     part = dev.path + "p1"
-    for _ in range(50):
+    for i in range(100):           # the partition node appears asynchronously
         if os.path.exists(part):
             break
-        subprocess.run(["udevadm", "settle"], check=False)
-    subprocess.run(["mkfs.ext4", "-q", "-F", part], check=True, capture_output=True)
+        if i % 20 == 19:
+            subprocess.run(["partx", "-u", dev.path], check=False, capture_output=True)
+        time.sleep(0.05)
+    made = subprocess.run(["mkfs.ext4", "-q", "-F", part], capture_output=True, text=True)
+    assert made.returncode == 0, made.stderr
     mnt = tmp_path / "mnt"
     mnt.mkdir()
     subprocess.run(["mount", part, str(mnt)], check=True)

@@ -62,8 +62,8 @@ def _plan_text(job, lang: str) -> str:
     from ..documents.certificate import CAVEAT
     for c in p.caveats:
         lines.append("  ! " + (tr(CAVEAT[c.value], lang) if c.value in CAVEAT else c.value))
-    for cmd in p.commands():
-        lines.append("  $ " + cmd)
+    for step in p.steps:
+        lines.append("  " + step.describe())
     return "\n".join(lines)
 
 
@@ -74,7 +74,8 @@ def _plan_json(job) -> dict:
                      "identity": job.disk.identity},
             "technique": p.technique.value if p.technique else None,
             "nist": p.nist.value if p.nist else None, "passes": list(p.passes),
-            "verify": p.verify, "steps": [s.kind for s in p.steps], "commands": p.commands(),
+            "verify": p.verify, "steps": [s.describe() for s in p.steps],
+            "commands": p.commands(),
             "on_failure": [s.command_line() for s in p.on_failure],
             "caveats": [c.value for c in p.caveats],
             "blocker": p.blocker.value if p.blocker else None,

@@ -107,6 +107,13 @@ class Step:
     def command_line(self) -> str:
         return " ".join(self.argv)
 
+    def describe(self) -> str:
+        """One line for --dry-run: the command, or what the engine does in-process."""
+        if self.argv:
+            return "$ " + self.command_line()
+        detail = " ".join(x for x in (self.pattern, self.mode) if x)
+        return f"· {self.kind}" + (f" {detail}" if detail else "")
+
 
 @dataclass(frozen=True)
 class WipePlan:
@@ -332,7 +339,9 @@ def plan_wipe(disk: Disk, *, method: str = "auto", verify: str = "sample",
         caveats.append(Caveat.CLEAR_NOT_PURGE)
         if media in (Media.USB_FLASH, Media.SD, Media.EMMC):
             caveats.append(Caveat.WEAR_LEVELLING)
-        steps.append(Step("discard", ("blkdiscard", "-f", disk.path)))
+        # BLKDISCARD ioctl on our own O_EXCL descriptor (what blkdiscard(8) does;
+        # running blkdiscard itself would fail: we hold the device exclusively).
+        steps.append(Step("discard"))
     return WipePlan(**base, technique=Technique.OVERWRITE, nist=Nist.CLEAR, passes=patterns,
                     verify=verify, steps=tuple(pre + steps), caveats=tuple(caveats),
                     estimate_seconds=_estimate(disk, len(patterns), verify))
