@@ -41,8 +41,12 @@ def head(path, n=4096):
 def mounted_partition(loopdev, tmp_path):
     """A loop disk with one ext4 partition mounted under tmp_path/mnt."""
     dev = loopdev(48 * MIB)
+    # A loop number reused from an earlier test may still carry that test's partition
+    # node (with the old size): drop it before partitioning, then add ours.
+    subprocess.run(["partx", "-d", dev.path], check=False, capture_output=True)
     subprocess.run(["sfdisk", "--quiet", dev.path], input="start=2048, type=83\n", text=True,
                    check=True, capture_output=True)
+    subprocess.run(["partx", "-u", dev.path], check=False, capture_output=True)
     subprocess.run(["partx", "-a", dev.path], check=False, capture_output=True)
     part = dev.path + "p1"
     for i in range(100):           # the partition node appears asynchronously
