@@ -1,4 +1,4 @@
-"""Statistics over a small inventory built through the real Inventory API, with every
+"""Statistics over a small inventory built through the real inventory commands, with every
 expected figure worked out by hand below (the arithmetic is in the comments).
 
 Dates: lots and checkouts carry their own business date (we choose them: December of
@@ -10,6 +10,7 @@ month are therefore added with the month of today, not hard-coded.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
@@ -33,25 +34,41 @@ departement = "69"
 """
 
 
+def run(home: Path, *args) -> dict:
+    """One real ``reemploi`` command on ``home``, its --json output parsed."""
+    from click.testing import CliRunner
+    from reemploi.cli.main import cli
+
+    result = CliRunner().invoke(cli, [*map(str, args), "--home", str(home), "--json"],
+                                env={"REEMPLOI_STATION": "T"}, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
 def build(home: Path) -> dict[str, str]:
-    """The workshop's story; returns the asset ids by nickname."""
+    """The workshop's story, through the inventory commands (intake, parts, checkout)
+    and, for what the grading/wipe/image stations record, the Inventory API they use.
+    Returns the asset ids by nickname."""
     home.mkdir(parents=True, exist_ok=True)
     (home / "settings.toml").write_text(SETTINGS, encoding="utf-8")
-    inv = Inventory.open(home, "T", "Camille")
     ids: dict[str, str] = {}
     # Lot A, 20 Dec Y0, Mairie: 3 laptops weighed together 7.5 kg, 2 screens unweighed.
-    _, a = inv.receive_lot("Mairie de Lyon", "public", date=f"{Y0}-12-20",
-                           devices=[("laptop", 3, 7.5), ("screen", 2, None)], create_ids=True)
+    a = run(home, "intake", "--donor", "Mairie de Lyon", "--donor-kind", "public", "--date", f"{Y0}-12-20",
+            "--device", "laptop:3:7.5", "--device", "screen:2", "--create-ids")["ids"]
     ids.update(L1=a[0], L2=a[1], L3=a[2], S1=a[3], S2=a[4])
     # Lot B, 15 Jan Y1, company: 2 desktops unweighed, 1 device of a kind we do not know.
-    _, b = inv.receive_lot("Entreprise X", "company", date=f"{Y1}-01-15",
-                           devices=[("desktop", 2, None), ("robot", 1, None)], create_ids=True)
+    b = run(home, "intake", "--donor", "Entreprise X", "--date", f"{Y1}-01-15",
+            "--device", "desktop:2", "--device", "robot:1", "--create-ids")["ids"]
     ids.update(D1=b[0], D2=b[1], R1=b[2])
     # Lot C, 3 Jan Y1, Mairie again: 2 laptops, the lot weighed as a whole 6.0 kg, no ids.
-    inv.receive_lot("Mairie de Lyon", "public", date=f"{Y1}-01-03",
-                    devices=[("laptop", 2, None)], weight_kg=6.0)
+    run(home, "intake", "--donor", "Mairie de Lyon", "--donor-kind", "public", "--date", f"{Y1}-01-03",
+        "--device", "laptop:2", "--weight", "6.0")
+    inv = Inventory.open(home, "T", "Camille")
     # A laptop brought in alone (no lot), weighed 2.0 kg: received today.
     ids["N1"] = inv.create_asset("machine", "laptop", weight_kg=2.0)
+
+    def checkout(aid, to, org, day, *extra):
+        run(home, "checkout", aid, "--to", to, "--org", org, "--date", day, *extra)
 
     def grade(aid, g):
         inv.record(EventType.ASSET_GRADED, aid, {"verdict": {"outcome": "reuse", "grade": g},
@@ -71,27 +88,27 @@ def build(home: Path) -> dict[str, str]:
     inv.record(EventType.IMAGE_WRITTEN, ids["L1"], {"image": {"name": "emmabuntus"}, "result": "success"})
     inv.set_status(ids["L1"], Status.IMAGED)
     inv.set_status(ids["L1"], Status.READY)
-    inv.checkout(ids["L1"], "given", "Secours populaire", date=f"{Y1}-01-10")
+    checkout(ids["L1"], "given", "Secours populaire", f"{Y1}-01-10")
     # L2: purged (wipe event only, no status change), sold without its disk on 28 Dec Y0.
     grade(ids["L2"], "B")
     wipe(ids["L2"], "success", "ata-secure-erase", "Purge")
     inv.set_status(ids["L2"], Status.READY)
-    inv.checkout(ids["L2"], "sold", "Particulier", date=f"{Y0}-12-28", price_eur=80)
+    checkout(ids["L2"], "sold", "Particulier", f"{Y0}-12-28", "--price", "80")
     # L3: grade C, its RAM harvested and installed into D1, then dismantled 20 Jan Y1.
     grade(ids["L3"], "C")
-    part = inv.harvest_part(ids["L3"], "ram", {"size_mb": 4096})
-    inv.checkout(ids["L3"], "dismantled", "Atelier (pièces)", date=f"{Y1}-01-20")
+    part = run(home, "parts", "harvest", ids["L3"], "--kind", "ram", "--facts", "size_mb=4096")["id"]
+    checkout(ids["L3"], "dismantled", "Atelier (pièces)", f"{Y1}-01-20")
     inv.set_status(ids["D1"], Status.DIAGNOSED)
-    inv.install_part(part, ids["D1"])
+    run(home, "parts", "install", part, ids["D1"])
     inv.set_status(ids["D1"], Status.READY)
-    inv.checkout(ids["D1"], "given", "Emmaüs Connect", date=f"{Y1}-01-25")
+    checkout(ids["D1"], "given", "Emmaüs Connect", f"{Y1}-01-25")
     # Screens: S1 checked and given 10 Jan Y1; S2 recycled 12 Jan Y1.
     inv.set_status(ids["S1"], Status.DIAGNOSED)
     inv.set_status(ids["S1"], Status.READY)
-    inv.checkout(ids["S1"], "given", "Secours populaire", date=f"{Y1}-01-10")
-    inv.checkout(ids["S2"], "recycled", "Ecosystem", date=f"{Y1}-01-12")
+    checkout(ids["S1"], "given", "Secours populaire", f"{Y1}-01-10")
+    checkout(ids["S2"], "recycled", "Ecosystem", f"{Y1}-01-12")
     # The unknown device goes to recycling 12 Jan Y1; D2's wipe failed.
-    inv.checkout(ids["R1"], "recycled", "Ecosystem", date=f"{Y1}-01-12")
+    checkout(ids["R1"], "recycled", "Ecosystem", f"{Y1}-01-12")
     wipe(ids["D2"], "failed", "overwrite", "Clear")
     return ids
 
