@@ -219,3 +219,18 @@ def test_bad_periods_exit_7(cli, args):
 def test_unwritable_target_exit_7(cli, home, tmp_path):
     r = cli(["stats", "--pdf", tmp_path / "no" / "such" / "dir" / "r.pdf"])
     assert r.exit_code == 7
+
+
+def test_damaged_journal_exit_12(cli, home):
+    from reemploi.stats.cache import CACHE_NAME
+
+    (home / CACHE_NAME).unlink(missing_ok=True)
+    with open(home / "journal.jsonl", "ab") as fh:
+        fh.write(b'{"asset_id":null,"this is":"not an event"\n')
+    r = cli(["stats", "--lang", "en"])
+    assert r.exit_code == 12 and "Traceback" not in r.output
+    # A torn last line (no newline: a write cut by a power failure) is not an event: skipped.
+    lines = (home / "journal.jsonl").read_bytes().splitlines(keepends=True)
+    (home / "journal.jsonl").write_bytes(b"".join(lines[:-1]) + b'{"asset_id":"REE-A-26-0')
+    r = cli(["stats", "--year", Y0, "--json"])
+    assert r.exit_code == 0 and json.loads(r.output)["figures"]["totals"]["received"] == 5
