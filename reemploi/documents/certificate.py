@@ -57,6 +57,9 @@ CAVEAT = {
 }
 
 
+SIGNATURE_BOX = object()   # sentinel: an empty box to sign in
+
+
 class _Qr(Flowable):
     """A QR code as a flowable, so it sits in the header beside the title."""
 
@@ -88,7 +91,10 @@ def _esc(text: str) -> str:
 def _table(rows: list[tuple[str, str]], widths=(55 * mm, 115 * mm)) -> Table:
     styles = getSampleStyleSheet()
     small = styles["BodyText"].clone("small", fontSize=8.5, leading=10.5)
-    data = [[Paragraph(f"<b>{_esc(k)}</b>", small), Paragraph(_esc(v), small)] for k, v in rows]
+    # SIGNATURE_BOX leaves room for a handwritten signature.
+    data = [[Paragraph(f"<b>{_esc(k)}</b>", small),
+             Paragraph("<br/><br/><br/>" if v is SIGNATURE_BOX else _esc(v), small)]
+            for k, v in rows]
     t = Table(data, colWidths=widths)
     t.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
                            ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -101,7 +107,7 @@ def _person_rows(p: dict, lang: str) -> list[tuple[str, str]]:
             (tr("Organization", lang), _v(p.get("organization"))),
             (tr("Location", lang), _v(p.get("location"))),
             (tr("Contact", lang), _v(p.get("contact"))), (tr("Date", lang), _v(p.get("date"))),
-            (tr("Signature", lang), "\n\n\n")]
+            (tr("Signature", lang), SIGNATURE_BOX)]
 
 
 def _size(n) -> str:
