@@ -86,3 +86,18 @@ def loopdev(tmp_path):
     yield make
     for dev in made:
         dev.detach()
+
+
+@pytest.fixture(autouse=True)
+def _reset_language(monkeypatch):
+    """``--lang`` sets the process-wide language: start each test from the same one.
+
+    The suite was written on a box with LANG=C.UTF-8 (English); pin that, so a CI
+    machine with another locale runs the same tests the same way."""
+    from reemploi import i18n
+    for var in ("REEMPLOI_LANG", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    i18n.set_language(None)
+    yield
+    i18n.set_language(None)

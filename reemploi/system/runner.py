@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 # Tool -> Debian package, for "install it" messages.
 PACKAGES = {
     "smartctl": "smartmontools", "dmidecode": "dmidecode", "lshw": "lshw",
-    "lsblk": "util-linux", "blkid": "util-linux", "losetup": "util-linux",
+    "lsblk": "util-linux", "blkid": "util-linux", "partx": "util-linux", "losetup": "util-linux",
     "findmnt": "util-linux", "blockdev": "util-linux", "wipefs": "util-linux",
     "blkdiscard": "util-linux", "sfdisk": "fdisk", "sgdisk": "gdisk",
     "lspci": "pciutils", "lsusb": "usbutils", "hdparm": "hdparm", "nvme": "nvme-cli",
