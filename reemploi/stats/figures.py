@@ -23,6 +23,7 @@ Definitions (also in docs/stats.md):
 from __future__ import annotations
 
 import enum
+import functools
 from sys import intern
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -467,6 +468,7 @@ class Ledger:
 
         view: dict[str, _Machine] = {}
         part_ids = self.part_ids
+        lots_inside = {k for k, lot in self.lots.items() if lo <= lot[1] <= hi}
         for aid, m in self.machines.items():
             if aid in part_ids:
                 continue
@@ -492,7 +494,12 @@ class Ledger:
             for d in m[M_BUILT]:
                 if lo <= d <= hi and (v.built_day is None or d < v.built_day):
                     v.built_day = d
-            view[aid] = v
+            # A machine with nothing in the period and no lot received in it adds
+            # nothing to any figure: leave it out (half the machines, for one year).
+            if first or v.grade or v.outcome or v.built_day \
+                    or (v.created_day is not None and lo <= v.created_day <= hi) \
+                    or (v.lot_id is not None and v.lot_id in lots_inside):
+                view[aid] = v
         lots = {k: {"donor_id": d, "day": day, "weight_kg": w,
                     "devices": [{"kind": a, "count": b, "weight_kg": c} for a, b, c in devs]}
                 for k, (d, day, devs, w) in self.lots.items()}
@@ -579,8 +586,9 @@ def _lot_receipts(lot: dict, members: list[tuple[_Machine, str]], ref: Reference
 def _summarise(machines, lots, donors, harvested, reused_parts, erasures, certificates,
                period: Period, ref: Reference, n_events: int) -> Figures:
     canon = {}
+    canonical = functools.lru_cache(maxsize=None)(ref.canonical)
     for aid, m in machines.items():
-        kind = ref.canonical(m.raw_kind)
+        kind = canonical(m.raw_kind)
         if m.chassis_kind and (kind in GENERIC_KINDS or kind not in ref.kinds):
             kind = m.chassis_kind
         canon[aid] = kind
