@@ -180,3 +180,36 @@ def test_nvme_sanitize_failure_is_recorded_failed(tmp_path):
     plan, rec = run_disk(tmp_path, runner, NVME)
     assert rec.result == "failed" and rec.percent_erased == 0.0
     assert runner.calls[-1] == argv          # no status poll after a refused sanitize
+
+
+def test_hpa_is_reported_and_counted_as_not_erased(tmp_path):
+    """``hdparm -N`` here is a documented variant (hdparm 9.65's line layout, see
+    SOURCES.md): 2 000 sectors hidden on the PM830."""
+    ident = HD / "pm830-ssd-not-frozen-enhanced" / "hdparm-I.txt"
+    runner = replay(tmp_path, {
+        ("hdparm", "-I", "/dev/sda"): (ident, 0),
+        ("hdparm", "-N", "/dev/sda"): (b"\n/dev/sda:\n max sectors   = 500116192/500118192, "
+                                       b"HPA is enabled\n", 0),
+        ("hdparm", "--user-master", "u", "--security-set-pass", PW, "/dev/sda"): (b"", 0),
+        ("hdparm", "--user-master", "u", "--security-erase-enhanced", PW, "/dev/sda"): (b"", 0),
+    })
+    plan, rec = run_disk(tmp_path, runner, SSD)
+    assert "hpa-present" in rec.caveats
+    assert rec.hpa == {"enabled": True, "visible_sectors": 500116192,
+                       "native_sectors": 500118192, "hidden_sectors": 2000}
+    assert rec.result == "success" and rec.percent_erased < 100.0
+
+
+def test_rescan_after_hpa_removal_writes_the_sysfs_attribute(tmp_path):
+    from reemploi.system.sysfs import Sysfs
+    from reemploi.wipe.plan import Step
+    root = tmp_path / "root"
+    attr = root / "sys" / "class" / "block" / "sda" / "device" / "rescan"
+    attr.parent.mkdir(parents=True)
+    attr.write_text("")
+    ctx = Context(runner=ReplayRunner(tmp_path), sysfs=Sysfs(root), home=tmp_path / "home",
+                  station="T")
+    job = wiperun.Job(SSD, wiperun.plan_wipe(SSD, verify="none"))
+    state = wiperun._Run(ctx, job, wiperun.WipeOptions(), __import__("threading").Event(), None)
+    state.do(Step("rescan"))
+    assert attr.read_text() == "1\n" and state.errors == []

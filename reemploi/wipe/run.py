@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import fcntl
 import logging
+import math
 import os
 import random
 import struct
@@ -303,7 +304,8 @@ class _Run:
             covered = size if self.result == Outcome.SUCCESS else 0
         else:
             covered = self.bytes_written
-        pct = round(100.0 * covered / (size + hidden), 2) if size else 0.0
+        # Rounded down: a disk with even one hidden or unwritten sector never shows 100 %.
+        pct = math.floor(10000 * covered / (size + hidden)) / 100 if size else 0.0
         write_seconds = sum(p["seconds"] for p in self.passes) or 0.0
         written_total = sum(p["bytes_written"] for p in self.passes)
         return WipeRecord(
