@@ -31,6 +31,10 @@ from .period import DEFAULT_TZ
 log = logging.getLogger(__name__)
 
 CACHE_NAME = "stats-cache.marshal"
+# Rewriting the cache costs about as much as loading it; a few new lines cost far less
+# to fold again next time. So we rewrite only once the uncached tail is this big
+# (about 2 500 events: a busy week).
+REWRITE_BYTES = 1 << 20
 FORMAT = 1
 KEY = (FORMAT, tuple(sys.version_info[:2]))
 
@@ -96,6 +100,6 @@ def load_ledger(home: Path, tz: str = DEFAULT_TZ, use_cache: bool = True) -> Led
     ledger, offset = cached if cached else (Ledger(tz), 0)
     progress: dict = {}
     ledger.fold(read_records(home, start=offset, progress=progress))
-    if use_cache and progress.get("end", offset) != offset:
+    if use_cache and progress.get("end", offset) - offset >= (REWRITE_BYTES if cached else 1):
         _write_cache(home, tz, progress["end"], progress["last_hash"], ledger)
     return ledger
