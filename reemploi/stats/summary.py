@@ -34,12 +34,12 @@ def render_summary(f: Figures, workshop: Workshop, lang: str) -> str:
     if f.empty:
         lines.append(_("The inventory is empty: every figure is zero.", lang))
     lines.append("")
-    lines.append(_("Machines", lang) + ": " + " · ".join(
-        f"{_(STAGE_NAMES[s], lang)} {f.totals.get(s)}" for s in STAGES))
+    lines.append(tr("{label}: {value}", lang, label=_("Machines", lang), value=" · ".join(
+        f"{_(STAGE_NAMES[s], lang)} {f.totals.get(s)}" for s in STAGES)))
     oc = {r.outcome: r.machines for r in f.outcomes}
-    lines.append(_("Outcomes", lang) + ": " + " · ".join(
+    lines.append(tr("{label}: {value}", lang, label=_("Outcomes", lang), value=" · ".join(
         f"{name(OUTCOME_NAMES, o, lang)} {n}" for o, n in oc.items() if o in OUTCOMES or n)
-        + "  " + tr("(reused: {n})", lang, n=f.reused))
+        + "  " + tr("(reused: {n})", lang, n=f.reused)))
     lines.append(tr("Weight received: {w}", lang, w=_weight(f.received_weight, lang)))
     lines.append(tr("Weight reused: {w}", lang, w=_weight(f.reused_weight, lang)))
     lines.append(tr("CO2e avoided by reuse: {kg} kg at most (manufacturing of new devices not made)",
@@ -54,7 +54,7 @@ def render_summary(f: Figures, workshop: Workshop, lang: str) -> str:
                     c=f.certificates))
     if f.by_kind:
         lines.append("")
-        lines.append(_("By device kind", lang) + ":")
+        lines.append(tr("{label}:", lang, label=_("By device kind", lang)))
         for r in f.by_kind:
             lines.append("  " + tr("{kind}: received {rec}, out {out} (reused {reused}), {w}", lang,
                                    kind=name(KIND_NAMES, r.kind, lang), rec=r.counts.received,
@@ -63,7 +63,7 @@ def render_summary(f: Figures, workshop: Workshop, lang: str) -> str:
     active = [m for m in f.by_month if m.counts.received or m.counts.out or m.built]
     if active:
         lines.append("")
-        lines.append(_("By month", lang) + ":")
+        lines.append(tr("{label}:", lang, label=_("By month", lang)))
         for m in active:
             lines.append("  " + tr("{month}: received {rec}, out {out}, reused {reused}", lang,
                                    month=m.month, rec=m.counts.received, out=m.counts.out,
