@@ -19,7 +19,7 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import (KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer,
+from reportlab.platypus import (KeepTogether, Paragraph, SimpleDocTemplate, Spacer,
                                 Table as RLTable, TableStyle)
 
 from ..errors import BadInput
@@ -171,7 +171,7 @@ def write_pdf(f: Figures, workshop: Workshop, path: Path, lang: str) -> Path:
     story += [Spacer(1, 4 * mm), Paragraph(_("Machines per month", lang), h2), _month_chart(f, lang),
               KeepTogether([Paragraph(_("Outcomes", lang), h2), _outcome_chart(f, lang)]),
               Paragraph(_("Summary", lang), h2), *_rl_table(tables["summary"], lang, ss),
-              PageBreak(),
+              Spacer(1, 6 * mm),
               Paragraph(_("Environmental impact", lang), h2), _impact_chart(f, lang),
               Paragraph(_("What this figure means: for each machine given or sold, the greenhouse "
                           "gases that manufacturing a new device would have emitted. It is an upper "
