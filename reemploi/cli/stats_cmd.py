@@ -43,7 +43,7 @@ def stats(year, month, start, end, as_json, csv_dir, french, xlsx_file, ods_file
     ctx = make_context(home, lang)
     period = make_period(year=year, month=month, start=start, end=end)
     workshop = load_settings(ctx.home).workshop
-    figures = figures_for(ctx.home, period, ctx.station, ctx.operator)
+    figures = figures_for(ctx.home, period)
     lang = ctx.lang
     written: list[Path] = []
     if csv_dir is not None:
