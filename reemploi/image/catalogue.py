@@ -19,6 +19,7 @@ import datetime as _dt
 import hashlib
 import json
 import os
+import sys
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -32,7 +33,11 @@ from .bmap import BlockMap, parse_bmap, render_bmap
 from .sources import ImageInfo, Kind, _stream_opener, detect_kind, find_bmap, inspect
 from .szst import read_index
 
+# images/ of the source tree (editable install, tests), else the copy a wheel install
+# puts in <prefix>/share/reemploi/images (pyproject data-files), as for labels/.
 REPO_IMAGES = Path(__file__).resolve().parents[2] / "images"
+if not REPO_IMAGES.is_dir():
+    REPO_IMAGES = Path(sys.prefix) / "share" / "reemploi" / "images"
 REQUIRED = ("name", "edition", "version", "arch", "debian", "kind", "file",
             "min_ram_mb", "min_disk_bytes", "boot_modes")
 
