@@ -185,3 +185,19 @@ def test_intake_labels_makes_the_pdf(cli):
     pdf = Path(out["labels_pdf"])
     assert pdf.is_file() and pdf.read_bytes().startswith(b"%PDF")
     assert pdf.parent == _home() / "documents"
+
+
+def test_status_moves_along_the_lifecycle_and_refuses_a_skip(cli):
+    ids = _intake(cli)["ids"]
+    before = (_home() / "journal.jsonl").read_bytes()
+    res = cli(["inventory", "status", ids[0], "ready", "--lang", "en"])   # received → ready
+    assert res.exit_code == ExitCode.CONFLICT and "cannot go from 'received' to 'ready'" in res.output
+    assert (_home() / "journal.jsonl").read_bytes() == before
+    assert cli(["inventory", "status", ids[0], "out"]).exit_code == ExitCode.USAGE  # checkout's job
+    assert cli(["inventory", "status", ids[0], "diagnosed"]).exit_code == 0
+    res = cli(["inventory", "status", ids[0], "ready", "--note", "sans disque", "--lang", "fr"])
+    assert res.exit_code == 0 and f"{ids[0]} : Diagnostiqué → Prêt" in res.output, res.output
+    ev = json.loads(cli(["inventory", "history", ids[0], "--json"]).output)[-1]
+    assert ev["payload"] == {"note": "sans disque", "from": "diagnosed", "to": "ready"}
+    assert json.loads(cli(["inventory", "show", ids[0], "--json"]).output)["status"] == "ready"
+    assert cli(["inventory", "status", "REE-Z-26-99999", "ready"]).exit_code == ExitCode.NOT_FOUND

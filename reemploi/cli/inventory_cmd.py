@@ -219,6 +219,28 @@ def history(asset_id, as_json, lang, home):
     emit(inv.history(asset_id), as_json, render)
 
 
+# Statuses an operator sets by hand; ``out`` goes through ``checkout`` (it needs a
+# destination), the others through the stage that does the work (grade, wipe, image)
+# or, for the final check before leaving, through this command.
+MANUAL_STATUSES = ("received", "diagnosed", "wiped", "imaged", "ready")
+
+
+@inventory.command("status")
+@click.argument("asset_id")
+@click.argument("status", type=click.Choice(MANUAL_STATUSES))
+@click.option("--note", default=None, help="Why, recorded with the status change (e.g. final check done).")
+@json_option
+@lang_option
+@home_option
+def status_cmd(asset_id, status, note, as_json, lang, home):
+    """Move a machine to STATUS by hand, e.g. ready after the final check (exit 11 if the lifecycle forbids it)."""
+    inv, lang = _open(home, lang)
+    ev = inv.set_status(asset_id, status, **({"note": note} if note else {}))
+    emit(ev, as_json, lambda e: tr("{id}: {before} → {after}", lang, id=asset_id,
+                                   before=_status(e.payload.get("from"), lang),
+                                   after=_status(e.payload.get("to"), lang)))
+
+
 @inventory.command("verify")
 @click.option("--deep", is_flag=True,
               help="Also refold the whole journal and compare every projected record (slower).")

@@ -19,6 +19,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
 from xml.sax.saxutils import escape
 
+from ..grade.render import ITEM_TEXT
 from ..i18n import N_, tr
 from ..inventory.events import EventType
 from ..settings import Settings
@@ -210,8 +211,12 @@ def render_sheet(f: AssetFacts, settings: Settings, lang: str | None = None, *,
     checks = dict(f.checks or {})
     story.append(_p(tr("Operator checks", lang), st["h2"]))
     notes = checks.pop("notes", None)
-    if checks:
-        rows = [(k, tr(STATE_NAMES[str(v)], lang) if str(v) in STATE_NAMES else str(v))
+    # grade records every item, null for those not asked (``--check`` given for some):
+    # print only what the operator checked, under the grade stage's item names.
+    checks = {k: v for k, v in checks.items() if v is not None}
+    if checks or notes:
+        rows = [(tr(ITEM_TEXT[k], lang) if k in ITEM_TEXT else k,
+                 tr(STATE_NAMES[str(v)], lang) if str(v) in STATE_NAMES else str(v))
                 for k, v in checks.items()]
         if notes:
             rows.append((tr("Notes", lang), notes))
