@@ -169,9 +169,16 @@ def facts_from_events(asset_id: str, events: Iterable[Any],
         elif kind == EventType.WIPE_DONE.value:
             disk = p.get("disk") or {}
             label = " ".join(str(v) for v in (disk.get("model"), disk.get("serial")) if v)
+            # ``method`` is what the operator asked (often ``auto``); add what was done:
+            # the overwrite patterns, or the firmware technique (as the certificate does).
+            method = str(p.get("method") or "?")
+            done = ("+".join(p.get("patterns") or []) if p.get("technique") == "overwrite"
+                    else str(p.get("technique") or ""))
+            if done and done != method:
+                method += f" ({done})"
             wipes.append(WipeFact(time, label or str(disk.get("identity") or disk.get("path") or "?"),
                                   disk.get("size_bytes"), str(p.get("result", "?")),
-                                  str(p.get("method") or "?"), str(p.get("nist") or "—")))
+                                  method, str(p.get("nist") or "—")))
         elif kind == EventType.CERTIFICATE_ISSUED.value:
             certs.append((str(p.get("certificate_id", "?")), str(p.get("sha256", "")), time))
         elif kind == EventType.IMAGE_WRITTEN.value:

@@ -215,7 +215,8 @@ def render_sheet(f: AssetFacts, settings: Settings, lang: str | None = None, *,
     # print only what the operator checked, under the grade stage's item names.
     checks = {k: v for k, v in checks.items() if v is not None}
     if checks or notes:
-        rows = [(tr(ITEM_TEXT[k], lang) if k in ITEM_TEXT else k,
+        names = {**ITEM_TEXT, "cosmetic": N_("cosmetic state")}
+        rows = [(tr(names[k], lang) if k in names else k,
                  tr(STATE_NAMES[str(v)], lang) if str(v) in STATE_NAMES else str(v))
                 for k, v in checks.items()]
         if notes:
@@ -236,7 +237,7 @@ def render_sheet(f: AssetFacts, settings: Settings, lang: str | None = None, *,
     if f.wipes:
         story.append(_grid([tr("Date", lang), tr("Disk", lang), tr("Method", lang),
                             "NIST SP 800-88", tr("Result", lang)],
-                           [(w.time[:16].replace("T", " "), w.disk, w.method, w.nist, w.result)
+                           [(w.time[:16].replace("T", " "), w.disk, w.method, w.nist, tr(w.result, lang))
                             for w in f.wipes], st, [28, 62, 38, 26, 26]))
         for cert_id, sha, _time in f.certificates:
             story.append(_p(tr("Certificate {id}", lang, id=cert_id), st["base"]))
