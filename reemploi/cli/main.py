@@ -10,6 +10,7 @@ import click
 
 from .. import __version__, i18n
 from ..errors import ExitCode, Interrupted, ReemploiError
+from .help_i18n import TranslatedHelp, translate_tree
 
 # (module under reemploi.cli, attribute) for every command; each module is one group.
 COMMANDS = [
@@ -31,9 +32,13 @@ COMMANDS = [
 ]
 
 
-class ReemploiGroup(click.Group):
+class ReemploiGroup(TranslatedHelp, click.Group):
     """Maps typed errors to their exit codes (the only place that does), so the
     installed command and click's CliRunner in tests behave the same.
+
+    ``--help`` is rendered in the user's language: each command is given translated
+    help as it is loaded (``help_i18n.translate_tree``), and the language is read from
+    the environment at each invocation, before click parses anything.
 
     Commands are imported lazily: ``reemploi inventory show`` imports only
     ``inventory_cmd``, not reportlab/openpyxl for the others (1.2 s → a few hundred ms
@@ -68,7 +73,7 @@ class ReemploiGroup(click.Group):
             if exc.name == full:
                 return
             raise
-        self._commands[name] = getattr(module, name)
+        self._commands[name] = translate_tree(getattr(module, name))
 
     def get_command(self, ctx, cmd_name):
         self._load(cmd_name)
@@ -76,6 +81,12 @@ class ReemploiGroup(click.Group):
 
     def list_commands(self, ctx):
         return sorted(self.commands)
+
+    def main(self, *args, **kwargs):
+        # In-process callers (tests' CliRunner with env=…) get the language their
+        # environment asks for, as the installed command does through ``main()``.
+        i18n.set_language(None)
+        return super().main(*args, **kwargs)
 
     def invoke(self, ctx: click.Context):
         try:
