@@ -159,3 +159,23 @@ def test_add_measures_a_compressed_stream_without_bmap(cli, tmp_path):
 
 def test_add_missing_file_is_not_found(cli, tmp_path):
     assert cli(["image", "add", tmp_path / "nope.img"]).exit_code == 10
+
+
+def test_ram_counted_as_the_grade_counts_it(tmp_path):
+    """MemTotal of a 4 GB laptop (3896 MB, the Aspire ES1-512 fixture) is below DE6's
+    4096: the grade allows for it and says DE6, so the chooser must not fall back."""
+    entries = catalogue.load_catalogue(tmp_path)
+    machine = {"cpu": {"flags": ["lm", "sse2"]}, "memory": {"total_mb": 3896},
+               "system": {"boot_mode": "legacy"}, "disks": [{"size_bytes": 500 * 10**9}]}
+    enough = {"emmabuntus": "DE6", "components": {"memory": {
+        "state": "enough", "facts": {"need_mb": 4096, "total_mb": 3896}}}}
+    assert choose(facts_from_machine(machine, enough), entries).edition == "DE6"
+    # Not graded (or graded too little): MemTotal is all we know, DE6 is refused.
+    alone = choose(facts_from_machine(machine), entries)
+    assert alone.edition == "DE5" and Why.RAM_TOO_SMALL in {r.code for r in alone.reasons}
+    short = {**enough, "components": {"memory": {"state": "upgradeable",
+                                                 "facts": {"need_mb": 4096}}}}
+    assert facts_from_machine(machine, short).ram_mb == 3896
+    # Installed modules, when listed, are the RAM (as the grade's memory verdict).
+    modules = {**machine, "memory": {"total_mb": 3896, "modules": [{"size_mb": 2048}] * 2}}
+    assert facts_from_machine(modules).ram_mb == 4096

@@ -92,6 +92,9 @@ def test_a_donated_laptop_from_intake_to_given(cli, loopdev, tmp_path):
     shown = _json(cli(["inventory", "show", first, "--json", "--home", home]))
     assert shown["status"] == "diagnosed" and shown["probe"]["product"] == "Aspire ES1-512"
     assert shown["grade"]["grade"] == graded["verdict"]["grade"]
+    # The image stage follows the grade's edition (its 4 GB read as 3896 MB by MemTotal).
+    chosen = _json(cli(["image", "choose", "--asset", first, "--json", "--home", home]))
+    assert graded["verdict"]["emmabuntus"] == "DE6" and chosen["edition"] == "DE6", chosen
 
     # 3. Wipe the laptop's disk (a real 64 MiB loop device holding donor data).
     disk = loopdev(64 * MiB)

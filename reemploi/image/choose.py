@@ -66,7 +66,17 @@ def facts_from_machine(machine: dict, verdict: dict | None = None,
         sizes = [d.get("size_bytes") or 0 for d in machine.get("disks") or ()
                  if not d.get("is_live_medium") and not d.get("removable")]
         disk_bytes = max(sizes) if sizes else None
-    return Facts(tuple(cpu.get("flags") or ()), mem.get("total_mb"), disk_bytes,
+    # RAM as the grade counts it: the installed modules when dmidecode listed them;
+    # MemTotal alone reads a little below the installed RAM (firmware and kernel
+    # reservations, e.g. 3896 MB on the 4 GB Acer Aspire ES1-512 fixture), so a RAM the
+    # grade judged enough for its edition counts as that edition's minimum.
+    sizes = [m.get("size_mb") or 0 for m in mem.get("modules") or ()]
+    ram_mb = sum(sizes) if sizes and all(sizes) else mem.get("total_mb")
+    memory = ((verdict or {}).get("components") or {}).get("memory") or {}
+    need = (memory.get("facts") or {}).get("need_mb")
+    if ram_mb is not None and memory.get("state") == "enough" and isinstance(need, int):
+        ram_mb = max(ram_mb, need)
+    return Facts(tuple(cpu.get("flags") or ()), ram_mb, disk_bytes,
                  system.get("boot_mode"),
                  (verdict or {}).get("emmabuntus"), verdict is not None)
 
