@@ -180,6 +180,7 @@ def test_a_donated_laptop_from_intake_to_given(cli, loopdev, tmp_path):
     fr = _pdf_text(fr_pdf)           # French words from the stages' own catalogues
     for msgid in ("Ready", "success", "cosmetic state", "keyboard", "Traceability sheet"):
         assert tr(msgid, "fr") != msgid and tr(msgid, "fr") in fr, msgid
+    assert f"{tr('Imaged', 'fr')} → {tr('Ready', 'fr')}" in fr      # history, statuses in French
 
     # 7. A RAM module from the second laptop goes into the first; the first is given.
     part = _json(cli(["parts", "harvest", second, "--kind", "ram", "--facts", "type=DDR3",

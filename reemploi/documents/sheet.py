@@ -268,7 +268,9 @@ def render_sheet(f: AssetFacts, settings: Settings, lang: str | None = None, *,
         name = EVENT_NAMES.get(h.type)
         event = tr(name, lang) if name else h.type
         if h.type == EventType.STATUS_CHANGED.value:
-            event += f": {h.detail.get('from', '?')} → {h.detail.get('to', '?')}"
+            ends = [h.detail.get(k) or "?" for k in ("from", "to")]
+            ends = [tr(STATUS_NAMES[e], lang) if e in STATUS_NAMES else e for e in ends]
+            event += f": {ends[0]} → {ends[1]}"
         rows.append((h.time[:16].replace("T", " "), event, h.operator or "—", h.station))
     story.append(_grid([tr("Date", lang), tr("Event", lang), tr("Operator", lang),
                         tr("Station", lang)], rows, st, [32, 88, 35, 25]))
