@@ -235,5 +235,8 @@ def test_a_donated_laptop_from_intake_to_given(cli, loopdev, tmp_path):
     seqs = [e["seq"] for e in events]
     assert seqs == sorted(seqs)
     assert [e for e in events if e["type"] == "image.written"][0]["payload"]["result"] == "success"
+    shown_fr = cli(["inventory", "show", first, "--lang", "fr", "--home", home])
+    assert shown_fr.exit_code == 0 and graded["verdict"]["outcome"] not in shown_fr.output
+    assert tr("success", "fr") in shown_fr.output and "success" not in shown_fr.output
     listing = cli(["inventory", "history", first, "--home", home])
     assert listing.exit_code == 0 and len(listing.output.strip().splitlines()) == len(events)

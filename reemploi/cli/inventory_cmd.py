@@ -148,6 +148,21 @@ def show(asset_id, as_json, lang, home):
     emit(inv.machine(asset_id), as_json, lambda d: _render_asset(d, lang))
 
 
+def _outcome(code: str | None, lang: str) -> str:
+    """The grade's outcome code in words, with the grade stage's own msgids."""
+    from ..grade.render import OUTCOME_TEXT
+    from ..grade.verdict import Outcome
+    try:
+        return tr(OUTCOME_TEXT[Outcome(code)], lang)
+    except (KeyError, ValueError):
+        return code or "?"
+
+
+def _code(code: str | None, lang: str) -> str:
+    """A wipe or image result code (success, failed, interrupted): the stages' msgids."""
+    return tr(code, lang) if code else "?"
+
+
 def _render_asset(d: dict, lang: str) -> str:
     out = [f"{d['id']}  {_status(d['status'], lang)}  {d.get('device_kind') or ''}"]
     if d.get("lot_id"):
@@ -169,16 +184,16 @@ def _render_asset(d: dict, lang: str) -> str:
     grade = d.get("grade")
     if grade:
         out.append(tr("Grade: {grade} ({outcome})", lang, grade=grade.get("grade") or "-",
-                      outcome=grade.get("outcome") or "?"))
+                      outcome=_outcome(grade.get("outcome"), lang)))
     for w in d.get("wipes") or ():
         out.append(tr("Wipe {time}: {disk} {result} ({method}, {nist})", lang,
                       time=w.get("time"), disk=w.get("disk_identity") or "?",
-                      result=w.get("result"), method=w.get("method") or "?",
+                      result=_code(w.get("result"), lang), method=w.get("method") or "?",
                       nist=w.get("nist") or "?"))
     image = d.get("image")
     if image:
         out.append(tr("Image: {name} {version} ({result})", lang, name=image.get("name") or "?",
-                      version=image.get("version") or "", result=image.get("result") or "?"))
+                      version=image.get("version") or "", result=_code(image.get("result"), lang)))
     for p in d.get("parts_installed") or ():
         out.append(tr("Part installed: {part} ({kind}) from {source}", lang, part=p["part_id"],
                       kind=p.get("part_kind") or "?", source=p.get("from_asset") or "?"))
