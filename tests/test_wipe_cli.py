@@ -147,6 +147,33 @@ def test_unknown_asset_is_refused_before_anything(cli, loopdev):
     assert head(dev.path) == b"\xab" * 4096
 
 
+def test_machine_already_gone_is_refused_before_anything(cli, loopdev, tmp_path):
+    """A machine given away cannot become "wiped": refused before a byte is erased (not
+    erased, recorded, then failed on the status change)."""
+    inv = Inventory.open(tmp_path / "home", "T")
+    asset = inv.create_asset("machine", "laptop")
+    inv.checkout(asset, "recycled", "Envie")
+    dev = loopdev(32 * MIB)
+    fill(dev.path, MIB)
+    result = cli(["wipe", dev.path, "--yes", "--asset", asset, "--method", "zero"])
+    assert result.exit_code == ExitCode.CONFLICT, result.output
+    assert head(dev.path) == b"\xab" * 4096 and journal_wipes(tmp_path / "home") == []
+
+
+def test_a_harvested_disk_part_is_wiped_under_its_part_id(cli, loopdev, tmp_path):
+    """A disk taken out of a machine (a part asset) is wiped loose under its own id; parts
+    have no "wiped" status, so the wipe is recorded and the part stays in stock."""
+    inv = Inventory.open(tmp_path / "home", "T")
+    machine = inv.create_asset("machine", "desktop")
+    part = inv.harvest_part(machine, "disk", {"size_gb": 250}, None, None)
+    dev = loopdev(32 * MIB)
+    result = cli(["wipe", dev.path, "--yes", "--asset", part, "--method", "zero", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["records"][0]["asset_id"] == part
+    doc = Inventory.open(tmp_path / "home", "T").machine(part)
+    assert doc["status"] == "stock" and [w["result"] for w in doc["wipes"]] == ["success"]
+
+
 def test_dry_run_prints_plan_and_writes_nothing(cli, loopdev, tmp_path):
     dev = loopdev(32 * MIB)
     fill(dev.path, MIB)

@@ -104,8 +104,7 @@ def wipe(devices, method, verify_mode, asset_id, remove_hpa, final_blank, dry_ru
     """Erase whole disks (NIST SP 800-88), verify, and record each wipe."""
     ctx = make_context(home, lang, assume_yes=assume_yes)
     if asset_id:
-        from ..inventory.store import Inventory
-        Inventory.open(ctx.home, ctx.station, ctx.operator).machine(asset_id)
+        wiperun.check_asset(ctx, asset_id)
     options = wiperun.WipeOptions(method=method, verify=verify_mode, asset_id=asset_id,
                                   remove_hpa=remove_hpa, final_blank=final_blank)
     jobs = wiperun.prepare(ctx, list(devices), options)

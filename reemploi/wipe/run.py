@@ -356,6 +356,21 @@ def run_all(ctx, jobs: list[Job], options: WipeOptions, *, stop: threading.Event
     return [results[i] for i in range(len(jobs)) if i in results]
 
 
+def check_asset(ctx, asset_id: str) -> None:
+    """Before erasing anything: the asset exists (UnknownAsset, exit 10) and, for a
+    machine, may become "wiped" (IllegalTransition, exit 11). Otherwise the disk would be
+    erased and recorded, and only then the command fail on the status change. A part
+    (a harvested disk wiped loose) keeps its own states: no status change for it."""
+    from ..inventory.errors import IllegalTransition
+    from ..inventory.lifecycle import transition_allowed
+    from ..inventory.store import Inventory
+
+    doc = Inventory.open(ctx.home, ctx.station, ctx.operator).machine(asset_id)
+    if doc.get("kind") == "machine" and doc.get("status") != "wiped" \
+            and not transition_allowed(doc.get("status"), "wiped"):
+        raise IllegalTransition(id=asset_id, current=doc.get("status"), to="wiped")
+
+
 def record_all(ctx, records: list[WipeRecord]) -> list[str]:
     """Append one ``wipe.done`` per record; move the machine to "wiped" when all succeeded."""
     from ..inventory.store import Inventory
@@ -370,7 +385,7 @@ def record_all(ctx, records: list[WipeRecord]) -> list[str]:
         mine = [r for r in records if r.asset_id == asset]
         if mine and all(r.result == Outcome.SUCCESS for r in mine):
             doc = inv.machine(asset)
-            if doc.get("status") != "wiped":
+            if doc.get("kind") == "machine" and doc.get("status") != "wiped":
                 inv.set_status(asset, "wiped")
     return ids
 
