@@ -309,3 +309,37 @@ def test_holes_are_skipped_after_a_zero_wipe(cli, loopdev, master, tmp_path):
     out = json.loads(r.output)
     assert out["plan"]["fill_holes"] is False and out["zeroed_bytes"] == 0
     assert image_events(home)[-1].payload["holes"] == "left"
+
+
+def test_asset_status_is_checked_before_writing(cli, loopdev, master, tmp_path):
+    """A machine that cannot become "imaged" is refused before the first byte (exit 11);
+    one whose disk was wiped loose (wipe station, no --asset) goes through "wiped"."""
+    from reemploi.inventory.store import Inventory
+    home = tmp_path / "home"
+    dev = loopdev(96 * MiB)
+    inv = Inventory.open(home, "T", None)
+    # Diagnosed, and --no-wipe-check: the lifecycle forbids diagnosed → imaged.
+    asset = inv.create_asset("machine", "laptop")
+    inv.set_status(asset, "diagnosed")
+    r = cli(["image", "write", master["szst"], dev.path, "--yes", "--asset", asset,
+             "--no-wipe-check", "--no-postinstall"])
+    assert r.exit_code == 11, r.output
+    assert _read(dev.path, 1 * MiB) == bytes(MiB) and image_events(home) == []
+    # The disk's own wipe record (no asset named) lets the diagnosed machine through.
+    identity = record_wipe(home, dev.path)
+    r = cli(["image", "write", master["szst"], dev.path, "--yes", "--asset", asset,
+             "--no-postinstall", "--json"])
+    assert r.exit_code == 0, r.output
+    wipe_event = json.loads(r.output)["plan"]["wipe_event"]
+    changes = [e.payload for e in Inventory.open(home, "T", None).history(asset)
+               if e.type == "status.changed"]
+    assert [c["to"] for c in changes] == ["diagnosed", "wiped", "imaged"]
+    assert changes[1]["wipe_event"] == wipe_event and identity
+    # A machine already gone: refused, nothing written.
+    gone = inv.create_asset("machine", "laptop")
+    inv.checkout(gone, "recycled", "Envie")
+    before = _read(dev.path, 4 * MiB)
+    r = cli(["image", "write", master["szst"], dev.path, "--yes", "--asset", gone,
+             "--no-postinstall"])
+    assert r.exit_code == 11, r.output
+    assert _read(dev.path, 4 * MiB) == before and len(image_events(home)) == 1

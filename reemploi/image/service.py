@@ -101,6 +101,25 @@ def _last_wipe(ctx, disk: Disk):
     return wipes[-1] if wipes else None
 
 
+def _check_asset(ctx, asset_id: str, wipe_event: str | None) -> None:
+    """The machine exists (UnknownAsset, exit 10) and may become "imaged" once written
+    (IllegalTransition, exit 11): checked before the first byte, not after the write.
+
+    A machine still "received" or "diagnosed" whose disk has its own successful wipe
+    record (a disk wiped loose at a wipe station, then fitted) may go on: the record step
+    moves it through "wiped", citing that wipe event."""
+    from ..inventory.errors import IllegalTransition
+    from ..inventory.lifecycle import transition_allowed
+
+    doc = _inventory(ctx).machine(asset_id)
+    status = doc.get("status")
+    if doc.get("kind") == "machine" and (
+            transition_allowed(status, AssetStatus.IMAGED.value)
+            or (wipe_event and transition_allowed(status, AssetStatus.WIPED.value))):
+        return
+    raise IllegalTransition(id=asset_id, current=status, to=AssetStatus.IMAGED.value)
+
+
 def plan_write(ctx, image: str, device: str, *, asset_id: str | None = None,
                hostname: str | None = None, verify: bool = True,
                steps: tuple[postinstall.Step, ...] = postinstall.DEFAULT_STEPS,
@@ -113,7 +132,7 @@ def plan_write(ctx, image: str, device: str, *, asset_id: str | None = None,
         raise ImageTooLarge(image_size=info.image_size, path=disk.path,
                             disk_size=disk.size_bytes)
     if asset_id:
-        _inventory(ctx).machine(asset_id)         # UnknownAsset (exit 10) before writing
+        _inventory(ctx).machine(asset_id)         # UnknownAsset (exit 10) first
     wipe_event = None
     zeros_known = False
     if wipe_check:
@@ -123,6 +142,8 @@ def plan_write(ctx, image: str, device: str, *, asset_id: str | None = None,
         wipe_event = last.id
         patterns = last.payload.get("patterns") or ()
         zeros_known = bool(patterns) and patterns[-1] == "0x00"
+    if asset_id:
+        _check_asset(ctx, asset_id, wipe_event)   # exit 10 / 11 before writing
     # Unmapped = zeros in our maps: skip them only on a disk known to read zeros.
     if not info.has_map:
         fill, holes_reason = False, "no-map"
@@ -230,6 +251,11 @@ def _record(ctx, report: Report) -> str:
     inv = _inventory(ctx)
     event = inv.record(EventType.IMAGE_WRITTEN, plan.asset_id, payload)
     if plan.asset_id and report.result is Result.SUCCESS:
+        from ..inventory.lifecycle import transition_allowed
+        status = inv.machine(plan.asset_id).get("status")
+        if plan.wipe_event and not transition_allowed(status, AssetStatus.IMAGED.value):
+            # Disk wiped loose before it went into this machine (see _check_asset).
+            inv.set_status(plan.asset_id, AssetStatus.WIPED, wipe_event=plan.wipe_event)
         inv.set_status(plan.asset_id, AssetStatus.IMAGED)
     return event.id
 
