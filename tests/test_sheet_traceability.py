@@ -192,3 +192,18 @@ def test_facts_from_plain_dict_events_fold_in_journal_order():
 def test_label_without_anything_to_print_is_a_usage_error(cli):
     res = cli(["label", "--lang", "en"])
     assert res.exit_code == 2 and "--payload" in res.output
+
+
+def test_part_label_reads_the_facts_parts_harvest_records(workshop):
+    """``parts harvest --facts size_gb=4 --grade A`` (the README's example) shows on the
+    part's label: size in GB for RAM and disks, and the part's grade."""
+    from reemploi.documents.content import part_facts_lines
+    home, lot, ids, part, machine, verdict = workshop
+    inv = Inventory.open(home, "A")
+    ram = inv.harvest_part(ids[1], "ram", {"type": "DDR3", "size_gb": 4}, grade="A")
+    disk = inv.harvest_part(ids[1], "disk", {"media": "hdd", "size_gb": 250}, grade="B")
+    assert part_facts_lines(asset_facts(inv, ram), "en") == \
+        ["RAM module DDR3 4 GB", "Grade A", f"From {ids[1]}"]
+    assert part_facts_lines(asset_facts(inv, disk), "en")[:2] == ["Disk HDD 250 GB", "Grade B"]
+    # The fixture's part, recorded in MB, still reads in GB.
+    assert part_facts_lines(asset_facts(inv, part), "en")[0] == "RAM module DDR3 SODIMM 4 GB"

@@ -188,6 +188,11 @@ def test_a_donated_laptop_from_intake_to_given(cli, loopdev, tmp_path):
                       "--json", "--home", home]))
     assert part["kind"] == "part" and part["status"] == "stock" and part["from_asset"] == second
     assert part["lot_id"] == lot["lot"]["id"]
+    part_pdf = tmp_path / "part.pdf"
+    _json(cli(["label", part["id"], "--template", "L7163", "--out", part_pdf, "--json",
+               "--home", home]))      # 99 mm wide: room for the whole line
+    part_text = " ".join(_pdf_text(part_pdf).split())
+    assert "4 GB" in part_text and "Grade A" in part_text and second in part_text, part_text
     installed = _json(cli(["parts", "install", part["id"], first, "--json", "--home", home]))
     assert installed["type"] == "part.installed" and installed["asset_id"] == first
     part_now = _json(cli(["inventory", "show", part["id"], "--json", "--home", home]))

@@ -72,10 +72,12 @@ def part_facts_lines(f: AssetFacts, lang: str | None = None) -> list[str]:
     first = [tr(PART_KINDS.get(kind, "Part"), lang)]
     if kind == "ram":
         first += [str(pf.get("type") or ""), str(pf.get("form_factor") or "")]
-        size = tr("{n} GB", lang, n=_num(pf["size_mb"] / 1024, lang)) if pf.get("size_mb") else ""
-        first.append(size)
+        # `parts harvest --facts` records size_gb (or size_mb): reemploi/inventory/parts.py.
+        gb = _float(pf.get("size_gb")) or (_float(pf.get("size_mb")) or 0) / 1024
+        first.append(tr("{n} GB", lang, n=_num(gb, lang)) if gb else "")
     elif kind == "disk":
-        first += [MEDIA_NAMES.get(str(pf.get("media")), ""), size_text(pf.get("size_bytes"), lang) or ""]
+        n_bytes = _float(pf.get("size_bytes")) or (_float(pf.get("size_gb")) or 0) * 1e9
+        first += [MEDIA_NAMES.get(str(pf.get("media")), ""), size_text(n_bytes, lang) or ""]
     elif kind == "battery" and pf.get("health_pct") is not None:
         first.append(tr("health {pct} %", lang, pct=round(float(pf["health_pct"]))))
     lines = [" ".join(x for x in first if x)]
@@ -86,6 +88,14 @@ def part_facts_lines(f: AssetFacts, lang: str | None = None) -> list[str]:
     if pf.get("from_asset"):
         lines.append(tr("From {asset}", lang, asset=pf["from_asset"]))
     return lines
+
+
+def _float(value) -> float | None:
+    """A fact typed by an operator (``size_gb=4`` or ``size_gb=4,5``): a number or None."""
+    try:
+        return float(str(value).replace(",", ".")) if value not in (None, "") else None
+    except ValueError:
+        return None
 
 
 PART_KINDS = {"ram": "RAM module", "disk": "Disk", "battery": "Battery", "screen": "Screen",

@@ -185,8 +185,10 @@ def facts_from_events(asset_id: str, events: Iterable[Any],
             if p.get("result", "success") == "success":
                 values["image"] = p
         elif kind == EventType.PART_HARVESTED.value:
+            # The part's grade (``parts harvest --grade``) is beside its facts.
             values.update(kind="part", part_kind=p.get("part_kind"),
-                          part_facts=p.get("facts") or {})
+                          part_facts={**({"grade": p["grade"]} if p.get("grade") else {}),
+                                      **(p.get("facts") or {})})
             parts_from = p.get("from_asset")
             if parts_from:
                 values["from_asset"] = parts_from
