@@ -20,3 +20,40 @@ def test_recording_sysfs_copies_what_it_read(tmp_path):
     rec = RecordingSysfs(tmp_path / "dest", root=src)
     assert rec.read_int("sys/a/b") == 42
     assert Sysfs(tmp_path / "dest").read_int("sys/a/b") == 42
+
+
+def _net_tree(root):
+    """A Wi-Fi netdev as the kernel lays it out: links to the PCI device, its driver, its phy."""
+    dev = root / "sys/devices/pci0000:00/0000:02:00.0"
+    (dev / "net/wlan0").mkdir(parents=True)
+    (dev / "ieee80211/phy0").mkdir(parents=True)
+    (dev / "ieee80211/phy0/name").write_text("phy0\n")
+    (root / "sys/bus/pci/drivers/iwlwifi").mkdir(parents=True)
+    (dev / "driver").symlink_to("../../../bus/pci/drivers/iwlwifi")
+    (dev / "net/wlan0/device").symlink_to("../../../0000:02:00.0")
+    (dev / "net/wlan0/phy80211").symlink_to("../../ieee80211/phy0")
+    return "sys/devices/pci0000:00/0000:02:00.0/net/wlan0"
+
+
+def test_link_name_reads_the_link_even_when_its_target_is_gone(tmp_path):
+    base = _net_tree(tmp_path)
+    s = Sysfs(tmp_path)
+    assert s.link_name(f"{base}/device/driver") == "iwlwifi"
+    (tmp_path / "sys/bus/pci/drivers/iwlwifi").rmdir()      # as in a git checkout
+    assert s.realpath(f"{base}/device/driver") is None
+    assert s.link_name(f"{base}/device/driver") == "iwlwifi"
+    assert s.is_link(f"{base}/phy80211") and not s.is_link(f"{base}/nothing")
+    assert s.link_name(f"{base}/nothing") is None
+
+
+def test_recording_keeps_links_that_git_can_store(tmp_path):
+    base = _net_tree(tmp_path / "src")
+    rec = RecordingSysfs(tmp_path / "dest", root=tmp_path / "src")
+    assert rec.link_name(f"{base}/device/driver") == "iwlwifi"
+    assert rec.is_link(f"{base}/phy80211")
+    replay = Sysfs(tmp_path / "dest")
+    assert replay.link_name(f"{base}/device/driver") == "iwlwifi"
+    assert replay.is_link(f"{base}/phy80211")
+    # Nothing the replay needs sits in an empty directory (git would drop it).
+    assert not [p for p in (tmp_path / "dest").rglob("*") if p.is_dir() and not p.is_symlink()
+                and not any(p.iterdir())]

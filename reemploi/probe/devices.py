@@ -27,15 +27,16 @@ def network(sysfs) -> tuple[NetInterface, ...]:
         base = f"sys/class/net/{name}"
         if name == "lo" or not sysfs.exists(f"{base}/device"):
             continue
-        if sysfs.exists(f"{base}/wireless") or sysfs.exists(f"{base}/phy80211"):
+        # phy80211 is a link (kept by a recording, even in git); wireless/ is a
+        # directory that may be empty, which a git checkout of a recording drops.
+        if sysfs.is_link(f"{base}/phy80211") or sysfs.exists(f"{base}/wireless"):
             kind = "wifi"
         elif sysfs.read_int(f"{base}/type") == ARPHRD_ETHER:
             kind = "wired"
         else:
             kind = "other"
-        driver = sysfs.realpath(f"{base}/device/driver")
         out.append(NetInterface(name=name, kind=kind, mac=sysfs.read(f"{base}/address") or None,
-                                driver=driver.rsplit("/", 1)[-1] if driver else None))
+                                driver=sysfs.link_name(f"{base}/device/driver")))
     return tuple(out)
 
 

@@ -66,9 +66,8 @@ def gpus_from_sysfs(sysfs) -> tuple[Gpu, ...]:
             continue
         vendor = (sysfs.read(f"{base}/vendor") or "").lower().replace("0x", "") or None
         device = (sysfs.read(f"{base}/device") or "").lower().replace("0x", "") or None
-        driver = sysfs.realpath(f"{base}/driver")
         gpus.append(Gpu(vendor=f"[{vendor}]" if vendor else None,
                         model=f"[{device}]" if device else None,
-                        driver=driver.rsplit("/", 1)[-1] if driver else None,
+                        driver=sysfs.link_name(f"{base}/driver"),
                         pci_slot=slot))
     return tuple(gpus)

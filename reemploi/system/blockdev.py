@@ -214,8 +214,7 @@ def mount_table(ctx) -> tuple[Mount, ...]:
 
 def _sys_name_of_majmin(ctx, majmin: str) -> str | None:
     """Kernel name (sda2, dm-0, loop3p1...) of the block device MAJ:MIN."""
-    target = ctx.sysfs.realpath(f"sys/dev/block/{majmin}")
-    return target.rsplit("/", 1)[-1] if target else None
+    return ctx.sysfs.link_name(f"sys/dev/block/{majmin}")
 
 
 def whole_disks_under(ctx, kname: str, _seen: frozenset = frozenset()) -> tuple[str, ...]:

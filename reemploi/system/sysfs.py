@@ -51,6 +51,30 @@ class Sysfs:
     def exists(self, rel: str) -> bool:
         return self.path(rel).exists()
 
+    def is_link(self, rel: str) -> bool:
+        """True for a symlink, even one whose target is gone (``phy80211``, ``driver``)."""
+        return self.path(rel).is_symlink()
+
+    def link_name(self, rel: str) -> str | None:
+        """Last component of a symlink's target, without following it.
+
+        The kernel names things by their link: ``device/driver -> ../../bus/pci/drivers/
+        e1000e``, ``/sys/dev/block/8:0 -> ../../devices/.../block/sda``. Reading the link
+        rather than resolving it still works when the target is not there (a recorded
+        machine folder keeps the link but not the driver's empty directory).
+        """
+        path = self.path(rel)
+        try:
+            target = os.readlink(path)
+        except OSError:
+            # Not a link (a hand-made tree, an odd driver): the real directory's name.
+            try:
+                return path.resolve(strict=True).name or None
+            except OSError:
+                return None
+        name = target.rstrip("/").rsplit("/", 1)[-1]
+        return name or None
+
     def listdir(self, rel: str) -> list[str]:
         try:
             return sorted(p.name for p in self.path(rel).iterdir())
@@ -146,6 +170,33 @@ class RecordingSysfs(Sysfs):
         if result is not None:
             self._mirror(rel)
         return result
+
+    def is_link(self, rel: str) -> bool:
+        found = super().is_link(rel)
+        if found:
+            self._mirror_link(rel)
+        return found
+
+    def link_name(self, rel: str) -> str | None:
+        name = super().link_name(rel)
+        if name is not None:
+            self._mirror_link(rel)
+        return name
+
+    def _mirror_link(self, rel: str) -> None:
+        """Copy the link itself (not its target): git keeps a link, never an empty dir."""
+        parent, _, leaf = rel.rstrip("/").rpartition("/")
+        base = self._mirror(parent) if parent else self.dest
+        if base is None:
+            return
+        dst = base / leaf
+        if dst.is_symlink() or dst.exists():
+            return
+        base.mkdir(parents=True, exist_ok=True)
+        try:
+            dst.symlink_to(os.readlink(self.path(rel)))
+        except OSError as exc:
+            log.debug("sysfs: cannot record link %s: %s", rel, exc)
 
     def glob(self, pattern: str) -> list[str]:
         found = super().glob(pattern)
