@@ -9,7 +9,9 @@ that every ``_()`` string in the code has a French entry.
 We own a translation object per language and never touch the global
 ``gettext.textdomain`` (see click issue #2706: click's own strings would follow it).
 Language order: explicit ``--lang``, ``REEMPLOI_LANG``, ``LC_ALL``/``LC_MESSAGES``/``LANG``,
-else French (the workshops we serve are French first).
+else French (the workshops we serve are French first). The ``C``/``POSIX`` locale names
+no language (it is what a bare Debian live system boots with), so it falls through to
+French rather than choosing English for the trainee.
 """
 
 from __future__ import annotations
@@ -98,12 +100,16 @@ def translations(lang: str) -> PoTranslations:
     return PoTranslations(catalog(normalise(lang)))
 
 
-def normalise(lang: str | None) -> str:
+def _code(lang: str | None) -> str | None:
+    """``fr_FR.UTF-8`` -> ``fr``; None for an empty value or the language-less C/POSIX."""
     if not lang:
-        return DEFAULT_LANGUAGE
-    code = lang.split(".")[0].split("_")[0].lower()
-    if code in ("c", "posix"):
-        return "en"
+        return None
+    code = lang.split(".")[0].split("_")[0].split("@")[0].lower()
+    return None if code in ("", "c", "posix") else code
+
+
+def normalise(lang: str | None) -> str:
+    code = _code(lang)
     return code if code in LANGUAGES else DEFAULT_LANGUAGE
 
 
@@ -111,7 +117,7 @@ def detect(explicit: str | None = None, environ: dict | None = None) -> str:
     env = os.environ if environ is None else environ
     for value in (explicit, env.get("REEMPLOI_LANG"), env.get("LC_ALL"),
                   env.get("LC_MESSAGES"), env.get("LANG")):
-        if value:
+        if _code(value):
             return normalise(value)
     return DEFAULT_LANGUAGE
 

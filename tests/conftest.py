@@ -92,12 +92,13 @@ def loopdev(tmp_path):
 def _reset_language(monkeypatch):
     """``--lang`` sets the process-wide language: start each test from the same one.
 
-    The suite was written on a box with LANG=C.UTF-8 (English); pin that, so a CI
-    machine with another locale runs the same tests the same way."""
+    Most assertions read English text: pin an English locale, so a CI machine with
+    another locale (or the language-less C locale, which means French) runs the same
+    tests the same way."""
     from reemploi import i18n
     for var in ("REEMPLOI_LANG", "LC_ALL", "LC_MESSAGES"):
         monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("LANG", "C.UTF-8")
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
     i18n.set_language(None)
     yield
     i18n.set_language(None)

@@ -199,3 +199,9 @@ def test_mountinfo_unescapes_spaces():
                                        (500107862016, "500.1 GB"), (16008609792, "16.0 GB")])
 def test_format_size_uses_decimal_units(size, text):
     assert blockdev.format_size(size) == text
+
+
+@pytest.mark.parametrize("size,text", [(999, "999 o"), (500107862016, "500,1 Go"),
+                                       (2000398934016, "2,0 To")])
+def test_format_size_in_french(size, text):
+    assert blockdev.format_size(size, "fr") == text

@@ -12,7 +12,7 @@ from reemploi.cli.help_i18n import translate_metavar, walk
 from reemploi.cli.main import cli as root
 
 FR = {"LANG": "fr_FR.UTF-8"}
-EN = {"LANG": "C.UTF-8"}
+EN = {"LANG": "en_US.UTF-8"}
 
 
 def _flat(text: str) -> str:

@@ -148,5 +148,5 @@ def test_confirm_text_shows_identity():
     disk = Disk(name="sda", path="/dev/sda", model="ST500LM012", serial="S2ABC",
                 size_bytes=500107862016, transport="sata", media=Media.HDD)
     fr = guard.confirm_text(disk, "fr")
-    assert "ST500LM012" in fr and "S2ABC" in fr and "500.1 GB" in fr and "sata" in fr
+    assert "ST500LM012" in fr and "S2ABC" in fr and "500,1 Go" in fr and "sata" in fr
     assert "série" in fr and "serial" in guard.confirm_text(disk, "en")

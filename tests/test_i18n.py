@@ -44,7 +44,11 @@ def test_language_detection_order():
     assert i18n.detect("en", {"REEMPLOI_LANG": "fr"}) == "en"
     assert i18n.detect(None, {"REEMPLOI_LANG": "en", "LANG": "fr_FR.UTF-8"}) == "en"
     assert i18n.detect(None, {"LANG": "fr_FR.UTF-8"}) == "fr"
-    assert i18n.detect(None, {"LANG": "C"}) == "en"
+    # C/POSIX name no language (a bare live system): French, or the next variable's.
+    assert i18n.detect(None, {"LANG": "C"}) == "fr"
+    assert i18n.detect(None, {"LANG": "C.UTF-8"}) == "fr"
+    assert i18n.detect(None, {"LC_ALL": "C", "LANG": "en_GB.UTF-8"}) == "en"
+    assert i18n.detect(None, {"LANG": "de_DE.UTF-8"}) == "fr"
     assert i18n.detect(None, {}) == "fr"
     assert i18n.tr("Error", "fr") == "Erreur"
     assert i18n.tr("Error", "en") == "Error"

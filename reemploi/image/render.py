@@ -48,10 +48,10 @@ def plan_text(plan, lang: str) -> str:
     d = plan.disk
     lines = [
         tr("Image: {name} ({kind}), {size}, {mapped} to write", lang, name=plan.image,
-           kind=plan.image_kind, size=format_size(plan.image_size),
-           mapped=format_size(plan.mapped_bytes)),
+           kind=plan.image_kind, size=format_size(plan.image_size, lang),
+           mapped=format_size(plan.mapped_bytes, lang)),
         tr("Target: {path}: {model}, serial {serial}, {size}", lang, path=d.path,
-           model=d.model or "?", serial=d.serial or "?", size=format_size(d.size_bytes)),
+           model=d.model or "?", serial=d.serial or "?", size=format_size(d.size_bytes, lang)),
     ]
     if not plan.has_map:
         lines.append(tr("No block map: the whole image will be written", lang))
@@ -71,7 +71,7 @@ def plan_text(plan, lang: str) -> str:
 
 def report_text(report, lang: str) -> str:
     lines = [tr("Written: {bytes} in {seconds} s ({speed} MB/s), verification: {verify}", lang,
-                bytes=format_size(report.bytes_written), seconds=round(report.seconds, 1),
+                bytes=format_size(report.bytes_written, lang), seconds=round(report.seconds, 1),
                 speed=report.throughput_mb_s, verify=tr(report.verify, lang))]
     for s in report.postinstall:
         lines.append(step_line(s, lang))

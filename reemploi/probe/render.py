@@ -22,6 +22,8 @@ REASONS = {
     "error": N_("internal error (please report it)"),
 }
 
+BOOT = {"uefi": N_("UEFI"), "legacy": N_("BIOS (legacy)")}
+
 KINDS = {"wired": N_("wired"), "wifi": N_("Wi-Fi"), "other": N_("other")}
 CHASSIS = {"laptop": N_("laptop"), "desktop": N_("desktop"), "all-in-one": N_("all-in-one"),
            "mini-pc": N_("mini PC"), "server": N_("server"), "tablet": N_("tablet"),
@@ -51,7 +53,7 @@ def _disk_lines(disk: Disk, lang) -> list[str]:
     if disk.read_only:
         roles.append(_("read-only", lang))
     flags = "".join(f" [{r}]" for r in roles)
-    lines = [f"  {disk.path}  {_v(disk.model, lang)}  {format_size(disk.size_bytes)}  "
+    lines = [f"  {disk.path}  {_v(disk.model, lang)}  {format_size(disk.size_bytes, lang)}  "
              f"{disk.media.value}  {disk.transport or '-'}{flags}"]
     if disk.serial:
         lines.append("    " + tr("serial: {serial}", lang, serial=disk.serial))
@@ -78,7 +80,8 @@ def render_machine(m: Machine, lang: str | None = None) -> str:
     out.append("  " + tr("serial: {serial}", lang, serial=_v(s.serial, lang)))
     out.append("  " + tr("BIOS: {vendor} {version} ({date})", lang, vendor=_v(s.bios_vendor, lang),
                          version=_v(s.bios_version, lang), date=_v(s.bios_date, lang)))
-    out.append("  " + tr("boot: {mode}, Secure Boot: {sb}", lang, mode=_v(s.boot_mode, lang),
+    mode = _(BOOT[s.boot_mode], lang) if s.boot_mode in BOOT else _v(s.boot_mode, lang)
+    out.append("  " + tr("boot: {mode}, Secure Boot: {sb}", lang, mode=mode,
                          sb=_yes_no(s.secure_boot, lang)))
     mhz = f"{c.max_mhz:.0f} MHz" if c.max_mhz else _(UNKNOWN, lang)
     out.append(tr("CPU: {model} ({vendor}), {cores} cores / {threads} threads, {mhz}", lang,
@@ -86,9 +89,15 @@ def render_machine(m: Machine, lang: str | None = None) -> str:
                   threads=_v(c.threads, lang), mhz=mhz))
     out.append("  " + tr("64 bits: {x64}, SSE2: {sse2}, PAE: {pae}, virtualisation: {virt}", lang,
                          x64=_yes_no(c.x86_64, lang), sse2=_yes_no(c.sse2, lang),
-                         pae=_yes_no(c.pae, lang), virt=_v(c.virtualisation, lang)))
-    out.append(tr("RAM: {total} MB, {slots} slots, {free} free", lang, total=_v(mem.total_mb, lang),
-                  slots=_v(mem.slots_total, lang), free=_v(mem.slots_free, lang)))
+                         pae=_yes_no(c.pae, lang),
+                         virt=_("none", lang) if c.virtualisation == "none"
+                         else _v(c.virtualisation, lang)))
+    if mem.slots_total is None:
+        out.append(tr("RAM: {total} MB, slots unknown", lang, total=_v(mem.total_mb, lang)))
+    else:
+        out.append(tr("RAM: {total} MB, {slots} slots, {free} free", lang,
+                      total=_v(mem.total_mb, lang), slots=mem.slots_total,
+                      free=_v(mem.slots_free, lang)))
     for mod in mem.modules:
         out.append(f"  {_v(mod.locator, lang)}: {_v(mod.size_mb, lang)} MB {mod.type or ''} "
                    f"{mod.form_factor or ''} {mod.speed_mts or ''}".rstrip()
@@ -112,13 +121,13 @@ def render_machine(m: Machine, lang: str | None = None) -> str:
                       connector=_v(scr.connector, lang), inches=_v(scr.diagonal_in, lang),
                       w=_v(scr.native_width, lang), h=_v(scr.native_height, lang),
                       maker=_v(scr.manufacturer, lang), model=_v(scr.model, lang)))
-    out.append(tr("Webcam: {list}", lang, list=", ".join(d.model or "?" for d in m.webcams)
-                  or _("none found", lang)))
-    out.append(tr("Optical drive: {list}", lang, list=", ".join(d.model or d.detail or "?"
-                                                              for d in m.optical)
-                  or _("none found", lang)))
-    out.append(tr("Sound: {list}", lang, list=", ".join(d.model or "?" for d in m.sound)
-                  or _("none found", lang)))
+    # One sentence per kind when none is found: French agrees "aucune" with the noun.
+    found = ((N_("Webcam: {list}"), N_("Webcam: none found"), [d.model or "?" for d in m.webcams]),
+             (N_("Optical drive: {list}"), N_("Optical drive: none found"),
+              [d.model or d.detail or "?" for d in m.optical]),
+             (N_("Sound: {list}"), N_("Sound: none found"), [d.model or "?" for d in m.sound]))
+    for some, none, names in found:
+        out.append(tr(some, lang, list=", ".join(names)) if names else _(none, lang))
     if m.missing:
         out.append(_("Missing information:", lang))
         for miss in m.missing:

@@ -178,14 +178,27 @@ def parse_mounts(text: str) -> tuple[Mount, ...]:
     return tuple(mounts)
 
 
-def format_size(size_bytes: int | None) -> str:
-    """Decimal units as printed on disk labels (IEC 80000-13: 1 GB = 10^9 bytes)."""
+# French writes octets (o, ko, Mo, Go, To) and a decimal comma, as on French shop shelves.
+_UNITS = {"en": ("B", "kB", "MB", "GB", "TB", "PB"), "fr": ("o", "ko", "Mo", "Go", "To", "Po")}
+
+
+def format_size(size_bytes: int | None, lang: str | None = "en") -> str:
+    """Decimal units as printed on disk labels (IEC 80000-13: 1 GB = 10^9 bytes).
+
+    ``lang`` "fr" gives "500,1 Go"; None means the session's language. The default stays
+    English so logs and error details read the same everywhere.
+    """
     if size_bytes is None:
         return "?"
+    if lang is None:
+        from ..i18n import current
+        lang = current()
+    units = _UNITS.get(lang, _UNITS["en"])
     value = float(size_bytes)
-    for unit in ("B", "kB", "MB", "GB", "TB", "PB"):
-        if value < 1000 or unit == "PB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+    for unit in units:
+        if value < 1000 or unit == units[-1]:
+            text = f"{value:.0f} {unit}" if unit == units[0] else f"{value:.1f} {unit}"
+            return text.replace(".", ",") if lang == "fr" else text
         value /= 1000
     return f"{size_bytes} B"  # pragma: no cover
 

@@ -159,7 +159,7 @@ def confirm_text(disk: Disk, lang: str | None = None) -> str:
     """What the operator must see before saying yes: model, serial, size, bus, path."""
     return tr("{path}: {model}, serial {serial}, {size}, {transport}", lang,
               path=disk.path, model=disk.model or "?", serial=disk.serial or "?",
-              size=blockdev.format_size(disk.size_bytes),
+              size=blockdev.format_size(disk.size_bytes, lang),
               transport=disk.transport or disk.media.value)
 
 
