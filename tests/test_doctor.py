@@ -43,3 +43,16 @@ def test_doctor_names_what_the_probe_will_miss(tmp_path):
 def test_doctor_text_in_french(cli):
     result = cli(["doctor", "--lang", "fr"])
     assert result.exit_code == 0 and "Outils :" in result.output
+
+
+def test_doctor_says_what_each_missing_tool_breaks(tmp_path):
+    """A missing wipe tool is named with its step, but is not a probe gap."""
+    (tmp_path / "MISSING_TOOLS").write_text("hdparm\nsgdisk\n")
+    report = check(Context(runner=ReplayRunner(tmp_path)), euid=0)
+    assert all(t.provides for t in report.tools)
+    assert report.will_miss == ()
+    fr = render_doctor(report, "fr")
+    line = next(x for x in fr.splitlines() if " hdparm " in x)
+    assert line.startswith("  -- ") and "effacement sécurisé ATA" in line
+    assert "apt install hdparm" in line
+    assert "apt install gdisk" in next(x for x in fr.splitlines() if " sgdisk " in x)

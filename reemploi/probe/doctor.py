@@ -20,10 +20,30 @@ PROBE_TOOLS = (
     ("lspci", N_("graphics card names"), False),
     ("mokutil", N_("Secure Boot state when efivars are unreadable"), False),
 )
-# Tools other stages use (wipe, image writer, documents): reported, not required here.
-OTHER_TOOLS = ("hdparm", "nvme", "sfdisk", "sgdisk", "wipefs", "blkdiscard", "bmaptool",
-               "zstd", "e2fsck", "resize2fs", "partprobe", "lp", "lpstat", "pdftoppm",
-               "upower", "edid-decode", "lshw", "stress-ng", "sysbench", "nwipe")
+# Tools other stages use (wipe, image writer, documents): reported, not required here,
+# each with what it is for so a volunteer knows which step a missing one breaks.
+OTHER_TOOLS = (
+    ("hdparm", N_("wipe: ATA secure erase and sanitize, hidden areas (HPA/DCO)")),
+    ("nvme", N_("wipe: NVMe sanitize and format")),
+    ("blkdiscard", N_("wipe: discard (TRIM) of flash media")),
+    ("wipefs", N_("wipe: clear old signatures")),
+    ("sfdisk", N_("image: read and move partition tables")),
+    ("sgdisk", N_("image: move the GPT backup header to the disk's end")),
+    ("partprobe", N_("image: make the kernel reread a written partition table")),
+    ("e2fsck", N_("image: check the installed file system")),
+    ("resize2fs", N_("image: grow the installed file system to the disk")),
+    ("zstd", N_("image: compressed images")),
+    ("bmaptool", N_("image: reference writer (benchmarks and bmap files)")),
+    ("lp", N_("labels and sheets: send to a printer")),
+    ("lpstat", N_("labels and sheets: list printers")),
+    ("pdftoppm", N_("labels: PNG previews")),
+    ("upower", N_("probe: battery when sysfs has none")),
+    ("edid-decode", N_("screens: check an EDID by hand")),
+    ("lshw", N_("parse: read saved lshw reports; benchmarks")),
+    ("stress-ng", N_("grade: optional benchmark step")),
+    ("sysbench", N_("grade: optional benchmark step")),
+    ("nwipe", N_("wipe: reference tool for benchmarks")),
+)
 
 
 @dataclass(frozen=True)
@@ -51,8 +71,9 @@ def check(ctx, euid: int | None = None) -> DoctorReport:
         tools.append(ToolStatus(tool, PACKAGES.get(tool, "?"), present, provides, needs_root))
         if not present or (needs_root and not root):
             will_miss.append(provides)
-    for tool in OTHER_TOOLS:
-        tools.append(ToolStatus(tool, PACKAGES.get(tool, "?"), ctx.runner.has_tool(tool)))
+    for tool, provides in OTHER_TOOLS:
+        tools.append(ToolStatus(tool, PACKAGES.get(tool, "?"), ctx.runner.has_tool(tool),
+                                provides))
     return DoctorReport(root=root, tools=tuple(tools), will_miss=tuple(will_miss))
 
 
