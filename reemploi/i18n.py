@@ -146,3 +146,25 @@ def tr(message: str, lang: str | None = None, **params: object) -> str:
     """Translate then format with ``params``: the one way sentences are made."""
     text = _(message, lang)
     return text.format(**params) if params else text
+
+
+def number(value: float | int | None, lang: str | None = None, digits: int = 0) -> str:
+    """``value`` written as the reader expects: "1 234,5" in French, "1,234.5" in English.
+
+    French groups thousands with a narrow no-break space (U+202F, as the Imprimerie
+    nationale's rules and CLDR's fr locale do) and uses a decimal comma.
+    """
+    if value is None:
+        return "?"
+    text = f"{value:,.{digits}f}"
+    if normalise(lang or current()) == "fr":
+        text = text.replace(",", "\u202f").replace(".", ",")
+    return text
+
+
+def plural(n: int | None, one: str, many: str, lang: str | None = None, **params: object) -> str:
+    """``tr`` of ``one`` when ``n`` is 1 (French: 0 and 1), else of ``many``; ``n`` passed in."""
+    code = normalise(lang or current())
+    single = n in (0, 1) if code == "fr" else n == 1
+    shown = number(n, code) if isinstance(n, int) and not isinstance(n, bool) else n
+    return tr(one if single else many, lang, n=shown, **params)

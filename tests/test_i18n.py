@@ -57,3 +57,19 @@ def test_language_detection_order():
 def test_po_parser_handles_multiline_and_fuzzy():
     text = 'msgid ""\nmsgstr "Content-Type: text/plain\\n"\n\nmsgid "a"\n"b"\nmsgstr "c"\n"d"\n\n#, fuzzy\nmsgid "x"\nmsgstr "y"\n'
     assert i18n.parse_po(text) == {"ab": "cd"}
+
+
+def test_numbers_read_as_each_language_writes_them():
+    assert i18n.number(2221452.25, "fr", 1) == "2\u202f221\u202f452,2"
+    assert i18n.number(2221452.25, "en", 1) == "2,221,452.2"
+    assert i18n.number(None, "fr") == "?"
+    assert i18n.number(64.3, "fr", 1) == "64,3"
+
+
+def test_plural_follows_each_language():
+    # French treats 0 as singular (CLDR fr: one = 0, 1); English does not.
+    assert i18n.plural(0, "{n} slot free", "{n} slots free", "fr") == "0 libre"
+    assert i18n.plural(0, "{n} slot free", "{n} slots free", "en") == "0 slots free"
+    assert i18n.plural(1, "{n} core", "{n} cores", "en") == "1 core"
+    assert i18n.plural(1975, "{n} reallocated sector", "{n} reallocated sectors", "fr") \
+        == "1\u202f975 secteurs réalloués"

@@ -201,3 +201,23 @@ def test_non_root_lists_what_needs_root(cli):
 def test_no_smart_option_skips_smartctl(cli):
     data = probe_json(cli, "latitude-e5410-failing-disk", "--no-smart")
     assert data["disks"][0]["smart"] is None
+
+
+def test_summary_reads_right_in_each_language(cli):
+    """The text a trainee reads: units, plurals and decimal marks of their language."""
+    folder = str(MACHINES / "latitude-d600-32bit")
+    fr = cli(["probe", "--replay", folder, "--lang", "fr"]).output
+    assert "1 cœur / 1 thread" in fr and "976 Mo, 2 emplacements, 1 libre" in fr
+    assert "DIMM_A: 1 Go DDR DIMM 266 MT/s" in fr and "120,0 Go" in fr
+    assert "14,6 pouces" in fr and "BIOS (ancien mode)" in fr
+    # The PH120's SMART serial is "--": no serial, rather than a fake one.
+    assert "--" not in fr.split("PH120")[1].split("\n")[1]
+    assert "secteurs réalloués" not in fr           # the drive does not report them
+    en = cli(["probe", "--replay", folder, "--lang", "en"]).output
+    assert "1 core / 1 thread" in en and "976 MB, 2 slots, 1 slot free" in en
+    assert "120.0 GB" in en and "Webcam: none found" in en
+    e5410 = cli(["probe", "--replay", str(MACHINES / "latitude-e5410-failing-disk"),
+                 "--lang", "fr"]).output
+    assert "65\u202f592 heures de fonctionnement" in e5410
+    assert "1\u202f975 secteurs réalloués, 8 secteurs en attente" in e5410
+    assert "usure 64,3 %" in e5410 and "cycles" not in e5410   # 0 cycles: not counted

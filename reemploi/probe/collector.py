@@ -33,7 +33,7 @@ from ..system import blockdev
 from . import cpu as cpu_mod
 from . import devices, firmware, pci
 from .battery import parse_uevent
-from .dmidecode import DmiInfo, parse_dmidecode
+from .dmidecode import DmiInfo, clean, parse_dmidecode
 from .edid import parse_edid
 from .pyfacts import LiveFacts
 from .smartctl import parse_smartctl
@@ -227,8 +227,9 @@ class _Probe:
                 continue
             smart = self.guarded(f"disk:{disk.name}.smart", self._smart, disk)
             if smart is not None:
+                # Some bridges and cheap SSDs report "--" or zeros (Latitude D600's PH120).
                 disk = replace(disk, smart=smart, model=disk.model or smart.model,
-                               serial=disk.serial or smart.serial)
+                               serial=clean(disk.serial) or clean(smart.serial))
             out.append(disk)
         return tuple(out), optical
 

@@ -6,7 +6,7 @@ edge). Unknown values print as "unknown"/"inconnu", never as a guess.
 
 from __future__ import annotations
 
-from ..i18n import N_, _, tr
+from ..i18n import N_, _, number, plural, tr
 from ..model import Disk, Health, Machine
 from ..system.blockdev import format_size
 
@@ -32,6 +32,21 @@ CHASSIS = {"laptop": N_("laptop"), "desktop": N_("desktop"), "all-in-one": N_("a
 
 def _v(value, lang) -> str:
     return _(UNKNOWN, lang) if value is None or value == "" else str(value)
+
+
+def _num(value, lang, digits: int = 0) -> str:
+    return _(UNKNOWN, lang) if value is None else number(value, lang, digits)
+
+
+def ram_size(size_mb: int | None, lang) -> str:
+    """RAM as people buy it: "4 GB" for whole gibibytes (JEDEC sizes), else "976 MB"."""
+    if size_mb is None:
+        return _(UNKNOWN, lang)
+    if size_mb >= 1024 and size_mb % 1024 == 0:
+        return tr("{n} GB", lang, n=size_mb // 1024)
+    if size_mb >= 2048:
+        return tr("{n} GB", lang, n=number(size_mb / 1024, lang, 1))
+    return tr("{n} MB", lang, n=number(size_mb, lang))
 
 
 def _yes_no(value: bool | None, lang) -> str:
@@ -61,11 +76,19 @@ def _disk_lines(disk: Disk, lang) -> list[str]:
     if smart is not None:
         health = {Health.PASSED: _("passed", lang), Health.FAILED: _("FAILED", lang),
                   Health.UNKNOWN: _(UNKNOWN, lang)}[smart.health]
-        lines.append("    " + tr("SMART: {health}, {hours} power-on hours, {realloc} reallocated "
-                                 "sectors, {pending} pending", lang, health=health,
-                                 hours=_v(smart.power_on_hours, lang),
-                                 realloc=_v(smart.reallocated_sectors, lang),
-                                 pending=_v(smart.pending_sectors, lang)))
+        parts = [tr("SMART: {health}", lang, health=health)]
+        # Only the counters the drive reports: NVMe and many SSDs have no sector counts.
+        if smart.power_on_hours is not None:
+            parts.append(plural(smart.power_on_hours, N_("{hours} power-on hour"),
+                                N_("{hours} power-on hours"), lang,
+                                hours=number(smart.power_on_hours, lang)))
+        if smart.reallocated_sectors is not None:
+            parts.append(plural(smart.reallocated_sectors, N_("{n} reallocated sector"),
+                                N_("{n} reallocated sectors"), lang))
+        if smart.pending_sectors is not None:
+            parts.append(plural(smart.pending_sectors, N_("{n} pending sector"),
+                                N_("{n} pending sectors"), lang))
+        lines.append("    " + ", ".join(parts))
         if smart.nvme_percentage_used is not None:
             lines.append("    " + tr("NVMe wear: {pct} % used", lang, pct=smart.nvme_percentage_used))
         if smart.ssd_life_left_pct is not None:
@@ -83,25 +106,33 @@ def render_machine(m: Machine, lang: str | None = None) -> str:
     mode = _(BOOT[s.boot_mode], lang) if s.boot_mode in BOOT else _v(s.boot_mode, lang)
     out.append("  " + tr("boot: {mode}, Secure Boot: {sb}", lang, mode=mode,
                          sb=_yes_no(s.secure_boot, lang)))
-    mhz = f"{c.max_mhz:.0f} MHz" if c.max_mhz else _(UNKNOWN, lang)
-    out.append(tr("CPU: {model} ({vendor}), {cores} cores / {threads} threads, {mhz}", lang,
-                  model=_v(c.model, lang), vendor=_v(c.vendor, lang), cores=_v(c.cores, lang),
-                  threads=_v(c.threads, lang), mhz=mhz))
+    mhz = f"{number(c.max_mhz, lang)} MHz" if c.max_mhz else _(UNKNOWN, lang)
+    cores = (plural(c.cores, N_("{n} core"), N_("{n} cores"), lang) if c.cores is not None
+             else tr("{n} cores", lang, n=_(UNKNOWN, lang)))
+    threads = (plural(c.threads, N_("{n} thread"), N_("{n} threads"), lang)
+               if c.threads is not None else tr("{n} threads", lang, n=_(UNKNOWN, lang)))
+    out.append(tr("CPU: {model} ({vendor}), {cores} / {threads}, {mhz}", lang,
+                  model=_v(c.model, lang), vendor=_v(c.vendor, lang), cores=cores,
+                  threads=threads, mhz=mhz))
     out.append("  " + tr("64 bits: {x64}, SSE2: {sse2}, PAE: {pae}, virtualisation: {virt}", lang,
                          x64=_yes_no(c.x86_64, lang), sse2=_yes_no(c.sse2, lang),
                          pae=_yes_no(c.pae, lang),
                          virt=_("none", lang) if c.virtualisation == "none"
                          else _v(c.virtualisation, lang)))
+    total = ram_size(mem.total_mb, lang)
     if mem.slots_total is None:
-        out.append(tr("RAM: {total} MB, slots unknown", lang, total=_v(mem.total_mb, lang)))
+        out.append(tr("RAM: {total}, slots unknown", lang, total=total))
     else:
-        out.append(tr("RAM: {total} MB, {slots} slots, {free} free", lang,
-                      total=_v(mem.total_mb, lang), slots=mem.slots_total,
-                      free=_v(mem.slots_free, lang)))
+        slots = plural(mem.slots_total, N_("{n} slot"), N_("{n} slots"), lang)
+        free = (plural(mem.slots_free, N_("{n} slot free"), N_("{n} slots free"), lang)
+                if mem.slots_free is not None
+                else tr("{n} slots free", lang, n=_(UNKNOWN, lang)))
+        out.append(tr("RAM: {total}, {slots}, {free}", lang, total=total, slots=slots,
+                      free=free))
     for mod in mem.modules:
-        out.append(f"  {_v(mod.locator, lang)}: {_v(mod.size_mb, lang)} MB {mod.type or ''} "
-                   f"{mod.form_factor or ''} {mod.speed_mts or ''}".rstrip()
-                   + (" MT/s" if mod.speed_mts else ""))
+        facts = [ram_size(mod.size_mb, lang), mod.type or "", mod.form_factor or "",
+                 f"{mod.speed_mts} MT/s" if mod.speed_mts else ""]
+        out.append(f"  {_v(mod.locator, lang)}: " + " ".join(f for f in facts if f))
     out.append(tr("Disks: {count}", lang, count=len(m.disks)))
     for disk in m.disks:
         out.extend(_disk_lines(disk, lang))
@@ -112,13 +143,16 @@ def render_machine(m: Machine, lang: str | None = None) -> str:
         out.append(tr("Network: {name} {kind} (driver {driver})", lang, name=net.name,
                       kind=_(KINDS.get(net.kind, KINDS["other"]), lang), driver=_v(net.driver, lang)))
     for bat in m.batteries:
-        out.append(tr("Battery: {name} wear {wear} % (design {design} Wh, full {full} Wh), "
-                      "{cycles} cycles", lang, name=_v(bat.name, lang), wear=_v(bat.wear_pct, lang),
-                      design=_v(bat.design_wh, lang), full=_v(bat.full_wh, lang),
-                      cycles=_v(bat.cycle_count, lang)))
+        line = tr("Battery: {name} wear {wear} % (design {design} Wh, full {full} Wh)", lang,
+                  name=_v(bat.name, lang), wear=_num(bat.wear_pct, lang, 1),
+                  design=_num(bat.design_wh, lang, 1), full=_num(bat.full_wh, lang, 1))
+        # Many firmwares report 0 cycles when they do not count (Latitude E5530's pack).
+        if bat.cycle_count:
+            line += ", " + plural(bat.cycle_count, N_("{n} cycle"), N_("{n} cycles"), lang)
+        out.append(line)
     for scr in m.screens:
         out.append(tr("Screen: {connector} {inches} inches, {w}x{h} ({maker} {model})", lang,
-                      connector=_v(scr.connector, lang), inches=_v(scr.diagonal_in, lang),
+                      connector=_v(scr.connector, lang), inches=_num(scr.diagonal_in, lang, 1),
                       w=_v(scr.native_width, lang), h=_v(scr.native_height, lang),
                       maker=_v(scr.manufacturer, lang), model=_v(scr.model, lang)))
     # One sentence per kind when none is found: French agrees "aucune" with the noun.
