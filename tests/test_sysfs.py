@@ -57,3 +57,20 @@ def test_recording_keeps_links_that_git_can_store(tmp_path):
     # Nothing the replay needs sits in an empty directory (git would drop it).
     assert not [p for p in (tmp_path / "dest").rglob("*") if p.is_dir() and not p.is_symlink()
                 and not any(p.iterdir())]
+
+
+def test_sealed_recording_keeps_empty_directories_through_git(tmp_path):
+    """An empty holders/ means "not held"; a recording keeps it visible but unlisted."""
+    src = tmp_path / "src"
+    (src / "sys/block/sda/holders").mkdir(parents=True)
+    rec = RecordingSysfs(tmp_path / "dest", root=src)
+    assert rec.listdir("sys/block/sda/holders") == []
+    assert rec.exists("sys/block/sda")
+    rec.seal()
+    empty = [p for p in (tmp_path / "dest").rglob("*") if p.is_dir() and not any(p.iterdir())]
+    assert empty == []
+    replay = Sysfs(tmp_path / "dest")
+    assert replay.exists("sys/block/sda/holders")
+    assert replay.listdir("sys/block/sda/holders") == []
+    assert replay.listdir("sys/block/sda") == ["holders"]
+    assert replay.glob("sys/block/sda/holders/*") == []

@@ -38,6 +38,8 @@ class Session:
     def finish(self) -> None:
         if isinstance(self.facts, RecordingFacts):
             self.facts.save()
+        if isinstance(self.sysfs, RecordingSysfs):
+            self.sysfs.seal()
 
 
 def live() -> Session:

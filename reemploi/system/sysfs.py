@@ -76,8 +76,9 @@ class Sysfs:
         return name or None
 
     def listdir(self, rel: str) -> list[str]:
+        # Dot names are never kernel entries: they are our KEEP markers in recordings.
         try:
-            return sorted(p.name for p in self.path(rel).iterdir())
+            return sorted(p.name for p in self.path(rel).iterdir() if not p.name.startswith("."))
         except OSError as exc:
             log.debug("sysfs: cannot list %s: %s", rel, exc)
             return []
@@ -85,7 +86,8 @@ class Sysfs:
     def glob(self, pattern: str) -> list[str]:
         """Relative paths matching ``pattern`` (relative to the root)."""
         try:
-            return sorted(str(p.relative_to(self.root)) for p in self.root.glob(pattern.lstrip("/")))
+            return sorted(str(p.relative_to(self.root)) for p in self.root.glob(pattern.lstrip("/"))
+                          if not p.name.startswith("."))
         except OSError as exc:
             log.debug("sysfs: glob %s failed: %s", pattern, exc)
             return []
@@ -106,6 +108,9 @@ class Sysfs:
             if sep:
                 out[key.strip()] = value.strip()
         return out
+
+
+KEEP = ".keep"   # marks a recorded directory that was empty (git stores no empty dir)
 
 
 class RecordingSysfs(Sysfs):
@@ -218,6 +223,17 @@ class RecordingSysfs(Sysfs):
                     and self.path(child).is_dir():
                 target.mkdir(parents=True, exist_ok=True)
         return names
+
+    def seal(self) -> None:
+        """Put a KEEP marker in every empty recorded directory.
+
+        An empty ``holders/`` or a disk directory whose only child is one says something
+        ("no holders", "this disk exists"); a git checkout of the recording would drop it
+        and a replay would then see a different machine. ``listdir`` hides the marker.
+        """
+        for path in sorted(self.dest.rglob("*"), reverse=True):
+            if path.is_dir() and not path.is_symlink() and not any(path.iterdir()):
+                (path / KEEP).touch()
 
     def copy_file(self, rel: str) -> None:
         src = self.path(rel)
