@@ -153,3 +153,66 @@ def test_loose_disk_certificate_by_event_id(cli, loopdev, tmp_path):
     cert = json.loads(open(info["json"]).read())["certificate"]
     assert cert["asset_id"] is None and cert["media"][0]["identity"].startswith("weak:")
     assert cli(["certificate", "verify", info["json"]]).exit_code == 0
+
+
+def test_a_probed_disk_left_unwiped_makes_the_machine_certificate_fail(cli, loopdev, machine,
+                                                                       tmp_path):
+    """The probe saw two disks; only one was wiped. A per-machine certificate must not
+    read as success while the other (forgotten in its bay) still holds donor data."""
+    home, asset = machine
+    dev = loopdev(32 * MIB)
+    size = 32 * MIB
+    forgotten = {"name": "sdb", "path": "/dev/sdb", "model": "WDC WD5000AAKX-00ERMA0",
+                 "serial": "WD-WCC2EKX12345", "size_bytes": 500107862016, "media": "hdd"}
+    wiped_disk = {"name": os.path.basename(dev.path), "path": dev.path, "model": None,
+                  "serial": None, "size_bytes": size, "media": "virtual"}
+    inv = Inventory.open(home, "T", "Camille")
+    inv.record("asset.probed", asset, {"machine": {"disks": [wiped_disk, forgotten]}})
+    [rec] = wipe_for(home, asset, [dev.path])
+    assert rec.result == "success"
+
+    result, out = issue(cli, asset, tmp_path, "--lang", "en")
+    info = json.loads(result.output)
+    assert info["result"] == "failed"
+    cert = json.loads(open(info["json"]).read())["certificate"]
+    assert cert["category"] is None
+    [missing] = cert["failures"]
+    assert missing["serial"] == "WD-WCC2EKX12345" and missing["result"] == "not-wiped"
+    text = " ".join(subprocess.run(["pdftotext", info["pdf"], "-"], capture_output=True,
+                                   text=True).stdout.split())
+    assert "not a certificate" in text and "WD-WCC2EKX12345: not wiped" in text
+
+    # The disk was taken out since the probe: certify the wipe chosen by event id.
+    result, _ = issue(cli, asset, tmp_path, "--event", info["wipes"][0])
+    assert json.loads(result.output)["result"] == "success"
+
+
+def test_certificate_of_an_unverified_wipe_does_not_say_verified(cli, loopdev, machine, tmp_path):
+    home, asset = machine
+    dev = loopdev(16 * MIB)
+    ctx = Context(home=home, station="T", operator="Camille")
+    options = wiperun.WipeOptions(method="zero", verify="none", asset_id=asset)
+    records = wiperun.run_all(ctx, wiperun.prepare(ctx, [dev.path], options), options)
+    wiperun.record_all(ctx, records)
+    result, _ = issue(cli, asset, tmp_path, "--lang", "en")
+    info = json.loads(result.output)
+    text = " ".join(subprocess.run(["pdftotext", info["pdf"], "-"], capture_output=True,
+                                   text=True).stdout.split())
+    assert "each was verified" not in text
+    assert "NOT verified" in text
+
+
+def test_certificate_names_the_bytes_each_pass_wrote(cli, loopdev, machine, tmp_path):
+    """dod3 writes a random byte then its complement: the certificate must say which
+    (0x5a, 0xa5...), not the plan's placeholders "char, ~char"."""
+    home, asset = machine
+    dev = loopdev(16 * MIB)
+    ctx = Context(home=home, station="T", operator="Camille")
+    options = wiperun.WipeOptions(method="dod3", verify="sample", asset_id=asset)
+    [rec] = wiperun.run_all(ctx, wiperun.prepare(ctx, [dev.path], options), options)
+    wiperun.record_all(ctx, [rec])
+    result, _ = issue(cli, asset, tmp_path, "--no-pdf")
+    [media] = json.loads(open(json.loads(result.output)["json"]).read())["certificate"]["media"]
+    first, second, third = media["patterns"]
+    assert first.startswith("0x") and int(first, 16) ^ int(second, 16) == 0xFF
+    assert third == "aes-128-ctr" and media["passes"] == 3

@@ -213,3 +213,23 @@ def test_rescan_after_hpa_removal_writes_the_sysfs_attribute(tmp_path):
     state = wiperun._Run(ctx, job, wiperun.WipeOptions(), __import__("threading").Event(), None)
     state.do(Step("rescan"))
     assert attr.read_text() == "1\n" and state.errors == []
+
+
+def test_hpa_removed_but_overwrite_stopped_at_the_old_size_is_not_100_percent(tmp_path, loopdev):
+    """--remove-hpa: if the kernel kept the old capacity (rescan refused), the pass
+    wrote only the formerly visible sectors: the record must not claim 100 %."""
+    from reemploi.probe.hdparm import parse_hdparm_N
+    dev = loopdev(8 << 20)
+    ctx = Context(home=tmp_path / "home", station="T")
+    options = wiperun.WipeOptions(method="zero", verify="none", remove_hpa=True)
+    [job] = wiperun.prepare(ctx, [dev.path], options)
+    sectors = (8 << 20) // 512
+    hpa = parse_hdparm_N(f"\n{dev.path}:\n max sectors   = {sectors}/{sectors + 2048}, "
+                         "HPA is enabled\n")
+    plan = wiperun.plan_wipe(job.disk, method="zero", verify="none", hpa=hpa, remove_hpa=True)
+    # Drop the hdparm -N / rescan steps: a loop device has no HPA to remove.
+    plan = __import__("dataclasses").replace(
+        plan, steps=tuple(s for s in plan.steps if s.kind == "overwrite"))
+    rec = wiperun.execute(ctx, wiperun.Job(job.disk, plan), options)
+    assert rec.result == "success" and rec.bytes_written == 8 << 20
+    assert rec.percent_erased < 100.0

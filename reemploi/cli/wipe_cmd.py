@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import signal
+import sys
 import threading
 from pathlib import Path
 
 import click
 
 from ..errors import DeviceError, Interrupted, Refused, VerifyFailed
-from ..i18n import N_, tr
+from ..i18n import N_, number, tr
 from ..system import guard
 from ..wipe import run as wiperun
 from ..wipe.certificate import (DESTINATIONS, CertificateRequest, Person, issue,
@@ -17,7 +19,7 @@ from ..wipe.certificate import (DESTINATIONS, CertificateRequest, Person, issue,
 from ..wipe.engine import Outcome
 from ..wipe.plan import METHODS, VERIFY_MODES, Blocker
 from ..wipe.progress import MultiProgress
-from ..documents.certificate import CATEGORY, RESULT, TECHNIQUE, label
+from ..documents.certificate import CATEGORY, RESULT, TECHNIQUE, VERIFY, label
 from .common import confirm, dump_json, home_option, json_option, lang_option, make_context, yes_option
 
 BLOCKER_TEXT = {
@@ -55,7 +57,8 @@ def _plan_text(job, lang: str) -> str:
     lines.append("  " + tr("method: {technique} ({nist}), passes: {passes}, verification: {verify}",
                            lang, technique=label(TECHNIQUE.get(p.technique.value if p.technique else ""), lang),
                            nist=label(CATEGORY.get(p.nist.value if p.nist else ""), lang),
-                           passes=", ".join(p.passes), verify=p.verify))
+                           passes=", ".join(p.passes),
+                           verify=label(VERIFY.get(p.verify, p.verify), lang)))
     if p.estimate_seconds is not None:
         lines.append("  " + tr("estimated time: {minutes} min", lang,
                                minutes=max(1, round(p.estimate_seconds / 60))))
@@ -111,9 +114,13 @@ def wipe(devices, method, verify_mode, asset_id, remove_hpa, final_blank, dry_ru
     if as_json and dry_run:
         click.echo(dump_json({"dry_run": True, "plans": [_plan_json(j) for j in jobs]}))
         return
-    if not as_json or dry_run:
+    # The operator must see model, serial and size before saying yes, --json or not
+    # (before: --json on a terminal asked "ERASE 1 disk(s)?" without naming it). With
+    # --json the plan goes to stderr, so stdout stays one JSON document.
+    asks = not ctx.assume_yes and sys.stdin is not None and sys.stdin.isatty()
+    if not as_json or asks:
         for job in jobs:
-            click.echo(_plan_text(job, ctx.lang))
+            click.echo(_plan_text(job, ctx.lang), err=as_json)
     if dry_run:
         return
     runnable = [j for j in jobs if not j.plan.blocker]
@@ -128,7 +135,8 @@ def wipe(devices, method, verify_mode, asset_id, remove_hpa, final_blank, dry_ru
         stop = threading.Event()
         records = wiperun.run_all(ctx, runnable, options, stop=stop,
                                   progress_for=lambda j: board.callback(j.disk.name))
-        ids = wiperun.record_all(ctx, records)
+        with _no_ctrl_c():
+            ids = wiperun.record_all(ctx, records)
         if as_json:
             click.echo(dump_json({"records": [dict(r.payload(), event_id=i)
                                               for r, i in zip(records, ids)],
@@ -142,7 +150,8 @@ def wipe(devices, method, verify_mode, asset_id, remove_hpa, final_blank, dry_ru
                                      path=d["path"], model=d["model"] or "?", serial=d["serial"] or "?",
                                      result=tr(RESULT_TEXT[r.result], ctx.lang),
                                      nist=label(CATEGORY.get(r.nist or ""), ctx.lang),
-                                     percent=r.percent_erased, speed=r.throughput_mb_s,
+                                     percent=number(r.percent_erased, ctx.lang, 1),
+                                     speed=number(r.throughput_mb_s, ctx.lang, 1),
                                      verification=label(RESULT.get(r.verification.get("result") or ""),
                                                      ctx.lang)))
                 for e in r.errors:
@@ -150,6 +159,21 @@ def wipe(devices, method, verify_mode, asset_id, remove_hpa, final_blank, dry_ru
     elif as_json:
         click.echo(dump_json({"records": [], "blocked": [_plan_json(j) for j in blocked]}))
     _raise_for(records, blocked)
+
+
+class _no_ctrl_c:
+    """Hold off Ctrl-C while the records are written: an operator pressing it again
+    after the wipes stopped must not cut the journal short (no record = no trace)."""
+
+    def __enter__(self):
+        try:
+            self.old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        except ValueError:          # not the main thread (embedded use): nothing to hold
+            self.old = None
+
+    def __exit__(self, *exc):
+        if self.old is not None:
+            signal.signal(signal.SIGINT, self.old)
 
 
 def _raise_for(records, blocked) -> None:

@@ -24,7 +24,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import (Flowable, Paragraph, SimpleDocTemplate, Spacer, Table,
                                 TableStyle)
 
-from ..i18n import N_, tr
+from ..i18n import N_, number, tr
 from .qr import draw_qr
 
 CATEGORY = {"clear": N_("Clear"), "purge": N_("Purge"), "destroy": N_("Destroy"),
@@ -44,6 +44,7 @@ TECHNIQUE = {
     "nvme-format-user-data-erase": N_("NVMe Format, user data erase (SES=1)"),
 }
 RESULT = {"success": N_("success"), "failed": N_("failed"), "interrupted": N_("interrupted"),
+          "not-wiped": N_("not wiped"),
           "passed": N_("passed"), "not-done": N_("not done"), "none": N_("none")}
 CAVEAT = {
     "one-pass-enough": N_("Several passes were written on request; NIST SP 800-88 r1 considers one pass enough for Clear."),
@@ -55,6 +56,15 @@ CAVEAT = {
     "format-ses1": N_("NVMe user-data erase: its depth is vendor-defined."),
     "security-frozen-sanitize-used": N_("Security frozen by the BIOS; the SANITIZE command was used instead."),
 }
+
+
+MEDIA = {"hdd": N_("hard disk (HDD)"), "ssd": N_("SATA solid-state drive (SSD)"),
+         "nvme": N_("NVMe solid-state drive"), "usb-flash": N_("USB flash drive"),
+         "sd": N_("SD card"), "emmc": N_("eMMC flash memory"), "optical": N_("optical disc"),
+         "virtual": N_("virtual disk"), "unknown": N_("unknown media")}
+VERIFY = {"full": N_("full read-back"), "sample": N_("NIST sampled read-back (at least 10 %)"),
+          "none": N_("no read-back"),
+          "sample-changed": N_("NIST sample, compared before and after the firmware erase")}
 
 
 SIGNATURE_BOX = object()   # sentinel: an empty box to sign in
@@ -110,10 +120,14 @@ def _person_rows(p: dict, lang: str) -> list[tuple[str, str]]:
             (tr("Signature", lang), SIGNATURE_BOX)]
 
 
-def _size(n) -> str:
+def _size(n, lang: str = "en") -> str:
     if not n:
         return "-"
-    return f"{n / 1e9:.1f} GB"
+    return tr("{n} GB", lang, n=number(n / 1e9, lang, 1))
+
+
+def _num(value, lang: str, digits: int = 1) -> str:
+    return number(value, lang, digits) if isinstance(value, (int, float)) else "-"
 
 
 def _media_rows(m: dict, lang: str) -> list[tuple[str, str]]:
@@ -138,7 +152,8 @@ def _media_rows(m: dict, lang: str) -> list[tuple[str, str]]:
         (tr("Serial number", lang), _v(m.get("serial")) if m.get("serial")
          else tr("none reported ({identity})", lang, identity=_v(m.get("identity")))),
         (tr("Property number", lang), _v(m.get("property_number"))),
-        (tr("Media type", lang), _v(m.get("media_type")) + ", " + _size(m.get("size_bytes"))),
+        (tr("Media type", lang), label(MEDIA.get(m.get("media_type") or "", m.get("media_type")),
+                                       lang) + ", " + _size(m.get("size_bytes"), lang)),
         (tr("Media source", lang), _v(m.get("source"))),
         (tr("Result", lang), label(RESULT.get(m.get("result"), m.get("result")), lang)),
         (tr("Method type", lang), label(CATEGORY.get(m.get("category") or ""), lang)),
@@ -147,12 +162,14 @@ def _media_rows(m: dict, lang: str) -> list[tuple[str, str]]:
          + (f" (PRNG {prng.get('algorithm')}, seed id {prng.get('seed_id')})" if prng else "")),
         (tr("Tool used", lang), f"{_v(tool.get('name'))} {_v(tool.get('version'))}"
          + "".join(f", {v}" for v in (tool.get("external") or {}).values() if v)),
-        (tr("Verification", lang), f"{_v(ver.get('method'))}: "
+        (tr("Verification", lang), label(VERIFY.get(ver.get("method") or "", ver.get("method")),
+                                         lang) + ": "
          + label(RESULT.get(ver.get("result"), ver.get("result")), lang)
-         + (f", {ver.get('bytes_checked')} B" if ver.get("bytes_checked") else "")),
+         + (", " + tr("{n} MB read back", lang, n=_num(ver["bytes_checked"] / 1e6, lang))
+            if ver.get("bytes_checked") else "")),
         (tr("HPA / DCO", lang), f"{hpa_text} / {dco_text}"),
-        (tr("Bytes erased", lang), f"{_v(m.get('percent_erased'))} %"),
-        (tr("Throughput", lang), f"{_v(m.get('throughput_mb_s'))} MB/s"),
+        (tr("Bytes erased", lang), f"{_num(m.get('percent_erased'), lang, 2)} %"),
+        (tr("Throughput", lang), tr("{n} MB/s", lang, n=_num(m.get("throughput_mb_s"), lang))),
         (tr("Start / end", lang), f"{_v(m.get('started'))} / {_v(m.get('ended'))}"),
         (tr("Errors", lang), "; ".join(m.get("errors") or []) or tr("none", lang)),
         (tr("SMART", lang), smart_text),
@@ -183,10 +200,18 @@ def render_certificate_pdf(doc: dict, json_sha256: str, out: Path, lang: str = "
     header.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
     story = [header]
     story.append(Spacer(1, 3 * mm))
-    if ok:
+    verified = all((m.get("verification") or {}).get("result") == "passed"
+                   for m in cert.get("media") or [])
+    if ok and verified:
         story.append(Paragraph(_esc(tr(
             "The storage media listed below were sanitized following NIST SP 800-88 Rev. 1; "
             "each was verified after sanitization.", lang)), body))
+    elif ok:
+        # --verify none: the wipe succeeded, but the document must not say it was checked.
+        story.append(Paragraph("<b>" + _esc(tr(
+            "The storage media listed below were sanitized following NIST SP 800-88 Rev. 1; "
+            "at least one was NOT verified after sanitization (see each disk).", lang))
+            + "</b>", body))
     else:
         story.append(Paragraph("<b>" + _esc(tr(
             "At least one disk was NOT sanitized completely. This document does not certify "

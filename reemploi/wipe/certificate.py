@@ -15,8 +15,9 @@ One certificate per machine (all its disks' latest wipes) or for loose disks. Fi
 * The workshop's identity (settings.toml) and a QR code (id + file hash).
 
 A certificate never claims success it does not have: ``result`` is "success" only if
-every included wipe succeeded; otherwise it is "failed" and ``failures`` lists the
-disks and their result (failed / interrupted).
+every included wipe succeeded and, for a machine, every disk its probe saw was wiped;
+otherwise it is "failed" and ``failures`` lists the disks and their result (failed /
+interrupted / not-wiped).
 """
 
 from __future__ import annotations
@@ -87,7 +88,10 @@ def media_entry(ev, asset_id: str | None, donor: str | None) -> dict:
         "data_backed_up": "unknown",
         "result": p.get("result"),
         "category": p.get("nist"), "method": p.get("method"),
-        "technique": p.get("technique"), "patterns": p.get("patterns") or [],
+        # What was written, pass by pass ("0x5a, 0xa5, aes-128-ctr" for dod3), rather than
+        # the plan's placeholders ("char, ~char, prng"); the plan's for firmware erases.
+        "technique": p.get("technique"),
+        "patterns": [x.get("pattern") for x in p.get("passes") or ()] or p.get("patterns") or [],
         "passes": len(p.get("passes") or []) or (1 if p.get("technique") else 0),
         "prng": p.get("prng"),
         "tool": p.get("tool"), "commands": [c.get("argv") for c in p.get("commands") or []],
@@ -131,6 +135,8 @@ def build_certificate(ctx, req: CertificateRequest) -> tuple[dict, list[str]]:
     media = [media_entry(ev, req.asset_id, donor) for ev in events]
     failures = [{"serial": m["serial"], "model": m["model"], "identity": m["identity"],
                  "result": m["result"]} for m in media if m["result"] != "success"]
+    if machine is not None and not req.event_ids:
+        failures += _not_wiped(machine, {m["identity"] for m in media})
     categories = {m["category"] for m in media}
     settings = load_settings(ctx.home)
     ws = settings.workshop
@@ -161,6 +167,17 @@ def build_certificate(ctx, req: CertificateRequest) -> tuple[dict, list[str]]:
         "media": media,
     }
     return body, [ev.id for ev in events]
+
+
+def _not_wiped(machine: dict, wiped: set) -> list[dict]:
+    """Disks the machine's probe saw that have no wipe record: a certificate "per
+    machine, all its disks" must not read as success while one of them still holds
+    the donor's data (a second disk forgotten in the bay). A disk taken out since the
+    probe: probe again, or certify the wipes chosen with ``--event``."""
+    probe = machine.get("probe") or {}
+    return [{"serial": d.get("serial"), "model": d.get("model"),
+             "identity": d.get("identity"), "result": "not-wiped"}
+            for d in probe.get("disks") or () if d.get("identity") not in wiped]
 
 
 def _machine_summary(machine: dict | None) -> dict | None:

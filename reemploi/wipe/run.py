@@ -280,6 +280,9 @@ class _Run:
             self.fail(Outcome.FAILED, exc.render())
         except OSError as exc:
             self.fail(Outcome.FAILED, f"{exc.strerror or exc}")
+        except Exception as exc:   # a bug must still leave a (failed) record, never none
+            log.exception("wipe of %s", self.job.disk.path)
+            self.fail(Outcome.FAILED, f"internal error: {exc!r}")
         finally:
             if self.result != Outcome.SUCCESS and plan.on_failure and any(
                     c.argv and "--security-set-pass" in c.argv for c in self.commands):
@@ -300,12 +303,22 @@ class _Run:
             hidden += plan.hpa["hidden_sectors"] * 512
         if plan.dco and plan.dco.get("active") and not self.options.remove_hpa:
             hidden += (plan.dco.get("hidden_sectors") or 0) * 512
+        full = size + hidden
+        if self.options.remove_hpa:
+            # The hidden area was opened up: the overwrite must have reached the native
+            # size, not the size the probe saw. If the kernel did not pick up the new
+            # capacity (rescan refused), the pass stopped short and this shows it.
+            native = max([(plan.hpa or {}).get("native_sectors") or 0,
+                          (plan.dco or {}).get("real_max_sectors") or 0]) * 512
+            full = max(full, native)
         if plan.firmware:
-            covered = size if self.result == Outcome.SUCCESS else 0
+            # The drive erases its whole (now native, with --remove-hpa) user area.
+            reach = full if self.options.remove_hpa else size
+            covered = reach if self.result == Outcome.SUCCESS else 0
         else:
             covered = self.bytes_written
         # Rounded down: a disk with even one hidden or unwritten sector never shows 100 %.
-        pct = math.floor(10000 * covered / (size + hidden)) / 100 if size else 0.0
+        pct = min(100.0, math.floor(10000 * covered / full) / 100) if size else 0.0
         write_seconds = sum(p["seconds"] for p in self.passes) or 0.0
         written_total = sum(p["bytes_written"] for p in self.passes)
         return WipeRecord(
@@ -335,19 +348,29 @@ def run_all(ctx, jobs: list[Job], options: WipeOptions, *, stop: threading.Event
     """One thread per disk; Ctrl-C in the main thread stops them all cleanly."""
     stop = stop or threading.Event()
     results: dict[int, WipeRecord] = {}
+    # One "finished" event per disk, set by the worker itself. Not Thread.join/is_alive:
+    # on CPython 3.9.8-3.11, a join() interrupted by Ctrl-C marks the still-running
+    # thread as stopped (bpo-45274's fix releases its tstate lock), so is_alive() turns
+    # False, we returned with no record at all and the daemon threads died mid-pass
+    # with nothing in the journal and exit 0 (seen here on 3.11.7 with a real SIGINT).
+    finished = [threading.Event() for _ in jobs]
 
     def work(i: int, job: Job) -> None:
-        results[i] = execute(ctx, job, options, stop=stop, progress=progress_for(job))
+        try:
+            results[i] = execute(ctx, job, options, stop=stop, progress=progress_for(job))
+        finally:
+            finished[i].set()
 
     threads = [threading.Thread(target=work, args=(i, j), name=f"wipe-{j.disk.name}", daemon=True)
                for i, j in enumerate(jobs)]
     for t in threads:
         t.start()
     interrupted = False
-    while any(t.is_alive() for t in threads):
+    while not all(f.is_set() for f in finished):
         try:
-            for t in threads:
-                t.join(timeout=0.2)
+            # Event.wait with a timeout is safe to interrupt: a second Ctrl-C keeps
+            # waiting, so every disk still stops between two blocks and gets recorded.
+            next(f for f in finished if not f.is_set()).wait(0.2)
         except KeyboardInterrupt:
             interrupted = True
             stop.set()

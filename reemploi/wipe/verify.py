@@ -142,6 +142,9 @@ def verify(dev: Device, pattern: Pattern, mode: str = "full", *,
             except OSError as exc:
                 stop_with(Outcome.FAILED, f"{_io_error(exc)} at {pos}")
                 return
+            except Exception as exc:   # a dead reader must not leave "passed" behind
+                stop_with(Outcome.FAILED, f"verification error at {pos}: {exc!r}")
+                return
             finally:
                 view.release()
             with lock:
@@ -173,6 +176,11 @@ def verify(dev: Device, pattern: Pattern, mode: str = "full", *,
     outcome, count = state["outcome"], state["count"]
     if outcome == Outcome.SUCCESS and count:
         outcome = Outcome.FAILED
+    if outcome == Outcome.SUCCESS and state["done"] < total:
+        # Belt and braces: whatever stopped a reader, a check that did not read every
+        # byte it planned to is not a pass.
+        outcome = Outcome.FAILED
+        state["error"] = state["error"] or f"only {state['done']} of {total} bytes read back"
     mismatches.sort(key=lambda m: m.offset)
     return VerifyResult(mode, state["done"], time.monotonic() - start, outcome,
                         tuple(mismatches[:MAX_REPORTED_MISMATCHES]), count,
