@@ -73,3 +73,13 @@ def test_plural_follows_each_language():
     assert i18n.plural(1, "{n} core", "{n} cores", "en") == "1 core"
     assert i18n.plural(1975, "{n} reallocated sector", "{n} reallocated sectors", "fr") \
         == "1\u202f975 secteurs réalloués"
+
+
+def test_one_translation_per_msgid_across_catalogues():
+    """Stages share one merged catalogue: two translations of one msgid would make the
+    text depend on file order (seen: "passed" was "réussie" and "réussi")."""
+    seen: dict[str, dict[str, list[str]]] = {}
+    for po in sorted((i18n.LOCALE_DIR / "fr" / "LC_MESSAGES").glob("*.po")):
+        for msgid, msgstr in i18n.parse_po(po.read_text(encoding="utf-8")).items():
+            seen.setdefault(msgid, {}).setdefault(msgstr, []).append(po.stem)
+    assert {k: v for k, v in seen.items() if len(v) > 1} == {}

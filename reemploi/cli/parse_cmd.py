@@ -18,7 +18,8 @@ from ..probe import KINDS, parse_kind, read_input
 from .common import dump_json, json_option, lang_option
 
 UNKNOWN = N_("unknown")
-_HEALTH = {"passed": N_("passed"), "failed": N_("FAILED"), "unknown": N_("unknown")}
+# smartctl's own words, upper case; "passed" alone is a verification's ("réussie").
+_HEALTH = {"passed": N_("PASSED"), "failed": N_("FAILED"), "unknown": N_("unknown")}
 
 
 @click.command("parse")

@@ -74,9 +74,10 @@ def _disk_lines(disk: Disk, lang) -> list[str]:
         lines.append("    " + tr("serial: {serial}", lang, serial=disk.serial))
     smart = disk.smart
     if smart is not None:
-        health = {Health.PASSED: _("passed", lang), Health.FAILED: _("FAILED", lang),
-                  Health.UNKNOWN: _(UNKNOWN, lang)}[smart.health]
-        parts = [tr("SMART: {health}", lang, health=health)]
+        # Whole phrases, not "SMART: {health}": "passed" is feminine elsewhere (a
+        # verification is "réussie"), a drive's health is "bon".
+        parts = [_({Health.PASSED: N_("SMART: passed"), Health.FAILED: N_("SMART: FAILED"),
+                    Health.UNKNOWN: N_("SMART: unknown")}[smart.health], lang)]
         # Only the counters the drive reports: NVMe and many SSDs have no sector counts.
         if smart.power_on_hours is not None:
             parts.append(plural(smart.power_on_hours, N_("{hours} power-on hour"),
