@@ -66,3 +66,10 @@ def test_replay_missing_tool_and_timeout(tmp_path):
         r.run(["lshw", "-json"])
     with pytest.raises(ToolTimeout):
         r.run(["dmidecode"])
+
+
+def test_real_runner_tools_run_in_their_own_session():
+    """Ctrl-C at the terminal goes to our process group, never straight to hdparm/nvme."""
+    out = RealRunner().run(["python3", "-c", "import os; print(os.getsid(0), os.getpid())"]).text
+    sid, pid = (int(x) for x in out.split())
+    assert sid == pid and sid != os.getsid(0)

@@ -120,8 +120,13 @@ class RealRunner:
         limit = timeout if timeout is not None else self.default_timeout
         start = time.monotonic()
         try:
+            # Own session: a Ctrl-C at the terminal reaches us, not the tool. A drive's
+            # firmware erase (hdparm, nvme, run from a wipe thread) must not be cut
+            # between "set password" and "erase"; we stop between steps ourselves. In
+            # the main thread, subprocess.run still kills its child when Ctrl-C lands.
             proc = subprocess.run([exe, *argv[1:]], input=input, capture_output=True,
-                                  timeout=limit, env=env, check=False)
+                                  timeout=limit, env=env, check=False,
+                                  start_new_session=True)
         except subprocess.TimeoutExpired:
             log.debug("timeout after %ss: %s", limit, argv)
             raise ToolTimeout(cmd=" ".join(argv), seconds=limit) from None
