@@ -30,10 +30,27 @@ def test_real_runner_typed_errors():
     assert r.run(["sh", "-c", "exit 4"], ok_codes=(0, 4)).returncode == 4
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="as root nothing needs root")
+_NEEDS_ROOT_CHECK = """
+from reemploi.errors import NeedsRoot
+from reemploi.system.runner import RealRunner
+try:
+    RealRunner().run(["sh", "-c", "echo 'Permission denied' >&2; exit 1"])
+except NeedsRoot as exc:
+    print("NeedsRoot", exc.exit_code)
+"""
+
+
 def test_real_runner_needs_root():
-    with pytest.raises(NeedsRoot):
-        RealRunner().run(["sh", "-c", "echo 'Permission denied' >&2; exit 1"])
+    """A tool refused for lack of root is a NeedsRoot error (exit 4), for a real user."""
+    if os.geteuid() != 0:
+        with pytest.raises(NeedsRoot):
+            RealRunner().run(["sh", "-c", "echo 'Permission denied' >&2; exit 1"])
+        return
+    # As root (CI), drop to nobody for real with util-linux's setpriv.
+    out = RealRunner().run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                            sys.executable, "-c", _NEEDS_ROOT_CHECK],
+                           check=False)
+    assert out.text.split() == ["NeedsRoot", "4"], out.error_text
 
 
 def test_record_then_replay_round_trip(tmp_path):
