@@ -109,6 +109,12 @@ def test_csv_french_habits(cli, home, tmp_path):
     assert got["Poids reçu, total (kg)"] == "25"
     assert got["CO2e évité par le réemploi, majorant (kg)"] == "437,6"      # decimal comma
     assert got["Poids réemployé, total (kg)"] == "15,5"
+    # Codes are translated: donor kinds, and the parts table's headers agree with "pièces".
+    donors = list(csv.reader(open(out / "by_donor.csv", encoding="utf-8-sig", newline=""), delimiter=";"))
+    assert {r[1]: r[2] for r in donors[1:]} == {"Mairie de Lyon": "organisme public", "Entreprise X": "entreprise",
+                                                "": ""}
+    parts = list(csv.reader(open(out / "parts.csv", encoding="utf-8-sig", newline=""), delimiter=";"))
+    assert parts == [["Type de pièce", "Pièces prélevées", "Pièces réemployées"], ["ram", "1", "1"]]
 
 
 def test_xlsx(cli, home, tmp_path):
@@ -162,17 +168,19 @@ def test_pdf(cli, home, tmp_path, lang):
     flat = " ".join(text.split())
     if lang == "fr":
         assert f"Rapport d'activité {Y1}" in flat
-        assert "6 machines reçues, 3 réemployées (données ou vendues), 6 sorties en tout." in flat
-        assert "25,0 kg reçus, dont 17,0 kg estimés" in flat
-        assert "437,6 kg CO2e de fabrication évités au plus." in flat
+        assert "Machines : reçues 6 · diagnostiquées 5 · effacées 2 · installées 1 · prêtes 4 · sorties 6" in flat
+        assert "Poids reçu : 25,0 kg (mesurés 8,0 kg, estimés 17,0 kg) + 1 unité sans aucun poids" in flat
+        assert "CO2e évité par le réemploi (estimation, majorant) : au plus 437,6 kg CO2e" in flat
         assert "Déclaration éco-organisme (DEEE)" in flat and "majorant" in flat
+        assert "Type de donateur" in flat and "organisme public" in flat     # not "public"
     else:
         assert f"Activity report {Y1}" in flat
-        assert "6 machines received, 3 reused (given or sold), 6 out in all." in flat
-        assert "25.0 kg received, of which 17.0 kg estimated" in flat
-        assert "437.6 kg CO2e of manufacturing avoided at most." in flat
+        assert "Machines: received 6 · diagnosed 5 · wiped 2 · imaged 1 · ready 4 · out 6" in flat
+        assert "Weight received: 25.0 kg (measured 8.0 kg, estimated 17.0 kg) + 1 unit without any weight" in flat
+        assert "CO2e avoided by reuse (estimate, upper bound): at most 437.6 kg CO2e" in flat
         assert "upper bound" in flat and "ADEME/Arcep" in flat
     assert "Atelier Test" in flat and "12345678900012" in flat
+    assert "\u25a0" not in text          # reportlab's black box for a glyph the font lacks
 
 
 def test_text_and_json(cli, home):

@@ -36,6 +36,7 @@ class ImpactFactor:
     source: str
     year: int
     label: str = ""
+    source_fr: str = ""          # the source in French, for French reports (optional)
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,8 @@ def load_reference(home: Path | None = None) -> Reference:
                     raise BadInput(what=str(fpath), why=f"factor.{name} needs kg_co2e and source")
                 factors[name.lower()] = ImpactFactor(
                     name.lower(), _number(entry["kg_co2e"], fpath, f"factor.{name}.kg_co2e"),
-                    str(entry["source"]), int(entry.get("year", 0)), str(entry.get("label", "")))
+                    str(entry["source"]), int(entry.get("year", 0)), str(entry.get("label", "")),
+                    str(entry.get("source_fr", "")))
                 overridden = overridden or folder != DATA
     return Reference(MappingProxyType(kinds), MappingProxyType(aliases),
                      MappingProxyType(factors), overridden)

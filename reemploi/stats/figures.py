@@ -177,6 +177,7 @@ class ImpactRow:
     kg_co2e: float
     source: str
     year: int
+    source_fr: str = ""               # the same source in French, if the factor file gives it
 
 
 @dataclass(frozen=True)
@@ -708,7 +709,7 @@ def _summarise(machines, lots, donors, harvested, reused_parts, erasures, certif
         f = ref.factors.get(k)
         impact.append(ImpactRow(k, reused, f.kg_co2e if f else None,
                                 reused * f.kg_co2e if f else 0.0,
-                                f.source if f else "", f.year if f else 0))
+                                f.source if f else "", f.year if f else 0, f.source_fr if f else ""))
 
     cats = sorted({ref.info(k).deee_category for k in kinds}, key=lambda c: (c is None, c or 0))
     deee = []

@@ -10,6 +10,7 @@ source and year of each factor.
 from __future__ import annotations
 
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
 from reportlab.graphics.charts.legends import Legend
@@ -19,30 +20,55 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import (KeepTogether, Paragraph, SimpleDocTemplate, Spacer,
                                 Table as RLTable, TableStyle)
 
 from ..errors import BadInput
-from ..i18n import _, tr
+from ..i18n import _, number, tr
 from ..settings import Workshop
 from .figures import OUTCOMES, Figures
-from .tables import KIND_NAMES, OUTCOME_NAMES, Table, build_tables, name
+from .summary import headline
+from .tables import KIND_NAMES, OUTCOME_NAMES, STAGE_NAMES, Table, _wcols, build_tables, name
 
 PALETTE = [colors.HexColor(c) for c in ("#2e7d32", "#1565c0", "#ef6c00", "#6d4c41", "#8e24aa", "#00838f")]
 
 
+# The standard PDF fonts (Helvetica, WinAnsiEncoding) have no narrow no-break space
+# (U+202F, what i18n.number puts between French thousands): reportlab draws it as a
+# black box in a table cell. The no-break space U+00A0 is in WinAnsi, and reportlab's
+# Paragraph does not break a line on it (platypus/paragraph.py, _wsc).
+def pdf_text(text: str) -> str:
+    return text.replace("\u202f", "\u00a0")
+
+
+def _para(text: str, style) -> Paragraph:
+    """A Paragraph of plain text: reportlab reads Paragraph text as markup, so a name
+    like "Emmaüs & Co <Villeurbanne>" must be escaped (unescaped, the "<...>" part
+    silently vanished from the report)."""
+    return Paragraph(escape(pdf_text(text)), style)
+
+
 def _num(x, lang: str, digits: int | None = None) -> str:
-    """Numbers the French way in French (decimal comma, thin space between thousands)."""
+    """Numbers as each language writes them (i18n.number), safe for the PDF fonts.
+    Table floats: whole units from 1 000 on, else up to 4 decimals (the tonnes of a
+    small workshop), trailing zeros dropped."""
     if isinstance(x, float):
-        if digits is None:       # tables: up to 4 decimals (tonnes of a small workshop)
-            text = f"{x:,.4f}".rstrip("0").rstrip(".")
+        if digits is None:
+            big = abs(x) >= 1000
+            text = number(x, lang, 0 if big else 4)
+            if not big:
+                text = text.rstrip("0").rstrip(",.")
         else:
-            text = f"{x:,.{digits}f}"
-        text = text.replace(",", "\u202f")
-        return text.replace(".", ",") if lang == "fr" else text
+            text = number(x, lang, digits)
+        return pdf_text(text)
     if isinstance(x, int) and not isinstance(x, bool):
-        return f"{x:,}".replace(",", "\u202f")
-    return "" if x is None else str(x)
+        return pdf_text(number(x, lang))
+    return "" if x is None else pdf_text(str(x))
+
+
+def _axis_format(lang: str):
+    return lambda v: _num(int(v) if float(v).is_integer() else float(v), lang)
 
 
 def _month_chart(f: Figures, lang: str) -> Drawing:
@@ -57,6 +83,10 @@ def _month_chart(f: Figures, lang: str) -> Drawing:
     chart.categoryAxis.labels.fontSize = 6
     chart.valueAxis.valueMin = 0
     chart.valueAxis.labels.fontSize = 7
+    chart.valueAxis.labelTextFormat = _axis_format(lang)
+    top = max((v for series in chart.data for v in series), default=0)
+    if top < 5:       # machines are whole: no "0.5" or "0.008" ticks for a quiet year
+        chart.valueAxis.valueMax, chart.valueAxis.valueStep = max(top, 1), 1
     chart.bars[0].fillColor = PALETTE[1]
     chart.bars[1].fillColor = PALETTE[0]
     d.add(chart)
@@ -78,7 +108,7 @@ def _outcome_chart(f: Figures, lang: str) -> Drawing:
     pie = Pie()
     pie.x, pie.y, pie.width, pie.height = 10 * mm, 5 * mm, 45 * mm, 45 * mm
     pie.data = [r.machines for r in rows]
-    pie.labels = [f"{r.machines}" for r in rows]
+    pie.labels = [_num(r.machines, lang) for r in rows]
     for i in range(len(rows)):
         pie.slices[i].fillColor = PALETTE[i % len(PALETTE)]
     d.add(pie)
@@ -86,7 +116,8 @@ def _outcome_chart(f: Figures, lang: str) -> Drawing:
     legend.x, legend.y = 70 * mm, 45 * mm
     legend.fontSize = 8
     legend.colorNamePairs = [(PALETTE[i % len(PALETTE)],
-                              f"{name(OUTCOME_NAMES, r.outcome, lang)}: {r.machines}")
+                              tr("{label}: {value}", lang, label=name(OUTCOME_NAMES, r.outcome, lang),
+                                 value=_num(r.machines, lang)))
                              for i, r in enumerate(rows)]
     d.add(legend)
     return d
@@ -102,28 +133,68 @@ def _impact_chart(f: Figures, lang: str) -> Drawing:
     chart.x, chart.y = 45 * mm, 8 * mm
     chart.width, chart.height = 110 * mm, 10 * len(rows) * mm
     chart.data = [[round(r.kg_co2e) for r in rows]]
-    chart.categoryAxis.categoryNames = [name(KIND_NAMES, r.kind, lang) for r in rows]
+    chart.categoryAxis.categoryNames = [pdf_text(name(KIND_NAMES, r.kind, lang)) for r in rows]
     chart.categoryAxis.labels.fontSize = 8
     chart.valueAxis.valueMin = 0
     chart.valueAxis.labels.fontSize = 7
+    chart.valueAxis.labelTextFormat = _axis_format(lang)
     chart.bars[0].fillColor = PALETTE[0]
     d.add(chart)
+    d.add(String(chart.x + chart.width, 1 * mm, _("kg CO2e avoided, upper bound", lang), fontSize=7,
+                 textAnchor="end"))
     return d
 
 
 MAX_ROWS = 30   # a board reads the top of a long table; the spreadsheets have it all
 
 
+WIDTH = A4[0] - 30 * mm   # the frame: A4 less the 15 mm margins
+PAD = 12                   # reportlab's default cell padding, 6 pt left + 6 pt right
+WRAP = 24                  # text cells longer than this wrap (Paragraph)
+TEXT_MAX = 38 * mm         # a wrapping text column asks no more than this
+
+
+def _widths(headers: list[str], rows: list[list[str]]) -> list[float]:
+    """Column widths from the content. A column is never narrower than its widest
+    number or short text and its header's longest word (below that, words break
+    mid-letter); wrapping text columns would like up to TEXT_MAX. Spare width goes to
+    every column in proportion; missing width is taken from what columns would like
+    beyond their minimum. reportlab's own choice when every header is a Paragraph,
+    equal widths, crushed the wide tables into one-letter header lines and
+    overlapping figures."""
+    least, like = [], []
+    for j, h in enumerate(headers):
+        word = max((stringWidth(w, "Helvetica-Bold", 7) for w in h.split()), default=0)
+        cells = [r[j] for r in rows]
+        short = max((stringWidth(c, "Helvetica", 7) for c in cells if len(c) <= WRAP), default=0)
+        wrapped = min(max((stringWidth(c, "Helvetica", 7) for c in cells if len(c) > WRAP), default=0),
+                      TEXT_MAX)
+        least.append(max(word, short) + PAD)
+        like.append(max(word, short, wrapped) + PAD)
+    if sum(like) <= WIDTH:
+        return [w * WIDTH / sum(like) for w in like]
+    if sum(least) >= WIDTH:
+        return [w * WIDTH / sum(least) for w in least]
+    room = (WIDTH - sum(least)) / (sum(like) - sum(least))
+    return [lo + (hi - lo) * room for lo, hi in zip(least, like)]
+
+
+def _columns(t: Table, keep: list[int]) -> Table:
+    """The same table with only the columns ``keep`` (the PDF's narrower view)."""
+    return Table(t.key, t.title, tuple(t.headers[i] for i in keep),
+                 tuple(tuple(r[i] for i in keep) for r in t.rows))
+
+
 def _rl_table(t: Table, lang: str, style) -> list:
     cell = style["BodyText"].clone("cell", fontSize=7, leading=8.5)
     head = style["BodyText"].clone("head", fontSize=7, leading=8.5, fontName="Helvetica-Bold")
-    rows = t.rows[:MAX_ROWS]
-    data = [[Paragraph(str(h), head) for h in t.headers]]
+    headers = [pdf_text(str(h)) for h in t.headers]
+    rows = [[_num(c, lang) for c in row] for row in t.rows[:MAX_ROWS]]
+    data = [[_para(h, head) for h in headers]]
     # Paragraphs (wrapping text) only where text is long: a plain string draws far
     # faster, and numbers never need to wrap.
-    data += [[Paragraph(_num(c, lang), cell) if isinstance(c, str) and len(c) > 24 else _num(c, lang)
-              for c in row] for row in rows]
-    tbl = RLTable(data, repeatRows=1, hAlign="LEFT")
+    data += [[_para(c, cell) if len(c) > WRAP else c for c in row] for row in rows]
+    tbl = RLTable(data, colWidths=_widths(headers, rows), repeatRows=1, hAlign="LEFT")
     tbl.setStyle(TableStyle([
         ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8f5e9")),
@@ -132,9 +203,27 @@ def _rl_table(t: Table, lang: str, style) -> list:
     ]))
     out = [tbl]
     if len(t.rows) > MAX_ROWS:
-        out.append(Paragraph(tr("... and {n} more rows: see the CSV or spreadsheet export.", lang,
-                                n=len(t.rows) - MAX_ROWS), cell))
+        out.append(_para(tr("... and {n} more rows: see the CSV or spreadsheet export.", lang,
+                            n=number(len(t.rows) - MAX_ROWS, lang)), cell))
     return out
+
+
+def _kind_table(f: Figures, lang: str) -> Table:
+    """By device kind, narrowed for a portrait page: the stage columns (diagnosed to
+    ready) and the four outcomes fold into reused / recycled or dismantled, and each
+    weight shows its total and the estimated part of it. The spreadsheets have every
+    column (18 do not fit across A4)."""
+    rows = tuple((name(KIND_NAMES, r.kind, lang), r.counts.received, r.counts.out,
+                  r.outcomes["given"] + r.outcomes["sold"], r.outcomes["recycled"] + r.outcomes["dismantled"],
+                  round(r.received_weight.total_kg, 2), round(r.received_weight.estimated_kg, 2),
+                  round(r.reused_weight.total_kg, 2), round(r.reused_weight.estimated_kg, 2),
+                  r.deee_category) for r in f.by_kind)
+    estimated = _("of which estimated kg", lang)
+    return Table("by_kind", _("By device kind", lang),
+                 (_("Kind", lang), _(STAGE_NAMES["received"], lang), _(STAGE_NAMES["out"], lang),
+                  _("reused", lang), _("recycled or dismantled", lang),
+                  _wcols("Received", lang)[2], estimated, _wcols("Reused", lang)[2], estimated,
+                  _("DEEE category", lang)), rows)
 
 
 def write_pdf(f: Figures, workshop: Workshop, path: Path, lang: str) -> Path:
@@ -147,48 +236,42 @@ def write_pdf(f: Figures, workshop: Workshop, path: Path, lang: str) -> Path:
     tables = {t.key: t for t in build_tables(f, workshop, lang, with_machines=False)}
     period = f.period.code if f.period.code != "all" else _("all time", lang)
     story = [
-        Paragraph(tr("Activity report {period}", lang, period=period), h1),
-        Paragraph(" · ".join(x for x in (workshop.name,
+        _para(tr("Activity report {period}", lang, period=period), h1),
+        _para(" · ".join(x for x in (workshop.name,
                                           workshop.siret and "SIRET " + workshop.siret,
                                           workshop.departement and tr("Département {code}", lang,
                                                                       code=workshop.departement)) if x), body),
         Spacer(1, 4 * mm),
     ]
     if f.empty:
-        story.append(Paragraph(_("The inventory is empty: every figure is zero.", lang), body))
-    key = [
-        tr("{n} machines received, {reused} reused (given or sold), {out} out in all.", lang,
-           n=f.totals.received, reused=f.reused, out=f.totals.out),
-        tr("{kg} kg received, of which {e} kg estimated from default weights.", lang,
-           kg=_num(f.received_weight.total_kg, lang, 1),
-           e=_num(f.received_weight.estimated_kg, lang, 1)),
-        tr("{kg} kg CO2e of manufacturing avoided at most.", lang, kg=_num(f.kg_co2e_avoided, lang, 1)),
-        tr("{n} machines built in the workshop; {h} parts harvested, {r} reused.", lang, n=f.built,
-           h=sum(p.harvested for p in f.parts), r=sum(p.reused for p in f.parts)),
-        tr("{n} disks erased; {c} erasure certificates issued.", lang, n=f.disks_erased, c=f.certificates),
-    ]
-    story += [Paragraph("• " + k, body) for k in key]
-    story += [Spacer(1, 4 * mm), Paragraph(_("Machines per month", lang), h2), _month_chart(f, lang),
-              KeepTogether([Paragraph(_("Outcomes", lang), h2), _outcome_chart(f, lang)]),
-              Paragraph(_("Summary", lang), h2), *_rl_table(tables["summary"], lang, ss),
+        story.append(_para(_("The inventory is empty: every figure is zero.", lang), body))
+    key = headline(f, lang)
+    story += [_para("• " + k, body) for k in key]
+    story += [Spacer(1, 4 * mm), _para(_("Machines per month", lang), h2), _month_chart(f, lang),
+              KeepTogether([_para(_("Outcomes", lang), h2), _outcome_chart(f, lang)]),
+              _para(_("Summary", lang), h2), *_rl_table(tables["summary"], lang, ss),
               Spacer(1, 6 * mm),
-              Paragraph(_("Environmental impact", lang), h2), _impact_chart(f, lang),
-              Paragraph(_("What this figure means: for each machine given or sold, the greenhouse "
+              _para(_("Environmental impact", lang), h2), _impact_chart(f, lang),
+              _para(_("What this figure means: for each machine given or sold, the greenhouse "
                           "gases that manufacturing a new device would have emitted. It is an upper "
                           "bound: not every reused machine replaces a new purchase, and the "
                           "refurbishing itself is not subtracted. Recycled or dismantled machines "
                           "are not counted.", lang), small),
               *_rl_table(tables["impact"], lang, ss)]
     if f.factors_overridden:
-        story.append(Paragraph(_("The workshop set some of its own impact factors.", lang), small))
-    story += [Spacer(1, 4 * mm), Paragraph(_("By device kind", lang), h2), *_rl_table(tables["by_kind"], lang, ss),
-              Paragraph(_("Eco-organism report (DEEE)", lang), h2), *_rl_table(tables["deee"], lang, ss),
-              Paragraph(_("Estimated weights: when a device was not weighed at intake, a default "
+        story.append(_para(_("The workshop set some of its own impact factors.", lang), small))
+    story += [Spacer(1, 4 * mm), _para(_("By device kind", lang), h2),
+              *_rl_table(_kind_table(f, lang), lang, ss),
+              _para(_("Eco-organism report (DEEE)", lang), h2),
+              # The site's identifiers and the period are in the title and the header
+              # line: the PDF leaves out the four columns that repeat them on every row.
+              *_rl_table(_columns(tables["deee"], list(range(4, len(tables["deee"].headers)))), lang, ss),
+              _para(_("Estimated weights: when a device was not weighed at intake, a default "
                           "weight per device kind is used; these tonnes are shown apart as estimated.",
                           lang), small)]
     for k in ("by_outcome", "by_grade", "by_donor", "by_destination", "parts", "erasures", "by_month"):
         if tables[k].rows:
-            story += [Paragraph(tables[k].title, h2), *_rl_table(tables[k], lang, ss)]
+            story += [_para(tables[k].title, h2), *_rl_table(tables[k], lang, ss)]
     doc = SimpleDocTemplate(str(path), pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm,
                             topMargin=15 * mm, bottomMargin=15 * mm,
                             title=tr("Activity report {period}", lang, period=period),
