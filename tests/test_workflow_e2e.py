@@ -111,7 +111,18 @@ def test_a_donated_laptop_from_intake_to_given(cli, loopdev, tmp_path):
         assert SECRET[:32] not in fh.read()
     assert _status(cli, home, first) == "wiped"
 
-    cert = _json(cli(["certificate", "issue", "--asset", first, "--json", "--home", home]))
+    # The recorded laptop's own disk (sda of the Aspire folder) was never wiped: the loop
+    # device stands in for it. A certificate of the whole machine says so, honestly...
+    whole = _json(cli(["certificate", "issue", "--asset", first, "--json", "--home", home,
+                       "--out", tmp_path / "whole"]))
+    assert whole["result"] == "failed"
+    probed = _json(cli(["inventory", "show", first, "--json", "--home", home]))["probe"]
+    unwiped = json.loads(Path(whole["json"]).read_text())["certificate"]["failures"]
+    assert [f["result"] for f in unwiped] == ["not-wiped"]
+    assert unwiped[0]["identity"] == probed["disks"][0]["identity"]
+    # ...and the technician certifies the wipe actually done, as for a disk taken out.
+    cert = _json(cli(["certificate", "issue", "--asset", first, "--event", record["event_id"],
+                      "--json", "--home", home]))
     assert cert["result"] == "success" and cert["wipes"] == [record["event_id"]]
     assert Path(cert["pdf"]).read_bytes()[:5] == b"%PDF-"
     signed = json.loads(Path(cert["json"]).read_text())["certificate"]
@@ -215,6 +226,7 @@ def test_a_donated_laptop_from_intake_to_given(cli, loopdev, tmp_path):
     assert stats["by_destination"] == [{"organisation": "Emmaüs Connect", "outcome": "given",
                                         "machines": 1}]
     assert stats["parts"] == [{"part_kind": "ram", "harvested": 1, "reused": 1}]
+    # Two certificates were issued, one saying a disk was left: only the good one counts.
     assert stats["disks_erased"] == 1 and stats["certificates"] == 1 and stats["built"] == 1
     assert stats["received_weight"]["total_kg"] == pytest.approx(4.6)
     assert stats["reused_weight"]["total_kg"] == pytest.approx(2.3)      # half the lot
@@ -233,7 +245,7 @@ def test_a_donated_laptop_from_intake_to_given(cli, loopdev, tmp_path):
         ("status.changed", "diagnosed"), ("asset.probed", None), ("asset.checked", None),
         ("asset.graded", None),
         ("wipe.done", None), ("status.changed", "wiped"),
-        ("certificate.issued", None),
+        ("certificate.issued", None), ("certificate.issued", None),     # failed, then good
         ("image.written", None), ("status.changed", "imaged"),
         ("status.changed", "ready"),
         ("part.installed", None),

@@ -455,7 +455,9 @@ class Ledger:
                 self.installed.append((day, str(p.get("part_id") or "")))
                 if into:
                     machine(into)[M_BUILT].append(day)
-            elif t == _CERTIFICATE_ISSUED:
+            elif t == _CERTIFICATE_ISSUED and p.get("result", "success") == "success":
+                # A certificate that reports a failure (a disk left unwiped) proves
+                # nothing to a donor: funders are told of certificates that do.
                 self.certificates.append(_day_of(ev, tz))
         self.events += n
 
