@@ -141,3 +141,70 @@ def test_tight_label_drops_text_before_shrinking_the_qr(tmp_path):
     assert lay.arrangement == "qr-only" and lay.lines == ()
     doc = render_labels(tpl, [LabelContent("REE-A-26-00042", "REE-A-26-00042")])
     assert check_page(doc, 1, tmp_path) == 1
+
+
+# --- layout geometry: nothing cut off, nothing drawn over the code or over other text ---
+
+LONG_FACTS = ("Intel Core i7-8650U 1.90GHz with Radeon extras", "RAM 16 Go",
+              "SSD 512 Go + HDD 1 To", "Emmabuntüs DE6 1.00", "Grade B", "Effacé le 2026-11-20")
+
+
+def _box(line):
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    from reemploi.documents.layout import CAP_HEIGHT, DESCENT, PT
+    width = stringWidth(line.text, line.font, line.size_pt) * PT
+    return (line.x_mm, line.baseline_mm - line.size_pt * CAP_HEIGHT * PT,
+            line.x_mm + width, line.baseline_mm + line.size_pt * DESCENT * PT)
+
+
+def _apart(a, b, eps=1e-6) -> bool:
+    return a[2] <= b[0] + eps or b[2] <= a[0] + eps or a[3] <= b[1] + eps or b[3] <= a[1] + eps
+
+
+@pytest.mark.parametrize("name", sorted(TEMPLATES))
+def test_text_stays_on_the_label_and_off_the_code(name):
+    tpl = TEMPLATES[name]
+    sx, sy, sw, sh = tpl.safe_area_mm()
+    area = (sx - 1e-6, sy - 1e-6, sx + sw + 1e-6, sy + sh + 1e-6)
+    for title in ("TRI-A-26-00042", "TRI-A-26-P00042", "LOT-A-26-0001"):
+        for payload in (title, "https://inventaire.bidouille.example.org/m/" + title):
+            for facts, footer in ((LONG_FACTS, "Atelier Bidouille Solidaire de Villeurbanne"),
+                                  ((), ""), ((), "Atelier")):
+                lay = plan_label(tpl, LabelContent(title, payload, facts, footer))
+                qr = (lay.qr_x_mm, lay.qr_y_mm, lay.qr_x_mm + lay.qr_size_mm,
+                      lay.qr_y_mm + lay.qr_size_mm)
+                assert area[0] <= qr[0] and qr[2] <= area[2] and area[1] <= qr[1] \
+                    and qr[3] <= area[3], (name, payload)
+                boxes = [_box(line) for line in lay.lines]
+                for line, box in zip(lay.lines, boxes):
+                    where = (name, payload, line.text)
+                    assert area[0] <= box[0] and box[2] <= area[2], where
+                    assert area[1] <= box[1] and box[3] <= area[3], where
+                    assert _apart(box, qr), where
+                for i, a in enumerate(boxes):
+                    assert all(_apart(a, b) for b in boxes[i + 1:]), (name, lay.lines[i].text)
+
+
+def test_a_readable_id_gives_way_to_facts():
+    """On the 29 x 90 mm roll a 24 pt id left no room for the grade and the wipe date;
+    once the id reads from a metre (16 pt), facts come first."""
+    from reemploi.documents.layout import FACT_PT, PREFERRED_TITLE_PT
+    lay = plan_label(TEMPLATES["DK-11201"],
+                     LabelContent("TRI-A-26-00042", "TRI-A-26-00042", FACTS, "Atelier bidouille"))
+    facts = [line.text for line in lay.lines if line.size_pt == FACT_PT]
+    assert lay.title_pt >= PREFERRED_TITLE_PT
+    assert facts[:5] == list(FACTS[:5])           # the grade is on the label
+
+
+def test_an_id_alone_beside_its_code_is_level_with_it(tmp_path):
+    """L7651 with a URL payload: the id sits beside the code, centred on it, not in the
+    top corner of the label."""
+    from reemploi.documents.layout import CAP_HEIGHT, PT
+    url = "https://inventaire.bidouille.example.org/m/TRI-A-26-00042"
+    lay = plan_label(TEMPLATES["L7651"], LabelContent("TRI-A-26-00042", url))
+    assert lay.arrangement == "side" and len(lay.lines) == 1
+    title = lay.lines[0]
+    middle = title.baseline_mm - title.size_pt * CAP_HEIGHT * PT / 2
+    assert abs(middle - (lay.qr_y_mm + lay.qr_size_mm / 2)) < 0.3
+    doc = render_labels(TEMPLATES["L7651"], [LabelContent("TRI-A-26-00042", url)])
+    assert check_page(doc, 1, tmp_path) == 1

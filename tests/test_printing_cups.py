@@ -128,6 +128,54 @@ def test_printers_command_lists_the_real_queue(pdf_queue, cli):
     assert pdf_queue in [q["name"] for q in json.loads(res.output)]
 
 
+def _printed(stamp: str, started: float) -> Path:
+    """The PDF cups-pdf wrote for the job titled ``stamp`` (waits up to 60 s)."""
+    deadline = time.time() + 60      # cups-pdf runs ghostscript: a few seconds here
+    while time.time() < deadline:
+        for folder in _cups_pdf_dirs():
+            if folder.is_dir():
+                for pdf in folder.glob("*.pdf"):
+                    if stamp in pdf.name and pdf.stat().st_mtime >= started and pdf.stat().st_size:
+                        time.sleep(0.5)   # let ghostscript finish the file it just created
+                        return pdf
+        time.sleep(0.5)
+    raise AssertionError(f"cups-pdf wrote nothing in {_cups_pdf_dirs()} within 60 s")
+
+
+def _page_size_mm(pdf: Path) -> tuple[float, float]:
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+    line = next(x for x in info.splitlines() if x.startswith("Page size:"))
+    w, h = (float(v) for v in line.split()[2:5:2])
+    return w * 25.4 / 72, h * 25.4 / 72
+
+
+def test_print_a_sheet_and_a_thermal_roll_label_and_read_them_back(pdf_queue, cli, tmp_path):
+    """`sheet --print` (A4) and a DK-11209 roll label (media Custom.62x29mm) through the
+    real queue: the page size survives CUPS and every QR code still scans."""
+    from reemploi.inventory.store import Inventory
+    home = tmp_path / "home"
+    _, ids = Inventory.open(home, "A", "Camille").receive_lot(
+        "Particulier", "individual", devices=[("laptop", 1, None)], create_ids=True)
+    stamp = f"roll{os.getpid()}{int(time.time())}"
+    started = time.time() - 1
+    res = cli(["label", ids[0], "--template", "DK-11209", "--out", tmp_path / f"{stamp}.pdf",
+               "--print", "--printer", pdf_queue, "--home", home])
+    assert res.exit_code == 0, res.output
+    sheet_stamp = stamp.replace("roll", "sheet")   # neither name contains the other
+    res = cli(["sheet", ids[0], "--out", tmp_path / f"{sheet_stamp}.pdf", "--print",
+               "--printer", pdf_queue, "--home", home])
+    assert res.exit_code == 0, res.output
+    for name, dpi, size in ((stamp, 203, (62.0, 29.0)), (sheet_stamp, 300, (210.0, 297.0))):
+        made = _printed(name, started)
+        assert _page_size_mm(made) == pytest.approx(size, abs=0.5), name
+        stem = tmp_path / f"back-{name}"
+        subprocess.run(["pdftoppm", "-r", str(dpi), "-gray", "-png", "-f", "1", "-l", "1",
+                        "-singlefile", str(made), str(stem)], check=True)
+        found = [c.text for c in zxingcpp.read_barcodes(Image.open(f"{stem}.png"))]
+        made.unlink()
+        assert found == [ids[0]], name
+
+
 def test_print_a_label_sheet_to_cups_pdf_and_read_it_back(pdf_queue, cli, tmp_path):
     stamp = f"scan{os.getpid()}{int(time.time())}"
     out = tmp_path / f"{stamp}.pdf"

@@ -203,7 +203,78 @@ def test_part_label_reads_the_facts_parts_harvest_records(workshop):
     ram = inv.harvest_part(ids[1], "ram", {"type": "DDR3", "size_gb": 4}, grade="A")
     disk = inv.harvest_part(ids[1], "disk", {"media": "hdd", "size_gb": 250}, grade="B")
     assert part_facts_lines(asset_facts(inv, ram), "en") == \
-        ["RAM module DDR3 4 GB", "Grade A", f"From {ids[1]}"]
+        ["RAM module 4 GB DDR3", "Grade A", f"From {ids[1]}"]
     assert part_facts_lines(asset_facts(inv, disk), "en")[:2] == ["Disk HDD 250 GB", "Grade B"]
     # The fixture's part, recorded in MB, still reads in GB.
-    assert part_facts_lines(asset_facts(inv, part), "en")[0] == "RAM module DDR3 SODIMM 4 GB"
+    assert part_facts_lines(asset_facts(inv, part), "en")[0] == "RAM module 4 GB DDR3 SODIMM"
+
+
+def _pages(pdf: bytes, tmp_path) -> list[str]:
+    src = tmp_path / "pages.pdf"
+    src.write_bytes(pdf)
+    text = subprocess.run(["pdftotext", "-layout", str(src), "-"], check=True,
+                          capture_output=True, text=True).stdout
+    return text.split("\f")
+
+
+def test_sheet_says_who_gave_it_where_it_went_and_what_each_event_was(workshop, tmp_path):
+    home, lot, ids, part, machine, verdict = workshop
+    inv = Inventory.open(home, "A", "Camille")
+    inv.record(EventType.NOTE, ids[0], {"text": "Charnière gauche resserrée"})
+    for to in (Status.WIPED, Status.IMAGED, Status.READY):
+        inv.set_status(ids[0], to)
+    inv.checkout(ids[0], "given", "Association Y", date="2026-12-01")
+    facts = asset_facts(Inventory.open(home, "A"), ids[0])
+    # Installed RAM is the modules' sum (what grade and image count), not what the OS sees.
+    modules = [m.size_mb for m in machine.memory.modules if m.size_mb]
+    if modules and len(modules) == len(machine.memory.modules):
+        assert facts.ram_mb == sum(modules)
+    text = " ".join(_text(render_sheet(facts, load_settings(home), "fr").pdf, tmp_path).split())
+    assert f"Mairie de Test ({facts.donor_id})" in text                      # donor's name
+    assert f"{lot['id']}, reçu le {lot['date']}" in text
+    assert "Donné à Association Y le 2026-12-01" in text                     # where it went
+    assert "remarque — Charnière gauche resserrée" in text                   # the note itself
+    assert f"pièce installée — {part} → {ids[0]}" in text                    # which part
+    assert "disque effacé —" in text and "CERT-TEST-0001" in text
+    assert "Barrette de RAM" in text and " ram " not in text                  # kinds translated
+    assert "SMART : " in text and "SMART: " not in text
+    english = " ".join(_text(render_sheet(facts, load_settings(home), "en").pdf, tmp_path).split())
+    assert "Given to Association Y on 2026-12-01" in english and "RAM module" in english
+
+
+def test_no_section_heading_is_left_alone_at_the_foot_of_a_page(workshop, tmp_path):
+    """A long history pushes the sheet onto more pages; wherever the break falls, a
+    heading goes over with its table."""
+    from dataclasses import replace
+    home, lot, ids, part, machine, verdict = workshop
+    facts = asset_facts(Inventory.open(home, "A"), ids[0])
+    heads = {"Identité", "Caractéristiques", "Vérifications de l'opérateur", "Grade",
+             "Effacement des données", "Système installé", "Pièces installées", "Historique"}
+    settings = load_settings(home)
+    broke = 0
+    for extra in range(0, 40, 3):       # one more wipe row moves the page break ~4 mm
+        wipes = facts.wipes * (1 + extra)
+        pages = _pages(render_sheet(replace(facts, wipes=wipes), settings, "fr").pdf, tmp_path)
+        for page in pages[:-1]:
+            lines = [x.strip() for x in page.splitlines() if x.strip()]
+            if len(lines) < 2:
+                continue
+            broke += 1
+            # The last line is the footer; the one before it must not be a heading.
+            assert lines[-2] not in heads, (extra, lines[-3:])
+    assert broke
+
+
+def test_an_unprobed_machine_named_by_id_gets_an_intake_label(workshop, cli, tmp_path):
+    """``intake --labels`` labels the new ids by id: they must read as intake labels
+    (lot, device kind in the reader's language, date received), not a bare id."""
+    home, lot, ids, part, machine, verdict = workshop
+    out = tmp_path / "intake.pdf"
+    res = cli(["label", ids[2], "--template", "DK-11209", "--home", home, "--out", out,
+               "--lang", "fr", "--json"])
+    assert res.exit_code == 0, res.output
+    assert [x["kind"] for x in json.loads(res.output)["labels"]] == ["intake"]
+    text = " ".join(subprocess.run(["pdftotext", str(out), "-"], capture_output=True,
+                                   text=True).stdout.split())
+    assert f"Lot {lot['id']}" in text and "ordinateur portable" in text
+    assert f"Reçu le {lot['date']}" in text

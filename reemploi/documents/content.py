@@ -71,10 +71,12 @@ def part_facts_lines(f: AssetFacts, lang: str | None = None) -> list[str]:
     kind = (f.part_kind or f.device_kind or "").lower()
     first = [tr(PART_KINDS.get(kind, "Part"), lang)]
     if kind == "ram":
-        first += [str(pf.get("type") or ""), str(pf.get("form_factor") or "")]
+        # Size right after the kind: a narrow label cuts the end of the line with an
+        # ellipsis, and "4 GB" matters more than "SODIMM".
         # `parts harvest --facts` records size_gb (or size_mb): reemploi/inventory/parts.py.
         gb = _float(pf.get("size_gb")) or (_float(pf.get("size_mb")) or 0) / 1024
         first.append(tr("{n} GB", lang, n=_num(gb, lang)) if gb else "")
+        first += [str(pf.get("type") or ""), str(pf.get("form_factor") or "")]
     elif kind == "disk":
         n_bytes = _float(pf.get("size_bytes")) or (_float(pf.get("size_gb")) or 0) * 1e9
         first += [MEDIA_NAMES.get(str(pf.get("media")), ""), size_text(n_bytes, lang) or ""]
@@ -114,7 +116,8 @@ def intake_label(asset_id: str, lot_id: str | None, device_kind: str | None,
     if lot_id:
         lines.append(tr("Lot {lot}", lang, lot=lot_id))
     if device_kind:
-        lines.append(device_kind)
+        # Device kinds are intake's msgids ("laptop", "desktop"...), translated there.
+        lines.append(tr(device_kind, lang))
     if received:
         lines.append(tr("Received {date}", lang, date=date_text(received)))
     return LabelContent(asset_id, settings.qr_payload(asset_id), tuple(lines),

@@ -34,6 +34,7 @@ class HistoryFact:
     operator: str | None
     station: str
     detail: dict = field(default_factory=dict)
+    asset_id: str | None = None     # whose event: a harvest is filed under the new part
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,8 @@ class AssetFacts:
     device_kind: str | None = None
     lot_id: str | None = None
     donor_id: str | None = None
+    donor_name: str | None = None                # from the donor's record (sources.py)
+    lot_received: str | None = None              # the lot's reception date
     serial: str | None = None
     maker: str | None = None
     model: str | None = None
@@ -76,7 +79,15 @@ class AssetFacts:
 
     @property
     def ram_mb(self) -> int | None:
-        return ((self.machine or {}).get("memory") or {}).get("total_mb")
+        """Installed RAM: the modules' sum when every module's size is known (what the
+        grade and image stages count), else what the OS sees (``total_mb``, which
+        firmware and integrated graphics reserve from: 5.8 GB for 4 + 2 GB installed
+        on the Latitude E5410 fixture)."""
+        memory = (self.machine or {}).get("memory") or {}
+        sizes = [m.get("size_mb") for m in memory.get("modules") or []]
+        if sizes and all(sizes):
+            return sum(sizes)
+        return memory.get("total_mb")
 
     @property
     def disks(self) -> list[tuple[str, int | None]]:
@@ -137,7 +148,8 @@ def facts_from_events(asset_id: str, events: Iterable[Any],
         p = _get(ev, "payload") or {}
         time = str(_get(ev, "time") or "")
         history.append(HistoryFact(time, str(kind), _get(ev, "operator"),
-                                   str(_get(ev, "station") or ""), dict(p)))
+                                   str(_get(ev, "station") or ""), dict(p),
+                                   _get(ev, "asset_id")))
         own = _get(ev, "asset_id") == asset_id
         if kind == EventType.PART_INSTALLED.value:
             # Filed under the machine; the part's own journal names it in part_id.

@@ -12,8 +12,9 @@ from typing import Sequence
 
 from ..context import Context
 from ..errors import BadInput
-from ..settings import load_settings
+from ..settings import Settings, load_settings
 from .content import facts_label, intake_label, payload_label
+from .facts import AssetFacts
 from .layout import LabelContent
 from .printing import preview_png, print_pdf
 from .render import LabelDocument, render_labels
@@ -42,21 +43,25 @@ def label_contents(ctx: Context, ids: Sequence[str] = (), *, lot: str | None = N
     if ids or lot:
         inv = open_inventory(ctx)
         for asset_id in ids:
-            contents.append(facts_label(asset_facts(inv, asset_id), settings, ctx.lang))
+            contents.append(_asset_label(asset_facts(inv, asset_id), settings, ctx.lang))
         if lot:
             record, assets = lot_assets(inv, lot)
             received = record.get("date") or record.get("received")
             if not assets:   # nothing registered yet: one label for the lot itself
                 contents.append(intake_label(lot, None, None, received, settings, ctx.lang))
-            for f in assets:
-                if f.machine or f.kind == "part":
-                    contents.append(facts_label(f, settings, ctx.lang))
-                else:
-                    contents.append(intake_label(f.asset_id, lot, f.device_kind, received,
-                                                 settings, ctx.lang))
+            contents += [_asset_label(f, settings, ctx.lang) for f in assets]
     if not contents:
         raise BadInput(what="label", why="give asset ids, --lot or --payload")
     return contents
+
+
+def _asset_label(f: AssetFacts, settings: Settings, lang: str | None) -> LabelContent:
+    """A machine not probed yet gets an intake label (lot, device kind, date received),
+    whether it is named by id (``intake --labels`` names the new ids) or by ``--lot``:
+    a machine label would only carry the id and the workshop's name."""
+    if f.machine or f.kind == "part":
+        return facts_label(f, settings, lang)
+    return intake_label(f.asset_id, f.lot_id, f.device_kind, f.lot_received, settings, lang)
 
 
 def _default_path(ctx: Context, stem: str) -> Path:

@@ -130,6 +130,25 @@ def _text_column(content: LabelContent, x: float, top: float, width: float,
     return lines
 
 
+def _facts_in(lines: list[TextLine]) -> int:
+    return sum(1 for line in lines if line.font == TEXT_FONT and line.size_pt == FACT_PT)
+
+
+def _fewer_title_points(content: LabelContent, size: float, column) -> list[TextLine]:
+    """``column(size)`` with the title made smaller, down to the readable size, while
+    that brings more facts onto the label: once the id reads from a metre, the grade
+    and wipe date are worth more than a bigger id (a 29 x 90 mm roll lost both to a
+    24 pt id)."""
+    best = column(size)
+    step = size
+    while _facts_in(best) < len(content.facts) and step - 0.5 >= PREFERRED_TITLE_PT:
+        step -= 0.5
+        lines = column(step)
+        if _facts_in(lines) > _facts_in(best):
+            best = lines
+    return best
+
+
 def _score(title_pt: float, q: float) -> tuple:
     # Readable id first; once readable, the biggest QR code; below readable, the
     # biggest id (a 38×21 mm label is read up close, but read it must be).
@@ -150,12 +169,20 @@ def _banner(content: LabelContent, sx, sy, sw, sh, dpi):
     q = sizes[0]
     qy = sy + title_h + GAP_MM
 
+    def lines_at(pt: float) -> list[TextLine]:
+        title = TextLine(content.title, sx, sy + pt * CAP_HEIGHT * PT, pt, TITLE_FONT)
+        top = sy + pt * (CAP_HEIGHT + DESCENT) * PT + GAP_MM
+        return [title, *_text_column(content, sx + q + GAP_MM, top, sw - q - GAP_MM,
+                                     sy + sh, None)]
+
     def build() -> LabelLayout:
-        title = TextLine(content.title, sx, sy + size * CAP_HEIGHT * PT, size, TITLE_FONT)
-        column = _text_column(content, sx + q + GAP_MM, qy, sw - q - GAP_MM, sy + sh, None)
-        # No facts beside it (a small label): centre the code under the id.
-        qx = sx if column else sx + (sw - q) / 2
-        return LabelLayout(qx, qy, q, (title, *column), "banner")
+        lines = _fewer_title_points(content, size, lines_at)
+        # A smaller title lifts the facts; the code stays under the id, left-aligned
+        # with it, or centred when no facts sit beside it (a small label).
+        pt = lines[0].size_pt
+        top = sy + pt * (CAP_HEIGHT + DESCENT) * PT + GAP_MM
+        qx = sx if len(lines) > 1 else sx + (sw - q) / 2
+        return LabelLayout(qx, top, q, tuple(lines), "banner")
     return _score(size, q), build
 
 
@@ -172,7 +199,15 @@ def _side(content: LabelContent, sx, sy, sw, sh, dpi) -> list:
             continue
 
         def build(q=q, width=width, size=size) -> LabelLayout:
-            column = _text_column(content, sx + q + GAP_MM, sy, width, sy + sh, size)
+            column = _fewer_title_points(content, size, lambda pt: _text_column(
+                content, sx + q + GAP_MM, sy, width, sy + sh, pt))
+            if len(column) == 1:
+                # The id alone beside the code: level with the code's centre, not
+                # stranded in the top corner of a small label.
+                title = column[0]
+                column = [TextLine(title.text, title.x_mm,
+                                   sy + sh / 2 + title.size_pt * CAP_HEIGHT * PT / 2,
+                                   title.size_pt, title.font)]
             return LabelLayout(sx, sy + (sh - q) / 2, q, tuple(column), "side")
         found.append((_score(size, q), build))
     return found

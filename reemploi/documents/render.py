@@ -41,6 +41,10 @@ class LabelDocument:
     pages: int
 
 
+class StartOutOfRange(BadInput):
+    msg = "--start {start}: a {template} sheet has positions 1 to {count}"
+
+
 def _snap(value_mm: float, dpi: int) -> float:
     dot = 25.4 / dpi
     return round(value_mm / dot) * dot
@@ -52,7 +56,7 @@ def render_labels(template: LabelTemplate, contents: Sequence[LabelContent], *,
     if not contents:
         raise BadInput(what="labels", why="nothing to print")
     if not 1 <= start <= template.per_page:
-        raise BadInput(what="--start", why=f"must be between 1 and {template.per_page}")
+        raise StartOutOfRange(start=start, template=template.name, count=template.per_page)
     plans = {}
     layouts = []
     for content in contents:   # plan everything first: refuse before drawing anything

@@ -23,7 +23,7 @@ from ..grade.render import ITEM_TEXT
 from ..i18n import N_, tr
 from ..inventory.events import EventType
 from ..settings import Settings
-from .content import MEDIA_NAMES, ram_text, size_text
+from .content import MEDIA_NAMES, PART_KINDS, ram_text, size_text
 from .facts import AssetFacts
 from .qr import MM, draw_qr, fit_qr_size_mm
 
@@ -49,6 +49,15 @@ EVENT_NAMES = {
 }
 
 STATE_NAMES = {"ok": N_("ok"), "fail": N_("fails"), "na": N_("not applicable")}
+SMART_NAMES = {"passed": N_("SMART: passed"), "failed": N_("SMART: FAILED"),
+               "unknown": N_("SMART: unknown")}
+NETWORK_NAMES = {"wired": N_("Ethernet"), "wifi": N_("Wi-Fi"), "other": N_("other")}
+# inventory.events CHECKOUT destination_kind values (own msgids: stats.po's "given"
+# is a plural, "données", for machines counted in a report).
+DESTINATION_NAMES = {"given": N_("Given to {org} on {date}"),
+                     "sold": N_("Sold to {org} on {date}"),
+                     "recycled": N_("Sent for recycling to {org} on {date}"),
+                     "dismantled": N_("Dismantled for parts ({org}) on {date}")}
 # Same msgids (and French) as the inventory command's status column.
 STATUS_NAMES = {"received": N_("Received"), "diagnosed": N_("Diagnosed"), "wiped": N_("Wiped"),
                 "imaged": N_("Imaged"), "ready": N_("Ready"), "out": N_("Out"),
@@ -73,8 +82,9 @@ def _styles():
         "small": ParagraphStyle("small", parent=base, fontSize=7.5, leading=9),
         "h1": ParagraphStyle("h1", parent=base, fontName="Helvetica-Bold", fontSize=22,
                              leading=26),
+        # keepWithNext: a heading never ends a page without its table.
         "h2": ParagraphStyle("h2", parent=base, fontName="Helvetica-Bold", fontSize=11,
-                             leading=14, spaceBefore=8, spaceAfter=3),
+                             leading=14, spaceBefore=8, spaceAfter=3, keepWithNext=1),
         "mono": ParagraphStyle("mono", parent=base, fontName="Courier", fontSize=7.5,
                                leading=9),
     }
@@ -120,20 +130,21 @@ def _specs(f: AssetFacts, lang) -> list[tuple[str, str]]:
                      threads=cpu.get("threads") or "?")
         rows.append((tr("Processor", lang), f"{cpu['model']} — {threads}"))
     if mem.get("total_mb"):
-        mods = [f"{(x.get('size_mb') or 0) // 1024 or '?'} GB {x.get('type') or ''} "
-                f"{x.get('form_factor') or ''}".strip() for x in mem.get("modules") or []
-                if x.get("size_mb")]
-        text = ram_text(mem["total_mb"], lang)
+        mods = [" ".join(v for v in (ram_size(x["size_mb"], lang), x.get("type"),
+                                     x.get("form_factor")) if v)
+                for x in mem.get("modules") or [] if x.get("size_mb")]
+        text = ram_text(f.ram_mb, lang)
         if mods:
             text += " (" + ", ".join(mods) + ")"
         rows.append((tr("Memory", lang), text))
     for d in m.get("disks") or []:
         if d.get("is_live_medium"):
             continue
-        health = ((d.get("smart") or {}).get("health")) or "unknown"
+        health = str(((d.get("smart") or {}).get("health")) or "unknown")
         rows.append((tr("Disk", lang), " ".join(str(x) for x in (
             MEDIA_NAMES.get(str(d.get("media")), ""), size_text(d.get("size_bytes"), lang),
-            d.get("model") or "", "SMART: " + str(health)) if x)))
+            d.get("model") or "", d.get("serial") or "",
+            "—", tr(SMART_NAMES.get(health, health), lang)) if x)))
     for g in m.get("gpus") or []:
         rows.append((tr("Graphics", lang), " ".join(x for x in (g.get("vendor"), g.get("model")) if x)))
     for s in m.get("screens") or []:
@@ -148,8 +159,63 @@ def _specs(f: AssetFacts, lang) -> list[tuple[str, str]]:
                          tr("{pct} % of design capacity", lang, pct=round(100 * full / design))))
     net = [n.get("kind") for n in m.get("network") or []]
     if net:
-        rows.append((tr("Network", lang), ", ".join(sorted(set(str(x) for x in net)))))
+        rows.append((tr("Network", lang), ", ".join(
+            tr(NETWORK_NAMES[k], lang) if k in NETWORK_NAMES else k
+            for k in sorted(set(str(x) for x in net)))))
     return rows
+
+
+def ram_size(mb: int, lang) -> str:
+    """One module's size: '4 GB', or '512 MB' for the small ones of old machines."""
+    if mb < 1024:
+        return tr("{n} MB", lang, n=mb)
+    return tr("{n} GB", lang, n=f"{mb / 1024:g}".replace(".", "," if lang != "en" else "."))
+
+
+def _checkout_rows(f: AssetFacts, lang) -> list[tuple[str, str]]:
+    """Where the machine went: the question the sheet answers once it has left."""
+    out = f.checkout or {}
+    if not out:
+        return []
+    kind = str(out.get("destination_kind") or "")
+    org, date = out.get("organisation") or "?", out.get("date") or "?"
+    if kind in DESTINATION_NAMES:
+        text = tr(DESTINATION_NAMES[kind], lang, org=org, date=date)
+    else:
+        text = " — ".join(str(x) for x in (kind, org, date))
+    return [(tr("Left the workshop", lang), text)]
+
+
+def _event_detail(h, lang) -> str:
+    """What the history line is about: the note's text, the wiped disk, the part..."""
+    d = h.detail or {}
+    if h.type == EventType.STATUS_CHANGED.value:
+        ends = [d.get(k) or "?" for k in ("from", "to")]
+        ends = [tr(STATUS_NAMES[e], lang) if e in STATUS_NAMES else e for e in ends]
+        return f"{ends[0]} → {ends[1]}"
+    if h.type == EventType.NOTE.value:
+        return str(d.get("text") or "")
+    if h.type == EventType.WIPE_DONE.value:
+        disk = d.get("disk") or {}
+        name = " ".join(str(v) for v in (disk.get("model"), disk.get("serial")) if v)
+        return ", ".join(x for x in (name, tr(str(d.get("result") or "?"), lang)) if x)
+    if h.type == EventType.CERTIFICATE_ISSUED.value:
+        return str(d.get("certificate_id") or "")
+    if h.type == EventType.IMAGE_WRITTEN.value:
+        img = d.get("image") or {}
+        name = " ".join(str(v) for v in (img.get("name"), img.get("version")) if v)
+        if d.get("result", "success") != "success":
+            name += f" ({tr(str(d.get('result')), lang)})"
+        return name
+    if h.type == EventType.PART_INSTALLED.value:
+        return " → ".join(str(v) for v in (d.get("part_id"), d.get("into_asset")) if v)
+    if h.type == EventType.PART_HARVESTED.value:
+        kind = str(d.get("part_kind") or "")
+        kind = tr(PART_KINDS[kind], lang) if kind in PART_KINDS else kind
+        return " ".join(str(v) for v in (kind, h.asset_id) if v)
+    if h.type == EventType.CHECKOUT.value:
+        return str(d.get("organisation") or "")
+    return ""
 
 
 def _reasons(f: AssetFacts, lang) -> list[str]:
@@ -201,7 +267,10 @@ def render_sheet(f: AssetFacts, settings: Settings, lang: str | None = None, *,
         (tr("Kind", lang), tr(f.device_kind, lang) if f.device_kind else None),
         (tr("Status", lang), tr(STATUS_NAMES[f.status], lang) if f.status in STATUS_NAMES
          else f.status),
-        (tr("Donor", lang), f.donor_id), (tr("Lot", lang), f.lot_id),
+        (tr("Donor", lang), f"{f.donor_name} ({f.donor_id})" if f.donor_name else f.donor_id),
+        (tr("Lot", lang), tr("{lot}, received {date}", lang, lot=f.lot_id, date=f.lot_received)
+         if f.lot_id and f.lot_received else f.lot_id),
+        *_checkout_rows(f, lang),
     ], st))
 
     specs = _specs(f, lang)
@@ -257,7 +326,9 @@ def render_sheet(f: AssetFacts, settings: Settings, lang: str | None = None, *,
     if f.parts:
         story.append(_grid([tr("Date", lang), tr("Part", lang), tr("Kind", lang),
                             tr("Taken from", lang)],
-                           [(p.time[:10], p.part_id, p.part_kind, p.from_asset) for p in f.parts],
+                           [(p.time[:10], p.part_id,
+                             tr(PART_KINDS[p.part_kind], lang) if p.part_kind in PART_KINDS
+                             else p.part_kind, p.from_asset) for p in f.parts],
                            st, [28, 50, 40, 62]))
     else:
         story.append(_p(tr("None.", lang), st["base"]))
@@ -267,10 +338,9 @@ def render_sheet(f: AssetFacts, settings: Settings, lang: str | None = None, *,
     for h in f.history:
         name = EVENT_NAMES.get(h.type)
         event = tr(name, lang) if name else h.type
-        if h.type == EventType.STATUS_CHANGED.value:
-            ends = [h.detail.get(k) or "?" for k in ("from", "to")]
-            ends = [tr(STATUS_NAMES[e], lang) if e in STATUS_NAMES else e for e in ends]
-            event += f": {ends[0]} → {ends[1]}"
+        detail = _event_detail(h, lang)
+        if detail:
+            event += " — " + detail
         rows.append((h.time[:16].replace("T", " "), event, h.operator or "—", h.station))
     story.append(_grid([tr("Date", lang), tr("Event", lang), tr("Operator", lang),
                         tr("Station", lang)], rows, st, [32, 88, 35, 25]))

@@ -27,6 +27,7 @@ def asset_facts(inv, asset_id: str) -> AssetFacts:
     """
     projection = inv.machine(asset_id)
     facts = facts_from_events(asset_id, inv.events(asset_id), projection)
+    facts = _with_donor_and_lot(inv, facts)
     if facts.parts:
         parts = []
         for part in facts.parts:
@@ -40,6 +41,24 @@ def asset_facts(inv, asset_id: str) -> AssetFacts:
                                   doc.get("from_asset")))
         facts = replace(facts, parts=tuple(parts))
     return facts
+
+
+def _with_donor_and_lot(inv, facts: AssetFacts) -> AssetFacts:
+    """The donor's name and the lot's reception date: a sheet names who gave the
+    machine, not only the donor's id. A lot or donor the store lacks is left out."""
+    donor_name = received = None
+    if facts.lot_id:
+        try:
+            lot = inv.lot(facts.lot_id)
+        except NotFound:
+            lot = {}
+        received = lot.get("date")
+        if not facts.donor_id and lot.get("donor_id"):
+            facts = replace(facts, donor_id=lot["donor_id"])
+    if facts.donor_id:
+        donor_name = next((d.get("name") for d in inv.donors() if d.get("id") == facts.donor_id),
+                          None)
+    return replace(facts, donor_name=donor_name, lot_received=received)
 
 
 def lot_assets(inv, lot_id: str) -> tuple[Mapping[str, Any], list[AssetFacts]]:

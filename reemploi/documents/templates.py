@@ -172,9 +172,13 @@ def load_templates(home: Path | None = None) -> dict[str, LabelTemplate]:
     return found
 
 
+class UnknownTemplate(NotFound):
+    msg = "No label template named '{name}' (known: {known})"
+
+
 def get_template(name: str | None, home: Path | None = None) -> LabelTemplate:
     templates = load_templates(home)
     key = (name or DEFAULT_TEMPLATE).upper()
     if key not in templates:
-        raise NotFound(what=f"label template '{name}' (known: {', '.join(sorted(templates))})")
+        raise UnknownTemplate(name=name, known=", ".join(sorted(templates)))
     return templates[key]
