@@ -47,7 +47,7 @@ def test_catalogue_rejects_a_bad_entry(tmp_path):
      {Why.I386_ONLY, Why.CHOSEN}),
     # 64-bit but 3 GiB of RAM: DE6 needs 4 GiB, DE5 amd64 fits.
     (Facts(("lm", "sse2", "cmov"), 3072, 250 * 10**9, "legacy"), "emmabuntus-de5-amd64",
-     {Why.RAM_TOO_SMALL, Why.CHOSEN}),
+     {Why.RAM_TOO_SMALL, Why.CHOSEN, Why.ISO_ONLY}),    # no DE5 amd64 master: a stick
     # Too small for anything: told why, no image.
     (Facts(("cmov",), 1024, 80 * 10**9, "legacy"), None, {Why.RAM_TOO_SMALL}),
     (Facts(("cmov",), 4096, 8 * 10**9, "legacy"), None, {Why.DISK_TOO_SMALL}),
@@ -155,6 +155,43 @@ def test_add_measures_a_compressed_stream_without_bmap(cli, tmp_path):
     assert rec["image_size"] == raw.stat().st_size
     assert rec["image_sha256"] == subprocess.run(["sha256sum", str(raw)], capture_output=True,
                                                  text=True).stdout.split()[0]
+
+
+def test_choose_names_the_install_stick_path_only_for_an_iso(tmp_path):
+    entries = catalogue.load_catalogue(tmp_path)
+    master = choose(Facts(("lm", "sse2"), 8192, 500 * 10**9, "uefi"), entries)
+    assert master.image.endswith("-master") and Why.ISO_ONLY not in {r.code for r in
+                                                                     master.reasons}
+
+
+def test_add_refuses_a_file_that_is_not_the_published_one(cli, tmp_path):
+    """A workshop copies the published sha256 into its catalogue entry: a damaged
+    download (here: one byte changed) is refused by image add (exit 9), never registered."""
+    home = tmp_path / "home"
+    raw, _ = build_master(tmp_path, 16 * MiB)
+    good = sh("sha256sum", raw).stdout.decode().split()[0]
+    (home / "images").mkdir(parents=True)
+    entry = (home / "images" / "atelier.toml")
+
+    def declare(sha: str) -> None:
+        entry.write_text(
+            'name = "atelier-de6"\nedition = "DE6"\nversion = "1.01"\narch = "amd64"\n'
+            'debian = 13\nkind = "master"\nfile = "atelier-de6.img"\nmin_ram_mb = 4096\n'
+            f'min_disk_bytes = 1\nboot_modes = ["uefi"]\nsha256 = "{sha}"\n'
+            '[provenance]\nsha256 = "published: our own master, checksum file"\n')
+    declare(good.upper())                              # as some checksum files print it
+    damaged = tmp_path / "atelier-de6.img"
+    data = bytearray(raw.read_bytes())
+    data[5 * MiB] ^= 0x40
+    damaged.write_bytes(bytes(data))
+    r = cli(["image", "add", damaged])
+    assert r.exit_code == 9, r.output
+    assert good in r.output and "not registered" in r.output
+    assert not (home / "images" / "registry.json").exists()
+    damaged.write_bytes(raw.read_bytes())              # downloaded again, whole
+    r = cli(["image", "add", damaged, "--json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output)["entry"] == "atelier-de6"
 
 
 def test_add_missing_file_is_not_found(cli, tmp_path):

@@ -51,3 +51,18 @@ def test_make_refuses_a_mounted_disk(cli, loopdev, tmp_path):
 def test_make_wants_a_zst_name(cli, loopdev, tmp_path):
     dev = loopdev(8 * MiB)
     assert cli(["image", "make", dev.path, tmp_path / "x.img"]).exit_code == 7
+
+
+def test_make_never_overwrites_a_master(cli, loopdev, tmp_path):
+    """A typo must not clobber the workshop's master: an existing OUT (or its bmap) is
+    refused (exit 11) and left as it was; nothing half-written stays behind."""
+    dev = loopdev(8 * MiB)
+    out = tmp_path / "master.img.zst"
+    out.write_bytes(b"the workshop's master")
+    r = cli(["image", "make", dev.path, out])
+    assert r.exit_code == 11, r.output
+    assert out.read_bytes() == b"the workshop's master"
+    other = tmp_path / "other.img.zst"
+    (tmp_path / "other.img.bmap").write_text("<bmap/>")
+    assert cli(["image", "make", dev.path, other]).exit_code == 11
+    assert not other.exists() and not list(tmp_path.glob("*.part"))

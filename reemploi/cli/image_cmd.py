@@ -8,9 +8,11 @@ from pathlib import Path
 import click
 
 from ..errors import BadInput
-from ..i18n import tr
+from ..i18n import number, tr
 from ..image import catalogue, render, service
+from ..image.errors import PostInstallFailed
 from ..image.postinstall import DEFAULT_STEPS, Step
+from ..system.blockdev import format_size
 from ..system.guard import confirm_text
 from .common import confirm, dump_json, emit, home_option, json_option, lang_option, \
     make_context, yes_option
@@ -38,8 +40,9 @@ def add_cmd(file, name, as_json, lang, home):
     finally:
         bar.close()
     emit(rec, as_json, lambda r: tr(
-        "Registered {name}: {kind}, {size} bytes, {mapped} mapped, sha256 {sha}", ctx.lang,
-        name=r.name, kind=r.kind, size=r.image_size, mapped=r.mapped_bytes, sha=r.sha256))
+        "Registered {name}: {kind}, {size}, {mapped} mapped, sha256 {sha}", ctx.lang,
+        name=r.name, kind=r.kind, size=format_size(r.image_size, ctx.lang),
+        mapped=format_size(r.mapped_bytes, ctx.lang), sha=r.sha256))
 
 
 @image.command("list")
@@ -108,9 +111,12 @@ def write_cmd(image_name, device, asset_id, no_verify, no_postinstall, skip, fir
         bar.close()
     if as_json:
         doc = {k: v for k, v in report.__dict__.items() if k != "plan"}
-        click.echo(dump_json({**doc, "plan": plan.summary()}))
+        click.echo(dump_json({**doc, "postinstall_failed": report.postinstall_failed,
+                              "plan": plan.summary()}))
     else:
         click.echo(render.report_text(report, ctx.lang))
+    if report.postinstall_failed:
+        raise PostInstallFailed(path=plan.disk.path, steps=", ".join(report.postinstall_failed))
 
 
 @image.command("make")
@@ -133,9 +139,11 @@ def make_cmd(device, out, level, as_json, lang, home):
     finally:
         bar.close()
     emit(rep, as_json, lambda r: tr(
-        "Master image {out}: {size} bytes, {mapped} mapped, {comp} compressed, in {seconds} s; "
-        "block map {bmap}", ctx.lang, out=r.out, size=r.image_size, mapped=r.mapped_bytes,
-        comp=r.compressed_bytes, seconds=r.seconds, bmap=r.bmap))
+        "Master image {out}: {size}, {mapped} mapped, {comp} compressed, in {seconds} s; "
+        "block map {bmap}", ctx.lang, out=r.out, size=format_size(r.image_size, ctx.lang),
+        mapped=format_size(r.mapped_bytes, ctx.lang),
+        comp=format_size(r.compressed_bytes, ctx.lang), seconds=number(r.seconds, ctx.lang, 1),
+        bmap=r.bmap))
 
 
 @image.command("choose")
@@ -151,6 +159,8 @@ def make_cmd(device, out, level, as_json, lang, home):
 def choose_cmd(asset_id, probe_file, verdict_file, as_json, lang, home):
     """Say which image suits a machine (DE6 for amd64+SSE2, DE5 i386 otherwise) and why."""
     ctx = make_context(home, lang)
+    if not asset_id and not probe_file:
+        raise click.UsageError(tr("Give --asset ID or --probe FILE.", ctx.lang))
     machine = _load_json(probe_file) if probe_file else None
     verdict = _load_json(verdict_file) if verdict_file else None
     if machine is not None and "machine" in machine and "cpu" not in machine:

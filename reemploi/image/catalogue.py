@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..errors import BadInput, NotFound
-from .errors import NotRegistered
+from .errors import ChecksumMismatch, NotRegistered
 from .blockmap import scan
 from .bmap import BlockMap, parse_bmap, render_bmap
 from .sources import ImageInfo, Kind, _stream_opener, detect_kind, find_bmap, inspect
@@ -212,6 +212,12 @@ def add(home: Path, path: Path, name: str | None = None,
                 bmap, image_sha = scan(read, image_size)
                 image_size = bmap.image_size
         sha = image_sha if (kind is Kind.RAW and image_sha) else file_sha256(path, tick("hash"))
+    # A catalogue entry that carries the published checksum (copied from the checksum
+    # file beside the ISO): a damaged download is refused here, before any disk sees it.
+    published = next((e for e in entries if e.name == entry), None)
+    if published is not None and published.sha256 and published.sha256.lower() != sha:
+        raise ChecksumMismatch(path=str(path), name=published.name, got=sha,
+                               expected=published.sha256.lower())
     folder = Path(home) / "images"
     folder.mkdir(parents=True, exist_ok=True)
     bmap_path = folder / f"{name}.bmap"

@@ -27,6 +27,7 @@ class Why(str, enum.Enum):
     DISK_TOO_SMALL = "disk-too-small"      # {image, disk_bytes, min_bytes}
     BOOT_MODE = "boot-mode-unsupported"    # {image, boot_mode}
     NOT_PRESENT = "not-present"            # {image}: chosen but no file here
+    ISO_ONLY = "iso-only"                  # {image}: chosen, but an ISO (install stick)
     CHOSEN = "chosen"                      # {image}
 
 
@@ -135,6 +136,8 @@ def choose(facts: Facts, entries: list[Entry], present: set[str] = frozenset()) 
             best = fits[0]
             here = best.name in present
             reasons.append(Reason(Why.CHOSEN, {"image": best.name}))
+            if best.kind == "iso":         # no master fits: install from a stick
+                reasons.append(Reason(Why.ISO_ONLY, {"image": best.name}))
             if not here:
                 reasons.append(Reason(Why.NOT_PRESENT, {"image": best.name}))
             return Choice(best.name, best.edition, best.arch, mode, here, tuple(_dedupe(reasons)))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ..errors import NotFound, Refused, VerifyFailed
+from ..errors import (BadInput, Conflict, ExitCode, NotFound, ReemploiError, Refused,
+                      ToolFailed, VerifyFailed)
 
 
 class NotRegistered(NotFound):
@@ -33,3 +34,42 @@ class SourceMounted(Refused):
 
 class OutputOnSource(Refused):
     msg = "Refused: {out} is on {path}, the disk being captured"
+
+
+class TargetChanged(Refused):
+    msg = ("Refused: {path} is no longer the disk that was checked ({before}, now {now}); "
+           "nothing was written: run the command again")
+
+
+class PostInstallFailed(ToolFailed):
+    msg = ("The image is written and verified on {path}, but post-install steps failed: "
+           "{steps}. The machine is not marked as installed: fix them (see the lines "
+           "above) and run 'reemploi image write' again")
+
+
+class ChecksumMismatch(VerifyFailed):
+    msg = ("{path} is not the published {name}: its sha256 is {got}, the catalogue says "
+           "{expected} (a damaged or unfinished download?); it was not registered")
+
+
+class IsoNotAnInstall(ReemploiError):
+    exit_code = ExitCode.USAGE
+    msg = ("{image} is a live/install ISO: written to a machine's disk it only starts the "
+           "live system, it does not install the machine. For --asset write a master "
+           "image; to make an install stick, write the ISO to the stick without --asset")
+
+
+class NoProbe(BadInput):
+    msg = ("No hardware probe recorded for {asset}: run 'sudo reemploi grade --asset "
+           "{asset}' on that machine first (it probes, grades and records)")
+
+
+class OutputExists(Conflict):
+    msg = ("{out} already exists (a master image other stations may use): give another "
+           "name, or move the old file away first")
+
+
+class WipedBeforeCheckout(Refused):
+    msg = ("Refused: the last wipe of {path} ({time}) is older than {asset}'s departure "
+           "from the workshop; the disk may hold files of the person who had it: wipe it "
+           "again (reemploi wipe), or pass --no-wipe-check")

@@ -26,7 +26,12 @@ partition scanning) we map the partition with an offset loop device
 (``losetup --offset --sizelimit``) and detach it afterwards.
 
 Each step gives a ``StepResult`` (done / skipped / failed + reason code); one failed
-step does not stop the others that do not depend on it.
+step does not stop the others: a tool that fails or is missing makes that step
+``failed`` (reason ``tool-failed``, the tool's message in ``why``), never an
+unrecorded crash after the image was written. ``debugfs`` exits 0 even when it could
+not open the filesystem (seen with a master made by a newer e2fsprogs: "Filesystem
+has unsupported feature(s) while trying to open"), so its stderr is read too: an
+unopened filesystem is an error, not an empty file.
 """
 
 from __future__ import annotations
@@ -40,7 +45,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import ReemploiError, ToolMissing
+from ..errors import ReemploiError, ToolFailed, ToolMissing
 
 log = logging.getLogger(__name__)
 
@@ -195,15 +200,32 @@ class _Disk:
         self.loops.clear()
 
 
-def _debugfs_cat(disk: _Disk, node: str, path: str) -> str | None:
-    res = disk.run(["debugfs", "-R", f"cat {path}", node], check=False)
-    if res.returncode != 0 or "not found" in res.error_text.split("\n", 1)[-1]:
+def _debugfs_read(disk: _Disk, node: str, request: str):
+    """Run a read-only debugfs request: its result, or None when the path does not
+    exist. Raises ToolFailed when debugfs could not open the filesystem or complained
+    otherwise (its exit status is 0 in both cases: only stderr tells)."""
+    res = disk.run(["debugfs", "-R", request, node], check=False)
+    # stderr starts with the "debugfs 1.47.0 (5-Feb-2023)" banner; anything after it
+    # is a complaint.
+    extra = [line for line in res.error_text.splitlines()
+             if line.strip() and not line.startswith("debugfs 1.")]
+    if res.returncode == 0 and not extra:
+        return res
+    if res.returncode == 0 and all("File not found by ext2_lookup" in line for line in extra):
         return None
-    return res.text
+    raise ToolFailed(cmd=f"debugfs -R '{request}' {node}", status=res.returncode,
+                     stderr=" / ".join(extra)[-500:] or "-")
+
+
+def _debugfs_cat(disk: _Disk, node: str, path: str) -> str | None:
+    res = _debugfs_read(disk, node, f"cat {path}")
+    return None if res is None else res.text
 
 
 def _debugfs_ls(disk: _Disk, node: str, path: str) -> list[str]:
-    res = disk.run(["debugfs", "-R", f"ls -p {path}", node], check=False)
+    res = _debugfs_read(disk, node, f"ls -p {path}")
+    if res is None:
+        return []
     names = []
     for line in res.text.splitlines():
         fields = line.split("/")
@@ -239,9 +261,19 @@ def run_steps(ctx, device: str, *, hostname: str | None, steps: tuple[Step, ...]
             if s in steps:
                 add(s, Status.SKIPPED, reason)
 
+    def failed(step_list, exc: ReemploiError):
+        reason = "tool-missing" if isinstance(exc, ToolMissing) else "tool-failed"
+        for s in step_list:
+            if s in steps:
+                add(s, Status.FAILED, reason, why=exc.render())
+
     try:
-        disk.kernel_sync()            # the kernel still knows the disk's old table
-        table = disk.table()
+        try:
+            disk.kernel_sync()        # the kernel still knows the disk's old table
+            table = disk.table()
+        except ReemploiError as exc:  # sfdisk/blockdev missing: nothing can be done
+            failed(ALL_STEPS, exc)
+            return results
         if table is None or not table.partitions:
             skipped_all("no-partition-table", ALL_STEPS)
             return results
@@ -250,12 +282,19 @@ def run_steps(ctx, device: str, *, hostname: str | None, steps: tuple[Step, ...]
             if table.label != "gpt":
                 add(Step.GPT_BACKUP, Status.SKIPPED, "not-gpt")
             else:
-                disk.run(["sfdisk", "--no-reread", "--no-tell-kernel", "--relocate",
-                          "gpt-bak-std", device])
-                add(Step.GPT_BACKUP, Status.DONE)
+                try:
+                    disk.run(["sfdisk", "--no-reread", "--no-tell-kernel", "--relocate",
+                              "gpt-bak-std", device])
+                    add(Step.GPT_BACKUP, Status.DONE)
+                except ReemploiError as exc:
+                    failed([Step.GPT_BACKUP], exc)
         last = table.last
-        last_node = disk.locate(table, last)
-        last_fs = disk.fstype(last_node)
+        try:
+            last_node = disk.locate(table, last)
+            last_fs = disk.fstype(last_node)
+        except ReemploiError as exc:  # losetup/blkid: no way into the partitions
+            failed(ALL_STEPS[1:], exc)
+            return results
         # 2-3. Grow the last partition and its filesystem.
         if Step.GROW_PARTITION in steps:
             if not (last_fs or "").startswith("ext"):
@@ -264,52 +303,85 @@ def run_steps(ctx, device: str, *, hostname: str | None, steps: tuple[Step, ...]
             else:
                 before = last.size
                 disk.close()
-                disk.run(["sfdisk", "--no-reread", "--no-tell-kernel", "-N", str(last.number),
-                          device], input=b",+\n")
-                disk.kernel_sync()
-                table = disk.table()
-                last = table.last
-                last_node = disk.locate(table, last)
-                add(Step.GROW_PARTITION, Status.DONE, partition=last.number,
-                    sectors_before=before, sectors_after=last.size)
+                try:
+                    disk.run(["sfdisk", "--no-reread", "--no-tell-kernel", "-N",
+                              str(last.number), device], input=b",+\n")
+                    grown = None
+                except ReemploiError as exc:
+                    grown = exc
+                try:
+                    disk.kernel_sync()
+                    table = disk.table() or table
+                    last = table.last
+                    last_node = disk.locate(table, last)
+                except ReemploiError as exc:
+                    failed(ALL_STEPS[1:], grown or exc)
+                    return results
+                if grown is None:
+                    add(Step.GROW_PARTITION, Status.DONE, partition=last.number,
+                        sectors_before=before, sectors_after=last.size)
+                else:
+                    failed([Step.GROW_PARTITION], grown)
         if Step.GROW_FILESYSTEM in steps:
             if not (last_fs or "").startswith("ext"):
                 add(Step.GROW_FILESYSTEM, Status.SKIPPED, "last-partition-not-ext",
                     fstype=last_fs or "?")
             else:
-                # e2fsck: 0 clean, 1 errors corrected (e2fsck(8) "EXIT CODE").
-                disk.run(["e2fsck", "-fy", last_node], ok_codes=(0, 1))
-                disk.run(["resize2fs", last_node])
-                add(Step.GROW_FILESYSTEM, Status.DONE, partition=last.number)
+                try:
+                    # e2fsck: 0 clean, 1 errors corrected (e2fsck(8) "EXIT CODE").
+                    disk.run(["e2fsck", "-fy", last_node], ok_codes=(0, 1))
+                    disk.run(["resize2fs", last_node])
+                    add(Step.GROW_FILESYSTEM, Status.DONE, partition=last.number)
+                except ReemploiError as exc:
+                    failed([Step.GROW_FILESYSTEM], exc)
         # 4-7. Files inside the root filesystem.
         file_steps = [s for s in (Step.HOSTNAME, Step.MACHINE_ID, Step.SSH_KEYS,
                                   Step.FIRST_BOOT) if s in steps]
         if not file_steps:
             return results
-        root = _find_root(disk, table, last, last_node, last_fs)
-        if root is None:
-            skipped_all("no-linux-root", file_steps)
-            return results
-        _edit_files(disk, root, file_steps, hostname, asset_id, add)
+        try:
+            root = _find_root(disk, table, last, last_node, last_fs)
+            if root is None:
+                skipped_all("no-linux-root", file_steps)
+                return results
+            _edit_files(disk, root, file_steps, hostname, asset_id, add)
+        except ReemploiError as exc:
+            failed([s for s in file_steps if s not in {r.step for r in results}], exc)
         return results
     finally:
-        disk.close()
-        disk.kernel_sync()            # leave the kernel with the final table
+        try:
+            disk.close()
+            disk.kernel_sync()        # leave the kernel with the final table
+        except ReemploiError as exc:  # tools already judged above; do not hide results
+            log.warning("post-install clean-up: %s", exc.render())
 
 
 def _find_root(disk: _Disk, table: Table, last: Partition, last_node: str,
                last_fs: str | None) -> str | None:
-    """The ext partition holding /etc/hostname: the last one first, then the others."""
-    if (last_fs or "").startswith("ext") and _debugfs_cat(disk, last_node, "/etc/hostname") \
-            is not None:
-        return last_node
+    """The ext partition holding /etc/hostname: the last one first, then the others.
+
+    None: no Linux root here. An ext partition debugfs cannot open raises its error
+    when no other partition is the root (the steps then fail, never "skipped")."""
+    error: ReemploiError | None = None
+    if (last_fs or "").startswith("ext"):
+        try:
+            if _debugfs_cat(disk, last_node, "/etc/hostname") is not None:
+                return last_node
+        except ReemploiError as exc:
+            error = exc
     for part in sorted(table.partitions, key=lambda p: -p.start):
         if part.number == last.number:
             continue
         node = disk.locate(table, part)
-        if (disk.fstype(node) or "").startswith("ext") and \
-                _debugfs_cat(disk, node, "/etc/hostname") is not None:
-            return node
+        if not (disk.fstype(node) or "").startswith("ext"):
+            continue
+        try:
+            if _debugfs_cat(disk, node, "/etc/hostname") is not None:
+                return node
+        except ReemploiError as exc:
+            error = error or exc
+    if error is not None:
+        raise error
     return None
 
 

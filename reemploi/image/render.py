@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 
-from ..i18n import N_, tr
+from ..i18n import N_, number, tr
 from ..system.blockdev import format_size
 from .choose import Choice, Why
 from .postinstall import Status as StepStatus, Step, StepResult
@@ -18,6 +18,11 @@ STEP_TEXT = {
     Step.MACHINE_ID: N_("/etc/machine-id emptied (new id at first boot)"),
     Step.SSH_KEYS: N_("SSH host keys removed"),
     Step.FIRST_BOOT: N_("first-boot user creation prepared"),
+}
+HOLES_TEXT = {
+    "wipe-not-zeros": N_("its last pass did not write zeros"),
+    "no-wipe-check": N_("not checked, --no-wipe-check"),
+    "imaged-since-wipe": N_("an image was written on it since"),
 }
 STATUS_TEXT = {StepStatus.DONE: N_("done"), StepStatus.SKIPPED: N_("skipped"),
                StepStatus.FAILED: N_("FAILED")}
@@ -33,6 +38,9 @@ WHY_TEXT = {
     Why.BOOT_MODE: N_("{image}: does not boot in {boot_mode} mode"),
     Why.NOT_PRESENT: N_("{image} is not on this station yet: 'reemploi image add FILE --name {image}'"),
     Why.CHOSEN: N_("chosen: {image}"),
+    Why.ISO_ONLY: N_("{image} is an install ISO, not a master image: write it to a USB "
+                     "stick ('reemploi image write {image} STICK', without --asset) and "
+                     "install this machine from the stick"),
 }
 
 
@@ -41,6 +49,9 @@ def step_line(s: StepResult, lang: str) -> str:
     line = f"  {tr(STATUS_TEXT[s.status], lang):8} {s.step.value}: {text}"
     if s.reason:
         line += f" ({s.reason})"
+    if s.status is StepStatus.FAILED and s.params.get("why"):
+        why = " / ".join(x.strip() for x in str(s.params["why"]).splitlines() if x.strip())
+        line += f"\n           {why}"      # the tool's own words: what to fix
     return line
 
 
@@ -58,7 +69,8 @@ def plan_text(plan, lang: str) -> str:
     if plan.fill_holes:
         lines.append(tr("The disk is not known to read zeros (last wipe: {reason}): the "
                         "image's empty areas are zeroed too (slower)", lang,
-                        reason=plan.holes_reason))
+                        reason=tr(HOLES_TEXT[plan.holes_reason], lang)
+                        if plan.holes_reason in HOLES_TEXT else plan.holes_reason))
     if not plan.wipe_checked:
         lines.append(tr("WARNING: no wipe check (--no-wipe-check): old data may remain in "
                         "the unwritten areas", lang))
@@ -71,8 +83,9 @@ def plan_text(plan, lang: str) -> str:
 
 def report_text(report, lang: str) -> str:
     lines = [tr("Written: {bytes} in {seconds} s ({speed} MB/s), verification: {verify}", lang,
-                bytes=format_size(report.bytes_written, lang), seconds=round(report.seconds, 1),
-                speed=report.throughput_mb_s, verify=tr(report.verify, lang))]
+                bytes=format_size(report.bytes_written, lang),
+                seconds=number(report.seconds, lang, 1),
+                speed=number(report.throughput_mb_s, lang, 1), verify=tr(report.verify, lang))]
     for s in report.postinstall:
         lines.append(step_line(s, lang))
     if any(s.status is StepStatus.FAILED for s in report.postinstall):

@@ -24,7 +24,9 @@ from ..system import blockdev, guard
 from . import catalogue, postinstall, writer
 from .bmap import render_bmap
 from .choose import Choice, choose, facts_from_machine
-from .errors import ImageTooLarge, NoWipeRecord, OutputOnSource, SourceMounted, WriteFailed
+from .errors import (ImageTooLarge, IsoNotAnInstall, NoProbe, NoWipeRecord, OutputExists,
+                     OutputOnSource, SourceMounted, TargetChanged, WipedBeforeCheckout,
+                     WriteFailed)
 from .sources import ImageInfo, is_iso9660
 from .szst import pack
 
@@ -57,7 +59,8 @@ class Plan:
     wipe_event: str | None
     iso: bool = False                     # an ISO 9660 image: no post-install
     fill_holes: bool = False              # zero the unmapped ranges (disk not known zero)
-    holes_reason: str = "no-map"          # wipe-wrote-zeros | wipe-not-zeros | no-wipe-check | no-map
+    holes_reason: str = "no-map"          # wipe-wrote-zeros | wipe-not-zeros | imaged-since-wipe
+                                          # | no-wipe-check | no-map
     info: ImageInfo | None = field(default=None, repr=False, compare=False)
 
     def summary(self) -> dict:
@@ -89,6 +92,11 @@ class Report:
     event_id: str | None = None
     error: str | None = None
     zeroed_bytes: int = 0
+
+    @property
+    def postinstall_failed(self) -> list[str]:
+        """The post-install steps that failed (the machine is then not "imaged")."""
+        return [s.step.value for s in self.postinstall if s.status is postinstall.Status.FAILED]
 
 
 def _inventory(ctx):
@@ -126,15 +134,19 @@ def plan_write(ctx, image: str, device: str, *, asset_id: str | None = None,
                wipe_check: bool = True) -> Plan:
     """Everything checked before the first byte: image, guard, size, wipe, hostname."""
     resolved = catalogue.resolve(ctx.home, image)
-    disk = guard.guard_target(ctx, device)
     info = resolved.info
+    iso = is_iso9660(info)
+    if iso and asset_id:
+        # A live ISO on a machine's disk is not an installed system: never "imaged".
+        raise IsoNotAnInstall(image=resolved.name)
+    disk = guard.guard_target(ctx, device)
     if disk.size_bytes is not None and info.image_size > disk.size_bytes:
         raise ImageTooLarge(image_size=info.image_size, path=disk.path,
                             disk_size=disk.size_bytes)
     if asset_id:
         _inventory(ctx).machine(asset_id)         # UnknownAsset (exit 10) first
     wipe_event = None
-    zeros_known = False
+    zeros_known = imaged_since = left_since = False
     if wipe_check:
         last = _last_wipe(ctx, disk)
         if last is None or last.payload.get("result") != "success":
@@ -142,11 +154,25 @@ def plan_write(ctx, image: str, device: str, *, asset_id: str | None = None,
         wipe_event = last.id
         patterns = last.payload.get("patterns") or ()
         zeros_known = bool(patterns) and patterns[-1] == "0x00"
+        inv = _inventory(ctx)
+        # A machine given, then returned: its disk holds the last owner's files,
+        # written after that wipe. The old record does not cover them.
+        left_since = bool(asset_id) and any(
+            ev.seq > last.seq for ev in inv.events(asset_id, types=[EventType.CHECKOUT]))
+        imaged_since = any(
+            ev.seq > last.seq and (ev.payload.get("disk") or {}).get("identity") == disk.identity
+            for ev in inv.events(types=[EventType.IMAGE_WRITTEN]))
     if asset_id:
         _check_asset(ctx, asset_id, wipe_event)   # exit 10 / 11 before writing
-    # Unmapped = zeros in our maps: skip them only on a disk known to read zeros.
+        if left_since:
+            raise WipedBeforeCheckout(path=disk.path, asset=asset_id, time=last.time)
+    # Unmapped = zeros in our maps: skip them only on a disk known to read zeros. An
+    # image written since the wipe (even a failed one) put data where this image may
+    # have zeros: a re-install must zero the holes, or files keep the old bytes.
     if not info.has_map:
         fill, holes_reason = False, "no-map"
+    elif zeros_known and imaged_since:
+        fill, holes_reason = True, "imaged-since-wipe"
     elif zeros_known:
         fill, holes_reason = False, "wipe-wrote-zeros"
     else:
@@ -158,13 +184,15 @@ def plan_write(ctx, image: str, device: str, *, asset_id: str | None = None,
                        why="RFC 1123: lower-case letters, digits and '-', 1-63 characters")
     return Plan(resolved.name, info.path, info.kind.value, resolved.version, resolved.sha256,
                 info.image_size, info.mapped_bytes, info.has_map, disk, asset_id, hostname,
-                verify, tuple(steps), wipe_check, wipe_event, is_iso9660(info), fill,
+                verify, tuple(steps), wipe_check, wipe_event, iso, fill,
                 holes_reason, info)
 
 
 def execute(ctx, plan: Plan, *, progress: writer.Progress | None = None,
             record: bool = True) -> Report:
-    """Write, verify, post-install, record. On failure: record it, then raise WriteFailed."""
+    """Write, verify, post-install, record. A failed or interrupted write (or an
+    interrupted post-install) is recorded, then raises WriteFailed; a post-install step
+    that failed gives a recorded FAILED report (the caller shows its steps, then fails)."""
     info = plan.info or catalogue.resolve(ctx.home, plan.image_path).info
     start = time.monotonic()
     stats = None
@@ -177,7 +205,21 @@ def execute(ctx, plan: Plan, *, progress: writer.Progress | None = None,
         if progress:
             progress(phase, count, total)
 
+    # The last guard check, after the confirmation (which may have waited minutes):
+    # still allowed, still the very disk the operator confirmed (not another one
+    # plugged in under the same /dev name), and big enough, before the first byte.
+    now = guard.guard_target(ctx, plan.disk.path)
+    if now.identity != plan.disk.identity:
+        raise TargetChanged(path=plan.disk.path, before=plan.disk.identity, now=now.identity)
     fd = guard.open_exclusive(plan.disk.path, write=True, direct=True)
+    try:
+        real_size = os.lseek(fd, 0, os.SEEK_END)
+    except OSError:
+        real_size = None
+    if real_size is not None and info.image_size > real_size:
+        os.close(fd)
+        raise ImageTooLarge(image_size=info.image_size, path=plan.disk.path,
+                            disk_size=real_size)
     try:
         try:
             if plan.fill_holes:
@@ -210,12 +252,34 @@ def execute(ctx, plan: Plan, *, progress: writer.Progress | None = None,
         steps = [postinstall.StepResult(s, postinstall.Status.SKIPPED, "iso-image")
                  for s in plan.steps]
     elif plan.steps:
-        steps = postinstall.run_steps(ctx, plan.disk.path, hostname=plan.hostname,
-                                      steps=plan.steps, asset_id=plan.asset_id)
+        try:
+            steps = postinstall.run_steps(ctx, plan.disk.path, hostname=plan.hostname,
+                                          steps=plan.steps, asset_id=plan.asset_id)
+        except (ReemploiError, KeyboardInterrupt) as exc:
+            # Ctrl-C while the partition table or the filesystem was being changed:
+            # the disk is in an unknown state, so it is not installed.
+            interrupted = isinstance(exc, KeyboardInterrupt)
+            why = "Ctrl-C (post-install)" if interrupted else exc.render()
+            report = Report(plan, Result.INTERRUPTED if interrupted else Result.FAILED,
+                            stats.bytes_written, time.monotonic() - start,
+                            verify=verify_state, verify_seconds=round(verify_seconds, 3),
+                            error=why, zeroed_bytes=zeroed)
+            event = _record(ctx, report) if record else None
+            err = WriteFailed(path=plan.disk.path, why=why)
+            err.exit_code = (ExitCode.INTERRUPTED if interrupted else
+                             getattr(exc, "exit_code", ExitCode.TOOL_FAILED))
+            err.event_id = event
+            raise err from (None if interrupted else exc)
     seconds = time.monotonic() - start
-    report = Report(plan, Result.SUCCESS, stats.bytes_written, seconds,
+    # A failed step (machine-id not emptied, filesystem not grown...) leaves a system
+    # that is not what the workshop promises: the record says failed, not installed.
+    broken = [s.step.value for s in steps if s.status is postinstall.Status.FAILED]
+    report = Report(plan, Result.FAILED if broken else Result.SUCCESS, stats.bytes_written,
+                    seconds,
                     round(stats.bytes_written / 1e6 / stats.seconds, 1) if stats.seconds else 0.0,
-                    verify_state, round(verify_seconds, 3), tuple(steps), zeroed_bytes=zeroed)
+                    verify_state, round(verify_seconds, 3), tuple(steps),
+                    error=f"post-install failed: {', '.join(broken)}" if broken else None,
+                    zeroed_bytes=zeroed)
     if record:
         event = _record(ctx, report)
         report = Report(**{**report.__dict__, "event_id": event})
@@ -247,16 +311,26 @@ def _record(ctx, report: Report) -> str:
         "holes": "zeroed" if plan.fill_holes else ("left" if plan.has_map else "none"),
         "holes_reason": plan.holes_reason,
         "zeroed_bytes": report.zeroed_bytes,
+        "postinstall_failed": report.postinstall_failed,
     }
     inv = _inventory(ctx)
     event = inv.record(EventType.IMAGE_WRITTEN, plan.asset_id, payload)
-    if plan.asset_id and report.result is Result.SUCCESS:
-        from ..inventory.lifecycle import transition_allowed
-        status = inv.machine(plan.asset_id).get("status")
+    if not plan.asset_id:
+        return event.id
+    from ..inventory.lifecycle import transition_allowed
+    status = inv.machine(plan.asset_id).get("status")
+    if report.result is Result.SUCCESS:
         if plan.wipe_event and not transition_allowed(status, AssetStatus.IMAGED.value):
             # Disk wiped loose before it went into this machine (see _check_asset).
             inv.set_status(plan.asset_id, AssetStatus.WIPED, wipe_event=plan.wipe_event)
         inv.set_status(plan.asset_id, AssetStatus.IMAGED)
+    elif status in (AssetStatus.IMAGED.value, AssetStatus.READY.value):
+        # A re-install that failed: the disk no longer holds the system the status
+        # speaks of, so the machine must not stay "imaged"/"ready" (and leave).
+        # Back to "wiped" when the donor's data is known gone, else to the bench.
+        back = AssetStatus.WIPED if plan.wipe_event else AssetStatus.DIAGNOSED
+        extra = {"wipe_event": plan.wipe_event} if plan.wipe_event else {}
+        inv.set_status(plan.asset_id, back, image_event=event.id, **extra)
     return event.id
 
 
@@ -286,6 +360,9 @@ def make(ctx, device: str, out: Path, *, level: int = 3,
     if disk.mounted:
         raise SourceMounted(path=disk.path, mounts=", ".join(disk.mounted))
     out = Path(out).resolve()
+    for existing in (out, sidecar_bmap(out)):
+        if existing.exists():         # never overwrite a master silently
+            raise OutputExists(out=str(existing))
     if blockdev.resolve(ctx, device) in {f"/dev/{n}" for n in
                                          blockdev.disks_of_path(ctx, str(out.parent))}:
         raise OutputOnSource(out=str(out), path=disk.path)
@@ -317,7 +394,7 @@ def choose_for(ctx, *, asset_id: str | None = None, machine: dict | None = None,
             elif ev.type == EventType.ASSET_GRADED.value:
                 verdict = ev.payload.get("verdict") or verdict
         if machine is None:
-            raise BadInput(what=asset_id, why="no probe recorded: run 'reemploi probe' first")
+            raise NoProbe(asset=asset_id)
     if machine is None:
         raise BadInput(what="machine", why="give --asset or --probe")
     entries = catalogue.load_catalogue(ctx.home)

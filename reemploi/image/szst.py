@@ -152,49 +152,53 @@ def pack(read: Callable[[int], bytes], image_size: int, out: Path | str, *, leve
     frames: list[Frame] = []
     pos_out = 0
     tmp = Path(str(out) + ".part")
-    with open(tmp, "wb") as fh, ThreadPoolExecutor(threads) as pool:
-        pending = []
+    try:
+        with open(tmp, "wb") as fh, ThreadPoolExecutor(threads) as pool:
+            pending = []
 
-        def drain(keep: int) -> None:
-            nonlocal pos_out
-            while len(pending) > keep:
-                offset, length, fut = pending.pop(0)
-                if isinstance(fut, bytes):
-                    blob, sha = fut, None
+            def drain(keep: int) -> None:
+                nonlocal pos_out
+                while len(pending) > keep:
+                    offset, length, fut = pending.pop(0)
+                    if isinstance(fut, bytes):
+                        blob, sha = fut, None
+                    else:
+                        blob, sha = fut.result()
+                    fh.write(blob)
+                    frames.append(Frame(offset, length, pos_out, len(blob), sha))
+                    pos_out += len(blob)
+                    if progress:
+                        progress(offset + length)
+
+            for seg in segments(read, image_size, block_size):
+                if seg.is_hole:
+                    left, off = seg.length, seg.offset
+                    while left:
+                        n = min(left, ZERO_FRAME_SPAN)
+                        if whole_sha256:
+                            whole.update(zeros(n))
+                        pending.append((off, n, zero_frame(n)))
+                        off += n
+                        left -= n
                 else:
-                    blob, sha = fut.result()
-                fh.write(blob)
-                frames.append(Frame(offset, length, pos_out, len(blob), sha))
-                pos_out += len(blob)
-                if progress:
-                    progress(offset + length)
-
-        for seg in segments(read, image_size, block_size):
-            if seg.is_hole:
-                left, off = seg.length, seg.offset
-                while left:
-                    n = min(left, ZERO_FRAME_SPAN)
                     if whole_sha256:
-                        whole.update(zeros(n))
-                    pending.append((off, n, zero_frame(n)))
-                    off += n
-                    left -= n
-            else:
-                if whole_sha256:
-                    whole.update(seg.data)
-                pending.append((seg.offset, seg.length, pool.submit(compress, seg.data)))
-            drain(threads * 2)
-        drain(0)
-        doc = {"format": FORMAT, "version": 1, "image_size": image_size,
-               "block_size": block_size,
-               "frames": [[f.offset, f.length, f.comp_offset, f.comp_length, f.sha256]
-                          for f in frames]}
-        payload = json.dumps(doc, separators=(",", ":")).encode()
-        fh.write(struct.pack("<II", SKIPPABLE_MAGIC, len(payload) + 12))
-        fh.write(payload + struct.pack("<I", len(payload)) + TAG)
-        fh.flush()
-        os.fsync(fh.fileno())
-        size = fh.tell()
+                        whole.update(seg.data)
+                    pending.append((seg.offset, seg.length, pool.submit(compress, seg.data)))
+                drain(threads * 2)
+            drain(0)
+            doc = {"format": FORMAT, "version": 1, "image_size": image_size,
+                   "block_size": block_size,
+                   "frames": [[f.offset, f.length, f.comp_offset, f.comp_length, f.sha256]
+                              for f in frames]}
+            payload = json.dumps(doc, separators=(",", ":")).encode()
+            fh.write(struct.pack("<II", SKIPPABLE_MAGIC, len(payload) + 12))
+            fh.write(payload + struct.pack("<I", len(payload)) + TAG)
+            fh.flush()
+            os.fsync(fh.fileno())
+            size = fh.tell()
+    except BaseException:              # Ctrl-C, full disk...: no half file left
+        tmp.unlink(missing_ok=True)
+        raise
     os.replace(tmp, out)
     return PackResult(SzstIndex(image_size, block_size, tuple(frames)),
                       whole.hexdigest() if whole_sha256 else "", size)
