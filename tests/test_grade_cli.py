@@ -119,3 +119,87 @@ def test_interactive_checklist(cli, recorded, tmp_path):
         assert checks["keyboard"] == "na"
     assert any(x["code"] == "CHECK_FAILED" and x["params"]["item"] == "audio"
                for x in body["verdict"]["reasons"])
+
+
+# -- the recorded workshop machines (tests/fixtures/machines) ---------------------------
+
+from pathlib import Path  # noqa: E402
+
+MACHINES = Path(__file__).parent / "fixtures" / "machines"
+
+
+def test_a_typo_in_the_interactive_checklist_asks_again(cli, tmp_path):
+    # The trainee types "bien": the question comes again (in French), the grading goes on.
+    e5410 = MACHINES / "latitude-e5410-failing-disk"          # a laptop: every item asked
+    answers = ["bien", "ok"] + ["ok"] * (len(ITEMS) - 1) + ["B", ""]
+    r = cli(["grade", "--replay", e5410, "--no-save", "--interactive", "--json",
+             "--lang", "fr"], input="\n".join(answers) + "\n")
+    assert r.exit_code == 0, r.output
+    assert "« bien » n'est ni ok, ni panne, ni na" in r.output
+    body = json.loads(r.output[r.output.index("{\n"):])
+    assert body["checks"]["keyboard"] == "ok" and body["checks"]["cosmetic"] == "B"
+
+
+def test_bad_check_messages_are_french(cli):
+    r = cli(["grade", "--replay", MACHINES / "medion-usb-dock", "--no-save",
+             "--check", "clavier=ok", "--lang", "fr"])
+    assert r.exit_code == 7 and "élément inconnu ; éléments possibles : keyboard" in r.output
+
+
+def test_regrading_after_the_ssd_is_fitted_finds_the_same_asset(cli, tmp_path):
+    home = tmp_path / "h"
+    e5410 = MACHINES / "latitude-e5410-failing-disk"
+    first = json.loads(cli(["grade", "--replay", e5410, "--home", home, "--json"]).output)
+    assert first["created"] and not first["unrecognisable"]
+    assert {"part": "ssd", "min_gb": 120} in first["verdict"]["upgrades"]
+    # Same board (same MACs), its failing disk swapped for a good one: a copy of the
+    # folder whose sda SMART recordings are another real machine's (another serial).
+    import shutil
+    swapped = tmp_path / "e5410-with-ssd"
+    shutil.copytree(e5410, swapped, symlinks=True)
+    medion = MACHINES / "medion-usb-dock" / "commands"
+    for name in ("smartctl__--json=c__-x___dev_sda", "smartctl__--json=c__-x___dev_sda.rc"):
+        shutil.copy(medion / name, swapped / "commands" / name)
+    second = json.loads(cli(["grade", "--replay", swapped, "--home", home, "--json"]).output)
+    assert second["asset_id"] == first["asset_id"] and second["created"] is False
+    assert not any(u["part"] == "ssd" for u in second["verdict"]["upgrades"])
+
+
+def test_a_machine_nothing_identifies_is_never_merged_with_its_twin(cli, tmp_path):
+    # D600 replay: no DMI serial, no network card, no disk serial. Two such laptops of
+    # one lot must not share a record: each grading without --asset makes a new one,
+    # and the operator is told to give --asset next time.
+    home = tmp_path / "h"
+    d600 = MACHINES / "latitude-d600-32bit"
+    one = cli(["grade", "--replay", d600, "--home", home, "--lang", "en"])
+    two = json.loads(cli(["grade", "--replay", d600, "--home", home, "--json"]).output)
+    assert one.exit_code == 0 and "to grade it again, give --asset" in one.output
+    first_id = one.output.split("New asset: ")[1].split()[0]
+    assert two["asset_id"] != first_id and two["created"] and two["unrecognisable"]
+    again = json.loads(cli(["grade", "--replay", d600, "--home", home, "--asset", first_id,
+                            "--json"]).output)
+    assert again["asset_id"] == first_id and again["created"] is False
+
+
+def test_grading_a_machine_that_left_writes_nothing(cli, tmp_path):
+    home = tmp_path / "h"
+    d600 = MACHINES / "latitude-d600-32bit"
+    aid = json.loads(cli(["grade", "--replay", d600, "--home", home, "--json"]).output)["asset_id"]
+    assert cli(["checkout", aid, "--to", "dismantled", "--org", "Atelier", "--home",
+                home]).exit_code == 0
+    before = (home / "journal.jsonl").read_bytes()
+    r = cli(["grade", "--replay", d600, "--home", home, "--asset", aid, "--lang", "fr"])
+    assert r.exit_code == 11 and "« Sorti »" in r.output
+    assert (home / "journal.jsonl").read_bytes() == before
+
+
+def test_one_grading_is_one_block_of_events(cli, tmp_path):
+    from reemploi.inventory.store import Inventory
+    home = tmp_path / "h"
+    out = json.loads(cli(["grade", "--replay", MACHINES / "aspire-m3920-desktop", "--home",
+                          home, "--check", "usb_ports=fail", "--json"]).output)
+    events = Inventory.open(home, "T").history(out["asset_id"])
+    assert [e.type for e in events] == ["asset.created", "status.changed", "asset.probed",
+                                        "asset.checked", "asset.graded"]
+    assert [e.seq for e in events] == list(range(events[0].seq, events[0].seq + 5))
+    assert events[2].payload["identity"] == events[0].payload["identity"]

@@ -165,6 +165,59 @@ EXPECTED = {
 }
 
 
+# Quality grade and the to-do list of each recorded machine, as a technician would
+# put it: what the machine is worth once the listed work is done.
+EXPECTED_GRADE = {
+    # Celeron N2840, 4 GB (MemTotal 3 896 MB), 500 GB HDD: entry CPU, HDD -> C
+    "aspire-es1-non-root": ("C", ["battery"]),
+    # i3-2100 (4 threads x 3.1 GHz: mid), 4 GB, worn HDD replaced by a 120 GB SSD -> B
+    "aspire-m3920-desktop": ("B", ["ssd"]),
+    # i5-2300 rated 2.8 GHz, read at its idle 1.6 GHz (no cpufreq): still mid, 4 GB
+    # (MemTotal 3 946 MB), 320 GB HDD -> B; its worn second disk is taken out.
+    "broken-tools": ("B", ["remove_disk"]),
+    "latitude-e5410-failing-disk": ("B", ["ssd", "battery"]),
+    "medion-usb-dock": ("A", []),
+    "thinkbook-nvme-live-usb": ("A", ["battery"]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_GRADE))
+def test_recorded_machines_get_a_sensible_grade_and_to_do_list(name):
+    from reemploi.context import Context
+    from reemploi.grade.service import open_machine, probe
+    folder = MACHINES / name
+    ctx, facts = open_machine(Context(home=folder), folder)
+    v = grade_machine(probe(ctx, facts), None, RULES)
+    grade, parts = EXPECTED_GRADE[name]
+    assert (v.grade, [u["part"] for u in v.upgrades]) == (grade, parts), v.score
+
+
+def test_rated_clock_stands_in_for_a_missing_cpufreq():
+    from reemploi.grade.components import grade_cpu, rated_mhz
+    assert rated_mhz("Intel(R) Core(TM) i5-2300 CPU @ 2.80GHz") == 2800
+    assert rated_mhz("AMD Ryzen 7 5700U with Radeon Graphics") is None
+    idle = Cpu(model="Intel(R) Core(TM) i5-2300 CPU @ 2.80GHz", threads=4, max_mhz=1600,
+               flags=("lm", "sse2", "cmov"))
+    assert grade_cpu(idle, RULES).facts["class"] == "mid"
+    # cpufreq's turbo maximum above the rated clock is kept (i5-8250U: 1.6 rated, 3.4 max)
+    turbo = replace(idle, model="Intel(R) Core(TM) i5-8250U CPU @ 1.60GHz", threads=8,
+                    max_mhz=3400)
+    assert grade_cpu(turbo, RULES).facts["max_mhz"] == 3400
+
+
+def test_a_failing_second_disk_is_taken_out_of_a_machine_that_goes_out():
+    # Latitude E5530 with a healthy SSD and a SMART-FAILED Samsung HM640: the SSD is the
+    # system disk, the failing one must not go to the family.
+    m = _machine(E5530, HEALTHY_SSD)
+    failing = replace(m.disks[0], name="sdb", path="/dev/sdb", smart=_smart(FAILING_HDD),
+                      media=Media.HDD, serial="S2RXJ9FZ")
+    v = grade_machine(replace(m, disks=(m.disks[0], failing)), None, RULES)
+    assert {"part": "remove_disk", "name": "sdb", "state": "failing",
+            "model": v.disks[1].facts["model"]} in v.upgrades
+    assert v.outcome is Outcome.READY_AFTER_UPGRADE
+    assert not any(u["part"] == "ssd" for u in v.upgrades)
+
+
 @pytest.mark.parametrize("folder", _fixture_machines(), ids=lambda p: p.name)
 def test_recorded_machines_get_a_complete_verdict(folder):
     from reemploi.context import Context

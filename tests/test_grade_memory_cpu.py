@@ -136,3 +136,31 @@ def test_flags_unknown_but_kernel_x86_64():
     v = grade_cpu(Cpu(arch="x86_64"), RULES)
     assert v.facts["emmabuntus"] == "DE6" and v.facts["flags_assumed"]
     assert grade_cpu(Cpu(), RULES).state is State.UNKNOWN
+
+
+def test_free_slot_and_a_swap_together_reach_the_need():
+    # Dell FX160 (glpi-agent corpus): 1 GB DDR2 in one of two slots, board max 4 GB,
+    # DDR2 modules stop at 2 GB. Neither filling the free slot (3 GB) nor swapping the
+    # module (2 GB) reaches 4 GB; both together do: 2 x 2 GB, the 1 GB module out.
+    info = _dmi("dell-fx160")
+    v = grade_memory(info.memory, RULES)
+    assert v.state is State.UPGRADEABLE, v.reasons
+    assert v.facts["upgrade"] == {"part": "ram", "count": 2, "size_gb": 2, "type": "DDR2",
+                                  "form_factor": "DIMM", "replaces_mb": [1024]}
+
+
+def test_fewest_modules_first_and_never_past_the_board_maximum():
+    for row in corpus_rows("dmidecode"):
+        if "partial" in row["local_path"]:
+            continue
+        mem = parse_dmidecode(corpus_file(row["local_path"]).read_bytes()).memory
+        v = grade_memory(mem, RULES)
+        up = v.facts.get("upgrade")
+        if not up:
+            continue
+        out = up.get("replaces_mb", [])
+        new_total = v.facts["total_mb"] - sum(out) + up["count"] * up["size_gb"] * 1024
+        assert new_total >= RULES.emmabuntus[0].min_ram_mb, row["local_path"]
+        assert v.facts["max_capacity_mb"] is None or new_total <= v.facts["max_capacity_mb"]
+        # modules bought = free slots used + modules taken out, within the slot count
+        assert up["count"] - len(out) <= (mem.slots_free or 1), row["local_path"]

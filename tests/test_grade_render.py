@@ -25,7 +25,7 @@ SAMPLE_PARAMS = {"count": 12, "pct": 85, "hours": 61234, "value": 4, "field": "p
 def _all_msgids() -> list[str]:
     return [*render.REASON_TEXT.values(), *render.OUTCOME_TEXT.values(),
             *render.STATE_TEXT.values(), *render.ITEM_TEXT.values(),
-            *render.CPU_CLASS_TEXT.values()]
+            *render.CPU_CLASS_TEXT.values(), *render.REASON_TEXT_ONE.values()]
 
 
 def test_every_code_state_and_item_has_a_sentence():
@@ -94,3 +94,37 @@ def test_render_component_from_dict():
                           (ReasonItem(Reason.PENDING_SECTORS, {"count": 3}, "disk"),))
     lines = render.render_component(cv.to_dict(), "fr")
     assert lines == ["État : défaillant", "  - 3 secteurs en attente de réallocation (illisibles)"]
+
+
+def test_one_sector_is_singular_in_both_languages():
+    # Hitachi HDS721010KLA330 (linuxhw corpus): 1 reallocated, 2 pending sectors.
+    from reemploi.grade.engine import grade_disk
+    from reemploi.probe.smartctl import parse_smartctl
+    smart = parse_smartctl(corpus_file(
+        "smartctl/hdd/linuxhw-ED__HDD__Hitachi__HDS7210__HDS721010KLA330__9AC5E4DC01DC.txt"
+    ).read_bytes())
+    v = grade_disk(smart, None, RULES)
+    fr = [render.render_reason(r, "fr") for r in v.reasons]
+    en = [render.render_reason(r, "en") for r in v.reasons]
+    assert "1 secteur réalloué" in fr and "2 secteurs en attente de réallocation (illisibles)" in fr
+    assert "1 reallocated sector" in en and "2 sectors pending reallocation (unreadable)" in en
+
+
+def test_memory_and_disk_upgrades_read_right():
+    ram = {"part": "ram", "count": 2, "size_gb": 2, "type": "DDR2", "form_factor": "DIMM",
+           "replaces_mb": [1024]}
+    assert render.render_upgrade(ram, "fr") == \
+        "2 × 2 Go DDR2 DIMM (en remplacement de la barrette de 1\u202f024 Mo)"
+    assert render.render_upgrade(dict(ram, replaces_mb=[512, 512]), "en") == \
+        "2 × 2 GB DDR2 DIMM (replacing the modules of 512 + 512 MB)"
+    assert render.render_upgrade({"part": "ram", "count": 1, "size_gb": 4, "type": "DDR3",
+                                  "form_factor": "SODIMM"}, "en") == "1 × 4 GB DDR3 SODIMM"
+    out = {"part": "remove_disk", "name": "sdb", "state": "worn", "model": "ST3320620A"}
+    assert render.render_upgrade(out, "fr") == "retirer le disque sdb (usé : ST3320620A)"
+    assert render.render_upgrade(out, "en") == "take out disk sdb (worn: ST3320620A)"
+
+
+def test_a_missing_battery_reads_right_without_changing_the_shared_absent():
+    line = render._component_line(ComponentVerdict("battery", State.ABSENT, ()), "fr")
+    assert line.strip() == "batterie : absente"
+    assert i18n.tr("absent", "fr") == "absent"     # the image list's "présent / absent"

@@ -92,7 +92,12 @@ def test_checkout_and_illegal_transition_exit_11(cli):
     ids = _intake(cli)["ids"]
     before = (_home() / "journal.jsonl").read_bytes()
     res = cli(["checkout", ids[0], "--to", "given", "--org", "Emmaüs", "--lang", "en"])
-    assert res.exit_code == ExitCode.CONFLICT and "cannot go from 'received' to 'out'" in res.output
+    # The refusal says why and what to do, with the status in words, not its code.
+    assert res.exit_code == ExitCode.CONFLICT and "is 'Received'" in res.output
+    assert "given or sold only once it is 'Ready'" in res.output
+    assert f"reemploi inventory status {ids[0]} ready" in res.output
+    res = cli(["checkout", ids[0], "--to", "sold", "--org", "Emmaüs", "--lang", "fr"])
+    assert res.exit_code == ExitCode.CONFLICT and "est « Reçu »" in res.output
     assert (_home() / "journal.jsonl").read_bytes() == before
     res = cli(["checkout", ids[1], "--to", "recycled", "--org", "Envie Rhône", "--date",
                "2026-05-01", "--lang", "fr"])
@@ -191,7 +196,9 @@ def test_status_moves_along_the_lifecycle_and_refuses_a_skip(cli):
     ids = _intake(cli)["ids"]
     before = (_home() / "journal.jsonl").read_bytes()
     res = cli(["inventory", "status", ids[0], "ready", "--lang", "en"])   # received → ready
-    assert res.exit_code == ExitCode.CONFLICT and "cannot go from 'received' to 'ready'" in res.output
+    assert res.exit_code == ExitCode.CONFLICT and "cannot go from 'Received' to 'Ready'" in res.output
+    res = cli(["inventory", "status", ids[0], "ready", "--lang", "fr"])
+    assert "impossible de passer de « Reçu » à « Prêt »" in res.output
     assert (_home() / "journal.jsonl").read_bytes() == before
     assert cli(["inventory", "status", ids[0], "out"]).exit_code == ExitCode.USAGE  # checkout's job
     assert cli(["inventory", "status", ids[0], "diagnosed"]).exit_code == 0
@@ -201,3 +208,51 @@ def test_status_moves_along_the_lifecycle_and_refuses_a_skip(cli):
     assert ev["payload"] == {"note": "sans disque", "from": "diagnosed", "to": "ready"}
     assert json.loads(cli(["inventory", "show", ids[0], "--json"]).output)["status"] == "ready"
     assert cli(["inventory", "status", "REE-Z-26-99999", "ready"]).exit_code == ExitCode.NOT_FOUND
+
+
+def test_parts_errors_say_what_is_wrong_and_stock_lines_merge_spellings(cli):
+    ids = _intake(cli)["ids"]
+    a = json.loads(cli(["parts", "harvest", ids[2], "--kind", "ram", "--facts", "type=ddr3",
+                        "--facts", "form_factor=so-dimm", "--facts", "size_gb=4",
+                        "--json"]).output)["id"]
+    cli(["parts", "harvest", ids[2], "--kind", "ram", "--facts", "type=DDR3",
+         "--facts", "form_factor=SODIMM", "--facts", "size_gb=4"])
+    assert "DDR3 SODIMM 4 GB × 2" in cli(["parts", "stock"]).output
+    assert {d["id"] for d in json.loads(cli(["inventory", "search", "sodimm",
+                                             "--json"]).output)} >= {a}
+    before = (_home() / "journal.jsonl").read_bytes()
+    res = cli(["parts", "install", ids[1], ids[0], "--lang", "fr"])     # a machine id
+    assert res.exit_code == ExitCode.CONFLICT and "est une machine, pas une pièce" in res.output
+    assert cli(["parts", "install", a, ids[0]]).exit_code == 0
+    assert (_home() / "journal.jsonl").read_bytes() != before
+    before = (_home() / "journal.jsonl").read_bytes()
+    res = cli(["parts", "install", a, ids[1], "--lang", "en"])          # already fitted
+    assert res.exit_code == ExitCode.CONFLICT
+    assert f"Part {a} is not in stock: it is 'Installed' ({ids[0]})" in res.output
+    res = cli(["parts", "harvest", a, "--kind", "ram", "--lang", "fr"])  # a part id
+    assert res.exit_code == ExitCode.CONFLICT and "est une pièce, pas une machine" in res.output
+    assert (_home() / "journal.jsonl").read_bytes() == before            # refusals wrote nothing
+
+
+def test_show_says_what_the_verdict_asks_for(cli):
+    machines = Path(__file__).parent / "fixtures" / "machines"
+    res = cli(["grade", "--replay", machines / "latitude-e5410-failing-disk", "--json"])
+    aid = json.loads(res.output)["asset_id"]
+    fr = cli(["inventory", "show", aid, "--lang", "fr"]).output
+    assert "Catégorie : B (Prêt après mise à niveau)" in fr
+    assert "À faire avant le départ :\n  - un SSD ≥ 120 Go\n  - une batterie" in fr
+    assert "Emmabuntüs : DE6" in fr
+    d600 = cli(["grade", "--replay", machines / "latitude-d600-32bit", "--json"])
+    en = cli(["inventory", "show", json.loads(d600.output)["asset_id"], "--lang", "en"]).output
+    assert "Parts to keep:\n  - disk SSD 120 GB (PH120 SSD)" in en
+    shown = json.loads(cli(["inventory", "show", aid, "--json"]).output)
+    assert {"part": "ssd", "min_gb": 120} in shown["grade"]["upgrades"]
+
+
+def test_verify_and_prices_read_in_french(cli):
+    ids = _intake(cli)["ids"]
+    out = cli(["inventory", "verify", "--lang", "fr"]).output
+    assert "Projection : à jour" in out and "current" not in out
+    res = cli(["checkout", ids[0], "--to", "dismantled", "--org", "Atelier", "--price", "12.5",
+               "--lang", "fr"])
+    assert res.exit_code == 0 and "(12,50 €)" in res.output

@@ -89,3 +89,66 @@ def test_stock_groups_interchangeable_parts_and_skips_the_rest():
         ("battery", "", 1), ("disk", "ssd 120 GB", 1),
         ("ram", "DDR3 SODIMM 4 GB", 2), ("ram", "DDR3 SODIMM 2 GB", 1)]
     assert lines[2].ids == ("P1", "P2")
+
+
+# -- machine fingerprints on real probes (tests/fixtures/machines) --------------------
+
+MACHINES = __import__("pathlib").Path(__file__).parent / "fixtures" / "machines"
+
+
+def _probed(name: str) -> dict:
+    from reemploi.context import Context
+    from reemploi.grade.service import open_machine, probe
+    folder = MACHINES / name
+    ctx, facts = open_machine(Context(home=folder), folder)
+    return probe(ctx, facts).to_dict()
+
+
+def test_identity_survives_the_upgrade_the_verdict_asked_for():
+    from reemploi.inventory.ids import identity_is_strong, machine_identity
+    # Latitude E5410: blank DMI serial (linuxhw dump), two MACs, a failing disk. The
+    # verdict asks for an SSD: once it is fitted, the machine must still be found.
+    e5410 = _probed("latitude-e5410-failing-disk")
+    ssd = _probed("medion-usb-dock")["disks"][0]
+    upgraded = dict(e5410, disks=[dict(ssd, name="sda", path="/dev/sda")])
+    assert identity_is_strong(machine_identity(e5410))
+    assert machine_identity(upgraded) == machine_identity(e5410)
+    # A real DMI serial wins over everything else: new NIC and disk, same machine.
+    serialled = dict(e5410, system=dict(e5410["system"], serial="HLG964J"))
+    moved = dict(upgraded, system=serialled["system"], network=[])
+    assert machine_identity(moved) == machine_identity(serialled) != machine_identity(e5410)
+    # Another board of the same model (other MACs) is another machine.
+    twin = dict(e5410, network=[dict(n, mac=n["mac"][:-2] + "99") for n in e5410["network"]])
+    assert machine_identity(twin) != machine_identity(e5410)
+
+
+def test_the_live_stick_and_a_usb_dock_are_not_the_machine():
+    from reemploi.inventory.ids import machine_identity
+    medion = _probed("medion-usb-dock")       # internal SSD + a donor's disk in a USB dock
+    other_donor_disk = dict(medion, disks=[medion["disks"][0],
+                                           dict(medion["disks"][1], serial="Z9OTHER")])
+    assert machine_identity(other_donor_disk) == machine_identity(medion)
+
+
+@pytest.mark.parametrize("uuid", ["03000200-0400-0500-0006-000700080009", "Not Settable",
+                                  "00000000-0000-0000-0000-000000000000",
+                                  "FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF", "--", None])
+def test_placeholder_uuids_identify_nothing(uuid):
+    from reemploi.inventory.ids import clean_uuid, identity_is_strong, machine_identity
+    assert clean_uuid(uuid) is None
+    # D600 probed from the replay: no DMI serial, no network, no disk serial.
+    d600 = _probed("latitude-d600-32bit")
+    bare = dict(d600, system=dict(d600["system"], uuid=uuid))
+    assert not identity_is_strong(machine_identity(bare))
+    real = dict(d600, system=dict(d600["system"], uuid="44454C4C-3800-1033-8054-C3C04F35344A"))
+    assert identity_is_strong(machine_identity(real))
+
+
+def test_harvested_facts_are_spelled_one_way_for_the_stock():
+    from reemploi.inventory.parts import normalise_facts
+    a = normalise_facts("ram", {"type": "ddr3", "form_factor": "so-dimm", "size_gb": 4})
+    b = normalise_facts("ram", {"type": "DDR3", "form_factor": "SODIMM", "size_gb": 4})
+    assert a == b == {"type": "DDR3", "form_factor": "SODIMM", "size_gb": 4}
+    assert normalise_facts("disk", {"media": "SSD", "interface": "sata"}) == \
+        {"media": "ssd", "interface": "SATA"}
+    assert normalise_facts("other", {"what": "Webcam"}) == {"what": "Webcam"}

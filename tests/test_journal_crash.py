@@ -100,3 +100,39 @@ def test_two_processes_appending_concurrently(tmp_path):
     stations = [json.loads(l)["station"] for l in (home / "journal.jsonl").read_bytes().splitlines()]
     switches = sum(1 for x, y in zip(stations, stations[1:]) if x != y)
     assert switches > 2
+
+
+def _limited(limit: int):
+    """preexec_fn: files may not grow past ``limit`` bytes (RLIMIT_FSIZE), and the
+    kernel's SIGXFSZ is ignored so write() fails with EFBIG, as on a full disk."""
+    def setup() -> None:
+        import resource
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    return setup
+
+
+def test_a_grading_the_disk_cannot_hold_records_nothing(tmp_path):
+    """A real ``reemploi grade`` whose journal write fails part-way (file size limit,
+    like a full persistence partition): exit 15, and not one of its events stays: no
+    machine left "diagnosed" without its verdict, no half line, chain intact."""
+    from reemploi.errors import ExitCode
+    home = tmp_path / "home"
+    machine = ROOT / "tests" / "fixtures" / "machines" / "latitude-e5410-failing-disk"
+    env = dict(os.environ, REEMPLOI_HOME=str(home), REEMPLOI_STATION="T", REEMPLOI_LANG="en")
+    exe = [sys.executable, "-m", "reemploi.cli.main"]
+    first = subprocess.run([*exe, "grade", "--replay", str(machine), "--json"], env=env,
+                           cwd=ROOT, capture_output=True, text=True)
+    assert first.returncode == 0, first.stderr
+    aid = json.loads(first.stdout)["asset_id"]
+    before = (home / "journal.jsonl").read_bytes()
+    # Room for a few hundred bytes more: the status change would fit, the probe not.
+    second = subprocess.run([*exe, "grade", "--replay", str(machine), "--asset", aid],
+                            env=env, cwd=ROOT, capture_output=True, text=True,
+                            preexec_fn=_limited(len(before) + 600))
+    assert second.returncode == ExitCode.DEVICE_ERROR, second.stderr
+    assert "Nothing was recorded" in second.stderr and "Traceback" not in second.stderr
+    assert (home / "journal.jsonl").read_bytes() == before
+    inv = Inventory.open(home, "T")
+    assert inv.verify().ok and inv.torn == []
+    assert [e.type for e in inv.history(aid)].count("asset.graded") == 1

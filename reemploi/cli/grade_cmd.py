@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from .. import i18n
+from ..errors import BadInput
 from ..grade.bench import DEFAULT_SECONDS
 from ..grade.checks import ITEMS, LAPTOP_ONLY, Checks, CheckState, parse_check_args, parse_state
 from ..grade.engine import is_laptop
@@ -28,7 +29,7 @@ def _ask_checks(base: Checks, laptop: bool, lang: str) -> Checks:
             continue
         question = tr("{item}: ok, fail or na?", lang, item=tr(ITEM_TEXT[item], lang))
         answer = click.prompt(question, default="ok", err=True,
-                              value_proc=lambda text, item=item: parse_state(text, item).value)
+                              value_proc=lambda text, item=item: _state(text, item, lang))
         values[item] = answer
     cosmetic = base.cosmetic or click.prompt(
         tr("Cosmetic state (A, B or C)?", lang), default="B", err=True,
@@ -36,6 +37,15 @@ def _ask_checks(base: Checks, laptop: bool, lang: str) -> Checks:
     notes = base.notes or click.prompt(tr("Notes (empty for none)", lang), default="",
                                        show_default=False, err=True)
     return parse_check_args([f"{k}={v}" for k, v in values.items()], cosmetic, notes, base)
+
+
+def _state(text: str, item: str, lang: str) -> str:
+    """One checklist answer; a typo asks again (click re-prompts on UsageError) instead
+    of ending the command and losing the probe just made."""
+    try:
+        return parse_state(text, item).value
+    except BadInput as exc:
+        raise click.UsageError(exc.render(lambda m: tr(m, lang))) from None
 
 
 @click.command("grade")
@@ -79,6 +89,10 @@ def grade(replay_dir, asset_id, rules_file, bench, bench_seconds, check_pairs, c
     if result.asset_id:
         key = "New asset: {id}" if result.created else "Asset: {id}"
         click.echo(tr(key, ctx.lang, id=result.asset_id))
+        if result.created and result.unrecognisable:
+            click.echo(tr("Note: nothing identifies this machine (no serial number, network "
+                          "card or disk serial readable): to grade it again, give "
+                          "--asset {id}.", ctx.lang, id=result.asset_id), err=True)
     if result.bench is not None:
         b = result.bench
         click.echo(tr("Benchmark: CPU {cpu}, RAM {ram} MiB/s, disk {disk} MB/s", ctx.lang,

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from ..errors import BadInput
-from ..i18n import N_, tr
+from ..i18n import N_, number, tr
 from ..inventory.lifecycle import DESTINATIONS
 from ..inventory.parts import PART_KINDS, parse_facts, stock
 from ..inventory.lots import DONOR_KINDS
@@ -27,6 +27,11 @@ DESTINATION_TEXT = {"given": N_("given to {org} on {date}"), "sold": N_("sold to
                     "recycled": N_("recycled by {org} on {date}"),
                     "dismantled": N_("dismantled by {org} on {date}")}
 STATUS_CHOICES = ("received", "diagnosed", "wiped", "imaged", "ready", "out")
+# verify.ProjectionState values in words (the JSON keeps the codes).
+PROJECTION_TEXT = {"current": N_("up to date"), "behind": N_("behind (caught up at the next use)"),
+                   "missing": N_("missing (rebuilt at the next use)"),
+                   "damaged": N_("damaged (rebuilt at the next use)"),
+                   "mismatch": N_("does not match the journal")}
 
 
 def _open(home: Path | None, lang: str | None) -> tuple[Inventory, str]:
@@ -42,7 +47,7 @@ def _destination(checkout: dict, lang: str) -> str:
     msgid = DESTINATION_TEXT.get(checkout.get("destination_kind") or "", "{org} {date}")
     text = tr(msgid, lang, org=checkout.get("organisation") or "?", date=checkout.get("date") or "?")
     if checkout.get("price_eur") is not None:
-        text += f" ({checkout['price_eur']:.2f} €)"
+        text += f" ({number(checkout['price_eur'], lang, 2)} €)"
     return text
 
 
@@ -158,6 +163,22 @@ def _outcome(code: str | None, lang: str) -> str:
         return code or "?"
 
 
+def _verdict_lines(grade: dict, lang: str) -> list[str]:
+    """What the last verdict asks for, in the grade stage's words: the edition, what to
+    fit before the machine goes out, the parts to keep from a parts-only machine."""
+    from ..grade.render import render_harvest, render_upgrade
+    lines = []
+    if grade.get("emmabuntus"):
+        lines.append(tr("Emmabuntüs: {edition}", lang, edition=grade["emmabuntus"]))
+    for title, items, render in (("To do before it goes out:", grade.get("upgrades"),
+                                  render_upgrade),
+                                 ("Parts to keep:", grade.get("harvest"), render_harvest)):
+        if items:
+            lines.append(tr(title, lang))
+            lines.extend("  - " + render(item, lang) for item in items)
+    return lines
+
+
 def _code(code: str | None, lang: str) -> str:
     """A wipe or image result code (success, failed, interrupted): the stages' msgids."""
     return tr(code, lang) if code else "?"
@@ -185,6 +206,7 @@ def _render_asset(d: dict, lang: str) -> str:
     if grade:
         out.append(tr("Grade: {grade} ({outcome})", lang, grade=grade.get("grade") or "-",
                       outcome=_outcome(grade.get("outcome"), lang)))
+        out.extend(_verdict_lines(grade, lang))
     for w in d.get("wipes") or ():
         out.append(tr("Wipe {time}: {disk} {result} ({method}, {nist})", lang,
                       time=w.get("time"), disk=w.get("disk_identity") or "?",
@@ -281,7 +303,8 @@ def verify(deep, repair, as_json, lang, home):
         report = verify_home(journal, Projection(ctx.home), deep=deep)
 
     def render(r) -> str:
-        lines = [tr("Journal: {n} event(s) checked in {s} s.", ctx.lang, n=r.events, s=r.seconds)]
+        lines = [tr("Journal: {n} event(s) checked in {s} s.", ctx.lang, n=r.events,
+                    s=number(r.seconds, ctx.lang, 3))]
         if r.ok:
             lines.append(tr("Hash chain intact.", ctx.lang))
         if r.torn_tail_bytes:
@@ -291,7 +314,10 @@ def verify(deep, repair, as_json, lang, home):
             lines.append(tr("Set-aside unfinished line: {name}", ctx.lang, name=name))
         for name in r.mismatch_files:
             lines.append(tr("Kept trace of a journal cut or replaced: {name}", ctx.lang, name=name))
-        lines.append(tr("Projection: {state}", ctx.lang, state=r.projection.value))
+        state = r.projection.value
+        lines.append(tr("Projection: {state}", ctx.lang,
+                        state=tr(PROJECTION_TEXT[state], ctx.lang) if state in PROJECTION_TEXT
+                        else state))
         return "\n".join(lines)
     emit(report, as_json, render)
     if not report.ok:

@@ -37,7 +37,8 @@ _ALIASES = {"ok": "ok", "oui": "ok", "yes": "ok", "bon": "ok", "fail": "fail",
 def parse_state(text: str, item: str) -> CheckState:
     value = _ALIASES.get(text.strip().lower())
     if value is None:
-        raise BadInput(what=f"--check {item}", why=f"'{text}' is not ok, fail or na")
+        raise BadInput("Cannot read --check {item}: '{text}' is not ok, fail or na",
+                       item=item, text=text)
     return CheckState(value)
 
 
@@ -86,17 +87,17 @@ def parse_check_args(pairs: Iterable[str], cosmetic: str | None = None,
     values: dict = {}
     for pair in pairs:
         if "=" not in pair:
-            raise BadInput(what=f"--check {pair}", why="expected item=ok|fail|na")
+            raise BadInput("Cannot read --check {pair}: expected ITEM=ok|fail|na", pair=pair)
         item, _, state = pair.partition("=")
         item = item.strip().replace("-", "_")
         if item not in ITEMS:
-            raise BadInput(what=f"--check {pair}",
-                           why="unknown item; known: " + ", ".join(ITEMS))
+            raise BadInput("Cannot read --check {pair}: unknown item; known: {known}",
+                           pair=pair, known=", ".join(ITEMS))
         values[item] = parse_state(state, item)
     if cosmetic is not None:
         cosmetic = cosmetic.strip().upper()
         if cosmetic not in COSMETIC:
-            raise BadInput(what=f"--cosmetic {cosmetic}", why="expected A, B or C")
+            raise BadInput("Cannot read --cosmetic {value}: expected A, B or C", value=cosmetic)
         values["cosmetic"] = cosmetic
     if notes:
         values["notes"] = notes

@@ -232,26 +232,26 @@ def grade_memory(mem: Memory, rules: Rules, *, need_mb: int | None = None) -> Co
 
 def _plan(choices: list[int], free: int, ordered: list[int], total: int, need: int,
           replaceable: bool, fits_max, item) -> dict | None:
-    """The cheapest way to reach ``need``: one module in a free slot, several, or
-    replacing the k smallest modules by k bigger ones."""
+    """The cheapest way to reach ``need``: the fewest modules to buy, each of one size
+    (smallest that works first), put in free slots first, then in place of the smallest
+    fitted modules. So a 1 GB DDR2 board with one free slot and 4 GB to reach gets
+    "2 × 2 GB, replacing the 1 GB module" (Dell FX160 in glpi-agent's corpus), which
+    neither filling the free slot alone nor a swap alone can give."""
     if not choices:
         return None
-    deficit = need - total
-    if free:
-        for size in choices:                       # one module covering the gap
-            if size * 1024 >= deficit and fits_max(total + size * 1024):
-                return item(1, size)
-        size = choices[-1]                         # several of the largest module
-        count = math.ceil(deficit / (size * 1024))
-        if count <= free and fits_max(total + count * size * 1024):
-            return item(count, size)
-    if ordered and replaceable:
-        for k in range(1, len(ordered) + 1):
+    swappable = len(ordered) if replaceable else 0
+    for count in range(1, free + swappable + 1):
+        for into_free in range(min(count, free), -1, -1):
+            k = count - into_free                  # modules taken out
+            if k > swappable:
+                continue
             out_mb = ordered[:k]
             for size in choices:
-                new_total = total - sum(out_mb) + k * size * 1024
-                if size * 1024 > max(out_mb) and new_total >= need and fits_max(new_total):
-                    return item(k, size, replaces=out_mb)
+                if out_mb and size * 1024 <= max(out_mb):
+                    continue                       # swapping for the same size gains nothing
+                new_total = total - sum(out_mb) + count * size * 1024
+                if new_total >= need and fits_max(new_total):
+                    return item(count, size, replaces=out_mb)
     return None
 
 
@@ -271,13 +271,30 @@ def cpu_flags(cpu: Cpu) -> tuple[set[str], bool]:
     return set(), False
 
 
+_RATED = re.compile(r"@\s*(\d+(?:\.\d+)?)\s*([GM])Hz", re.IGNORECASE)
+
+
+def rated_mhz(model: str | None) -> float | None:
+    """The rated clock Intel writes in the model name ("i5-2300 CPU @ 2.80GHz").
+
+    Without cpufreq (no driver, some live kernels) the probe only has /proc/cpuinfo's
+    "cpu MHz", the clock of the moment: 1 600 MHz for an idle i5-2300 rated 2.8 GHz
+    (tests/fixtures/machines/broken-tools), which would rank it with a Celeron."""
+    m = _RATED.search(model or "")
+    if not m:
+        return None
+    value = float(m.group(1))
+    return value * 1000 if m.group(2).upper() == "G" else value
+
+
 def grade_cpu(cpu: Cpu, rules: Rules, *, bench_cpu: float | None = None) -> ComponentVerdict:
     """Which Emmabuntüs edition fits, and the CPU class (entry / mid / high)."""
     r = rules.cpu
     flags, assumed = cpu_flags(cpu)
     threads = cpu.threads or cpu.cores
-    capacity = round(threads * cpu.max_mhz / 1000, 1) if threads and cpu.max_mhz else None
-    facts: dict = {"model": cpu.model, "threads": threads, "max_mhz": cpu.max_mhz,
+    max_mhz = max(filter(None, (cpu.max_mhz, rated_mhz(cpu.model))), default=None)
+    capacity = round(threads * max_mhz / 1000, 1) if threads and max_mhz else None
+    facts: dict = {"model": cpu.model, "threads": threads, "max_mhz": max_mhz,
                    "capacity": capacity, "bench": bench_cpu, "emmabuntus": None,
                    "class": "unknown", "flags_assumed": assumed}
     if not flags:

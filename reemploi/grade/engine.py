@@ -94,6 +94,15 @@ def grade_machine(machine: Machine, checks: Checks | None, rules: Rules,
         upgrades.append(mem_v.facts["upgrade"])
     if not usable:
         upgrades.append({"part": "ssd", "min_gb": rules.outcome.ssd_min_gb})
+    else:
+        # A failing (or, by the rules, worn) second disk must not leave in the machine
+        # either: the family would keep its photos on it. The SSD bought above replaces
+        # the disks when none is usable; here the machine boots from a good one.
+        bad = {State.FAILING} | ({State.WORN} if rules.outcome.replace_worn_disk else set())
+        for d, v in zip(disks, disk_verdicts):
+            if v.state in bad:
+                upgrades.append({"part": "remove_disk", "name": d.name, "state": v.state.value,
+                                 "model": v.facts.get("model")})
     if laptop and rules.battery.laptop_needs_battery and battery_v is not None \
             and battery_v.state in (State.TO_REPLACE, State.ABSENT):
         upgrades.append({"part": "battery"})
@@ -131,7 +140,11 @@ def _quality(cpu_v: ComponentVerdict, mem_v: ComponentVerdict,
     for u in upgrades:
         if u["part"] == "ram":
             ram_mb += u["count"] * u["size_gb"] * 1024 - sum(u.get("replaces_mb", []))
-    ram_pts = sum(1 for step in g.ram_steps_mb if ram_mb >= step)
+    # Without the modules (no root) the kernel's MemTotal lacks what firmware and the
+    # GPU reserve (3 896 MB on a 4 GB Aspire ES1): the tolerance that lets it meet the
+    # edition's need also lets it reach a RAM step.
+    slack = 0 if mem_v.facts.get("modules_mb") else rules.memory.meminfo_tolerance_pct / 100
+    ram_pts = sum(1 for step in g.ram_steps_mb if ram_mb >= step * (1 - slack))
     if usable:
         disk, v = max(usable, key=lambda dv: (_MEDIA_RANK.get(disk_media(dv[0].smart, dv[0]), 0),
                                               dv[0].size_bytes or 0))

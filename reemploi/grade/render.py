@@ -7,7 +7,7 @@ convention (``60 000 h`` in French, ``60,000 h`` in English).
 
 from __future__ import annotations
 
-from ..i18n import N_, tr
+from ..i18n import N_, plural, tr
 from .verdict import ComponentVerdict, Outcome, Reason, ReasonItem, State, Verdict
 
 REASON_TEXT = {
@@ -42,6 +42,15 @@ REASON_TEXT = {
     Reason.CHECK_FAILED: N_("check failed: {item}"),
 }
 
+# Singular forms of the counted reasons (count 1; French also 0, see i18n.plural).
+REASON_TEXT_ONE = {
+    Reason.REALLOCATED_SECTORS: N_("{count} reallocated sector"),
+    Reason.PENDING_SECTORS: N_("{count} sector pending reallocation (unreadable)"),
+    Reason.OFFLINE_UNCORRECTABLE: N_("{count} uncorrectable sector found by the offline scan"),
+    Reason.REPORTED_UNCORRECTABLE: N_("{count} uncorrectable error reported"),
+    Reason.NVME_MEDIA_ERRORS: N_("{count} NVMe media and data integrity error"),
+}
+
 OUTCOME_TEXT = {
     Outcome.READY: N_("Ready to give"),
     Outcome.READY_AFTER_UPGRADE: N_("Ready after upgrade"),
@@ -51,7 +60,7 @@ OUTCOME_TEXT = {
 
 STATE_TEXT = {
     State.HEALTHY: N_("healthy"), State.WORN: N_("worn"), State.FAILING: N_("failing"),
-    State.OK: N_("ok"), State.TO_REPLACE: N_("to replace"), State.ABSENT: N_("absent"),
+    State.OK: N_("ok"), State.TO_REPLACE: N_("to replace"), State.ABSENT: N_("not fitted"),
     State.ENOUGH: N_("enough"), State.UPGRADEABLE: N_("upgradeable"),
     State.TOO_LITTLE: N_("too little"), State.SUPPORTED: N_("supported"),
     State.UNSUPPORTED: N_("unsupported"), State.UNKNOWN: N_("unknown"),
@@ -86,6 +95,10 @@ def render_reason(reason: ReasonItem, lang: str) -> str:
     if reason.code is Reason.CHECK_FAILED and "item" in reason.params:
         item = reason.params["item"]
         params["item"] = tr(ITEM_TEXT[item], lang) if item in ITEM_TEXT else item
+    count = reason.params.get("count")
+    if reason.code in REASON_TEXT_ONE and isinstance(count, int):
+        return plural(count, REASON_TEXT_ONE[reason.code], REASON_TEXT[reason.code], lang,
+                      **params)
     return tr(REASON_TEXT[reason.code], lang, **params)
 
 
@@ -110,10 +123,18 @@ def render_upgrade(item: dict, lang: str) -> str:
             or tr("RAM (type to check)", lang)
         text = tr("{count} × {size} GB {kind}", lang, count=item["count"],
                   size=_num(item["size_gb"], lang), kind=kind)
-        if item.get("replaces_mb"):
+        out = item.get("replaces_mb") or []
+        if len(out) == 1:
+            text += " " + tr("(replacing the {mb} MB module)", lang, mb=_num(out[0], lang))
+        elif out:
             text += " " + tr("(replacing the modules of {mb} MB)", lang,
-                             mb=" + ".join(_num(m, lang) for m in item["replaces_mb"]))
+                             mb=" + ".join(_num(m, lang) for m in out))
         return text
+    if part == "remove_disk":
+        return tr("take out disk {name} ({state}: {model})", lang, name=item.get("name") or "?",
+                  state=tr(STATE_TEXT[State(item["state"])], lang) if item.get("state")
+                  in State._value2member_map_ else item.get("state") or "?",
+                  model=item.get("model") or "?")
     if part == "ssd":
         return tr("an SSD ≥ {gb} GB", lang, gb=_num(item["min_gb"], lang))
     if part == "battery":

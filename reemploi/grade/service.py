@@ -29,9 +29,13 @@ class GradeResult:
     checks: Checks | None
     asset_id: str | None          # None with --no-save
     created: bool                 # True when a new asset id was made for this machine
+    # True when nothing tells this machine from its twins (no DMI serial or UUID, no
+    # MAC, no disk serial): it will not be recognised next time, give --asset.
+    unrecognisable: bool = False
 
     def to_dict(self) -> dict:
         return {"asset_id": self.asset_id, "created": self.created,
+                "unrecognisable": self.unrecognisable,
                 "verdict": self.verdict.to_dict(),
                 "benchmark": self.bench.to_dict() if self.bench else None,
                 "checks": self.checks.to_dict() if self.checks else None}
@@ -73,34 +77,27 @@ def grade_machine_step(ctx: Context, rules: Rules, *, checks: Checks | None = No
     created = False
     if save:
         asset_id, created = _record(ctx, machine, checks, verdict, scores, asset_id)
-    return GradeResult(machine, verdict, scores, checks, asset_id, created)
+    from ..inventory.ids import identity_is_strong, machine_identity
+    weak = not identity_is_strong(machine_identity(machine.to_dict()))
+    return GradeResult(machine, verdict, scores, checks, asset_id, created, weak)
 
 
 def _record(ctx: Context, machine: Machine, checks: Checks | None, verdict: Verdict,
             scores: BenchScores | None, asset_id: str | None) -> tuple[str, bool]:
-    from ..inventory.ids import machine_identity
+    from ..inventory.ids import identity_is_strong, machine_identity
     from ..inventory.store import Inventory
 
     inv = Inventory.open(ctx.home, ctx.station, ctx.operator)
-    created = False
     data = machine.to_dict()
-    if asset_id is None:
-        identity = machine_identity(data)
-        known = inv.find_by_identity(identity)
-        if known:
-            asset_id = known[-1]          # the latest asset registered for this machine
-        else:
-            kind = machine.system.chassis.value
-            asset_id = inv.create_asset("machine", "computer" if kind == "unknown" else kind,
-                                        serial=machine.system.serial, identity=identity)
-            created = True
-    # Status first: an unknown id or a machine already out is refused before
-    # anything is written (typed errors from the inventory, exit 10 / 11).
-    inv.set_status(asset_id, "diagnosed")
-    inv.record("asset.probed", asset_id, {"machine": data})
-    if checks is not None and not checks.empty:
-        inv.record("asset.checked", asset_id, {"checks": checks.to_dict()})
-    inv.record("asset.graded", asset_id, {
-        "verdict": verdict.to_dict(), "rules_version": verdict.rules_version,
-        "benchmark": scores.to_dict() if scores else None})
-    return asset_id, created
+    identity = machine_identity(data)
+    kind = machine.system.chassis.value
+    # One append for the whole grading (inventory.store.record_grading). A machine is
+    # matched to an earlier asset only on an identity that can tell it apart from its
+    # twins (DMI serial or UUID, MACs, disk serials): on vendor and model alone two
+    # identical donated laptops would share one record, the second overwriting the first.
+    return inv.record_grading(
+        asset_id, machine=data, identity=identity, match=identity_is_strong(identity),
+        device_kind="computer" if kind == "unknown" else kind, serial=machine.system.serial,
+        checks=checks.to_dict() if checks is not None and not checks.empty else None,
+        graded={"verdict": verdict.to_dict(), "rules_version": verdict.rules_version,
+                "benchmark": scores.to_dict() if scores else None})

@@ -10,7 +10,8 @@ Machine record (what ``Inventory.machine`` returns):
     id, kind (machine|part), device_kind, status, lot_id, donor_id, serial,
     weight_kg, identity, station, created, updated, history, last_seq,
     probe {vendor, product, serial, uuid, cpu_model, ram_total_mb, disks[...], probed_at},
-    grade {outcome, grade, reasons, emmabuntus, cosmetic, rules_version, time},
+    grade {outcome, grade, reasons, emmabuntus, upgrades, harvest, cosmetic,
+           rules_version, time},
     checks {...},
     wipes [{event_id, seq, time, disk_identity, disk_model, disk_serial, result,
             method, nist, certificate}],
@@ -204,6 +205,8 @@ def _apply_to_asset(view: View, doc: dict, ev: dict, etype: str, p: dict) -> Non
         doc["grade"] = {"outcome": verdict.get("outcome"), "grade": verdict.get("grade"),
                         "reasons": verdict.get("reasons") or [],
                         "emmabuntus": verdict.get("emmabuntus"),
+                        "upgrades": verdict.get("upgrades") or [],
+                        "harvest": verdict.get("harvest") or [],
                         "cosmetic": verdict.get("cosmetic"),
                         "rules_version": p.get("rules_version") or verdict.get("rules_version"),
                         "time": time}

@@ -87,19 +87,57 @@ def disk_identity(disk: dict) -> str:
                 size_bytes=disk.get("size_bytes")).identity
 
 
+# DMI UUIDs that BIOS vendors leave in place of a real one (SMBIOS DSP0134 7.2.1:
+# all-zeros means "not present", all-FF "not settable"); the AMI Aptio default
+# 03000200-0400-0500-0006-000700080009 is shared by thousands of boards.
+PLACEHOLDER_UUIDS = frozenset({"03000200-0400-0500-0006-000700080009", "not present",
+                               "not settable", "not specified", "--"})
+WEAK_PREFIX = "fw:"     # identity from vendor and model only: never re-matched
+
+
+def clean_uuid(uuid: str | None) -> str | None:
+    """A DMI UUID worth matching on (lower case), or None for blanks and placeholders."""
+    if uuid is None:
+        return None
+    u = str(uuid).strip().lower()
+    if u in PLACEHOLDER_UUIDS or len(set(u.replace("-", ""))) <= 1:
+        return None
+    return u
+
+
 def machine_identity(machine: dict) -> str:
-    """Fingerprint of a probed machine (Machine.to_dict()): vendor, product, DMI
-    serial and UUID, wired/wifi MACs and disk serials, so a machine with a blank or
-    duplicated DMI serial is still re-matched. Order-independent for MACs/disks."""
+    """Fingerprint of a probed machine (Machine.to_dict()), to find its asset again.
+
+    Built from the most stable keys it has, so fitting the SSD or the RAM the verdict
+    asked for does not turn the machine into a new asset: the board's DMI serial and
+    UUID when either is real; else its network MACs (on the board or a fitted card);
+    else its disk serials. Vendor and product are always part of it. A machine with
+    none of these (blank DMI, no network, no disk serial) gets a *weak* identity
+    (``fw:`` prefix): it is recorded but never used to re-match, since every twin of
+    that model would have it too. Order-independent for MACs/disks."""
     system = machine.get("system") or {}
-    macs = sorted(str(n.get("mac")).lower() for n in machine.get("network") or ()
-                  if n.get("mac") and n.get("mac") != "00:00:00:00:00:00")
-    disks = sorted(str(d.get("serial")).strip() for d in machine.get("disks") or ()
-                   if clean_serial(d.get("serial")) and not d.get("is_live_medium"))
-    parts = [str(system.get("vendor") or "").strip().lower(),
-             str(system.get("product") or "").strip().lower(),
-             clean_serial(system.get("serial")) or "",
-             str(system.get("uuid") or "").strip().lower(),
-             ",".join(macs), ",".join(disks)]
+    vendor = str(system.get("vendor") or "").strip().lower()
+    product = str(system.get("product") or "").strip().lower()
+    serial = clean_serial(system.get("serial")) or ""
+    uuid = clean_uuid(system.get("uuid")) or ""
+    macs = sorted({str(n.get("mac")).lower() for n in machine.get("network") or ()
+                   if n.get("mac") and len(set(str(n.get("mac")).replace(":", ""))) > 1})
+    disks = sorted({str(d.get("serial")).strip() for d in machine.get("disks") or ()
+                    if clean_serial(d.get("serial")) and not d.get("is_live_medium")
+                    and not d.get("removable") and (d.get("transport") or "") != "usb"})
+    if serial or uuid:
+        keys, prefix = [serial, uuid, "", ""], "fp:"
+    elif macs:
+        keys, prefix = ["", "", ",".join(macs), ""], "fp:"
+    elif disks:
+        keys, prefix = ["", "", "", ",".join(disks)], "fp:"
+    else:
+        keys, prefix = ["", "", "", ""], WEAK_PREFIX
     import hashlib  # late: reading commands never fingerprint (start-up time)
-    return "fp:" + hashlib.sha256("|".join(parts).encode("utf-8")).hexdigest()[:24]
+    return prefix + hashlib.sha256("|".join([vendor, product, *keys]).encode("utf-8")
+                                   ).hexdigest()[:24]
+
+
+def identity_is_strong(identity: str | None) -> bool:
+    """True when ``identity`` tells this machine apart from others of its model."""
+    return bool(identity) and not str(identity).startswith(WEAK_PREFIX)

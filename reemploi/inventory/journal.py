@@ -220,11 +220,23 @@ class Journal:
         Call with the exclusive lock held."""
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
         try:
-            view = memoryview(data)
-            while view:
-                written = os.write(fd, view)
-                view = view[written:]
-            os.fsync(fd)
+            before = os.fstat(fd).st_size
+            try:
+                view = memoryview(data)
+                while view:
+                    written = os.write(fd, view)
+                    view = view[written:]
+                os.fsync(fd)
+            except OSError:
+                # Disk full or I/O error part-way: the caller is told nothing was
+                # written, so nothing must stay. Without this, the complete lines of a
+                # multi-event commit (a checkout without its status change) would
+                # survive as events nobody was told about. Best effort: if even the
+                # truncate fails, the next open sets the torn tail aside.
+                with contextlib.suppress(OSError):
+                    os.ftruncate(fd, before)
+                    os.fsync(fd)
+                raise
             return os.fstat(fd).st_size
         finally:
             os.close(fd)

@@ -26,7 +26,8 @@ def check_date(value: str) -> None:
     try:
         Date.fromisoformat(value)
     except ValueError:
-        raise BadInput(what="date", why=f"{value!r} (expected YYYY-MM-DD)") from None
+        raise BadInput("Cannot read the date '{value}': expected YYYY-MM-DD", value=value) \
+            from None
 
 
 class LotsMixin:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
-from .errors import IllegalTransition
+from .errors import MachineGone, NotAMachine, NotAPart, PartNotInStock
 from .events import Event, EventType, Status
 from .lifecycle import part_transition_allowed
 from .projection import Session
@@ -71,6 +71,21 @@ def parse_facts(pairs: Iterable[str]) -> dict[str, object]:
     return facts
 
 
+def normalise_facts(part_kind: str, facts: dict) -> dict:
+    """Spell the stock-key facts one way, so "ddr3 so-dimm" typed by one volunteer and
+    "DDR3 SODIMM" by another land on the same stock line: memory type, form factor and
+    disk interface in capitals without dashes or spaces (as dmidecode prints them),
+    disk media in lower case (the grade stage's hdd / ssd / nvme)."""
+    out = dict(facts)
+    for key in ("type", "form_factor", "interface"):
+        value = out.get(key)
+        if isinstance(value, str) and (part_kind == "ram" or key == "interface"):
+            out[key] = value.strip().upper().replace("-", "").replace(" ", "")
+    if part_kind == "disk" and isinstance(out.get("media"), str):
+        out["media"] = out["media"].strip().lower()
+    return out
+
+
 def stock(parts: Iterable[dict]) -> list[StockLine]:
     """Group parts in stock (status "stock") into lines, biggest first."""
     groups: dict[tuple, list[str]] = {}
@@ -95,7 +110,7 @@ class PartsMixin:
         def build(s: Session) -> list:
             source = self._asset(s, from_id)
             if source["kind"] != "machine":
-                raise IllegalTransition(id=from_id, current=source["kind"], to="harvest")
+                raise NotAMachine(id=from_id, current=source["status"], to="harvest")
             pid = self._next_id(s, "part")
             holder.append(pid)
             return [(EventType.ASSET_CREATED.value, pid,
@@ -103,7 +118,8 @@ class PartsMixin:
                       "serial": serial, "weight_kg": None, "identity": None}),
                     (EventType.PART_HARVESTED.value, pid,
                      {"from_asset": from_id, "part_kind": part_kind,
-                      "facts": self._jsonable(facts or {}), "grade": grade})]
+                      "facts": self._jsonable(normalise_facts(part_kind, facts or {})),
+                      "grade": grade})]
         self._commit(build)
         return holder[-1]
 
@@ -111,10 +127,17 @@ class PartsMixin:
         def build(s: Session) -> list:
             part = self._asset(s, part_id)
             into = self._asset(s, into_id)
-            if part["kind"] != "part" or not part_transition_allowed(part["status"], "installed"):
-                raise IllegalTransition(id=part_id, current=part["status"], to="installed")
-            if into["kind"] != "machine" or into["status"] == Status.OUT.value:
-                raise IllegalTransition(id=into_id, current=into["status"], to="install")
+            if part["kind"] != "part":
+                raise NotAPart(id=part_id, current=part["status"], to="installed")
+            if not part_transition_allowed(part["status"], "installed"):
+                where = part.get("installed_in") or (part.get("checkout") or {}).get(
+                    "organisation") or "?"
+                raise PartNotInStock(id=part_id, current=part["status"], to="installed",
+                                     where=where)
+            if into["kind"] != "machine":
+                raise NotAMachine(id=into_id, current=into["status"], to="install")
+            if into["status"] == Status.OUT.value:
+                raise MachineGone(id=into_id, current=into["status"], to="install")
             return [(EventType.PART_INSTALLED.value, into_id,
                      {"part_id": part_id, "into_asset": into_id})]
         return self._commit(build)[0]

@@ -32,7 +32,9 @@ from tinydb.table import Document
 from .journal import fsync_dir
 
 PROJECTION_DIR = "projection"
-FORMAT = 1
+# Bumped whenever a record's shape changes: a projection of another format is rebuilt
+# from the journal on open. 2: grade records carry the verdict's upgrades and harvest.
+FORMAT = 2
 SHARDS = 256
 ASSETS_TABLE = "assets"
 INDEX_TABLES = ("serial", "identity", "disk")

@@ -26,7 +26,8 @@ from ..errors import BadInput
 from ..model import to_jsonable
 from ..settings import load_settings
 from . import fold
-from .errors import DuplicateId, IllegalTransition, JournalCorrupt, UnknownAsset
+from .errors import (DuplicateId, IllegalTransition, JournalCorrupt, JournalWriteFailed,
+                     NotAMachine, NotReadyToLeave, UnknownAsset)
 from .events import Event, EventType, Status
 from .ids import (clean_serial, format_asset_id, format_donor_id, format_lot_id)
 from .journal import MISMATCH_PREFIX, Journal, build_line, event_from_dict, parse_line
@@ -196,7 +197,13 @@ class Inventory(LotsMixin, PartsMixin):
                 events.append(ev)
                 lines.append(line)
                 seq, hash_ = ev.seq, ev.hash
-            self.journal.append_lines(b"".join(lines))
+            try:
+                self.journal.append_lines(b"".join(lines))
+            except OSError as exc:
+                # Nothing was recorded (append_lines took back what it wrote): say so
+                # as a typed error, exit 15, not a crash.
+                raise JournalWriteFailed(path=str(self.journal.path),
+                                         why=exc.strerror or str(exc)) from None
             # Durable from here on: a projection problem must not turn into an error
             # for the caller. Left behind, the projection is caught up or rebuilt later.
             offset = end
@@ -233,6 +240,49 @@ class Inventory(LotsMixin, PartsMixin):
                 self._asset(s, asset_id)
             return [(etype, asset_id, body)]
         return self._commit(build)[0]
+
+    def record_grading(self, asset_id: str | None, *, machine: dict, identity: str,
+                       match: bool, device_kind: str, serial: str | None,
+                       checks: dict | None, graded: dict) -> tuple[str, bool]:
+        """Record one grading in a single append: the asset (found by ``identity`` when
+        ``asset_id`` is None and ``match`` allows it, else created), its move to
+        diagnosed, ``asset.probed``, ``asset.checked`` (if any) and ``asset.graded``.
+
+        One commit, so a crash or a refused transition never leaves half a grading
+        (a machine "diagnosed" without its verdict, or an asset created for nothing),
+        and the identity lookup happens under the journal lock, so two stations
+        grading the same machine at once cannot both create it. Returns (id, created).
+        """
+        out: list = []
+
+        def build(s: Session) -> list[Spec]:
+            specs: list[Spec] = []
+            aid, created = asset_id, False
+            if aid is None and match:
+                known = s.index_get("identity", identity)
+                aid = known[-1] if known else None   # the latest asset of this machine
+            if aid is None:
+                spec = self._created_spec(s, "machine", device_kind, None, {
+                    "kind": "machine", "device_kind": device_kind, "lot_id": None,
+                    "serial": serial, "weight_kg": None, "identity": identity})
+                aid, created = spec[1], True
+                specs.append(spec)
+                specs.append((EventType.STATUS_CHANGED.value, aid,
+                              {"from": Status.RECEIVED.value, "to": Status.DIAGNOSED.value}))
+            else:
+                # An unknown id or a machine already out is refused here, before
+                # anything is written (exit 10 / 11).
+                specs.append(self._status_spec(s, aid, Status.DIAGNOSED.value, {}))
+            specs.append((EventType.ASSET_PROBED.value, aid,
+                          self._jsonable({"machine": machine, "identity": identity})))
+            if checks:
+                specs.append((EventType.ASSET_CHECKED.value, aid,
+                              self._jsonable({"checks": checks})))
+            specs.append((EventType.ASSET_GRADED.value, aid, self._jsonable(graded)))
+            out[:] = [aid, created]
+            return specs
+        self._commit(build)
+        return out[0], out[1]
 
     def create_asset(self, kind: str = "machine", device_kind: str = "computer", *,
                      lot_id: str | None = None, serial: str | None = None,
@@ -278,8 +328,12 @@ class Inventory(LotsMixin, PartsMixin):
         doc = self._asset(s, asset_id)
         current = doc["status"]
         last = (doc.get("checkout") or {}).get("destination_kind")
-        if doc["kind"] != "machine" or not transition_allowed(
-                current, str(to), body.get("destination_kind"), last):
+        if doc["kind"] != "machine":
+            raise NotAMachine(id=asset_id, current=current, to=to)
+        if not transition_allowed(current, str(to), body.get("destination_kind"), last):
+            if to == Status.OUT.value and current != Status.OUT.value and \
+                    body.get("destination_kind") in ("given", "sold"):
+                raise NotReadyToLeave(id=asset_id, current=current, to=to)
             raise IllegalTransition(id=asset_id, current=current, to=to)
         return (EventType.STATUS_CHANGED.value, asset_id, {**body, "from": current, "to": to})
 
@@ -404,6 +458,7 @@ class Inventory(LotsMixin, PartsMixin):
                    probe.get("product"), probe.get("serial"), probe.get("cpu_model"),
                    d.get("part_kind")]
             hay += [disk.get("serial") for disk in probe.get("disks") or ()]
+            hay += list((d.get("facts") or {}).values())     # a part's "DDR3", "SODIMM"...
             if any(needle in str(h).casefold() for h in hay if h):
                 found.append(d)
         return found
