@@ -134,3 +134,15 @@ def test_help_text_is_not_translated_at_import_time():
     # The same objects render both languages in one process: the English msgid stays.
     assert _command("wipe").help.startswith("Erase whole disks")
     assert _command("inventory", "show").params[0].name
+
+
+def test_language_chosen_once_before_the_command(cli):
+    """``reemploi --lang en doctor`` as well as ``reemploi doctor --lang en``."""
+    fr_env = {"LANG": "fr_FR.UTF-8"}
+    before = cli(["--lang", "en", "doctor"], env=fr_env)
+    assert before.exit_code == 0 and "Running as root" in before.output
+    after = cli(["doctor", "--lang", "en"], env=fr_env)
+    assert after.output == before.output
+    assert "Lancé en root" in cli(["doctor"], env=fr_env).output
+    # The command's own --lang wins over the group's.
+    assert "Lancé en root" in cli(["--lang", "en", "doctor", "--lang", "fr"], env=fr_env).output

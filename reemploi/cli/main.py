@@ -10,6 +10,7 @@ import click
 
 from .. import __version__, i18n
 from ..errors import ExitCode, Interrupted, ReemploiError
+from .common import _set_lang
 from .help_i18n import TranslatedHelp, translate_tree
 
 # (module under reemploi.cli, attribute) for every command; each module is one group.
@@ -65,14 +66,7 @@ class ReemploiGroup(TranslatedHelp, click.Group):
         module_name = self._lazy.pop(name, None)
         if module_name is None:
             return
-        full = f"reemploi.cli.{module_name}"
-        try:
-            module = importlib.import_module(full)
-        except ModuleNotFoundError as exc:
-            # TEMPORARY during parallel development: a command module not yet written.
-            if exc.name == full:
-                return
-            raise
+        module = importlib.import_module(f"reemploi.cli.{module_name}")
         self._commands[name] = translate_tree(getattr(module, name))
 
     def get_command(self, ctx, cmd_name):
@@ -102,6 +96,10 @@ class ReemploiGroup(TranslatedHelp, click.Group):
 @click.group(cls=ReemploiGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="reemploi")
 @click.option("--debug", is_flag=True, help="Log every external command and sysfs read to stderr.")
+@click.option("--lang", type=click.Choice(["fr", "en"]), default=None, expose_value=False,
+              is_eager=True, callback=lambda ctx, param, value: _set_lang(ctx, param, value),
+              help="Language of every command's output: fr or en (default: from the "
+                   "environment, else French).")
 def cli(debug: bool) -> None:
     """reemploi: probe, grade, wipe, install, label and report on donated computers."""
     logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING,
