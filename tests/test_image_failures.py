@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from test_image_support import (MiB, build_master, image_events, pack_szst, record_wipe,
+from test_image_support import (MiB, build_master, corrupt_szst, image_events, pack_szst,
+                                record_wipe,
                                 sh)
 
 pytestmark = pytest.mark.root
@@ -106,17 +107,11 @@ def test_postinstall_tool_failure_is_recorded_failed_and_the_machine_not_imaged(
 
 def test_failed_reinstall_of_a_ready_machine_sends_it_back(cli, loopdev, master, tmp_path):
     """A ready machine re-imaged with a damaged image must not stay ready (and leave)."""
-    from reemploi.image.szst import read_index
     home = tmp_path / "home"
     dev = loopdev(96 * MiB)
     record_wipe(home, dev.path)
     asset = _machine(home, "ready")
-    bad = tmp_path / "bad.img.zst"
-    data = bytearray(master["szst"].read_bytes())
-    frame = max(read_index(master["szst"]).data_frames, key=lambda f: f.length)
-    mid = frame.comp_offset + frame.comp_length // 2
-    data[mid:mid + 8] = bytes(b ^ 0xFF for b in data[mid:mid + 8])
-    bad.write_bytes(bytes(data))
+    bad = corrupt_szst(master["szst"], tmp_path / "bad.img.zst")
     r = cli(["image", "write", bad, dev.path, "--yes", "--asset", asset])
     assert r.exit_code == 9, r.output
     assert _status(home, asset) == "wiped"

@@ -115,3 +115,15 @@ def image_events(home: Path) -> list:
     from reemploi.inventory.store import Inventory
     inv = Inventory.open(home, "T", None)
     return [e for e in inv.events() if e.type == "image.written"]
+
+
+def corrupt_szst(src: Path, dst: Path) -> Path:
+    """A copy of ``src`` with 8 bytes flipped in the middle of its biggest data frame's
+    compressed payload: it still opens and its index reads, but that frame is bad."""
+    from reemploi.image.szst import read_index
+    data = bytearray(src.read_bytes())
+    frame = max(read_index(src).data_frames, key=lambda f: f.length)
+    mid = frame.comp_offset + frame.comp_length // 2
+    data[mid:mid + 8] = bytes(b ^ 0xFF for b in data[mid:mid + 8])
+    dst.write_bytes(bytes(data))
+    return dst

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from test_image_support import (MiB, build_master, image_events, pack_szst, record_wipe,
+from test_image_support import (MiB, build_master, corrupt_szst, image_events, pack_szst,
+                                record_wipe,
                                 sh, sha256_of)
 
 pytestmark = pytest.mark.root
@@ -103,14 +104,7 @@ def test_corrupted_image_fails_verification_and_records_failure(cli, loopdev, ma
     home = tmp_path / "home"
     dev = loopdev(96 * MiB)
     record_wipe(home, dev.path)
-    from reemploi.image.szst import read_index
-    bad = tmp_path / "bad.img.zst"
-    data = bytearray(master["szst"].read_bytes())
-    frame = max(read_index(master["szst"]).data_frames, key=lambda f: f.length)
-    # Flip bytes in the middle of the biggest data frame's compressed payload.
-    mid = frame.comp_offset + frame.comp_length // 2
-    data[mid:mid + 8] = bytes(b ^ 0xFF for b in data[mid:mid + 8])
-    bad.write_bytes(bytes(data))
+    bad = corrupt_szst(master["szst"], tmp_path / "bad.img.zst")
     r = cli(["image", "write", bad, dev.path, "--yes", "--no-postinstall"])
     assert r.exit_code == 9, r.output
     assert "wipe it again" in r.output or "effacez" in r.output

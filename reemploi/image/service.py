@@ -188,6 +188,22 @@ def plan_write(ctx, image: str, device: str, *, asset_id: str | None = None,
                 holes_reason, info)
 
 
+def _failed(ctx, plan: Plan, exc: BaseException, record: bool, default_code: ExitCode,
+            ctrl_c: str, written: int, seconds: float, **report: object) -> WriteFailed:
+    """Record a failed or interrupted write (never a success) and the error to raise."""
+    interrupted = isinstance(exc, KeyboardInterrupt)
+    why = ctrl_c if interrupted else (exc.render() if isinstance(exc, ReemploiError)
+                                      else str(exc))
+    result = Result.INTERRUPTED if interrupted else Result.FAILED
+    event = _record(ctx, Report(plan, result, written, seconds, error=why, **report)) \
+        if record else None
+    err = WriteFailed(path=plan.disk.path, why=why)
+    err.exit_code = (ExitCode.INTERRUPTED if interrupted else
+                     getattr(exc, "exit_code", default_code))
+    err.event_id = event
+    return err
+
+
 def execute(ctx, plan: Plan, *, progress: writer.Progress | None = None,
             record: bool = True) -> Report:
     """Write, verify, post-install, record. A failed or interrupted write (or an
@@ -234,18 +250,10 @@ def execute(ctx, plan: Plan, *, progress: writer.Progress | None = None,
         finally:
             os.close(fd)
     except (ReemploiError, KeyboardInterrupt, OSError) as exc:
-        interrupted = isinstance(exc, KeyboardInterrupt)
-        why = "Ctrl-C" if interrupted else (exc.render() if isinstance(exc, ReemploiError)
-                                            else str(exc))
-        report = Report(plan, Result.INTERRUPTED if interrupted else Result.FAILED,
-                        stats.bytes_written if stats else done["write"], time.monotonic() - start,
-                        verify=verify_state, error=why)
-        event = _record(ctx, report) if record else None
-        err = WriteFailed(path=plan.disk.path, why=why)
-        err.exit_code = (ExitCode.INTERRUPTED if interrupted else
-                         getattr(exc, "exit_code", ExitCode.DEVICE_ERROR))
-        err.event_id = event
-        raise err from (None if interrupted else exc)
+        raise _failed(ctx, plan, exc, record, ExitCode.DEVICE_ERROR, "Ctrl-C",
+                      stats.bytes_written if stats else done["write"],
+                      time.monotonic() - start, verify=verify_state) from (
+            None if isinstance(exc, KeyboardInterrupt) else exc)
     steps: list[postinstall.StepResult] = []
     if plan.iso:
         # A hybrid ISO on a USB stick must stay byte for byte what was published.
@@ -258,18 +266,11 @@ def execute(ctx, plan: Plan, *, progress: writer.Progress | None = None,
         except (ReemploiError, KeyboardInterrupt) as exc:
             # Ctrl-C while the partition table or the filesystem was being changed:
             # the disk is in an unknown state, so it is not installed.
-            interrupted = isinstance(exc, KeyboardInterrupt)
-            why = "Ctrl-C (post-install)" if interrupted else exc.render()
-            report = Report(plan, Result.INTERRUPTED if interrupted else Result.FAILED,
-                            stats.bytes_written, time.monotonic() - start,
-                            verify=verify_state, verify_seconds=round(verify_seconds, 3),
-                            error=why, zeroed_bytes=zeroed)
-            event = _record(ctx, report) if record else None
-            err = WriteFailed(path=plan.disk.path, why=why)
-            err.exit_code = (ExitCode.INTERRUPTED if interrupted else
-                             getattr(exc, "exit_code", ExitCode.TOOL_FAILED))
-            err.event_id = event
-            raise err from (None if interrupted else exc)
+            raise _failed(ctx, plan, exc, record, ExitCode.TOOL_FAILED,
+                          "Ctrl-C (post-install)", stats.bytes_written,
+                          time.monotonic() - start, verify=verify_state,
+                          verify_seconds=round(verify_seconds, 3), zeroed_bytes=zeroed) from (
+                None if isinstance(exc, KeyboardInterrupt) else exc)
     seconds = time.monotonic() - start
     # A failed step (machine-id not emptied, filesystem not grown...) leaves a system
     # that is not what the workshop promises: the record says failed, not installed.
