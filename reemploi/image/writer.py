@@ -14,7 +14,8 @@ verification. What we add for speed:
 * for szst images the frames are decoded and hashed on a thread pool (zstandard and
   hashlib release the GIL) while this thread writes, in order;
 * the read-back reads with ``O_DIRECT`` too, so it reads the disk, not the cache,
-  and hashes on the pool while the next piece is read.
+  and hashes on the pool while the next piece is read; an unaligned piece is read
+  buffered after its cached pages are evicted (``_drop_cache``).
 
 Holes: our block maps come from zero detection, so an unmapped range means "zeros",
 and zero runs inside files (ELF alignment padding, zeroed inode-table blocks) do
@@ -198,6 +199,20 @@ def fill_zeros(fd: int, ranges: list[tuple[int, int]], device: str,
     return done
 
 
+def _drop_cache(fd: int, offset: int, length: int) -> None:
+    """Evict the page-cache pages under a piece, so a buffered read asks the disk.
+
+    Needed for the pieces O_DIRECT cannot read (an image's unaligned tail): our own
+    write left those pages cached, and a read-back served from them would compare our
+    memory with itself. posix_fadvise(2) only drops whole, clean pages: flush first,
+    and widen the range to page boundaries.
+    """
+    os.fdatasync(fd)
+    start = offset - offset % mmap.PAGESIZE
+    end = -(-(offset + length) // mmap.PAGESIZE) * mmap.PAGESIZE
+    os.posix_fadvise(fd, start, end - start, os.POSIX_FADV_DONTNEED)
+
+
 def verify(fd: int, written: tuple[Written, ...], device: str, *, direct: bool = True,
            threads: int | None = None, progress: Progress | None = None) -> VerifyStats:
     """Read back every written piece from the disk and compare its sha256."""
@@ -216,6 +231,8 @@ def verify(fd: int, written: tuple[Written, ...], device: str, *, direct: bool =
         want = w.length
         got = 0
         try:
+            if not use_direct:
+                _drop_cache(fd, w.offset, w.length)
             while got < w.length:
                 n = os.preadv(fd, [view[got:want]], w.offset + got)
                 if n <= 0:
