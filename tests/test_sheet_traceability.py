@@ -6,6 +6,7 @@ pdftotext and its QR code decoded with zxing-cpp at 300 dpi."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 import subprocess
 
 import pytest
@@ -22,11 +23,13 @@ from reemploi.inventory.store import Inventory
 from reemploi.model import Cpu, Disk, Machine, Media
 from reemploi.probe.dmidecode import parse_dmidecode
 from reemploi.probe.smartctl import parse_smartctl
+from reemploi.probe.edid import parse_edid
 from reemploi.settings import load_settings
 from tests.conftest import corpus_file
 
 DMI = "dmidecode/laptop/glpi-agent__resources__generic__dmidecode__lenovo-thinkpad.txt"
 SSD = "smartctl/ssd/peracotta__tests__source_files__smartctl__test10.txt"
+PANEL = "edid/glpi-agent__resources__generic__edid__lcd.compaq-evo-n1020v.bin"
 
 
 def corpus_machine() -> Machine:
@@ -34,8 +37,10 @@ def corpus_machine() -> Machine:
     smart = parse_smartctl(corpus_file(SSD).read_bytes())
     disk = Disk(name="sda", path="/dev/sda", model=smart.model, serial=smart.serial,
                 size_bytes=smart.capacity_bytes, rotational=False, media=Media.SSD, smart=smart)
+    screen = replace(parse_edid(corpus_file(PANEL).read_bytes()), connector="LVDS-1")
+    assert screen.diagonal_in                         # a laptop panel with its size
     return Machine(system=dmi.system, cpu=Cpu(model=dmi.processor, cores=2, threads=4),
-                   memory=dmi.memory, disks=(disk,))
+                   memory=dmi.memory, disks=(disk,), screens=(screen,))
 
 
 @pytest.fixture
@@ -92,6 +97,9 @@ def test_sheet_carries_every_section_and_its_qr_scans_where_drawn(workshop, tmp_
     assert "CERT-TEST-0001" in text and "5f" * 32 in text
     assert part in text and ids[1] in text          # the RAM module and where it came from
     assert "Camille" in text and "Atelier Test" in text
+    for scr in machine.screens:                     # 14,0" in French, 14.0" in English
+        inches = f"{scr.diagonal_in:.1f}"
+        assert (inches.replace(".", ",") if lang == "fr" else inches) + '"' in text
     if verdict.reasons:
         from reemploi.grade.render import render_reasons
         assert render_reasons(verdict, lang)[0][:30] in " ".join(text.split())

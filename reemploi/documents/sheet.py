@@ -20,7 +20,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
 from xml.sax.saxutils import escape
 
 from ..grade.render import ITEM_TEXT
-from ..i18n import N_, tr
+from ..i18n import N_, number, tr
 from ..inventory.events import EventType
 from ..settings import Settings
 from .content import MEDIA_NAMES, PART_KINDS, ram_text, size_text
@@ -151,7 +151,7 @@ def _specs(f: AssetFacts, lang) -> list[tuple[str, str]]:
         if s.get("diagonal_in"):
             res = (f" {s.get('native_width')}×{s.get('native_height')}"
                    if s.get("native_width") else "")
-            rows.append((tr("Screen", lang), f"{s['diagonal_in']}\"{res}"))
+            rows.append((tr("Screen", lang), f"{number(s['diagonal_in'], lang, 1)}\"{res}"))
     for b in m.get("batteries") or []:
         design, full = b.get("design_wh"), b.get("full_wh")
         if design and full:
