@@ -203,3 +203,20 @@ def test_one_grading_is_one_block_of_events(cli, tmp_path):
                                         "asset.checked", "asset.graded"]
     assert [e.seq for e in events] == list(range(events[0].seq, events[0].seq + 5))
     assert events[2].payload["identity"] == events[0].payload["identity"]
+
+
+@pytest.mark.parametrize("name, edition, arch", [
+    # Pentium M, 1 GB with a 1 GB board maximum: the i386 path is kept (no amd64 to fall
+    # back to), still parts only.
+    ("latitude-d600-32bit", "DE5", "i386"),
+    ("medion-usb-dock", "DE6", "amd64"),
+])
+def test_replayed_verdict_names_the_edition_and_its_arch(cli, name, edition, arch):
+    from conftest import MACHINES
+    r = cli(["grade", "--replay", MACHINES / name, "--no-save", "--json"])
+    assert r.exit_code == 0, r.output
+    v = json.loads(r.output)["verdict"]
+    assert (v["emmabuntus"], v["emmabuntus_arch"]) == (edition, arch)
+    assert "RAM_EDITION_FALLBACK" not in {x["code"] for x in v["reasons"]}
+    text = cli(["grade", "--replay", MACHINES / name, "--no-save", "--lang", "en"]).output
+    assert f"Emmabuntüs: {edition} {arch}" in text

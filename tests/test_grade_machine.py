@@ -10,6 +10,7 @@ import pytest
 
 from conftest import MACHINES, corpus_file
 from reemploi.grade.checks import Checks, CheckState, parse_check_args
+from reemploi.grade import render
 from reemploi.grade.engine import grade_machine
 from reemploi.grade.rules import load_rules
 from reemploi.grade.verdict import BenchScores, Outcome, Reason, State, Verdict
@@ -246,3 +247,106 @@ def test_checks_round_trip_and_french_answers():
     assert c.usb_ports is CheckState.OK and c.cosmetic == "C"
     assert Checks.from_dict(json.loads(json.dumps(c.to_dict()))) == c
     assert c.failed() == ["wifi"] and Checks().empty and not c.empty
+
+
+# --- a 64-bit machine whose RAM can never reach DE6's need gets DE5 amd64 -------------
+
+GX520 = "lshw/ereuse-wb__tests__fixtures__optiplex-gx520.lshw.json"
+
+
+def _dmi_memory(fragment: str):
+    from conftest import corpus_rows
+    from reemploi.probe.dmidecode import parse_dmidecode
+    row = next(r for r in corpus_rows("dmidecode") if fragment in r["local_path"])
+    return parse_dmidecode(corpus_file(row["local_path"]).read_bytes()).memory
+
+
+def _fallback(v):
+    return next((r for r in v.reasons if r.code is Reason.RAM_EDITION_FALLBACK), None)
+
+
+def test_64_bit_optiplex_with_full_ddr_slots_gets_de5_amd64_not_recycling():
+    # OptiPlex GX520 (eReuse corpus): Pentium 4 with EM64T, 2 x 512 MB "DDR" in its
+    # two slots. DDR modules stop at 1 GB: DE6's 4 GB is out of reach, DE5 amd64's
+    # 2 GB is not (2 x 1 GB). It used to be graded "recycling".
+    info = parse_lshw(corpus_file(GX520).read_bytes())
+    assert {"lm", "sse2"} <= set(info.cpu.flags)
+    m = Machine(system=info.system, cpu=info.cpu, memory=info.memory, disks=info.disks)
+    v = grade_machine(m, None, RULES)
+    assert (v.outcome, v.emmabuntus, v.emmabuntus_arch) == \
+        (Outcome.READY_AFTER_UPGRADE, "DE5", "amd64")
+    assert _fallback(v).params == {"edition": "DE6", "need": 4096, "mb": 1024,
+                                   "fallback": "DE5", "arch": "amd64", "cause": "no-slot"}
+    assert v.memory.state is State.UPGRADEABLE and v.memory.facts["need_mb"] == 2048
+    ram = next(u for u in v.upgrades if u["part"] == "ram")
+    assert (ram["count"], ram["size_gb"], ram["replaces_mb"]) == (2, 1, [512, 512])
+    assert v.cpu.facts["emmabuntus"] == "DE6"     # what the CPU alone could run
+
+
+@pytest.mark.parametrize("fragment, cause, to_do, mem_state", [
+    # Lenovo 3000 C100: 2 x 512 MB DDR, board maximum 2 GB -> DE5 after 2 x 1 GB
+    ("3000_C100", "max-capacity", ["ram", "battery"], State.UPGRADEABLE),
+    # ThinkCentre 8705: 2 x 1 GB DDR, both slots full -> DE5 with its RAM as it is
+    ("ThinkCentre_XXXX_8705", "no-slot", ["battery"], State.ENOUGH),
+])
+def test_real_memory_that_cannot_reach_de6_on_a_64_bit_cpu(fragment, cause, to_do, mem_state):
+    cpu = parse_lshw(corpus_file(GX520).read_bytes()).cpu
+    healthy = _machine(E5530, HEALTHY_SSD)
+    m = replace(healthy, cpu=cpu, memory=_dmi_memory(fragment))
+    v = grade_machine(m, None, RULES)
+    assert (v.emmabuntus, v.emmabuntus_arch, v.memory.state) == ("DE5", "amd64", mem_state)
+    assert _fallback(v).params["cause"] == cause and _fallback(v).params["need"] == 4096
+    # the E5530 laptop around it has no battery here: one to fit, like any laptop
+    assert v.outcome is Outcome.READY_AFTER_UPGRADE and v.grade in ("A", "B", "C")
+    assert [u["part"] for u in v.upgrades] == to_do
+    if cause == "max-capacity":
+        assert _fallback(v).params["max_mb"] == 2048
+
+
+def test_soldered_2_gb_on_a_64_bit_cpu_gets_de5_amd64():
+    from reemploi.model import Memory, MemoryModule
+    soldered = Memory(total_mb=2048, slots_total=1, modules=(
+        MemoryModule(size_mb=2048, type="LPDDR3", form_factor="Row Of Chips"),))
+    m = replace(_machine(E5530, HEALTHY_SSD), memory=soldered)
+    v = grade_machine(m, None, RULES)
+    assert (v.outcome, v.emmabuntus, v.emmabuntus_arch) == \
+        (Outcome.READY_AFTER_UPGRADE, "DE5", "amd64")
+    assert v.upgrades == ({"part": "battery"},) and v.memory.state is State.ENOUGH
+    assert _fallback(v).params["cause"] == "soldered"
+    en = render.render_verdict(v, "en")
+    assert "Emmabuntüs: DE5 amd64" in en
+    assert "DE6 needs 4,096 MB of RAM and the 2,048 MB fitted are soldered" in en
+    fr = render.render_verdict(v, "fr")
+    assert "DE6 demande 4\u202f096 Mo de mémoire vive" in fr and "DE5 amd64 à la place" in fr
+
+
+def test_no_fallback_when_de6_ram_can_be_bought_or_de5_cannot_be_reached_either():
+    cpu64 = parse_lshw(corpus_file(GX520).read_bytes()).cpu
+    base = _machine(E5530, HEALTHY_SSD)
+    # Fujitsu S6420: 2 GB and a free SODIMM slot: buy 4 GB and give it with DE6.
+    v = grade_machine(replace(base, cpu=cpu64, memory=_dmi_memory("Fujitsu__S__S6420")),
+                      None, RULES)
+    assert (v.emmabuntus, v.emmabuntus_arch) == ("DE6", "amd64") and _fallback(v) is None
+    assert any(u["part"] == "ram" for u in v.upgrades)
+    # MicronPC EU3: 512 MB, board maximum 512 MB: not even DE5 fits -> parts only.
+    v = grade_machine(replace(base, cpu=cpu64, memory=_dmi_memory("MicronPc_MPC__EU3")),
+                      None, RULES)
+    assert v.outcome is Outcome.PARTS_ONLY and _fallback(v) is None
+    assert v.memory.state is State.TOO_LITTLE and v.memory.facts["need_mb"] == 4096
+    # 32-bit CPU: DE5 i386 as before, whatever the RAM.
+    v = grade_machine(_machine(DV4000, FAILING_HDD), None, RULES)
+    assert (v.emmabuntus, v.emmabuntus_arch) == ("DE5", "i386") and _fallback(v) is None
+
+
+def test_a_workshop_can_drop_de5_amd64_and_get_the_old_verdict(tmp_path):
+    # Editions are data: without a lighter amd64 edition there is nothing to fall back to.
+    own = tmp_path / "own.toml"
+    own.write_text('version = "no-de5-64"\n'
+                   '[[emmabuntus]]\nname = "DE6"\ndebian = 13\narch = "amd64"\n'
+                   'requires_flags = ["lm", "sse2"]\nmin_ram_mb = 4096\n'
+                   '[[emmabuntus]]\nname = "DE5"\ndebian = 12\narch = "i386"\n'
+                   'requires_flags = ["cmov"]\nmin_ram_mb = 2048\n', encoding="utf-8")
+    info = parse_lshw(corpus_file(GX520).read_bytes())
+    m = Machine(system=info.system, cpu=info.cpu, memory=info.memory, disks=info.disks)
+    v = grade_machine(m, None, load_rules(own))
+    assert v.outcome in (Outcome.PARTS_ONLY, Outcome.RECYCLING) and _fallback(v) is None

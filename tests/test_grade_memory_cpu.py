@@ -164,3 +164,39 @@ def test_fewest_modules_first_and_never_past_the_board_maximum():
         assert v.facts["max_capacity_mb"] is None or new_total <= v.facts["max_capacity_mb"]
         # modules bought = free slots used + modules taken out, within the slot count
         assert up["count"] - len(out) <= (mem.slots_free or 1), row["local_path"]
+
+
+# Every corpus dump's memory on a 64-bit CPU: DE6 when its RAM can be reached (as is or
+# by buying modules), else DE5 amd64 when that can, else nothing. The dumps below are
+# the ones that moved from "parts only / recycling" to DE5 amd64 when DE5 amd64 joined
+# the editions; each was checked by hand (modules, slots, board maximum):
+DE5_AMD64_DUMPS = {
+    "ThinkCentre_XXXX_8705": "no-slot",      # 2 x 1 GB DDR, 2 slots full; DDR stops at 1 GB
+    "X5DPA": "no-slot",                      # 4 x 512 MB SDRAM, 4 slots full; SDRAM stops at 512 MB
+    "dmidecode__linux-2.6": "no-slot",       # Latitude D610: 2 x 1 GB DDR, 2 slots full
+    "Shuttle__FB__FB62": "max-capacity",     # 1 GB, board maximum 2 GB: + 1 x 1 GB
+    "3000_C100": "max-capacity",             # 2 x 512 MB DDR, board maximum 2 GB: 2 x 1 GB
+}
+CPU64 = Cpu(flags=("lm", "sse2", "cmov"), threads=2, max_mhz=2000.0)
+
+
+@pytest.mark.parametrize("row", corpus_rows("dmidecode"),
+                         ids=lambda r: r["local_path"].split("/")[-1][:60])
+def test_every_dmidecode_dump_on_a_64_bit_cpu_gets_the_edition_its_ram_allows(row):
+    from reemploi.grade.engine import grade_machine
+    from reemploi.model import Machine
+    info = parse_dmidecode(corpus_file(row["local_path"]).read_bytes())
+    v = grade_machine(Machine(system=info.system, cpu=CPU64, memory=info.memory), None, RULES)
+    fallback = next((r for r in v.reasons if r.code is Reason.RAM_EDITION_FALLBACK), None)
+    de6 = grade_memory(info.memory, RULES, need_mb=4096).state
+    de5 = grade_memory(info.memory, RULES, need_mb=2048).state
+    if de6 is not State.TOO_LITTLE:
+        assert (v.emmabuntus, v.emmabuntus_arch, fallback) == ("DE6", "amd64", None)
+    elif de5 is not State.TOO_LITTLE:
+        assert (v.emmabuntus, v.emmabuntus_arch) == ("DE5", "amd64")
+        assert v.outcome.value.startswith("ready") and v.memory.state is de5
+        assert fallback.params["need"] == 4096 and fallback.params["edition"] == "DE6"
+    else:
+        assert v.outcome.value in ("parts-only", "recycling") and fallback is None
+    expected = next((c for f, c in DE5_AMD64_DUMPS.items() if f in row["local_path"]), None)
+    assert (fallback.params["cause"] if fallback else None) == expected

@@ -19,13 +19,15 @@ from reemploi.model import Machine
 RULES = load_rules()
 SAMPLE_PARAMS = {"count": 12, "pct": 85, "hours": 61234, "value": 4, "field": "power_on_hours",
                  "gb": 32, "need": 4096, "mb": 2048, "max_mb": 1024, "flag": "pae",
-                 "score": 350, "item": "keyboard"}
+                 "score": 350, "item": "keyboard", "edition": "DE6", "fallback": "DE5",
+                 "arch": "amd64", "cause": "max-capacity"}
 
 
 def _all_msgids() -> list[str]:
     return [*render.REASON_TEXT.values(), *render.OUTCOME_TEXT.values(),
             *render.STATE_TEXT.values(), *render.ITEM_TEXT.values(),
-            *render.CPU_CLASS_TEXT.values(), *render.REASON_TEXT_ONE.values()]
+            *render.CPU_CLASS_TEXT.values(), *render.REASON_TEXT_ONE.values(),
+            *render.FALLBACK_TEXT.values()]
 
 
 def test_every_code_state_and_item_has_a_sentence():

@@ -11,8 +11,12 @@ from reemploi.grade.rules import load_rules
 def test_packaged_rules_load_and_are_versioned():
     rules = load_rules()
     assert rules.version and rules.source == "packaged"
-    assert [e.name for e in rules.emmabuntus] == ["DE6", "DE5"]
+    assert [(e.name, e.arch) for e in rules.emmabuntus] == [
+        ("DE6", "amd64"), ("DE5", "amd64"), ("DE5", "i386")]
     assert rules.emmabuntus[0].requires_flags == ("lm", "sse2")
+    # DE5 amd64 runs on every CPU DE6 runs on, with less RAM (its raison d'être here)
+    assert rules.emmabuntus[1].requires_flags == rules.emmabuntus[0].requires_flags
+    assert rules.emmabuntus[1].min_ram_mb < rules.emmabuntus[0].min_ram_mb
     assert rules.disk.reallocated_failing >= 1
 
 
@@ -67,3 +71,88 @@ def test_cli_exit_7_on_malformed_rules(cli, tmp_path):
     assert "disk.unknown_key" in result.output
     assert "Traceback" not in result.output
 
+
+
+# --- a workshop's own rules file with a mistake: exit 7, precise, in the reader's language
+
+
+def _replay():
+    from conftest import MACHINES
+    return MACHINES / "medion-usb-dock"
+
+
+@pytest.mark.parametrize("text, en, fr", [
+    ('version = "atelier-2"\n[disk]\nreallocated_failng = 1\n',
+     "unknown key 'disk.reallocated_failng'; did you mean 'disk.reallocated_failing'?",
+     "clé inconnue « disk.reallocated_failng » ; vouliez-vous dire « disk.reallocated_failing » ?"),
+    ('version = "atelier-2"\n[battery]\nworn_pct = "vingt"\n',
+     "'battery.worn_pct' must be a number, not \"vingt\"",
+     "« battery.worn_pct » doit être un nombre, pas \"vingt\""),
+    ('version = "atelier-2"\n[checks]\nwifi = "ignorer"\n',
+     "'checks.wifi' must be one of repair, parts-only, note, not \"ignorer\"",
+     "« checks.wifi » doit valoir l'un de repair, parts-only, note, pas \"ignorer\""),
+    ('version = "atelier-2"\n[disk]\nmin_size_gb = \n',
+     "is not valid TOML, line 3, column 15: invalid value",
+     "TOML invalide, ligne 3, colonne 15 : valeur invalide"),
+    ('[battery]\nworn_pct = 25\n',
+     "the key 'version' is missing",
+     "la clé « version » manque"),
+    ('version = "atelier-2"\n[[emmabuntus]]\nname = "DE6"\n',
+     "the key 'emmabuntus[0].debian' is missing; your [[emmabuntus]] tables replace",
+     "la clé « emmabuntus[0].debian » manque ; vos tables [[emmabuntus]] remplacent"),
+    ('version = "atelier-2"\n[memory]\nmodule_sizes_gb = [2, 4.5]\n',
+     "'memory.module_sizes_gb[1]' must be a whole number, not 4.5",
+     "« memory.module_sizes_gb[1] » doit être un nombre entier, pas 4.5"),
+])
+def test_cli_names_file_key_and_problem_in_both_languages_and_writes_nothing(
+        cli, tmp_path, text, en, fr):
+    rules = tmp_path / "atelier.toml"
+    rules.write_text(text, encoding="utf-8")
+    home = tmp_path / "home"
+    for lang, expected in (("en", en), ("fr", fr)):
+        r = cli(["grade", "--replay", _replay(), "--rules", rules, "--home", home,
+                 "--lang", lang])
+        assert r.exit_code == 7, r.output
+        assert str(rules) in r.output and expected in r.output, r.output
+        assert "Traceback" not in r.output
+    assert not (home / "journal.jsonl").exists()      # nothing graded, nothing recorded
+
+
+def test_a_broken_grading_toml_in_home_stops_grade_before_anything_is_written(cli, tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "grading.toml").write_text('version = "x"\n[grade]\na_min = "sept"\n',
+                                       encoding="utf-8")
+    r = cli(["grade", "--replay", _replay(), "--home", home, "--lang", "fr"])
+    assert r.exit_code == 7
+    assert str(home / "grading.toml") in r.output
+    assert "« grade.a_min » doit être un nombre entier, pas \"sept\"" in r.output
+    assert not (home / "journal.jsonl").exists()
+
+
+def test_missing_unreadable_and_non_utf8_rules_files(cli, tmp_path):
+    from reemploi.grade.errors import RulesNotFound, RulesUnreadable
+    with pytest.raises(RulesNotFound):
+        load_rules(tmp_path / "absent.toml")
+    with pytest.raises(RulesUnreadable):
+        load_rules(tmp_path)
+    latin1 = tmp_path / "latin1.toml"
+    latin1.write_bytes('version = "règles"\n'.encode("latin-1"))
+    with pytest.raises(RulesUnreadable):
+        load_rules(latin1)
+    r = cli(["grade", "--replay", _replay(), "--rules", latin1, "--no-save", "--lang", "fr"])
+    assert r.exit_code == 7 and "pas du texte UTF-8" in r.output
+    r = cli(["grade", "--replay", _replay(), "--rules", tmp_path / "absent.toml",
+             "--no-save", "--lang", "en"])
+    assert r.exit_code == 7 and "absent.toml: no such file" in r.output
+
+
+def test_an_edition_arch_must_be_one_debian_builds():
+    from reemploi.grade.errors import RulesBadChoice
+    from reemploi.grade.rules import PACKAGED, parse_rules
+    import tomllib
+    data = tomllib.loads(PACKAGED.read_text(encoding="utf-8"))
+    data["emmabuntus"][1]["arch"] = "x86_64"
+    with pytest.raises(RulesBadChoice) as err:
+        parse_rules(data, "mine.toml")
+    assert "emmabuntus[1].arch" in str(err.value) and err.value.exit_code is ExitCode.BAD_INPUT

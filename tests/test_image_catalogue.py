@@ -216,3 +216,66 @@ def test_ram_counted_as_the_grade_counts_it(tmp_path):
     # Installed modules, when listed, are the RAM (as the grade's memory verdict).
     modules = {**machine, "memory": {"total_mb": 3896, "modules": [{"size_mb": 2048}] * 2}}
     assert facts_from_machine(modules).ram_mb == 4096
+
+
+def _de5_amd64_machine():
+    """A real 64-bit Pentium 4 (OptiPlex GX520, eReuse corpus) with the 2 x 1 GB DDR of
+    a real ThinkCentre 8705 (linuxhw corpus), both slots full: DE6's 4 GB is out of
+    reach, DE5 amd64 fits."""
+    from conftest import corpus_file, corpus_rows
+    from reemploi.model import Machine
+    from reemploi.probe.dmidecode import parse_dmidecode
+    from reemploi.probe.lshw import parse_lshw
+    info = parse_lshw(corpus_file("lshw/ereuse-wb__tests__fixtures__optiplex-gx520.lshw.json")
+                      .read_bytes())
+    row = next(r for r in corpus_rows("dmidecode") if "ThinkCentre_XXXX_8705" in r["local_path"])
+    memory = parse_dmidecode(corpus_file(row["local_path"]).read_bytes()).memory
+    return Machine(system=info.system, cpu=info.cpu, memory=memory, disks=info.disks)
+
+
+def test_choose_follows_a_grade_that_fell_back_to_de5_amd64(tmp_path):
+    from reemploi.grade.engine import grade_machine
+    from reemploi.grade.rules import load_rules
+    machine = _de5_amd64_machine()
+    verdict = grade_machine(machine, None, load_rules()).to_dict()
+    assert (verdict["emmabuntus"], verdict["emmabuntus_arch"]) == ("DE5", "amd64")
+    entries = catalogue.load_catalogue(tmp_path)
+    choice = choose(facts_from_machine(machine.to_dict(), verdict), entries)
+    assert (choice.edition, choice.arch, choice.image) == ("DE5", "amd64", "emmabuntus-de5-amd64")
+    why = {r.code: r.params for r in choice.reasons}
+    assert why[Why.GRADE_RAM_FALLBACK] == {"edition": "DE6", "need": 4096, "mb": 2048,
+                                           "fallback": "DE5", "arch": "amd64"}
+    # The same machine ungraded reaches the same image through DE6's RAM minimum.
+    alone = choose(facts_from_machine(machine.to_dict()), entries)
+    assert (alone.edition, alone.arch, alone.image) == (choice.edition, choice.arch, choice.image)
+
+
+def test_choose_reads_the_arch_of_older_verdicts_from_the_flags(tmp_path):
+    entries = catalogue.load_catalogue(tmp_path)
+    old = {"emmabuntus": "DE5"}               # recorded before emmabuntus_arch existed
+    for flags, arch in ((["lm", "sse2", "cmov"], "amd64"), (["cmov", "sse2"], "i386")):
+        machine = {"cpu": {"flags": flags}, "memory": {"total_mb": 2048},
+                   "system": {"boot_mode": "legacy"}, "disks": [{"size_bytes": 160 * 10**9}]}
+        assert choose(facts_from_machine(machine, old), entries).arch == arch
+    # A newer verdict's arch wins over the guess.
+    machine = {"cpu": {"flags": ["lm", "sse2", "cmov"]}, "memory": {"total_mb": 2048},
+               "system": {"boot_mode": "legacy"}, "disks": [{"size_bytes": 160 * 10**9}]}
+    said = choose(facts_from_machine(machine, {**old, "emmabuntus_arch": "i386"}), entries)
+    assert said.arch == "i386"
+
+
+def test_choose_cli_says_why_de6_does_not_fit(cli, tmp_path):
+    from reemploi.grade.engine import grade_machine
+    from reemploi.grade.rules import load_rules
+    machine = _de5_amd64_machine()
+    probe, verdict = tmp_path / "probe.json", tmp_path / "verdict.json"
+    probe.write_text(json.dumps(machine.to_dict()))
+    verdict.write_text(json.dumps(grade_machine(machine, None, load_rules()).to_dict()))
+    r = cli(["image", "choose", "--probe", probe, "--verdict", verdict, "--json"])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.output)
+    assert (out["edition"], out["arch"], out["image"]) == ("DE5", "amd64", "emmabuntus-de5-amd64")
+    fr = cli(["image", "choose", "--probe", probe, "--verdict", verdict, "--lang", "fr"]).output
+    assert "DE6 demanderait 4096 Mo de mémoire vive" in fr and "DE5 amd64 à la place" in fr
+    en = cli(["image", "choose", "--probe", probe, "--verdict", verdict, "--lang", "en"]).output
+    assert "DE6 would need 4096 MB of RAM" in en

@@ -72,7 +72,9 @@ def test_inventory_list_show_search_history(cli):
 
     hist = json.loads(cli(["inventory", "history", ids[0], "--json"]).output)
     assert [e["type"] for e in hist] == ["asset.created"]
-    assert "asset.created" in cli(["inventory", "history", ids[0]]).output
+    lot = show["lot_id"]
+    assert f"registered — laptop, lot {lot}" in \
+        cli(["inventory", "history", ids[0], "--lang", "en"]).output
 
 
 def test_show_and_history_unknown_id_exit_10(cli):
@@ -256,3 +258,47 @@ def test_verify_and_prices_read_in_french(cli):
     res = cli(["checkout", ids[0], "--to", "dismantled", "--org", "Atelier", "--price", "12.5",
                "--lang", "fr"])
     assert res.exit_code == 0 and "(12,50 €)" in res.output
+
+
+def test_history_says_what_happened_in_each_language_and_json_keeps_its_fields(cli):
+    """Each line says what happened, in the words of the traceability sheet (shared
+    with documents/sheet.py); --json keeps every field and adds the line as "text"."""
+    from reemploi.documents.facts import HistoryFact
+    from reemploi.documents.sheet import _event_detail
+    from reemploi.inventory.store import Inventory
+    ids = _intake(cli)["ids"]
+    part = json.loads(cli(["parts", "harvest", ids[2], "--kind", "ram", "--facts", "type=DDR3",
+                           "--facts", "size_gb=4", "--json"]).output)["id"]
+    assert cli(["inventory", "status", ids[0], "diagnosed"]).exit_code == 0
+    inv = Inventory.open(_home(), "T", "Camille")
+    inv.record("asset.graded", ids[0], {"verdict": {"outcome": "ready-after-upgrade",
+                                                    "grade": "B"}, "rules_version": "t"})
+    inv.record("asset.checked", ids[0], {"checks": {"keyboard": "ok", "wifi": "fail"}})
+    inv.record("note", ids[0], {"text": "Charnière gauche resserrée"})
+    assert cli(["parts", "install", part, ids[0]]).exit_code == 0
+    assert cli(["inventory", "status", ids[0], "wiped", "--note", "effacé à la main"]).exit_code == 0
+
+    fr = cli(["inventory", "history", ids[0], "--lang", "fr"]).output.splitlines()
+    en = cli(["inventory", "history", ids[0], "--lang", "en"]).output.splitlines()
+    assert any("changement d'état — Reçu → Diagnostiqué" in line for line in fr), fr
+    assert any("Diagnostiqué → Effacé (effacé à la main)" in line for line in fr), fr
+    assert any("status changed — Received → Diagnosed" in line for line in en), en
+    assert any("évalué — Prêt après mise à niveau, catégorie B" in line for line in fr), fr
+    assert any("graded — Ready after upgrade, grade B" in line for line in en), en
+    assert any("en panne : Wi-Fi" in line for line in fr), fr
+    assert any("remarque — Charnière gauche resserrée" in line for line in fr), fr
+    assert any(f"pièce installée — {part} → {ids[0]}" in line for line in fr), fr
+    assert any(f"part installed — {part} → {ids[0]}" in line for line in en), en
+    assert all("asset.created" not in line and "status.changed" not in line for line in fr)
+    assert all(line.split()[2] == "T" for line in en)          # station still shown
+
+    events = json.loads(cli(["inventory", "history", ids[0], "--json", "--lang", "en"]).output)
+    for e in events:            # the recorded fields, as before, and the line's text
+        assert {"seq", "id", "time", "station", "operator", "asset_id", "type", "payload",
+                "prev", "hash"} <= set(e) and e["text"]
+    # The sheet says the same of each event (one wording, two places).
+    for e in events:
+        h = HistoryFact(e["time"], e["type"], e["operator"], e["station"], e["payload"],
+                        e["asset_id"])
+        detail = _event_detail(h, "en")
+        assert e["text"].endswith(detail)

@@ -233,3 +233,67 @@ def test_hpa_removed_but_overwrite_stopped_at_the_old_size_is_not_100_percent(tm
     rec = wiperun.execute(ctx, wiperun.Job(job.disk, plan), options)
     assert rec.result == "success" and rec.bytes_written == 8 << 20
     assert rec.percent_erased < 100.0
+
+
+def test_firmware_erase_of_a_blank_drive_is_inconclusive_not_passed(tmp_path, loopdev):
+    """Every sampled area reads blank before the erase (a new or already zeroed drive):
+    the before/after comparison has nothing to compare. The erase itself is replayed
+    (recorded hdparm outputs); the sampling reads a real, blank loop device. The wipe
+    stands, its verification says "inconclusive", and the certificate does not say
+    "each was verified"."""
+    import subprocess
+    from dataclasses import replace
+
+    from reemploi.wipe.certificate import CertificateRequest, issue
+    from reemploi.documents.certificate import render_certificate_pdf
+
+    dev = loopdev(64 << 20)
+    ssd = replace(SSD, name=dev.path.rsplit("/", 1)[1], path=dev.path, size_bytes=64 << 20)
+    ident = HD / "pm830-ssd-not-frozen-enhanced" / "hdparm-I.txt"
+    runner = replay(tmp_path, {
+        ("hdparm", "-I", dev.path): (ident, 0),
+        ("hdparm", "--user-master", "u", "--security-set-pass", PW, dev.path): (b"", 0),
+        ("hdparm", "--user-master", "u", "--security-erase-enhanced", PW, dev.path): (b"", 0),
+    })
+    ctx = Context(runner=runner, home=tmp_path / "home", station="T", operator="op",
+                  replay=True)
+    options = wiperun.WipeOptions(verify="sample", poll_seconds=0)
+    job = wiperun.make_job(ctx, ssd, options)
+    assert [s.kind for s in job.plan.steps][0] == "fingerprint"
+    rec = wiperun.execute(ctx, job, options)
+    assert rec.result == "success", rec.errors
+    assert rec.verification["mode"] == "sample-changed"
+    assert rec.verification["result"] == "inconclusive" and rec.verification["locations"] == 0
+
+    [event_id] = wiperun.record_all(ctx, [rec])
+    issued, doc = issue(ctx, CertificateRequest(event_ids=(event_id,)), tmp_path / "certs")
+    media = doc["certificate"]["media"][0]
+    assert media["verification"]["result"] == "inconclusive"
+    pdf = render_certificate_pdf(doc, issued.sha256, tmp_path / "c.pdf", "en")
+    text = " ".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True,
+                                   text=True).stdout.split())
+    assert "NOT verified" in text and "each was verified" not in text, text
+    assert "inconclusive" in text and "passed" not in text.split("Verification", 1)[1][:200]
+
+
+def test_firmware_erase_that_changed_nothing_still_fails(tmp_path, loopdev):
+    """The other side: data in the sampled areas that reads the same after the "erase"
+    (here the replayed command erases nothing) is a failed verification."""
+    import os
+    from dataclasses import replace
+
+    dev = loopdev(16 << 20)
+    with open(dev.path, "r+b") as fh:
+        fh.write(os.urandom(16 << 20))
+    ssd = replace(SSD, name=dev.path.rsplit("/", 1)[1], path=dev.path, size_bytes=16 << 20)
+    ident = HD / "pm830-ssd-not-frozen-enhanced" / "hdparm-I.txt"
+    runner = replay(tmp_path, {
+        ("hdparm", "-I", dev.path): (ident, 0),
+        ("hdparm", "--user-master", "u", "--security-set-pass", PW, dev.path): (b"", 0),
+        ("hdparm", "--user-master", "u", "--security-erase-enhanced", PW, dev.path): (b"", 0),
+    })
+    ctx = Context(runner=runner, home=tmp_path / "home", station="T", replay=True)
+    options = wiperun.WipeOptions(verify="sample", poll_seconds=0)
+    rec = wiperun.execute(ctx, wiperun.make_job(ctx, ssd, options), options)
+    assert rec.result == "failed" and rec.verification["result"] == "failed"
+    assert rec.verification["locations"] > 0

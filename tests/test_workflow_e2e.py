@@ -238,14 +238,17 @@ def test_a_donated_laptop_from_intake_to_given(cli, loopdev, tmp_path):
     # 9. The journal holds together, and the machine's history is every step in order.
     report = _json(cli(["inventory", "verify", "--json", "--home", home]))
     assert report["ok"] is True and report["projection"] == "current"
+    assert report["unfinished"] == []          # every start has its end
     events = _json(cli(["inventory", "history", first, "--json", "--home", home]))
     steps = [(e["type"], e["payload"].get("to")) for e in events]
     assert steps == [
         ("asset.created", None),
         ("status.changed", "diagnosed"), ("asset.probed", None), ("asset.checked", None),
         ("asset.graded", None),
+        ("wipe.started", None),                 # the intent, before the first byte
         ("wipe.done", None), ("status.changed", "wiped"),
         ("certificate.issued", None), ("certificate.issued", None),     # failed, then good
+        ("image.started", None),
         ("image.written", None), ("status.changed", "imaged"),
         ("status.changed", "ready"),
         ("part.installed", None),

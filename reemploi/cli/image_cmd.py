@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ..errors import BadInput
+from ..errors import BadInput, ReemploiError
 from ..i18n import number, tr
 from ..image import catalogue, render, service
 from ..image.errors import PostInstallFailed
@@ -107,16 +107,34 @@ def write_cmd(image_name, device, asset_id, no_verify, no_postinstall, skip, fir
     bar = render.ProgressBar(ctx.lang)
     try:
         report = service.execute(ctx, plan, progress=None if as_json else bar)
+    except ReemploiError as exc:
+        # A batch script reads stdout: it gets one JSON document on failure too, with
+        # the id of the event that recorded it (null when nothing was written or
+        # recorded, e.g. the disk changed after the plan). The error goes to stderr.
+        if as_json:
+            click.echo(dump_json(_failure_json(exc, plan)))
+        raise
     finally:
         bar.close()
     if as_json:
-        doc = {k: v for k, v in report.__dict__.items() if k != "plan"}
-        click.echo(dump_json({**doc, "postinstall_failed": report.postinstall_failed,
-                              "plan": plan.summary()}))
+        click.echo(dump_json(_report_json(report, plan)))
     else:
         click.echo(render.report_text(report, ctx.lang))
     if report.postinstall_failed:
         raise PostInstallFailed(path=plan.disk.path, steps=", ".join(report.postinstall_failed))
+
+
+def _report_json(report: service.Report, plan: service.Plan) -> dict:
+    doc = {k: v for k, v in report.__dict__.items() if k != "plan"}
+    return {**doc, "postinstall_failed": report.postinstall_failed, "plan": plan.summary()}
+
+
+def _failure_json(exc: ReemploiError, plan: service.Plan) -> dict:
+    """The failed write as JSON: the recorded report's shape when there is one."""
+    report = getattr(exc, "report", None)
+    doc = _report_json(report, plan) if report is not None else {
+        "result": "failed", "event_id": None, "error": None, "plan": plan.summary()}
+    return {**doc, "error": exc.render(), "exit_code": int(exc.exit_code)}
 
 
 @image.command("make")

@@ -11,18 +11,17 @@ import click
 
 from ..errors import BadInput
 from ..i18n import N_, number, tr
+from ..inventory.describe import STATUS_NAMES
 from ..inventory.lifecycle import DESTINATIONS
 from ..inventory.parts import PART_KINDS, parse_facts, stock
 from ..inventory.lots import DONOR_KINDS
 from ..inventory.store import Inventory
+from ..model import to_jsonable
 from .common import emit, home_option, json_option, lang_option, make_context
 
 # Capitalised msgids: the lower-case words are the stats stage's (plural forms).
-STATUS_TEXT = {
-    "received": N_("Received"), "diagnosed": N_("Diagnosed"), "wiped": N_("Wiped"),
-    "imaged": N_("Imaged"), "ready": N_("Ready"), "out": N_("Out"),
-    "stock": N_("In stock"), "installed": N_("Installed"),
-}
+# Shared with the history lines and the traceability sheet.
+STATUS_TEXT = STATUS_NAMES
 DESTINATION_TEXT = {"given": N_("given to {org} on {date}"), "sold": N_("sold to {org} on {date}"),
                     "recycled": N_("recycled by {org} on {date}"),
                     "dismantled": N_("dismantled by {org} on {date}")}
@@ -166,10 +165,11 @@ def _outcome(code: str | None, lang: str) -> str:
 def _verdict_lines(grade: dict, lang: str) -> list[str]:
     """What the last verdict asks for, in the grade stage's words: the edition, what to
     fit before the machine goes out, the parts to keep from a parts-only machine."""
-    from ..grade.render import render_harvest, render_upgrade
+    from ..grade.render import edition_text, render_harvest, render_upgrade
     lines = []
     if grade.get("emmabuntus"):
-        lines.append(tr("Emmabuntüs: {edition}", lang, edition=grade["emmabuntus"]))
+        lines.append(tr("Emmabuntüs: {edition}", lang, edition=edition_text(
+            grade["emmabuntus"], grade.get("emmabuntus_arch"))))
     for title, items, render in (("To do before it goes out:", grade.get("upgrades"),
                                   render_upgrade),
                                  ("Parts to keep:", grade.get("harvest"), render_harvest)):
@@ -182,6 +182,20 @@ def _verdict_lines(grade: dict, lang: str) -> list[str]:
 def _code(code: str | None, lang: str) -> str:
     """A wipe or image result code (success, failed, interrupted): the stages' msgids."""
     return tr(code, lang) if code else "?"
+
+
+UNFINISHED_TEXT = {
+    "wipe": N_("Wipe started {time} on {disk}: interrupted, no end recorded (power cut? "
+               "unless it is still running). Not wiped: wipe it again."),
+    "image": N_("Image write started {time} on {disk}: interrupted, no end recorded (power "
+                "cut? unless it is still running). Not installed: write it again."),
+}
+
+
+def _unfinished_line(kind: str | None, time: str | None, disk: str | None, lang: str) -> str:
+    """A wipe or image write whose start is recorded and its end is not."""
+    return "! " + tr(UNFINISHED_TEXT.get(kind or "", UNFINISHED_TEXT["wipe"]), lang,
+                     time=time or "?", disk=disk or "?")
 
 
 def _render_asset(d: dict, lang: str) -> str:
@@ -216,6 +230,9 @@ def _render_asset(d: dict, lang: str) -> str:
     if image:
         out.append(tr("Image: {name} {version} ({result})", lang, name=image.get("name") or "?",
                       version=image.get("version") or "", result=_code(image.get("result"), lang)))
+    for u in d.get("unfinished") or ():
+        out.append(_unfinished_line(u.get("kind"), u.get("time"),
+                                    u.get("disk_identity") or u.get("disk_path"), lang))
     for p in d.get("parts_installed") or ():
         out.append(tr("Part installed: {part} ({kind}) from {source}", lang, part=p["part_id"],
                       kind=p.get("part_kind") or "?", source=p.get("from_asset") or "?"))
@@ -247,13 +264,26 @@ def search(text, as_json, lang, home):
 @lang_option
 @home_option
 def history(asset_id, as_json, lang, home):
-    """Every journal event about one asset, oldest first."""
+    """Every journal event about one asset, oldest first, each saying what happened."""
+    from ..inventory.describe import describe_event
     inv, lang = _open(home, lang)
+    open_ids = {e.id for e in inv.unfinished(asset_id)}
+    events = inv.history(asset_id)
+    # The same words as the traceability sheet's history (inventory/describe.py).
+    texts = [describe_event(e.type, e.payload, e.asset_id, lang) for e in events]
 
-    def render(events) -> str:
-        return "\n".join(f"{e.seq:>7}  {e.time}  {e.type:<18} {e.station}"
-                         f"{' (' + e.operator + ')' if e.operator else ''}" for e in events)
-    emit(inv.history(asset_id), as_json, render)
+    def render(_) -> str:
+        return "\n".join(f"{e.seq:>7}  {e.time}  "
+                         f"{e.station + (' (' + e.operator + ')' if e.operator else ''):<12} "
+                         f"{text}"
+                         + (f"  ! {tr(NO_END, lang)}" if e.id in open_ids else "")
+                         for e, text in zip(events, texts))
+    # --json: the events as recorded, plus "text", the line above in the reader's words.
+    emit([{**to_jsonable(e), "text": text} for e, text in zip(events, texts)] if as_json
+         else events, as_json, render)
+
+
+NO_END = N_("interrupted, no end recorded (power cut?)")
 
 
 # Statuses an operator sets by hand; ``out`` goes through ``checkout`` (it needs a
@@ -314,6 +344,11 @@ def verify(deep, repair, as_json, lang, home):
             lines.append(tr("Set-aside unfinished line: {name}", ctx.lang, name=name))
         for name in r.mismatch_files:
             lines.append(tr("Kept trace of a journal cut or replaced: {name}", ctx.lang, name=name))
+        for u in r.unfinished:
+            disk = u["disk"].get("identity") or u["disk"].get("path")
+            line = _unfinished_line("image" if u["type"] == "image.started" else "wipe",
+                                    u["time"], disk, ctx.lang)
+            lines.append(line + (f" [{u['asset_id']}]" if u.get("asset_id") else ""))
         state = r.projection.value
         lines.append(tr("Projection: {state}", ctx.lang,
                         state=tr(PROJECTION_TEXT[state], ctx.lang) if state in PROJECTION_TEXT

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import signal
 import sys
 import threading
 from pathlib import Path
@@ -13,6 +12,7 @@ import click
 from ..errors import DeviceError, Interrupted, Refused, VerifyFailed
 from ..i18n import N_, number, tr
 from ..system import guard
+from ..system.signals import StopSignals
 from ..wipe import run as wiperun
 from ..wipe.certificate import (DESTINATIONS, CertificateRequest, Person, issue,
                                 load_document, verify_file)
@@ -133,10 +133,18 @@ def wipe(devices, method, verify_mode, asset_id, remove_hpa, final_blank, dry_ru
         board = MultiProgress([j.disk.name for j in runnable],
                               enabled=None if not as_json else False)
         stop = threading.Event()
-        records = wiperun.run_all(ctx, runnable, options, stop=stop,
-                                  progress_for=lambda j: board.callback(j.disk.name))
-        with _no_ctrl_c():
-            ids = wiperun.record_all(ctx, records)
+        # From the intent record to the last wipe.done, Ctrl-C, SIGTERM and SIGHUP all
+        # stop the disks between two blocks and are recorded as interrupted (exit 130);
+        # none can cut the records short (system/signals.py).
+        with StopSignals() as signals:
+            with signals.hold():
+                runnable = wiperun.record_starts(ctx, runnable, asset_id)
+            if signals.received:          # arrived while the starts were written
+                stop.set()
+            records = wiperun.run_all(ctx, runnable, options, stop=stop, signals=signals,
+                                      progress_for=lambda j: board.callback(j.disk.name))
+            with signals.hold():
+                ids = wiperun.record_all(ctx, records)
         if as_json:
             click.echo(dump_json({"records": [dict(r.payload(), event_id=i)
                                               for r, i in zip(records, ids)],
@@ -159,21 +167,6 @@ def wipe(devices, method, verify_mode, asset_id, remove_hpa, final_blank, dry_ru
     elif as_json:
         click.echo(dump_json({"records": [], "blocked": [_plan_json(j) for j in blocked]}))
     _raise_for(records, blocked)
-
-
-class _no_ctrl_c:
-    """Hold off Ctrl-C while the records are written: an operator pressing it again
-    after the wipes stopped must not cut the journal short (no record = no trace)."""
-
-    def __enter__(self):
-        try:
-            self.old = signal.signal(signal.SIGINT, signal.SIG_IGN)
-        except ValueError:          # not the main thread (embedded use): nothing to hold
-            self.old = None
-
-    def __exit__(self, *exc):
-        if self.old is not None:
-            signal.signal(signal.SIGINT, self.old)
 
 
 def _raise_for(records, blocked) -> None:

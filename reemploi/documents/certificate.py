@@ -45,7 +45,13 @@ TECHNIQUE = {
 }
 RESULT = {"success": N_("success"), "failed": N_("failed"), "interrupted": N_("interrupted"),
           "not-wiped": N_("not wiped"),
-          "passed": N_("passed"), "not-done": N_("not done"), "none": N_("none")}
+          # A wipe.started that no wipe.done names (power cut, SIGKILL mid-wipe).
+          "unfinished": N_("interrupted, no end recorded (power cut?)"),
+          "passed": N_("passed"), "not-done": N_("not done"), "none": N_("none"),
+          # Firmware erase of a drive whose every sampled area was blank before: the
+          # read-back had nothing to compare, so it proves nothing (never "passed").
+          "inconclusive": N_("inconclusive: every sampled area was already blank before "
+                             "the erase, so the read-back could not show it worked")}
 CAVEAT = {
     "one-pass-enough": N_("Several passes were written on request; NIST SP 800-88 r1 considers one pass enough for Clear."),
     "clear-not-purge": N_("Flash memory overwritten without a firmware erase: Clear, not Purge (spare blocks are not reached)."),

@@ -10,6 +10,7 @@ ids not yet in the inventory. The QR payload follows the workshop settings
 from __future__ import annotations
 
 from ..i18n import tr
+from ..inventory.describe import PART_KIND_NAMES
 from ..settings import Settings
 from .facts import AssetFacts
 from .layout import LabelContent
@@ -100,8 +101,8 @@ def _float(value) -> float | None:
         return None
 
 
-PART_KINDS = {"ram": "RAM module", "disk": "Disk", "battery": "Battery", "screen": "Screen",
-              "charger": "Charger", "psu": "Power supply"}
+# ``parts harvest --kind`` in words: the inventory's names, shared with its history.
+PART_KINDS = PART_KIND_NAMES
 
 
 def part_label(f: AssetFacts, settings: Settings, lang: str | None = None) -> LabelContent:

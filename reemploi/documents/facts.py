@@ -22,7 +22,7 @@ class WipeFact:
     time: str
     disk: str                       # model and serial as the wipe recorded them
     size_bytes: int | None
-    result: str                     # success | failed | interrupted
+    result: str                     # success | failed | interrupted | unfinished (no end)
     method: str
     nist: str
 
@@ -142,6 +142,7 @@ def facts_from_events(asset_id: str, events: Iterable[Any],
     certs: list[tuple[str, str, str]] = []
     parts: list[PartFact] = []
     history: list[HistoryFact] = []
+    started: dict[str, WipeFact] = {}       # wipe.started id -> its "unfinished" row
     for ev in sorted(events, key=lambda e: (_get(e, "seq") or 0)):
         kind = _get(ev, "type")
         kind = getattr(kind, "value", kind)
@@ -178,8 +179,20 @@ def facts_from_events(asset_id: str, events: Iterable[Any],
             values["checks"] = p.get("checks") or {}
         elif kind == EventType.ASSET_GRADED.value:
             values["verdict"] = p.get("verdict") or {}
+        elif kind == EventType.WIPE_STARTED.value:
+            # Shown as "unfinished" until a wipe.done names it (power cut, SIGKILL).
+            disk = p.get("disk") or {}
+            label = " ".join(str(v) for v in (disk.get("model"), disk.get("serial")) if v)
+            fact = WipeFact(time, label or str(disk.get("identity") or disk.get("path") or "?"),
+                            disk.get("size_bytes"), "unfinished", str(p.get("method") or "?"),
+                            str(p.get("nist") or "—"))
+            started[str(_get(ev, "id"))] = fact
+            wipes.append(fact)
         elif kind == EventType.WIPE_DONE.value:
             disk = p.get("disk") or {}
+            ended = started.pop(str(p.get("start_event")), None)
+            if ended is not None:
+                wipes.remove(ended)
             label = " ".join(str(v) for v in (disk.get("model"), disk.get("serial")) if v)
             # ``method`` is what the operator asked (often ``auto``); add what was done:
             # the overwrite patterns, or the firmware technique (as the certificate does).

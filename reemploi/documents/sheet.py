@@ -21,6 +21,7 @@ from xml.sax.saxutils import escape
 
 from ..grade.render import ITEM_TEXT
 from ..i18n import N_, number, tr
+from ..inventory import describe
 from ..inventory.events import EventType
 from ..settings import Settings
 from .content import MEDIA_NAMES, PART_KINDS, ram_text, size_text
@@ -31,23 +32,12 @@ SHEET_DPI = 300            # office printers: the QR must scan at 300 dpi
 QR_ROOM_MM = 30.0
 MARGIN_MM = 15.0
 
-EVENT_NAMES = {
-    EventType.DONOR_REGISTERED.value: N_("donor registered"),
-    EventType.LOT_RECEIVED.value: N_("lot received"),
-    EventType.ASSET_CREATED.value: N_("registered"),
-    EventType.ASSET_PROBED.value: N_("hardware probed"),
-    EventType.ASSET_CHECKED.value: N_("operator checks"),
-    EventType.ASSET_GRADED.value: N_("graded"),
-    EventType.STATUS_CHANGED.value: N_("status changed"),
-    EventType.WIPE_DONE.value: N_("disk wiped"),
-    EventType.CERTIFICATE_ISSUED.value: N_("wipe certificate issued"),
-    EventType.IMAGE_WRITTEN.value: N_("system installed"),
-    EventType.PART_HARVESTED.value: N_("part harvested"),
-    EventType.PART_INSTALLED.value: N_("part installed"),
-    EventType.CHECKOUT.value: N_("left the workshop"),
-    EventType.NOTE.value: N_("note"),
-}
+# Event names and details are shared with ``reemploi inventory history``
+# (inventory/describe.py): an event reads the same on screen and on paper.
+EVENT_NAMES = describe.EVENT_NAMES
 
+# A wipe started and never ended (facts.WipeFact): the certificate's words for it.
+WIPE_RESULT_NAMES = {"unfinished": N_("interrupted, no end recorded (power cut?)")}
 STATE_NAMES = {"ok": N_("ok"), "fail": N_("fails"), "na": N_("not applicable")}
 SMART_NAMES = {"passed": N_("SMART: passed"), "failed": N_("SMART: FAILED"),
                "unknown": N_("SMART: unknown")}
@@ -59,9 +49,7 @@ DESTINATION_NAMES = {"given": N_("Given to {org} on {date}"),
                      "recycled": N_("Sent for recycling to {org} on {date}"),
                      "dismantled": N_("Dismantled for parts ({org}) on {date}")}
 # Same msgids (and French) as the inventory command's status column.
-STATUS_NAMES = {"received": N_("Received"), "diagnosed": N_("Diagnosed"), "wiped": N_("Wiped"),
-                "imaged": N_("Imaged"), "ready": N_("Ready"), "out": N_("Out"),
-                "stock": N_("In stock"), "installed": N_("Installed")}
+STATUS_NAMES = describe.STATUS_NAMES
 
 
 @dataclass(frozen=True)
@@ -188,34 +176,7 @@ def _checkout_rows(f: AssetFacts, lang) -> list[tuple[str, str]]:
 
 def _event_detail(h, lang) -> str:
     """What the history line is about: the note's text, the wiped disk, the part..."""
-    d = h.detail or {}
-    if h.type == EventType.STATUS_CHANGED.value:
-        ends = [d.get(k) or "?" for k in ("from", "to")]
-        ends = [tr(STATUS_NAMES[e], lang) if e in STATUS_NAMES else e for e in ends]
-        return f"{ends[0]} → {ends[1]}"
-    if h.type == EventType.NOTE.value:
-        return str(d.get("text") or "")
-    if h.type == EventType.WIPE_DONE.value:
-        disk = d.get("disk") or {}
-        name = " ".join(str(v) for v in (disk.get("model"), disk.get("serial")) if v)
-        return ", ".join(x for x in (name, tr(str(d.get("result") or "?"), lang)) if x)
-    if h.type == EventType.CERTIFICATE_ISSUED.value:
-        return str(d.get("certificate_id") or "")
-    if h.type == EventType.IMAGE_WRITTEN.value:
-        img = d.get("image") or {}
-        name = " ".join(str(v) for v in (img.get("name"), img.get("version")) if v)
-        if d.get("result", "success") != "success":
-            name += f" ({tr(str(d.get('result')), lang)})"
-        return name
-    if h.type == EventType.PART_INSTALLED.value:
-        return " → ".join(str(v) for v in (d.get("part_id"), d.get("into_asset")) if v)
-    if h.type == EventType.PART_HARVESTED.value:
-        kind = str(d.get("part_kind") or "")
-        kind = tr(PART_KINDS[kind], lang) if kind in PART_KINDS else kind
-        return " ".join(str(v) for v in (kind, h.asset_id) if v)
-    if h.type == EventType.CHECKOUT.value:
-        return str(d.get("organisation") or "")
-    return ""
+    return describe.event_detail(h.type, h.detail, h.asset_id, lang)
 
 
 def _reasons(f: AssetFacts, lang) -> list[str]:
@@ -306,7 +267,8 @@ def render_sheet(f: AssetFacts, settings: Settings, lang: str | None = None, *,
     if f.wipes:
         story.append(_grid([tr("Date", lang), tr("Disk", lang), tr("Method", lang),
                             "NIST SP 800-88", tr("Result", lang)],
-                           [(w.time[:16].replace("T", " "), w.disk, w.method, w.nist, tr(w.result, lang))
+                           [(w.time[:16].replace("T", " "), w.disk, w.method, w.nist,
+                             tr(WIPE_RESULT_NAMES.get(w.result, w.result), lang))
                             for w in f.wipes], st, [28, 62, 38, 26, 26]))
         for cert_id, sha, _time in f.certificates:
             story.append(_p(tr("Certificate {id}", lang, id=cert_id), st["base"]))
@@ -336,11 +298,7 @@ def render_sheet(f: AssetFacts, settings: Settings, lang: str | None = None, *,
     story.append(_p(tr("History", lang), st["h2"]))
     rows = []
     for h in f.history:
-        name = EVENT_NAMES.get(h.type)
-        event = tr(name, lang) if name else h.type
-        detail = _event_detail(h, lang)
-        if detail:
-            event += " — " + detail
+        event = describe.describe_event(h.type, h.detail, h.asset_id, lang)
         rows.append((h.time[:16].replace("T", " "), event, h.operator or "—", h.station))
     story.append(_grid([tr("Date", lang), tr("Event", lang), tr("Operator", lang),
                         tr("Station", lang)], rows, st, [32, 88, 35, 25]))

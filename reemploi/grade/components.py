@@ -12,7 +12,7 @@ import re
 from collections import Counter
 
 from ..model import Battery, Cpu, Disk, Health, Media, Memory, Smart
-from .rules import Rules
+from .rules import Edition, Rules
 from .verdict import ComponentVerdict, Reason, ReasonItem, State
 
 GB = 1000 ** 3      # disk sizes are sold in decimal gigabytes
@@ -287,6 +287,14 @@ def rated_mhz(model: str | None) -> float | None:
     return value * 1000 if m.group(2).upper() == "G" else value
 
 
+def runnable_editions(cpu: Cpu, rules: Rules) -> list[Edition]:
+    """The editions whose required flags the CPU has, best first (rules order)."""
+    flags, _ = cpu_flags(cpu)
+    if not flags:
+        return []
+    return [ed for ed in rules.emmabuntus if all(f in flags for f in ed.requires_flags)]
+
+
 def grade_cpu(cpu: Cpu, rules: Rules, *, bench_cpu: float | None = None) -> ComponentVerdict:
     """Which Emmabuntüs edition fits, and the CPU class (entry / mid / high)."""
     r = rules.cpu
@@ -296,7 +304,7 @@ def grade_cpu(cpu: Cpu, rules: Rules, *, bench_cpu: float | None = None) -> Comp
     capacity = round(threads * max_mhz / 1000, 1) if threads and max_mhz else None
     facts: dict = {"model": cpu.model, "threads": threads, "max_mhz": max_mhz,
                    "capacity": capacity, "bench": bench_cpu, "emmabuntus": None,
-                   "class": "unknown", "flags_assumed": assumed}
+                   "arch": None, "class": "unknown", "flags_assumed": assumed}
     if not flags:
         return ComponentVerdict("cpu", State.UNKNOWN,
                                 (ReasonItem(Reason.CPU_UNKNOWN, {}, "cpu"),), facts)
@@ -316,6 +324,7 @@ def grade_cpu(cpu: Cpu, rules: Rules, *, bench_cpu: float | None = None) -> Comp
         facts["class"] = "legacy"
         return ComponentVerdict("cpu", State.UNSUPPORTED, tuple(reasons), facts)
     facts["emmabuntus"] = edition.name
+    facts["arch"] = edition.arch
     if bench_cpu is not None:
         cls = ("high" if bench_cpu >= r.bench_high else "mid" if bench_cpu >= r.bench_mid
                else "entry")

@@ -3,9 +3,14 @@
 Pure: no I/O, no sentences. The decision, in order (docs/grading.md tells why):
 
 1. Grade each component (``components``): disks, battery (laptops), memory, CPU.
-2. Blockers make the machine ``parts-only``: no Emmabuntüs edition fits the CPU,
-   the RAM cannot reach the edition's minimum, or a checklist item whose rule is
-   "parts-only" failed. If nothing is worth harvesting either: ``recycling``.
+2. The edition: the best one the CPU runs; if the RAM can never reach its minimum
+   (board maximum, soldered, no slot) a lighter edition of the same arch the CPU
+   runs is offered instead (DE5 amd64 for a 64-bit machine stuck below DE6's need),
+   with ``RAM_EDITION_FALLBACK`` saying what DE6 would have needed.
+   Blockers make the machine ``parts-only``: no Emmabuntüs edition fits the CPU,
+   the RAM cannot reach the minimum of any edition it runs, or a checklist item
+   whose rule is "parts-only" failed. If nothing is worth harvesting either:
+   ``recycling``.
 3. Otherwise the upgrade/repair list is collected (RAM modules to buy, an SSD when
    no internal disk is usable, a battery, failed checklist items ruled "repair"):
    empty -> ``ready``, else ``ready-after-upgrade``.
@@ -18,7 +23,8 @@ from __future__ import annotations
 from ..model import Chassis, Disk, Machine, Media
 from .checks import Checks, CheckState
 from .components import (GB, disk_media, grade_battery, grade_cpu, grade_disk,
-                         grade_memory, normalise_form_factor, normalise_ram_type)
+                         grade_memory, normalise_form_factor, normalise_ram_type,
+                         runnable_editions)
 from .rules import Edition, Rules
 from .verdict import (BenchScores, ComponentVerdict, Outcome, Reason, ReasonItem,
                       State, Verdict)
@@ -43,8 +49,36 @@ def internal_disks(machine: Machine) -> list[Disk]:
             and (d.transport or "") != "usb"]
 
 
-def _edition(rules: Rules, name: str | None) -> Edition | None:
-    return next((e for e in rules.emmabuntus if e.name == name), None)
+def _edition(rules: Rules, name: str | None, arch: str | None) -> Edition | None:
+    return next((e for e in rules.emmabuntus if e.name == name and e.arch == arch), None)
+
+
+def _ram_fallback(machine: Machine, rules: Rules, edition: Edition,
+                  mem_v: ComponentVerdict) -> tuple[Edition, ComponentVerdict, ReasonItem | None]:
+    """A lighter edition when no RAM purchase can reach ``edition``'s need.
+
+    Only editions the CPU runs, of the same arch (a 64-bit machine keeps a 64-bit
+    system: 64-bit UEFI boot, all its RAM usable), needing less RAM, in the rules'
+    order; the first whose need the RAM meets or can be upgraded to wins. A workshop
+    would rather install DE5 amd64 on a working 2 GB-soldered laptop than dismantle it.
+    """
+    for alt in runnable_editions(machine.cpu, rules):
+        if alt.arch != edition.arch or alt.min_ram_mb >= edition.min_ram_mb:
+            continue
+        alt_mem = grade_memory(machine.memory, rules, need_mb=alt.min_ram_mb)
+        if alt_mem.state is State.TOO_LITTLE:
+            continue
+        facts = mem_v.facts
+        params: dict = {"edition": edition.name, "need": edition.min_ram_mb,
+                        "mb": facts.get("total_mb"), "fallback": alt.name, "arch": alt.arch}
+        if mem_v.has(Reason.RAM_MAX_CAPACITY):
+            params.update(cause="max-capacity", max_mb=facts.get("max_capacity_mb"))
+        elif facts.get("form_factor") == "soldered":
+            params["cause"] = "soldered"
+        else:
+            params["cause"] = "no-slot"
+        return alt, alt_mem, ReasonItem(Reason.RAM_EDITION_FALLBACK, params, "memory")
+    return edition, mem_v, None
 
 
 def grade_machine(machine: Machine, checks: Checks | None, rules: Rules,
@@ -54,9 +88,12 @@ def grade_machine(machine: Machine, checks: Checks | None, rules: Rules,
     disks = internal_disks(machine)
     disk_verdicts = tuple(grade_disk(d.smart, d, rules) for d in disks)
     cpu_v = grade_cpu(machine.cpu, rules, bench_cpu=bench.cpu if bench else None)
-    edition = _edition(rules, cpu_v.facts.get("emmabuntus"))
+    edition = _edition(rules, cpu_v.facts.get("emmabuntus"), cpu_v.facts.get("arch"))
     need = (edition or rules.emmabuntus[0]).min_ram_mb
     mem_v = grade_memory(machine.memory, rules, need_mb=need)
+    fallback = None
+    if edition is not None and mem_v.state is State.TOO_LITTLE:
+        edition, mem_v, fallback = _ram_fallback(machine, rules, edition, mem_v)
     battery_v = None
     if laptop:
         battery_v = grade_battery(machine.batteries[0] if machine.batteries else None, rules)
@@ -65,8 +102,10 @@ def grade_machine(machine: Machine, checks: Checks | None, rules: Rules,
                                          battery_v.facts)
 
     reasons: list[ReasonItem] = []
-    for v in (*disk_verdicts, mem_v, cpu_v, battery_v):
-        if v is not None:
+    for v in (*disk_verdicts, fallback, mem_v, cpu_v, battery_v):
+        if isinstance(v, ReasonItem):
+            reasons.append(v)
+        elif v is not None:
             reasons.extend(v.reasons)
     blockers = False
     if cpu_v.state is State.UNSUPPORTED or mem_v.state is State.TOO_LITTLE:
@@ -125,7 +164,8 @@ def grade_machine(machine: Machine, checks: Checks | None, rules: Rules,
                    upgrades=tuple(upgrades), harvest=tuple(harvest), disks=disk_verdicts,
                    battery=battery_v, memory=mem_v, cpu=cpu_v,
                    emmabuntus=edition.name if edition else None,
-                   rules_version=rules.version, score=score, cosmetic=checks.cosmetic)
+                   rules_version=rules.version, score=score, cosmetic=checks.cosmetic,
+                   emmabuntus_arch=edition.arch if edition else None)
 
 
 def _quality(cpu_v: ComponentVerdict, mem_v: ComponentVerdict,

@@ -33,6 +33,9 @@ REASON_TEXT = {
     Reason.RAM_UNKNOWN: N_("amount of RAM unknown"),
     Reason.RAM_NO_FREE_SLOT: N_("no free memory slot and no bigger module possible"),
     Reason.RAM_MAX_CAPACITY: N_("the board takes at most {max_mb} MB ({need} MB needed)"),
+    Reason.RAM_EDITION_FALLBACK: N_("{edition} needs {need} MB of RAM and no module "
+                                    "purchase can reach it ({mb} MB fitted): {fallback} "
+                                    "{arch} instead"),
     Reason.NO_X86_64: N_("the processor is not 64-bit (no long mode)"),
     Reason.NO_SSE2: N_("the processor lacks SSE2"),
     Reason.NO_I686: N_("the processor is older than i686 (no CMOV)"),
@@ -40,6 +43,16 @@ REASON_TEXT = {
     Reason.CPU_UNKNOWN: N_("processor features unknown"),
     Reason.CPU_SLOW: N_("slow processor (benchmark score {score})"),
     Reason.CHECK_FAILED: N_("check failed: {item}"),
+}
+
+# RAM_EDITION_FALLBACK by its ``cause``: why the best edition's RAM is out of reach.
+FALLBACK_TEXT = {
+    "max-capacity": N_("{edition} needs {need} MB of RAM and the board takes at most "
+                       "{max_mb} MB: {fallback} {arch} instead"),
+    "soldered": N_("{edition} needs {need} MB of RAM and the {mb} MB fitted are soldered, "
+                   "with no free slot: {fallback} {arch} instead"),
+    "no-slot": N_("{edition} needs {need} MB of RAM and no free slot or bigger module can "
+                  "reach it ({mb} MB fitted): {fallback} {arch} instead"),
 }
 
 # Singular forms of the counted reasons (count 1; French also 0, see i18n.plural).
@@ -90,11 +103,21 @@ def _num(value, lang: str) -> str:
     return text
 
 
+def edition_text(name: str | None, arch: str | None) -> str | None:
+    """``DE5 amd64``: DE5 exists for both arches, so the arch is said when known."""
+    if not name:
+        return None
+    return f"{name} {arch}" if arch else name
+
+
 def render_reason(reason: ReasonItem, lang: str) -> str:
     params = {k: _num(v, lang) for k, v in reason.params.items()}
     if reason.code is Reason.CHECK_FAILED and "item" in reason.params:
         item = reason.params["item"]
         params["item"] = tr(ITEM_TEXT[item], lang) if item in ITEM_TEXT else item
+    if reason.code is Reason.RAM_EDITION_FALLBACK:
+        msgid = FALLBACK_TEXT.get(reason.params.get("cause"), REASON_TEXT[reason.code])
+        return tr(msgid, lang, **params)
     count = reason.params.get("count")
     if reason.code in REASON_TEXT_ONE and isinstance(count, int):
         return plural(count, REASON_TEXT_ONE[reason.code], REASON_TEXT[reason.code], lang,
@@ -169,7 +192,8 @@ def render_verdict(verdict: Verdict, lang: str) -> str:
     if verdict.grade:
         lines.append(tr("Grade: {grade}", lang, grade=verdict.grade))
     lines.append(tr("Emmabuntüs: {edition}", lang,
-                    edition=verdict.emmabuntus or tr("none fits", lang)))
+                    edition=edition_text(verdict.emmabuntus, verdict.emmabuntus_arch)
+                    or tr("none fits", lang)))
     if verdict.cpu is not None:
         cls = verdict.cpu.facts.get("class", "unknown")
         lines.append(tr("Processor class: {cls}", lang,

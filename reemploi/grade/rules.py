@@ -4,20 +4,27 @@ The packaged ``reemploi/data/grading.toml`` holds every threshold with a comment
 saying where it comes from. A workshop overrides any subset of keys in its own file
 (``--rules FILE`` or ``<home>/grading.toml``): we merge it over the packaged file, so
 an older workshop file keeps working when we add a key. Every key is checked against
-the dataclasses below: an unknown key or a wrong type is refused with ``BadInput``
-(exit 7) naming the key, because a typo must never silently change a verdict.
+the dataclasses below: an unknown key or a wrong type is refused with a typed
+``RulesError`` (``grade/errors.py``, a ``BadInput``: exit 7) naming the file, the key
+and what is wrong, because a typo must never silently change a verdict.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import difflib
+import re
 import tomllib
 import typing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import BadInput
+from ..i18n import N_
+from .errors import (EXPECTED, TOML_DETAIL, RulesBadChoice, RulesMissingEditionKey,
+                     RulesMissingKey, RulesNoVersion, RulesNotFound, RulesNotToml,
+                     RulesUnknownKey, RulesUnknownKeyHint, RulesUnreadable, RulesWrongType,
+                     toml_value)
 
 PACKAGED = Path(__file__).resolve().parent.parent / "data" / "grading.toml"
 CHECK_ACTIONS = ("repair", "parts-only", "note")
@@ -141,13 +148,37 @@ _SECTIONS = {"disk": DiskRules, "battery": BatteryRules, "memory": MemoryRules,
              "outcome": OutcomeRules, "harvest": HarvestRules}
 
 
+ARCHES = ("amd64", "i386")      # the Debian architectures Emmabuntüs is built for
+_AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)$|\s*\(at end of document\)$")
+
+
 def _read(path: Path) -> dict:
+    where = str(path)
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise BadInput(what=str(path), why="file not found") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError, IsADirectoryError) as exc:
-        raise BadInput(what=str(path), why=str(exc)) from None
+        raise RulesNotFound(path=where) from None
+    except IsADirectoryError:
+        raise RulesUnreadable(path=where, detail=N_("it is a folder, not a file")) from None
+    except PermissionError:
+        raise RulesUnreadable(path=where, detail=N_("permission denied")) from None
+    except UnicodeDecodeError as exc:
+        raise RulesUnreadable(path=where, detail=N_("not UTF-8 text (save it as UTF-8)")) \
+            from exc
+    except OSError as exc:
+        raise RulesUnreadable(path=where, detail=exc.strerror or str(exc)) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        # Python 3.11's tomllib puts the position only in the message:
+        # "Invalid value (at line 1, column 11)" or "... (at end of document)".
+        raw = str(exc)
+        at = _AT.search(raw)
+        detail = raw[:at.start()] if at else raw
+        line, column = (at.group(1), at.group(2)) if at and at.group(1) else \
+            (text.count("\n") + 1, len(text.rsplit("\n", 1)[-1]) + 1)
+        raise RulesNotToml(path=where, line=int(line), column=int(column),
+                           detail=TOML_DETAIL.get(detail, detail)) from None
 
 
 def _merge(base: dict, over: dict) -> dict:
@@ -162,73 +193,95 @@ def _merge(base: dict, over: dict) -> dict:
 
 def _convert(value: Any, hint: Any, key: str, where: str) -> Any:
     """Check ``value`` against a type hint; return it converted (lists -> tuples)."""
-    def bad(expected: str) -> BadInput:
-        return BadInput(what=where, why=f"'{key}' must be {expected}, not {value!r}")
+    def bad(expected: str) -> RulesWrongType:
+        return RulesWrongType(path=where, key=key, expected=expected, value=toml_value(value))
 
     origin = typing.get_origin(hint)
     if hint is bool:
         if not isinstance(value, bool):
-            raise bad("true or false")
+            raise bad(EXPECTED["bool"])
         return value
     if hint is int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise bad("an integer")
+            raise bad(EXPECTED["int"])
         return value
     if hint is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise bad("a number")
+            raise bad(EXPECTED["number"])
         return float(value)
     if hint is str:
         if not isinstance(value, str):
-            raise bad("a string")
+            raise bad(EXPECTED["str"])
         return value
     if origin is tuple:
         inner = typing.get_args(hint)[0]
         if not isinstance(value, list):
-            raise bad("a list")
-        return tuple(_convert(v, inner, key, where) for v in value)
+            raise bad(EXPECTED["list"])
+        return tuple(_convert(v, inner, f"{key}[{i}]", where) for i, v in enumerate(value))
     if origin is dict:
         _, inner = typing.get_args(hint)
         if not isinstance(value, dict):
-            raise bad("a table")
+            raise bad(EXPECTED["table"])
         return {str(k): _convert(v, inner, f"{key}.{k}", where) for k, v in value.items()}
     raise bad(str(hint))  # pragma: no cover - a schema bug
 
 
+def _unknown(where: str, key: str, name: str, known: list[str]) -> RulesUnknownKey:
+    """An unknown key, with the likely intended one when the typo is close."""
+    hint = difflib.get_close_matches(name, known, n=1, cutoff=0.75)
+    if hint:
+        prefix = key[:len(key) - len(name)]
+        return RulesUnknownKeyHint(path=where, key=key, hint=prefix + hint[0])
+    return RulesUnknownKey(path=where, key=key, known=", ".join(sorted(known)))
+
+
 def _build(cls, data: Any, section: str, where: str):
     if not isinstance(data, dict):
-        raise BadInput(what=where, why=f"'{section}' must be a table")
+        raise RulesWrongType(path=where, key=section, expected=EXPECTED["table"],
+                             value=toml_value(data))
     hints = typing.get_type_hints(cls)
     fields = [f.name for f in dataclasses.fields(cls) if f.name != "source"]
     unknown = sorted(set(data) - set(fields))
     if unknown:
-        raise BadInput(what=where, why=f"unknown key '{section}.{unknown[0]}'")
+        raise _unknown(where, f"{section}.{unknown[0]}", unknown[0], fields)
     missing = [f for f in fields if f not in data]
+    if missing and cls is Edition:
+        raise RulesMissingEditionKey(path=where, key=f"{section}.{missing[0]}",
+                                     fields=", ".join(fields))
     if missing:
-        raise BadInput(what=where, why=f"missing key '{section}.{missing[0]}'")
+        raise RulesMissingKey(path=where, key=f"{section}.{missing[0]}")
     return cls(**{f: _convert(data[f], hints[f], f"{section}.{f}", where) for f in fields})
 
 
+def _choice(where: str, key: str, value: Any, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise RulesBadChoice(path=where, key=key, allowed=", ".join(allowed),
+                             value=toml_value(value))
+
+
 def parse_rules(data: dict, where: str = "grading rules", source: str = "packaged") -> Rules:
-    """Validate a merged rules mapping into ``Rules`` (raises ``BadInput``)."""
+    """Validate a merged rules mapping into ``Rules`` (raises a ``RulesError``)."""
     top = {"version", "emmabuntus", *_SECTIONS}
     unknown = sorted(set(data) - top)
     if unknown:
-        raise BadInput(what=where, why=f"unknown key '{unknown[0]}'")
-    if not isinstance(data.get("version"), str) or not data["version"].strip():
-        raise BadInput(what=where, why="'version' must be a non-empty string")
+        raise _unknown(where, unknown[0], unknown[0], sorted(top))
+    if "version" not in data:
+        raise RulesNoVersion(path=where)
+    if not isinstance(data["version"], str) or not data["version"].strip():
+        raise RulesWrongType(path=where, key="version", expected=EXPECTED["nonempty-str"],
+                             value=toml_value(data["version"]))
     sections = {name: _build(cls, data.get(name), name, where)
                 for name, cls in _SECTIONS.items()}
     editions = data.get("emmabuntus")
     if not isinstance(editions, list) or not editions:
-        raise BadInput(what=where, why="'emmabuntus' must be a non-empty list of tables")
+        raise RulesWrongType(path=where, key="emmabuntus", expected=EXPECTED["tables"],
+                             value=toml_value(editions))
     eds = tuple(_build(Edition, e, f"emmabuntus[{i}]", where) for i, e in enumerate(editions))
+    for i, ed in enumerate(eds):
+        _choice(where, f"emmabuntus[{i}].arch", ed.arch, ARCHES)
     for f in dataclasses.fields(ChecksRules):
-        if getattr(sections["checks"], f.name) not in CHECK_ACTIONS:
-            raise BadInput(what=where, why=f"'checks.{f.name}' must be one of "
-                           + ", ".join(CHECK_ACTIONS))
-    if sections["grade"].hdd_max_grade not in GRADES:
-        raise BadInput(what=where, why="'grade.hdd_max_grade' must be A, B or C")
+        _choice(where, f"checks.{f.name}", getattr(sections["checks"], f.name), CHECK_ACTIONS)
+    _choice(where, "grade.hdd_max_grade", sections["grade"].hdd_max_grade, GRADES)
     return Rules(version=data["version"].strip(), emmabuntus=eds, source=source, **sections)
 
 
@@ -243,5 +296,5 @@ def load_rules(path: Path | None = None, *, home: Path | None = None) -> Rules:
     path = Path(path)
     over = _read(path)
     if "version" not in over:
-        raise BadInput(what=str(path), why="missing key 'version' (name your rules version)")
+        raise RulesNoVersion(path=str(path))
     return parse_rules(_merge(base, over), str(path), source=str(path))

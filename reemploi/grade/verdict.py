@@ -5,7 +5,8 @@ reason *codes with parameters* (``REALLOCATED_SECTORS, count=12``); ``render`` t
 them into French or English. ``Verdict.to_dict`` is the JSON form stored in the
 ``asset.graded`` event and read by the documents and stats stages, so its keys are a
 contract: outcome, grade, reasons [{code, params, component}], upgrades, harvest,
-components {disk: [...], battery, memory, cpu}, emmabuntus, rules_version.
+components {disk: [...], battery, memory, cpu}, emmabuntus, emmabuntus_arch,
+rules_version.
 """
 
 from __future__ import annotations
@@ -41,6 +42,11 @@ class Reason(str, enum.Enum):
     RAM_UNKNOWN = "RAM_UNKNOWN"
     RAM_NO_FREE_SLOT = "RAM_NO_FREE_SLOT"
     RAM_MAX_CAPACITY = "RAM_MAX_CAPACITY"            # max_mb=, need=
+    # The best edition the CPU runs needs more RAM than the machine can ever take, so
+    # a lighter edition of the same arch is offered: edition=, need= (what it would
+    # need), mb= (fitted), cause= max-capacity|soldered|no-slot, max_mb= (board
+    # maximum, with max-capacity), fallback=, arch= (the edition offered instead)
+    RAM_EDITION_FALLBACK = "RAM_EDITION_FALLBACK"
     # CPU
     NO_X86_64 = "NO_X86_64"
     NO_SSE2 = "NO_SSE2"
@@ -134,6 +140,8 @@ class Verdict:
     rules_version: str
     score: dict[str, Any] = field(default_factory=dict)   # capacity points behind the grade
     cosmetic: str | None = None
+    # "amd64" / "i386": DE5 exists for both (None in verdicts recorded before it was kept)
+    emmabuntus_arch: str | None = None
 
     def to_dict(self) -> dict:
         def one(c: ComponentVerdict | None):
@@ -148,6 +156,7 @@ class Verdict:
                            "battery": one(self.battery), "memory": one(self.memory),
                            "cpu": one(self.cpu)},
             "emmabuntus": self.emmabuntus,
+            "emmabuntus_arch": self.emmabuntus_arch,
             "score": dict(self.score),
             "cosmetic": self.cosmetic,
             "rules_version": self.rules_version,
@@ -170,6 +179,7 @@ class Verdict:
             rules_version=d.get("rules_version", "?"),
             score=dict(d.get("score") or {}),
             cosmetic=d.get("cosmetic"),
+            emmabuntus_arch=d.get("emmabuntus_arch"),
         )
 
 

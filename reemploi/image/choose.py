@@ -3,9 +3,13 @@
 Rules (the same as the grade's ``emmabuntus`` verdict, reemploi/data/grading.toml):
 an x86-64 CPU with SSE2 gets DE6 (Debian 13 dropped i386 installs); a 32-bit-only
 CPU gets DE5 i386 (Debian 12 i386 needs an i686, i.e. CMOV); a machine below an
-image's minimum RAM or disk is told which minimum it misses. The firmware's boot
-mode (``Machine.system.boot_mode``: "uefi" or "legacy") must be one the image
-boots. Master images (installed, fast to deploy) are preferred over ISOs.
+image's minimum RAM or disk is told which minimum it misses, and DE6 too big falls
+back to DE5 of the same arch. A graded machine gets the grade's edition *and arch*
+(``emmabuntus_arch``): a 64-bit machine whose RAM can never reach DE6's need was
+graded DE5 amd64, and the grade's reason (``RAM_EDITION_FALLBACK``) is repeated
+here. The firmware's boot mode (``Machine.system.boot_mode``: "uefi" or "legacy")
+must be one the image boots. Master images (installed, fast to deploy) are
+preferred over ISOs.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ class Why(str, enum.Enum):
     I386_ONLY = "i386-only"
     GRADE_SAYS = "grade-says"              # {edition}
     GRADE_NONE = "grade-none"
+    # the grade fell back from the best edition: RAM out of reach
+    GRADE_RAM_FALLBACK = "grade-ram-fallback"  # {edition, need, mb, fallback, arch}
     UNKNOWN_CPU = "unknown-cpu"
     CPU_TOO_OLD = "cpu-too-old"            # {missing}
     RAM_TOO_SMALL = "ram-too-small"        # {image, ram_mb, min_mb}
@@ -39,6 +45,8 @@ class Facts:
     boot_mode: str | None = None          # "uefi" | "legacy" | None
     grade_edition: str | None = None      # the grade verdict's "emmabuntus", if graded
     graded: bool = False
+    grade_arch: str | None = None         # the verdict's "emmabuntus_arch" (newer verdicts)
+    grade_fallback: dict | None = None    # params of the verdict's RAM_EDITION_FALLBACK
 
 
 @dataclass(frozen=True)
@@ -77,9 +85,12 @@ def facts_from_machine(machine: dict, verdict: dict | None = None,
     need = (memory.get("facts") or {}).get("need_mb")
     if ram_mb is not None and memory.get("state") == "enough" and isinstance(need, int):
         ram_mb = max(ram_mb, need)
+    fallback = next((r.get("params") or {} for r in (verdict or {}).get("reasons") or ()
+                     if isinstance(r, dict) and r.get("code") == "RAM_EDITION_FALLBACK"), None)
     return Facts(tuple(cpu.get("flags") or ()), ram_mb, disk_bytes,
                  system.get("boot_mode"),
-                 (verdict or {}).get("emmabuntus"), verdict is not None)
+                 (verdict or {}).get("emmabuntus"), verdict is not None,
+                 (verdict or {}).get("emmabuntus_arch"), fallback)
 
 
 def _mode(boot_mode: str | None) -> str | None:
@@ -94,8 +105,14 @@ def choose(facts: Facts, entries: list[Entry], present: set[str] = frozenset()) 
             return Choice(None, None, None, _mode(facts.boot_mode), False,
                           (Reason(Why.GRADE_NONE),))
         edition = facts.grade_edition
-        arch = "amd64" if edition == "DE6" or "lm" in flags else "i386"
+        # Verdicts recorded before the arch was kept: guessed from the flags, as before
+        # (the grade gives a CPU with long mode a 64-bit system).
+        arch = facts.grade_arch or ("amd64" if edition == "DE6" or "lm" in flags else "i386")
         reasons.append(Reason(Why.GRADE_SAYS, {"edition": edition}))
+        if facts.grade_fallback:
+            p = facts.grade_fallback
+            reasons.append(Reason(Why.GRADE_RAM_FALLBACK, {
+                k: p.get(k) for k in ("edition", "need", "mb", "fallback", "arch")}))
     elif not flags:
         return Choice(None, None, None, _mode(facts.boot_mode), False,
                       (Reason(Why.UNKNOWN_CPU),))

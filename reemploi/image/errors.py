@@ -25,6 +25,14 @@ class NoWipeRecord(Refused):
 class WriteFailed(VerifyFailed):
     msg = ("The image was not installed on {path}: {why}. The disk holds a partial image: "
            "wipe it again (reemploi wipe) or run 'reemploi image write' again")
+    event_id: str | None = None     # the image.written event that records the failure
+    report = None                   # service.Report of that record (for --json)
+
+
+class WipeUnfinished(Refused):
+    msg = ("Refused: a wipe of {path} started on {time} never finished (no end recorded: "
+           "a power cut or a crash?); the disk may hold the donor's data: wipe it again "
+           "(reemploi wipe), or pass --no-wipe-check")
 
 
 class SourceMounted(Refused):

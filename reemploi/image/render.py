@@ -31,6 +31,8 @@ WHY_TEXT = {
     Why.I386_ONLY: N_("32-bit-only processor: DE5 i386 (the last edition for it)"),
     Why.GRADE_SAYS: N_("the grade chose {edition}"),
     Why.GRADE_NONE: N_("the grade found no Emmabuntüs edition for this machine"),
+    Why.GRADE_RAM_FALLBACK: N_("{edition} would need {need} MB of RAM, which this machine "
+                               "cannot reach ({mb} MB): {fallback} {arch} instead"),
     Why.UNKNOWN_CPU: N_("processor unknown: probe the machine first"),
     Why.CPU_TOO_OLD: N_("{image}: the processor lacks {missing}"),
     Why.RAM_TOO_SMALL: N_("{image}: {ram_mb} MB of RAM, needs {min_mb} MB"),

@@ -21,12 +21,13 @@ from ..errors import BadInput, ExitCode, ReemploiError
 from ..inventory.events import EventType, Status as AssetStatus
 from ..model import Disk
 from ..system import blockdev, guard
+from ..system.signals import Stopped, StopSignals, stop_name
 from . import catalogue, postinstall, writer
 from .bmap import render_bmap
 from .choose import Choice, choose, facts_from_machine
 from .errors import (ImageTooLarge, IsoNotAnInstall, NoProbe, NoWipeRecord, OutputExists,
                      OutputOnSource, SourceMounted, TargetChanged, WipedBeforeCheckout,
-                     WriteFailed)
+                     WipeUnfinished, WriteFailed)
 from .sources import ImageInfo, is_iso9660
 from .szst import pack
 
@@ -159,9 +160,19 @@ def plan_write(ctx, image: str, device: str, *, asset_id: str | None = None,
         # written after that wipe. The old record does not cover them.
         left_since = bool(asset_id) and any(
             ev.seq > last.seq for ev in inv.events(asset_id, types=[EventType.CHECKOUT]))
-        imaged_since = any(
-            ev.seq > last.seq and (ev.payload.get("disk") or {}).get("identity") == disk.identity
-            for ev in inv.events(types=[EventType.IMAGE_WRITTEN]))
+        # An image write cut by a power cut or SIGKILL (a start with no image.written)
+        # wrote data as surely as a failed one.
+        since = [ev for ev in inv.events(types=[EventType.IMAGE_WRITTEN,
+                                                EventType.IMAGE_STARTED,
+                                                EventType.WIPE_STARTED])
+                 if ev.seq > last.seq
+                 and (ev.payload.get("disk") or {}).get("identity") == disk.identity]
+        imaged_since = any(ev.type != EventType.WIPE_STARTED.value for ev in since)
+        # A wipe started after the last recorded one and never ended: its record is
+        # missing, its result unknown (a start that ended has a later wipe.done).
+        cut = [ev for ev in since if ev.type == EventType.WIPE_STARTED.value]
+        if cut:
+            raise WipeUnfinished(path=disk.path, time=cut[-1].time)
     if asset_id:
         _check_asset(ctx, asset_id, wipe_event)   # exit 10 / 11 before writing
         if left_since:
@@ -189,18 +200,23 @@ def plan_write(ctx, image: str, device: str, *, asset_id: str | None = None,
 
 
 def _failed(ctx, plan: Plan, exc: BaseException, record: bool, default_code: ExitCode,
-            ctrl_c: str, written: int, seconds: float, **report: object) -> WriteFailed:
-    """Record a failed or interrupted write (never a success) and the error to raise."""
+            stopped: str, written: int, seconds: float, start_event: str | None = None,
+            **report: object) -> WriteFailed:
+    """Record a failed or interrupted write (never a success) and the error to raise.
+
+    The error carries the recorded report (``report``, with its ``event_id``) so that
+    ``image write --json`` prints it even though the command fails."""
     interrupted = isinstance(exc, KeyboardInterrupt)
-    why = ctrl_c if interrupted else (exc.render() if isinstance(exc, ReemploiError)
-                                      else str(exc))
+    why = (stopped.format(signal=stop_name(exc)) if interrupted else
+           exc.render() if isinstance(exc, ReemploiError) else str(exc))
     result = Result.INTERRUPTED if interrupted else Result.FAILED
-    event = _record(ctx, Report(plan, result, written, seconds, error=why, **report)) \
-        if record else None
+    rep = Report(plan, result, written, seconds, error=why, **report)
+    event = _record(ctx, rep, start_event) if record else None
     err = WriteFailed(path=plan.disk.path, why=why)
     err.exit_code = (ExitCode.INTERRUPTED if interrupted else
                      getattr(exc, "exit_code", default_code))
     err.event_id = event
+    err.report = Report(**{**rep.__dict__, "event_id": event})
     return err
 
 
@@ -208,7 +224,18 @@ def execute(ctx, plan: Plan, *, progress: writer.Progress | None = None,
             record: bool = True) -> Report:
     """Write, verify, post-install, record. A failed or interrupted write (or an
     interrupted post-install) is recorded, then raises WriteFailed; a post-install step
-    that failed gives a recorded FAILED report (the caller shows its steps, then fails)."""
+    that failed gives a recorded FAILED report (the caller shows its steps, then fails).
+
+    Ctrl-C, SIGTERM and SIGHUP take the same path for the whole act (system/signals.py):
+    recorded *interrupted*, exit 130; the records themselves are never cut short. With
+    ``record``, an ``image.started`` event is appended (fsynced) before the first byte,
+    so a power cut or SIGKILL mid-write leaves a start that no ``image.written`` names."""
+    with StopSignals() as signals:
+        return _execute(ctx, plan, progress, record, signals)
+
+
+def _execute(ctx, plan: Plan, progress: writer.Progress | None, record: bool,
+             signals: StopSignals) -> Report:
     info = plan.info or catalogue.resolve(ctx.home, plan.image_path).info
     start = time.monotonic()
     stats = None
@@ -236,8 +263,19 @@ def execute(ctx, plan: Plan, *, progress: writer.Progress | None = None,
         os.close(fd)
         raise ImageTooLarge(image_size=info.image_size, path=plan.disk.path,
                             disk_size=real_size)
+    start_event = None
+    if record:
+        try:
+            with signals.hold():
+                start_event = _record_start(ctx, plan)
+        except BaseException:
+            os.close(fd)                    # JournalWriteFailed: nothing written, exit 15
+            raise
+    phase = "write"
     try:
         try:
+            if signals.received:            # arrived while the start was written
+                raise Stopped(signals.first)
             if plan.fill_holes:
                 zeroed = writer.fill_zeros(fd, writer.holes(info), plan.disk.path,
                                            progress=progress)
@@ -249,28 +287,40 @@ def execute(ctx, plan: Plan, *, progress: writer.Progress | None = None,
                 verify_state, verify_seconds = "passed", v.seconds
         finally:
             os.close(fd)
-    except (ReemploiError, KeyboardInterrupt, OSError) as exc:
-        raise _failed(ctx, plan, exc, record, ExitCode.DEVICE_ERROR, "Ctrl-C",
-                      stats.bytes_written if stats else done["write"],
-                      time.monotonic() - start, verify=verify_state) from (
-            None if isinstance(exc, KeyboardInterrupt) else exc)
-    steps: list[postinstall.StepResult] = []
-    if plan.iso:
-        # A hybrid ISO on a USB stick must stay byte for byte what was published.
-        steps = [postinstall.StepResult(s, postinstall.Status.SKIPPED, "iso-image")
-                 for s in plan.steps]
-    elif plan.steps:
-        try:
+        phase = "post-install"
+        steps: list[postinstall.StepResult] = []
+        if plan.iso:
+            # A hybrid ISO on a USB stick must stay byte for byte what was published.
+            steps = [postinstall.StepResult(s, postinstall.Status.SKIPPED, "iso-image")
+                     for s in plan.steps]
+        elif plan.steps:
             steps = postinstall.run_steps(ctx, plan.disk.path, hostname=plan.hostname,
                                           steps=plan.steps, asset_id=plan.asset_id)
-        except (ReemploiError, KeyboardInterrupt) as exc:
-            # Ctrl-C while the partition table or the filesystem was being changed:
-            # the disk is in an unknown state, so it is not installed.
-            raise _failed(ctx, plan, exc, record, ExitCode.TOOL_FAILED,
-                          "Ctrl-C (post-install)", stats.bytes_written,
-                          time.monotonic() - start, verify=verify_state,
-                          verify_seconds=round(verify_seconds, 3), zeroed_bytes=zeroed) from (
-                None if isinstance(exc, KeyboardInterrupt) else exc)
+        phase = "record"
+        with signals.hold():
+            return _record_success(ctx, plan, record, start, start_event, stats, steps,
+                                   verify_state, verify_seconds, zeroed)
+    except (ReemploiError, KeyboardInterrupt, OSError) as exc:
+        if phase == "record" and not isinstance(exc, KeyboardInterrupt):
+            raise                           # the journal refused the record (exit 15)
+        with signals.hold():
+            if phase == "write":
+                err = _failed(ctx, plan, exc, record, ExitCode.DEVICE_ERROR, "{signal}",
+                              stats.bytes_written if stats else done["write"],
+                              time.monotonic() - start, start_event, verify=verify_state)
+            else:
+                # Ctrl-C while the partition table or the filesystem was being changed:
+                # the disk is in an unknown state, so it is not installed.
+                err = _failed(ctx, plan, exc, record, ExitCode.TOOL_FAILED,
+                              "{signal} (post-install)", stats.bytes_written,
+                              time.monotonic() - start, start_event, verify=verify_state,
+                              verify_seconds=round(verify_seconds, 3), zeroed_bytes=zeroed)
+        raise err from (None if isinstance(exc, KeyboardInterrupt) else exc)
+
+
+def _record_success(ctx, plan: Plan, record: bool, start: float, start_event: str | None,
+                    stats: writer.WriteStats, steps: list[postinstall.StepResult],
+                    verify_state: str, verify_seconds: float, zeroed: int) -> Report:
     seconds = time.monotonic() - start
     # A failed step (machine-id not emptied, filesystem not grown...) leaves a system
     # that is not what the workshop promises: the record says failed, not installed.
@@ -282,20 +332,36 @@ def execute(ctx, plan: Plan, *, progress: writer.Progress | None = None,
                     error=f"post-install failed: {', '.join(broken)}" if broken else None,
                     zeroed_bytes=zeroed)
     if record:
-        event = _record(ctx, report)
+        event = _record(ctx, report, start_event)
         report = Report(**{**report.__dict__, "event_id": event})
     return report
 
 
-def _record(ctx, report: Report) -> str:
+def _disk_payload(d: Disk) -> dict:
+    return {"identity": d.identity, "model": d.model, "serial": d.serial,
+            "size_bytes": d.size_bytes, "media": d.media.value, "path": d.path}
+
+
+def _image_payload(plan: Plan) -> dict:
+    return {"name": plan.image, "version": plan.version, "sha256": plan.image_sha256,
+            "kind": plan.image_kind, "path": plan.image_path,
+            "image_size": plan.image_size, "mapped_bytes": plan.mapped_bytes}
+
+
+def _record_start(ctx, plan: Plan) -> str:
+    """The intent, fsynced before the first byte (see inventory/events.py)."""
+    return _inventory(ctx).record(EventType.IMAGE_STARTED, plan.asset_id, {
+        "image": _image_payload(plan), "disk": _disk_payload(plan.disk),
+        "hostname": plan.hostname, "fill_holes": plan.fill_holes,
+        "wipe_event": plan.wipe_event}).id
+
+
+def _record(ctx, report: Report, start_event: str | None = None) -> str:
     plan = report.plan
-    d = plan.disk
     payload = {
-        "image": {"name": plan.image, "version": plan.version, "sha256": plan.image_sha256,
-                  "kind": plan.image_kind, "path": plan.image_path,
-                  "image_size": plan.image_size, "mapped_bytes": plan.mapped_bytes},
-        "disk": {"identity": d.identity, "model": d.model, "serial": d.serial,
-                 "size_bytes": d.size_bytes, "media": d.media.value, "path": d.path},
+        "image": _image_payload(plan),
+        "disk": _disk_payload(plan.disk),
+        "start_event": start_event,
         "result": report.result.value,
         "installed": report.result is Result.SUCCESS,
         "error": report.error,

@@ -20,9 +20,15 @@ class EventType(str, enum.Enum):
     ASSET_CHECKED = "asset.checked"         # {checks: {keyboard: ok|fail|na, ..., cosmetic: A|B|C, notes}}
     ASSET_GRADED = "asset.graded"           # {verdict: Verdict dict, rules_version, benchmark?}
     STATUS_CHANGED = "status.changed"       # {from, to}
-    WIPE_DONE = "wipe.done"                 # {disk:{identity,model,serial,size_bytes,media,path}, result: success|failed|interrupted, method, nist, ...}
+    # Intent, appended (fsynced) before the first byte is written; the matching end
+    # event (wipe.done / image.written) names it in ``start_event``. A start that no
+    # end names was cut by a power cut, SIGKILL or crash (or is still running): it
+    # never counts as wiped or imaged. Journals older than these events have none.
+    WIPE_STARTED = "wipe.started"           # {disk:{identity,model,serial,size_bytes,media,path}, method, technique, nist}
+    WIPE_DONE = "wipe.done"                 # {disk:{identity,model,serial,size_bytes,media,path}, result: success|failed|interrupted, method, nist, start_event?, ...}
     CERTIFICATE_ISSUED = "certificate.issued"  # {certificate_id, sha256, wipes:[event ids]}
-    IMAGE_WRITTEN = "image.written"         # {image:{name,version,sha256}, disk:{...}, result, verify, postinstall:[...], wipe_checked}
+    IMAGE_STARTED = "image.started"         # {image:{name,version,sha256}, disk:{...}, hostname}
+    IMAGE_WRITTEN = "image.written"         # {image:{name,version,sha256}, disk:{...}, result, verify, postinstall:[...], wipe_checked, start_event?}
     PART_HARVESTED = "part.harvested"       # {from_asset, part_kind, facts, grade}
     PART_INSTALLED = "part.installed"       # {part_id, into_asset}
     CHECKOUT = "checkout"                   # {destination_kind: given|sold|recycled|dismantled, organisation, date, price_eur?}

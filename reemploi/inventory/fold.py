@@ -10,12 +10,15 @@ Machine record (what ``Inventory.machine`` returns):
     id, kind (machine|part), device_kind, status, lot_id, donor_id, serial,
     weight_kg, identity, station, created, updated, history, last_seq,
     probe {vendor, product, serial, uuid, cpu_model, ram_total_mb, disks[...], probed_at},
-    grade {outcome, grade, reasons, emmabuntus, upgrades, harvest, cosmetic,
-           rules_version, time},
+    grade {outcome, grade, reasons, emmabuntus, emmabuntus_arch, upgrades, harvest,
+           cosmetic, rules_version, time},
     checks {...},
     wipes [{event_id, seq, time, disk_identity, disk_model, disk_serial, result,
             method, nist, certificate}],
     certificates [ids], image {name, version, result, disk_identity, time},
+    unfinished [{event_id, seq, time, kind: wipe|image, disk_identity, disk_model,
+                 disk_serial, disk_path, image}]: ``wipe.started``/``image.started``
+            that no end event has named yet (power cut, SIGKILL, crash, or running),
     parts_installed [{part_id, part_kind, from_asset, facts, time}],
     parts_harvested [{part_id, part_kind, time}], checkout {...}, notes [...]
 Part records add part_kind, from_asset, facts, part_grade, installed_in; their
@@ -41,6 +44,8 @@ ASSET_CHECKED = EventType.ASSET_CHECKED.value
 ASSET_GRADED = EventType.ASSET_GRADED.value
 STATUS_CHANGED = EventType.STATUS_CHANGED.value
 WIPE_DONE = EventType.WIPE_DONE.value
+WIPE_STARTED = EventType.WIPE_STARTED.value
+IMAGE_STARTED = EventType.IMAGE_STARTED.value
 CERTIFICATE_ISSUED = EventType.CERTIFICATE_ISSUED.value
 IMAGE_WRITTEN = EventType.IMAGE_WRITTEN.value
 PART_HARVESTED = EventType.PART_HARVESTED.value
@@ -74,7 +79,7 @@ def new_asset(ev: dict) -> dict:
         "history": 0, "last_seq": 0,
         "probe": None, "grade": None, "checks": None, "wipes": [], "certificates": [],
         "image": None, "parts_installed": [], "parts_harvested": [], "checkout": None,
-        "notes": [],
+        "notes": [], "unfinished": [],
         **({"part_kind": p.get("device_kind"), "from_asset": None, "facts": {},
             "part_grade": None, "installed_in": None} if kind == "part" else {}),
     }
@@ -205,6 +210,7 @@ def _apply_to_asset(view: View, doc: dict, ev: dict, etype: str, p: dict) -> Non
         doc["grade"] = {"outcome": verdict.get("outcome"), "grade": verdict.get("grade"),
                         "reasons": verdict.get("reasons") or [],
                         "emmabuntus": verdict.get("emmabuntus"),
+                        "emmabuntus_arch": verdict.get("emmabuntus_arch"),
                         "upgrades": verdict.get("upgrades") or [],
                         "harvest": verdict.get("harvest") or [],
                         "cosmetic": verdict.get("cosmetic"),
@@ -219,6 +225,16 @@ def _apply_to_asset(view: View, doc: dict, ev: dict, etype: str, p: dict) -> Non
                              "disk_serial": disk.get("serial"), "result": p.get("result"),
                              "method": p.get("method"), "nist": p.get("nist"),
                              "certificate": None})
+        _finished(doc, p)
+    elif etype in (WIPE_STARTED, IMAGE_STARTED):
+        disk = p.get("disk") or {}
+        image = p.get("image") or {}
+        doc.setdefault("unfinished", []).append({
+            "event_id": ev["id"], "seq": ev["seq"], "time": time,
+            "kind": "wipe" if etype == WIPE_STARTED else "image",
+            "disk_identity": disk.get("identity"), "disk_model": disk.get("model"),
+            "disk_serial": disk.get("serial"), "disk_path": disk.get("path"),
+            "image": image.get("name")})
     elif etype == CERTIFICATE_ISSUED:
         cert = p.get("certificate_id")
         wiped = set(p.get("wipes") or ())
@@ -232,6 +248,7 @@ def _apply_to_asset(view: View, doc: dict, ev: dict, etype: str, p: dict) -> Non
         doc["image"] = {"name": image.get("name"), "version": image.get("version"),
                         "result": p.get("result"),
                         "disk_identity": (p.get("disk") or {}).get("identity"), "time": time}
+        _finished(doc, p)
     elif etype == PART_HARVESTED:
         doc["from_asset"] = p.get("from_asset")
         doc["part_kind"] = p.get("part_kind") or doc.get("part_kind")
@@ -248,6 +265,14 @@ def _apply_to_asset(view: View, doc: dict, ev: dict, etype: str, p: dict) -> Non
         doc["status"] = "out" if doc["kind"] == "part" else OUT
     elif etype == NOTE:
         doc["notes"] = (doc["notes"] + [{"time": time, "text": p.get("text")}])[-MAX_NOTES:]
+
+
+def _finished(doc: dict, p: dict) -> None:
+    """An end event names its start (``start_event``): that start is no longer open.
+    End events of journals older than start events name none and change nothing."""
+    start = p.get("start_event")
+    if start and doc.get("unfinished"):
+        doc["unfinished"] = [u for u in doc["unfinished"] if u["event_id"] != start]
 
 
 def _install_part(view: View, ev: dict, p: dict) -> None:

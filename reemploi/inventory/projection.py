@@ -34,7 +34,8 @@ from .journal import fsync_dir
 PROJECTION_DIR = "projection"
 # Bumped whenever a record's shape changes: a projection of another format is rebuilt
 # from the journal on open. 2: grade records carry the verdict's upgrades and harvest.
-FORMAT = 2
+# 3: records list their ``unfinished`` wipes and image writes (start, no end).
+FORMAT = 3
 SHARDS = 256
 ASSETS_TABLE = "assets"
 INDEX_TABLES = ("serial", "identity", "disk")

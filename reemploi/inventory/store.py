@@ -47,8 +47,12 @@ ASSET_KINDS = ("machine", "part")
 # be about a loose disk or USB stick (no asset); notes about the workshop itself.
 NEEDS_ASSET = EVENT_TYPES - {EventType.ASSET_CREATED.value, EventType.DONOR_REGISTERED.value,
                              EventType.LOT_RECEIVED.value, EventType.WIPE_DONE.value,
+                             EventType.WIPE_STARTED.value, EventType.IMAGE_STARTED.value,
                              EventType.CERTIFICATE_ISSUED.value,
                              EventType.IMAGE_WRITTEN.value, EventType.NOTE.value}
+# A start (intent, written before the first byte) and the end event that names it.
+STARTS = {EventType.WIPE_STARTED.value: EventType.WIPE_DONE.value,
+          EventType.IMAGE_STARTED.value: EventType.IMAGE_WRITTEN.value}
 
 Spec = tuple[str, "str | None", dict]
 
@@ -240,6 +244,25 @@ class Inventory(LotsMixin, PartsMixin):
                 self._asset(s, asset_id)
             return [(etype, asset_id, body)]
         return self._commit(build)[0]
+
+    def record_many(self, events: list[tuple[str | EventType, str | None, dict]]) -> list[Event]:
+        """Append several plain events (no status change, checkout or creation) in one
+        write and one fsync: all of them are on disk when it returns, or none."""
+        specs: list[Spec] = []
+        for type, asset_id, payload in events:
+            etype = type.value if isinstance(type, EventType) else str(type)
+            if etype not in EVENT_TYPES or etype in (EventType.STATUS_CHANGED.value,
+                                                     EventType.CHECKOUT.value,
+                                                     EventType.ASSET_CREATED.value):
+                raise BadInput(what="event type", why=etype)
+            specs.append((etype, asset_id, self._jsonable(payload)))
+
+        def build(s: Session) -> list[Spec]:
+            for etype, asset_id, _ in specs:
+                if asset_id is not None or etype in NEEDS_ASSET:
+                    self._asset(s, asset_id)
+            return specs
+        return self._commit(build)
 
     def record_grading(self, asset_id: str | None, *, machine: dict, identity: str,
                        match: bool, device_kind: str, serial: str | None,
@@ -496,6 +519,18 @@ class Inventory(LotsMixin, PartsMixin):
     def history(self, asset_id: str) -> list[Event]:
         self.machine(asset_id)
         return list(self.events(asset_id))
+
+    def unfinished(self, asset_id: str | None = None) -> list[Event]:
+        """``wipe.started`` / ``image.started`` events no end event names, oldest first:
+        cut by a power cut, SIGKILL or a crash (or still running). Streams the journal;
+        the byte pre-filter of ``events`` keeps it to the few lines of these types."""
+        open_: dict[str, Event] = {}
+        for ev in self.events(asset_id, types=[*STARTS, *STARTS.values()]):
+            if ev.type in STARTS:
+                open_[ev.id] = ev
+            else:
+                open_.pop(ev.payload.get("start_event") or "", None)
+        return sorted(open_.values(), key=lambda e: e.seq)
 
     def wipes_for_disk(self, disk_identity: str) -> list[Event]:
         """wipe.done events of this disk identity, oldest first (from the index)."""

@@ -17,7 +17,7 @@ One certificate per machine (all its disks' latest wipes) or for loose disks. Fi
 A certificate never claims success it does not have: ``result`` is "success" only if
 every included wipe succeeded and, for a machine, every disk its probe saw was wiped;
 otherwise it is "failed" and ``failures`` lists the disks and their result (failed /
-interrupted / not-wiped).
+interrupted / not-wiped / unfinished: a later wipe started and never ended).
 """
 
 from __future__ import annotations
@@ -137,6 +137,8 @@ def build_certificate(ctx, req: CertificateRequest) -> tuple[dict, list[str]]:
                  "result": m["result"]} for m in media if m["result"] != "success"]
     if machine is not None and not req.event_ids:
         failures += _not_wiped(machine, {m["identity"] for m in media})
+        failures += _cut_short(inv, req.asset_id, events,
+                               {f["identity"] for f in failures})
     categories = {m["category"] for m in media}
     settings = load_settings(ctx.home)
     ws = settings.workshop
@@ -178,6 +180,24 @@ def _not_wiped(machine: dict, wiped: set) -> list[dict]:
     return [{"serial": d.get("serial"), "model": d.get("model"),
              "identity": d.get("identity"), "result": "not-wiped"}
             for d in probe.get("disks") or () if d.get("identity") not in wiped]
+
+
+def _cut_short(inv, asset_id: str, latest: list, listed: set) -> list[dict]:
+    """Disks of the machine whose last wipe started after their last ``wipe.done`` and
+    never ended (power cut, SIGKILL): the record certified below is not the disk's
+    last word, so the machine's certificate fails ("unfinished")."""
+    done = {(ev.payload.get("disk") or {}).get("identity"): ev.seq for ev in latest}
+    out: list[dict] = []
+    for ev in inv.unfinished(asset_id):
+        disk = ev.payload.get("disk") or {}
+        ident = disk.get("identity")
+        if ev.type != "wipe.started" or ev.asset_id != asset_id or ident in listed \
+                or ev.seq < done.get(ident, 0):
+            continue
+        listed.add(ident)
+        out.append({"serial": disk.get("serial"), "model": disk.get("model"),
+                    "identity": ident, "result": "unfinished"})
+    return out
 
 
 def _machine_summary(machine: dict | None) -> dict | None:

@@ -53,6 +53,9 @@ class Outcome:
     SUCCESS = "success"
     FAILED = "failed"
     INTERRUPTED = "interrupted"
+    # A verification only (never a wipe's result): it ran and proved nothing either
+    # way, e.g. every sampled area was already blank before a firmware erase.
+    INCONCLUSIVE = "inconclusive"
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,8 @@
 """The wipe record: what one wipe of one disk did, as written to the journal.
 
-``WipeRecord`` becomes the ``wipe.done`` payload (see inventory/events.py). The image
+``WipeRecord`` becomes the ``wipe.done`` payload (see inventory/events.py); its
+``start_event`` names the ``wipe.started`` event appended before the first byte, so a
+start that no record names shows a wipe cut by a power cut or SIGKILL. The image
 writer and the certificate read it, so the keys ``disk`` (identity, model, serial,
 size_bytes, media, path) and ``result`` (success | failed | interrupted) are a
 contract. ``result`` is "success" only when every pass wrote every byte and the
@@ -56,6 +58,7 @@ class WipeRecord:
     smart: dict | None = None
     discard: str | None = None
     extra: dict = field(default_factory=dict)
+    start_event: str | None = None      # the ``wipe.started`` event this record ends
 
     def payload(self) -> dict:
         return to_jsonable(self)

@@ -28,6 +28,7 @@ from ..errors import ReemploiError, ToolFailed
 from ..model import Disk
 from ..probe.hdparm import parse_hdparm_identify
 from ..system import guard
+from ..system.signals import SIGNAL_NAMES, stop_name
 from . import engine, firmware
 from .engine import Device, Outcome
 from .patterns import Pattern, byte_pattern, prng_pattern
@@ -55,6 +56,7 @@ class WipeOptions:
 class Job:
     disk: Disk
     plan: WipePlan
+    start_event: str | None = None      # set by record_starts, before the first byte
 
 
 def now_iso() -> str:
@@ -228,6 +230,11 @@ class _Run:
             "mismatch_count": res.mismatch_count,
             "mismatches": [{"offset": m.offset, "length": m.length} for m in res.mismatches],
             "error": res.error}
+        if res.outcome == Outcome.INCONCLUSIVE:
+            # The drive's erase completed; our check could not observe it (every sampled
+            # area blank before). The wipe stands, its verification says "inconclusive",
+            # never "passed" (the certificate and the summary show it so).
+            return
         if res.outcome == Outcome.INTERRUPTED:
             self.fail(Outcome.INTERRUPTED, "verification interrupted")
         elif not res.ok:
@@ -274,8 +281,8 @@ class _Run:
                 if self.result != Outcome.SUCCESS:
                     break
                 self.do(step)
-        except KeyboardInterrupt:
-            self.fail(Outcome.INTERRUPTED, "Ctrl-C")
+        except KeyboardInterrupt as exc:    # Ctrl-C, or SIGTERM/SIGHUP (system.signals)
+            self.fail(Outcome.INTERRUPTED, stop_name(exc))
         except ReemploiError as exc:
             self.fail(Outcome.FAILED, exc.render())
         except OSError as exc:
@@ -333,7 +340,8 @@ class _Run:
             errors=tuple(self.errors),
             tool={"name": "reemploi", "version": __version__, "external": self.tool_versions},
             operator=self.ctx.operator, station=self.ctx.station,
-            asset_id=self.options.asset_id, smart=smart_summary(disk), discard=self.discard)
+            asset_id=self.options.asset_id, smart=smart_summary(disk), discard=self.discard,
+            start_event=self.job.start_event)
 
 
 def execute(ctx, job: Job, options: WipeOptions, *, stop: threading.Event | None = None,
@@ -343,9 +351,11 @@ def execute(ctx, job: Job, options: WipeOptions, *, stop: threading.Event | None
 
 
 def run_all(ctx, jobs: list[Job], options: WipeOptions, *, stop: threading.Event | None = None,
-            progress_for: Callable[[Job], engine.Progress | None] = lambda job: None
-            ) -> list[WipeRecord]:
-    """One thread per disk; Ctrl-C in the main thread stops them all cleanly."""
+            progress_for: Callable[[Job], engine.Progress | None] = lambda job: None,
+            signals=None) -> list[WipeRecord]:
+    """One thread per disk; Ctrl-C (or SIGTERM/SIGHUP under ``system.signals``) in the
+    main thread stops them all cleanly. ``signals`` (a StopSignals) names the signal
+    in the records of the disks it stopped."""
     stop = stop or threading.Event()
     results: dict[int, WipeRecord] = {}
     # One "finished" event per disk, set by the worker itself. Not Thread.join/is_alive:
@@ -363,20 +373,61 @@ def run_all(ctx, jobs: list[Job], options: WipeOptions, *, stop: threading.Event
 
     threads = [threading.Thread(target=work, args=(i, j), name=f"wipe-{j.disk.name}", daemon=True)
                for i, j in enumerate(jobs)]
-    for t in threads:
-        t.start()
     interrupted = False
-    while not all(f.is_set() for f in finished):
+    # A signal while the threads start (seen: a SIGINT 1 ms after the first start)
+    # used to leave run_all with the first disk half-written and no record; caught
+    # inside Thread.start it cannot tell whether that thread runs. So the starts are
+    # not interrupted: under ``signals`` the signal waits, then sets ``stop``; the
+    # threads started see it and are recorded interrupted.
+    if signals is not None:
+        with signals.hold():
+            for t in threads:
+                t.start()
+        if signals.received:
+            stop.set()
+    else:
+        for t in threads:
+            t.start()
+    while True:
         try:
+            if all(f.is_set() for f in finished):
+                break
             # Event.wait with a timeout is safe to interrupt: a second Ctrl-C keeps
             # waiting, so every disk still stops between two blocks and gets recorded.
             next(f for f in finished if not f.is_set()).wait(0.2)
         except KeyboardInterrupt:
             interrupted = True
             stop.set()
-    if interrupted:
-        log.info("stopped by Ctrl-C; every unfinished wipe is recorded as interrupted")
+    if interrupted or stop.is_set():
+        log.info("stopped by a signal; every unfinished wipe is recorded as interrupted")
+        first = signals.first if signals is not None else None
+        name = SIGNAL_NAMES.get(first, "Ctrl-C") if first else "Ctrl-C"
+        # The workers saw only ``stop``: the record says which signal it was.
+        for i, rec in results.items():
+            if rec.result == Outcome.INTERRUPTED:
+                results[i] = replace(rec, errors=rec.errors + (f"stopped by {name}",))
     return [results[i] for i in range(len(jobs)) if i in results]
+
+
+def record_starts(ctx, jobs: list[Job], asset_id: str | None) -> list[Job]:
+    """Append one ``wipe.started`` per disk, in one fsynced write, before any byte is
+    written; returns the jobs carrying their start event id. If the journal cannot be
+    written, this raises (exit 15) and nothing is erased: an erase we could not trace
+    is not started. A power cut or SIGKILL after this leaves a start that no
+    ``wipe.done`` names: ``inventory show``/``verify`` report it, and it never counts
+    as a wipe."""
+    from ..inventory.store import Inventory
+
+    inv = Inventory.open(ctx.home, ctx.station, ctx.operator)
+    events = inv.record_many([
+        ("wipe.started", asset_id,
+         {"disk": disk_dict(j.disk), "method": j.plan.method,
+          "technique": j.plan.technique.value if j.plan.technique else None,
+          "nist": j.plan.nist.value if j.plan.nist else None,
+          "patterns": list(j.plan.passes), "verify": j.plan.verify,
+          "tool": {"name": "reemploi", "version": __version__}})
+        for j in jobs])
+    return [replace(j, start_event=ev.id) for j, ev in zip(jobs, events)]
 
 
 def check_asset(ctx, asset_id: str) -> None:

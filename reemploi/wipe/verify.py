@@ -242,6 +242,11 @@ def verify_changed(dev: Device, ranges: list[tuple[int, int]], before: list[byte
     ciphertext under a new key), so we check the other direction: nothing we sampled
     before the erase reads the same afterwards. Ranges that were uniform before
     (``None`` fingerprints) are not counted: ``locations`` is the number that were.
+
+    When every sampled range was uniform before (a blank, new or already zeroed drive)
+    there was nothing to compare: the check proved nothing, and saying "passed" would
+    certify an erase nobody observed. The outcome is then *inconclusive* (not a
+    failure: the drive reported its erase done; not a pass either).
     """
     start = time.monotonic()
     try:
@@ -253,6 +258,7 @@ def verify_changed(dev: Device, ranges: list[tuple[int, int]], before: list[byte
             if b is not None and a == b]
     checked = sum(1 for b in before if b is not None)
     total = sum(n for _, n in ranges)
-    outcome = Outcome.FAILED if same else Outcome.SUCCESS
+    outcome = (Outcome.FAILED if same else
+               Outcome.SUCCESS if checked else Outcome.INCONCLUSIVE)
     return VerifyResult("sample-changed", total, time.monotonic() - start, outcome,
                         tuple(same[:MAX_REPORTED_MISMATCHES]), len(same), checked, seed)

@@ -1,0 +1,127 @@
+"""What a journal event says, in the reader's language: one line per event.
+
+Shared by ``reemploi inventory history`` and the traceability sheet's history table
+(``documents/sheet.py``), so an event reads the same on screen and on paper. Pure:
+an event's type and payload in, a sentence out (the journal keeps codes; words are
+made here, at the edge). Light on purpose: the inventory commands import it without
+pulling in reportlab. Payload keys per type are documented in ``events.py``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from ..i18n import N_, tr
+from .events import EventType
+
+EVENT_NAMES = {
+    EventType.DONOR_REGISTERED.value: N_("donor registered"),
+    EventType.LOT_RECEIVED.value: N_("lot received"),
+    EventType.ASSET_CREATED.value: N_("registered"),
+    EventType.ASSET_PROBED.value: N_("hardware probed"),
+    EventType.ASSET_CHECKED.value: N_("operator checks"),
+    EventType.ASSET_GRADED.value: N_("graded"),
+    EventType.STATUS_CHANGED.value: N_("status changed"),
+    EventType.WIPE_STARTED.value: N_("disk wipe started"),
+    EventType.WIPE_DONE.value: N_("disk wiped"),
+    EventType.IMAGE_STARTED.value: N_("system installation started"),
+    EventType.CERTIFICATE_ISSUED.value: N_("wipe certificate issued"),
+    EventType.IMAGE_WRITTEN.value: N_("system installed"),
+    EventType.PART_HARVESTED.value: N_("part harvested"),
+    EventType.PART_INSTALLED.value: N_("part installed"),
+    EventType.CHECKOUT.value: N_("left the workshop"),
+    EventType.NOTE.value: N_("note"),
+}
+
+# Same msgids (and French) as the inventory command's status column.
+STATUS_NAMES = {"received": N_("Received"), "diagnosed": N_("Diagnosed"), "wiped": N_("Wiped"),
+                "imaged": N_("Imaged"), "ready": N_("Ready"), "out": N_("Out"),
+                "stock": N_("In stock"), "installed": N_("Installed")}
+
+# ``parts harvest --kind`` values (inventory/parts.py) in words; labels use them too.
+PART_KIND_NAMES = {"ram": N_("RAM module"), "disk": N_("Disk"), "battery": N_("Battery"),
+                   "screen": N_("Screen"), "charger": N_("Charger"),
+                   "psu": N_("Power supply")}
+
+
+def event_name(etype: str, lang: str | None = None) -> str:
+    """``disk wiped``; an event type we have no words for is shown as its code."""
+    name = EVENT_NAMES.get(etype)
+    return tr(name, lang) if name else etype
+
+
+def _disk_name(disk: Mapping[str, Any]) -> str:
+    return " ".join(str(v) for v in (disk.get("model"), disk.get("serial")) if v)
+
+
+def _outcome(verdict: Mapping[str, Any], lang: str | None) -> str:
+    from ..grade.render import OUTCOME_TEXT        # the grade stage's own words
+    from ..grade.verdict import Outcome
+    code = verdict.get("outcome")
+    try:
+        text = tr(OUTCOME_TEXT[Outcome(code)], lang)
+    except (KeyError, ValueError):
+        text = str(code or "?")
+    if verdict.get("grade"):
+        text = tr("{outcome}, grade {grade}", lang, outcome=text, grade=verdict["grade"])
+    return text
+
+
+def event_detail(etype: str, payload: Mapping[str, Any] | None, asset_id: str | None = None,
+                 lang: str | None = None) -> str:
+    """What the event is about: the note's text, the wiped disk, the part, the verdict...
+    Empty when the event's name says it all. ``asset_id`` is the event's own asset (a
+    harvest is filed under the new part)."""
+    d = payload or {}
+    if etype == EventType.STATUS_CHANGED.value:
+        ends = [d.get(k) or "?" for k in ("from", "to")]
+        ends = [tr(STATUS_NAMES[e], lang) if e in STATUS_NAMES else e for e in ends]
+        text = f"{ends[0]} → {ends[1]}"
+        return f"{text} ({d['note']})" if d.get("note") else text
+    if etype == EventType.NOTE.value:
+        return str(d.get("text") or "")
+    if etype == EventType.WIPE_DONE.value:
+        name = _disk_name(d.get("disk") or {})
+        return ", ".join(x for x in (name, tr(str(d.get("result") or "?"), lang)) if x)
+    if etype == EventType.WIPE_STARTED.value:
+        return _disk_name(d.get("disk") or {})
+    if etype == EventType.CERTIFICATE_ISSUED.value:
+        return str(d.get("certificate_id") or "")
+    if etype in (EventType.IMAGE_WRITTEN.value, EventType.IMAGE_STARTED.value):
+        img = d.get("image") or {}
+        name = " ".join(str(v) for v in (img.get("name"), img.get("version")) if v)
+        if etype == EventType.IMAGE_WRITTEN.value and d.get("result", "success") != "success":
+            name += f" ({tr(str(d.get('result')), lang)})"
+        return name
+    if etype == EventType.PART_INSTALLED.value:
+        return " → ".join(str(v) for v in (d.get("part_id"), d.get("into_asset")) if v)
+    if etype == EventType.PART_HARVESTED.value:
+        kind = str(d.get("part_kind") or "")
+        kind = tr(PART_KIND_NAMES[kind], lang) if kind in PART_KIND_NAMES else kind
+        return " ".join(str(v) for v in (kind, asset_id) if v)
+    if etype == EventType.CHECKOUT.value:
+        return str(d.get("organisation") or "")
+    if etype == EventType.ASSET_CREATED.value:
+        # device kinds are msgids of the probe and stats stages ("laptop", "desktop")
+        kind = tr(str(d["device_kind"]), lang) if d.get("device_kind") else ""
+        lot = tr("lot {lot}", lang, lot=d["lot_id"]) if d.get("lot_id") else ""
+        return ", ".join(x for x in (kind, lot) if x)
+    if etype == EventType.ASSET_GRADED.value and d.get("verdict"):
+        return _outcome(d["verdict"], lang)
+    if etype == EventType.ASSET_PROBED.value:
+        system = (d.get("machine") or {}).get("system") or {}
+        return " ".join(str(v) for v in (system.get("vendor"), system.get("product")) if v)
+    if etype == EventType.ASSET_CHECKED.value:
+        from ..grade.render import ITEM_TEXT
+        failed = [tr(ITEM_TEXT[k], lang) if k in ITEM_TEXT else k
+                  for k, v in (d.get("checks") or {}).items() if v == "fail"]
+        return tr("failed: {items}", lang, items=", ".join(failed)) if failed else ""
+    return ""
+
+
+def describe_event(etype: str, payload: Mapping[str, Any] | None,
+                   asset_id: str | None = None, lang: str | None = None) -> str:
+    """One line: ``disk wiped — ST3320620A 5QF1ABCD, success`` in the reader's words."""
+    detail = event_detail(etype, payload, asset_id, lang)
+    name = event_name(etype, lang)
+    return f"{name} — {detail}" if detail else name

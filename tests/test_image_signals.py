@@ -1,0 +1,127 @@
+"""``reemploi image write`` stopped by a real SIGTERM, killed by SIGKILL (a power cut as
+far as the journal can tell), or failing with ``--json``: a record, and one JSON
+document on stdout carrying its event id."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from reemploi.errors import ExitCode
+from reemploi.inventory.store import Inventory
+from test_image_support import MiB, corrupt_szst, image_events, pack_szst, record_wipe
+from test_wipe_interrupt import holds_open
+
+pytestmark = pytest.mark.root
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(home: Path) -> dict:
+    env = dict(os.environ, REEMPLOI_HOME=str(home), REEMPLOI_STATION="T", LANG="en_US.UTF-8")
+    env.pop("REEMPLOI_YES", None)
+    return env
+
+
+@pytest.fixture(scope="module")
+def big_image(tmp_path_factory) -> Path:
+    """A raw image big enough that the write (and read-back) is still going on."""
+    img = tmp_path_factory.mktemp("img") / "big.img"
+    with open(img, "wb") as fh:
+        for _ in range(384):
+            fh.write(os.urandom(MiB))
+    return img
+
+
+def _write_and_signal(home: Path, img: Path, dev, sig: int, asset: str) -> tuple[int, str, str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "reemploi", "image", "write", str(img), dev.path, "--yes",
+         "--no-wipe-check", "--no-postinstall", "--asset", asset, "--json", "--lang", "en"],
+        cwd=ROOT, env=_env(home), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: [signal.signal(s, signal.SIG_DFL)
+                            for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)])
+    try:
+        deadline = time.monotonic() + 60
+        while not holds_open(proc.pid, dev.path):
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline
+            time.sleep(0.002)
+        time.sleep(0.05)
+        proc.send_signal(sig)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    return proc.returncode, out, err
+
+
+def _machine(home: Path, status: str = "wiped") -> str:
+    inv = Inventory.open(home, "T", None)
+    asset = inv.create_asset("machine", "laptop")
+    inv.set_status(asset, status)
+    return asset
+
+
+def test_sigterm_mid_image_write_is_recorded_and_json_names_the_event(tmp_path, loopdev,
+                                                                        big_image):
+    home = tmp_path / "home"
+    dev = loopdev(384 * MiB)
+    asset = _machine(home)
+    status, out, err = _write_and_signal(home, big_image, dev, signal.SIGTERM, asset)
+    assert status == ExitCode.INTERRUPTED, err
+    [ev] = image_events(home)
+    assert ev.payload["result"] == "interrupted" and ev.payload["installed"] is False
+    assert ev.payload["error"] == "SIGTERM", ev.payload
+    inv = Inventory.open(home, "T", None)
+    [start] = inv.events(types=["image.started"])
+    assert ev.payload["start_event"] == start.id
+    assert inv.unfinished() == [] and inv.machine(asset)["status"] == "wiped"
+    # stdout is one JSON document: the failed record, with its event id.
+    doc = json.loads(out)
+    assert doc["event_id"] == ev.id and doc["result"] == "interrupted"
+    assert doc["exit_code"] == ExitCode.INTERRUPTED and "SIGTERM" in doc["error"]
+    assert "SIGTERM" in err                               # the error itself on stderr
+
+
+def test_sigkill_mid_image_write_leaves_a_start_that_show_reports(tmp_path, loopdev,
+                                                                   big_image):
+    home = tmp_path / "home"
+    dev = loopdev(384 * MiB)
+    asset = _machine(home)
+    status, _out, err = _write_and_signal(home, big_image, dev, signal.SIGKILL, asset)
+    assert status == -signal.SIGKILL, err
+    assert image_events(home) == []
+    shown = subprocess.run([sys.executable, "-m", "reemploi", "inventory", "show", asset,
+                            "--json"], cwd=ROOT, env=_env(home), capture_output=True, text=True)
+    doc = json.loads(shown.stdout)
+    [cut] = doc["unfinished"]
+    assert cut["kind"] == "image" and cut["image"] == "big" and doc["status"] == "wiped"
+    assert doc["image"] is None                           # never counted as installed
+
+
+def test_failed_write_with_json_prints_one_document_with_the_event_id(cli, loopdev, tmp_path):
+    """A damaged image (checksum mismatch, exit 9): stdout is one JSON document."""
+    home = tmp_path / "home"
+    raw = tmp_path / "a.img"
+    raw.write_bytes(os.urandom(8 * MiB))
+    bad = corrupt_szst(pack_szst(raw, tmp_path / "a.img.zst"), tmp_path / "bad.img.zst")
+    dev = loopdev(16 * MiB)
+    record_wipe(home, dev.path)
+    from click.testing import CliRunner
+    from reemploi.cli.main import cli as group
+    r = CliRunner().invoke(group, ["image", "write", str(bad), dev.path, "--yes",
+                                   "--no-postinstall", "--json"],
+                           env={"REEMPLOI_HOME": str(home), "REEMPLOI_STATION": "T"})
+    assert r.exit_code == ExitCode.VERIFY_FAILED, r.output
+    doc = json.loads(r.stdout)
+    [ev] = image_events(home)
+    assert doc["event_id"] == ev.id and doc["result"] == "failed"
+    assert doc["exit_code"] == ExitCode.VERIFY_FAILED and doc["plan"]["disk"]["path"] == dev.path
+    assert "Error" in r.stderr
