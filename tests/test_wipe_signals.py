@@ -126,6 +126,26 @@ def test_sigkill_mid_wipe_leaves_a_start_without_end_that_is_reported(tmp_path, 
         [cut["event_id"]]
 
 
+def test_a_ready_machine_cut_mid_wipe_is_no_longer_ready(tmp_path, loopdev):
+    """A ready machine re-wiped (before reuse) and cut by a power cut: its system is
+    half gone, so it must not stay "ready" to leave with a broken disk."""
+    dev = loopdev(768 * MIB)
+    home = tmp_path / "home"
+    inv = Inventory.open(home, "T")
+    asset = inv.create_asset("machine", "laptop")
+    for status in ("diagnosed", "wiped", "imaged", "ready"):
+        inv.set_status(asset, status)
+    status, out = _signal_mid_wipe(home, dev, signal.SIGKILL, ("--asset", asset))
+    assert status == -signal.SIGKILL, out
+    doc = json.loads(_run(["inventory", "show", asset, "--json"], home).stdout)
+    assert doc["status"] == "diagnosed" and len(doc["unfinished"]) == 1
+    history = _run(["inventory", "history", asset, "--lang", "fr"], home).stdout
+    assert "Prêt → Diagnostiqué (son disque est en cours d'effacement" in history, history
+    # Checkout as given is now refused: the machine must be wiped and imaged again.
+    given = _run(["checkout", asset, "--to", "given", "--org", "X"], home)
+    assert given.returncode == ExitCode.CONFLICT, given.stdout + given.stderr
+
+
 def test_image_write_refuses_a_disk_whose_last_wipe_never_ended(tmp_path, loopdev):
     """A good wipe, then a second wipe cut by SIGKILL: the image writer must not take
     the old record as the disk's state (the second wipe's result is unknown)."""

@@ -67,6 +67,10 @@ def _outcome(verdict: Mapping[str, Any], lang: str | None) -> str:
     return text
 
 
+# Why the tool itself moved a machine (a code in the event, a sentence here).
+BECAUSE = {"wipe-started": N_("its disk is being wiped: the installed system is gone")}
+
+
 def event_detail(etype: str, payload: Mapping[str, Any] | None, asset_id: str | None = None,
                  lang: str | None = None) -> str:
     """What the event is about: the note's text, the wiped disk, the part, the verdict...
@@ -77,7 +81,9 @@ def event_detail(etype: str, payload: Mapping[str, Any] | None, asset_id: str | 
         ends = [d.get(k) or "?" for k in ("from", "to")]
         ends = [tr(STATUS_NAMES[e], lang) if e in STATUS_NAMES else e for e in ends]
         text = f"{ends[0]} → {ends[1]}"
-        return f"{text} ({d['note']})" if d.get("note") else text
+        why = d.get("note") or (tr(BECAUSE[d["because"]], lang) if d.get("because") in BECAUSE
+                                else None)
+        return f"{text} ({why})" if why else text
     if etype == EventType.NOTE.value:
         return str(d.get("text") or "")
     if etype == EventType.WIPE_DONE.value:

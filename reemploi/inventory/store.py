@@ -245,9 +245,16 @@ class Inventory(LotsMixin, PartsMixin):
             return [(etype, asset_id, body)]
         return self._commit(build)[0]
 
-    def record_many(self, events: list[tuple[str | EventType, str | None, dict]]) -> list[Event]:
+    def record_many(self, events: list[tuple[str | EventType, str | None, dict]], *,
+                    unready: str | None = None) -> list[Event]:
         """Append several plain events (no status change, checkout or creation) in one
-        write and one fsync: all of them are on disk when it returns, or none."""
+        write and one fsync: all of them are on disk when it returns, or none.
+
+        ``unready``: a machine whose disk these events start to overwrite. If it is
+        imaged or ready, it is moved back to diagnosed in the same write (after the
+        events): from the first byte its system is gone, so a wipe that is then cut
+        (Ctrl-C, a signal, a power cut) can never leave it "ready" to be given away
+        with half a disk. A successful end moves it on to wiped as usual."""
         specs: list[Spec] = []
         for type, asset_id, payload in events:
             etype = type.value if isinstance(type, EventType) else str(type)
@@ -261,8 +268,15 @@ class Inventory(LotsMixin, PartsMixin):
             for etype, asset_id, _ in specs:
                 if asset_id is not None or etype in NEEDS_ASSET:
                     self._asset(s, asset_id)
-            return specs
-        return self._commit(build)
+            out = list(specs)
+            if unready is not None:
+                doc = self._asset(s, unready)
+                if doc.get("kind") == "machine" and doc.get("status") in (
+                        Status.IMAGED.value, Status.READY.value):
+                    out.append(self._status_spec(s, unready, Status.DIAGNOSED.value,
+                                                 {"because": "wipe-started"}))
+            return out
+        return self._commit(build)[:len(specs)]
 
     def record_grading(self, asset_id: str | None, *, machine: dict, identity: str,
                        match: bool, device_kind: str, serial: str | None,

@@ -426,7 +426,7 @@ def record_starts(ctx, jobs: list[Job], asset_id: str | None) -> list[Job]:
           "nist": j.plan.nist.value if j.plan.nist else None,
           "patterns": list(j.plan.passes), "verify": j.plan.verify,
           "tool": {"name": "reemploi", "version": __version__}})
-        for j in jobs])
+        for j in jobs], unready=asset_id)
     return [replace(j, start_event=ev.id) for j, ev in zip(jobs, events)]
 
 
