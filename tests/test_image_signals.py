@@ -39,10 +39,12 @@ def big_image(tmp_path_factory) -> Path:
     return img
 
 
-def _write_and_signal(home: Path, img: Path, dev, sig: int, asset: str) -> tuple[int, str, str]:
+def _write_and_signal(home: Path, img: Path, dev, sig: int, asset: str,
+                      wipe_check: bool = False) -> tuple[int, str, str]:
+    checks = () if wipe_check else ("--no-wipe-check",)
     proc = subprocess.Popen(
         [sys.executable, "-m", "reemploi", "image", "write", str(img), dev.path, "--yes",
-         "--no-wipe-check", "--no-postinstall", "--asset", asset, "--json", "--lang", "en"],
+         *checks, "--no-postinstall", "--asset", asset, "--json", "--lang", "en"],
         cwd=ROOT, env=_env(home), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         preexec_fn=lambda: [signal.signal(s, signal.SIG_DFL)
                             for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)])
@@ -125,3 +127,24 @@ def test_failed_write_with_json_prints_one_document_with_the_event_id(cli, loopd
     assert doc["event_id"] == ev.id and doc["result"] == "failed"
     assert doc["exit_code"] == ExitCode.VERIFY_FAILED and doc["plan"]["disk"]["path"] == dev.path
     assert "Error" in r.stderr
+
+
+def test_a_ready_machine_cut_mid_reinstall_is_no_longer_ready(tmp_path, loopdev, big_image):
+    """Re-installing a ready machine and losing power: its old system is half
+    overwritten, so it goes back to "wiped" (its wipe is on record), never stays ready."""
+    home = tmp_path / "home"
+    dev = loopdev(384 * MiB)
+    record_wipe(home, dev.path)
+    asset = _machine(home, "wiped")
+    inv = Inventory.open(home, "T", None)
+    for status in ("imaged", "ready"):
+        inv.set_status(asset, status)
+    status, _out, err = _write_and_signal(home, big_image, dev, signal.SIGKILL, asset,
+                                          wipe_check=True)
+    assert status == -signal.SIGKILL, err
+    doc = Inventory.open(home, "T", None).machine(asset)
+    assert doc["status"] == "wiped" and len(doc["unfinished"]) == 1
+    history = subprocess.run([sys.executable, "-m", "reemploi", "inventory", "history", asset,
+                              "--lang", "en"], cwd=ROOT, env=_env(home), capture_output=True,
+                             text=True).stdout
+    assert "Ready → Wiped (a new image is being written" in history, history

@@ -349,11 +349,18 @@ def _image_payload(plan: Plan) -> dict:
 
 
 def _record_start(ctx, plan: Plan) -> str:
-    """The intent, fsynced before the first byte (see inventory/events.py)."""
-    return _inventory(ctx).record(EventType.IMAGE_STARTED, plan.asset_id, {
+    """The intent, fsynced before the first byte (see inventory/events.py).
+
+    An imaged or ready machine being re-installed goes back to "wiped" in the same
+    write: from the first byte its old system is gone, so a power cut can never leave
+    it "ready" with half an image. (Not with --no-wipe-check: "wiped" would then be a
+    claim we cannot make, and a failed end sends it to the bench, see ``_record``.)"""
+    return _inventory(ctx).record_many([(EventType.IMAGE_STARTED, plan.asset_id, {
         "image": _image_payload(plan), "disk": _disk_payload(plan.disk),
         "hostname": plan.hostname, "fill_holes": plan.fill_holes,
-        "wipe_event": plan.wipe_event}).id
+        "wipe_event": plan.wipe_event})],
+        unready=plan.asset_id if plan.wipe_event else None, back_to=AssetStatus.WIPED,
+        because="image-started")[0].id
 
 
 def _record(ctx, report: Report, start_event: str | None = None) -> str:

@@ -68,7 +68,8 @@ def _outcome(verdict: Mapping[str, Any], lang: str | None) -> str:
 
 
 # Why the tool itself moved a machine (a code in the event, a sentence here).
-BECAUSE = {"wipe-started": N_("its disk is being wiped: the installed system is gone")}
+BECAUSE = {"wipe-started": N_("its disk is being wiped: the installed system is gone"),
+           "image-started": N_("a new image is being written: the installed system is gone")}
 
 
 def event_detail(etype: str, payload: Mapping[str, Any] | None, asset_id: str | None = None,

@@ -246,7 +246,8 @@ class Inventory(LotsMixin, PartsMixin):
         return self._commit(build)[0]
 
     def record_many(self, events: list[tuple[str | EventType, str | None, dict]], *,
-                    unready: str | None = None) -> list[Event]:
+                    unready: str | None = None, back_to: Status = Status.DIAGNOSED,
+                    because: str = "wipe-started") -> list[Event]:
         """Append several plain events (no status change, checkout or creation) in one
         write and one fsync: all of them are on disk when it returns, or none.
 
@@ -254,7 +255,8 @@ class Inventory(LotsMixin, PartsMixin):
         imaged or ready, it is moved back to diagnosed in the same write (after the
         events): from the first byte its system is gone, so a wipe that is then cut
         (Ctrl-C, a signal, a power cut) can never leave it "ready" to be given away
-        with half a disk. A successful end moves it on to wiped as usual."""
+        with half a disk. A successful end moves it on to wiped as usual. The image
+        writer passes ``back_to`` wiped (its disk's wipe is on record) and its reason."""
         specs: list[Spec] = []
         for type, asset_id, payload in events:
             etype = type.value if isinstance(type, EventType) else str(type)
@@ -273,8 +275,8 @@ class Inventory(LotsMixin, PartsMixin):
                 doc = self._asset(s, unready)
                 if doc.get("kind") == "machine" and doc.get("status") in (
                         Status.IMAGED.value, Status.READY.value):
-                    out.append(self._status_spec(s, unready, Status.DIAGNOSED.value,
-                                                 {"because": "wipe-started"}))
+                    out.append(self._status_spec(s, unready, back_to.value,
+                                                 {"because": because}))
             return out
         return self._commit(build)[:len(specs)]
 
