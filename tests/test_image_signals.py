@@ -7,9 +7,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -17,16 +14,9 @@ import pytest
 from reemploi.errors import ExitCode
 from reemploi.inventory.store import Inventory
 from test_image_support import MiB, corrupt_szst, image_events, pack_szst, record_wipe
-from test_wipe_interrupt import holds_open
+from signal_support import run_cli, signal_mid_act
 
 pytestmark = pytest.mark.root
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _env(home: Path) -> dict:
-    env = dict(os.environ, REEMPLOI_HOME=str(home), REEMPLOI_STATION="T", LANG="en_US.UTF-8")
-    env.pop("REEMPLOI_YES", None)
-    return env
 
 
 @pytest.fixture(scope="module")
@@ -42,26 +32,9 @@ def big_image(tmp_path_factory) -> Path:
 def _write_and_signal(home: Path, img: Path, dev, sig: int, asset: str,
                       wipe_check: bool = False) -> tuple[int, str, str]:
     checks = () if wipe_check else ("--no-wipe-check",)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "reemploi", "image", "write", str(img), dev.path, "--yes",
-         *checks, "--no-postinstall", "--asset", asset, "--json", "--lang", "en"],
-        cwd=ROOT, env=_env(home), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        preexec_fn=lambda: [signal.signal(s, signal.SIG_DFL)
-                            for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)])
-    try:
-        deadline = time.monotonic() + 60
-        while not holds_open(proc.pid, dev.path):
-            assert proc.poll() is None, proc.communicate()
-            assert time.monotonic() < deadline
-            time.sleep(0.002)
-        time.sleep(0.05)
-        proc.send_signal(sig)
-        out, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    return proc.returncode, out, err
+    return signal_mid_act(["image", "write", img, dev.path, "--yes", *checks,
+                           "--no-postinstall", "--asset", asset, "--json", "--lang", "en"],
+                          home, dev.path, sig)
 
 
 def _machine(home: Path, status: str = "wiped") -> str:
@@ -100,8 +73,7 @@ def test_sigkill_mid_image_write_leaves_a_start_that_show_reports(tmp_path, loop
     status, _out, err = _write_and_signal(home, big_image, dev, signal.SIGKILL, asset)
     assert status == -signal.SIGKILL, err
     assert image_events(home) == []
-    shown = subprocess.run([sys.executable, "-m", "reemploi", "inventory", "show", asset,
-                            "--json"], cwd=ROOT, env=_env(home), capture_output=True, text=True)
+    shown = run_cli(["inventory", "show", asset, "--json"], home)
     doc = json.loads(shown.stdout)
     [cut] = doc["unfinished"]
     assert cut["kind"] == "image" and cut["image"] == "big" and doc["status"] == "wiped"
@@ -144,7 +116,5 @@ def test_a_ready_machine_cut_mid_reinstall_is_no_longer_ready(tmp_path, loopdev,
     assert status == -signal.SIGKILL, err
     doc = Inventory.open(home, "T", None).machine(asset)
     assert doc["status"] == "wiped" and len(doc["unfinished"]) == 1
-    history = subprocess.run([sys.executable, "-m", "reemploi", "inventory", "history", asset,
-                              "--lang", "en"], cwd=ROOT, env=_env(home), capture_output=True,
-                             text=True).stdout
+    history = run_cli(["inventory", "history", asset, "--lang", "en"], home).stdout
     assert "Ready → Wiped (a new image is being written" in history, history

@@ -16,57 +16,25 @@ from pathlib import Path
 
 from reemploi.errors import ExitCode
 from reemploi.inventory.store import Inventory
+from signal_support import ROOT, run_cli, signal_mid_act
 
-ROOT = Path(__file__).resolve().parent.parent
 MIB = 1 << 20
-
-
-def holds_open(pid: int, path: str) -> bool:
-    """True once process ``pid`` has ``path`` open (the wipe thread opened the disk)."""
-    try:
-        fds = os.listdir(f"/proc/{pid}/fd")
-    except FileNotFoundError:
-        return False
-    for fd in fds:
-        try:
-            if os.readlink(f"/proc/{pid}/fd/{fd}") == path:
-                return True
-        except OSError:
-            continue
-    return False
 
 
 def test_sigint_mid_wipe_records_interrupted_and_exits_130(tmp_path, loopdev):
     dev = loopdev(768 * MIB)
     home = tmp_path / "home"
-    env = dict(os.environ, REEMPLOI_HOME=str(home), REEMPLOI_STATION="T", LANG="en_US.UTF-8")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "reemploi", "wipe", dev.path, "--yes", "--lang", "en",
-         "--method", "prng", "--verify", "full"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        # A shell starts background jobs with SIGINT ignored: give the child the default.
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    try:
-        deadline = time.monotonic() + 30
-        while not holds_open(proc.pid, dev.path):
-            assert proc.poll() is None, proc.stdout.read()
-            assert time.monotonic() < deadline
-            time.sleep(0.002)
-        proc.send_signal(signal.SIGINT)        # what the terminal sends on Ctrl-C
-        out, _ = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert proc.returncode == ExitCode.INTERRUPTED, out
+    status, out, err = signal_mid_act(["wipe", dev.path, "--yes", "--lang", "en", "--method",
+                                       "prng", "--verify", "full"], home, dev.path,
+                                      signal.SIGINT, settle=0)  # what Ctrl-C sends
+    out += err
+    assert status == ExitCode.INTERRUPTED, out
     [ev] = Inventory.open(home, "T").events(types=["wipe.done"])
     assert ev.payload["result"] == "interrupted", out
     assert ev.payload["disk"]["path"] == dev.path
 
     # The certificate for that disk says FAILED and claims no category.
-    cert = subprocess.run(
-        [sys.executable, "-m", "reemploi", "certificate", "issue", "--event", ev.id,
-         "--no-pdf", "--json"], cwd=ROOT, env=env, capture_output=True, text=True)
+    cert = run_cli(["certificate", "issue", "--event", ev.id, "--no-pdf", "--json"], home)
     assert cert.returncode == 0, cert.stderr
     issued = json.loads(cert.stdout)
     body = json.loads(Path(issued["json"]).read_text())["certificate"]

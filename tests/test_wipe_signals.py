@@ -11,56 +11,27 @@ is what must show the wipe that never ended, and the machine must not be "wiped"
 import json
 import os
 import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from reemploi.errors import ExitCode
 from reemploi.inventory.store import Inventory
-from test_wipe_interrupt import holds_open
+from signal_support import run_cli, signal_mid_act
 
-ROOT = Path(__file__).resolve().parent.parent
 MIB = 1 << 20
 
 
-def _env(home: Path) -> dict:
-    env = dict(os.environ, REEMPLOI_HOME=str(home), REEMPLOI_STATION="T", LANG="en_US.UTF-8")
-    env.pop("REEMPLOI_YES", None)
-    return env
-
-
-def _run(args: list[str], home: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "reemploi", *args], cwd=ROOT, env=_env(home),
-                          capture_output=True, text=True, timeout=120)
+def _run(args: list[str], home: Path):
+    return run_cli(args, home)
 
 
 def _signal_mid_wipe(home: Path, dev, sig: int, extra: tuple[str, ...] = ()) -> tuple[int, str]:
-    """Start a full prng wipe with a full read-back, send ``sig`` once the disk is open
-    (the worker thread is writing), return (exit status, output)."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "reemploi", "wipe", dev.path, "--yes", "--lang", "en",
-         "--method", "prng", "--verify", "full", "--json", *extra],
-        cwd=ROOT, env=_env(home), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        # Start with every signal at its default, as a shell's foreground job would.
-        preexec_fn=lambda: [signal.signal(s, signal.SIG_DFL)
-                            for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)])
-    try:
-        deadline = time.monotonic() + 30
-        while not holds_open(proc.pid, dev.path):
-            assert proc.poll() is None, proc.communicate()
-            assert time.monotonic() < deadline
-            time.sleep(0.002)
-        time.sleep(0.05)                    # well inside the first pass
-        proc.send_signal(sig)
-        out, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    return proc.returncode, out + err
+    """A full prng wipe with a full read-back, ``sig`` sent while it writes."""
+    status, out, err = signal_mid_act(["wipe", dev.path, "--yes", "--lang", "en", "--method",
+                                       "prng", "--verify", "full", "--json", *extra],
+                                      home, dev.path, sig)
+    return status, out + err
 
 
 @pytest.mark.parametrize("sig,name", [(signal.SIGTERM, "SIGTERM"), (signal.SIGHUP, "SIGHUP")])
