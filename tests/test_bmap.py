@@ -10,7 +10,7 @@ import pytest
 
 from reemploi.errors import BadInput
 from reemploi.image.bmap import BlockMap, BmapRange, parse_bmap, render_bmap
-from test_image_support import MiB, build_master, pack_szst, record_wipe, sh
+from test_image_support import MiB, build_master, pack_szst, sh
 
 needs_bmaptool = pytest.mark.skipif(shutil.which("bmaptool") is None,
                                     reason="bmap-tools is not installed")

@@ -135,7 +135,6 @@ def test_open_exclusive_free_loop_and_missing(loopdev, tmp_path):
 
 
 def test_every_reason_has_a_message_in_both_languages():
-    from reemploi import i18n
     for reason in Reason:
         params = {"path": "/dev/sdz", "disk": "/dev/sdz", "kind": "lvm",
                   "holders": "dm-0", "mounts": "/mnt"}

@@ -1,8 +1,6 @@
 import ast
 from pathlib import Path
 
-import pytest
-
 from reemploi import i18n
 
 PKG = Path(__file__).resolve().parent.parent / "reemploi"

@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from pathlib import Path
 
 import pytest
 
 from test_image_support import (MiB, build_master, corrupt_szst, image_events, pack_szst,
                                 record_wipe,
-                                sh, sha256_of)
+                                sh)
 
 pytestmark = pytest.mark.root
 

@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess  # tests may drive processes directly; the package may not
 import sys
-import time
 from pathlib import Path
 
 from reemploi.inventory.store import Inventory

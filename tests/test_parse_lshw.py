@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 
 import pytest
 
 from conftest import corpus_file
 from reemploi.errors import BadInput
-from reemploi.model import Chassis, Media
+from reemploi.model import Chassis
 from reemploi.probe.lshw import parse_lshw
 
 

@@ -11,7 +11,7 @@ import subprocess  # tests may drive tools directly
 
 import pytest
 
-from test_stats_figures import NOW_MONTH, Y0, Y1, build
+from test_stats_figures import Y0, Y1, build
 
 # Hand figures for year Y1 (test_stats_figures.test_this_year explains each one).
 Y1_SUMMARY_EN = {

@@ -193,10 +193,10 @@ def certificate():
 
 
 def _person_options(f):
-    for role, label in (("verifier", "who verified"), ("operator", "who sanitized")):
+    for role, who in (("verifier", "who verified"), ("operator", "who sanitized")):
         for field in ("contact", "location", "organization", "title", "name"):
             f = click.option(f"--{role}-{field}", default=None,
-                             help=f"{field.capitalize()} of the person {label} (NIST SP 800-88 App. G).")(f)
+                             help=f"{field.capitalize()} of the person {who} (NIST SP 800-88 App. G).")(f)
     return f
 
 

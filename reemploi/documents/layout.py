@@ -167,7 +167,6 @@ def _banner(content: LabelContent, sx, sy, sw, sh, dpi):
     if not sizes:
         return None
     q = sizes[0]
-    qy = sy + title_h + GAP_MM
 
     def lines_at(pt: float) -> list[TextLine]:
         title = TextLine(content.title, sx, sy + pt * CAP_HEIGHT * PT, pt, TITLE_FONT)

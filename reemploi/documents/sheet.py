@@ -22,7 +22,6 @@ from xml.sax.saxutils import escape
 from ..grade.render import ITEM_TEXT
 from ..i18n import N_, number, tr
 from ..inventory import describe
-from ..inventory.events import EventType
 from ..settings import Settings
 from .content import MEDIA_NAMES, PART_KINDS, ram_text, size_text
 from .facts import AssetFacts

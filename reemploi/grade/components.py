@@ -7,7 +7,6 @@ slot" without re-deriving it). Missing facts give ``unknown``, never a guess.
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 

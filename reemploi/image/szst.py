@@ -35,7 +35,7 @@ from typing import Callable
 import zstandard
 
 from ..errors import BadInput
-from .blockmap import BLOCK_SIZE, MAX_DATA, segments, to_bmap, zeros
+from .blockmap import BLOCK_SIZE, segments, to_bmap, zeros
 from .bmap import BlockMap
 
 SKIPPABLE_MAGIC = 0x184D2A5B

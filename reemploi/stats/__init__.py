@@ -22,7 +22,7 @@ import json
 import re
 
 from ..inventory.events import EventType
-from .figures import NEEDS_PAYLOAD, Figures, Ledger, Record, Weight, compute, compute_records
+from .figures import Figures, Ledger, Record, Weight, compute, compute_records
 
 # The chassis type inside a probe payload (model.SystemInfo.chassis), without
 # decoding the whole machine description.

@@ -26,7 +26,7 @@ import enum
 import functools
 from sys import intern
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Iterable, NamedTuple
 
 from ..inventory.events import EventType

@@ -27,7 +27,7 @@ from reportlab.platypus import (KeepTogether, Paragraph, SimpleDocTemplate, Spac
 from ..errors import BadInput
 from ..i18n import _, number, tr
 from ..settings import Workshop
-from .figures import OUTCOMES, Figures
+from .figures import Figures
 from .summary import headline
 from .tables import KIND_NAMES, OUTCOME_NAMES, STAGE_NAMES, Table, _wcols, build_tables, name
 
