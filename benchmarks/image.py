@@ -149,20 +149,26 @@ def main() -> int:
         def fresh():
             subprocess.run(["blkdiscard", loop], check=True)
 
-        # blkdiscard makes the loop device read zeros: say so in the inventory, as a
-        # zero-pass wipe would, so our writer skips holes like bmaptool does.
+        # blkdiscard makes the loop device read zeros: say so in the inventory before
+        # each of our rounds, as a zero-pass wipe would, so our writer skips holes like
+        # bmaptool does. (Without it, from the second round on the disk was "imaged since
+        # its wipe" and our writer rightly zeroed every hole first: not the same job.)
         from reemploi.context import Context
         from reemploi.inventory.store import Inventory
         from reemploi.system.blockdev import disk_by_path
         home = work / "home"
         identity = disk_by_path(Context(home=home), loop).identity
-        Inventory.open(home, "bench", None).record(
-            "wipe.done", None, {"disk": {"identity": identity, "path": loop},
-                                "result": "success", "method": "zero", "patterns": ["0x00"]})
+
+        def wiped():
+            fresh()
+            Inventory.open(home, "bench", None).record(
+                "wipe.done", None, {"disk": {"identity": identity, "path": loop},
+                                    "result": "success", "method": "zero",
+                                    "patterns": ["0x00"]})
 
         rounds = {"ours": [], "bmaptool": [], "dd": []}
         for _ in range(args.rounds):          # alternate, so load spikes hit all three
-            fresh()
+            wiped()
             rounds["ours"].append(timed(
                 [sys.executable, "-m", "reemploi", "image", "write", str(szst), loop,
                  "--no-postinstall", "--yes", "--json"],
