@@ -230,6 +230,7 @@ class NetInterface:
     kind: str                             # "wired" | "wifi" | "other"
     mac: str | None = None
     driver: str | None = None
+    bus: str | None = None                # "pci" | "usb" | "sdio" | "platform"; None: unknown
 
 
 @dataclass(frozen=True)

@@ -130,6 +130,21 @@ def test_the_live_stick_and_a_usb_dock_are_not_the_machine():
     assert machine_identity(other_donor_disk) == machine_identity(medion)
 
 
+def test_the_workshops_usb_dongle_identifies_no_machine():
+    """broken-tools: no DMI serial, no network on board, disks without serials (the
+    linuxhw recording's is "--"), and the workshop's USB Wi-Fi dongle. The dongle's MAC
+    travels from machine to machine: it must not make this machine recognisable, or
+    the next one given the dongle would be filed as this one."""
+    from reemploi.inventory.ids import identity_is_strong, machine_identity
+    desk = _probed("broken-tools")
+    assert [(n["bus"], n["kind"]) for n in desk["network"]] == [("usb", "wifi")]
+    assert not identity_is_strong(machine_identity(desk))
+    assert machine_identity(desk) == machine_identity(dict(desk, network=[]))
+    # The same MAC on the board (PCI) is the machine's own, and identifies it.
+    onboard = dict(desk, network=[dict(n, bus="pci") for n in desk["network"]])
+    assert identity_is_strong(machine_identity(onboard))
+
+
 @pytest.mark.parametrize("uuid", ["03000200-0400-0500-0006-000700080009", "Not Settable",
                                   "00000000-0000-0000-0000-000000000000",
                                   "FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF", "--", None])

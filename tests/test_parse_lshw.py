@@ -26,6 +26,7 @@ def test_json_latitude_e5530():
     assert (sda.model, sda.size_bytes) == ("HGST HTS725050A7", 500_107_862_016)   # lines 1483-1491
     kinds = {n.kind for n in i.network}
     assert kinds == {"wired", "wifi"}                            # tg3 NetXtreme + BCM43228 802.11
+    assert {n.bus for n in i.network} == {"pci"}                 # "businfo": "pci@0000:..."
 
 
 def test_xml_precision_7510():

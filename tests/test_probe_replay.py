@@ -113,6 +113,7 @@ def test_failing_disk_laptop_with_battery_and_edid(cli):
     assert [w["model"] for w in data["webcams"]] == ["Laptop_Integrated_Webcam_2M"]
     kinds = {n["name"]: (n["kind"], n["driver"]) for n in data["network"]}
     assert kinds == {"eth0": ("wired", "e1000e"), "wlan0": ("wifi", "iwlwifi")}
+    assert {n["bus"] for n in data["network"]} == {"pci"}
     assert data["gpus"][0]["driver"] == "i915"
     assert data["gpus"][0]["model"] == "Core Processor Integrated Graphics Controller"
     text = cli(["probe", "--replay", MACHINES / "latitude-e5410-failing-disk", "--lang", "en"]).output
@@ -186,6 +187,8 @@ def test_broken_tools_machine_completes_with_missing_entries(cli):
     assert data["optical"] == [{"kind": "optical", "vendor": None, "model": None,
                                 "detail": "/dev/sr0"}]
     assert data["cpu"]["max_mhz"] == 1600.0                 # no cpufreq: cpu MHz
+    assert [(n["name"], n["kind"], n["driver"], n["bus"]) for n in data["network"]] == [
+        ("wlx001122334499", "wifi", "rt2800usb", "usb")]     # the dongle, on its USB path
 
 
 def test_non_root_lists_what_needs_root(cli):

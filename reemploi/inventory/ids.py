@@ -110,7 +110,8 @@ def machine_identity(machine: dict) -> str:
 
     Built from the most stable keys it has, so fitting the SSD or the RAM the verdict
     asked for does not turn the machine into a new asset: the board's DMI serial and
-    UUID when either is real; else its network MACs (on the board or a fitted card);
+    UUID when either is real; else its network MACs (on the board or a fitted card, never
+    a USB adapter's);
     else its disk serials. Vendor and product are always part of it. A machine with
     none of these (blank DMI, no network, no disk serial) gets a *weak* identity
     (``fw:`` prefix): it is recorded but never used to re-match, since every twin of
@@ -120,8 +121,10 @@ def machine_identity(machine: dict) -> str:
     product = str(system.get("product") or "").strip().lower()
     serial = clean_serial(system.get("serial")) or ""
     uuid = clean_uuid(system.get("uuid")) or ""
+    # Not a USB adapter's: the workshop's dongle goes from machine to machine.
     macs = sorted({str(n.get("mac")).lower() for n in machine.get("network") or ()
-                   if n.get("mac") and len(set(str(n.get("mac")).replace(":", ""))) > 1})
+                   if n.get("mac") and len(set(str(n.get("mac")).replace(":", ""))) > 1
+                   and n.get("bus") != "usb"})
     disks = sorted({str(d.get("serial")).strip() for d in machine.get("disks") or ()
                     if clean_serial(d.get("serial")) and not d.get("is_live_medium")
                     and not d.get("removable") and (d.get("transport") or "") != "usb"})

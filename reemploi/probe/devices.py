@@ -6,6 +6,8 @@ is skipped (house rule 4), never a crash.
 * Network: ``/sys/class/net/*``. Interfaces without a ``device`` link are virtual
   (bridges, tunnels, veth, ifb) and are not hardware to grade. A ``wireless/`` or
   ``phy80211`` entry marks Wi-Fi (cfg80211); ``type`` 1 is ARPHRD_ETHER (wired).
+  The bus (pci, usb, sdio) comes from the device's /sys path: a USB dongle moves from
+  machine to machine, so its MAC must never identify one.
 * Webcams: ``/sys/class/video4linux/videoN/name``; UVC cameras expose a second node
   for metadata, so only ``index`` 0 counts.
 * Sound: ``/proc/asound/cards`` lines `` 0 [PCH ]: HDA-Intel - HDA Intel PCH``.
@@ -19,6 +21,21 @@ import re
 from ..model import Device, NetInterface
 
 ARPHRD_ETHER = 1  # linux/if_arp.h
+
+
+def bus_of(device_path: str | None) -> str | None:
+    """The bus a device hangs on, from its /sys/devices path: a USB dongle's path runs
+    through ``.../usb1/1-2/1-2:1.0``, an SDIO card's through ``mmc_host``."""
+    if not device_path:
+        return None
+    parts = device_path.split("/")
+    if any(p.startswith("usb") and p[3:].isdigit() for p in parts):
+        return "usb"
+    if "mmc_host" in parts:
+        return "sdio"
+    if any(p.startswith("pci") for p in parts):
+        return "pci"
+    return "platform" if "platform" in parts else None
 
 
 def network(sysfs) -> tuple[NetInterface, ...]:
@@ -36,7 +53,8 @@ def network(sysfs) -> tuple[NetInterface, ...]:
         else:
             kind = "other"
         out.append(NetInterface(name=name, kind=kind, mac=sysfs.read(f"{base}/address") or None,
-                                driver=sysfs.link_name(f"{base}/device/driver")))
+                                driver=sysfs.link_name(f"{base}/device/driver"),
+                                bus=bus_of(sysfs.realpath(f"{base}/device"))))
     return tuple(out)
 
 

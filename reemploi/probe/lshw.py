@@ -234,7 +234,8 @@ def _interpret(roots: list[dict], version: str | None) -> LshwInfo:
         names = _names(n)
         nets.append(NetInterface(name=names[0] if names else (n.get("id") or "?"),
                                  kind="wifi" if wifi else ("wired" if wired else "other"),
-                                 mac=clean(n.get("serial")), driver=cfg.get("driver")))
+                                 mac=clean(n.get("serial")), driver=cfg.get("driver"),
+                                 bus=str(n.get("businfo") or "").partition("@")[0] or None))
     if not cpus:
         notes.append("no-cpu-node")
     return LshwInfo(system=system, cpu=cpu, memory=memory, disks=disks, gpus=gpus,
