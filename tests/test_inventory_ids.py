@@ -167,3 +167,18 @@ def test_harvested_facts_are_spelled_one_way_for_the_stock():
     assert normalise_facts("disk", {"media": "SSD", "interface": "sata"}) == \
         {"media": "ssd", "interface": "SATA"}
     assert normalise_facts("other", {"what": "Webcam"}) == {"what": "Webcam"}
+
+
+@pytest.mark.parametrize("typed,meant", [
+    ("TRI-A-26-00042", "TRI-A-26-00042"),
+    ("  TRI-A-26-00042\n", "TRI-A-26-00042"),                       # scanner's Enter
+    ("https://inventaire.example.org/m/TRI-A-26-00042", "TRI-A-26-00042"),
+    ("https://x.example/?asset=TRI-B-26-P00007&from=label", "TRI-B-26-P00007"),
+    ("LOT-A-26-0007", "LOT-A-26-0007"),
+    ("https://x.example/m/TRI-A-26-00042/TRI-A-26-00043", "https://x.example/m/TRI-A-26-00042/TRI-A-26-00043"),
+    ("https://x.example/m/nothing", "https://x.example/m/nothing"),
+    ("XTRI-A-26-000421", "XTRI-A-26-000421"),
+])
+def test_id_from_scan(typed, meant):
+    from reemploi.inventory.ids import id_from_scan
+    assert id_from_scan(typed) == meant

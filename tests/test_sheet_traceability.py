@@ -157,6 +157,29 @@ def test_label_command_for_ids_lot_and_payloads(workshop, cli, tmp_path, monkeyp
     assert Image.open(tmp_path / "first.png").size[0] > 1000      # A4 preview at 300 dpi
 
 
+def test_a_scanned_label_names_its_asset_in_every_command(workshop, cli, tmp_path):
+    """A technician's barcode scanner types the label's QR payload (here the workshop's
+    URL) into a command: it means the asset. Printed, rasterised, decoded for real."""
+    home, lot, ids, part, machine, verdict = workshop
+    out = tmp_path / "scan.pdf"
+    assert cli(["label", ids[2], part, "--out", out, "--home", home]).exit_code == 0
+    image = tmp_path / "scan"
+    subprocess.run(["pdftoppm", "-r", "300", "-gray", "-png", "-singlefile", str(out),
+                    str(image)], check=True)
+    scanned = sorted(c.text for c in zxingcpp.read_barcodes(Image.open(f"{image}.png")))
+    assert scanned == sorted(f"https://inventaire.example.org/m/{x}" for x in (ids[2], part))
+    by_id = {s.rsplit("/", 1)[1]: s for s in scanned}
+    shown = json.loads(cli(["inventory", "show", by_id[ids[2]], "--json", "--home", home]).output)
+    assert shown["id"] == ids[2]
+    note = cli(["inventory", "status", f"  {by_id[ids[2]]}\n", "diagnosed", "--home", home])
+    assert note.exit_code == 0, note.output
+    assert json.loads(cli(["inventory", "show", ids[2], "--json", "--home", home]).output
+                      )["status"] == "diagnosed"
+    # Something that is not one of our labels stays what it is, and is refused as unknown.
+    unknown = cli(["inventory", "show", "https://example.org/m/nothing", "--home", home])
+    assert unknown.exit_code == 10
+
+
 def test_lot_without_registered_machines_gets_a_lot_label(workshop, cli, tmp_path):
     home = workshop[0]
     empty, _ = Inventory.open(home, "A").receive_lot("Particulier", "individual",

@@ -28,6 +28,20 @@ def _set_lang(ctx, param, value):
     return i18n.current()
 
 
+class ScannedId(click.ParamType):
+    """An asset id as typed or scanned from a label's QR code (the bare id or the
+    workshop's URL): ``inventory.ids.id_from_scan``. Named "text" like click's STRING,
+    so help shows the same (translated) metavar."""
+    name = "text"
+
+    def convert(self, value, param, ctx):
+        from ..inventory.ids import id_from_scan
+        return id_from_scan(value) if isinstance(value, str) else value
+
+
+ASSET_ID = ScannedId()
+
+
 def json_option(f):
     return click.option("--json", "as_json", is_flag=True,
                         help="Print machine-readable JSON instead of text.")(f)

@@ -10,7 +10,7 @@ from ..documents.labels import label_contents, make_labels, make_sheet
 from ..documents.printing import list_queues
 from ..documents.templates import load_templates
 from ..i18n import N_, tr
-from .common import emit, home_option, json_option, lang_option, make_context
+from .common import ASSET_ID, emit, home_option, json_option, lang_option, make_context
 
 
 def _render_output(result: dict) -> str:
@@ -24,7 +24,7 @@ def _render_output(result: dict) -> str:
 
 
 @click.command("label")
-@click.argument("ids", nargs=-1)
+@click.argument("ids", nargs=-1, type=ASSET_ID)
 @click.option("--lot", default=None, help="Print a label for every asset of this lot (intake labels).")
 @click.option("--payload", "payloads", multiple=True,
               help="Print a label for an id not yet in the inventory (repeatable).")
@@ -69,7 +69,7 @@ def label(ids, lot, payloads, template, start, out, preview, send, printer, list
 
 
 @click.command("sheet")
-@click.argument("asset_id")
+@click.argument("asset_id", type=ASSET_ID)
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="PDF file to write (default: <home>/documents/sheet-<id>-<time>.pdf).")
 @click.option("--preview", type=click.Path(path_type=Path), default=None,

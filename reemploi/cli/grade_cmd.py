@@ -15,7 +15,7 @@ from ..grade.render import ITEM_TEXT, render_verdict
 from ..grade.rules import load_rules
 from ..grade.service import grade_machine_step, open_machine, probe
 from ..i18n import tr
-from .common import dump_json, home_option, json_option, lang_option, make_context
+from .common import ASSET_ID, dump_json, home_option, json_option, lang_option, make_context
 
 
 def _ask_checks(base: Checks, laptop: bool, lang: str) -> Checks:
@@ -51,7 +51,7 @@ def _state(text: str, item: str, lang: str) -> str:
 @click.command("grade")
 @click.option("--replay", "replay_dir", type=click.Path(path_type=Path, file_okay=False),
               default=None, help="Grade a recorded machine folder instead of this machine.")
-@click.option("--asset", "asset_id", default=None,
+@click.option("--asset", "asset_id", default=None, type=ASSET_ID,
               help="Asset id to record the verdict under (default: found by the machine's identity, or a new one).")
 @click.option("--rules", "rules_file", type=click.Path(path_type=Path, dir_okay=False),
               default=None, help="Grading rules file (default: <home>/grading.toml, else the packaged rules).")

@@ -14,7 +14,7 @@ from ..image.errors import PostInstallFailed
 from ..image.postinstall import DEFAULT_STEPS, Step
 from ..system.blockdev import format_size
 from ..system.guard import confirm_text
-from .common import confirm, dump_json, emit, home_option, json_option, lang_option, \
+from .common import ASSET_ID, confirm, dump_json, emit, home_option, json_option, lang_option, \
     make_context, yes_option
 
 
@@ -68,7 +68,7 @@ def _steps(no_postinstall: bool, skip: tuple[str, ...], first_boot: bool) -> tup
 @image.command("write")
 @click.argument("image_name", metavar="IMAGE")
 @click.argument("device")
-@click.option("--asset", "asset_id", default=None,
+@click.option("--asset", "asset_id", default=None, type=ASSET_ID,
               help="Asset id of the machine: hostname, record and status 'imaged'.")
 @click.option("--no-verify", is_flag=True, help="Skip the read-back verification.")
 @click.option("--no-postinstall", is_flag=True, help="Skip every post-install step.")
@@ -165,7 +165,7 @@ def make_cmd(device, out, level, as_json, lang, home):
 
 
 @image.command("choose")
-@click.option("--asset", "asset_id", default=None,
+@click.option("--asset", "asset_id", default=None, type=ASSET_ID,
               help="Asset id: use its last recorded probe and grade.")
 @click.option("--probe", "probe_file", type=click.Path(path_type=Path, dir_okay=False, exists=True),
               default=None, help="A probe JSON file ('reemploi probe --json').")

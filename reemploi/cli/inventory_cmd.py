@@ -17,7 +17,7 @@ from ..inventory.parts import PART_KINDS, parse_facts, stock
 from ..inventory.lots import DONOR_KINDS
 from ..inventory.store import Inventory
 from ..model import to_jsonable
-from .common import emit, home_option, json_option, lang_option, make_context
+from .common import ASSET_ID, emit, home_option, json_option, lang_option, make_context
 
 # Capitalised msgids: the lower-case words are the stats stage's (plural forms).
 # Shared with the history lines and the traceability sheet.
@@ -142,7 +142,7 @@ def list_cmd(status, kind, lot_id, as_json, lang, home):
 
 
 @inventory.command("show")
-@click.argument("asset_id")
+@click.argument("asset_id", type=ASSET_ID)
 @json_option
 @lang_option
 @home_option
@@ -259,7 +259,7 @@ def search(text, as_json, lang, home):
 
 
 @inventory.command("history")
-@click.argument("asset_id")
+@click.argument("asset_id", type=ASSET_ID)
 @json_option
 @lang_option
 @home_option
@@ -293,7 +293,7 @@ MANUAL_STATUSES = ("received", "diagnosed", "wiped", "imaged", "ready")
 
 
 @inventory.command("status")
-@click.argument("asset_id")
+@click.argument("asset_id", type=ASSET_ID)
 @click.argument("status", type=click.Choice(MANUAL_STATUSES))
 @click.option("--note", default=None, help="Why, recorded with the status change (e.g. final check done).")
 @json_option
@@ -374,7 +374,7 @@ def parts():
 
 
 @parts.command("harvest")
-@click.argument("from_id")
+@click.argument("from_id", type=ASSET_ID)
 @click.option("--kind", "part_kind", type=click.Choice(PART_KINDS), required=True, help="Kind of part.")
 @click.option("--facts", "facts", multiple=True, metavar="KEY=VALUE",
               help="A fact about the part, e.g. type=DDR3 form_factor=SODIMM size_gb=4. Repeatable.")
@@ -434,8 +434,8 @@ def parts_stock(as_json, lang, home):
 
 
 @parts.command("install")
-@click.argument("part_id")
-@click.argument("into_id")
+@click.argument("part_id", type=ASSET_ID)
+@click.argument("into_id", type=ASSET_ID)
 @json_option
 @lang_option
 @home_option
@@ -450,7 +450,7 @@ def install(part_id, into_id, as_json, lang, home):
 # -- checkout ---------------------------------------------------------------------------
 
 @click.command("checkout")
-@click.argument("asset_id")
+@click.argument("asset_id", type=ASSET_ID)
 @click.option("--to", "destination", type=click.Choice(DESTINATIONS), required=True,
               help="Where it goes: given, sold, recycled or dismantled.")
 @click.option("--org", "organisation", required=True, help="Receiving organisation or person.")

@@ -20,7 +20,7 @@ from ..wipe.engine import Outcome
 from ..wipe.plan import METHODS, VERIFY_MODES, Blocker
 from ..wipe.progress import MultiProgress
 from ..documents.certificate import CATEGORY, RESULT, TECHNIQUE, VERIFY, label
-from .common import confirm, dump_json, home_option, json_option, lang_option, make_context, yes_option
+from .common import ASSET_ID, confirm, dump_json, home_option, json_option, lang_option, make_context, yes_option
 
 BLOCKER_TEXT = {
     Blocker.FROZEN: N_("{path}: the drive's security is frozen by the BIOS. Suspend the computer "
@@ -92,7 +92,7 @@ def _plan_json(job) -> dict:
                    "firmware uses the drive's own erase.")
 @click.option("--verify", "verify_mode", type=click.Choice(VERIFY_MODES), default="sample",
               show_default=True, help="Read-back verification: full, NIST sampling, or none.")
-@click.option("--asset", "asset_id", default=None,
+@click.option("--asset", "asset_id", default=None, type=ASSET_ID,
               help="Asset id of the machine these disks belong to (recorded; moves it to 'wiped').")
 @click.option("--remove-hpa", is_flag=True,
               help="Remove a Host Protected Area / DCO before erasing so hidden sectors are erased too.")
@@ -201,7 +201,7 @@ def _person_options(f):
 
 
 @certificate.command("issue")
-@click.option("--asset", "asset_id", default=None, help="Machine whose disks' latest wipes to certify.")
+@click.option("--asset", "asset_id", default=None, type=ASSET_ID, help="Machine whose disks' latest wipes to certify.")
 @click.option("--event", "event_ids", multiple=True,
               help="wipe.done event id (loose disks, or a subset of the machine's wipes). Repeatable.")
 @click.option("--destination", type=click.Choice(DESTINATIONS), default="external-reuse",

@@ -40,6 +40,24 @@ PLACEHOLDER_SERIALS = frozenset({
 })
 
 
+# An asset id anywhere in a longer text (a label's QR payload made from a URL template).
+_ASSET_IN_TEXT = re.compile(r"(?<![A-Z0-9-])([A-Z0-9]+-[A-Z0-9]{1,3}-\d{2}-P?\d{5,})(?![0-9])")
+
+
+def id_from_scan(text: str) -> str:
+    """The asset id in what a barcode scanner typed when pointed at one of our labels.
+
+    A label's QR code holds the bare id or a URL made from the workshop's template
+    (``https://inventaire.example.org/m/{id}``, settings ``qr_payload``): a technician
+    scanning it into any command means the id. A text holding exactly one asset id
+    gives that id; anything else is returned trimmed, to be refused as unknown."""
+    value = (text or "").strip()
+    if ASSET_RE.match(value) or LOT_RE.match(value) or DONOR_RE.match(value):
+        return value
+    found = set(_ASSET_IN_TEXT.findall(value))
+    return found.pop() if len(found) == 1 else value
+
+
 def format_asset_id(prefix: str, station: str, year: int, number: int, part: bool = False) -> str:
     return f"{prefix}-{station}-{year % 100:02d}-{PART_MARKER if part else ''}{number:05d}"
 
