@@ -102,3 +102,14 @@ def _reset_language(monkeypatch):
     i18n.set_language(None)
     yield
     i18n.set_language(None)
+
+
+@pytest.fixture(scope="module")
+def master(tmp_path_factory):
+    """A real master image (GPT + ext4 with files, made by sfdisk and mkfs.ext4 -d) and
+    its szst, built once per module: see test_image_support.build_master."""
+    from test_image_support import build_master, pack_szst
+    folder = tmp_path_factory.mktemp("master")
+    raw, files = build_master(folder)
+    szst = pack_szst(raw, folder / "master.img.zst")
+    return {"raw": raw, "szst": szst, "files": files, "folder": folder}

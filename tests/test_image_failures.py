@@ -12,18 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from test_image_support import (MiB, build_master, corrupt_szst, image_events, pack_szst,
-                                record_wipe,
-                                sh)
+from test_image_support import MiB, corrupt_szst, image_events, pack_szst, record_wipe, sh
 
 pytestmark = pytest.mark.root
-
-
-@pytest.fixture(scope="module")
-def master(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("master")
-    raw, files = build_master(folder)
-    return {"raw": raw, "szst": pack_szst(raw, folder / "master.img.zst"), "folder": folder}
 
 
 def _read(dev: str, length: int) -> bytes:

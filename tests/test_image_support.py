@@ -127,3 +127,4 @@ def corrupt_szst(src: Path, dst: Path) -> Path:
     data[mid:mid + 8] = bytes(b ^ 0xFF for b in data[mid:mid + 8])
     dst.write_bytes(bytes(data))
     return dst
+

@@ -8,19 +8,9 @@ import subprocess
 
 import pytest
 
-from test_image_support import (MiB, build_master, corrupt_szst, image_events, pack_szst,
-                                record_wipe,
-                                sh)
+from test_image_support import MiB, build_master, corrupt_szst, image_events, record_wipe, sh
 
 pytestmark = pytest.mark.root
-
-
-@pytest.fixture(scope="module")
-def master(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("master")
-    raw, files = build_master(folder)
-    szst = pack_szst(raw, folder / "master.img.zst")
-    return {"raw": raw, "szst": szst, "files": files, "folder": folder}
 
 
 def _read(dev: str, length: int) -> bytes:
