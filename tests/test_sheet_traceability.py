@@ -309,3 +309,13 @@ def test_an_unprobed_machine_named_by_id_gets_an_intake_label(workshop, cli, tmp
                                    text=True).stdout.split())
     assert f"Lot {lot['id']}" in text and "ordinateur portable" in text
     assert f"Reçu le {lot['date']}" in text
+
+
+def test_label_count_agrees_in_french(cli, tmp_path):
+    one = cli(["label", "--payload", "TRI-A-26-00001", "--template", "L7160", "--lang", "fr",
+               "--out", tmp_path / "one.pdf", "--home", tmp_path / "h"])
+    assert one.output.startswith("1 étiquette sur 1 page(s)"), one.output
+    two = cli(["label", "--payload", "TRI-A-26-00001", "--payload", "TRI-A-26-00002",
+               "--template", "L7160", "--lang", "fr", "--out", tmp_path / "two.pdf",
+               "--home", tmp_path / "h"])
+    assert two.output.startswith("2 étiquettes sur 1 page(s)"), two.output

@@ -9,7 +9,7 @@ import click
 from ..documents.labels import label_contents, make_labels, make_sheet
 from ..documents.printing import list_queues
 from ..documents.templates import load_templates
-from ..i18n import N_, tr
+from ..i18n import N_, plural, tr
 from .common import ASSET_ID, emit, home_option, json_option, lang_option, make_context
 
 
@@ -63,9 +63,10 @@ def label(ids, lot, payloads, template, start, out, preview, send, printer, list
               "labels": [{"page": p.page, "cell": p.cell, "title": p.content.title,
                           "payload": p.content.payload, "kind": p.content.kind,
                           "qr_size_mm": round(p.qr_size_mm, 2)} for p in doc.placed]}
-    emit(result, as_json, lambda r: tr("{count} labels on {pages} page(s), template {template}",
-                                       None, count=len(r["labels"]), pages=r["pages"],
-                                       template=r["template"]) + "\n" + _render_output(r))
+    emit(result, as_json, lambda r: plural(
+        len(r["labels"]), N_("{n} label on {pages} page(s), template {template}"),
+        N_("{n} labels on {pages} page(s), template {template}"), None, pages=r["pages"],
+        template=r["template"]) + "\n" + _render_output(r))
 
 
 @click.command("sheet")
