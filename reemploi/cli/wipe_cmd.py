@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-import threading
 from pathlib import Path
 
 import click
@@ -12,7 +11,6 @@ import click
 from ..errors import DeviceError, Interrupted, Refused, VerifyFailed
 from ..i18n import N_, number, tr
 from ..system import guard
-from ..system.signals import StopSignals
 from ..wipe import run as wiperun
 from ..wipe.certificate import (DESTINATIONS, CertificateRequest, Person, issue,
                                 load_document, verify_file)
@@ -132,19 +130,8 @@ def wipe(devices, method, verify_mode, asset_id, remove_hpa, final_blank, dry_ru
         confirm(question, ctx.assume_yes)
         board = MultiProgress([j.disk.name for j in runnable],
                               enabled=None if not as_json else False)
-        stop = threading.Event()
-        # From the intent record to the last wipe.done, Ctrl-C, SIGTERM and SIGHUP all
-        # stop the disks between two blocks and are recorded as interrupted (exit 130);
-        # none can cut the records short (system/signals.py).
-        with StopSignals() as signals:
-            with signals.hold():
-                runnable = wiperun.record_starts(ctx, runnable, asset_id)
-            if signals.received:          # arrived while the starts were written
-                stop.set()
-            records = wiperun.run_all(ctx, runnable, options, stop=stop, signals=signals,
-                                      progress_for=lambda j: board.callback(j.disk.name))
-            with signals.hold():
-                ids = wiperun.record_all(ctx, records)
+        records, ids = wiperun.run_and_record(
+            ctx, runnable, options, progress_for=lambda j: board.callback(j.disk.name))
         if as_json:
             click.echo(dump_json({"records": [dict(r.payload(), event_id=i)
                                               for r, i in zip(records, ids)],

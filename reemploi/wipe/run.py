@@ -28,7 +28,7 @@ from ..errors import ReemploiError, ToolFailed
 from ..model import Disk
 from ..probe.hdparm import parse_hdparm_identify
 from ..system import guard
-from ..system.signals import SIGNAL_NAMES, stop_name
+from ..system.signals import SIGNAL_NAMES, StopSignals, stop_name
 from . import engine, firmware
 from .engine import Device, Outcome
 from .patterns import Pattern, byte_pattern, prng_pattern
@@ -428,6 +428,25 @@ def record_starts(ctx, jobs: list[Job], asset_id: str | None) -> list[Job]:
           "tool": {"name": "reemploi", "version": __version__}})
         for j in jobs], unready=asset_id)
     return [replace(j, start_event=ev.id) for j, ev in zip(jobs, events)]
+
+
+def run_and_record(ctx, jobs: list[Job], options: WipeOptions,
+                   progress_for: Callable[[Job], engine.Progress | None] = lambda job: None
+                   ) -> tuple[list[WipeRecord], list[str]]:
+    """The act and its records: the starts, the wipes, the ``wipe.done`` events.
+
+    From the intent record to the last ``wipe.done``, Ctrl-C, SIGTERM and SIGHUP all
+    stop the disks between two blocks and are recorded as interrupted (exit 130);
+    none can cut the records short (system/signals.py). A signal that arrives while
+    the starts are written is seen by ``run_all`` (``signals.received``), which then
+    starts the threads stopped, so each disk is still recorded."""
+    with StopSignals() as signals:
+        with signals.hold():
+            jobs = record_starts(ctx, jobs, options.asset_id)
+        records = run_all(ctx, jobs, options, signals=signals, progress_for=progress_for)
+        with signals.hold():
+            ids = record_all(ctx, records)
+    return records, ids
 
 
 def check_asset(ctx, asset_id: str) -> None:
