@@ -22,6 +22,7 @@ from xml.sax.saxutils import escape
 from ..grade.render import ITEM_TEXT
 from ..i18n import N_, number, tr
 from ..inventory import describe
+from ..probe.render import ram_size
 from ..settings import Settings
 from .content import MEDIA_NAMES, PART_KINDS, ram_text, size_text
 from .facts import AssetFacts
@@ -150,13 +151,6 @@ def _specs(f: AssetFacts, lang) -> list[tuple[str, str]]:
             tr(NETWORK_NAMES[k], lang) if k in NETWORK_NAMES else k
             for k in sorted(set(str(x) for x in net)))))
     return rows
-
-
-def ram_size(mb: int, lang) -> str:
-    """One module's size: '4 GB', or '512 MB' for the small ones of old machines."""
-    if mb < 1024:
-        return tr("{n} MB", lang, n=mb)
-    return tr("{n} GB", lang, n=f"{mb / 1024:g}".replace(".", "," if lang != "en" else "."))
 
 
 def _checkout_rows(f: AssetFacts, lang) -> list[tuple[str, str]]:
