@@ -13,7 +13,7 @@ import enum
 import logging
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -216,7 +216,7 @@ def _failed(ctx, plan: Plan, exc: BaseException, record: bool, default_code: Exi
     err.exit_code = (ExitCode.INTERRUPTED if interrupted else
                      getattr(exc, "exit_code", default_code))
     err.event_id = event
-    err.report = Report(**{**rep.__dict__, "event_id": event})
+    err.report = replace(rep, event_id=event)
     return err
 
 
@@ -333,7 +333,7 @@ def _record_success(ctx, plan: Plan, record: bool, start: float, start_event: st
                     zeroed_bytes=zeroed)
     if record:
         event = _record(ctx, report, start_event)
-        report = Report(**{**report.__dict__, "event_id": event})
+        report = replace(report, event_id=event)
     return report
 
 
