@@ -235,6 +235,22 @@ def test_hpa_removed_but_overwrite_stopped_at_the_old_size_is_not_100_percent(tm
     assert rec.percent_erased < 100.0
 
 
+def _pm830_erase_on(dev, size: int, tmp_path):
+    """A loop device standing in for the PM830 SSD: its recorded ``hdparm -I`` (not
+    frozen, enhanced erase supported) and the set-pass/erase commands replayed, while
+    the verification's sampling reads the real device. Returns (ctx, disk)."""
+    from dataclasses import replace
+    ssd = replace(SSD, name=dev.path.rsplit("/", 1)[1], path=dev.path, size_bytes=size)
+    ident = HD / "pm830-ssd-not-frozen-enhanced" / "hdparm-I.txt"
+    runner = replay(tmp_path, {
+        ("hdparm", "-I", dev.path): (ident, 0),
+        ("hdparm", "--user-master", "u", "--security-set-pass", PW, dev.path): (b"", 0),
+        ("hdparm", "--user-master", "u", "--security-erase-enhanced", PW, dev.path): (b"", 0),
+    })
+    return Context(runner=runner, home=tmp_path / "home", station="T", operator="op",
+                   replay=True), ssd
+
+
 def test_firmware_erase_of_a_blank_drive_is_inconclusive_not_passed(tmp_path, loopdev):
     """Every sampled area reads blank before the erase (a new or already zeroed drive):
     the before/after comparison has nothing to compare. The erase itself is replayed
@@ -242,21 +258,12 @@ def test_firmware_erase_of_a_blank_drive_is_inconclusive_not_passed(tmp_path, lo
     stands, its verification says "inconclusive", and the certificate does not say
     "each was verified"."""
     import subprocess
-    from dataclasses import replace
 
     from reemploi.wipe.certificate import CertificateRequest, issue
     from reemploi.documents.certificate import render_certificate_pdf
 
     dev = loopdev(64 << 20)
-    ssd = replace(SSD, name=dev.path.rsplit("/", 1)[1], path=dev.path, size_bytes=64 << 20)
-    ident = HD / "pm830-ssd-not-frozen-enhanced" / "hdparm-I.txt"
-    runner = replay(tmp_path, {
-        ("hdparm", "-I", dev.path): (ident, 0),
-        ("hdparm", "--user-master", "u", "--security-set-pass", PW, dev.path): (b"", 0),
-        ("hdparm", "--user-master", "u", "--security-erase-enhanced", PW, dev.path): (b"", 0),
-    })
-    ctx = Context(runner=runner, home=tmp_path / "home", station="T", operator="op",
-                  replay=True)
+    ctx, ssd = _pm830_erase_on(dev, 64 << 20, tmp_path)
     options = wiperun.WipeOptions(verify="sample", poll_seconds=0)
     job = wiperun.make_job(ctx, ssd, options)
     assert [s.kind for s in job.plan.steps][0] == "fingerprint"
@@ -280,19 +287,11 @@ def test_firmware_erase_that_changed_nothing_still_fails(tmp_path, loopdev):
     """The other side: data in the sampled areas that reads the same after the "erase"
     (here the replayed command erases nothing) is a failed verification."""
     import os
-    from dataclasses import replace
 
     dev = loopdev(16 << 20)
     with open(dev.path, "r+b") as fh:
         fh.write(os.urandom(16 << 20))
-    ssd = replace(SSD, name=dev.path.rsplit("/", 1)[1], path=dev.path, size_bytes=16 << 20)
-    ident = HD / "pm830-ssd-not-frozen-enhanced" / "hdparm-I.txt"
-    runner = replay(tmp_path, {
-        ("hdparm", "-I", dev.path): (ident, 0),
-        ("hdparm", "--user-master", "u", "--security-set-pass", PW, dev.path): (b"", 0),
-        ("hdparm", "--user-master", "u", "--security-erase-enhanced", PW, dev.path): (b"", 0),
-    })
-    ctx = Context(runner=runner, home=tmp_path / "home", station="T", replay=True)
+    ctx, ssd = _pm830_erase_on(dev, 16 << 20, tmp_path)
     options = wiperun.WipeOptions(verify="sample", poll_seconds=0)
     rec = wiperun.execute(ctx, wiperun.make_job(ctx, ssd, options), options)
     assert rec.result == "failed" and rec.verification["result"] == "failed"
