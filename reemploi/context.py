@@ -25,14 +25,60 @@ def default_home() -> Path:
     return Path(xdg) / "reemploi"
 
 
+# ``--operator NAME`` of the running command (set by the CLI's option callback, reset
+# at each invocation): a name typed by a person, checked against the roster.
+_cli_operator: str | None = None
+
+
+def set_cli_operator(name: str | None) -> None:
+    global _cli_operator
+    _cli_operator = " ".join(name.split()) if name and name.strip() else None
+
+
+def cli_operator() -> str | None:
+    return _cli_operator
+
+
+def station_code(home: Path) -> str:
+    """The station as people name it: ``REEMPLOI_STATION``, else the settings' station
+    code (A, B…, the letter in every asset id it hands out), else the host name when
+    the settings cannot be read (the command that needs them says why)."""
+    env = os.environ.get("REEMPLOI_STATION")
+    if env:
+        return env
+    from .errors import BadInput
+    from .settings import load_settings
+    try:
+        return load_settings(home).station_code
+    except BadInput:
+        return socket.gethostname() or "station"
+
+
+def operator_for(home: Path) -> str | None:
+    """``--operator``, else ``REEMPLOI_OPERATOR``, else the station session's operator
+    (``reemploi operator use``; inventory/operators.py)."""
+    if _cli_operator:
+        return _cli_operator
+    env = os.environ.get("REEMPLOI_OPERATOR")
+    if env and env.strip():
+        return env.strip()
+    from .inventory.operators import current
+    return current(home)
+
+
 @dataclass
 class Context:
     runner: Runner = field(default_factory=RealRunner)
     sysfs: Sysfs = field(default_factory=Sysfs)
     home: Path = field(default_factory=default_home)
     lang: str = "fr"
-    station: str = field(default_factory=lambda: os.environ.get("REEMPLOI_STATION")
-                         or socket.gethostname() or "station")
-    operator: str | None = field(default_factory=lambda: os.environ.get("REEMPLOI_OPERATOR"))
+    station: str | None = None          # None: station_code(home)
+    operator: str | None = None         # None: operator_for(home)
     assume_yes: bool = False
     replay: bool = False
+
+    def __post_init__(self) -> None:
+        if self.station is None:
+            self.station = station_code(self.home)
+        if self.operator is None:
+            self.operator = operator_for(self.home)

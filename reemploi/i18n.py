@@ -168,3 +168,27 @@ def plural(n: int | None, one: str, many: str, lang: str | None = None, **params
     single = n in (0, 1) if code == "fr" else n == 1
     shown = number(n, code) if isinstance(n, int) and not isinstance(n, bool) else n
     return tr(one if single else many, lang, n=shown, **params)
+
+
+def when(iso: str | None, lang: str | None = None, *, seconds: bool = False,
+         date_only: bool = False) -> str:
+    """A recorded UTC time (``2026-12-06T09:21:06Z``) as the reader's clock shows it: the
+    station's local time, "06/12/2026 10:21" in French (day first, as French forms
+    write it), "2026-12-06 10:21" in English. JSON keeps the ISO UTC string; a date
+    alone (``2026-12-06``) is only reordered. Unreadable values are shown as they are."""
+    from datetime import date, datetime
+    if not iso:
+        return "?"
+    text = str(iso)
+    fr = normalise(lang or current()) == "fr"
+    try:
+        if len(text) == 10:
+            d = date.fromisoformat(text)
+            return d.strftime("%d/%m/%Y") if fr else d.isoformat()
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone()
+    except ValueError:
+        return text
+    if date_only:
+        return moment.strftime("%d/%m/%Y" if fr else "%Y-%m-%d")
+    clock = "%H:%M:%S" if seconds else "%H:%M"
+    return moment.strftime(("%d/%m/%Y " if fr else "%Y-%m-%d ") + clock)

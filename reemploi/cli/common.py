@@ -11,7 +11,7 @@ from typing import Any, Callable
 import click
 
 from .. import i18n
-from ..context import Context, default_home
+from ..context import Context, cli_operator, default_home, set_cli_operator
 from ..errors import Aborted
 from ..model import to_jsonable
 
@@ -58,8 +58,22 @@ def yes_option(f):
                         help="Do not ask for confirmation (batch stations). Also REEMPLOI_YES=1.")(f)
 
 
+def operator_option(f):
+    """``--operator NAME`` on every command that records something: who did it. Not
+    passed to the command: ``make_context`` reads it (context.operator_for)."""
+    return click.option("--operator", default=None, expose_value=False,
+                        callback=lambda ctx, param, value: set_cli_operator(value),
+                        help="Who does this: a name on the roster (reemploi operator list). "
+                             "Default: REEMPLOI_OPERATOR, else the station's current operator "
+                             "(reemploi operator use).")(f)
+
+
 def make_context(home: Path | None = None, lang: str | None = None, **kw: Any) -> Context:
-    return Context(home=home or default_home(), lang=lang or i18n.current(), **kw)
+    home = home or default_home()
+    if cli_operator() and "operator" not in kw:
+        from ..inventory.operators import check_known
+        kw["operator"] = check_known(Path(home), cli_operator())
+    return Context(home=home, lang=lang or i18n.current(), **kw)
 
 
 def dump_json(obj: Any) -> str:

@@ -15,7 +15,8 @@ from ..grade.render import ITEM_TEXT, render_verdict
 from ..grade.rules import load_rules
 from ..grade.service import grade_machine_step, open_machine, probe
 from ..i18n import tr
-from .common import ASSET_ID, dump_json, home_option, json_option, lang_option, make_context
+from .common import ASSET_ID, dump_json, home_option, json_option, lang_option, make_context, \
+    operator_option
 
 
 def _ask_checks(base: Checks, laptop: bool, lang: str) -> Checks:
@@ -68,6 +69,7 @@ def _state(text: str, item: str, lang: str) -> str:
               help="Ask the checklist items not given with --check.")
 @click.option("--no-save", is_flag=True, help="Print the verdict without recording it in the inventory.")
 @json_option
+@operator_option
 @lang_option
 @home_option
 def grade(replay_dir, asset_id, rules_file, bench, bench_seconds, check_pairs, cosmetic,

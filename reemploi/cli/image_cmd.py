@@ -15,7 +15,7 @@ from ..image.postinstall import DEFAULT_STEPS, Step
 from ..system.blockdev import format_size
 from ..system.guard import confirm_text
 from .common import ASSET_ID, confirm, dump_json, emit, home_option, json_option, lang_option, \
-    make_context, yes_option
+    make_context, operator_option, yes_option
 
 
 @click.group("image")
@@ -83,6 +83,7 @@ def _steps(no_postinstall: bool, skip: tuple[str, ...], first_boot: bool) -> tup
 @click.option("--dry-run", is_flag=True, help="Check and show the plan; write nothing.")
 @yes_option
 @json_option
+@operator_option
 @lang_option
 @home_option
 def write_cmd(image_name, device, asset_id, no_verify, no_postinstall, skip, first_boot_user,

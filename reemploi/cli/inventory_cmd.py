@@ -17,7 +17,9 @@ from ..inventory.parts import PART_KINDS, parse_facts, stock
 from ..inventory.lots import DONOR_KINDS
 from ..inventory.store import Inventory
 from ..model import to_jsonable
-from .common import ASSET_ID, emit, home_option, json_option, lang_option, make_context
+from .words import DESTINATION_NAMES, KIND_NAMES, WordChoice, statuses
+from .common import (ASSET_ID, emit, home_option, json_option, lang_option, make_context,
+                     operator_option)
 
 # Capitalised msgids: the lower-case words are the stats stage's (plural forms).
 # Shared with the history lines and the traceability sheet.
@@ -57,7 +59,8 @@ def _device(spec: str) -> tuple[str, int, float | None]:
         if len(bits) not in (2, 3) or not bits[0]:
             raise ValueError
         weight = float(bits[2].replace(",", ".")) if len(bits) == 3 else None
-        return bits[0].strip().lower(), int(bits[1]), weight
+        kind = WordChoice(KIND_NAMES).lookup(bits[0]) or bits[0].strip().lower()
+        return kind, int(bits[1]), weight
     except ValueError:
         raise BadInput(what="--device", why=tr("expected kind:count[:weight_kg], got {spec}",
                                                spec=spec)) from None
@@ -93,6 +96,7 @@ def _rows(docs: list[dict], lang: str) -> str:
               help="Create an asset id for every device now, before any probe (label first, inventory later).")
 @click.option("--labels", is_flag=True,
               help="Also make the PDF of intake labels for the new ids (implies --create-ids).")
+@operator_option
 @json_option
 @lang_option
 @home_option
@@ -128,8 +132,9 @@ def inventory():
 
 
 @inventory.command("list")
-@click.option("--status", type=click.Choice(STATUS_CHOICES), default=None, help="Only this status.")
-@click.option("--kind", default=None, help="Only this device kind (laptop, desktop...).")
+@click.option("--status", type=statuses(STATUS_CHOICES), default=None, help="Only this status.")
+@click.option("--kind", type=WordChoice(KIND_NAMES, open_ended=True), default=None,
+              help="Only this device kind (laptop, desktop...).")
 @click.option("--lot", "lot_id", default=None, help="Only machines of this lot.")
 @json_option
 @lang_option
@@ -294,15 +299,32 @@ MANUAL_STATUSES = ("received", "diagnosed", "wiped", "imaged", "ready")
 
 @inventory.command("status")
 @click.argument("asset_id", type=ASSET_ID)
-@click.argument("status", type=click.Choice(MANUAL_STATUSES))
+@click.argument("status", type=statuses(MANUAL_STATUSES))
 @click.option("--note", default=None, help="Why, recorded with the status change (e.g. final check done).")
+@click.option("--validate", "sign_off", is_flag=True,
+              help="With ready: the operator (a validator) signs the machine off, as 'reemploi validate'.")
+@operator_option
 @json_option
 @lang_option
 @home_option
-def status_cmd(asset_id, status, note, as_json, lang, home):
+def status_cmd(asset_id, status, note, sign_off, as_json, lang, home):
     """Move a machine to STATUS by hand, e.g. ready after the final check (exit 11 if the lifecycle forbids it)."""
     inv, lang = _open(home, lang)
-    ev = inv.set_status(asset_id, status, **({"note": note} if note else {}))
+    if sign_off:
+        from ..inventory.operators import sign_off as validate
+        if status != "ready":
+            raise click.UsageError(tr("--validate goes with the status ready.", lang))
+        before = inv.machine(asset_id)["status"]
+        validate(inv, asset_id, inv.operator, note)
+        ev = next(e for e in reversed(inv.history(asset_id)) if e.type == "status.changed") \
+            if before != "ready" else None
+        if ev is None:
+            emit({"id": asset_id, "status": "ready", "validated": True}, as_json,
+                 lambda _: tr("{id} validated by {name}: ready to leave.", lang, id=asset_id,
+                              name=inv.operator))
+            return
+    else:
+        ev = inv.set_status(asset_id, status, **({"note": note} if note else {}))
     emit(ev, as_json, lambda e: tr("{id}: {before} → {after}", lang, id=asset_id,
                                    before=_status(e.payload.get("from"), lang),
                                    after=_status(e.payload.get("to"), lang)))
@@ -380,6 +402,7 @@ def parts():
               help="A fact about the part, e.g. type=DDR3 form_factor=SODIMM size_gb=4. Repeatable.")
 @click.option("--grade", default=None, help="The part's grade or state (e.g. A, B, tested).")
 @click.option("--serial", default=None, help="The part's serial number, if any.")
+@operator_option
 @json_option
 @lang_option
 @home_option
@@ -436,6 +459,7 @@ def parts_stock(as_json, lang, home):
 @parts.command("install")
 @click.argument("part_id", type=ASSET_ID)
 @click.argument("into_id", type=ASSET_ID)
+@operator_option
 @json_option
 @lang_option
 @home_option
@@ -451,11 +475,13 @@ def install(part_id, into_id, as_json, lang, home):
 
 @click.command("checkout")
 @click.argument("asset_id", type=ASSET_ID)
-@click.option("--to", "destination", type=click.Choice(DESTINATIONS), required=True,
+@click.option("--to", "destination", type=WordChoice({d: DESTINATION_NAMES[d] for d in DESTINATIONS}),
+              required=True,
               help="Where it goes: given, sold, recycled or dismantled.")
 @click.option("--org", "organisation", required=True, help="Receiving organisation or person.")
 @click.option("--date", "when", default=None, help="Date it left, YYYY-MM-DD (default: today).")
 @click.option("--price", type=click.FloatRange(min=0), default=None, help="Price in euros, if sold.")
+@operator_option
 @json_option
 @lang_option
 @home_option

@@ -9,6 +9,7 @@ import sys
 import click
 
 from .. import __version__, i18n
+from ..context import set_cli_operator
 from ..errors import ExitCode, Interrupted, ReemploiError
 from .common import _set_lang
 from .help_i18n import TranslatedHelp, translate_tree
@@ -30,6 +31,8 @@ COMMANDS = [
     ("documents_cmd", "sheet"),
     ("documents_cmd", "printers"),
     ("stats_cmd", "stats"),
+    ("operator_cmd", "operator"),
+    ("operator_cmd", "validate"),
 ]
 
 
@@ -80,6 +83,7 @@ class ReemploiGroup(TranslatedHelp, click.Group):
         # In-process callers (tests' CliRunner with env=…) get the language their
         # environment asks for, as the installed command does through ``main()``.
         i18n.set_language(None)
+        set_cli_operator(None)
         return super().main(*args, **kwargs)
 
     def invoke(self, ctx: click.Context):

@@ -18,7 +18,8 @@ from ..wipe.engine import Outcome
 from ..wipe.plan import METHODS, VERIFY_MODES, Blocker
 from ..wipe.progress import MultiProgress
 from ..documents.certificate import CATEGORY, RESULT, TECHNIQUE, VERIFY, label
-from .common import ASSET_ID, confirm, dump_json, home_option, json_option, lang_option, make_context, yes_option
+from .common import ASSET_ID, confirm, dump_json, home_option, json_option, lang_option, make_context, \
+    operator_option, yes_option
 
 BLOCKER_TEXT = {
     Blocker.FROZEN: N_("{path}: the drive's security is frozen by the BIOS. Suspend the computer "
@@ -98,6 +99,7 @@ def _plan_json(job) -> dict:
 @click.option("--dry-run", is_flag=True, help="Print the plan and the exact commands; change nothing.")
 @yes_option
 @json_option
+@operator_option
 @lang_option
 @home_option
 def wipe(devices, method, verify_mode, asset_id, remove_hpa, final_blank, dry_run,
@@ -199,6 +201,7 @@ def _person_options(f):
 @click.option("--no-pdf", is_flag=True, help="Write only the signed JSON.")
 @_person_options
 @json_option
+@operator_option
 @lang_option
 @home_option
 def issue_cmd(asset_id, event_ids, destination, notes, out_dir, no_pdf, as_json, lang, home, **people):

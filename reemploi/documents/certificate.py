@@ -101,7 +101,9 @@ def _v(value) -> str:
 
 
 def _esc(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    # U+202F (French narrow no-break space) is not in Helvetica's WinAnsi: use U+00A0.
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace("\u202f", "\u00a0"))
 
 
 def _table(rows: list[tuple[str, str]], widths=(55 * mm, 115 * mm)) -> Table:

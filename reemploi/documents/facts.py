@@ -70,6 +70,9 @@ class AssetFacts:
     part_facts: Mapping[str, Any] | None = None
     checkout: Mapping[str, Any] | None = None
     status: str | None = None
+    # The validator's sign-off (asset.validated): {by, time, station, note}; cleared when
+    # the machine goes back on the bench, as the inventory's fold does.
+    validation: Mapping[str, Any] | None = None
 
     # --- summaries used by labels and sheets (values, not sentences) ---
     @property
@@ -219,6 +222,12 @@ def facts_from_events(asset_id: str, events: Iterable[Any],
                 values["from_asset"] = parts_from
         elif kind == EventType.STATUS_CHANGED.value:
             values["status"] = p.get("to")
+            if p.get("to") not in ("ready", "out"):
+                values["validation"] = None
+        elif kind == EventType.ASSET_VALIDATED.value:
+            values["validation"] = {"by": p.get("validator") or _get(ev, "operator"),
+                                    "time": time, "station": _get(ev, "station"),
+                                    "note": p.get("note")}
         elif kind == EventType.CHECKOUT.value:
             values["checkout"] = dict(p)
     proj = projection or {}

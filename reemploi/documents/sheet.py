@@ -20,7 +20,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
 from xml.sax.saxutils import escape
 
 from ..grade.render import ITEM_TEXT
-from ..i18n import N_, number, tr
+from ..i18n import N_, number, tr, when
 from ..inventory import describe
 from ..probe.render import ram_size
 from ..settings import Settings
@@ -79,7 +79,9 @@ def _styles():
 
 
 def _p(text, style) -> Paragraph:
-    return Paragraph(escape(str(text)), style)
+    # Helvetica (WinAnsi) has no narrow no-break space (U+202F, French thousands and
+    # typography): it would print as a black square. The no-break space keeps the join.
+    return Paragraph(escape(str(text).replace("\u202f", "\u00a0")), style)
 
 
 def _kv_table(rows, st, width_mm=180.0) -> Table:
@@ -167,6 +169,20 @@ def _checkout_rows(f: AssetFacts, lang) -> list[tuple[str, str]]:
     return [(tr("Left the workshop", lang), text)]
 
 
+def _validation_rows(f: AssetFacts, lang) -> list[tuple[str, str]]:
+    """The validator's sign-off (NIST SP 800-88 r1 App. G "validation"), or that none
+    is on record yet."""
+    v = f.validation
+    if not v:
+        return [(tr("Validated by", lang), tr("not validated yet", lang))] \
+            if f.kind == "machine" else []
+    text = tr("{name}, {date}, station {station}", lang, name=v.get("by") or "?",
+              date=when(v.get("time"), lang), station=v.get("station") or "?")
+    if v.get("note"):
+        text += f" — {v['note']}"
+    return [(tr("Validated by", lang), text)]
+
+
 def _event_detail(h, lang) -> str:
     """What the history line is about: the note's text, the wiped disk, the part..."""
     return describe.event_detail(h.type, h.detail, h.asset_id, lang)
@@ -202,7 +218,7 @@ def render_sheet(f: AssetFacts, settings: Settings, lang: str | None = None, *,
     page_w, page_h = A4
     qr_x = 210.0 - MARGIN_MM - qr_size
     qr_y = MARGIN_MM
-    generated = generated or datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    generated = generated or when(datetime.now(timezone.utc).isoformat(), lang)
     story = []
     # The header keeps clear of the QR code's square (top right, quiet zone included).
     header = Table([[[_p(settings.workshop.name, st["base"]),
@@ -224,6 +240,7 @@ def render_sheet(f: AssetFacts, settings: Settings, lang: str | None = None, *,
         (tr("Donor", lang), f"{f.donor_name} ({f.donor_id})" if f.donor_name else f.donor_id),
         (tr("Lot", lang), tr("{lot}, received {date}", lang, lot=f.lot_id, date=f.lot_received)
          if f.lot_id and f.lot_received else f.lot_id),
+        *_validation_rows(f, lang),
         *_checkout_rows(f, lang),
     ], st))
 
@@ -260,7 +277,7 @@ def render_sheet(f: AssetFacts, settings: Settings, lang: str | None = None, *,
     if f.wipes:
         story.append(_grid([tr("Date", lang), tr("Disk", lang), tr("Method", lang),
                             "NIST SP 800-88", tr("Result", lang)],
-                           [(w.time[:16].replace("T", " "), w.disk, w.method, w.nist,
+                           [(when(w.time, lang), w.disk, w.method, w.nist,
                              tr(WIPE_RESULT_NAMES.get(w.result, w.result), lang))
                             for w in f.wipes], st, [28, 62, 38, 26, 26]))
         for cert_id, sha, _time in f.certificates:
@@ -292,7 +309,7 @@ def render_sheet(f: AssetFacts, settings: Settings, lang: str | None = None, *,
     rows = []
     for h in f.history:
         event = describe.describe_event(h.type, h.detail, h.asset_id, lang)
-        rows.append((h.time[:16].replace("T", " "), event, h.operator or "—", h.station))
+        rows.append((when(h.time, lang), event, h.operator or "—", h.station))
     story.append(_grid([tr("Date", lang), tr("Event", lang), tr("Operator", lang),
                         tr("Station", lang)], rows, st, [32, 88, 35, 25]))
 

@@ -33,6 +33,14 @@ class EventType(str, enum.Enum):
     PART_INSTALLED = "part.installed"       # {part_id, into_asset}
     CHECKOUT = "checkout"                   # {destination_kind: given|sold|recycled|dismantled, organisation, date, price_eur?}
     NOTE = "note"                           # {text}
+    # People (inventory/operators.py): who works at the workshop, and in which role.
+    OPERATOR_ADDED = "operator.added"       # {name, roles:[technician|validator|trainer|trainee]}
+    # The final check before a machine leaves, by a validator (NIST SP 800-88 r1 App. G
+    # "validation": a second person confirms the sanitization and the machine's state).
+    ASSET_VALIDATED = "asset.validated"     # {validator, note?}
+    # A document handed out (lot attestation, lot certificate, receipt): its id, file
+    # hash and the journal head it was made from, so a later reissue is traceable.
+    DOCUMENT_ISSUED = "document.issued"     # {kind, document_id, sha256, lot_id?, journal_seq, journal_hash}
 
 
 class Status(str, enum.Enum):

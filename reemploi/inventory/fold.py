@@ -20,7 +20,9 @@ Machine record (what ``Inventory.machine`` returns):
                  disk_serial, disk_path, image}]: ``wipe.started``/``image.started``
             that no end event has named yet (power cut, SIGKILL, crash, or running),
     parts_installed [{part_id, part_kind, from_asset, facts, time}],
-    parts_harvested [{part_id, part_kind, time}], checkout {...}, notes [...]
+    parts_harvested [{part_id, part_kind, time}], checkout {...}, notes [...],
+    validation {by, time, station, note} (the validator's sign-off; absent before),
+    documents [{kind, id, time, sha256}] (receipts handed out; absent before)
 Part records add part_kind, from_asset, facts, part_grade, installed_in; their
 status is stock | installed | out.
 """
@@ -52,8 +54,11 @@ PART_HARVESTED = EventType.PART_HARVESTED.value
 PART_INSTALLED = EventType.PART_INSTALLED.value
 CHECKOUT = EventType.CHECKOUT.value
 NOTE = EventType.NOTE.value
+ASSET_VALIDATED = EventType.ASSET_VALIDATED.value
+DOCUMENT_ISSUED = EventType.DOCUMENT_ISSUED.value
 RECEIVED = Status.RECEIVED.value
 OUT = Status.OUT.value
+READY = Status.READY.value
 
 
 class View(Protocol):
@@ -218,6 +223,10 @@ def _apply_to_asset(view: View, doc: dict, ev: dict, etype: str, p: dict) -> Non
                         "time": time}
     elif etype == STATUS_CHANGED:
         doc["status"] = p.get("to") or doc["status"]
+        if doc["status"] not in (READY, OUT) and doc.get("validation"):
+            # Back on the bench (re-wipe, re-install, repair): the sign-off was for the
+            # machine as it was; it needs a new one before it leaves.
+            doc["validation"] = None
     elif etype == WIPE_DONE:
         disk = p.get("disk") or {}
         doc["wipes"].append({"event_id": ev["id"], "seq": ev["seq"], "time": time,
@@ -263,6 +272,14 @@ def _apply_to_asset(view: View, doc: dict, ev: dict, etype: str, p: dict) -> Non
         doc["checkout"] = {k: p.get(k) for k in ("destination_kind", "organisation", "date",
                                                  "price_eur")}
         doc["status"] = "out" if doc["kind"] == "part" else OUT
+    elif etype == ASSET_VALIDATED:
+        doc["validation"] = {"by": p.get("validator") or ev.get("operator"),
+                             "time": time, "station": ev.get("station"),
+                             "note": p.get("note")}
+    elif etype == DOCUMENT_ISSUED:
+        docs = doc.get("documents") or []
+        doc["documents"] = docs + [{"kind": p.get("kind"), "id": p.get("document_id"),
+                                    "time": time, "sha256": p.get("sha256")}]
     elif etype == NOTE:
         doc["notes"] = (doc["notes"] + [{"time": time, "text": p.get("text")}])[-MAX_NOTES:]
 

@@ -152,6 +152,14 @@ def build_certificate(ctx, req: CertificateRequest) -> tuple[dict, list[str]]:
     sanitized["date"] = sanitized["date"] or issued[:10]
     sanitized["name"] = sanitized["name"] or ctx.operator
     verified = req.verified_by.as_dict()
+    # The person who validated (App. G): the machine's validator sign-off when there is
+    # one; the workshop's identity for the rest, as for the sanitizer (docs/wipe.md).
+    validation = (machine or {}).get("validation") or {}
+    verified["name"] = verified["name"] or validation.get("by")
+    verified["date"] = verified["date"] or (validation.get("time") or "")[:10] or None
+    verified["organization"] = verified["organization"] or ws.name
+    verified["location"] = verified["location"] or ws.address
+    verified["contact"] = verified["contact"] or ws.contact
     body = {
         "format": FORMAT, "id": cert_id, "issued": issued,
         "result": "success" if not failures else "failed",
