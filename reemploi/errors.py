@@ -120,3 +120,9 @@ class DeviceError(ReemploiError):
 class Interrupted(ReemploiError):
     exit_code = ExitCode.INTERRUPTED
     msg = "Interrupted: {what}"
+
+
+class PermissionDenied(NeedsRoot):
+    """An ``OSError`` EACCES/EPERM no check foresaw: exit 4 naming the file, not a
+    traceback (``cli.main`` turns a stray ``PermissionError`` into this)."""
+    msg = "Permission denied: {path} (run the command with sudo, or use your own data directory with --home)"

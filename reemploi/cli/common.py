@@ -48,7 +48,7 @@ def json_option(f):
 
 
 def home_option(f):
-    return click.option("--home", type=click.Path(path_type=Path), default=None,
+    return click.option("--home", type=click.Path(path_type=Path, readable=False), default=None,
                         envvar="REEMPLOI_HOME",
                         help="Data directory (inventory, keys, settings). Default: REEMPLOI_HOME or the XDG data dir.")(f)
 

@@ -14,6 +14,7 @@ from ..image.errors import PostInstallFailed
 from ..image.postinstall import DEFAULT_STEPS, Step
 from ..system.blockdev import format_size
 from ..system.guard import confirm_text
+from ..system.privileges import require_root
 from .common import ASSET_ID, confirm, dump_json, emit, home_option, json_option, lang_option, \
     make_context, operator_option, yes_option
 
@@ -89,6 +90,7 @@ def _steps(no_postinstall: bool, skip: tuple[str, ...], first_boot: bool) -> tup
 def write_cmd(image_name, device, asset_id, no_verify, no_postinstall, skip, first_boot_user,
               no_wipe_check, hostname, dry_run, assume_yes, as_json, lang, home):
     """Write IMAGE (catalogue name or file) to DEVICE: only mapped ranges, verified."""
+    require_root("reemploi image write")   # before any plan or record (exit 4)
     ctx = make_context(home, lang, assume_yes=assume_yes)
     plan = service.plan_write(ctx, image_name, device, asset_id=asset_id, hostname=hostname,
                               verify=not no_verify,

@@ -345,8 +345,11 @@ def verify(deep, repair, as_json, lang, home):
     from ..inventory.projection import Projection
     from ..inventory.verify import ProjectionState, verify_home
 
+    from ..system.files import check_private_dir
     ctx = make_context(home, lang)
     journal = Journal(ctx.home)
+    if ctx.home.is_dir():
+        check_private_dir(ctx.home)       # another user's: exit 4/8, not a traceback
     if not journal.path.exists():
         raise BadInput(what=str(journal.path), why=tr("no journal here", ctx.lang))
     report = verify_home(journal, Projection(ctx.home), deep=deep)

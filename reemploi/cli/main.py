@@ -10,7 +10,7 @@ import click
 
 from .. import __version__, i18n
 from ..context import set_cli_operator
-from ..errors import ExitCode, Interrupted, ReemploiError
+from ..errors import ExitCode, Interrupted, PermissionDenied, ReemploiError
 from .common import _set_lang
 from .help_i18n import TranslatedHelp, translate_tree
 
@@ -92,6 +92,12 @@ class ReemploiGroup(TranslatedHelp, click.Group):
         except ReemploiError as exc:
             click.echo(i18n._("Error") + ": " + exc.render(i18n._), err=True)
             ctx.exit(int(exc.exit_code))
+        except PermissionError as exc:
+            # Every known case has its own check (data directory owner, root for
+            # destructive commands); this is the net under them: exit 4, no traceback.
+            err = PermissionDenied(path=exc.filename or exc.strerror or "?")
+            click.echo(i18n._("Error") + ": " + err.render(i18n._), err=True)
+            ctx.exit(int(err.exit_code))
         except KeyboardInterrupt:
             click.echo(Interrupted(what="Ctrl-C").render(i18n._), err=True)
             ctx.exit(int(ExitCode.INTERRUPTED))

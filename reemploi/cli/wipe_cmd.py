@@ -11,6 +11,7 @@ import click
 from ..errors import DeviceError, Interrupted, Refused, VerifyFailed
 from ..i18n import N_, number, tr
 from ..system import guard
+from ..system.privileges import require_root
 from ..wipe import run as wiperun
 from ..wipe.certificate import (DESTINATIONS, CertificateRequest, Person, issue,
                                 load_document, verify_file)
@@ -105,6 +106,7 @@ def _plan_json(job) -> dict:
 def wipe(devices, method, verify_mode, asset_id, remove_hpa, final_blank, dry_run,
          assume_yes, as_json, lang, home):
     """Erase whole disks (NIST SP 800-88), verify, and record each wipe."""
+    require_root("reemploi wipe")          # before any plan or record (exit 4)
     ctx = make_context(home, lang, assume_yes=assume_yes)
     if asset_id:
         wiperun.check_asset(ctx, asset_id)

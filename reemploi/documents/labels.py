@@ -70,10 +70,11 @@ def _default_path(ctx: Context, stem: str) -> Path:
 
 
 def _write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_bytes(data)
-    tmp.replace(path)       # never leave a half-written PDF under the final name
+    # Temp file + rename (system.files): never a half-written PDF under the final
+    # name, and no temp file left behind when the write fails.
+    from ..system.files import make_dirs, write_atomic
+    make_dirs(path.parent, 0o755)
+    write_atomic(path, data, mode=0o644)
 
 
 def make_labels(ctx: Context, contents: Sequence[LabelContent], *, template: str | None = None,

@@ -138,11 +138,11 @@ def load_registry(home: Path) -> dict[str, Registered]:
 def _save_registry(home: Path, reg: dict[str, Registered]) -> None:
     from ..model import to_jsonable
     path = _registry_path(home)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"version": 1, "images": to_jsonable(reg)}, indent=2,
-                              ensure_ascii=False), encoding="utf-8")
-    os.replace(tmp, path)
+    from ..system.files import private_subdir, secure_home, write_atomic
+    secure_home(home)
+    private_subdir(path.parent)
+    write_atomic(path, json.dumps({"version": 1, "images": to_jsonable(reg)}, indent=2,
+                                  ensure_ascii=False).encode("utf-8"))
 
 
 def file_sha256(path: Path, progress: Callable[[int], None] | None = None) -> str:
@@ -218,8 +218,9 @@ def add(home: Path, path: Path, name: str | None = None,
     if published is not None and published.sha256 and published.sha256.lower() != sha:
         raise ChecksumMismatch(path=str(path), name=published.name, got=sha,
                                expected=published.sha256.lower())
-    folder = Path(home) / "images"
-    folder.mkdir(parents=True, exist_ok=True)
+    from ..system.files import private_subdir, secure_home
+    secure_home(home)
+    folder = private_subdir(Path(home) / "images")
     bmap_path = folder / f"{name}.bmap"
     bmap_path.write_bytes(render_bmap(bmap) if bmap.checksum_type in ("sha256", None)
                           else _as_sha256_less(bmap))

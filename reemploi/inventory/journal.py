@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from ..errors import BadInput
+from ..system.files import check_private_dir, open_private, secure_home
 from .errors import JournalCorrupt
 from .events import Event
 
@@ -120,17 +121,39 @@ class Journal:
     # -- creation and locking -------------------------------------------------------
 
     def ensure(self) -> None:
-        """Create the data directory and an empty journal (directory fsynced)."""
-        self.home.mkdir(parents=True, exist_ok=True)
-        if not self.path.exists():
-            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-            os.fsync(fd)
+        """Create the data directory (0700, or check an existing one: ``secure_home``)
+        and an empty journal (0600, directory fsynced). A journal an older version left
+        readable by all (0644: donor names, serials) is made 0600."""
+        secure_home(self.home)
+        existed = self.path.exists()
+        fd = open_private(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+        try:
+            if not existed:
+                os.fsync(fd)
+        finally:
             os.close(fd)
+        if not existed:
             fsync_dir(self.home)
 
     @contextlib.contextmanager
     def locked(self, shared: bool = False) -> Iterator[None]:
-        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd = open_private(self.lock_path, os.O_RDWR | os.O_CREAT)
+        except PermissionError:
+            if not shared:
+                check_private_dir(self.home)   # names the owner: exit 4 or 8
+                raise
+            # A reader that may not write the lock (a read-only copy of a data
+            # directory): a shared lock needs only read access, and without even
+            # that we read unlocked, as a reader of an append-only file may.
+            try:
+                fd = os.open(self.lock_path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+            except FileNotFoundError:
+                yield
+                return
+            except PermissionError:
+                check_private_dir(self.home)
+                raise
         try:
             fcntl.flock(fd, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
             yield
@@ -198,7 +221,7 @@ class Journal:
                 return None
             stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
             target = self.home / f"{TORN_PREFIX}{stamp}-{new_event_id()[:6]}"
-            with open(target, "wb") as out:
+            with os.fdopen(open_private(target, os.O_WRONLY | os.O_CREAT), "wb") as out:
                 out.write(torn)
                 out.flush()
                 os.fsync(out.fileno())
@@ -218,7 +241,7 @@ class Journal:
     def append_lines(self, data: bytes) -> int:
         """Append already-chained lines in one write, fsync, return the new size.
         Call with the exclusive lock held."""
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_NOFOLLOW | os.O_CLOEXEC)
         try:
             before = os.fstat(fd).st_size
             try:

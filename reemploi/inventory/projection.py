@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import zlib
 from pathlib import Path
 from typing import Any, Iterable
@@ -29,6 +28,7 @@ from tinydb.middlewares import CachingMiddleware
 from tinydb.storages import Storage
 from tinydb.table import Document
 
+from ..system.files import private_subdir, write_atomic  # noqa: F401 (re-exported)
 from .journal import fsync_dir
 
 PROJECTION_DIR = "projection"
@@ -50,19 +50,6 @@ def shard_of(key: str) -> str:
     """The shard of an asset id or index key: CRC-32 (stable across runs and
     machines, unlike ``hash()``) modulo the shard count."""
     return f"{zlib.crc32(key.encode('utf-8')) % SHARDS:02x}"
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
 
 
 def read_json(path: Path) -> Any:
@@ -141,7 +128,7 @@ class Projection:
 
     def ensure_dirs(self) -> None:
         for d in (self.root, self.assets_dir, self.index_dir):
-            d.mkdir(parents=True, exist_ok=True)
+            private_subdir(d)
 
     def read_meta(self) -> dict | None:
         try:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import logging
 import marshal
-import os
 import sys
 from pathlib import Path
 
@@ -79,14 +78,12 @@ def _read_cache(home: Path, tz: str) -> tuple[Ledger, int] | None:
 
 
 def _write_cache(home: Path, tz: str, offset: int, last_hash: str, ledger: Ledger) -> None:
+    from ..system.files import write_atomic
     path = Path(home) / CACHE_NAME
-    tmp = path.with_name(f".{CACHE_NAME}.{os.getpid()}")
     try:
-        tmp.write_bytes(marshal.dumps((KEY, tz, offset, last_hash, ledger.state())))
-        os.replace(tmp, path)
+        write_atomic(path, marshal.dumps((KEY, tz, offset, last_hash, ledger.state())))
     except (OSError, ValueError) as exc:      # read-only medium, full disk: no cache
         log.debug("stats cache not written: %s", exc)
-        tmp.unlink(missing_ok=True)
 
 
 def load_ledger(home: Path, tz: str = DEFAULT_TZ, use_cache: bool = True) -> Ledger:

@@ -230,10 +230,15 @@ def issue(ctx, req: CertificateRequest, out_dir: Path | None = None) -> tuple[Is
     """Build, sign and write the certificate JSON; record ``certificate.issued``."""
     body, wipes = build_certificate(ctx, req)
     doc = sign_document(ctx.home, body)
-    folder = Path(out_dir) if out_dir else Path(ctx.home) / "certificates"
-    folder.mkdir(parents=True, exist_ok=True)
+    from ..system.files import make_dirs, private_subdir, write_atomic
+    if out_dir:
+        folder = Path(out_dir)
+        make_dirs(folder, 0o755)       # a folder the technician chose, to hand out
+    else:
+        folder = private_subdir(Path(ctx.home) / "certificates")
     path = folder / f"{body['id']}.json"
-    path.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    write_atomic(path, (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8"),
+                 mode=0o644 if out_dir else 0o600)
     digest = file_sha256(path)
     if req.asset_id:
         from ..inventory.store import Inventory

@@ -57,14 +57,16 @@ def load_or_create_key(home: Path) -> Ed25519PrivateKey:
         if not isinstance(key, Ed25519PrivateKey):
             raise BadInput(what=str(path), why="not an Ed25519 key")
         return key
-    path.parent.mkdir(parents=True, exist_ok=True)
-    os.chmod(path.parent, 0o700)
+    from ..system.files import private_subdir, secure_home
+    secure_home(home)
+    private_subdir(path.parent)
     key = Ed25519PrivateKey.generate()
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                             serialization.NoEncryption())
     # O_EXCL: two processes creating the key at once must not overwrite each other.
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        os.fchmod(fd, 0o600)          # whatever the umask
     except FileExistsError:
         return load_or_create_key(home)
     with os.fdopen(fd, "wb") as fh:
