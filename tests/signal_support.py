@@ -42,10 +42,20 @@ def holds_open(pid: int, path: str) -> bool:
     return False
 
 
+def _starts(home: Path) -> int:
+    """``*.started`` events in the journal (the act's intent, fsynced before a byte)."""
+    try:
+        return (Path(home) / "journal.jsonl").read_bytes().count(b'.started"')
+    except FileNotFoundError:
+        return 0
+
+
 def signal_mid_act(args: list[str], home: Path, device: str, sig: int,
                    settle: float = 0.05) -> tuple[int, str, str]:
-    """Start ``reemploi ARGS``, send ``sig`` once it holds ``device`` open and has been
+    """Start ``reemploi ARGS``, send ``sig`` once it holds ``device`` open, has recorded
+    its start (the device is opened and re-checked first, system/seal.py) and has been
     writing for ``settle`` seconds; return (exit status, stdout, stderr)."""
+    starts = _starts(home)
     proc = subprocess.Popen(
         [sys.executable, "-m", "reemploi", *map(str, args)], cwd=ROOT, env=cli_env(home),
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -54,7 +64,7 @@ def signal_mid_act(args: list[str], home: Path, device: str, sig: int,
                             for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)])
     try:
         deadline = time.monotonic() + 60
-        while not holds_open(proc.pid, device):
+        while not holds_open(proc.pid, device) or _starts(home) <= starts:
             assert proc.poll() is None, proc.communicate()
             assert time.monotonic() < deadline
             time.sleep(0.002)

@@ -95,7 +95,7 @@ def test_french_usage_line_translates_metavars_and_click_extras(cli):
     out = _flat(cli(["wipe", "--help"], env=FR).output)
     assert "wipe [OPTIONS] DISQUES..." in out and out.startswith("Utilisation : ")
     assert "--home CHEMIN" in out
-    assert "[par défaut : sample]" in out          # click's "[default: sample]"
+    assert "[par défaut : full]" in out          # click's "[default: full]"
     group = _flat(cli(["inventory", "--help"], env=FR).output)
     assert "COMMANDE [ARGS]..." in group and "Commandes :" in group
     # Short help in the group's list is cut from the French text, not the English one.

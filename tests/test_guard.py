@@ -137,7 +137,8 @@ def test_open_exclusive_free_loop_and_missing(loopdev, tmp_path):
 def test_every_reason_has_a_message_in_both_languages():
     for reason in Reason:
         params = {"path": "/dev/sdz", "disk": "/dev/sdz", "kind": "lvm",
-                  "holders": "dm-0", "mounts": "/mnt"}
+                  "holders": "dm-0", "mounts": "/mnt", "other": "/dev/loop1",
+                  "backing": "/srv/a.img", "differences": "diskseq: 9 → 12"}
         fr = guard.Refusal(reason, params).render("fr")
         en = guard.Refusal(reason, params).render("en")
         assert "/dev/sdz" in fr and fr != en and fr.startswith("Refusé")

@@ -166,10 +166,11 @@ def test_ctrl_c_during_postinstall_is_recorded_and_leaves_no_loop(loopdev, maste
 def test_a_disk_changed_after_the_plan_is_not_written(loopdev, master, tmp_path):
     """Between the plan (and its confirmation) and the first byte, the disk at that
     path changed (here: its size, as when another disk is plugged in under the same
-    name): refused, not a byte written, nothing recorded."""
+    name): refused, not a byte written, the refusal recorded (no image event)."""
     from reemploi.cli.common import make_context
     from reemploi.image import service
-    from reemploi.image.errors import TargetChanged
+    from reemploi.inventory.store import Inventory
+    from reemploi.system.guard import DeviceChanged
     home = tmp_path / "home"
     dev = loopdev(96 * MiB)
     ctx = make_context(home, "en")
@@ -177,10 +178,34 @@ def test_a_disk_changed_after_the_plan_is_not_written(loopdev, master, tmp_path)
     with open(dev.backing, "r+b") as fh:
         fh.truncate(128 * MiB)
     sh("losetup", "-c", dev.path)
-    with pytest.raises(TargetChanged) as exc:
+    with pytest.raises(DeviceChanged) as exc:
         service.execute(ctx, plan)
     assert exc.value.exit_code == 8
+    assert {d["field"] for d in exc.value.differences} == {"size"}
     assert _read(dev.path, 4 * MiB) == bytes(4 * MiB) and image_events(home) == []
+    refused = [e for e in Inventory.open(home, "T").events() if e.type == "guard.refused"]
+    assert [e.payload["action"] for e in refused] == ["image"]
+
+
+def test_image_write_to_a_loop_reattached_while_asking_is_refused(loopdev, master, tmp_path):
+    """Issue 11 through the real command: two serial-less disks of one size passed the
+    old model/serial/size check. Here the loop device is re-attached to another file of
+    the same size while the command asks: the diskseq and the backing inode differ."""
+    from prompt_support import answer_prompt
+    home = tmp_path / "home"
+    dev = loopdev(96 * MiB)
+    other = tmp_path / "other.img"
+    with open(other, "wb") as fh:
+        fh.truncate(96 * MiB)
+
+    def swap():
+        sh("losetup", "-d", dev.path)
+        sh("losetup", dev.path, str(other))
+    code, out = answer_prompt(["image", "write", master["szst"], dev.path, "--no-wipe-check",
+                               "--lang", "en"], home, swap)
+    assert code == 8, out
+    assert "no longer the disk shown in the plan" in out and "backing" in out
+    assert _read(str(other), 4 * MiB) == bytes(4 * MiB) and image_events(home) == []
 
 
 def test_an_iso_never_installs_a_machine(cli, loopdev, tmp_path):

@@ -60,7 +60,8 @@ def test_frozen_drive_asked_for_firmware_erase_is_blocked_with_unfreeze_hint():
 def test_hdd_auto_is_one_verified_prng_pass_clear():
     plan = plan_wipe(HDD, ata=ata("wd40efrx-hdd-frozen-enhanced"))
     assert plan.technique is Technique.OVERWRITE and plan.nist is Nist.CLEAR
-    assert plan.passes == ("prng",) and plan.verify == "sample"
+    # Full read-back of the last pass by default (issue 11: sampling missed holes).
+    assert plan.passes == ("prng",) and plan.verify == "full"
     assert [s.kind for s in plan.steps] == ["overwrite", "verify"]
     assert plan.commands() == []
 

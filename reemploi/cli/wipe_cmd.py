@@ -50,6 +50,9 @@ class WipeDeviceFailed(DeviceError):
 def _plan_text(job, lang: str) -> str:
     p, d = job.plan, job.disk
     lines = [guard.confirm_text(d, lang)]
+    if job.seal is not None:
+        # What the kernel says this device is: re-checked after "yes", before any byte.
+        lines.append("  " + tr("Device: {seal}", lang, seal=job.seal.describe()))
     if p.blocker:
         lines.append("  " + tr(BLOCKER_TEXT[p.blocker], lang, path=d.path,
                                **{k: v for k, v in p.blocker_params.items() if k != "path"}))
@@ -74,7 +77,8 @@ def _plan_json(job) -> dict:
     p = job.plan
     return {"disk": {"path": job.disk.path, "model": job.disk.model, "serial": job.disk.serial,
                      "size_bytes": job.disk.size_bytes, "media": job.disk.media.value,
-                     "identity": job.disk.identity},
+                     "identity": job.disk.identity,
+                     "seal": job.seal.as_dict() if job.seal else None},
             "technique": p.technique.value if p.technique else None,
             "nist": p.nist.value if p.nist else None, "passes": list(p.passes),
             "verify": p.verify, "steps": [s.describe() for s in p.steps],
@@ -90,8 +94,11 @@ def _plan_json(job) -> dict:
 @click.option("--method", type=click.Choice(METHODS), default="auto", show_default=True,
               help="auto follows NIST SP 800-88 per media; zero/prng/dod3/hmgis5 overwrite; "
                    "firmware uses the drive's own erase.")
-@click.option("--verify", "verify_mode", type=click.Choice(VERIFY_MODES), default="sample",
-              show_default=True, help="Read-back verification: full, NIST sampling, or none.")
+@click.option("--verify", "verify_mode", type=click.Choice(VERIFY_MODES), default="full",
+              show_default=True,
+              help="Read-back of the last pass: full (every byte; the default, as nwipe's), "
+                   "sample (NIST sampling; its odds of missing a hole are reported), or none. "
+                   "A firmware erase is always checked by sampling.")
 @click.option("--asset", "asset_id", default=None, type=ASSET_ID,
               help="Asset id of the machine these disks belong to (recorded; moves it to 'wiped').")
 @click.option("--remove-hpa", is_flag=True,

@@ -44,11 +44,6 @@ class OutputOnSource(Refused):
     msg = "Refused: {out} is on {path}, the disk being captured"
 
 
-class TargetChanged(Refused):
-    msg = ("Refused: {path} is no longer the disk that was checked ({before}, now {now}); "
-           "nothing was written: run the command again")
-
-
 class PostInstallFailed(ToolFailed):
     msg = ("The image is written and verified on {path}, but post-install steps failed: "
            "{steps}. The machine is not marked as installed: fix them (see the lines "

@@ -66,6 +66,9 @@ def plan_text(plan, lang: str) -> str:
         tr("Target: {path}: {model}, serial {serial}, {size}", lang, path=d.path,
            model=d.model or "?", serial=d.serial or "?", size=format_size(d.size_bytes, lang)),
     ]
+    if plan.seal is not None:
+        # What the kernel says this device is, re-checked after the confirmation.
+        lines.append(tr("Device: {seal}", lang, seal=plan.seal.describe()))
     if not plan.has_map:
         lines.append(tr("No block map: the whole image will be written", lang))
     if plan.fill_holes:

@@ -20,13 +20,15 @@ from typing import Callable
 from ..errors import BadInput, ExitCode, ReemploiError
 from ..inventory.events import EventType, Status as AssetStatus
 from ..model import Disk
-from ..system import blockdev, guard
+from ..inventory.refusals import record_refusal
+from ..system import blockdev, guard, seal
+from ..system.seal import Seal
 from ..system.signals import Stopped, StopSignals, stop_name
 from . import catalogue, postinstall, writer
 from .bmap import render_bmap
 from .choose import Choice, choose, facts_from_machine
 from .errors import (ImageTooLarge, IsoNotAnInstall, NoProbe, NoWipeRecord, OutputExists,
-                     OutputOnSource, SourceMounted, TargetChanged, WipedBeforeCheckout,
+                     OutputOnSource, SourceMounted, WipedBeforeCheckout,
                      WipeUnfinished, WriteFailed)
 from .sources import ImageInfo, is_iso9660
 from .szst import pack
@@ -63,6 +65,7 @@ class Plan:
     holes_reason: str = "no-map"          # wipe-wrote-zeros | wipe-not-zeros | imaged-since-wipe
                                           # | no-wipe-check | no-map
     info: ImageInfo | None = field(default=None, repr=False, compare=False)
+    seal: Seal | None = None              # the disk's identity as the plan showed it
 
     def summary(self) -> dict:
         """The plan as JSON (without the block map itself)."""
@@ -77,7 +80,8 @@ class Plan:
                 "postinstall": [s.value for s in self.steps],
                 "wipe_checked": self.wipe_checked, "wipe_event": self.wipe_event,
                 "iso": self.iso, "fill_holes": self.fill_holes,
-                "holes_reason": self.holes_reason}
+                "holes_reason": self.holes_reason,
+                "seal": self.seal.as_dict() if self.seal else None}
 
 
 @dataclass(frozen=True)
@@ -196,7 +200,7 @@ def plan_write(ctx, image: str, device: str, *, asset_id: str | None = None,
     return Plan(resolved.name, info.path, info.kind.value, resolved.version, resolved.sha256,
                 info.image_size, info.mapped_bytes, info.has_map, disk, asset_id, hostname,
                 verify, tuple(steps), wipe_check, wipe_event, iso, fill,
-                holes_reason, info)
+                holes_reason, info, seal.take(ctx, disk))
 
 
 def _failed(ctx, plan: Plan, exc: BaseException, record: bool, default_code: ExitCode,
@@ -248,13 +252,17 @@ def _execute(ctx, plan: Plan, progress: writer.Progress | None, record: bool,
         if progress:
             progress(phase, count, total)
 
-    # The last guard check, after the confirmation (which may have waited minutes):
-    # still allowed, still the very disk the operator confirmed (not another one
-    # plugged in under the same /dev name), and big enough, before the first byte.
-    now = guard.guard_target(ctx, plan.disk.path)
-    if now.identity != plan.disk.identity:
-        raise TargetChanged(path=plan.disk.path, before=plan.disk.identity, now=now.identity)
-    fd = guard.open_exclusive(plan.disk.path, write=True, direct=True)
+    # The last guard check, after the confirmation (which may have waited minutes), on
+    # the exclusively opened descriptor: still allowed, still the very device the plan
+    # showed (kernel name, major:minor, diskseq, size, model, serial, WWN, a loop's
+    # backing file: not another disk plugged in under the same /dev name, nor a loop
+    # re-attached to another file), and big enough, before the first byte.
+    try:
+        fd = guard.open_sealed(ctx, plan.seal or seal.take(ctx, plan.disk))
+    except guard.TargetRefused as exc:
+        if record:
+            record_refusal(ctx, "image", _disk_payload(plan.disk), exc, plan.asset_id)
+        raise
     try:
         real_size = os.lseek(fd, 0, os.SEEK_END)
     except OSError:

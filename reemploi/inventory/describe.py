@@ -31,6 +31,7 @@ EVENT_NAMES = {
     EventType.PART_INSTALLED.value: N_("part installed"),
     EventType.CHECKOUT.value: N_("left the workshop"),
     EventType.NOTE.value: N_("note"),
+    EventType.GUARD_REFUSED.value: N_("refused before writing: not the disk confirmed"),
 }
 
 # Same msgids (and French) as the inventory command's status column.
@@ -90,7 +91,7 @@ def event_detail(etype: str, payload: Mapping[str, Any] | None, asset_id: str | 
     if etype == EventType.WIPE_DONE.value:
         name = _disk_name(d.get("disk") or {})
         return ", ".join(x for x in (name, tr(str(d.get("result") or "?"), lang)) if x)
-    if etype == EventType.WIPE_STARTED.value:
+    if etype in (EventType.WIPE_STARTED.value, EventType.GUARD_REFUSED.value):
         return _disk_name(d.get("disk") or {})
     if etype == EventType.CERTIFICATE_ISSUED.value:
         return str(d.get("certificate_id") or "")

@@ -26,7 +26,10 @@ class EventType(str, enum.Enum):
     # never counts as wiped or imaged. Journals older than these events have none.
     WIPE_STARTED = "wipe.started"           # {disk:{identity,model,serial,size_bytes,media,path}, method, technique, nist}
     WIPE_DONE = "wipe.done"                 # {disk:{identity,model,serial,size_bytes,media,path}, result: success|failed|interrupted, method, nist, start_event?, ...}
-    CERTIFICATE_ISSUED = "certificate.issued"  # {certificate_id, sha256, wipes:[event ids]}
+    CERTIFICATE_ISSUED = "certificate.issued"  # {certificate_id, sha256, wipes:[event ids], result, fingerprint, donor?, lot_id?, property_numbers?}
+    # A destructive act refused after the confirmation, before any byte: the device
+    # was no longer the one the plan showed (system/seal.py) or became unsafe.
+    GUARD_REFUSED = "guard.refused"         # {action: wipe|image, disk:{...}, reason, differences:[{field,planned,found}]}
     IMAGE_STARTED = "image.started"         # {image:{name,version,sha256}, disk:{...}, hostname}
     IMAGE_WRITTEN = "image.written"         # {image:{name,version,sha256}, disk:{...}, result, verify, postinstall:[...], wipe_checked, start_event?}
     PART_HARVESTED = "part.harvested"       # {from_asset, part_kind, facts, grade}

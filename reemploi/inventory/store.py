@@ -48,7 +48,7 @@ ASSET_KINDS = ("machine", "part")
 NEEDS_ASSET = EVENT_TYPES - {EventType.ASSET_CREATED.value, EventType.DONOR_REGISTERED.value,
                              EventType.LOT_RECEIVED.value, EventType.WIPE_DONE.value,
                              EventType.WIPE_STARTED.value, EventType.IMAGE_STARTED.value,
-                             EventType.CERTIFICATE_ISSUED.value,
+                             EventType.CERTIFICATE_ISSUED.value, EventType.GUARD_REFUSED.value,
                              EventType.IMAGE_WRITTEN.value, EventType.NOTE.value,
                              EventType.OPERATOR_ADDED.value, EventType.DOCUMENT_ISSUED.value}
 # A start (intent, written before the first byte) and the end event that names it.

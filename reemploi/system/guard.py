@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from ..errors import DeviceError, NeedsRoot, Refused
 from ..i18n import N_, tr
 from ..model import Disk
-from . import blockdev
+from . import blockdev, seal
 
 
 class Reason(str, enum.Enum):
@@ -46,6 +46,9 @@ class Reason(str, enum.Enum):
     READ_ONLY = "read-only"
     ZERO_SIZE = "zero-size"
     BUSY = "busy"
+    SHARED_MOUNTED = "shared-mounted"
+    SHARED_HELD = "shared-held"
+    CHANGED = "changed"
 
 
 MESSAGES = {
@@ -61,6 +64,12 @@ MESSAGES = {
     Reason.READ_ONLY: N_("Refused: {path} is read-only (write-protect switch or read-only loop)"),
     Reason.ZERO_SIZE: N_("Refused: {path} has a size of zero (empty card reader?)"),
     Reason.BUSY: N_("Refused: the kernel says {path} is busy (mounted or opened by another program)"),
+    Reason.SHARED_MOUNTED: N_("Refused: {path} shares its data ({backing}) with {other}, which is "
+                              "mounted at {mounts}; writing one destroys the other"),
+    Reason.SHARED_HELD: N_("Refused: {path} shares its data ({backing}) with {other}, which is "
+                           "in use by {holders}"),
+    Reason.CHANGED: N_("Refused: {path} is no longer the disk shown in the plan ({differences}); "
+                       "nothing was written: run the command again"),
 }
 
 
@@ -143,7 +152,55 @@ def check_target(ctx, path: str, *, program: tuple[str, ...] | None = None) -> V
         refusals.append(Refusal(Reason.READ_ONLY, p))
     if not disk.size_bytes:
         refusals.append(Refusal(Reason.ZERO_SIZE, p))
+    refusals += shared_refusals(ctx, node, tree, role)
     return Verdict(path, disk, tuple(refusals))
+
+
+def _disks_of_rdev(ctx, rdev: int) -> tuple[str, ...]:
+    name = ctx.sysfs.link_name(f"sys/dev/block/{os.major(rdev)}:{os.minor(rdev)}")
+    return blockdev.whole_disks_under(ctx, name) if name else ()
+
+
+def shared_refusals(ctx, node: blockdev.Node, tree: tuple[blockdev.Node, ...],
+                    role: blockdev.Roles) -> list[Refusal]:
+    """Devices that are the same data under another name, mounted or held.
+
+    Seen in the attack tests of issue 11: a second loop device over the file of a
+    mounted one was wiped, destroying the mounted filesystem; the mount belongs to the
+    other loop, so the target itself looked free. Covered here: two loops over one
+    file (or one block device), a loop over a block device (partition) of a disk that
+    is mounted or held, and a disk with a loop over it that is mounted or held."""
+    if getattr(ctx, "replay", False):
+        return []
+    by_name = {n.kname: n for n in tree}
+    mine = seal.loop_backing(ctx, node.kname) if node.type == "loop" else None
+    out: list[Refusal] = []
+
+    def refuse(other: blockdev.Node, backing: str) -> None:
+        d = blockdev._disk(ctx, other, role)
+        params = {"path": node.path, "other": other.path, "backing": backing}
+        if d.mounted:
+            out.append(Refusal(Reason.SHARED_MOUNTED, {**params, "mounts": ", ".join(d.mounted)}))
+        elif d.holders:
+            out.append(Refusal(Reason.SHARED_HELD, {**params, "holders": ", ".join(d.holders)}))
+        elif other.kname in role.system or other.kname in role.live:
+            out.append(Refusal(Reason.SHARED_MOUNTED, {**params, "mounts": "/"}))
+
+    if mine is not None and mine.rdev:
+        for name in _disks_of_rdev(ctx, mine.rdev):
+            if name in by_name and name != node.kname:
+                refuse(by_name[name], mine.describe())
+    for other in tree:
+        if other.type != "loop" or other.kname == node.kname:
+            continue
+        theirs = seal.loop_backing(ctx, other.kname)
+        if theirs is None:
+            continue
+        same = mine is not None and theirs.key == mine.key
+        over_us = bool(theirs.rdev) and node.kname in _disks_of_rdev(ctx, theirs.rdev)
+        if same or over_us:
+            refuse(other, theirs.describe())
+    return out
 
 
 def guard_target(ctx, path: str, *, program: tuple[str, ...] | None = None) -> Disk:
@@ -192,6 +249,39 @@ def open_exclusive(path: str, *, write: bool = True, direct: bool = False) -> in
         # (seen on a read-only loop device); ask the block layer instead (BLKROGET).
         if write and _read_only(fd):
             raise TargetRefused(Refusal(Reason.READ_ONLY, {"path": path}))
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+class DeviceChanged(TargetRefused):
+    """The device at the plan's path is not the one the plan showed (``differences``:
+    the fields that changed, as {field, planned, found})."""
+
+    def __init__(self, path: str, differences: list[dict]) -> None:
+        self.differences = differences
+        text = "; ".join(f"{d['field']}: {d['planned']} → {d['found']}" for d in differences)
+        super().__init__(Refusal(Reason.CHANGED, {"path": path, "differences": text}))
+
+
+def open_sealed(ctx, sealed: seal.Seal, *, write: bool = True, direct: bool = True) -> int:
+    """Open the planned device exclusively, then check, on that very descriptor, that it
+    is still allowed (guard) and still the device the plan showed (``seal.check``).
+
+    Called after the confirmation and before the first byte. Raises ``TargetRefused``
+    (a new reason to refuse, e.g. mounted meanwhile) or ``DeviceChanged``; the
+    descriptor is closed then. O_EXCL keeps it ours from here on: a loop device
+    cannot be re-attached while we hold it (the loop driver only marks it for
+    auto-clear), and a mount needs the exclusive claim we hold."""
+    fd = open_exclusive(sealed.path, write=write, direct=direct)
+    try:
+        verdict = check_target(ctx, sealed.path)
+        if verdict.refusals:
+            raise TargetRefused(verdict.refusals[0], verdict.refusals[1:])
+        differences = seal.check(ctx, fd, sealed, verdict.disk)
+        if differences:
+            raise DeviceChanged(sealed.path, differences)
     except BaseException:
         os.close(fd)
         raise

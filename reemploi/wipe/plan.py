@@ -249,7 +249,7 @@ def _firmware_steps(t: Technique, disk: Disk, ata: AtaIdentify | None,
     return steps, cleanup, estimate
 
 
-def plan_wipe(disk: Disk, *, method: str = "auto", verify: str = "sample",
+def plan_wipe(disk: Disk, *, method: str = "auto", verify: str = "full",
               ata: AtaIdentify | None = None, nvme: NvmeCaps | None = None,
               hpa: HpaState | None = None, dco: DcoState | None = None,
               remove_hpa: bool = False, final_blank: bool = False) -> WipePlan:

@@ -28,11 +28,14 @@ from ..errors import ReemploiError, ToolFailed
 from ..model import Disk
 from ..probe.hdparm import parse_hdparm_identify
 from ..system import guard
+from ..system.seal import Seal
+from ..system.seal import take as take_seal
 from ..system.signals import SIGNAL_NAMES, StopSignals, stop_name
 from . import engine, firmware
 from .engine import Device, Outcome
 from .patterns import Pattern, byte_pattern, prng_pattern
 from .plan import Step, WipePlan, plan_wipe
+from .recheck import open_jobs
 from .record import CommandLog, WipeRecord, disk_dict, mask, smart_summary
 
 log = logging.getLogger(__name__)
@@ -44,7 +47,7 @@ POLL_SECONDS = 10.0
 @dataclass(frozen=True)
 class WipeOptions:
     method: str = "auto"
-    verify: str = "sample"
+    verify: str = "full"
     asset_id: str | None = None
     remove_hpa: bool = False
     final_blank: bool = False
@@ -57,6 +60,8 @@ class Job:
     disk: Disk
     plan: WipePlan
     start_event: str | None = None      # set by record_starts, before the first byte
+    seal: Seal | None = None            # the device's identity as the plan showed it
+    fd: int | None = None               # opened exclusively and re-checked (open_jobs)
 
 
 def now_iso() -> str:
@@ -84,7 +89,7 @@ def make_job(ctx, disk: Disk, options: WipeOptions) -> Job:
     plan = plan_wipe(disk, method=options.method, verify=options.verify, ata=ata, nvme=nvme,
                      hpa=hpa, dco=dco, remove_hpa=options.remove_hpa,
                      final_blank=options.final_blank)
-    return Job(disk, plan)
+    return Job(disk, plan, seal=take_seal(ctx, disk))
 
 
 def prepare(ctx, paths: list[str], options: WipeOptions, *,
@@ -132,14 +137,19 @@ class _Run:
 
     def open(self, write: bool) -> Device:
         if self.dev is None:
-            fd = guard.open_exclusive(self.job.disk.path, write=write, direct=True)
+            # The descriptor opened and re-checked after the confirmation (open_jobs);
+            # its owner closes it. Opened here only when called without it (tests).
+            fd = self.job.fd if self.job.fd is not None else \
+                guard.open_exclusive(self.job.disk.path, write=write, direct=True)
+            # Geometry now, not at the re-check: a removed HPA (rescan) grows the disk.
             size, sector = engine.device_geometry(fd)
             self.dev = Device(fd, size, sector, self.job.disk.path, self.stop)
         return self.dev
 
     def close(self) -> None:
         if self.dev is not None:
-            os.close(self.dev.fd)
+            if self.dev.fd != self.job.fd:
+                os.close(self.dev.fd)
             self.dev = None
 
     def pattern(self, name: str) -> Pattern:
@@ -442,10 +452,19 @@ def run_and_record(ctx, jobs: list[Job], options: WipeOptions,
     starts the threads stopped, so each disk is still recorded."""
     with StopSignals() as signals:
         with signals.hold():
-            jobs = record_starts(ctx, jobs, options.asset_id)
-        records = run_all(ctx, jobs, options, signals=signals, progress_for=progress_for)
-        with signals.hold():
-            ids = record_all(ctx, records)
+            # Opened exclusively and re-checked first (a refusal raises, exit 8,
+            # nothing started); the descriptors are closed below, whatever happens.
+            jobs = open_jobs(ctx, jobs, options.asset_id)
+        try:
+            with signals.hold():
+                jobs = record_starts(ctx, jobs, options.asset_id)
+            records = run_all(ctx, jobs, options, signals=signals, progress_for=progress_for)
+            with signals.hold():
+                ids = record_all(ctx, records)
+        finally:
+            for job in jobs:
+                if job.fd is not None:
+                    os.close(job.fd)
     return records, ids
 
 
