@@ -207,7 +207,7 @@ def test_status_moves_along_the_lifecycle_and_refuses_a_skip(cli):
     res = cli(["inventory", "status", ids[0], "ready", "--note", "sans disque", "--lang", "fr"])
     assert res.exit_code == 0 and f"{ids[0]} : Diagnostiqué → Prêt" in res.output, res.output
     ev = json.loads(cli(["inventory", "history", ids[0], "--json"]).output)[-1]
-    assert ev["payload"] == {"note": "sans disque", "from": "diagnosed", "to": "ready"}
+    assert ev["payload"] == {"note": "sans disque", "from": "diagnosed", "to": "ready", "v": 1}
     assert json.loads(cli(["inventory", "show", ids[0], "--json"]).output)["status"] == "ready"
     assert cli(["inventory", "status", "REE-Z-26-99999", "ready"]).exit_code == ExitCode.NOT_FOUND
 

@@ -24,7 +24,7 @@ inv = Inventory.open(home, station)
 aid = inv.create_asset("machine", "laptop", asset_id=f"X-{station}")
 print("ready", flush=True)
 for n in range(count):
-    ev = inv.record("note", aid, {"text": "x" * size, "n": n})
+    ev = inv.record("note", aid, {"text": f"{n} " + "x" * size})
     print(ev.seq, ev.id, flush=True)
 """
 

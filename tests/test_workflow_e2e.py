@@ -168,7 +168,7 @@ def test_a_donated_laptop_from_intake_to_given(cli, loopdev, tmp_path):
     assert early.exit_code == 11, early.output
     ready = _json(cli(["inventory", "status", first, "ready", "--note", "contrôle final",
                        "--json", "--home", home]))
-    assert ready["payload"] == {"note": "contrôle final", "from": "imaged", "to": "ready"}
+    assert ready["payload"] == {"note": "contrôle final", "from": "imaged", "to": "ready", "v": 1}
     assert _status(cli, home, first) == "ready"
 
     # 6. Label and traceability sheet: both QR codes carry the id.

@@ -7,7 +7,8 @@ applying the same event twice (a crash between writing the shards and the projec
 metadata) changes nothing.
 
 Machine record (what ``Inventory.machine`` returns):
-    id, kind (machine|part), device_kind, status, lot_id, donor_id, serial,
+    id, kind (machine|part), device_kind, status, origin (received|built), lot_id,
+    donor_id, serial,
     weight_kg, identity, station, created, updated, history, last_seq,
     probe {vendor, product, serial, uuid, cpu_model, ram_total_mb, disks[...], probed_at},
     grade {outcome, grade, reasons, emmabuntus, emmabuntus_arch, upgrades, harvest,
@@ -31,34 +32,13 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from .events import EventType, Status
+from .. import events as typed
 from .ids import clean_serial, counter_key, disk_identity, machine_identity
 
 MAX_NOTES = 20
-
-# Plain strings: reading ``EventType.X.value`` costs an enum descriptor call, and a
-# rebuild folds 200 000 events through a dozen comparisons each.
-DONOR_REGISTERED = EventType.DONOR_REGISTERED.value
-LOT_RECEIVED = EventType.LOT_RECEIVED.value
-ASSET_CREATED = EventType.ASSET_CREATED.value
-ASSET_PROBED = EventType.ASSET_PROBED.value
-ASSET_CHECKED = EventType.ASSET_CHECKED.value
-ASSET_GRADED = EventType.ASSET_GRADED.value
-STATUS_CHANGED = EventType.STATUS_CHANGED.value
-WIPE_DONE = EventType.WIPE_DONE.value
-WIPE_STARTED = EventType.WIPE_STARTED.value
-IMAGE_STARTED = EventType.IMAGE_STARTED.value
-CERTIFICATE_ISSUED = EventType.CERTIFICATE_ISSUED.value
-IMAGE_WRITTEN = EventType.IMAGE_WRITTEN.value
-PART_HARVESTED = EventType.PART_HARVESTED.value
-PART_INSTALLED = EventType.PART_INSTALLED.value
-CHECKOUT = EventType.CHECKOUT.value
-NOTE = EventType.NOTE.value
-ASSET_VALIDATED = EventType.ASSET_VALIDATED.value
-DOCUMENT_ISSUED = EventType.DOCUMENT_ISSUED.value
-RECEIVED = Status.RECEIVED.value
-OUT = Status.OUT.value
-READY = Status.READY.value
+RECEIVED = "received"
+OUT = "out"
+READY = "ready"
 
 
 class View(Protocol):
@@ -72,20 +52,22 @@ class View(Protocol):
     def counter(self, key: str, number: int) -> None: ...
 
 
-def new_asset(ev: dict) -> dict:
-    p = ev.get("payload") or {}
-    kind = p.get("kind") or "machine"
+def new_asset(ev: dict, p: Any) -> dict:
+    """A fresh record for ``asset.created`` or ``built`` (``origin``: how it came in)."""
+    built = p.TYPE == "built"
+    kind = "machine" if built else p.kind
     return {
-        "id": ev["asset_id"], "kind": kind, "device_kind": p.get("device_kind"),
+        "id": ev["asset_id"], "kind": kind, "device_kind": p.device_kind,
         "status": "stock" if kind == "part" else RECEIVED,
-        "lot_id": p.get("lot_id"), "donor_id": None, "serial": p.get("serial"),
-        "weight_kg": p.get("weight_kg"), "identity": p.get("identity"),
+        "origin": "built" if built else "received",
+        "lot_id": None if built else p.lot_id, "donor_id": None, "serial": p.serial,
+        "weight_kg": p.weight_kg, "identity": p.identity,
         "station": ev.get("station"), "created": ev["time"], "updated": ev["time"],
         "history": 0, "last_seq": 0,
         "probe": None, "grade": None, "checks": None, "wipes": [], "certificates": [],
         "image": None, "parts_installed": [], "parts_harvested": [], "checkout": None,
         "notes": [], "unfinished": [],
-        **({"part_kind": p.get("device_kind"), "from_asset": None, "facts": {},
+        **({"part_kind": p.device_kind, "from_asset": None, "facts": {},
             "part_grade": None, "installed_in": None} if kind == "part" else {}),
     }
 
@@ -120,32 +102,37 @@ def _touch(view: View, doc: dict, ev: dict) -> bool:
 
 
 def apply(view: View, ev: dict, offset: int = 0, length: int = 0) -> None:
-    """Fold one event (a journal line as a dict) into the projection."""
+    """Fold one event (a journal line as a dict) into the projection. The payload is
+    read through its typed event (migrated, validated); one that does not validate
+    is skipped here and listed by ``inventory verify``."""
     etype = ev.get("type")
-    p = ev.get("payload") or {}
+    p = typed.read(etype, ev.get("payload"))
+    if isinstance(p, typed.Unreadable):
+        return
     aid = ev.get("asset_id")
     seq = ev["seq"]
 
-    if etype == DONOR_REGISTERED:
-        did = p.get("donor_id")
-        if did and (view.donor(did) or {}).get("last_seq", 0) < seq:
-            view.put_donor({"id": did, "name": p.get("name"), "kind": p.get("kind"),
-                            "contact": p.get("contact"), "siret": p.get("siret"),
+    if etype == "donor.registered":
+        did = p.donor_id
+        if (view.donor(did) or {}).get("last_seq", 0) < seq:
+            view.put_donor({"id": did, "name": p.name, "kind": p.kind,
+                            "contact": p.contact, "siret": p.siret,
                             "created": ev["time"], "lots": [], "last_seq": seq})
             key = counter_key(did)
             if key:
                 view.counter(*key)
         return
 
-    if etype == LOT_RECEIVED:
-        lid = p.get("lot_id")
+    if etype == "lot.received":
+        lid = p.lot_id
         if not lid or (view.lot(lid) or {}).get("last_seq", 0) >= seq:
             return
-        view.put_lot({"id": lid, "donor_id": p.get("donor_id"), "date": p.get("date"),
-                      "devices": p.get("devices") or [], "weight_kg": p.get("weight_kg"),
-                      "notes": p.get("notes"), "assets": [], "created": ev["time"],
+        view.put_lot({"id": lid, "donor_id": p.donor_id, "date": p.date,
+                      "devices": [{"kind": d.kind, "count": d.count, "weight_kg": d.weight_kg}
+                                  for d in p.devices], "weight_kg": p.weight_kg,
+                      "notes": p.notes, "assets": [], "created": ev["time"],
                       "last_seq": seq})
-        donor = view.donor(p.get("donor_id") or "")
+        donor = view.donor(p.donor_id or "")
         if donor is not None and donor.get("last_seq", 0) < seq:
             donor["lots"].append(lid)
             donor["last_seq"] = seq
@@ -155,10 +142,10 @@ def apply(view: View, ev: dict, offset: int = 0, length: int = 0) -> None:
             view.counter(*key)
         return
 
-    if etype == ASSET_CREATED:
+    if etype in ("asset.created", "built"):
         if not aid or view.asset(aid) is not None:
             return
-        doc = new_asset(ev)
+        doc = new_asset(ev, p)
         lot = view.lot(doc["lot_id"]) if doc["lot_id"] else None
         if lot is not None:
             doc["donor_id"] = lot.get("donor_id")
@@ -167,6 +154,9 @@ def apply(view: View, ev: dict, offset: int = 0, length: int = 0) -> None:
                 lot["last_seq"] = seq
                 view.put_lot(lot)
         _touch(view, doc, ev)
+        if etype == "built":
+            for part_id in p.parts:
+                _install(view, ev, part_id, doc, aid)
         view.put_asset(doc)
         serial = clean_serial(doc["serial"])
         if serial:
@@ -178,12 +168,10 @@ def apply(view: View, ev: dict, offset: int = 0, length: int = 0) -> None:
             view.counter(*key)
         return
 
-    if etype == WIPE_DONE:
-        disk = p.get("disk") or {}
-        if disk.get("identity"):
-            view.index_add("disk", disk["identity"], [offset, length, seq])
+    if etype == "wipe.done" and p.disk.identity:
+        view.index_add("disk", p.disk.identity, [offset, length, seq])
 
-    if etype == PART_INSTALLED:
+    if etype == "part.installed":
         _install_part(view, ev, p)
 
     if not aid:
@@ -195,23 +183,22 @@ def apply(view: View, ev: dict, offset: int = 0, length: int = 0) -> None:
     view.put_asset(doc)
 
 
-def _apply_to_asset(view: View, doc: dict, ev: dict, etype: str, p: dict) -> None:
+def _apply_to_asset(view: View, doc: dict, ev: dict, etype: str, p: Any) -> None:
     time = ev["time"]
-    if etype == ASSET_PROBED:
-        machine = p.get("machine") or {}
+    if etype == "asset.probed":
+        machine = p.machine
         doc["probe"] = probe_summary(machine, time)
         serial = clean_serial(doc["probe"]["serial"])
         if serial and not clean_serial(doc.get("serial")):
             doc["serial"] = serial
         if serial:
             view.index_add("serial", serial, doc["id"])
-        identity = p.get("identity") or machine_identity(machine)
-        doc["identity"] = identity
-        view.index_add("identity", identity, doc["id"])
-    elif etype == ASSET_CHECKED:
-        doc["checks"] = p.get("checks") or {}
-    elif etype == ASSET_GRADED:
-        verdict = p.get("verdict") or {}
+        doc["identity"] = p.identity
+        view.index_add("identity", p.identity, doc["id"])
+    elif etype == "asset.checked":
+        doc["checks"] = p.checks
+    elif etype == "asset.graded":
+        verdict = p.verdict
         doc["grade"] = {"outcome": verdict.get("outcome"), "grade": verdict.get("grade"),
                         "reasons": verdict.get("reasons") or [],
                         "emmabuntus": verdict.get("emmabuntus"),
@@ -219,96 +206,103 @@ def _apply_to_asset(view: View, doc: dict, ev: dict, etype: str, p: dict) -> Non
                         "upgrades": verdict.get("upgrades") or [],
                         "harvest": verdict.get("harvest") or [],
                         "cosmetic": verdict.get("cosmetic"),
-                        "rules_version": p.get("rules_version") or verdict.get("rules_version"),
+                        "rules_version": p.rules_version or verdict.get("rules_version"),
                         "time": time}
-    elif etype == STATUS_CHANGED:
-        doc["status"] = p.get("to") or doc["status"]
+    elif etype == "status.changed":
+        doc["status"] = p.to
         if doc["status"] not in (READY, OUT) and doc.get("validation"):
             # Back on the bench (re-wipe, re-install, repair): the sign-off was for the
             # machine as it was; it needs a new one before it leaves.
             doc["validation"] = None
-    elif etype == WIPE_DONE:
-        disk = p.get("disk") or {}
+    elif etype == "wipe.done":
+        disk = p.disk
         doc["wipes"].append({"event_id": ev["id"], "seq": ev["seq"], "time": time,
-                             "disk_identity": disk.get("identity"), "disk_model": disk.get("model"),
-                             "disk_serial": disk.get("serial"), "result": p.get("result"),
-                             "method": p.get("method"), "nist": p.get("nist"),
+                             "disk_identity": disk.identity, "disk_model": disk.model,
+                             "disk_serial": disk.serial, "result": p.result,
+                             "method": p.method, "nist": p.nist,
                              "certificate": None})
-        _finished(doc, p)
-    elif etype in (WIPE_STARTED, IMAGE_STARTED):
-        disk = p.get("disk") or {}
-        image = p.get("image") or {}
+        _finished(doc, p.start_event)
+    elif etype in ("wipe.started", "image.started"):
+        disk = p.disk
         doc.setdefault("unfinished", []).append({
             "event_id": ev["id"], "seq": ev["seq"], "time": time,
-            "kind": "wipe" if etype == WIPE_STARTED else "image",
-            "disk_identity": disk.get("identity"), "disk_model": disk.get("model"),
-            "disk_serial": disk.get("serial"), "disk_path": disk.get("path"),
-            "image": image.get("name")})
-    elif etype == CERTIFICATE_ISSUED:
-        cert = p.get("certificate_id")
-        wiped = set(p.get("wipes") or ())
+            "kind": "wipe" if etype == "wipe.started" else "image",
+            "disk_identity": disk.identity, "disk_model": disk.model,
+            "disk_serial": disk.serial, "disk_path": disk.path,
+            "image": p.image.get("name") if etype == "image.started" else None})
+    elif etype == "certificate.issued":
+        cert = p.certificate_id
+        wiped = set(p.wipes)
         for w in doc["wipes"]:
             if w["event_id"] in wiped:
                 w["certificate"] = cert
         if cert and cert not in doc["certificates"]:
             doc["certificates"].append(cert)
-    elif etype == IMAGE_WRITTEN:
-        image = p.get("image") or {}
+    elif etype == "image.written":
+        image = p.image
         doc["image"] = {"name": image.get("name"), "version": image.get("version"),
-                        "result": p.get("result"),
-                        "disk_identity": (p.get("disk") or {}).get("identity"), "time": time}
-        _finished(doc, p)
-    elif etype == PART_HARVESTED:
-        doc["from_asset"] = p.get("from_asset")
-        doc["part_kind"] = p.get("part_kind") or doc.get("part_kind")
-        doc["facts"] = p.get("facts") or {}
-        doc["part_grade"] = p.get("grade")
-        source = view.asset(p.get("from_asset") or "")
+                        "result": p.result, "disk_identity": p.disk.identity, "time": time}
+        _finished(doc, p.start_event)
+    elif etype == "part.harvested":
+        doc["from_asset"] = p.from_asset
+        doc["part_kind"] = p.part_kind or doc.get("part_kind")
+        doc["facts"] = p.facts
+        doc["part_grade"] = p.grade
+        source = view.asset(p.from_asset or "")
         if source is not None and _touch(view, source, ev):
             source["parts_harvested"].append({"part_id": doc["id"], "part_kind": doc["part_kind"],
                                               "time": time})
             view.put_asset(source)
-    elif etype == CHECKOUT:
-        doc["checkout"] = {k: p.get(k) for k in ("destination_kind", "organisation", "date",
-                                                 "price_eur")}
+    elif etype == "checkout":
+        doc["checkout"] = {"destination_kind": p.destination_kind,
+                           "organisation": p.organisation, "date": p.date,
+                           "price_eur": p.price_eur}
         doc["status"] = "out" if doc["kind"] == "part" else OUT
-    elif etype == ASSET_VALIDATED:
-        doc["validation"] = {"by": p.get("validator") or ev.get("operator"),
+    elif etype == "asset.validated":
+        doc["validation"] = {"by": p.validator or ev.get("operator"),
                              "time": time, "station": ev.get("station"),
-                             "note": p.get("note")}
-    elif etype == DOCUMENT_ISSUED:
+                             "note": p.note}
+    elif etype == "document.issued":
         docs = doc.get("documents") or []
-        doc["documents"] = docs + [{"kind": p.get("kind"), "id": p.get("document_id"),
-                                    "time": time, "sha256": p.get("sha256")}]
-    elif etype == NOTE:
-        doc["notes"] = (doc["notes"] + [{"time": time, "text": p.get("text")}])[-MAX_NOTES:]
+        doc["documents"] = docs + [{"kind": p.kind, "id": p.document_id,
+                                    "time": time, "sha256": p.sha256}]
+    elif etype == "note":
+        doc["notes"] = (doc["notes"] + [{"time": time, "text": p.text}])[-MAX_NOTES:]
 
 
-def _finished(doc: dict, p: dict) -> None:
+def _finished(doc: dict, start: str | None) -> None:
     """An end event names its start (``start_event``): that start is no longer open.
     End events of journals older than start events name none and change nothing."""
-    start = p.get("start_event")
     if start and doc.get("unfinished"):
         doc["unfinished"] = [u for u in doc["unfinished"] if u["event_id"] != start]
 
 
-def _install_part(view: View, ev: dict, p: dict) -> None:
+def _install_part(view: View, ev: dict, p: Any) -> None:
     """part.installed (asset_id = the receiving machine): update the part too."""
-    part = view.asset(p.get("part_id") or "")
-    into = p.get("into_asset") or ev.get("asset_id")
-    if part is None or not _touch(view, part, ev):
-        return
-    part["status"] = "installed"
-    part["installed_in"] = into
-    view.put_asset(part)
+    into = p.into_asset or ev.get("asset_id")
     machine = view.asset(into or "")
-    if machine is not None and ev["seq"] > machine.get("last_seq", 0):
-        machine["parts_installed"].append({
-            "part_id": part["id"], "part_kind": part.get("part_kind"),
-            "from_asset": part.get("from_asset"), "facts": part.get("facts") or {},
-            "time": ev["time"]})
+    if machine is None or ev["seq"] <= machine.get("last_seq", 0):
+        machine = None
+    if _install(view, ev, p.part_id, machine, into) and machine is not None:
         # history/last_seq of the machine are updated by the generic path when
         # asset_id is the machine; do it here when the event named the part instead.
         if ev.get("asset_id") != into:
             _touch(view, machine, ev)
         view.put_asset(machine)
+
+
+def _install(view: View, ev: dict, part_id: str, machine: dict | None,
+             into: str | None) -> bool:
+    """Move a part into ``machine`` (a part.installed, or a part used by ``built``)."""
+    part = view.asset(part_id or "")
+    if part is None or not _touch(view, part, ev):
+        return False
+    part["status"] = "installed"
+    part["installed_in"] = into
+    view.put_asset(part)
+    if machine is not None:
+        machine["parts_installed"].append({
+            "part_id": part["id"], "part_kind": part.get("part_kind"),
+            "from_asset": part.get("from_asset"), "facts": part.get("facts") or {},
+            "time": ev["time"]})
+    return True

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
-from .errors import MachineGone, NotAMachine, NotAPart, PartNotInStock
+from .errors import DuplicateId, MachineGone, NotAMachine, NotAPart, PartNotInStock
 from .events import Event, EventType, Status
 from .lifecycle import part_transition_allowed
 from .projection import Session
@@ -123,17 +123,41 @@ class PartsMixin:
         self._commit(build)
         return holder[-1]
 
+    def build_machine(self, device_kind: str, parts: Iterable[str] = (), *,
+                      serial: str | None = None, weight_kg: float | None = None,
+                      notes: str | None = None, asset_id: str | None = None) -> Event:
+        """A machine assembled in the workshop from parts in stock: one ``built`` event
+        (a new asset, never received, so never in the received tonnage) that also moves
+        every part it names to installed."""
+        wanted = list(dict.fromkeys(parts))
+
+        def build(s: Session) -> list:
+            for pid in wanted:
+                self._usable_part(s, pid)
+            if asset_id is not None and s.asset(asset_id) is not None:
+                raise DuplicateId(id=asset_id)
+            aid = asset_id or self._next_id(s, "machine")
+            return [("built", aid, {"device_kind": device_kind, "parts": wanted,
+                                    "serial": serial, "weight_kg": weight_kg,
+                                    "notes": notes})]
+        return self._commit(build)[0]
+
+    def _usable_part(self, s: Session, part_id: str) -> dict:
+        """A part that may go into a machine: a part, in stock."""
+        part = self._asset(s, part_id)
+        if part["kind"] != "part":
+            raise NotAPart(id=part_id, current=part["status"], to="installed")
+        if not part_transition_allowed(part["status"], "installed"):
+            where = part.get("installed_in") or (part.get("checkout") or {}).get(
+                "organisation") or "?"
+            raise PartNotInStock(id=part_id, current=part["status"], to="installed",
+                                 where=where)
+        return part
+
     def install_part(self, part_id: str, into_id: str) -> Event:
         def build(s: Session) -> list:
-            part = self._asset(s, part_id)
+            self._usable_part(s, part_id)
             into = self._asset(s, into_id)
-            if part["kind"] != "part":
-                raise NotAPart(id=part_id, current=part["status"], to="installed")
-            if not part_transition_allowed(part["status"], "installed"):
-                where = part.get("installed_in") or (part.get("checkout") or {}).get(
-                    "organisation") or "?"
-                raise PartNotInStock(id=part_id, current=part["status"], to="installed",
-                                     where=where)
             if into["kind"] != "machine":
                 raise NotAMachine(id=into_id, current=into["status"], to="install")
             if into["status"] == Status.OUT.value:

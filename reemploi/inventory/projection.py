@@ -35,7 +35,8 @@ PROJECTION_DIR = "projection"
 # Bumped whenever a record's shape changes: a projection of another format is rebuilt
 # from the journal on open. 2: grade records carry the verdict's upgrades and harvest.
 # 3: records list their ``unfinished`` wipes and image writes (start, no end).
-FORMAT = 3
+# 4: records say their ``origin`` (received, or built in the workshop).
+FORMAT = 4
 SHARDS = 256
 ASSETS_TABLE = "assets"
 INDEX_TABLES = ("serial", "identity", "disk")

@@ -25,11 +25,13 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 from ..errors import BadInput
 from ..model import to_jsonable
 from ..settings import load_settings
+from .. import events as typed
 from . import fold
 from .errors import (DuplicateId, IllegalTransition, JournalCorrupt, JournalWriteFailed,
                      NotAMachine, NotReadyToLeave, UnknownAsset)
 from .events import Event, EventType, Status
-from .ids import (clean_serial, format_asset_id, format_donor_id, format_lot_id)
+from .ids import (clean_serial, format_asset_id, format_donor_id, format_lot_id,
+                  machine_identity)
 from .journal import MISMATCH_PREFIX, Journal, build_line, event_from_dict, parse_line
 from .lifecycle import DESTINATIONS, part_transition_allowed, transition_allowed
 from .lots import LotsMixin, check_date
@@ -41,16 +43,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-EVENT_TYPES = frozenset(t.value for t in EventType)
 ASSET_KINDS = ("machine", "part")
-# Events that must name an existing asset. Wipes, their certificates and images may
-# be about a loose disk or USB stick (no asset); notes about the workshop itself.
-NEEDS_ASSET = EVENT_TYPES - {EventType.ASSET_CREATED.value, EventType.DONOR_REGISTERED.value,
-                             EventType.LOT_RECEIVED.value, EventType.WIPE_DONE.value,
-                             EventType.WIPE_STARTED.value, EventType.IMAGE_STARTED.value,
-                             EventType.CERTIFICATE_ISSUED.value, EventType.GUARD_REFUSED.value,
-                             EventType.IMAGE_WRITTEN.value, EventType.NOTE.value,
-                             EventType.OPERATOR_ADDED.value, EventType.DOCUMENT_ISSUED.value}
+# Events a stage may append with ``record``/``record_many``; the others are written
+# only by the intents that check their invariants (status, checkout, creation...).
+INTENT_ONLY = frozenset({EventType.STATUS_CHANGED.value, EventType.CHECKOUT.value,
+                         EventType.ASSET_CREATED.value, "built", "correct", "void",
+                         "integrity.incident"})
 # A start (intent, written before the first byte) and the end event that names it.
 STARTS = {EventType.WIPE_STARTED.value: EventType.WIPE_DONE.value,
           EventType.IMAGE_STARTED.value: EventType.IMAGE_WRITTEN.value}
@@ -195,6 +193,10 @@ class Inventory(LotsMixin, PartsMixin):
             if not specs:
                 return []
             events, lines = [], []
+            # Every payload through its typed event: a bad one raises (exit 7) here,
+            # before a byte is written.
+            specs = [(etype, asset_id, typed.for_append(etype, payload).to_payload())
+                     for etype, asset_id, payload in specs]
             for etype, asset_id, payload in specs:
                 ev, line = build_line(seq + 1, hash_, station=self.station,
                                       operator=self.operator, asset_id=asset_id, type=etype,
@@ -229,9 +231,11 @@ class Inventory(LotsMixin, PartsMixin):
         Status changes go through the lifecycle table; events about an asset need
         the asset to exist (UnknownAsset, exit 10)."""
         etype = type.value if isinstance(type, EventType) else str(type)
-        if etype not in EVENT_TYPES:
-            raise BadInput(what="event type", why=etype)
+        cls = self._event_class(etype)
         body = self._jsonable(payload)
+        if etype == EventType.ASSET_PROBED.value and not body.get("identity"):
+            # The machine's identity is computed once, here, by the one function.
+            body["identity"] = machine_identity(body.get("machine") or {})
 
         def build(s: Session) -> list[Spec]:
             if etype == EventType.STATUS_CHANGED.value:
@@ -241,10 +245,17 @@ class Inventory(LotsMixin, PartsMixin):
             if etype == EventType.ASSET_CREATED.value:
                 return [self._created_spec(s, body.get("kind", "machine"),
                                            body.get("device_kind"), asset_id, body)]
-            if asset_id is not None or etype in NEEDS_ASSET:
+            if asset_id is not None or cls.NEEDS_ASSET:
                 self._asset(s, asset_id)
             return [(etype, asset_id, body)]
         return self._commit(build)[0]
+
+    @staticmethod
+    def _event_class(etype: str) -> type:
+        cls = typed.lookup(etype)
+        if cls is None:
+            raise typed.UnknownEventType(type=etype)
+        return cls
 
     def record_many(self, events: list[tuple[str | EventType, str | None, dict]], *,
                     unready: str | None = None, back_to: Status = Status.DIAGNOSED,
@@ -261,15 +272,14 @@ class Inventory(LotsMixin, PartsMixin):
         specs: list[Spec] = []
         for type, asset_id, payload in events:
             etype = type.value if isinstance(type, EventType) else str(type)
-            if etype not in EVENT_TYPES or etype in (EventType.STATUS_CHANGED.value,
-                                                     EventType.CHECKOUT.value,
-                                                     EventType.ASSET_CREATED.value):
+            if etype in INTENT_ONLY:
                 raise BadInput(what="event type", why=etype)
             specs.append((etype, asset_id, self._jsonable(payload)))
+        classes = [self._event_class(etype) for etype, _, _ in specs]
 
         def build(s: Session) -> list[Spec]:
-            for etype, asset_id, _ in specs:
-                if asset_id is not None or etype in NEEDS_ASSET:
+            for (etype, asset_id, _), cls in zip(specs, classes):
+                if asset_id is not None or cls.NEEDS_ASSET:
                     self._asset(s, asset_id)
             out = list(specs)
             if unready is not None:
@@ -352,6 +362,8 @@ class Inventory(LotsMixin, PartsMixin):
 
     @staticmethod
     def _jsonable(payload: Any) -> dict:
+        if isinstance(payload, typed.Payload):
+            return payload.to_payload()
         body = to_jsonable(payload or {})
         if not isinstance(body, dict):
             raise BadInput(what="event payload", why="must be a mapping")
