@@ -85,7 +85,8 @@ def build(home: Path) -> dict[str, str]:
     inv.record(EventType.CERTIFICATE_ISSUED, ids["L1"], {"certificate_id": "C1", "sha256": "0" * 64,
                                                          "wipes": [w.id]})
     inv.set_status(ids["L1"], Status.WIPED)
-    inv.record(EventType.IMAGE_WRITTEN, ids["L1"], {"image": {"name": "emmabuntus"}, "result": "success"})
+    inv.record(EventType.IMAGE_WRITTEN, ids["L1"], {"image": {"name": "emmabuntus"}, "result": "success",
+                                                    "disk": {"identity": "disk-" + ids["L1"]}})
     inv.set_status(ids["L1"], Status.IMAGED)
     inv.set_status(ids["L1"], Status.READY)
     checkout(ids["L1"], "given", "Secours populaire", f"{Y1}-01-10")

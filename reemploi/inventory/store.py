@@ -73,6 +73,10 @@ class Inventory(LotsMixin, PartsMixin):
         """Create the data directory if needed, move a torn last line aside, and
         bring the projection up to date (rebuilt if missing, behind or damaged)."""
         inv = cls(home, station, operator)
+        # Load every event type now, not at the first append: a wipe or an image write
+        # appends its intent between opening the disk and its first byte, and that
+        # window must stay as short as it can be.
+        typed.known_types()
         inv.journal.ensure()
         inv.projection.ensure_dirs()
         with inv.journal.locked():
