@@ -50,6 +50,6 @@ def test_record_then_replay_gives_the_same_machine(cli, loopdev, tmp_path):
     assert replayed.exit_code == 0, replayed.output
     first, second = json.loads(recorded.output), json.loads(replayed.output)
     assert first == second
-    names = {d["path"]: d for d in second["disks"]}
-    assert names[loop.path]["size_bytes"] == 32 << 20
-    assert names[loop.path]["media"] == "virtual"
+    # A loop device is never one of the machine's own disks (issue 13: the live
+    # system's squashfs loop0 showed up in a VM's certificate).
+    assert loop.path not in {d["path"] for d in second["disks"]}

@@ -33,6 +33,7 @@ COMMANDS = [
     ("stats_cmd", "stats"),
     ("operator_cmd", "operator"),
     ("operator_cmd", "validate"),
+    ("station_cmd", "station"),
 ]
 
 

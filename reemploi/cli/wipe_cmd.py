@@ -8,14 +8,13 @@ from pathlib import Path
 
 import click
 
-from ..errors import DeviceError, Interrupted, Refused, VerifyFailed
 from ..i18n import N_, number, tr
 from ..system import guard
 from ..system.privileges import require_root
 from ..wipe import run as wiperun
 from ..wipe.certificate import (DESTINATIONS, CertificateRequest, Person, issue,
                                 load_document, verify_file)
-from ..wipe.engine import Outcome
+from ..wipe.errors import raise_for
 from ..wipe.plan import METHODS, VERIFY_MODES, Blocker
 from ..wipe.progress import MultiProgress
 from ..documents.certificate import CATEGORY, RESULT, TECHNIQUE, VERIFY, label
@@ -33,18 +32,6 @@ BLOCKER_TEXT = {
                                   "destroy it physically."),
 }
 RESULT_TEXT = {"success": N_("success"), "failed": N_("failed"), "interrupted": N_("interrupted")}
-
-
-class WipeBlocked(Refused):
-    msg = "{count} disk(s) were not wiped: see the messages above"
-
-
-class WipeVerifyFailed(VerifyFailed):
-    msg = "The wipe of {disks} failed its verification: data was left on the disk"
-
-
-class WipeDeviceFailed(DeviceError):
-    msg = "The wipe of {disks} failed: {why}"
 
 
 def _plan_text(job, lang: str) -> str:
@@ -164,23 +151,7 @@ def wipe(devices, method, verify_mode, asset_id, remove_hpa, final_blank, dry_ru
                     click.echo("    " + e)
     elif as_json:
         click.echo(dump_json({"records": [], "blocked": [_plan_json(j) for j in blocked]}))
-    _raise_for(records, blocked)
-
-
-def _raise_for(records, blocked) -> None:
-    def names(rs):
-        return ", ".join(r.disk["path"] for r in rs)
-    interrupted = [r for r in records if r.result == Outcome.INTERRUPTED]
-    failed = [r for r in records if r.result == Outcome.FAILED]
-    if interrupted:
-        raise Interrupted(what=names(interrupted))
-    io_failed = [r for r in failed if (r.verification.get("mismatch_count") or 0) == 0]
-    if io_failed:
-        raise WipeDeviceFailed(disks=names(io_failed), why="; ".join(io_failed[0].errors) or "?")
-    if failed:
-        raise WipeVerifyFailed(disks=names(failed))
-    if blocked:
-        raise WipeBlocked(count=len(blocked))
+    raise_for(records, blocked)
 
 
 # ---------------------------------------------------------------------- certificate

@@ -208,7 +208,10 @@ class _Probe:
         tree = self.guarded("disks", blockdev.lsblk_tree, self.ctx, default=None)
         if tree is None:
             return (), devices.optical_from_proc(self.ctx.sysfs)
-        disks = blockdev.disks_from_tree(self.ctx, tree, program=self.facts.program_paths())
+        # Only the machine's own disks: never the stick we booted from, its persistence
+        # partition, the live squashfs loop, a floppy or a DVD drive (issue 13: a VM's
+        # certificate listed fd0, loop0 and the stick, and so said "failed").
+        disks = blockdev.own_disks(self.ctx, tree, program=self.facts.program_paths())
         optical = devices.optical_from_nodes(tree) or devices.optical_from_proc(self.ctx.sysfs)
         if not self.smart:
             return disks, optical

@@ -22,6 +22,7 @@ replays offline.
 
 from __future__ import annotations
 
+import enum
 import json
 import logging
 import os
@@ -48,6 +49,14 @@ SYSTEM_MOUNTS = ("/", "/boot", "/boot/efi", "/efi", "/usr")
 # Where Debian live-boot (and older casper/live-initramfs) mount the boot medium.
 LIVE_MOUNTS = ("/run/live/medium", "/lib/live/mount/medium", "/cdrom",
                "/run/initramfs/live")
+# Where live-boot (>= 5, Debian bookworm) mounts each persistence medium it found:
+# /run/live/persistence/<partition>, e.g. /run/live/persistence/sdb3.
+PERSISTENCE_MOUNTS = ("/run/live/persistence", "/lib/live/mount/persistence")
+# Kernel names that are never one of a machine's own disks: loop devices (the live
+# system's squashfs is loop0), floppies (QEMU's default i440fx machine has fd0, seen
+# in the certificate of a VM run, issue 13), optical drives, compressed RAM swap,
+# RAM disks and network block devices.
+PSEUDO_KNAMES = ("loop", "fd", "sr", "zram", "ram", "nbd")
 # Children of these lsblk types are stacked devices that hold the disk.
 HOLDER_TYPES = ("lvm", "crypt", "dm", "mpath", "raid0", "raid1", "raid4", "raid5",
                 "raid6", "raid10", "linear", "md")
@@ -353,17 +362,20 @@ def _whole_disk_nodes(ctx, tree: tuple[Node, ...]) -> list[Node]:
 
 @dataclass(frozen=True)
 class Roles:
-    """Which disks hold the system, the live medium and our own files (kernel names)."""
+    """Which disks hold the system, the live medium, our own files and the station's
+    records (persistence partition, data directory), by kernel name."""
     system: frozenset[str]
     live: frozenset[str]
     program: frozenset[str]
     mounts_by_disk: dict
+    persistence: frozenset[str] = frozenset()
 
 
 def roles(ctx, program: tuple[str, ...] | None = None) -> Roles:
     mounts = mount_table(ctx)
     system: set[str] = set()
     live: set[str] = set()
+    persistence: set[str] = set()
     by_disk: dict[str, list[str]] = {}
     for mount in mounts:
         disks = _disks_of_mount(ctx, mount) if (mount.source.startswith("/dev/")
@@ -376,10 +388,23 @@ def roles(ctx, program: tuple[str, ...] | None = None) -> Roles:
             system.update(disks)
         if mount.mountpoint in LIVE_MOUNTS or mount.fstype == "iso9660":
             live.update(disks)
+        if any(mount.mountpoint == p or mount.mountpoint.startswith(p + "/")
+               for p in PERSISTENCE_MOUNTS):
+            persistence.update(disks)
     prog: set[str] = set()
     for path in (program_paths() if program is None else program):
         prog.update(disks_of_path(ctx, path, mounts))
-    return Roles(frozenset(system), frozenset(live), frozenset(prog), by_disk)
+    home = getattr(ctx, "home", None)
+    if home is not None and not getattr(ctx, "replay", False):
+        # The disk holding the journal is the station's, whatever its mount point (a
+        # persistence partition under another name, a data disk): erasing it would
+        # erase the record of every wipe. A replayed machine's mounts are not where
+        # this station keeps its data, so only a live run looks.
+        # On the system disk (reemploi installed on a workshop PC) the data is already
+        # protected as the system's, and that disk stays the machine's own.
+        persistence.update(set(disks_of_path(ctx, str(home), mounts)) - system)
+    return Roles(frozenset(system), frozenset(live), frozenset(prog), by_disk,
+                 frozenset(persistence))
 
 
 def _disk(ctx, node: Node, role: Roles) -> Disk:
@@ -403,6 +428,47 @@ def _disk(ctx, node: Node, role: Roles) -> Disk:
         is_system_disk=node.kname in role.system,
         mounted=tuple(mounted), holders=_holders(ctx, node),
     )
+
+
+class NotOwn(str, enum.Enum):
+    """Why a whole disk seen on the machine is not one of its own disks."""
+    PSEUDO = "pseudo-device"        # loop, floppy, optical, zram, RAM disk, nbd
+    BOOT_MEDIUM = "boot-medium"     # the live stick, or the disk of our own files
+    PERSISTENCE = "persistence"     # holds the station's records
+
+
+def not_own_reason(node: Node, role: Roles) -> NotOwn | None:
+    """None if ``node`` (a whole disk) is one of the machine's own disks.
+
+    The one definition of "the machine's own disks" (issues 8 and 13): what the probe
+    lists, the station wipes and a machine's certificate must account for. USB disks
+    stay (a donor's disk in a dock is the donor's data); explicit targets named on a
+    command line (``reemploi wipe /dev/loop3``) go through the guard instead, which
+    still lets a test's loop device be wiped."""
+    if node.kname.startswith(PSEUDO_KNAMES) or node.type in ("loop", "rom"):
+        return NotOwn.PSEUDO
+    # The program's own disk is the boot medium when it is not the system disk: a
+    # workshop PC with reemploi installed on its system disk still owns that disk.
+    if node.kname in role.live or (node.kname in role.program and node.kname not in role.system):
+        return NotOwn.BOOT_MEDIUM
+    if node.kname in role.persistence:
+        return NotOwn.PERSISTENCE
+    return None
+
+
+def own_disks(ctx, tree: tuple[Node, ...] | None = None, *,
+              program: tuple[str, ...] | None = None) -> tuple[Disk, ...]:
+    """The machine's own whole disks (see ``not_own_reason``), in lsblk order."""
+    tree = lsblk_tree(ctx) if tree is None else tree
+    role = roles(ctx, program)
+    out = []
+    for node in _whole_disk_nodes(ctx, tree):
+        why = not_own_reason(node, role)
+        if why is None:
+            out.append(_disk(ctx, node, role))
+        else:
+            log.info("%s is not one of the machine's disks: %s", node.path, why.value)
+    return tuple(out)
 
 
 def list_disks(ctx, *, program: tuple[str, ...] | None = None) -> tuple[Disk, ...]:

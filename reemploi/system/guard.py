@@ -8,7 +8,8 @@ copy of these checks anywhere, so a fix here protects both.
 
 Refused, in this order (the most serious first; every applicable reason is collected):
 not a block device / vanished, a partition or stacked device instead of a whole disk,
-the live medium, the system disk, the disk holding the running program, held by
+the live medium, the system disk, the disk holding the running program, the disk
+holding the station's records (persistence partition, data directory), held by
 LVM/RAID/dm-crypt, mounted (swap included), read-only, zero size.
 
 ``open_exclusive`` adds the kernel's own check: ``O_EXCL`` on a block device makes
@@ -41,6 +42,7 @@ class Reason(str, enum.Enum):
     LIVE_MEDIUM = "live-medium"
     SYSTEM_DISK = "system-disk"
     PROGRAM_FILES = "program-files"
+    PERSISTENCE = "persistence"
     HELD = "held"
     MOUNTED = "mounted"
     READ_ONLY = "read-only"
@@ -59,6 +61,8 @@ MESSAGES = {
     Reason.LIVE_MEDIUM: N_("Refused: {path} is the live medium this station booted from"),
     Reason.SYSTEM_DISK: N_("Refused: {path} holds the running system (/, /boot or /boot/efi)"),
     Reason.PROGRAM_FILES: N_("Refused: {path} holds the files of the running program"),
+    Reason.PERSISTENCE: N_("Refused: {path} holds this station's records (persistence "
+                           "partition or data directory)"),
     Reason.HELD: N_("Refused: {path} is in use by {holders} (LVM, RAID or dm-crypt)"),
     Reason.MOUNTED: N_("Refused: {path} is mounted at {mounts}; unmount it first"),
     Reason.READ_ONLY: N_("Refused: {path} is read-only (write-protect switch or read-only loop)"),
@@ -144,6 +148,8 @@ def check_target(ctx, path: str, *, program: tuple[str, ...] | None = None) -> V
         refusals.append(Refusal(Reason.SYSTEM_DISK, p))
     if node.kname in role.program:
         refusals.append(Refusal(Reason.PROGRAM_FILES, p))
+    if node.kname in role.persistence:
+        refusals.append(Refusal(Reason.PERSISTENCE, p))
     if disk.holders:
         refusals.append(Refusal(Reason.HELD, {**p, "holders": ", ".join(disk.holders)}))
     if disk.mounted:
