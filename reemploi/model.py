@@ -182,6 +182,7 @@ class Smart:
     nvme_percentage_used: int | None = None
     nvme_media_errors: int | None = None
     nvme_available_spare_pct: int | None = None
+    nvme_available_spare_threshold_pct: int | None = None   # the drive's own threshold
     nvme_critical_warning: int | None = None
     temperature_c: int | None = None
     messages: tuple[str, ...] = ()

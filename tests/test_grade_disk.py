@@ -126,3 +126,39 @@ def test_disk_facts_and_small_disk():
     v = grade_disk(smart, disk, RULES)
     assert v.component == "disk:sda" and v.facts["media"] == Media.SSD.value
     assert v.facts["identity"] == "serial:S1" and v.has(Reason.DISK_TOO_SMALL)
+
+
+# --- Available Spare against the drive's own threshold (issue 13) -------------------
+
+def _nvme(spare: int | None, threshold: int | None) -> Disk:
+    smart = Smart(available=True, health=Health.PASSED, protocol="NVMe",
+                  nvme_available_spare_pct=spare, nvme_available_spare_threshold_pct=threshold,
+                  nvme_percentage_used=0)
+    return Disk(name="nvme0n1", path="/dev/nvme0n1", media=Media.NVME, size_bytes=256 << 30,
+                smart=smart)
+
+
+@pytest.mark.parametrize("spare, threshold, low", [
+    (0, 0, False),      # QEMU's emulated NVMe: neither byte filled (hw/nvme/ctrl.c)
+    (100, 0, False),    # Intel MEMPEK1W032GA / SSDPE21K750GA in the corpus: no threshold
+    (3, 0, True),       # a real reading with no maker threshold: the rules' 10 %
+    (9, 10, True),      # below the drive's own threshold
+    (10, 10, False),    # at it: the NVMe spec warns only *below* (Critical Warning bit 0)
+    (20, 32, True),     # a maker threshold above our rules' figure wins
+    (8, 5, False),      # and one below it too: the maker knows its flash
+    (5, None, True),    # no threshold read: the rules decide alone
+])
+def test_spare_is_judged_against_the_drive_threshold(spare, threshold, low):
+    verdict = grade_disk(_nvme(spare, threshold).smart, _nvme(spare, threshold), RULES)
+    assert verdict.has(Reason.NVME_SPARE_LOW) is low, verdict
+
+
+@pytest.mark.parametrize("name, spare, threshold", [
+    ("smartctl/nvme/smartctl_exporter__testdata__nvme-null-INTEL_MEMPEK1W032GA-nvme0.json", 100, 0),
+    ("smartctl/nvme/linuxhw-ED__NVMe__Intel__SSDPE21__SSDPE21K750GA__ABF12D38158B.txt", 100, 0),
+])
+def test_parsers_read_the_spare_threshold(name, spare, threshold):
+    smart = parse_smartctl_all(corpus_file(name).read_bytes())[0]
+    assert smart.nvme_available_spare_pct == spare
+    assert smart.nvme_available_spare_threshold_pct == threshold
+    assert not grade_disk(_nvme(spare, threshold).smart, _nvme(spare, threshold), RULES).has(Reason.NVME_SPARE_LOW)

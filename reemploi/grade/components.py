@@ -98,9 +98,9 @@ def grade_disk(smart: Smart | None, disk: Disk | None, rules: Rules) -> Componen
             failing.append(reason(Reason.NVME_PERCENTAGE_USED, pct=used))
         elif used >= r.nvme_percentage_used_worn:
             worn.append(reason(Reason.NVME_PERCENTAGE_USED, pct=used))
-    spare = smart.nvme_available_spare_pct
-    if spare is not None and spare < r.nvme_spare_failing_pct:
-        failing.append(reason(Reason.NVME_SPARE_LOW, pct=spare))
+    if _spare_low(smart, r.nvme_spare_failing_pct):
+        failing.append(reason(Reason.NVME_SPARE_LOW, pct=smart.nvme_available_spare_pct,
+                              threshold=smart.nvme_available_spare_threshold_pct))
     life = smart.ssd_life_left_pct
     if life is not None and used is None:   # NVMe: Percentage Used already says it
         if life <= r.ssd_life_failing_pct:
@@ -336,3 +336,25 @@ def grade_cpu(cpu: Cpu, rules: Rules, *, bench_cpu: float | None = None) -> Comp
         cls = "unknown"
     facts["class"] = cls
     return ComponentVerdict("cpu", State.SUPPORTED, tuple(reasons), facts)
+
+
+def _spare_low(smart: Smart, rules_pct: int) -> bool:
+    """Available Spare below the drive's own Available Spare Threshold (NVMe Base 1.4
+    §5.14.1.2, SMART / Health log bytes 3 and 4): the drive's maker knows how much
+    spare its flash needs, our rules' figure does not.
+
+    A threshold of 0 means the drive sets none; with a spare of 0 too, nothing was
+    reported at all: QEMU's emulated NVMe leaves both bytes zero (hw/nvme/ctrl.c,
+    ``nvme_smart_info`` fills temperature, data units and hours only), and a VM's disk
+    was graded "spare low" (issue 13). Only when no threshold was read (smartctl text
+    without the line) do the rules' ``nvme_spare_failing_pct`` decide alone."""
+    spare, threshold = smart.nvme_available_spare_pct, smart.nvme_available_spare_threshold_pct
+    if spare is None:
+        return False
+    if threshold is None:
+        return spare < rules_pct
+    if threshold == 0:
+        # No threshold from the maker: a spare reading above 0 is a real one, judged
+        # by the rules; 0 with 0 is no reading.
+        return 0 < spare < rules_pct
+    return spare < threshold

@@ -119,6 +119,7 @@ def parse_json_object(d: dict, exit_status: int | None = None) -> Smart:
         f["nvme_percentage_used"] = _int(nvme.get("percentage_used"))
         f["nvme_media_errors"] = _int(nvme.get("media_errors"))
         f["nvme_available_spare_pct"] = _int(nvme.get("available_spare"))
+        f["nvme_available_spare_threshold_pct"] = _int(nvme.get("available_spare_threshold"))
         f["nvme_critical_warning"] = _int(nvme.get("critical_warning"))
         if f["power_on_hours"] is None:
             f["power_on_hours"] = _int(nvme.get("power_on_hours"))

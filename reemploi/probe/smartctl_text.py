@@ -175,6 +175,9 @@ def parse_text(text: str, exit_status: int | None = None) -> Smart:
         spare = get("Available Spare")
         if spare:
             f["nvme_available_spare_pct"] = _percent(spare)
+        threshold = get("Available Spare Threshold")
+        if threshold:
+            f["nvme_available_spare_threshold_pct"] = _percent(threshold)
         media = get("Media and Data Integrity Errors")
         if media:
             f["nvme_media_errors"] = _count(media)
