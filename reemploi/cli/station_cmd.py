@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -26,6 +27,11 @@ from .common import ASSET_ID, dump_json, home_option, json_option, lang_option, 
               help="Wipe this disk instead of the machine's own disks (repeatable).")
 @click.option("--replay", "replay_dir", type=click.Path(path_type=Path, file_okay=False),
               default=None, help="Probe a recorded machine folder instead of this machine.")
+@click.option("--image", "image", default=None,
+              help="Image to install (catalogue name or file; 'none' for no image). "
+                   "Default: the one the grade chooses.")
+@click.option("--disks", "loose", is_flag=True,
+              help="Wiping station: wipe every loose disk plugged in, each under its part id.")
 @click.option("--no-persistence", is_flag=True,
               help="Run even though the data directory would be lost at power-off.")
 @click.option("--lines", "force_lines", is_flag=True,
@@ -33,20 +39,25 @@ from .common import ASSET_ID, dump_json, home_option, json_option, lang_option, 
 @json_option
 @lang_option
 @home_option
-def station(profile_file, asset_id, disks, replay_dir, no_persistence, force_lines,
+def station(profile_file, asset_id, disks, replay_dir, image, loose, no_persistence, force_lines,
             as_json, lang, home):
     """Guided run on this PC, from asset id to ready; resumes where it stopped."""
     profile = load_profile(profile_file) if profile_file else Profile()
     if profile.lang and not lang:
         i18n.set_language(profile.lang)
     if replay_dir is not None:
-        from dataclasses import replace
         profile = replace(profile, replay=replay_dir)
+    if image is not None:
+        profile = replace(profile, image=image)
     ctx = make_context(home, lang or profile.lang, assume_yes=profile.unattended)
     ui = _ui(ctx.lang, profile, as_json, force_lines)
     try:
-        report = run_station(ctx, profile, ui, disks=tuple(disks), asset=asset_id,
-                             allow_no_persistence=no_persistence)
+        if loose:
+            from ..station.loose import run_loose
+            report = run_loose(ctx, profile, ui, disks=tuple(disks))
+        else:
+            report = run_station(ctx, profile, ui, disks=tuple(disks), asset=asset_id,
+                                 allow_no_persistence=no_persistence)
     except ReemploiError as exc:
         ui.finish()
         if as_json:
@@ -67,9 +78,6 @@ def _ui(lang: str, profile: Profile, as_json: bool, force_lines: bool):
     screen = (not profile.unattended and not as_json and not force_lines
               and sys.stdin is not None and sys.stdin.isatty() and sys.stdout.isatty())
     if screen:
-        try:
-            from ..station.screen import ScreenUi
-        except ImportError:       # the full-screen UI lands next
-            return LineUi(lang, stream=sys.stdout)
+        from ..station.screen import ScreenUi
         return ScreenUi(lang)
     return LineUi(lang, stream=sys.stderr if as_json else sys.stdout)

@@ -21,13 +21,24 @@ from pathlib import Path
 
 from ..context import Context
 from ..errors import Aborted, BadInput, NotFound, Refused
-from ..i18n import tr
+from ..i18n import N_, tr
 from ..model import Disk, Machine, Media
 from .profile import Profile, Step
 from .progress import Progress, progress_of
 from .ui import STEP_TEXT, LineUi
 
 DOCUMENTS_NOTE = "station: documents"    # the note that says labels and sheet were made
+
+# What the station does next, and what is left to the technician, by grade outcome.
+NEXT_TEXT = {
+    "ready": N_("Next: wipe every disk, certificate, install {edition}, labels, ready."),
+    "ready-after-upgrade": N_("Next: wipe every disk, certificate, install {edition}; "
+                              "fit the upgrades above before it leaves."),
+    "parts-only": N_("Next: wipe every disk and certificate; then take out the parts "
+                     "listed above (reemploi parts harvest)."),
+    "recycling": N_("Next: wipe every disk and certificate; then the machine goes to "
+                    "WEEE recycling."),
+}
 
 
 class NoTargets(BadInput):
@@ -170,7 +181,11 @@ class Station:
         result = grade_machine_step(self.mctx, rules, checks=checks, asset_id=asset_id,
                                     machine=machine)
         self.report.created = self.report.created or result.created
-        self.ui.lines(render_verdict(result.verdict, self.lang).splitlines())
+        verdict = result.verdict
+        self.ui.pause([tr("Asset: {id}", self.lang, id=result.asset_id)]
+                      + render_verdict(verdict, self.lang).splitlines()
+                      + [tr(NEXT_TEXT[verdict.outcome.value], self.lang,
+                            edition=verdict.emmabuntus or "-")])
         self.mark(Step.GRADE, "done", grade=result.verdict.grade,
                   outcome=result.verdict.outcome.value)
         return result.asset_id

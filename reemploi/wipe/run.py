@@ -62,6 +62,8 @@ class Job:
     start_event: str | None = None      # set by record_starts, before the first byte
     seal: Seal | None = None            # the device's identity as the plan showed it
     fd: int | None = None               # opened exclusively and re-checked (open_jobs)
+    asset_id: str | None = None         # this disk's own asset (a loose disk's part id);
+                                        # default: the options' asset (the machine)
 
 
 def now_iso() -> str:
@@ -350,7 +352,7 @@ class _Run:
             errors=tuple(self.errors),
             tool={"name": "reemploi", "version": __version__, "external": self.tool_versions},
             operator=self.ctx.operator, station=self.ctx.station,
-            asset_id=self.options.asset_id, smart=smart_summary(disk), discard=self.discard,
+            asset_id=self.job.asset_id or self.options.asset_id, smart=smart_summary(disk), discard=self.discard,
             start_event=self.job.start_event)
 
 
@@ -430,7 +432,7 @@ def record_starts(ctx, jobs: list[Job], asset_id: str | None) -> list[Job]:
 
     inv = Inventory.open(ctx.home, ctx.station, ctx.operator)
     events = inv.record_many([
-        ("wipe.started", asset_id,
+        ("wipe.started", j.asset_id or asset_id,
          {"disk": disk_dict(j.disk), "method": j.plan.method,
           "technique": j.plan.technique.value if j.plan.technique else None,
           "nist": j.plan.nist.value if j.plan.nist else None,
