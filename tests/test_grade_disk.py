@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import corpus_file, corpus_rows
+from conftest import FIXTURES, corpus_file, corpus_rows
 from reemploi.grade.engine import grade_disk
 from reemploi.grade.rules import load_rules
 from reemploi.grade.verdict import Reason, State
@@ -12,6 +12,7 @@ from reemploi.model import Disk, Health, Media, Smart
 from reemploi.probe.smartctl import parse_smartctl_all
 
 RULES = load_rules()
+QEMU = FIXTURES / "qemu" / "commands"
 ROWS = corpus_rows("smartctl")
 
 # manifest marker -> the reason code the engine must give
@@ -153,12 +154,15 @@ def test_spare_is_judged_against_the_drive_threshold(spare, threshold, low):
     assert verdict.has(Reason.NVME_SPARE_LOW) is low, verdict
 
 
-@pytest.mark.parametrize("name, spare, threshold", [
-    ("smartctl/nvme/smartctl_exporter__testdata__nvme-null-INTEL_MEMPEK1W032GA-nvme0.json", 100, 0),
-    ("smartctl/nvme/linuxhw-ED__NVMe__Intel__SSDPE21__SSDPE21K750GA__ABF12D38158B.txt", 100, 0),
+@pytest.mark.parametrize("path, spare, threshold", [
+    (corpus_file("smartctl/nvme/smartctl_exporter__testdata__nvme-null-INTEL_MEMPEK1W032GA-nvme0.json"), 100, 0),
+    (corpus_file("smartctl/nvme/linuxhw-ED__NVMe__Intel__SSDPE21__SSDPE21K750GA__ABF12D38158B.txt"), 100, 0),
+    # Recorded here in a QEMU 7.2 guest (tests/fixtures/qemu): the emulated NVMe.
+    (QEMU / "smartctl__--json=c__-x___dev_nvme0n1", 0, 0),
+    (QEMU / "smartctl__-x___dev_nvme0", 0, 0),
 ])
-def test_parsers_read_the_spare_threshold(name, spare, threshold):
-    smart = parse_smartctl_all(corpus_file(name).read_bytes())[0]
+def test_parsers_read_the_spare_threshold(path, spare, threshold):
+    smart = parse_smartctl_all(path.read_bytes())[0]
     assert smart.nvme_available_spare_pct == spare
     assert smart.nvme_available_spare_threshold_pct == threshold
     assert not grade_disk(_nvme(spare, threshold).smart, _nvme(spare, threshold), RULES).has(Reason.NVME_SPARE_LOW)

@@ -90,3 +90,14 @@ def test_real_runner_tools_run_in_their_own_session():
     out = RealRunner().run(["python3", "-c", "import os; print(os.getsid(0), os.getpid())"]).text
     sid, pid = (int(x) for x in out.split())
     assert sid == pid and sid != os.getsid(0)
+
+
+def test_replay_answers_a_changing_command_call_by_call(tmp_path):
+    """``NAME~k`` answers the k-th call on (hdparm -I before and after a firmware command)."""
+    from reemploi.system.runner import ReplayRunner, recording_name
+    name = recording_name(("hdparm", "-I", "/dev/sda"))
+    (tmp_path / name).write_text("first")
+    (tmp_path / f"{name}~3").write_text("third on")
+    runner = ReplayRunner(tmp_path)
+    got = [runner.run(("hdparm", "-I", "/dev/sda")).text for _ in range(4)]
+    assert got == ["first", "first", "third on", "third on"]

@@ -33,8 +33,9 @@ def test_sata_ssd_not_frozen_gets_enhanced_security_erase_with_exact_commands():
     assert plan.technique is Technique.ATA_SECURITY_ERASE_ENHANCED and plan.nist is Nist.PURGE
     assert plan.commands() == [
         f"hdparm --user-master u --security-set-pass {ATA_PASSWORD} /dev/sda",
+        "hdparm -I /dev/sda",                 # the password was really set
         f"hdparm --user-master u --security-erase-enhanced {ATA_PASSWORD} /dev/sda",
-        "hdparm -I /dev/sda"]
+        "hdparm -I /dev/sda"]                 # and cleared again by the erase
     assert [s.command_line() for s in plan.on_failure] == [
         f"hdparm --user-master u --security-disable {ATA_PASSWORD} /dev/sda"]
     assert plan.estimate_seconds == 32 * 60   # the drive's own ENHANCED estimate

@@ -8,8 +8,9 @@ events, written by the stage's own code:
 * probe, checklist and grade: one append (``asset.probed``, ``asset.checked``,
   ``asset.graded``); the run's "now" is the latest ``asset.graded``;
 * wipe: ``wipe.started`` before the first byte, ``wipe.done`` after; done when, since
-  the grading, wipes were recorded, none is left unfinished (a cut wipe leaves a start
-  that no end names) and either all succeeded or the profile says go on anyway;
+  the grading, wipes were recorded, no disk's latest start lacks its end (a cut wipe
+  leaves a start that no end names, until a later run's end on that disk) and either
+  all succeeded or the profile says go on anyway;
 * certificate: a ``certificate.issued`` after the last ``wipe.done``;
 * image: a successful ``image.written`` after the last ``wipe.done``, none unfinished;
 * documents and ready: the status ``ready`` (documents are printed just before; a cut
@@ -60,15 +61,18 @@ def progress_of(events: Iterable, status: str | None, profile: Profile) -> Progr
     done |= {Step.PROBE, Step.CHECKLIST, Step.GRADE}
     outcome = (events[graded].payload.get("verdict") or {}).get("outcome")
     after = events[graded + 1:]
-    open_: dict[str, str] = {}
+    open_: dict[tuple[str, str], str] = {}
     last_wipe = None
     wipes: list[str] = []
     failed = False
     for i, e in enumerate(after):
+        # Keyed by (kind, disk): a start cut by a power cut is superseded by a later
+        # run's end on the same disk (the killed run's start never gets its own end).
         if e.type in STARTS:
-            open_[e.id] = e.type
+            open_[(e.type, _disk(e))] = e.type
         elif e.type in STARTS.values():
-            open_.pop(e.payload.get("start_event") or "", None)
+            start = next(k for k, v in STARTS.items() if v == e.type)
+            open_.pop((start, _disk(e)), None)
         if e.type == "wipe.done":
             last_wipe = i
             wipes.append(e.id)
@@ -86,3 +90,8 @@ def progress_of(events: Iterable, status: str | None, profile: Profile) -> Progr
     if status in ("ready", "out"):
         done |= {Step.WIPE, Step.CERTIFICATE, Step.IMAGE, Step.DOCUMENTS, Step.READY}
     return Progress(frozenset(done), outcome, status, tuple(wipes), failed)
+
+
+def _disk(event) -> str:
+    disk = event.payload.get("disk") or {}
+    return str(disk.get("identity") or disk.get("path") or "")

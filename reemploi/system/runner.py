@@ -150,6 +150,7 @@ class ReplayRunner:
     def __init__(self, folder: Path | str) -> None:
         self.folder = Path(folder)
         self.calls: list[tuple[str, ...]] = []
+        self.counts: dict[str, int] = {}
 
     def _missing_tools(self) -> set[str]:
         marker = self.folder / "MISSING_TOOLS"
@@ -166,7 +167,16 @@ class ReplayRunner:
         self.calls.append(argv)
         if argv[0] in self._missing_tools():
             raise ToolMissing(tool=argv[0], package=PACKAGES.get(argv[0], "?"))
-        path = self.folder / recording_name(argv)
+        name = recording_name(argv)
+        calls = self.counts[name] = self.counts.get(name, 0) + 1
+        path = self.folder / name
+        # A command whose answer changes between calls (hdparm -I before and after a
+        # firmware command) has ``NAME~2``, ``NAME~3``…: the n-th call gets the latest
+        # ``~k`` with k <= n, the first call ``NAME``.
+        for k in range(calls, 1, -1):
+            if (self.folder / f"{name}~{k}").exists():
+                path = self.folder / f"{name}~{k}"
+                break
         if not path.exists():
             raise ReplayMissing(cmd=" ".join(argv), path=str(path))
         rc_file = path.with_name(path.name + ".rc")

@@ -103,6 +103,7 @@ class Step:
     mode: str | None = None
     timeout: float | None = None
     secret: bool = False          # argv carries the temporary password
+    expect: str | None = None     # check-security: "enabled" or "disabled" after the command
 
     def command_line(self) -> str:
         return " ".join(self.argv)
@@ -227,11 +228,16 @@ def _firmware_steps(t: Technique, disk: Disk, ata: AtaIdentify | None,
         # estimate (ACS-3 IDENTIFY words 89/90), at least an hour when it gives none.
         timeout = max(2 * (estimate or 0) + 600, 3600)
         flag = "--security-erase-enhanced" if enhanced else "--security-erase"
+        # hdparm exits 0 when the drive aborts SET PASSWORD or ERASE UNIT (QEMU's ide-hd:
+        # tests/fixtures/qemu), so the drive's own security state is read back after
+        # each: enabled once the password is set, disabled again once the erase is
+        # done (ATA8-ACS §4.19 security states SEC5 → SEC1).
         steps += [Step("command", ("hdparm", "--user-master", "u", "--security-set-pass", pw, dev),
                        secret=True),
+                  Step("check-security", ("hdparm", "-I", dev), expect="enabled"),
                   Step("command", ("hdparm", "--user-master", "u", flag, pw, dev),
                        timeout=timeout, secret=True),
-                  Step("check-security", ("hdparm", "-I", dev))]
+                  Step("check-security", ("hdparm", "-I", dev), expect="disabled")]
         # Always clear the password we set if anything after set-pass fails.
         cleanup.append(Step("command", ("hdparm", "--user-master", "u", "--security-disable",
                                         pw, dev), secret=True))

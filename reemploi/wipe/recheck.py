@@ -32,7 +32,7 @@ def open_jobs(ctx, jobs: list, asset_id: str | None) -> list:
             try:
                 fd = guard.open_sealed(ctx, sealed)
             except guard.TargetRefused as exc:
-                record_refusal(ctx, "wipe", disk_dict(job.disk), exc, asset_id)
+                record_refusal(ctx, "wipe", disk_dict(job.disk), exc, job.asset_id or asset_id)
                 raise
             opened.append(replace(job, seal=sealed, fd=fd))
     except BaseException:

@@ -225,14 +225,26 @@ class _Run:
         elif kind == "poll":
             self._poll(step)
         elif kind == "check-security":
-            text = self.command(step) or ""
-            if parse_hdparm_identify(text).security_enabled:
-                # The erase should have cleared our password (ATA8-ACS §7.43); if the
-                # drive still says "enabled", clear it ourselves.
-                for cleanup in self.job.plan.on_failure:
-                    self.command(cleanup)
+            self._check_security(step)
         else:  # pragma: no cover - plan and engine are written together
             raise ValueError(kind)
+
+    def _check_security(self, step: Step) -> None:
+        """Never trust hdparm's exit status alone: it is 0 when the drive aborted the
+        command (seen on QEMU's ide-hd, sense key ABORTED COMMAND printed as "SG_IO:
+        bad/missing sense data"). The drive's IDENTIFY says what really happened."""
+        ident = parse_hdparm_identify(self.command(step) or "")
+        if step.expect == "enabled" and not ident.security_enabled:
+            raise ToolFailed(cmd=step.command_line(), status=0,
+                             stderr="the drive did not take the password (SECURITY SET "
+                                    "PASSWORD aborted): security is still not enabled")
+        if step.expect != "enabled" and ident.security_enabled:
+            # A completed SECURITY ERASE UNIT clears the user password (ATA8-ACS §7.43):
+            # still enabled means the erase did not run to its end. run() clears our
+            # password on the way out (plan.on_failure).
+            raise ToolFailed(cmd=step.command_line(), status=0,
+                             stderr="security is still enabled after SECURITY ERASE UNIT: "
+                                    "the drive did not complete the erase")
 
     def _verification(self, res: engine.VerifyResult) -> None:
         self.verification = {
