@@ -114,7 +114,7 @@ def identity_card(m: Machine, lang: str, content: Content | None = None) -> list
             (card["disk"], ", ".join(disks) or unknown)]
     for s in m.screens:
         if s.diagonal_in:
-            rows.append((card["screen"], f"{number(s.diagonal_in, lang, 1)}\u2033"))
+            rows.append((card["screen"], f"{number(s.diagonal_in, lang, 1)} {card['inches']}"))
     for b in m.batteries:
         if b.health_pct is not None:
             rows.append((card["battery"], f"{number(round(b.health_pct), lang)} %"))

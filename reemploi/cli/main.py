@@ -31,6 +31,7 @@ COMMANDS = [
     ("documents_cmd", "sheet"),
     ("documents_cmd", "printers"),
     ("stats_cmd", "stats"),
+    ("atelier_cmd", "atelier"),
     ("operator_cmd", "operator"),
     ("operator_cmd", "validate"),
     ("station_cmd", "station"),

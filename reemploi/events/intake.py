@@ -97,6 +97,13 @@ class Built(Payload):
     identity: str | None = None
     weight_kg: float | None = None
     notes: str | None = None
+    # The atelier (reemploi/atelier/record.py): the name the trainee chose for their
+    # Jerry, and who built it and when, by person and sitting id (never a name).
+    name: str | None = None
+    trainee_id: str | None = None
+    session_id: str | None = None
 
     def check(self) -> str | None:
+        if self.name is not None and not self.name.strip():
+            return N_("must not be empty")
         return _weight_problem(self.weight_kg)

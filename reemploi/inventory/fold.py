@@ -157,6 +157,9 @@ def apply(view: View, ev: dict, offset: int = 0, length: int = 0) -> None:
         if etype == "built":
             for part_id in p.parts:
                 _install(view, ev, part_id, doc, aid)
+            if p.name is not None:       # a Jerry of the atelier (reemploi/atelier)
+                doc["built"] = {"name": p.name, "time": ev["time"],
+                                "trainee_id": p.trainee_id, "session_id": p.session_id}
         view.put_asset(doc)
         serial = clean_serial(doc["serial"])
         if serial:

@@ -125,7 +125,9 @@ class PartsMixin:
 
     def build_machine(self, device_kind: str, parts: Iterable[str] = (), *,
                       serial: str | None = None, weight_kg: float | None = None,
-                      notes: str | None = None, asset_id: str | None = None) -> Event:
+                      notes: str | None = None, asset_id: str | None = None,
+                      name: str | None = None, trainee_id: str | None = None,
+                      session_id: str | None = None) -> Event:
         """A machine assembled in the workshop from parts in stock: one ``built`` event
         (a new asset, never received, so never in the received tonnage) that also moves
         every part it names to installed."""
@@ -137,9 +139,11 @@ class PartsMixin:
             if asset_id is not None and s.asset(asset_id) is not None:
                 raise DuplicateId(id=asset_id)
             aid = asset_id or self._next_id(s, "machine")
+            atelier = {k: v for k, v in (("name", name), ("trainee_id", trainee_id),
+                                         ("session_id", session_id)) if v is not None}
             return [("built", aid, {"device_kind": device_kind, "parts": wanted,
                                     "serial": serial, "weight_kg": weight_kg,
-                                    "notes": notes})]
+                                    "notes": notes, **atelier})]
         return self._commit(build)[0]
 
     def _usable_part(self, s: Session, part_id: str) -> dict:

@@ -1,0 +1,324 @@
+"""The atelier in the journal: people, sittings, the built Jerry, quiz, peer check.
+
+Trainees and trainers are the workshop's operators (inventory/operators.py, roles
+trainee and trainer): a trainee is a first name or a pseudonym only (one word, no
+digits, so no birth date — they are minors). The atelier's events never carry a name:
+they name a person id derived from the roster entry (``person_id``), and every reader
+here and every document shows the name only while the workshop keeps it. Once the
+retention period is over (``[atelier] retention_days`` in settings.toml, default 365
+days after the person's last sitting) the pseudonym shown instead is the id's
+("Stagiaire 3F7K"). The journal itself is append-only evidence and is never
+rewritten; a workshop that must erase names archives it and starts a new one (GDPR
+art. 5(1)(e), storage limitation, is met for what is shown and printed).
+
+Everything is read back from the journal (the inventory's projection knows the
+Jerry and its parts; the atelier's own events are few and read directly).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import tomllib
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from ..errors import BadInput, NotFound
+from ..inventory import operators
+from ..events.atelier import CARNET, PEER_CHECK, QUIZ, SESSION
+from ..inventory.events import EventType
+from .content import load_facts
+
+DEFAULT_RETENTION_DAYS = 365
+ROLES = (operators.Role.TRAINEE.value, operators.Role.TRAINER.value)
+PSEUDONYM_WORD = {"trainee": "Stagiaire", "trainer": "Formateur"}
+
+
+class UnknownPerson(NotFound):
+    msg = "No trainee or trainer called '{name}' in this workshop"
+
+
+def person_id(name: str, since: str) -> str:
+    """A stable id for a roster entry: no name in it, the same on every station."""
+    digest = hashlib.sha256(f"{' '.join(name.casefold().split())}|{since}".encode()).digest()
+    return "T-" + base64.b32encode(digest).decode()[:8]
+
+
+@dataclass(frozen=True)
+class Person:
+    id: str
+    name: str
+    role: str                 # trainee or trainer (a trainer who is also a trainee: trainer)
+    last_seen: str
+
+    @property
+    def pseudonym(self) -> str:
+        return f"{PSEUDONYM_WORD[self.role]} {self.id[2:6]}"
+
+    def shown(self, now: datetime, retention_days: int) -> str:
+        """The name while kept, the pseudonym after the retention period."""
+        last = _parse_time(self.last_seen)
+        if last is not None and now - last > timedelta(days=retention_days):
+            return self.pseudonym
+        return self.name
+
+
+@dataclass(frozen=True)
+class Sitting:
+    session_id: str
+    trainee_id: str
+    trainer_id: str | None
+    started: str
+    ended: str
+    minutes: int
+    steps: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PartOrigin:
+    part_id: str
+    part_kind: str
+    facts: dict
+    from_asset: str | None
+    donor: str | None
+    lot_id: str | None
+    weight_kg: float
+    weighed: bool            # False: the facts.toml estimate for its kind
+
+
+@dataclass(frozen=True)
+class JerryStory:
+    asset_id: str
+    name: str
+    built: str
+    trainee: Person | None
+    trainer: Person | None
+    sittings: tuple[Sitting, ...]
+    parts: tuple[PartOrigin, ...]
+    quiz: tuple[int, int] | None              # (right, total), the last quiz taken
+    peer_check: dict | None                   # {checker_id, role, ok, checks, time}
+    probe: dict | None = None
+
+    @property
+    def minutes(self) -> int:
+        return sum(s.minutes for s in self.sittings)
+
+    @property
+    def steps(self) -> tuple[str, ...]:
+        seen: list[str] = []
+        for s in self.sittings:
+            seen += [k for k in s.steps if k not in seen]
+        return tuple(seen)
+
+    @property
+    def ewaste_kg(self) -> float:
+        return round(sum(p.weight_kg for p in self.parts), 3)
+
+
+def _parse_time(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def retention_days(home: Path) -> int:
+    """``[atelier] retention_days`` of settings.toml (the workshop's choice)."""
+    path = Path(home) / "settings.toml"
+    if not path.exists():
+        return DEFAULT_RETENTION_DAYS
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise BadInput(what=str(path), why=str(exc)) from None
+    value = (data.get("atelier") or {}).get("retention_days", DEFAULT_RETENTION_DAYS)
+    if not isinstance(value, int) or value < 1:
+        raise BadInput(what=str(path), why="[atelier] retention_days must be a whole number of days")
+    return value
+
+
+def part_weight(part_kind: str, facts: dict) -> tuple[float, bool]:
+    """The part's weighed mass (facts ``weight_kg``), else facts.toml's estimate."""
+    w = facts.get("weight_kg")
+    if isinstance(w, (int, float)) and not isinstance(w, bool) and w > 0:
+        return float(w), True
+    table = load_facts().part_weights_kg
+    return float(table.get(part_kind, table["other"])), False
+
+
+class Atelier:
+    """The atelier's records over one open ``Inventory``."""
+
+    def __init__(self, inv, home: Path) -> None:
+        self.inv = inv
+        self.retention = retention_days(home)
+
+    # -- people --------------------------------------------------------------------
+
+    def people(self) -> list[Person]:
+        """Roster entries with a trainee or trainer role, with their last sitting."""
+        found: dict[str, Person] = {}
+        for op in operators.roster(self.inv).values():
+            role = next((r for r in ("trainer", "trainee") if op.has(r)), None)
+            if role is not None:
+                pid = person_id(op.name, op.since)
+                found[pid] = Person(pid, op.name, role, op.since)
+        for ev in self.inv.events(types=[SESSION]):
+            for key in ("trainee_id", "trainer_id"):
+                pid = ev.payload.get(key)
+                if pid in found:
+                    p = found[pid]
+                    found[pid] = Person(p.id, p.name, p.role, ev.payload.get("ended") or ev.time)
+        return list(found.values())
+
+    def add_person(self, name: str, role: str) -> Person:
+        """Put a trainee or trainer on the workshop's roster (operator.added)."""
+        if role not in ROLES:
+            raise BadInput(what="role", why=role)
+        op = operators.add(self.inv, name, (role,))
+        return self.person(op.name)
+
+    def person(self, name_or_id: str, role: str | None = None) -> Person:
+        """Someone on the roster by name or person id (with ``role``, if given)."""
+        key = " ".join((name_or_id or "").split()).casefold()
+        for p in self.people():
+            if p.id.casefold() == key or p.name.casefold() == key:
+                op = operators.find(self.inv, p.name)
+                if role is None or (op is not None and op.has(role)):
+                    return p
+        raise UnknownPerson(name=name_or_id)
+
+    def person_or_new(self, name: str, role: str) -> Person:
+        """Find someone by name, or put them on the roster with ``role``."""
+        try:
+            return self.person(name, role)
+        except UnknownPerson:
+            known = operators.find(self.inv, name)
+            if known is not None and not known.has(role):
+                operators.add(self.inv, known.name, (role,))
+                return self.person(known.name)
+            return self.add_person(name, role)
+
+    def shown(self, person: Person | None, now: datetime | None = None) -> str | None:
+        if person is None:
+            return None
+        return person.shown(now or datetime.now(timezone.utc), self.retention)
+
+    # -- what happens in a sitting -------------------------------------------------
+
+    def record_sitting(self, trainee: Person, trainer: Person | None, started: str,
+                       steps: list[str], asset_id: str | None, ended: str | None = None,
+                       session_id: str | None = None) -> Sitting:
+        ended = ended or now_iso()
+        t0, t1 = _parse_time(started), _parse_time(ended)
+        minutes = max(int(round((t1 - t0).total_seconds() / 60)), 0) if t0 and t1 else 0
+        sid = session_id or "S-" + uuid.uuid4().hex[:8]
+        payload = {"session_id": sid, "trainee_id": trainee.id,
+                   "trainer_id": trainer.id if trainer else None, "started": started,
+                   "ended": ended, "minutes": minutes, "steps": list(steps)}
+        self.inv.record(SESSION, asset_id, payload)
+        return Sitting(sid, trainee.id, payload["trainer_id"], started, ended, minutes,
+                       tuple(steps))
+
+    def build(self, name: str, part_ids: list[str], trainee: Person,
+              session_id: str | None = None, device_kind: str = "desktop") -> str:
+        """The Jerry: one ``built`` event (parts in stock, moved to installed), named."""
+        name = " ".join((name or "").split())
+        if not name:
+            raise BadInput(what="name", why="empty")
+        if len(set(part_ids)) != len(part_ids):
+            raise BadInput(what="parts", why="a part is listed twice")
+        ev = self.inv.build_machine(device_kind, part_ids, name=name, trainee_id=trainee.id,
+                                    session_id=session_id)
+        return ev.asset_id
+
+    def record_quiz(self, asset_id: str, trainee: Person, keys: list[str],
+                    answers: list[int | None], right: int, total: int) -> None:
+        self.inv.record(QUIZ, asset_id,
+                        {"trainee_id": trainee.id, "right": right, "total": total,
+                         "questions": keys, "answers": answers})
+
+    def record_peer_check(self, asset_id: str, checker: Person, ok: bool,
+                          checks: dict) -> None:
+        self.inv.record(PEER_CHECK, asset_id,
+                        {"checker_id": checker.id, "role": checker.role, "ok": ok,
+                         "checks": checks})
+
+    def record_carnet(self, asset_id: str, carnet_id: str, sha256: str,
+                      trainee_id: str | None) -> None:
+        self.inv.record(CARNET, asset_id,
+                        {"carnet_id": carnet_id, "sha256": sha256, "trainee_id": trainee_id})
+
+    # -- reading one Jerry back ----------------------------------------------------
+
+    def jerries(self) -> list[dict]:
+        return [d for d in self.inv.machines() if d.get("built")]
+
+    def story(self, asset_id: str) -> JerryStory:
+        doc = self.inv.machine(asset_id)
+        built = doc.get("built")
+        if not built:
+            raise NotFound(what=f"{asset_id} (not a machine built in the atelier)")
+        people = {p.id: p for p in self.people()}
+        sittings, quiz, peer, probe = [], None, None, None
+        for ev in self.inv.events(asset_id, types=[SESSION,
+                                                   QUIZ,
+                                                   PEER_CHECK,
+                                                   EventType.ASSET_PROBED]):
+            p = ev.payload
+            if ev.type == SESSION:
+                sittings.append(Sitting(p["session_id"], p["trainee_id"], p.get("trainer_id"),
+                                        p["started"], p["ended"], int(p.get("minutes") or 0),
+                                        tuple(p.get("steps") or ())))
+            elif ev.type == QUIZ:
+                quiz = (int(p["right"]), int(p["total"]))
+            elif ev.type == PEER_CHECK:
+                peer = {**p, "time": ev.time}
+            else:
+                probe = p.get("machine")
+        trainee = people.get(built.get("trainee_id") or "")
+        # Sittings before the Jerry existed (no asset yet) belong to it too.
+        if trainee is not None:
+            known = {s.session_id for s in sittings}
+            for ev in self.inv.events(types=[SESSION]):
+                p = ev.payload
+                if ev.asset_id is None and p.get("trainee_id") == trainee.id \
+                        and p["session_id"] not in known:
+                    sittings.append(Sitting(p["session_id"], p["trainee_id"],
+                                            p.get("trainer_id"), p["started"], p["ended"],
+                                            int(p.get("minutes") or 0),
+                                            tuple(p.get("steps") or ())))
+        sittings.sort(key=lambda s: s.started)
+        trainer = next((people.get(s.trainer_id or "") for s in reversed(sittings)
+                        if s.trainer_id in people), None)
+        return JerryStory(asset_id, built.get("name") or "", built.get("time") or doc["created"],
+                          trainee, trainer, tuple(sittings), self._origins(doc), quiz, peer,
+                          probe)
+
+    def _origins(self, doc: dict) -> tuple[PartOrigin, ...]:
+        donors = {d["id"]: d.get("name") for d in self.inv.donors()}
+        out = []
+        for installed in doc.get("parts_installed") or ():
+            facts = installed.get("facts") or {}
+            source_id = installed.get("from_asset")
+            donor = lot = None
+            if source_id:
+                try:
+                    source = self.inv.machine(source_id)
+                except NotFound:
+                    source = {}
+                lot = source.get("lot_id")
+                donor = donors.get(source.get("donor_id") or "")
+            kind = installed.get("part_kind") or "other"
+            weight, weighed = part_weight(kind, facts)
+            out.append(PartOrigin(installed["part_id"], kind, facts, source_id, donor, lot,
+                                  weight, weighed))
+        return tuple(out)

@@ -1,0 +1,119 @@
+"""The atelier's records: names kept only while allowed, Jerrys built from stock only."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from reemploi.atelier import drawing, quiz
+from reemploi.atelier.carnet import carnet_data, issue_carnet, verify_carnet
+from reemploi.atelier.record import Atelier, Person
+from reemploi.events.atelier import SESSION
+from reemploi.inventory.store import Inventory
+
+
+@pytest.fixture
+def stocked(tmp_path):
+    home = tmp_path / "home"
+    inv = Inventory.open(home, "A", "Camille")
+    _, ids = inv.receive_lot("Emmaüs Connect", "association", devices=[("laptop", 2, 4.6)],
+                             create_ids=True)
+    parts = [inv.harvest_part(ids[0], "ram", {"type": "DDR3", "size_gb": 2}),
+             inv.harvest_part(ids[1], "disk", {"media": "ssd", "size_gb": 120})]
+    return home, inv, Atelier(inv, home), parts
+
+
+def test_names_become_pseudonyms_after_the_retention_period(stocked):
+    home, inv, at, parts = stocked
+    (home / "settings.toml").write_text("[atelier]\nretention_days = 30\n")
+    at = Atelier(inv, home)
+    lea = at.add_person("Léa", "trainee")
+    at.record_sitting(lea, None, "2026-01-05T09:00:00Z", ["safety"], None,
+                      ended="2026-01-05T11:30:00Z")
+    lea = at.person("Léa")
+    assert lea.pseudonym.startswith("Stagiaire ") and "Léa" not in lea.pseudonym
+    soon = datetime(2026, 1, 20, tzinfo=timezone.utc)
+    late = datetime(2026, 3, 1, tzinfo=timezone.utc)
+    assert at.shown(lea, soon) == "Léa"
+    assert at.shown(lea, late) == lea.pseudonym
+    # The atelier's own events name an id, never the name.
+    sittings = list(inv.events(types=[SESSION]))
+    assert sittings and "Léa" not in json.dumps([e.payload for e in sittings])
+    # The same person has the same id and pseudonym on every reading.
+    assert Atelier(inv, home).person("léa") == lea
+
+
+def test_a_jerry_is_built_only_from_parts_in_stock_and_counts_its_time(stocked):
+    home, inv, at, parts = stocked
+    lea = at.add_person("Léa", "trainee")
+    jerry = at.build("Bidule", parts, lea)
+    doc = inv.machine(jerry)
+    assert doc["built"]["name"] == "Bidule" and doc["status"] == "received"
+    assert {p["part_id"] for p in doc["parts_installed"]} == set(parts)
+    before = inv.journal.size()
+    from reemploi.inventory.errors import PartNotInStock
+    with pytest.raises(PartNotInStock):
+        at.build("Encore", parts[:1], lea)
+    assert inv.journal.size() == before           # nothing half-built
+    at.record_sitting(lea, None, "2026-02-01T09:00:00Z", ["safety", "ram"], None,
+                      ended="2026-02-01T10:00:00Z")
+    at.record_sitting(lea, None, "2026-02-02T09:00:00Z", ["ram", "disk"], jerry,
+                      ended="2026-02-02T09:45:00Z")
+    story = at.story(jerry)
+    assert story.minutes == 105 and story.steps == ("safety", "ram", "disk")
+    assert [p.donor for p in story.parts] == ["Emmaüs Connect"] * 2
+    # RAM estimated (facts.toml), disk too: 0.02 + 0.4 kg.
+    assert story.ewaste_kg == pytest.approx(0.42)
+    assert not any(p.weighed for p in story.parts)
+
+
+def test_a_trainee_name_with_digits_is_refused(cli):
+    r = cli(["atelier", "add", "Léa2011"])
+    assert r.exit_code == 7 and "Traceback" not in r.output
+    assert cli(["atelier", "add", "Léa"]).exit_code == 0
+    listed = json.loads(cli(["atelier", "people", "--json"]).output)
+    assert [p["shown"] for p in listed] == ["Léa"]
+
+
+def test_a_carnet_in_english_verifies_and_names_competences_as_practised(stocked, tmp_path):
+    home, inv, at, parts = stocked
+    lea = at.add_person("Lea", "trainee")
+    jerry = at.build("Gizmo", parts, lea)
+    data = carnet_data(at.story(jerry), lang="en", workshop="TRI", station="A",
+                       qr_payload=jerry, trainee="Lea", trainer=None, checker=None,
+                       issued="2026-02-02T10:00:00Z")
+    files = issue_carnet(home, data, tmp_path / "out")
+    carnet, fp = verify_carnet(files.json)
+    assert fp == files.fingerprint and carnet["competences_wording"] == "travaillées"
+    assert [c["code"] for c in carnet["competences"]] == ["5.1", "5.2", "4.3"]
+    assert carnet["competences"][0]["title_fr"] == "Résoudre des problèmes techniques"
+    page = files.html.read_text()
+    assert "practised" in page and "certified" not in page.replace("certify", "")
+    assert "Comes from computer" in page and "<svg" in page
+
+
+def test_the_drawing_has_one_shape_per_part():
+    shapes = drawing.layout([("ram", "RAM"), ("ram", "RAM"), ("disk", "Disk"), ("psu", "PSU")],
+                            "Board")
+    kinds = [s.kind for s in shapes]
+    assert kinds.count("ram") == 2 and kinds.count("disk") == 1 and kinds.count("psu") == 1
+    svg = drawing.to_svg(shapes, "Jerry")
+    assert svg.count("<rect") == len(shapes)
+    assert all(0 <= s.x and s.x + s.w <= drawing.WIDTH and s.y + s.h <= drawing.HEIGHT
+               for s in shapes)
+
+
+def test_quiz_scores_offline():
+    qs = (quiz.Question("a", "?", ("x", "y"), 1), quiz.Question("b", "?", ("x", "y", "z"), 2))
+    assert quiz.score(qs, [1, 2]) == quiz.Score(2, 2)
+    assert quiz.score(qs, [0, None]) == quiz.Score(0, 2)
+    assert quiz.score(qs, [1]) == quiz.Score(1, 2)
+
+
+def test_person_shown_keeps_the_name_inside_the_period():
+    p = Person("T-ABCDEFGH", "Tom", "trainee", "2026-01-01T00:00:00Z")
+    assert p.shown(datetime(2026, 1, 2, tzinfo=timezone.utc), 365) == "Tom"
+    assert p.shown(datetime(2026, 1, 1, tzinfo=timezone.utc) + timedelta(days=400), 365) \
+        == "Stagiaire ABCD"
