@@ -54,6 +54,15 @@ def layout(parts: list[tuple[str, str]], board_label: str) -> list[Shape]:
     return shapes
 
 
+def _label_y(s: Shape) -> float:
+    """Top of the board, under a memory stick (too thin to hold text), else centred."""
+    if s.kind == "board":
+        return s.y + 8
+    if s.kind == "ram":
+        return s.y + s.h + 7
+    return s.y + s.h / 2 + 2
+
+
 def _short(label: str, n: int = 18) -> str:
     return label if len(label) <= n else label[: n - 1] + "…"
 
@@ -68,7 +77,7 @@ def to_svg(shapes: list[Shape], title: str) -> str:
                    f'fill="{s.fill}" stroke="#333" stroke-width="0.8"/>')
         if s.label:
             # Labels sit at the top of big shapes, in the middle of small ones.
-            ty = s.y + 8 if s.kind == "board" else s.y + s.h / 2 + 2
+            ty = _label_y(s)
             out.append(f'<text x="{s.x + s.w / 2:g}" y="{ty:g}" font-size="5.5" '
                        f'text-anchor="middle" font-family="sans-serif">'
                        f"{escape(_short(s.label))}</text>")
@@ -89,7 +98,7 @@ def to_reportlab(shapes: list[Shape], width_pt: float):
                    fillColor=colors.HexColor(s.fill), strokeColor=colors.HexColor("#333333"),
                    strokeWidth=0.8))
         if s.label:
-            ty = s.y + 8 if s.kind == "board" else s.y + s.h / 2 + 2
+            ty = _label_y(s)
             d.add(String((s.x + s.w / 2) * k, (HEIGHT - ty) * k, _short(s.label),
                          fontName="Helvetica", fontSize=5.5 * k, textAnchor="middle"))
     return d

@@ -41,14 +41,15 @@ class IO:
     ask: Callable[[str], str]
 
 
-def screen(title: str, lines: list[str]) -> list[str]:
-    """A screen: blank lines, the title in capitals underlined, wrapped lines."""
+def screen(title: str, lines: list[str], hang: int = 0) -> list[str]:
+    """A screen: blank lines, the title in capitals underlined, wrapped lines
+    (continued lines indented by ``hang``: the identity card's values stay aligned)."""
     out = ["", "", "  " + title.upper(), "  " + "=" * min(len(title), WIDTH), ""]
     for line in lines:
         if not line:
             out.append("")
             continue
-        out += ["  " + w for w in textwrap.wrap(line, WIDTH)] or [""]
+        out += ["  " + w for w in textwrap.wrap(line, WIDTH, subsequent_indent=" " * hang)] or [""]
     out.append("")
     return out
 
@@ -165,7 +166,7 @@ class Flow:
         card = identity_card(m, self.lang)
         wide = max(len(a) for a, _ in card)
         self.io.show(screen(load_content(self.lang).card["title"],
-                            [f"{a.ljust(wide)} : {b}" for a, b in card]))
+                            [f"{a.ljust(wide)} : {b}" for a, b in card], hang=wide + 3))
         self._enter()
         for e in explain(m, self.lang):
             self.io.show(screen(e.title, list(e.sentences)))

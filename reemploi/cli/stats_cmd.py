@@ -9,6 +9,7 @@ import click
 from .. import i18n
 from ..settings import load_settings
 from ..stats import figures_for, make_period
+from ..stats.atelier import atelier_figures_for, atelier_lines, atelier_table
 from ..stats.figures import to_json
 from ..stats.exports import write_csv, write_ods, write_xlsx
 from ..stats.report_pdf import write_pdf
@@ -44,20 +45,28 @@ def stats(year, month, start, end, as_json, csv_dir, french, xlsx_file, ods_file
     period = make_period(year=year, month=month, start=start, end=end)
     workshop = load_settings(ctx.home).workshop
     figures = figures_for(ctx.home, period)
+    atelier = atelier_figures_for(ctx.home, period)
     lang = ctx.lang
+    extra = [atelier_table(atelier, lang)]
+
+    def tables():
+        return build_tables(figures, workshop, lang) + extra
     written: list[Path] = []
     if csv_dir is not None:
-        written += write_csv(build_tables(figures, workshop, lang), csv_dir, french=french)
+        written += write_csv(tables(), csv_dir, french=french)
     if xlsx_file is not None:
-        written.append(write_xlsx(build_tables(figures, workshop, lang), xlsx_file))
+        written.append(write_xlsx(tables(), xlsx_file))
     if ods_file is not None:
-        written.append(write_ods(build_tables(figures, workshop, lang), ods_file))
+        written.append(write_ods(tables(), ods_file))
     if pdf_file is not None:
-        written.append(write_pdf(figures, workshop, pdf_file, lang))
+        written.append(write_pdf(figures, workshop, pdf_file, lang,
+                                 extra=((atelier_lines(atelier, lang), extra[0]),)))
     if as_json:
         click.echo(dump_json({"workshop": workshop, "figures": to_json(figures),
-                              "files": [str(p) for p in written]}))
+                              "atelier": atelier, "files": [str(p) for p in written]}))
         return
     click.echo(render_summary(figures, workshop, lang))
+    if not atelier.empty:
+        click.echo("\n".join(atelier_lines(atelier, lang)))
     for p in written:
         click.echo(i18n.tr("Written: {path}", lang, path=str(p)))

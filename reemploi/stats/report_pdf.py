@@ -226,7 +226,9 @@ def _kind_table(f: Figures, lang: str) -> Table:
                   _("DEEE category", lang)), rows)
 
 
-def write_pdf(f: Figures, workshop: Workshop, path: Path, lang: str) -> Path:
+def write_pdf(f: Figures, workshop: Workshop, path: Path, lang: str,
+              extra: tuple[tuple[list[str], Table], ...] = ()) -> Path:
+    """``extra``: (lines, table) sections other stages add (the atelier's figures)."""
     path = Path(path)
     if not path.parent.is_dir():
         raise BadInput(what=str(path), why="the folder does not exist")
@@ -272,6 +274,9 @@ def write_pdf(f: Figures, workshop: Workshop, path: Path, lang: str) -> Path:
     for k in ("by_outcome", "by_grade", "by_donor", "by_destination", "parts", "erasures", "by_month"):
         if tables[k].rows:
             story += [_para(tables[k].title, h2), *_rl_table(tables[k], lang, ss)]
+    for lines, table in extra:
+        story += [_para(table.title, h2), *[_para("• " + x, body) for x in lines],
+                  *_rl_table(table, lang, ss)]
     doc = SimpleDocTemplate(str(path), pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm,
                             topMargin=15 * mm, bottomMargin=15 * mm,
                             title=tr("Activity report {period}", lang, period=period),
