@@ -117,3 +117,23 @@ def test_person_shown_keeps_the_name_inside_the_period():
     assert p.shown(datetime(2026, 1, 2, tzinfo=timezone.utc), 365) == "Tom"
     assert p.shown(datetime(2026, 1, 1, tzinfo=timezone.utc) + timedelta(days=400), 365) \
         == "Stagiaire ABCD"
+
+
+def test_a_sitting_stopped_with_q_is_recorded_and_a_bad_name_is_asked_again(stocked):
+    """The screens through a scripted keyboard: a name with digits is refused on screen
+    (asked again, nothing recorded for it), q stops and the sitting is kept."""
+    from reemploi.atelier.screens import IO, Flow
+    from reemploi.model import Machine
+
+    home, inv, at, parts = stocked
+    typed = iter(["Léa2011", "Léa", "Camille", "", "", "q"])
+    shown: list[str] = []
+    flow = Flow(IO(lambda lines: shown.extend(lines), lambda prompt: next(typed)), at, "fr",
+                probe=Machine, carnet=lambda *a: [])
+    assert flow.run() is None                              # no Jerry yet
+    assert any("prénom ou un pseudonyme" in line for line in shown)
+    assert [p.name for p in at.people()] == ["Léa", "Camille"]
+    sittings = list(inv.events(types=[EventType.ATELIER_SESSION]))
+    assert len(sittings) == 1
+    assert sittings[0].payload["steps"] == ["safety", "motherboard"]
+    assert sittings[0].operator == "Léa"                   # the trainee did it

@@ -84,7 +84,7 @@ def test_csv_english(cli, home, tmp_path):
     names = sorted(p.name for p in out.iterdir())
     assert names == sorted(f"{k}.csv" for k in (
         "summary", "by_kind", "by_month", "by_outcome", "by_grade", "by_donor", "by_destination",
-        "parts", "erasures", "impact", "deee", "machines"))
+        "parts", "erasures", "impact", "deee", "machines", "atelier"))
     read = lambda n: list(csv.reader(open(out / n, encoding="utf-8", newline="")))
     assert not (out / "summary.csv").read_bytes().startswith(b"\xef\xbb\xbf")
     _check_summary(read("summary.csv"))

@@ -19,13 +19,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from ..errors import ReemploiError
 from ..i18n import number, tr
 from ..model import Machine
 from .checks import identity_card, render_check, run_check
 from .content import STEPS, load_content
 from .explain import explain
 from .quiz import make_quiz, score
-from .record import Atelier, Person, now_iso
+from .record import Atelier, Person, UnknownPerson, now_iso
 
 WIDTH = 60
 QUIT = ("q", "quitter", "quit")
@@ -82,10 +83,7 @@ class Flow:
             answer = self._ask(prompt)
             try:
                 return self.atelier.person_or_new(answer, role)
-            except Exception as exc:                      # BadName: say it, ask again
-                from ..errors import ReemploiError
-                if not isinstance(exc, ReemploiError):
-                    raise
+            except ReemploiError as exc:      # a name with digits, empty…: say it, ask again
                 self.io.show([exc.render(lambda m: tr(m, self.lang))])
 
     def run(self) -> str | None:
@@ -241,7 +239,7 @@ class Flow:
             answer = self._ask(tr("First name of the person checking:", lang))
             try:
                 checker = self.atelier.person(answer)
-            except Exception:
+            except UnknownPerson:
                 checker = None
             if checker is not None and self.trainee and checker.id != self.trainee.id:
                 break
