@@ -124,7 +124,7 @@ def test_xlsx(cli, home, tmp_path):
     r = cli(["stats", "--year", Y1, "--xlsx", path, "--lang", "en"])
     assert r.exit_code == 0, r.output
     wb = load_workbook(path, read_only=True)
-    assert wb.sheetnames[0] == "Summary" and len(wb.sheetnames) == 12
+    assert wb.sheetnames[0] == "Summary" and len(wb.sheetnames) == 13      # + Atelier bidouille
     sheet = lambda name: [list(row) for row in wb[name].iter_rows(values_only=True)]
     _check_summary(sheet("Summary"))
     _check_deee(sheet("Eco-organism report (DEEE)"))
@@ -141,7 +141,7 @@ def test_ods(cli, home, tmp_path):
     assert r.exit_code == 0, r.output
     doc = load(str(path))
     tables = {t.getAttribute("name"): t for t in doc.spreadsheet.getElementsByType(Table)}
-    assert len(tables) == 12
+    assert len(tables) == 13      # + Atelier bidouille
 
     def rows(name):
         out = []
