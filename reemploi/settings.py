@@ -49,6 +49,9 @@ class Workshop:
 class Settings:
     workshop: Workshop = Workshop()
     station_code: str = "A"
+    # [atelier] retention_days: how long a trainee's or trainer's first name is shown
+    # after their last sitting; then documents show a pseudonym (reemploi/atelier/record.py).
+    atelier_retention_days: int = 365
 
     def qr_payload(self, asset_id: str) -> str:
         # Checked at load (check_qr_payload): {id} is the only field.
@@ -64,7 +67,7 @@ MAX_BYTES = 64 << 10
 # Longest value a label or sheet can print (the address wraps on the sheet).
 MAX_LEN = {"address": 400, "qr_payload": 200}
 DEFAULT_MAX_LEN = 120
-SECTIONS = ("workshop", "station")
+SECTIONS = ("workshop", "station", "atelier")
 PREFIX_RE = re.compile(r"^[A-Z0-9]{1,10}$")
 STATION_RE = re.compile(r"^[A-Z0-9]{1,3}$")
 # Other id families start with these words (LOT-A-26-0007, DON-A-0003): an asset
@@ -84,6 +87,8 @@ TOO_LONG = N_("{path}: '{key}' is too long ({length} characters, at most {limit}
 CONTROL_CHAR = N_("{path}: '{key}' holds a control character")
 BAD_PREFIX = N_("{path}: [workshop] prefix must be 1 to 10 letters or digits (not LOT or "
                 "DON), got '{value}'")
+BAD_RETENTION = N_("{path}: [atelier] retention_days must be a whole number of days, "
+                   "from 1 to 36500, got '{value}'")
 BAD_STATION = N_("{path}: [station] code must be 1 to 3 letters or digits, got '{value}'")
 BAD_QR = N_("{path}: [workshop] qr_payload must contain {{id}}, where the asset id goes, "
             "and no other field in braces (write {{{{ or }}}} for a brace); got '{value}'")
@@ -160,7 +165,16 @@ def parse_settings(raw: bytes, path: Path) -> Settings:
     code = _text(path, "station", "code", st.get("code", "A")).upper()
     if not STATION_RE.match(code):
         raise SettingsError(BAD_STATION, path=str(path), value=st.get("code"))
-    return Settings(workshop=replace(Workshop(), **values), station_code=code)
+    at = _table(path, data, "atelier")
+    for key in sorted(at):
+        if key != "retention_days":
+            raise SettingsError(UNKNOWN_KEY, path=str(path), key=f"atelier.{key}",
+                                known="retention_days")
+    days = at.get("retention_days", Settings.atelier_retention_days)
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 36500:
+        raise SettingsError(BAD_RETENTION, path=str(path), value=days)
+    return Settings(workshop=replace(Workshop(), **values), station_code=code,
+                    atelier_retention_days=days)
 
 
 def load_settings(home: Path) -> Settings:

@@ -137,3 +137,12 @@ def test_a_sitting_stopped_with_q_is_recorded_and_a_bad_name_is_asked_again(stoc
     assert len(sittings) == 1
     assert sittings[0].payload["steps"] == ["safety", "motherboard"]
     assert sittings[0].operator == "Léa"                   # the trainee did it
+
+
+@pytest.mark.parametrize("value", ["0", "\"un an\"", "true", "1.5"])
+def test_a_bad_retention_setting_is_refused_with_exit_7(cli, tmp_path, value):
+    home = tmp_path / "home"
+    home.mkdir(mode=0o700)
+    (home / "settings.toml").write_text(f"[atelier]\nretention_days = {value}\n")
+    r = cli(["--lang", "fr", "atelier", "--home", home, "people"])
+    assert r.exit_code == 7 and "retention_days" in r.output and "Traceback" not in r.output

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import tomllib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -31,7 +30,6 @@ from ..events.atelier import CARNET, PEER_CHECK, QUIZ, SESSION
 from ..inventory.events import EventType
 from .content import load_facts
 
-DEFAULT_RETENTION_DAYS = 365
 ROLES = (operators.Role.TRAINEE.value, operators.Role.TRAINER.value)
 PSEUDONYM_WORD = {"trainee": "Stagiaire", "trainer": "Formateur"}
 
@@ -131,18 +129,9 @@ def now_iso() -> str:
 
 
 def retention_days(home: Path) -> int:
-    """``[atelier] retention_days`` of settings.toml (the workshop's choice)."""
-    path = Path(home) / "settings.toml"
-    if not path.exists():
-        return DEFAULT_RETENTION_DAYS
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise BadInput(what=str(path), why=str(exc)) from None
-    value = (data.get("atelier") or {}).get("retention_days", DEFAULT_RETENTION_DAYS)
-    if not isinstance(value, int) or value < 1:
-        raise BadInput(what=str(path), why="[atelier] retention_days must be a whole number of days")
-    return value
+    """``[atelier] retention_days`` of settings.toml (the workshop's choice, checked at load)."""
+    from ..settings import load_settings
+    return load_settings(home).atelier_retention_days
 
 
 def part_weight(part_kind: str, facts: dict) -> tuple[float, bool]:
