@@ -133,7 +133,7 @@ def test_a_sitting_stopped_with_q_is_recorded_and_a_bad_name_is_asked_again(stoc
     assert flow.run() is None                              # no Jerry yet
     assert any("prénom ou un pseudonyme" in line for line in shown)
     assert [p.name for p in at.people()] == ["Léa", "Camille"]
-    sittings = list(inv.events(types=[EventType.ATELIER_SESSION]))
+    sittings = list(inv.events(types=[SESSION]))
     assert len(sittings) == 1
     assert sittings[0].payload["steps"] == ["safety", "motherboard"]
     assert sittings[0].operator == "Léa"                   # the trainee did it

@@ -77,3 +77,21 @@ def test_every_export_and_the_pdf_carry_the_atelier(cli, tmp_path, monkeypatch):
     text = cli(["--lang", "fr", "stats", "--year", year]).output
     assert "Atelier bidouille : 2 stagiaires" in text
     assert make_period(year=int(year)).contains(date.today().isoformat())
+
+
+def test_a_part_added_to_a_jerry_later_counts_in_its_own_period(tmp_path):
+    """A Jerry built in one period, a stick added in the next: the stick counts there."""
+    home = tmp_path / "home"
+    inv, jerry = _workshop(home)
+    _, ids = inv.receive_lot("Mairie de Lyon", "public", devices=[("desktop", 1, 8.0)],
+                             create_ids=True)
+    extra = inv.harvest_part(ids[0], "ram", {"type": "DDR3", "size_gb": 4, "weight_kg": 0.03})
+    inv.install_part(extra, jerry)
+    events = list(read_events(home))
+    last_day = events[-1].time[:10]
+    f = stats_atelier.compute(events, Period(start=date.fromisoformat(last_day)))
+    assert f.total.parts >= 1 and f.total.parts_kg_measured >= 0.03
+    # A machine built without a Jerry name (not the atelier's) is not a Jerry.
+    inv.build_machine("desktop", [])
+    f = stats_atelier.compute(read_events(home), Period())
+    assert f.total.jerrys == 1

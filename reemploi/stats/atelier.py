@@ -19,12 +19,12 @@ from pathlib import Path
 from typing import Iterable
 
 from ..i18n import N_, _, number, tr
+from ..events.atelier import SESSION
 from ..inventory.events import EventType
 from .period import DEFAULT_TZ, Period, local_day
 from .tables import Table, kg
 
-SESSION = EventType.ATELIER_SESSION.value
-BUILT = EventType.BUILT.value
+BUILT = "built"
 INSTALLED = EventType.PART_INSTALLED.value
 HARVESTED = EventType.PART_HARVESTED.value
 
@@ -55,10 +55,17 @@ class AtelierFigures:
         return not (self.total.sessions or self.total.jerrys)
 
 
-def compute(events: Iterable, period: Period, tz: str = DEFAULT_TZ) -> AtelierFigures:
+def _count_part(a: dict, parts: dict, part_id: str) -> None:
     from ..atelier.record import part_weight
+    kind, facts = parts.get(part_id, ("other", {}))
+    weight, weighed = part_weight(kind, facts)
+    a["parts"] += 1
+    a["measured" if weighed else "estimated"] += weight
+
+
+def compute(events: Iterable, period: Period, tz: str = DEFAULT_TZ) -> AtelierFigures:
     parts: dict[str, tuple[str, dict]] = {}
-    built: set[str] = set()
+    atelier: set[str] = set()
     acc: dict[str, dict] = defaultdict(lambda: {"trainees": set(), "sessions": 0, "minutes": 0,
                                                 "jerrys": 0, "parts": 0, "measured": 0.0,
                                                 "estimated": 0.0})
@@ -70,8 +77,8 @@ def compute(events: Iterable, period: Period, tz: str = DEFAULT_TZ) -> AtelierFi
             continue
         if t not in (SESSION, BUILT, INSTALLED):
             continue
-        if t == BUILT:
-            built.add(ev.asset_id)
+        if t == BUILT and ev.payload.get("name") is not None:
+            atelier.add(ev.asset_id)       # a Jerry, whatever the period it was built in
         day = local_day(ev.time, tz)
         if not period.contains(day):
             continue
@@ -83,12 +90,14 @@ def compute(events: Iterable, period: Period, tz: str = DEFAULT_TZ) -> AtelierFi
             if p.get("trainee_id"):
                 a["trainees"].add(p["trainee_id"])
         elif t == BUILT:
+            if ev.asset_id not in atelier:
+                continue            # built outside the atelier (no Jerry name)
             a["jerrys"] += 1
-        elif ev.asset_id in built:
-            kind, facts = parts.get(p.get("part_id") or "", ("other", {}))
-            weight, weighed = part_weight(kind, facts)
-            a["parts"] += 1
-            a["measured" if weighed else "estimated"] += weight
+            # The parts a Jerry is built from are installed by the built event itself.
+            for pid in p.get("parts") or ():
+                _count_part(a, parts, pid)
+        elif ev.asset_id in atelier:     # a part added to a Jerry later
+            _count_part(a, parts, p.get("part_id") or "")
 
     def row(month: str, items: list[dict]) -> AtelierRow:
         trainees = set().union(*(i["trainees"] for i in items)) if items else set()
