@@ -62,6 +62,13 @@ def _text(data: bytes) -> str:
 
 
 def parse_kind(kind: str, data: bytes, name: str = "input") -> Any:
+    """See ``_parse_kind``; a result holding an absurd number (a 400-digit capacity)
+    is refused here, before grading does arithmetic on it."""
+    from ..bounded import check_numbers
+    return check_numbers(_parse_kind(kind, data, name), kind, name)
+
+
+def _parse_kind(kind: str, data: bytes, name: str = "input") -> Any:
     """Run the parser for ``kind`` on ``data``; every failure becomes ``BadInput``.
 
     Returns the parser's model: ``Smart``, ``DmiInfo``, ``LshwInfo``, ``AtaIdentify``,
@@ -99,7 +106,9 @@ def parse_kind(kind: str, data: bytes, name: str = "input") -> Any:
         if exc.params.get("what") in (None, "input"):
             exc.params["what"] = name
         raise
-    except (ValueError, KeyError, IndexError, TypeError, AttributeError, UnicodeError) as exc:
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError, UnicodeError,
+            RecursionError, OverflowError) as exc:
+        # RecursionError/OverflowError: the net under reemploi.bounded's limits.
         log.debug("parser %s failed on %s", kind, name, exc_info=True)
         raise BadInput(PARSE_FAILED, what=name, kind=kind, detail=type(exc).__name__) from None
     raise BadInput(NOT_AVAILABLE, kind=kind)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 
+from ..bounded import check_lines
 from ..errors import BadInput
 from ..i18n import N_
 from ..model import Battery
@@ -137,6 +138,7 @@ def parse_upower(text: str | bytes) -> tuple[Battery, ...]:
 def parse_battery(text: str | bytes) -> tuple[Battery, ...]:
     """Autodetect: a uevent file gives one battery, upower output zero or more."""
     t = _as_text(text)
+    check_lines(t, "battery")
     if "POWER_SUPPLY_" in t:
         return (parse_uevent(t),)
     return parse_upower(t)

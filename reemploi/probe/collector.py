@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, replace
 from typing import Callable
 
 from .. import __version__
+from ..bounded import check_numbers
 from ..errors import (BadInput, NeedsRoot, ReemploiError, ReplayMissing, ToolFailed,
                       ToolMissing, ToolTimeout)
 from ..model import (Battery, Cpu, Device, Disk, Gpu, Machine, Media, Memory, Missing,
@@ -111,7 +112,9 @@ class _Probe:
     def guarded(self, field_name: str, fn, *args, default=None, **kw):
         """Run ``fn``; a typed failure becomes a ``Missing`` entry and ``default``."""
         try:
-            return fn(*args, **kw)
+            # Absurd numbers in a tool's output (a damaged or forged recording) are
+            # bad output, not a crash of the grading that follows.
+            return check_numbers(fn(*args, **kw), field_name)
         except ReplayMissing:
             raise
         except ToolMissing as exc:

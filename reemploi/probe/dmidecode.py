@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ..bounded import check_lines
 from ..errors import BadInput
 from ..i18n import N_
 from ..model import Battery, Chassis, Memory, MemoryModule, SystemInfo
@@ -184,6 +185,7 @@ def parse_dmidecode(text: str | bytes) -> DmiInfo:
         text = text.decode("utf-8", errors="replace")
     if not text or not text.strip():
         raise BadInput(EMPTY_INPUT, what="input")
+    check_lines(text, "dmidecode")
     recs = records(text)
     if not recs:
         raise BadInput(NOT_DMIDECODE, what="input")

@@ -19,6 +19,7 @@ import math
 import re
 from dataclasses import dataclass
 
+from ..bounded import check_lines
 from ..errors import BadInput
 from ..i18n import N_
 from ..model import Screen
@@ -66,6 +67,7 @@ def edid_bytes(data: bytes | str) -> bytes:
     if isinstance(data, str):
         if not data.strip():
             raise BadInput(EMPTY_INPUT, what="input")
+        check_lines(data, "edid")
         hexchars: list[str] = []
         started = False
         for line in data.splitlines():

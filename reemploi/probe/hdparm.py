@@ -29,6 +29,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..bounded import check_lines
+
 
 @dataclass(frozen=True)
 class AtaIdentify:
@@ -80,6 +82,7 @@ def _clean(value: str) -> str | None:
 
 def parse_hdparm_identify(text: str) -> AtaIdentify:
     """Facts from one device's ``hdparm -I`` output (the first device if several)."""
+    check_lines(text, "hdparm")
     fields: dict[str, str | None] = {}
     values: dict = {}
     section = None

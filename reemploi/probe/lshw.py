@@ -14,12 +14,12 @@ separated by commas when run on some machines: both are accepted.
 
 from __future__ import annotations
 
-import json
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
+from ..bounded import load_json, parse_xml
 from ..errors import BadInput
 from ..i18n import N_
 from ..model import Chassis, Cpu, Disk, Gpu, Media, Memory, MemoryModule, NetInterface, SystemInfo
@@ -84,11 +84,15 @@ def parse_lshw(text: str | bytes) -> LshwInfo:
 
 def _json_roots(text: str) -> list[dict]:
     try:
-        doc = json.loads(text)
+        doc = load_json(text, "lshw")
+    except BadInput:
+        raise
     except ValueError:
         # Old lshw (< B.02.19) may print "{...},\n{...}" for several top-level nodes.
         try:
-            doc = json.loads("[" + text.strip().rstrip(",") + "]")
+            doc = load_json("[" + text.strip().rstrip(",") + "]", "lshw")
+        except BadInput:
+            raise
         except ValueError:
             raise BadInput(NOT_LSHW, what="input") from None
     docs = doc if isinstance(doc, list) else [doc]
@@ -97,7 +101,7 @@ def _json_roots(text: str) -> list[dict]:
 
 def _xml_roots(text: str) -> list[dict]:
     try:
-        root = ET.fromstring(text.encode("utf-8"))
+        root = parse_xml(text.encode("utf-8"), "lshw")   # depth-bounded: our walk recurses
     except ET.ParseError:
         raise BadInput(NOT_LSHW, what="input") from None
     nodes = [root] if root.tag == "node" else root.findall("node")

@@ -22,6 +22,7 @@ import json
 import re
 from dataclasses import dataclass
 
+from ..bounded import load_json
 from ..errors import BadInput
 
 
@@ -83,7 +84,7 @@ def parse_nvme_id_ctrl(text: str) -> NvmeCaps:
     stripped = text.strip()
     if stripped.startswith("{"):
         try:
-            data = json.loads(stripped)
+            data = load_json(stripped, "nvme id-ctrl")
         except json.JSONDecodeError as exc:
             raise BadInput(what="nvme id-ctrl JSON", why=str(exc)) from None
     else:

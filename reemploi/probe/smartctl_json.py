@@ -9,9 +9,9 @@ fixtures) write ``null`` where a number was expected.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from ..bounded import load_json
 from ..errors import BadInput
 from ..model import Health, Smart
 from .smartctl import (BAD_JSON, NOT_SMARTCTL, AtaAttribute, decode_exit_status,
@@ -20,7 +20,9 @@ from .smartctl import (BAD_JSON, NOT_SMARTCTL, AtaAttribute, decode_exit_status,
 
 def parse_json_documents(text: str, exit_status: int | None = None) -> tuple[Smart, ...]:
     try:
-        doc = json.loads(text)
+        doc = load_json(text, "smartctl")
+    except BadInput:
+        raise
     except ValueError as exc:
         raise BadInput(BAD_JSON, what="input", detail=str(exc)[:80]) from None
     # peracotta (WEEE-Open) stores `[smartctl -j /dev/sda, smartctl -j /dev/sdb, ...]`.

@@ -15,12 +15,16 @@ from __future__ import annotations
 
 import re
 
+from ..bounded import check_lines
 from ..errors import BadInput
 from ..model import Health, Smart
 from .smartctl import NOT_SMARTCTL, AtaAttribute, decode_exit_status, interpret_attributes
 
 _VERSION = re.compile(r"^smartctl\s+(?:version\s+)?(\d+\.\d+)", re.M)
-_KEYVAL = re.compile(r"^([A-Za-z][A-Za-z0-9 /().,'-]*?)\s*:\s+(.*?)\s*$")
+# "Key: value" is split at the first colon by hand: the regex this replaces,
+# ``^([A-Za-z][A-Za-z0-9 /().,'-]*?)\s*:\s+(.*?)\s*$``, backtracked quadratically
+# on a long run of spaces (160 000 spaces in one line: 62 s; issue 11). Same result.
+_KEY = re.compile(r"[A-Za-z][A-Za-z0-9 /().,'-]*")
 _ATTR_CLASSIC = re.compile(
     r"^\s*(\d{1,3})\s+(\S+)\s+(0x[0-9a-fA-F]{4})\s+(\d+)\s+(\d+)\s+(\d+|---)\s+(\S+)\s+(\S+)\s+(\S+)\s+(.*)$")
 _ATTR_BRIEF = re.compile(
@@ -32,6 +36,17 @@ _SELFTEST_ROW = re.compile(r"^#\s*\d+\s+.*?\s(\d+)\s+(?:-|\d+|0x[0-9a-fA-F]+)\s*
 # (pve-storage keeps partial outputs that start at "=== START OF READ SMART DATA").
 _MARKERS = ("smartctl", "=== START OF", "SMART overall-health", "SMART Health Status",
             "ID# ATTRIBUTE_NAME", "SMART/Health Information", "Device Model:", "Model Number:")
+
+
+def _keyval(line: str) -> tuple[str, str] | None:
+    """("Key", "value") of a stripped ``Key: value`` line (a space after the colon)."""
+    key, colon, rest = line.partition(":")
+    if not colon or not rest[:1].isspace():
+        return None
+    key = key.rstrip()
+    if not _KEY.fullmatch(key):
+        return None
+    return key, rest.strip()
 
 
 def _count(text: str) -> int | None:
@@ -50,6 +65,7 @@ def _percent(text: str) -> int | None:
 def parse_text(text: str, exit_status: int | None = None) -> Smart:
     if not any(marker in text for marker in _MARKERS):
         raise BadInput(NOT_SMARTCTL, what="input")
+    check_lines(text, "smartctl")
     f: dict = {"source": "smartctl-text", "exit_status": exit_status,
                "exit_bits": decode_exit_status(exit_status)}
     notes: list[str] = []
@@ -77,9 +93,9 @@ def parse_text(text: str, exit_status: int | None = None) -> Smart:
             sm = _SELFTEST_ROW.match(line.strip())
             if sm:
                 log_hours.append(int(sm.group(1)))
-        km = _KEYVAL.match(line.strip())
+        km = _keyval(line.strip())
         if km:
-            kv.setdefault(km.group(1).strip(), km.group(2))
+            kv.setdefault(km[0], km[1])
         elif line.startswith("Accumulated power on time"):   # SAS: "hours:minutes 1234:56"
             pm = re.search(r"(\d[\d,]*):\d+\s*$", line)
             if pm:

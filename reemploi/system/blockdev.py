@@ -23,7 +23,6 @@ replays offline.
 from __future__ import annotations
 
 import enum
-import json
 import logging
 import os
 import re
@@ -31,6 +30,7 @@ import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from ..bounded import load_json
 from ..errors import BadInput, NotFound, ToolFailed
 from ..model import Disk, Media
 
@@ -147,7 +147,7 @@ def _node(raw: dict) -> Node:
 def parse_lsblk(text: str) -> tuple[Node, ...]:
     """Parse ``lsblk --json`` output into top-level nodes (children nested)."""
     try:
-        data = json.loads(text or "{}")
+        data = load_json(text or "{}", "lsblk")
         devices = data["blockdevices"]
     except (ValueError, KeyError, TypeError) as exc:
         raise BadInput(what="lsblk --json", why=str(exc)) from None
