@@ -47,6 +47,9 @@ def test_thermal_templates_are_designed_for_203_dpi_and_sheets_for_300():
         assert t.dpi == (203 if t.thermal else 300), t.name
 
 
+_VALID = "[page]\nwidth_mm = 210\nheight_mm = 297\n[label]\nwidth_mm = 63.5\nheight_mm = 38.1\n"
+
+
 @pytest.mark.parametrize("broken, why", [
     ("kind = 'sheet'\n[page]\nwidth_mm = 210\nheight_mm = 297\n[label]\nwidth_mm = 70\n"
      "height_mm = 40\n[grid]\ncolumns = 3\nrows = 1\npitch_x_mm = 66\n", "overlap"),
@@ -54,7 +57,19 @@ def test_thermal_templates_are_designed_for_203_dpi_and_sheets_for_300():
      "height_mm = 38.1\n[grid]\ncolumns = 3\nrows = 8\ntop_mm = 15.15\n", "do not fit"),
     ("kind = 'roll'\n[page]\nwidth_mm = 'wide'\n", "number"),
     ("kind = 'stack'\n", "kind"),
-    ("[label\n", "Cannot read"),
+    ("[label\n", "not valid TOML"),
+    # Issue 11: each of these crashed the label command (or allocated without bound).
+    ("page = 5\n", "'page' must be a section"),
+    (_VALID + "[grid]\ncolumns = 'x'\n", "'grid.columns' must be a whole number"),
+    (_VALID + "[grid]\ncolumns = 1000000000\n", "'grid.columns' must be a whole number from 1 to 50"),
+    (_VALID.replace("height_mm = 38.1", "height_mm = 38.1\npadding_mm = 'x'"),
+     "'label.padding_mm' must be a number"),
+    ("name = ['a']\n" + _VALID, "'name' must be text"),
+    ("thermal = 'yes'\n" + _VALID, "'thermal' must be true or false"),
+    ("[label]\nwidth_mm = 1e999\n", "'label.width_mm' must be a number"),
+    ("colour = 'red'\n", "unknown key 'colour'"),
+    ("[grid]\nrows = 2\nspacing = 3\n", "unknown key 'grid.spacing'"),
+    (b"name = '\xff'\n", "not UTF-8"),
     ("kind = 'roll'\n[page]\nwidth_mm = 20\nheight_mm = 10\n[label]\nwidth_mm = 20\n"
      "height_mm = 10\ninsets_mm = [5, 0, 5, 0]\n", "no printable area"),
 ])

@@ -80,9 +80,10 @@ def _write(path: Path, data: bytes) -> None:
 def make_labels(ctx: Context, contents: Sequence[LabelContent], *, template: str | None = None,
                 start: int = 1, out: Path | None = None, preview: Path | None = None,
                 send: bool = False, printer: str | None = None) -> tuple[LabelDocument, Output]:
+    from ..system.files import check_output_file
+    path = check_output_file(out) if out is not None else _default_path(ctx, "labels")
     tpl = get_template(template, ctx.home)
     doc = render_labels(tpl, contents, start=start)
-    path = Path(out) if out else _default_path(ctx, "labels")
     _write(path, doc.pdf)
     return doc, _finish(ctx, path, tpl.cups_media, preview, send, printer, tpl.dpi)
 
@@ -90,10 +91,11 @@ def make_labels(ctx: Context, contents: Sequence[LabelContent], *, template: str
 def make_sheet(ctx: Context, asset_id: str, *, out: Path | None = None,
                preview: Path | None = None, send: bool = False,
                printer: str | None = None) -> tuple[SheetDocument, Output]:
+    from ..system.files import check_output_file
+    path = check_output_file(out) if out is not None else _default_path(ctx, f"sheet-{asset_id}")
     settings = load_settings(ctx.home)
     facts = asset_facts(open_inventory(ctx), asset_id)
     doc = render_sheet(facts, settings, ctx.lang)
-    path = Path(out) if out else _default_path(ctx, f"sheet-{asset_id}")
     _write(path, doc.pdf)
     return doc, _finish(ctx, path, A4_MEDIA, preview, send, printer, 150)
 

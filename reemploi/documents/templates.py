@@ -13,11 +13,11 @@ publish them (top margin, side margin, pitch).
 from __future__ import annotations
 
 import sys
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import BadInput, NotFound
+from ..i18n import N_
 
 def _shipped_dir() -> Path:
     """labels/ of the source tree (editable install, tests), else the copy a wheel
@@ -29,6 +29,12 @@ def _shipped_dir() -> Path:
 
 
 SHIPPED_DIR = _shipped_dir()
+# Bounds of a template's numbers: a page is at most a metre (roll labels included),
+# a sheet at most 50 x 50 labels.
+MAX_MM = 1000.0
+MAX_GRID = 50
+BAD_INSETS = N_("{path}: [label] insets_mm must be 4 numbers from 0 to 1000: top, right, "
+                "bottom, left")
 DEFAULT_TEMPLATE = "L7160"
 
 
@@ -83,46 +89,43 @@ class LabelTemplate:
                 self.label_h_mm - y - bottom - self.padding_mm)
 
 
-def _number(data: dict, key: str, where: str, path: Path) -> float:
-    value = data.get(key)
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
-        raise BadInput(what=str(path), why=f"[{where}] {key} must be a number >= 0")
-    return float(value)
-
-
-def parse_template(text: str, path: Path) -> LabelTemplate:
-    """Read and check one template; geometry that cannot be printed is refused."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise BadInput(what=str(path), why=str(exc)) from None
-    page, label = data.get("page", {}), data.get("label", {})
-    grid = data.get("grid", {})
-    kind = data.get("kind", "sheet")
-    if kind not in ("sheet", "roll"):
-        raise BadInput(what=str(path), why="kind must be 'sheet' or 'roll'")
-    insets = label.get("insets_mm", [0, 0, 0, 0])
+def parse_template(text: str | bytes, path: Path) -> LabelTemplate:
+    """Read and check one template: every key's type and range (``datafile.Reader``,
+    exit 7 naming the key), then geometry that cannot be printed is refused."""
+    from ..datafile import Reader, parse_toml
+    doc = Reader(parse_toml(text, path), path)
+    doc.only(("name", "description", "kind", "dpi", "thermal", "cups_media",
+              "page", "label", "grid"))
+    doc.choice("kind", ("sheet", "roll"), "sheet")
+    page, label, grid = doc.table("page"), doc.table("label"), doc.table("grid")
+    page.only(("width_mm", "height_mm"))
+    label.only(("width_mm", "height_mm", "padding_mm", "insets_mm"))
+    grid.only(("columns", "rows", "left_mm", "top_mm", "pitch_x_mm", "pitch_y_mm"))
+    insets = label.data.get("insets_mm", [0, 0, 0, 0])
     if (not isinstance(insets, list) or len(insets) != 4
-            or not all(isinstance(v, (int, float)) and v >= 0 for v in insets)):
-        raise BadInput(what=str(path), why="[label] insets_mm must be 4 numbers: top, right, bottom, left")
-    dpi = data.get("dpi", 300)
-    if not isinstance(dpi, int) or not 100 <= dpi <= 2400:
-        raise BadInput(what=str(path), why="dpi must be a whole number between 100 and 2400")
-    name = str(data.get("name") or path.stem)
+            or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                       and 0 <= v <= MAX_MM for v in insets)):
+        raise BadInput(BAD_INSETS, path=str(path))
+    name = doc.text("name", path.stem, limit=64)
+    kind = doc.choice("kind", ("sheet", "roll"), "sheet")
+    label_w = label.number("width_mm", 0, MAX_MM)
+    label_h = label.number("height_mm", 0, MAX_MM)
     tpl = LabelTemplate(
-        name=name, description=str(data.get("description", name)), kind=kind, dpi=dpi,
-        thermal=bool(data.get("thermal", False)),
-        cups_media=str(data.get("cups_media", "A4")),
-        page_w_mm=_number(page, "width_mm", "page", path),
-        page_h_mm=_number(page, "height_mm", "page", path),
-        label_w_mm=_number(label, "width_mm", "label", path),
-        label_h_mm=_number(label, "height_mm", "label", path),
-        padding_mm=float(label.get("padding_mm", 1.0)),
+        name=name, description=doc.text("description", name, limit=300),
+        kind=kind,
+        dpi=doc.integer("dpi", 100, 2400, 300),
+        thermal=doc.boolean("thermal", False),
+        cups_media=doc.text("cups_media", "A4", limit=64),
+        page_w_mm=page.number("width_mm", 0, MAX_MM),
+        page_h_mm=page.number("height_mm", 0, MAX_MM),
+        label_w_mm=label_w, label_h_mm=label_h,
+        padding_mm=label.number("padding_mm", 0, MAX_MM, 1.0),
         insets_mm=tuple(float(v) for v in insets),
-        columns=int(grid.get("columns", 1)), rows=int(grid.get("rows", 1)),
-        left_mm=float(grid.get("left_mm", 0.0)), top_mm=float(grid.get("top_mm", 0.0)),
-        pitch_x_mm=float(grid.get("pitch_x_mm", label.get("width_mm", 0))),
-        pitch_y_mm=float(grid.get("pitch_y_mm", label.get("height_mm", 0))),
+        # A sheet of more than a few hundred labels does not exist (L7651: 65).
+        columns=grid.integer("columns", 1, MAX_GRID, 1), rows=grid.integer("rows", 1, MAX_GRID, 1),
+        left_mm=grid.number("left_mm", 0, MAX_MM, 0.0), top_mm=grid.number("top_mm", 0, MAX_MM, 0.0),
+        pitch_x_mm=grid.number("pitch_x_mm", 0, MAX_MM, label_w),
+        pitch_y_mm=grid.number("pitch_y_mm", 0, MAX_MM, label_h),
         path=str(path),
     )
     _check_geometry(tpl, path)
@@ -132,20 +135,20 @@ def parse_template(text: str, path: Path) -> LabelTemplate:
 def _check_geometry(t: LabelTemplate, path: Path) -> None:
     eps = 0.05  # mm: makers round to 0.01 mm; a 0.05 mm overrun is a rounding, not an error
     if t.columns < 1 or t.rows < 1:
-        raise BadInput(what=str(path), why="[grid] columns and rows must be >= 1")
+        raise BadInput(N_("{path}: [grid] columns and rows must be at least 1"), path=str(path))
     if t.label_w_mm <= 0 or t.label_h_mm <= 0:
-        raise BadInput(what=str(path), why="[label] width and height must be > 0")
+        raise BadInput(N_("{path}: [label] width and height must be more than 0"), path=str(path))
     if t.columns > 1 and t.pitch_x_mm + eps < t.label_w_mm:
-        raise BadInput(what=str(path), why="labels overlap: pitch_x_mm < width_mm")
+        raise BadInput(N_("{path}: the labels overlap (pitch_x_mm < width_mm)"), path=str(path))
     if t.rows > 1 and t.pitch_y_mm + eps < t.label_h_mm:
-        raise BadInput(what=str(path), why="labels overlap: pitch_y_mm < height_mm")
+        raise BadInput(N_("{path}: the labels overlap (pitch_y_mm < height_mm)"), path=str(path))
     right = t.left_mm + (t.columns - 1) * t.pitch_x_mm + t.label_w_mm
     bottom = t.top_mm + (t.rows - 1) * t.pitch_y_mm + t.label_h_mm
     if right > t.page_w_mm + eps or bottom > t.page_h_mm + eps:
-        raise BadInput(what=str(path), why="the labels do not fit on the page")
+        raise BadInput(N_("{path}: the labels do not fit on the page"), path=str(path))
     _, _, w, h = t.safe_area_mm()
     if w <= 0 or h <= 0:
-        raise BadInput(what=str(path), why="insets and padding leave no printable area")
+        raise BadInput(N_("{path}: insets and padding leave no printable area"), path=str(path))
 
 
 def template_dirs(home: Path | None) -> list[Path]:
@@ -164,10 +167,10 @@ def load_templates(home: Path | None = None) -> dict[str, LabelTemplate]:
             continue
         for path in sorted(folder.glob("*.toml")):
             try:
-                text = path.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
-                raise BadInput(what=str(path), why=str(exc)) from None
-            tpl = parse_template(text, path)
+                raw = path.read_bytes()
+            except OSError as exc:
+                raise BadInput(what=str(path), why=exc.strerror or str(exc)) from None
+            tpl = parse_template(raw, path)
             found[tpl.name.upper()] = tpl
     return found
 

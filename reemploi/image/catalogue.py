@@ -21,12 +21,13 @@ import json
 import os
 import sys
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from ..datafile import read_toml
 from ..errors import BadInput, NotFound
+from ..i18n import N_
 from .errors import ChecksumMismatch, NotRegistered
 from .blockmap import scan
 from .bmap import BlockMap, parse_bmap, render_bmap
@@ -88,34 +89,45 @@ def catalogue_dirs(home: Path) -> list[Path]:
     return dirs
 
 
+NAME_RE = re.compile(r"[A-Za-z0-9._+-]{1,100}")
+BAD_NAME = N_("'{name}' is not an image name: at most 100 letters, digits, . _ + -")
+BAD_ENTRY_NAME = N_("{path}: '{name}' is not an image name: at most 100 letters, digits, "
+                    ". _ + -")
+MAX_BYTES = 1 << 60                       # beyond any disk of this century
+
+
 def parse_entry(data: dict, source: str) -> Entry:
-    missing = [k for k in REQUIRED if k not in data]
-    if missing:
-        raise BadInput(what=source, why="missing " + ", ".join(missing))
-    known = {f for f in Entry.__dataclass_fields__}
-    extra = set(data) - known
-    if extra:
-        raise BadInput(what=source, why="unknown keys " + ", ".join(sorted(extra)))
-    if data["kind"] not in ("iso", "master"):
-        raise BadInput(what=source, why="kind must be 'iso' or 'master'")
-    bad = set(data["boot_modes"]) - {"bios", "uefi"}
-    if bad:
-        raise BadInput(what=source, why="boot_modes must be 'bios'/'uefi'")
-    data = dict(data)
-    data["boot_modes"] = tuple(data["boot_modes"])
-    data["requires_flags"] = tuple(data.get("requires_flags", ()))
-    return Entry(**data, source=source)
+    """One catalogue file, every key typed and bounded (``datafile.Reader``: exit 7
+    naming the file and the key; ``boot_modes = "uefi"`` used to crash)."""
+    from ..datafile import Reader
+    r = Reader(data, source)
+    r.require(REQUIRED)
+    r.only(tuple(f for f in Entry.__dataclass_fields__ if f != "source"))
+    name = r.text("name", limit=100)
+    if not NAME_RE.fullmatch(name):
+        raise BadInput(BAD_ENTRY_NAME, path=source, name=name[:100])
+    prov = r.table("provenance")
+    return Entry(
+        name=name, edition=r.text("edition", limit=40), version=r.text("version", limit=40),
+        arch=r.text("arch", limit=20), debian=r.integer("debian", 1, 99),
+        kind=r.choice("kind", ("iso", "master")), file=r.text("file", limit=255),
+        min_ram_mb=r.integer("min_ram_mb", 0, 1 << 30),
+        min_disk_bytes=r.integer("min_disk_bytes", 0, MAX_BYTES),
+        boot_modes=r.text_list("boot_modes", choices=("bios", "uefi")),
+        requires_flags=r.text_list("requires_flags"),
+        family=r.text("family", "Emmabuntüs", limit=60),
+        debian_codename=r.text("debian_codename", "", limit=40),
+        size_bytes=r.integer("size_bytes", 0, MAX_BYTES, 0),
+        sha256=r.text("sha256", "", limit=64), url=r.text("url", "", limit=500),
+        provenance={k: prov.text(k, limit=1000) for k in prov.data},
+        source=source)
 
 
 def load_catalogue(home: Path) -> list[Entry]:
     entries: dict[str, Entry] = {}
     for folder in catalogue_dirs(home):
         for path in sorted(folder.glob("*.toml")):
-            try:
-                data = tomllib.loads(path.read_text(encoding="utf-8"))
-            except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-                raise BadInput(what=str(path), why=str(exc)) from None
-            entry = parse_entry(data, str(path))
+            entry = parse_entry(read_toml(path), str(path))
             entries[entry.name] = entry       # a workshop file overrides the repository's
     return sorted(entries.values(), key=lambda e: e.name)
 
@@ -182,8 +194,8 @@ def add(home: Path, path: Path, name: str | None = None,
     if name:
         entry = name if any(e.name == name for e in entries) else entry
     name = name or auto
-    if not re.fullmatch(r"[A-Za-z0-9._+-]+", name):
-        raise BadInput(what=name, why="an image name uses letters, digits, . _ + - only")
+    if not NAME_RE.fullmatch(name):
+        raise BadInput(BAD_NAME, name=name[:100] + ("…" if len(name) > 100 else ""))
     kind = detect_kind(path)
     size = path.stat().st_size
     tick = (lambda phase: (lambda done: progress(phase, done, size))) if progress else \
@@ -259,6 +271,11 @@ def resolve(home: Path, image: str) -> Resolved:
     entries = {e.name: e for e in load_catalogue(home)}
     rec = reg.get(image)
     if rec is None:
+        # A name or path the system cannot even look up (a 5 000-character name made
+        # Path.is_file raise ENAMETOOLONG): not found, said plainly.
+        if len(image.encode("utf-8", "surrogateescape")) > 4096 or any(
+                len(part.encode("utf-8", "surrogateescape")) > 255 for part in image.split("/")):
+            raise NotFound(what=image[:100] + "…")
         as_path = Path(image)
         if as_path.is_file():
             resolved = str(as_path.resolve())

@@ -76,3 +76,10 @@ class WipedBeforeCheckout(Refused):
     msg = ("Refused: the last wipe of {path} ({time}) is older than {asset}'s departure "
            "from the workshop; the disk may hold files of the person who had it: wipe it "
            "again (reemploi wipe), or pass --no-wipe-check")
+
+
+class EmptyImage(BadInput):
+    # A bmap with no <Range> (or an all-zero image) used to end in "success,
+    # installed, 0 bytes": nothing of a system was written. Refused before any byte.
+    msg = ("The image {image} maps no data (its block map has no range): writing it "
+           "would install nothing")

@@ -27,8 +27,8 @@ from ..system.signals import Stopped, StopSignals, stop_name
 from . import catalogue, postinstall, writer
 from .bmap import render_bmap
 from .choose import Choice, choose, facts_from_machine
-from .errors import (ImageTooLarge, IsoNotAnInstall, NoProbe, NoWipeRecord, OutputExists,
-                     OutputOnSource, SourceMounted, WipedBeforeCheckout,
+from .errors import (EmptyImage, ImageTooLarge, IsoNotAnInstall, NoProbe, NoWipeRecord,
+                     OutputExists, OutputOnSource, SourceMounted, WipedBeforeCheckout,
                      WipeUnfinished, WriteFailed)
 from .sources import ImageInfo, is_iso9660
 from .szst import pack
@@ -140,6 +140,8 @@ def plan_write(ctx, image: str, device: str, *, asset_id: str | None = None,
     """Everything checked before the first byte: image, guard, size, wipe, hostname."""
     resolved = catalogue.resolve(ctx.home, image)
     info = resolved.info
+    if info.mapped_bytes <= 0:
+        raise EmptyImage(image=resolved.name)
     iso = is_iso9660(info)
     if iso and asset_id:
         # A live ISO on a machine's disk is not an installed system: never "imaged".

@@ -34,7 +34,9 @@ from typing import Callable
 
 import zstandard
 
+from ..bounded import load_json
 from ..errors import BadInput
+from ..i18n import N_
 from .blockmap import BLOCK_SIZE, segments, to_bmap, zeros
 from .bmap import BlockMap
 
@@ -77,6 +79,30 @@ class SzstIndex:
                        self.block_size)
 
 
+# 1 TiB in 1 MiB frames is a million entries of ~100 bytes: 128 MiB is room enough.
+MAX_INDEX_BYTES = 128 << 20
+DAMAGED_INDEX = N_("{path}: the image's szst index is damaged ({field})")
+
+
+def _whole(value, high: int = 1 << 62) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= high
+
+
+def _frames(doc: dict, path) -> tuple[Frame, ...]:
+    """The index's frames, each ``[offset, length, comp_offset, comp_length, sha256
+    or null]``; anything else (``"frames": "x"`` crashed before) is a damaged index."""
+    rows = doc.get("frames")
+    if not isinstance(rows, list):
+        raise BadInput(DAMAGED_INDEX, path=str(path), field="frames")
+    frames = []
+    for row in rows:
+        if (not isinstance(row, list) or len(row) != 5 or not all(_whole(v) for v in row[:4])
+                or not (row[4] is None or (isinstance(row[4], str) and len(row[4]) == 64))):
+            raise BadInput(DAMAGED_INDEX, path=str(path), field="frames")
+        frames.append(Frame(*row))
+    return tuple(frames)
+
+
 def read_index(path: Path | str) -> SzstIndex | None:
     """The index of a szst file, or None if the file is not one (a plain .zst)."""
     with open(path, "rb") as fh:
@@ -89,7 +115,7 @@ def read_index(path: Path | str) -> SzstIndex | None:
             return None
         (json_len,) = struct.unpack("<I", tail[:4])
         start = size - 12 - json_len - 8
-        if start < 0:
+        if start < 0 or json_len > MAX_INDEX_BYTES:
             raise BadInput(what=str(path), why="szst index length out of range")
         fh.seek(start)
         head = fh.read(8)
@@ -97,18 +123,19 @@ def read_index(path: Path | str) -> SzstIndex | None:
         if magic != SKIPPABLE_MAGIC or frame_len != json_len + 12:
             raise BadInput(what=str(path), why="szst index frame is damaged")
         try:
-            doc = json.loads(fh.read(json_len))
-        except ValueError as exc:
+            doc = load_json(fh.read(json_len).decode("utf-8"), "szst index", str(path))
+        except (ValueError, UnicodeDecodeError) as exc:
             raise BadInput(what=str(path), why=f"szst index: {exc}") from None
-    if doc.get("format") != FORMAT or doc.get("version") != 1:
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT or doc.get("version") != 1:
         raise BadInput(what=str(path), why="unknown szst format version")
-    frames = tuple(Frame(*f) for f in doc["frames"])
+    frames = _frames(doc, path)
     expect = 0
     for f in frames:
         if f.offset != expect or f.comp_offset + f.comp_length > start:
             raise BadInput(what=str(path), why="szst index does not cover the image in order")
         expect = f.offset + f.length
-    if expect != doc["image_size"]:
+    if expect != doc.get("image_size") or not _whole(doc.get("block_size"), 1 << 30) \
+            or doc["block_size"] < 512:
         raise BadInput(what=str(path), why="szst index does not cover the whole image")
     return SzstIndex(doc["image_size"], doc["block_size"], frames)
 

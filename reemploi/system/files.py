@@ -168,3 +168,43 @@ def _unlink_quietly(path: Path) -> None:
     except OSError as exc:
         if exc.errno != errno.ENOENT:
             raise
+
+
+OUT_IS_FOLDER = N_("{path} is a folder: give a file name, e.g. {path}/document.pdf")
+OUT_NOT_REGULAR = N_("{path} is not a regular file: give another file name")
+OUT_NAME_TOO_LONG = N_("The file name {name}… is too long ({length} bytes, at most {limit})")
+OUT_UNWRITABLE = N_("{path} cannot be written: {detail}")
+
+
+def check_output_file(path: Path) -> Path:
+    """An output file (``--out``) checked before anything is rendered: not a folder,
+    not a special file (``/proc/version``, a device), a name the file system takes
+    with our temporary suffix, and a folder we can create files in (tried for real:
+    an empty temporary file, removed at once). ``BadInput`` (exit 7) otherwise."""
+    from ..errors import BadInput
+    p = Path(path)
+    if str(path) in ("", "."):
+        raise BadInput(OUT_IS_FOLDER, path=".")
+    tmp = temp_name(p)
+    limit = 255 - (len(tmp.name.encode()) - len(p.name.encode()))
+    if len(p.name.encode("utf-8", "surrogateescape")) > limit:
+        raise BadInput(OUT_NAME_TOO_LONG, name=p.name[:40],
+                       length=len(p.name.encode("utf-8", "surrogateescape")), limit=limit)
+    try:
+        if p.is_dir():
+            raise BadInput(OUT_IS_FOLDER, path=str(p))
+        if p.exists() and not p.is_file():
+            raise BadInput(OUT_NOT_REGULAR, path=str(p))
+    except OSError as exc:                  # a parent folder's name too long, a loop
+        raise BadInput(OUT_UNWRITABLE, path=str(p)[:300], detail=exc.strerror or str(exc)) from None
+    try:
+        make_dirs(p.parent, PARENT_MODE)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
+                     0o600)
+        os.close(fd)
+        os.unlink(tmp)
+    except FileExistsError:
+        _unlink_quietly(tmp)             # a dead process's temp name: write_atomic reuses it
+    except OSError as exc:
+        raise BadInput(OUT_UNWRITABLE, path=str(p), detail=exc.strerror or str(exc)) from None
+    return p
