@@ -46,7 +46,7 @@ def stats(year, month, start, end, as_json, csv_dir, french, xlsx_file, ods_file
     from ..system.files import check_output_file
     for out in (xlsx_file, ods_file, pdf_file):     # before any figure is computed
         if out is not None:
-            check_output_file(out)
+            check_output_file(out, create_parents=False)
     workshop = load_settings(ctx.home).workshop
     figures = figures_for(ctx.home, period)
     atelier = atelier_figures_for(ctx.home, period)

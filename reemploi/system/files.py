@@ -176,11 +176,13 @@ OUT_NAME_TOO_LONG = N_("The file name {name}… is too long ({length} bytes, at 
 OUT_UNWRITABLE = N_("{path} cannot be written: {detail}")
 
 
-def check_output_file(path: Path) -> Path:
+def check_output_file(path: Path, create_parents: bool = True) -> Path:
     """An output file (``--out``) checked before anything is rendered: not a folder,
     not a special file (``/proc/version``, a device), a name the file system takes
     with our temporary suffix, and a folder we can create files in (tried for real:
-    an empty temporary file, removed at once). ``BadInput`` (exit 7) otherwise."""
+    an empty temporary file, removed at once). ``BadInput`` (exit 7) otherwise.
+    Missing parent folders are made (labels, sheets) or refused (``create_parents``
+    false: statistics exports, whose folder must exist)."""
     from ..errors import BadInput
     p = Path(path)
     if str(path) in ("", "."):
@@ -198,7 +200,10 @@ def check_output_file(path: Path) -> Path:
     except OSError as exc:                  # a parent folder's name too long, a loop
         raise BadInput(OUT_UNWRITABLE, path=str(p)[:300], detail=exc.strerror or str(exc)) from None
     try:
-        make_dirs(p.parent, PARENT_MODE)
+        if create_parents:
+            make_dirs(p.parent, PARENT_MODE)
+        elif not p.parent.is_dir():
+            raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), str(p.parent))
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
                      0o600)
         os.close(fd)
