@@ -330,6 +330,16 @@ def status_cmd(asset_id, status, note, sign_off, as_json, lang, home):
                                    after=_status(e.payload.get("to"), lang)))
 
 
+def _anchor_line(anchor, lang: str) -> str:
+    if anchor.ok:
+        return tr("Anchored: the server {network} signed line {seq} on {time}; the journal "
+                  "still holds it.", lang, network=anchor.network, seq=anchor.seq,
+                  time=anchor.time)
+    return tr("The journal no longer holds line {seq} as the server {network} signed it "
+              "({problem}).", lang, seq=anchor.seq, network=anchor.network,
+              problem=anchor.problem)
+
+
 @inventory.command("verify")
 @click.option("--deep", is_flag=True,
               help="Also refold the whole journal and compare every projected record (slower).")
@@ -378,10 +388,20 @@ def verify(deep, repair, as_json, lang, home):
         lines.append(tr("Projection: {state}", ctx.lang,
                         state=tr(PROJECTION_TEXT[state], ctx.lang) if state in PROJECTION_TEXT
                         else state))
+        if anchor.anchored:
+            lines.append(_anchor_line(anchor, ctx.lang))
         return "\n".join(lines)
-    emit(report, as_json, render)
+    # The server's last signed receipt (docs/central.md): a journal cut or rewritten
+    # after a push no longer holds the line the server signed, even if its own chain
+    # was recomputed to look whole.
+    from ..sync.anchor import AnchorBroken, check_anchor
+    anchor = check_anchor(ctx.home)
+    emit({**to_jsonable(report), "anchor": to_jsonable(anchor)} if as_json else report,
+         as_json, render)
     if not report.ok:
         raise JournalCorrupt(seq=report.first_bad_seq, why=report.problem.value)
+    if not anchor.ok:
+        raise AnchorBroken(seq=anchor.seq, network=anchor.network, why=anchor.problem)
     found = report.projection_detail
     if report.projection is ProjectionState.MISMATCH and "journal_seq" in found:
         if (found.get("projection_seq") or 0) > found["journal_seq"]:

@@ -35,6 +35,8 @@ COMMANDS = [
     ("operator_cmd", "operator"),
     ("operator_cmd", "validate"),
     ("station_cmd", "station"),
+    ("server_cmd", "server"),
+    ("sync_cmd", "sync"),
 ]
 
 

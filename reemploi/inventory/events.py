@@ -44,6 +44,9 @@ class EventType(str, enum.Enum):
     # A document handed out (lot attestation, lot certificate, receipt): its id, file
     # hash and the journal head it was made from, so a later reissue is traceable.
     DOCUMENT_ISSUED = "document.issued"     # {kind, document_id, sha256, lot_id?, journal_seq, journal_hash}
+    # Sync (reemploi/events/sync.py, docs/central.md): the central server's signed
+    # receipt, the off-station anchor of the chain up to ``seq``/``hash``.
+    SYNC_RECEIPT = "sync.receipt"
 
 
 class Status(str, enum.Enum):

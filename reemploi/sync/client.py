@@ -1,0 +1,214 @@
+"""The station's sync actions: enrol, push, pull --restore.
+
+    enrol(home, server, restore=False) -> dict   # {state, code, station, ...}
+    push(home, station_name, operator) -> PushOutcome
+    restore(home) -> int                         # lines restored
+
+The station's Ed25519 key (``reemploi.wipe.signing``, created on first use) signs
+every request that changes or reads its chain. The server's key, pinned at enrolment,
+must sign every receipt.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import time
+import urllib.parse
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import IntegrityError, Refused
+from ..inventory.journal import HASH_KEY, Journal, fsync_dir
+from ..settings import load_settings
+from ..wipe.signing import fingerprint, load_or_create_key, public_raw
+from . import chain
+from . import protocol as P
+from .anchor import check_receipt_signature, save_receipt
+from .config import (SERVER_FILE, load_sync_settings, pinned_server, sync_dir, this_station,
+                     write_json)
+from .http import request
+
+RECEIPT_ENDING = b'"type":"' + P.RECEIPT_EVENT.encode() + b'"}\n'
+
+
+class NotEnrolled(Refused):
+    msg = "This station is not enrolled on a server: run 'reemploi sync enrol --server URL'"
+
+
+class JournalBehindServer(IntegrityError):
+    msg = ("The journal ends at line {local} but the server holds line {server}: it was cut "
+           "or replaced. Restore it with 'reemploi sync pull --restore'")
+
+
+class JournalDiffers(IntegrityError):
+    msg = "Line {seq} of the journal is not the line the server holds: the journal was rewritten"
+
+
+@dataclass(frozen=True)
+class PushOutcome:
+    station: str
+    sent: int                      # lines sent in this run
+    stored: int                    # lines the server stored (0: it had them all)
+    head_seq: int
+    receipt: dict | None
+
+
+def _sign(home: Path, message: bytes) -> str:
+    return base64.b64encode(load_or_create_key(home).sign(message)).decode()
+
+
+def _server(home: Path, server: str | None = None) -> tuple[str, dict | None]:
+    pinned = pinned_server(home)
+    url = server or (pinned or {}).get("url") or load_sync_settings(home).server
+    if not url:
+        raise NotEnrolled()
+    return url.rstrip("/"), pinned
+
+
+def _genesis(journal: Journal) -> str:
+    for _, line in journal.iter_lines():
+        i = line.find(HASH_KEY)
+        return line[i + 9:i + 73].decode() if i >= 0 else ""
+    return ""
+
+
+def enrol(home: Path, server: str, restore: bool = False, timeout: float = 10.0) -> dict:
+    """Ask the server to enrol this station; the answer holds the one-time code to give
+    the coordinator. Pins the server's key."""
+    settings = load_settings(home)
+    station = P.station_id(settings.workshop.prefix, settings.station_code)
+    key = load_or_create_key(home)
+    raw = public_raw(key)
+    fp = fingerprint(raw)
+    genesis = "" if restore else _genesis(Journal(home))
+    sig = base64.b64encode(key.sign(P.enrol_message(station, fp, genesis))).decode()
+    body = json.dumps({"prefix": settings.workshop.prefix.upper(),
+                       "code": settings.station_code.upper(),
+                       "workshop": settings.workshop.name, "public_key":
+                       base64.b64encode(raw).decode(), "genesis": genesis,
+                       "restore": restore, "signature": sig}).encode()
+    answer = request("POST", server.rstrip("/") + "/v1/sync/enrol", body=body,
+                     headers={"Content-Type": "application/json"}, timeout=timeout).json()
+    pinned = pinned_server(home)
+    if pinned and pinned.get("server_key") != answer.get("server_key") and not restore:
+        raise IntegrityError(why="the server's key is not the one pinned at enrolment")
+    write_json(sync_dir(home) / SERVER_FILE,
+               {"url": server.rstrip("/"), "network": answer.get("network"),
+                "server_key": answer.get("server_key"),
+                "server_public_key": answer.get("server_public_key"),
+                "station": station, "fingerprint": fp, "code": answer.get("code"),
+                "restore": restore})
+    return {**answer, "station": station, "fingerprint": fp}
+
+
+def status(home: Path, timeout: float = 10.0) -> dict:
+    url, pinned = _server(home)
+    station = this_station(home)
+    fp = fingerprint(public_raw(load_or_create_key(home)))
+    q = urllib.parse.urlencode({"station": station, "fingerprint": fp})
+    answer = request("GET", f"{url}/v1/sync/status?{q}", timeout=timeout).json()
+    if pinned and answer.get("server_key") != pinned.get("server_key"):
+        raise IntegrityError(why="the server's key is not the one pinned at enrolment")
+    return {**answer, "station": station, "fingerprint": fp, "url": url}
+
+
+def _pending_lines(journal: Journal, server_seq: int, server_hash: str) -> list[bytes]:
+    """Local lines after the server's head, once the local line at that head is
+    checked to be the server's: a shorter or rewritten journal is refused here."""
+    out: list[bytes] = []
+    seq = 0
+    for _, line in journal.iter_lines():
+        seq += 1
+        if seq == server_seq:
+            i = line.find(HASH_KEY)
+            if line[i + 9:i + 73].decode(errors="replace") != server_hash:
+                raise JournalDiffers(seq=seq)
+        elif seq > server_seq:
+            out.append(line)
+    if seq < server_seq:
+        raise JournalBehindServer(local=seq, server=server_seq)
+    return out
+
+
+def push(home: Path, station_name: str, operator: str | None, force: bool = False,
+         timeout: float | None = None, budget: float = 30.0,
+         progress=None) -> PushOutcome:
+    """Send every line the server lacks, in chunks (one transaction each); record the
+    last receipt in the journal. Nothing to send (or only receipts) is a no-op."""
+    timeout = timeout or load_sync_settings(home).timeout
+    st = status(home, timeout)
+    if st["state"] != "active":
+        raise Refused(why=f"station {st['station']}: {st['state']}")
+    url, station = st["url"], st["station"]
+    journal = Journal(home)
+    with journal.locked(shared=True):
+        lines = _pending_lines(journal, int(st["head_seq"]), str(st["head_hash"]))
+    if not lines or (not force and all(l.endswith(RECEIPT_ENDING) for l in lines)):
+        return PushOutcome(station, 0, 0, int(st["head_seq"]), st.get("receipt"))
+    stored, receipt = 0, None
+    for start in range(0, len(lines), P.MAX_PUSH_LINES):
+        chunk = lines[start:start + P.MAX_PUSH_LINES]
+        tail = chain.parse(chunk[-1], 0)
+        headers = {P.H_STATION: station, P.H_SEQ: str(tail.seq), P.H_HASH: tail.hash,
+                   P.H_SIGNATURE: _sign(home, P.head_message(station, tail.seq, tail.hash)),
+                   "Content-Type": "application/x-ndjson"}
+        answer = request("POST", f"{url}/v1/sync/push", body=b"".join(chunk), headers=headers,
+                         timeout=max(timeout, 60.0), budget=budget).json()
+        receipt = answer.get("receipt")
+        check_receipt_signature(home, receipt, station, tail.seq, tail.hash)
+        stored += int(answer.get("stored") or 0)
+        if progress:
+            progress(start + len(chunk), len(lines))
+    save_receipt(home, receipt, station_name, operator)
+    return PushOutcome(station, len(lines), stored, receipt["seq"], receipt)
+
+
+def restore(home: Path, timeout: float = 10.0, progress=None) -> int:
+    """Fetch this station's whole chain from the server into an empty data directory
+    (a lost or re-flashed stick, re-enrolled with ``--restore`` and approved). Every
+    line is re-checked; the result must end at the server's signed head."""
+    st = status(home, timeout)
+    if st["state"] != "active":
+        raise Refused(why=f"station {st['station']}: {st['state']}")
+    journal = Journal(home)
+    journal.ensure()
+    if journal.size() > 0:
+        raise Refused(why="the journal here is not empty: restore only onto a new stick")
+    url, station = st["url"], st["station"]
+    head_seq, head_hash = int(st["head_seq"]), str(st["head_hash"])
+    receipt = st.get("receipt")
+    if head_seq:
+        check_receipt_signature(home, receipt, station, head_seq, head_hash)
+    tmp = journal.path.with_name(".journal.restore")
+    got, prev = 0, ""
+    with open(tmp, "wb") as out:
+        while got < head_seq:
+            stamp = int(time.time())
+            answer = request("GET", f"{url}/v1/sync/lines?from={got + 1}&limit={P.MAX_PUSH_LINES}",
+                             headers={P.H_STATION: station, P.H_TIME: str(stamp),
+                                      P.H_SIGNATURE: _sign(home, P.pull_message(station, stamp))},
+                             timeout=max(timeout, 60.0))
+            try:
+                lines = chain.check_chain(chain.split_lines(answer.body), prev, got + 1)
+            except chain.LineRefused as exc:
+                raise IntegrityError(why=f"line {exc.seq} from the server: {exc.reason}") from None
+            if not lines:
+                break
+            out.write(answer.body)
+            got, prev = lines[-1].seq, lines[-1].hash
+            if progress:
+                progress(got, head_seq)
+        out.flush()
+        os.fsync(out.fileno())
+    if (got, prev) != (head_seq, head_hash):
+        tmp.unlink()
+        raise IntegrityError(why="the restored chain does not end at the server's signed head")
+    with journal.locked():
+        os.replace(tmp, journal.path)
+        fsync_dir(journal.home)
+    if receipt:
+        save_receipt(home, receipt, None, None, record=False)
+    return got
+

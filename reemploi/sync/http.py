@@ -1,0 +1,94 @@
+"""HTTP for the station, on ``urllib`` alone, with retries and back-off.
+
+Offline-first: a station must never wait long for a server that is not there. Each
+request has a timeout; connection errors and 5xx answers are retried with exponential
+back-off and jitter (0.5 s, 1 s, 2 s… capped at 8 s) until ``budget`` seconds are
+spent, then ``ServerUnreachable`` is raised and the station simply goes on (the next
+push sends everything still missing). 4xx answers are decisions, never retried.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import random
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+
+from ..errors import (BadInput, Conflict, IntegrityError, NotFound, Refused, ToolFailed)
+
+GZIP_FROM = 64 << 10
+
+
+class ServerUnreachable(ToolFailed):
+    msg = "The server {url} cannot be reached ({why}); the station keeps working and will sync later"
+
+
+class ServerRefused(Refused):
+    msg = "The server refused: {why}"
+
+
+class ServerIntegrity(IntegrityError):
+    msg = "The server found an integrity problem: {why}"
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: bytes
+
+    def json(self) -> dict:
+        try:
+            data = json.loads(self.body)
+        except ValueError:
+            raise BadInput(what="server answer", why="not JSON") from None
+        if not isinstance(data, dict):
+            raise BadInput(what="server answer", why="not a JSON object")
+        return data
+
+
+def _raise_for(url: str, answer: Answer) -> None:
+    try:
+        data = json.loads(answer.body)
+        why = str(data.get("message") or data.get("error") or answer.status)
+    except ValueError:
+        data, why = {}, f"HTTP {answer.status}"
+    if answer.status in (409, 422):
+        raise ServerIntegrity(why=why, status=answer.status, detail=data)
+    if answer.status == 404:
+        raise NotFound(what=why)
+    if answer.status in (401, 403):
+        raise ServerRefused(why=why)
+    if answer.status == 400:
+        raise BadInput(what=url, why=why)
+    raise Conflict(why=why)
+
+
+def request(method: str, url: str, *, body: bytes | None = None, headers: dict | None = None,
+            timeout: float = 10.0, budget: float = 30.0, sleep=time.sleep) -> Answer:
+    """One HTTP exchange with retries on network errors and 5xx."""
+    headers = dict(headers or {})
+    if body is not None and len(body) >= GZIP_FROM:
+        body = gzip.compress(body, compresslevel=1)
+        headers["Content-Encoding"] = "gzip"
+    deadline = time.monotonic() + budget
+    delay = 0.5
+    while True:
+        why = ""
+        try:
+            req = urllib.request.Request(url, data=body, method=method, headers=headers)
+            with urllib.request.urlopen(req, timeout=timeout) as resp:
+                return Answer(resp.status, resp.read())
+        except urllib.error.HTTPError as exc:
+            answer = Answer(exc.code, exc.read())
+            if exc.code < 500:
+                _raise_for(url, answer)
+            why = f"HTTP {exc.code}"
+        except (urllib.error.URLError, OSError, TimeoutError) as exc:
+            why = str(getattr(exc, "reason", exc))
+        if time.monotonic() + delay > deadline:
+            raise ServerUnreachable(url=url, why=why)
+        sleep(delay * (0.5 + random.random()))
+        delay = min(delay * 2, 8.0)
