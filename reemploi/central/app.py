@@ -67,6 +67,7 @@ def create_app(config: ServerConfig) -> Flask:
     def _globals() -> dict:
         return {"_": lambda m, **kw: i18n.tr(m, g.lang, **kw), "lang": g.get("lang", "fr"),
                 "num": lambda v, d=0: i18n.number(v, g.lang, d),
+                "status_name": lambda s: status_name(s, g.lang), "event_text": event_text,
                 "network": config.network, "user": g.get("user")}
 
     @app.errorhandler(ReemploiError)
@@ -97,6 +98,21 @@ def create_app(config: ServerConfig) -> Flask:
     app.register_blueprint(web.bp)
     app.register_blueprint(web_admin.bp)
     return app
+
+
+def status_name(status: str | None, lang: str) -> str:
+    """The inventory command's own words for a status (inventory.describe)."""
+    from ..inventory.describe import STATUS_NAMES
+    return i18n.tr(STATUS_NAMES[status], lang) if status in STATUS_NAMES else (status or "–")
+
+
+def event_text(ev: dict) -> str:
+    """One history line, as ``inventory history`` writes it (inventory.describe)."""
+    from ..inventory.describe import event_detail, event_name
+    lang = g.get("lang", "fr")
+    name = event_name(ev["type"], lang)
+    detail = event_detail(ev["type"], ev.get("payload"), ev.get("asset_id"), lang)
+    return f"{name}: {detail}" if detail else name
 
 
 def _public_params(exc: ReemploiError) -> dict:

@@ -21,7 +21,7 @@ def sections(f: YearFigures, lang: str) -> list[tuple[str, list[str], list[list]
          + [[t("Total"), *(f.totals[s] for s in STAGES)]]),
         (t("By station"), [t("Station"), t("Workshop"), *stage_cols],
          [[r["station"], r["workshop"], *(r[s] for s in STAGES)] for r in f.by_station]),
-        (t("Outcomes"), [t("Outcome"), t("Machines")],
+        (t("Outcomes"), [t("Destination"), t("Machines")],
          [[t(r["outcome"] or "?"), r["machines"]] for r in f.outcomes]),
         (t("Grades"), [t("Grade"), t("Machines")],
          [[r["grade"], r["machines"]] for r in f.grades]),

@@ -337,7 +337,7 @@ def _anchor_line(anchor, lang: str) -> str:
                   time=anchor.time)
     return tr("The journal no longer holds line {seq} as the server {network} signed it "
               "({problem}).", lang, seq=anchor.seq, network=anchor.network,
-              problem=anchor.problem)
+              problem=tr(anchor.problem or "?", lang))
 
 
 @inventory.command("verify")

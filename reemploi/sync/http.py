@@ -69,7 +69,9 @@ def _raise_for(url: str, answer: Answer) -> None:
 def request(method: str, url: str, *, body: bytes | None = None, headers: dict | None = None,
             timeout: float = 10.0, budget: float = 30.0, sleep=time.sleep) -> Answer:
     """One HTTP exchange with retries on network errors and 5xx."""
-    headers = dict(headers or {})
+    from .. import i18n
+    # The server words its refusals in the station's language.
+    headers = {"Accept-Language": i18n.current(), **(headers or {})}
     if body is not None and len(body) >= GZIP_FROM:
         body = gzip.compress(body, compresslevel=1)
         headers["Content-Encoding"] = "gzip"
