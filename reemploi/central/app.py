@@ -112,7 +112,7 @@ def event_text(ev: dict) -> str:
     lang = g.get("lang", "fr")
     name = event_name(ev["type"], lang)
     detail = event_detail(ev["type"], ev.get("payload"), ev.get("asset_id"), lang)
-    return f"{name}: {detail}" if detail else name
+    return i18n.tr("{name}: {detail}", lang, name=name, detail=detail) if detail else name
 
 
 def _public_params(exc: ReemploiError) -> dict:

@@ -45,6 +45,12 @@ class MachineView:
     def main(self) -> dict:
         return self.members[0]["doc"]
 
+    @property
+    def wipes(self) -> list[dict]:
+        """Every recorded wipe of the group's records, oldest first."""
+        return sorted((w for m in self.members for w in m["doc"].get("wipes") or ()),
+                      key=lambda w: w.get("time") or "")
+
 
 def find(conn: psycopg.Connection, asset_id: str) -> Ref:
     row = conn.execute("SELECT station_id FROM assets WHERE asset_id = %s ORDER BY station_id "
