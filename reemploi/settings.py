@@ -67,7 +67,8 @@ MAX_BYTES = 64 << 10
 # Longest value a label or sheet can print (the address wraps on the sheet).
 MAX_LEN = {"address": 400, "qr_payload": 200}
 DEFAULT_MAX_LEN = 120
-SECTIONS = ("workshop", "station", "atelier")
+# [sync] is read and checked by reemploi.sync.config (server URL, auto_push, timeout).
+SECTIONS = ("workshop", "station", "atelier", "sync")
 PREFIX_RE = re.compile(r"^[A-Z0-9]{1,10}$")
 STATION_RE = re.compile(r"^[A-Z0-9]{1,3}$")
 # Other id families start with these words (LOT-A-26-0007, DON-A-0003): an asset

@@ -16,7 +16,6 @@ receipt, kept beside the journal so that cutting the journal cannot remove it to
 from __future__ import annotations
 
 import json
-import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,7 +57,7 @@ def this_station(home: Path) -> str:
 
 def sync_dir(home: Path) -> Path:
     path = Path(home) / SYNC_DIR
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
     return path
 
 
@@ -75,14 +74,10 @@ def read_json(path: Path) -> dict | None:
 
 
 def write_json(path: Path, data: dict) -> None:
-    """Atomic: a temp file in the same folder, fsynced, renamed over."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, ensure_ascii=False, indent=1, sort_keys=True)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    """Atomic and private (0600), through the one safe writer (system.files)."""
+    from ..system.files import write_atomic
+    write_atomic(path, json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True
+                                  ).encode("utf-8"))
 
 
 def pinned_server(home: Path) -> dict | None:
