@@ -146,3 +146,28 @@ def test_a_bad_retention_setting_is_refused_with_exit_7(cli, tmp_path, value):
     (home / "settings.toml").write_text(f"[atelier]\nretention_days = {value}\n")
     r = cli(["--lang", "fr", "atelier", "--home", home, "people"])
     assert r.exit_code == 7 and "retention_days" in r.output and "Traceback" not in r.output
+
+
+def test_the_text_console_gets_a_large_font_and_other_terminals_do_not(tmp_path):
+    """On the Linux console (TERM=linux) the command asks setfont for Terminus 32×16;
+    anywhere else it leaves the font alone. A VT cannot exist in a test: the runner
+    records the argv it is given."""
+    from reemploi.cli.atelier_cmd import _large_console
+
+    class Recorder:
+        def __init__(self):
+            self.argv = []
+
+        def run(self, argv, **kw):
+            self.argv.append(list(argv))
+
+    class Ctx:
+        runner = Recorder()
+
+    font = tmp_path / "Lat15-TerminusBold32x16.psf.gz"
+    font.write_bytes(b"")
+    _large_console(Ctx, {"TERM": "xterm-256color"}, str(font))
+    _large_console(Ctx, {"TERM": "linux"}, str(tmp_path / "absent.psf.gz"))
+    assert Ctx.runner.argv == []
+    _large_console(Ctx, {"TERM": "linux"}, str(font))
+    assert Ctx.runner.argv == [["setfont", str(font)]]

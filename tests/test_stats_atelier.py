@@ -73,9 +73,10 @@ def test_every_export_and_the_pdf_carry_the_atelier(cli, tmp_path, monkeypatch):
     pdf = subprocess.run(["pdftotext", str(out / "b.pdf"), "-"], capture_output=True,
                          text=True, check=True).stdout
     flat = " ".join(pdf.split())
-    assert "Atelier bidouille : 2 stagiaires, 3 séances, 4,0 heures, 1 Jerrys montés" in flat
+    assert ("Atelier bidouille — stagiaires : 2, séances : 3, heures : 4,0, Jerrys montés : 1, "
+            "pièces réemployées : 3") in flat
     text = cli(["--lang", "fr", "stats", "--year", year]).output
-    assert "Atelier bidouille : 2 stagiaires" in text
+    assert "Atelier bidouille — stagiaires : 2" in text
     assert make_period(year=int(year)).contains(date.today().isoformat())
 
 

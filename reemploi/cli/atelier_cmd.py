@@ -32,13 +32,13 @@ def _open(home: Path | None, lang: str):
     return ctx, inv, Atelier(inv, ctx.home)
 
 
-def _large_console(ctx) -> None:
+def _large_console(ctx, environ=os.environ, font: str = CONSOLE_FONT) -> None:
     """On the Linux text console (TERM=linux), switch to a big font; else nothing."""
-    if os.environ.get("TERM") != "linux" or not Path(CONSOLE_FONT).exists():
+    if environ.get("TERM") != "linux" or not Path(font).exists():
         return
     from ..errors import ReemploiError
     try:
-        ctx.runner.run(["setfont", CONSOLE_FONT], check=False, timeout=10)
+        ctx.runner.run(["setfont", font], check=False, timeout=10)
     except ReemploiError:
         pass      # no setfont: the text stays small but everything works
 

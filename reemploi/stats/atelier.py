@@ -147,8 +147,9 @@ def atelier_table(f: AtelierFigures, lang: str) -> Table:
 def atelier_lines(f: AtelierFigures, lang: str) -> list[str]:
     """The headline for the text summary and the PDF."""
     t = f.total
-    return [tr("Atelier bidouille: {trainees} trainees, {sessions} sittings, {hours} hours, "
-               "{jerrys} Jerrys built from {parts} reused parts ({kg} kg).", lang,
+    # Label: figure pairs, so no plural to agree ("1 Jerrys montés").
+    return [tr("Atelier bidouille — trainees: {trainees}, sittings: {sessions}, hours: {hours}, "
+               "Jerrys built: {jerrys}, reused parts: {parts} ({kg} kg).", lang,
                trainees=number(t.trainees, lang), sessions=number(t.sessions, lang),
                hours=number(t.hours, lang, 1), jerrys=number(t.jerrys, lang),
                parts=number(t.parts, lang), kg=number(t.parts_kg, lang, 1))]

@@ -43,7 +43,7 @@ PACKAGES = {
     "pdftotext": "poppler-utils", "zstd": "zstd", "bmaptool": "bmap-tools",
     "nwipe": "nwipe", "dd": "coreutils", "stress-ng": "stress-ng",
     "sysbench": "sysbench", "mokutil": "mokutil", "udevadm": "udev",
-    "mount": "mount", "umount": "mount", "dmsetup": "dmsetup",
+    "mount": "mount", "umount": "mount", "dmsetup": "dmsetup", "setfont": "kbd",
 }
 
 _ROOT_HINTS = re.compile(
