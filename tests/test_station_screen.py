@@ -97,7 +97,10 @@ def test_keyboard_only_run_on_an_80x25_console(loopdev, tmp_path):
         pane.keys("oui", "Enter")
         pane.wait_for("Écrire")
         pane.keys("oui", "Enter")
-        done = pane.wait_for("EXIT=", timeout=300)
+        summary = pane.wait_for("bilan", timeout=300)        # the last screen: each step
+        assert any("Effacement" in line and "fait" in line for line in summary), summary
+        pane.keys("Enter")
+        done = pane.wait_for("EXIT=", timeout=60)
         assert "EXIT=0" in "\n".join(done), done
     finally:
         pane.close()

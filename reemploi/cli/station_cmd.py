@@ -54,6 +54,8 @@ def station(profile_file, asset_id, disks, replay_dir, image, loose, no_persiste
     try:
         if loose:
             from ..station.loose import run_loose
+            if no_persistence:
+                profile = replace(profile, require_persistence=False)
             report = run_loose(ctx, profile, ui, disks=tuple(disks))
         else:
             report = run_station(ctx, profile, ui, disks=tuple(disks), asset=asset_id,

@@ -9,55 +9,19 @@ from pathlib import Path
 import click
 
 from ..i18n import N_, number, tr
-from ..system import guard
 from ..system.privileges import require_root
 from ..wipe import run as wiperun
 from ..wipe.certificate import (DESTINATIONS, CertificateRequest, Person, issue,
                                 load_document, verify_file)
 from ..wipe.errors import raise_for
-from ..wipe.plan import METHODS, VERIFY_MODES, Blocker
+from ..wipe.render import plan_text
+from ..wipe.plan import METHODS, VERIFY_MODES
 from ..wipe.progress import MultiProgress
-from ..documents.certificate import CATEGORY, RESULT, TECHNIQUE, VERIFY, label
+from ..documents.certificate import CATEGORY, RESULT, label
 from .common import ASSET_ID, confirm, dump_json, home_option, json_option, lang_option, make_context, \
     operator_option, yes_option
 
-BLOCKER_TEXT = {
-    Blocker.FROZEN: N_("{path}: the drive's security is frozen by the BIOS. Suspend the computer "
-                       "and wake it up ({command}, or close and reopen the lid), then run the wipe again."),
-    Blocker.PASSWORD_SET: N_("{path}: a security password is already set on this drive; "
-                             "it must be removed first (ask the donor)."),
-    Blocker.NO_FIRMWARE_ERASE: N_("{path}: this drive offers no firmware erase; "
-                                  "use --method prng to overwrite it."),
-    Blocker.UNSUPPORTED_MEDIA: N_("{path}: {media} media cannot be wiped by overwriting; "
-                                  "destroy it physically."),
-}
 RESULT_TEXT = {"success": N_("success"), "failed": N_("failed"), "interrupted": N_("interrupted")}
-
-
-def _plan_text(job, lang: str) -> str:
-    p, d = job.plan, job.disk
-    lines = [guard.confirm_text(d, lang)]
-    if job.seal is not None:
-        # What the kernel says this device is: re-checked after "yes", before any byte.
-        lines.append("  " + tr("Device: {seal}", lang, seal=job.seal.describe()))
-    if p.blocker:
-        lines.append("  " + tr(BLOCKER_TEXT[p.blocker], lang, path=d.path,
-                               **{k: v for k, v in p.blocker_params.items() if k != "path"}))
-        return "\n".join(lines)
-    lines.append("  " + tr("method: {technique} ({nist}), passes: {passes}, verification: {verify}",
-                           lang, technique=label(TECHNIQUE.get(p.technique.value if p.technique else ""), lang),
-                           nist=label(CATEGORY.get(p.nist.value if p.nist else ""), lang),
-                           passes=", ".join(p.passes),
-                           verify=label(VERIFY.get(p.verify, p.verify), lang)))
-    if p.estimate_seconds is not None:
-        lines.append("  " + tr("estimated time: {minutes} min", lang,
-                               minutes=max(1, round(p.estimate_seconds / 60))))
-    from ..documents.certificate import CAVEAT
-    for c in p.caveats:
-        lines.append("  ! " + (tr(CAVEAT[c.value], lang) if c.value in CAVEAT else c.value))
-    for step in p.steps:
-        lines.append("  " + step.describe())
-    return "\n".join(lines)
 
 
 def _plan_json(job) -> dict:
@@ -116,7 +80,7 @@ def wipe(devices, method, verify_mode, asset_id, remove_hpa, final_blank, dry_ru
     asks = not ctx.assume_yes and sys.stdin is not None and sys.stdin.isatty()
     if not as_json or asks:
         for job in jobs:
-            click.echo(_plan_text(job, ctx.lang), err=as_json)
+            click.echo(plan_text(job, ctx.lang), err=as_json)
     if dry_run:
         return
     runnable = [j for j in jobs if not j.plan.blocker]

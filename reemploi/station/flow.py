@@ -20,9 +20,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..context import Context
-from ..errors import Aborted, BadInput, NotFound, Refused
+from ..errors import Aborted, BadInput, Interrupted, NotFound, ReemploiError, Refused
 from ..i18n import N_, tr
 from ..model import Disk, Machine, Media
+from ..system.privileges import require_root
 from .profile import Profile, Step
 from .progress import Progress, progress_of
 from .ui import STEP_TEXT, LineUi
@@ -209,8 +210,9 @@ class Station:
     def wipe(self, asset_id: str) -> None:
         from ..wipe import run as wiperun
         from ..wipe.errors import raise_for
-        from ..cli.wipe_cmd import _plan_text
+        from ..wipe.render import plan_text
         self.ui.step(Step.WIPE)
+        require_root("reemploi station (wipe)")     # as reemploi wipe: before any plan
         paths = self.targets()
         if not paths:
             self.mark(Step.WIPE, "nothing", disks=[])
@@ -219,7 +221,7 @@ class Station:
         options = wiperun.WipeOptions(method=self.profile.wipe_method,
                                       verify=self.profile.wipe_verify, asset_id=asset_id)
         jobs = wiperun.prepare(self.ctx, paths, options)
-        plan = [line for j in jobs for line in _plan_text(j, self.lang).splitlines()]
+        plan = [line for j in jobs for line in plan_text(j, self.lang).splitlines()]
         if not self.profile.unattended and not self.ui.confirm(
                 tr("ERASE {count} disk(s) above? Everything on them will be lost.",
                    self.lang, count=len(jobs)), plan):
@@ -241,15 +243,20 @@ class Station:
                   blocked=[j.disk.path for j in blocked])
         try:
             raise_for(records, blocked)
-        except (Refused, BadInput, NotFound) as exc:
-            if self.profile.on_failure != "continue":
+        except Interrupted:
+            raise
+        except ReemploiError as exc:
+            message = exc.render(lambda m: tr(m, self.lang))
+            if self.profile.unattended:
+                go_on = self.profile.on_failure == "continue"
+            else:
+                go_on = self.ui.confirm(tr("Go on with the disks that were wiped? The "
+                                           "certificate will say which one failed.",
+                                           self.lang), [message])
+            if not go_on:
                 raise
-            self.ui.lines([exc.render(lambda m: tr(m, self.lang))])
-        except Exception as exc:
-            from ..errors import Interrupted
-            if isinstance(exc, Interrupted) or self.profile.on_failure != "continue":
-                raise
-            self.ui.lines([exc.render(lambda m: tr(m, self.lang))])
+            self.ui.lines([message])
+            self.report.steps[Step.WIPE.value]["continued"] = True
 
     # -- certificate
     def certificate(self, asset_id: str) -> None:
@@ -282,6 +289,8 @@ class Station:
         from ..image.render import choice_text
         self.ui.step(Step.IMAGE)
         name = self.profile.image
+        if name != "none":
+            require_root("reemploi station (image)")
         if name == "none":
             self.mark(Step.IMAGE, "skipped")
             return
@@ -379,7 +388,25 @@ class Station:
             else:
                 act(asset_id)
         self.report.grade = _grade_of(_inventory(self.ctx), asset_id)
+        if self.ui.interactive:
+            self.ui.step(Step.READY, tr("summary", self.lang))
+            self.ui.pause(summary_lines(self.report, self.lang))
         return self.report
+
+
+STATUS_TEXT = {"done": N_("done"), "already-done": N_("already done"), "skipped": N_("skipped"),
+               "not-applicable": N_("not applicable"), "nothing": N_("nothing to do")}
+
+
+def summary_lines(report: StationReport, lang: str) -> list[str]:
+    """The last screen: the asset and what each step did."""
+    lines = [tr("Asset: {id}", lang, id=report.asset_id), ""]
+    for step in Step:
+        entry = report.steps.get(step.value)
+        if entry:
+            lines.append(f"  {tr(STEP_TEXT[step], lang):<24} "
+                         f"{tr(STATUS_TEXT.get(entry['status'], entry['status']), lang)}")
+    return lines
 
 
 def _last_graded(events: list) -> int:
@@ -417,8 +444,14 @@ def check_persistence(ctx: Context, allow_missing: bool) -> None:
         return
     mounts = blockdev.mount_table(ctx)
     live = any(m.mountpoint in blockdev.LIVE_MOUNTS for m in mounts)
-    if live and not blockdev.disks_of_path(ctx, str(ctx.home), mounts):
-        raise NoPersistence(home=str(ctx.home))
+    if not live or blockdev.disks_of_path(ctx, str(ctx.home), mounts):
+        return
+    # On the live root overlay: persistent only if live-boot found a persistence
+    # medium, whose ``rw`` directory is the overlay's upper layer (live-boot's "/
+    # union" persistence.conf), mounted under /run/live/persistence/.
+    if any(m.mountpoint.startswith(p + "/") for m in mounts for p in blockdev.PERSISTENCE_MOUNTS):
+        return
+    raise NoPersistence(home=str(ctx.home))
 
 
 def run_station(ctx: Context, profile: Profile, ui: LineUi, *, disks: tuple[str, ...] = (),

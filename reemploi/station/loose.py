@@ -19,7 +19,8 @@ from ..context import Context
 from ..errors import Aborted
 from ..i18n import tr
 from ..model import Disk
-from .flow import StationReport, _inventory
+from ..system.privileges import require_root
+from .flow import StationReport, _inventory, check_persistence
 from .profile import Profile, Step
 from .ui import LineUi
 
@@ -36,13 +37,15 @@ def part_for(inv, disk: Disk) -> tuple[str, bool]:
 
 def run_loose(ctx: Context, profile: Profile, ui: LineUi, *,
               disks: tuple[str, ...] = ()) -> StationReport:
-    from ..cli.wipe_cmd import _plan_text
+    from ..wipe.render import plan_text
     from ..documents.certificate import render_certificate_pdf
     from ..system import blockdev
     from ..wipe import run as wiperun
     from ..wipe.certificate import CertificateRequest, issue
     from ..wipe.errors import raise_for
 
+    check_persistence(ctx, not profile.require_persistence)
+    require_root("reemploi station --disks")
     report = StationReport()
     ui.step(Step.WIPE, tr("loose disks", ctx.lang))
     paths = list(disks or profile.disks)
@@ -56,7 +59,7 @@ def run_loose(ctx: Context, profile: Profile, ui: LineUi, *,
         return report
     options = wiperun.WipeOptions(method=profile.wipe_method, verify=profile.wipe_verify)
     jobs = wiperun.prepare(ctx, paths, options)          # every refusal before any id
-    plan = [line for j in jobs for line in _plan_text(j, ctx.lang).splitlines()]
+    plan = [line for j in jobs for line in plan_text(j, ctx.lang).splitlines()]
     if not profile.unattended and not ui.confirm(
             tr("ERASE {count} disk(s) above? Everything on them will be lost.", ctx.lang,
                count=len(jobs)), plan):

@@ -1,0 +1,47 @@
+"""The wipe plan as the operator reads it (``reemploi wipe`` and the station)."""
+
+from __future__ import annotations
+
+from ..i18n import N_, tr
+from ..system import guard
+from .plan import Blocker
+
+BLOCKER_TEXT = {
+    Blocker.FROZEN: N_("{path}: the drive's security is frozen by the BIOS. Suspend the computer "
+                       "and wake it up ({command}, or close and reopen the lid), then run the wipe again."),
+    Blocker.PASSWORD_SET: N_("{path}: a security password is already set on this drive; "
+                             "it must be removed first (ask the donor)."),
+    Blocker.NO_FIRMWARE_ERASE: N_("{path}: this drive offers no firmware erase; "
+                                  "use --method prng to overwrite it."),
+    Blocker.UNSUPPORTED_MEDIA: N_("{path}: {media} media cannot be wiped by overwriting; "
+                                  "destroy it physically."),
+}
+
+
+def plan_text(job, lang: str) -> str:
+    """What the operator reads before saying yes: the disk, the device the kernel sees,
+    then the method, estimate, caveats and every step (or why it cannot be wiped)."""
+    from ..documents.certificate import CATEGORY, TECHNIQUE, VERIFY, label
+    p, d = job.plan, job.disk
+    lines = [guard.confirm_text(d, lang)]
+    if job.seal is not None:
+        # What the kernel says this device is: re-checked after "yes", before any byte.
+        lines.append("  " + tr("Device: {seal}", lang, seal=job.seal.describe()))
+    if p.blocker:
+        lines.append("  " + tr(BLOCKER_TEXT[p.blocker], lang, path=d.path,
+                               **{k: v for k, v in p.blocker_params.items() if k != "path"}))
+        return "\n".join(lines)
+    lines.append("  " + tr("method: {technique} ({nist}), passes: {passes}, verification: {verify}",
+                           lang, technique=label(TECHNIQUE.get(p.technique.value if p.technique else ""), lang),
+                           nist=label(CATEGORY.get(p.nist.value if p.nist else ""), lang),
+                           passes=", ".join(p.passes),
+                           verify=label(VERIFY.get(p.verify, p.verify), lang)))
+    if p.estimate_seconds is not None:
+        lines.append("  " + tr("estimated time: {minutes} min", lang,
+                               minutes=max(1, round(p.estimate_seconds / 60))))
+    from ..documents.certificate import CAVEAT
+    for c in p.caveats:
+        lines.append("  ! " + (tr(CAVEAT[c.value], lang) if c.value in CAVEAT else c.value))
+    for step in p.steps:
+        lines.append("  " + step.describe())
+    return "\n".join(lines)
