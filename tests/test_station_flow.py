@@ -83,7 +83,8 @@ def test_unattended_profile_takes_a_machine_to_ready(cli, loopdev, tmp_path):
     master, _ = build_master(tmp_path, 24 * MiB)
     profile = write_profile(tmp_path, master, [first.path, second.path])
 
-    report = run_json(cli, ["--profile", profile])
+    assert cli(["operator", "add", "Camille"]).exit_code == 0
+    report = run_json(cli, ["--profile", profile, "--operator", "Camille"])
     asset = report["asset_id"]
     assert report["result"] == "success" and report["created"] is True
     steps = {k: v["status"] for k, v in report["steps"].items()}
@@ -114,6 +115,7 @@ def test_unattended_profile_takes_a_machine_to_ready(cli, loopdev, tmp_path):
     assert types.index("asset.graded") < types.index("wipe.started") < types.index("wipe.done") \
         < types.index("certificate.issued") < types.index("image.written")
     assert history[-1]["type"] == "status.changed" and history[-1]["payload"]["to"] == "ready"
+    assert {e["operator"] for e in history} == {"Camille"}      # who did it, every step
     checks = [e for e in history if e["type"] == "asset.checked"][0]["payload"]["checks"]
     assert checks["webcam"] == "fail" and checks["cosmetic"] == "B"
     verify = json.loads(cli(["inventory", "verify", "--json"]).output)

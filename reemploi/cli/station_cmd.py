@@ -13,7 +13,8 @@ from ..errors import ReemploiError
 from ..station.flow import run_station
 from ..station.profile import Profile, load_profile
 from ..station.ui import LineUi
-from .common import ASSET_ID, dump_json, home_option, json_option, lang_option, make_context
+from .common import (ASSET_ID, dump_json, home_option, json_option, lang_option, make_context,
+                     operator_option)
 
 
 @click.command("station")
@@ -36,6 +37,7 @@ from .common import ASSET_ID, dump_json, home_option, json_option, lang_option, 
               help="Run even though the data directory would be lost at power-off.")
 @click.option("--lines", "force_lines", is_flag=True,
               help="Print one line per event instead of the full-screen display.")
+@operator_option
 @json_option
 @lang_option
 @home_option
