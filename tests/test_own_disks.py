@@ -101,3 +101,13 @@ def test_the_disk_holding_the_data_directory_is_refused(loopdev, tmp_path):
         assert guard.Reason.MOUNTED in {r.reason for r in verdict.refusals}
     finally:
         subprocess.run(["umount", str(mnt)], check=False)
+
+
+def test_the_station_wipes_the_own_disks_but_the_excluded(tmp_path):
+    from reemploi.station.flow import wipe_targets
+    from reemploi.station.profile import Profile
+    ctx = qemu_ctx(tmp_path)
+    assert wipe_targets(ctx, Profile()) == ["/dev/sda", "/dev/sdb", "/dev/nvme0n1"]
+    keep = Profile(exclude=("/dev/sdb", "serial:QM-NVME-0001"))
+    assert wipe_targets(ctx, keep) == ["/dev/sda"]
+    assert wipe_targets(ctx, keep, ("/dev/loop7",)) == ["/dev/loop7"]   # named: as named

@@ -149,3 +149,14 @@ def test_a_recorded_machine_without_named_disks_is_refused(cli, tmp_path):
     result = cli(["station", "--profile", profile])
     assert result.exit_code == 7, result.output
     assert "name the disks" in result.output
+
+
+def test_an_unknown_asset_id_stops_before_anything(cli, loopdev, tmp_path):
+    disk = loopdev(8 * MiB)
+    plant(disk.path, 8 * MiB)
+    master, _ = build_master(tmp_path, 24 * MiB)
+    profile = write_profile(tmp_path, master, [disk.path])
+    result = cli(["station", "--profile", profile, "--asset", "REE-A-26-99999", "--json"])
+    assert result.exit_code == 10, result.output
+    assert json.loads(result.stdout)["result"] == "failed"
+    assert leaked(disk.path) == 3                       # not a byte written

@@ -27,6 +27,12 @@ def test_three_loose_disks_each_under_its_part_id(cli, loopdev, tmp_path):
     result = cli(args)
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
+    # One progress line per disk on stderr: bytes done of total, speed, time left.
+    for d in disks:
+        name = d.path.rsplit("/", 1)[1]
+        lines = [line for line in result.stderr.splitlines() if line.strip().startswith(name + " ")]
+        assert any("100.0%" in line and "/s" in line and "ETA" in line for line in lines), \
+            result.stderr
     wiped = report["steps"]["wipe"]["disks"]
     assert [w["disk"] for w in wiped] == [d.path for d in disks]
     parts = [w["part_id"] for w in wiped]
@@ -63,3 +69,17 @@ def test_a_refused_disk_stops_before_any_part_is_made(cli, loopdev, tmp_path):
     assert result.exit_code == 8, result.output
     listed = json.loads(cli(["inventory", "list", "--json"]).output)
     assert listed == []
+
+
+def test_a_disk_already_registered_as_a_part_keeps_its_id(tmp_path):
+    """A harvested disk registered with its serial is found again, not registered twice."""
+    from reemploi.inventory.store import Inventory
+    from reemploi.model import Disk, Media
+    from reemploi.station.loose import part_for
+    inv = Inventory.open(tmp_path / "home", "T")
+    known = inv.create_asset("part", "disk", serial="WD-WCC4E1234567")
+    disk = Disk("sdb", "/dev/sdb", serial="WD-WCC4E1234567", media=Media.HDD)
+    assert part_for(inv, disk) == (known, False)
+    other, created = part_for(inv, Disk("sdc", "/dev/sdc", serial="S3Z9NB0K", media=Media.SSD))
+    assert created and other != known
+    assert inv.machine(other)["kind"] == "part"

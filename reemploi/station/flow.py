@@ -193,19 +193,9 @@ class Station:
 
     # -- wipe
     def targets(self) -> list[str]:
-        """Explicit disks, else the machine's own disks (system/blockdev.own_disks)
-        minus the excluded ones."""
-        from ..system import blockdev
-        if self.explicit:
-            paths = list(self.explicit)
-        elif self.mctx.replay:
+        if not self.explicit and self.mctx.replay:
             raise NoTargets()
-        else:
-            excluded = set(self.profile.exclude)
-            paths = [d.path for d in blockdev.own_disks(self.ctx)
-                     if d.path not in excluded and d.identity not in excluded
-                     and f"serial:{d.serial}" not in excluded]
-        return paths
+        return wipe_targets(self.ctx, self.profile, self.explicit)
 
     def wipe(self, asset_id: str) -> None:
         from ..wipe import run as wiperun
@@ -392,6 +382,17 @@ class Station:
             self.ui.step(Step.READY, tr("summary", self.lang))
             self.ui.pause(summary_lines(self.report, self.lang))
         return self.report
+
+
+def wipe_targets(ctx: Context, profile: Profile, explicit: tuple[str, ...] = ()) -> list[str]:
+    """The disks to wipe: those named, else the machine's own disks
+    (``system.blockdev.own_disks``) but the profile's exclusions (path or serial)."""
+    from ..system import blockdev
+    if explicit:
+        return list(explicit)
+    excluded = set(profile.exclude)
+    return [d.path for d in blockdev.own_disks(ctx)
+            if not {d.path, d.identity, f"serial:{d.serial}"} & excluded]
 
 
 STATUS_TEXT = {"done": N_("done"), "already-done": N_("already done"), "skipped": N_("skipped"),

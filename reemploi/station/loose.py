@@ -20,7 +20,7 @@ from ..errors import Aborted
 from ..i18n import tr
 from ..model import Disk
 from ..system.privileges import require_root
-from .flow import StationReport, _inventory, check_persistence
+from .flow import StationReport, _inventory, check_persistence, wipe_targets
 from .profile import Profile, Step
 from .ui import LineUi
 
@@ -39,7 +39,6 @@ def run_loose(ctx: Context, profile: Profile, ui: LineUi, *,
               disks: tuple[str, ...] = ()) -> StationReport:
     from ..wipe.render import plan_text
     from ..documents.certificate import render_certificate_pdf
-    from ..system import blockdev
     from ..wipe import run as wiperun
     from ..wipe.certificate import CertificateRequest, issue
     from ..wipe.errors import raise_for
@@ -48,11 +47,7 @@ def run_loose(ctx: Context, profile: Profile, ui: LineUi, *,
     require_root("reemploi station --disks")
     report = StationReport()
     ui.step(Step.WIPE, tr("loose disks", ctx.lang))
-    paths = list(disks or profile.disks)
-    if not paths:
-        excluded = set(profile.exclude)
-        paths = [d.path for d in blockdev.own_disks(ctx) if d.path not in excluded
-                 and d.identity not in excluded and f"serial:{d.serial}" not in excluded]
+    paths = wipe_targets(ctx, profile, tuple(disks or profile.disks))
     if not paths:
         ui.lines([tr("No disk to wipe.", ctx.lang)])
         report.steps["wipe"] = {"status": "nothing", "disks": []}
