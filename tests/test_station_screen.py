@@ -10,6 +10,7 @@ The machine is a recorded one; its disk is a real loop device holding donor data
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -123,3 +124,49 @@ def test_keyboard_only_run_on_an_80x25_console(loopdev, tmp_path):
     assert checks[0]["payload"]["checks"]["webcam"] == "fail"
     assert checks[0]["payload"]["checks"]["cosmetic"] == "A"
     assert Path(home, "certificates").is_dir()
+
+
+def test_ctrl_c_mid_wipe_then_a_restart_resumes_at_the_wipe(loopdev, tmp_path):
+    disk = loopdev(256 * MiB)
+    plant(disk.path, 256 * MiB)
+    home = tmp_path / "home"
+    profile = tmp_path / "grade-only.toml"
+    # Graded unattended first (no image: only the wipe matters here).
+    profile.write_text(f'[station]\nsteps = ["probe", "checklist", "grade"]\n'
+                       f'replay = "{MACHINES / "thinkbook-nvme-live-usb"}"\n'
+                       'require_persistence = false\n')
+    env = {"REEMPLOI_HOME": str(home), "LANG": "fr_FR.UTF-8", "TERM": "linux",
+           "REEMPLOI_STATION": "T"}
+    graded = subprocess.run([sys.executable, "-m", "reemploi", "station", "--profile",
+                             str(profile), "--json"], cwd=ROOT, capture_output=True, text=True,
+                            env={**os.environ, **env})
+    assert graded.returncode == 0, graded.stderr
+    command = [sys.executable, "-m", "reemploi", "station", "--replay",
+               str(MACHINES / "thinkbook-nvme-live-usb"), "--disk", disk.path,
+               "--image", "none", "--no-persistence"]
+    pane = Pane(f"resume-{tmp_path.name}"[-40:], command, env)
+    try:
+        pane.wait_for("Identifiant")
+        pane.keys("Enter")
+        pane.wait_for("Tapez « oui »")
+        pane.keys("oui", "Enter")
+        pane.wait_for("reste")                       # a progress line: it is writing
+        pane.keys("C-c")
+        stopped = pane.wait_for("EXIT=")
+        assert "EXIT=130" in "\n".join(stopped), stopped
+    finally:
+        pane.close()
+    pane = Pane(f"again-{tmp_path.name}"[-40:], command, env)
+    try:
+        pane.wait_for("Identifiant")
+        pane.keys("Enter")
+        resumed = pane.wait_for("Tapez « oui »")      # straight back to the wipe
+        assert "Effacement" in resumed[0], resumed
+        pane.keys("oui", "Enter")
+        pane.wait_for("bilan", timeout=300)
+        pane.keys("Enter")
+        done = pane.wait_for("EXIT=")
+        assert "EXIT=0" in "\n".join(done), done
+    finally:
+        pane.close()
+    assert leaked(disk.path) == 0
