@@ -37,6 +37,7 @@ COMMANDS = [
     ("station_cmd", "station"),
     ("server_cmd", "server"),
     ("sync_cmd", "sync"),
+    ("stick_cmd", "stick"),
 ]
 
 
