@@ -14,6 +14,7 @@ from ..image.errors import PostInstallFailed
 from ..image.postinstall import DEFAULT_STEPS, Step
 from ..system.blockdev import format_size
 from ..system.guard import confirm_text
+from ..system import leftovers
 from ..system.privileges import require_root
 from .common import ASSET_ID, confirm, dump_json, emit, home_option, json_option, lang_option, \
     make_context, operator_option, yes_option
@@ -92,6 +93,10 @@ def write_cmd(image_name, device, asset_id, no_verify, no_postinstall, skip, fir
     """Write IMAGE (catalogue name or file) to DEVICE: only mapped ranges, verified."""
     require_root("reemploi image write")   # before any plan or record (exit 4)
     ctx = make_context(home, lang, assume_yes=assume_yes)
+    if not dry_run:
+        # A killed write's partition loops hold the disk: detach them first (only a
+        # dead process's, tied to it by pid and start time: system/leftovers.py).
+        leftovers.clean_dead(ctx)
     plan = service.plan_write(ctx, image_name, device, asset_id=asset_id, hostname=hostname,
                               verify=not no_verify,
                               steps=_steps(no_postinstall, skip, first_boot_user),

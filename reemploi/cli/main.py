@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import signal
 import sys
 
 import click
@@ -103,8 +104,9 @@ class ReemploiGroup(TranslatedHelp, click.Group):
             err = PermissionDenied(path=exc.filename or exc.strerror or "?")
             click.echo(i18n._("Error") + ": " + err.render(i18n._), err=True)
             ctx.exit(int(err.exit_code))
-        except KeyboardInterrupt:
-            click.echo(Interrupted(what="Ctrl-C").render(i18n._), err=True)
+        except KeyboardInterrupt as exc:
+            from ..system.signals import stop_name
+            click.echo(Interrupted(what=stop_name(exc)).render(i18n._), err=True)
             ctx.exit(int(ExitCode.INTERRUPTED))
 
 
@@ -129,17 +131,44 @@ def _register() -> None:
 _register()
 
 
+def _stops(handler) -> None:
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        try:
+            signal.signal(signum, handler)
+        except ValueError:           # not the main thread (embedded use)
+            return
+
+
+def _stop(signum, frame) -> None:
+    from ..system.signals import Stopped
+    raise Stopped(signum)
+
+
 def main(argv: list[str] | None = None) -> int:
+    """The installed command. SIGTERM and SIGHUP end it like Ctrl-C for its whole
+    life (exit 130), not only while a wipe or an image write runs (their
+    ``StopSignals`` takes over then, and gives these back): one arriving just after
+    the work was recorded used to kill the process with status 143 or 129, which the
+    README's table does not explain. Once the command has its exit status, further
+    stop signals are ignored: the work is done and recorded, the status stands."""
     i18n.set_language(None)
+    _stops(_stop)
     try:
         cli.main(args=argv, prog_name="reemploi", standalone_mode=True)
+        code = 0
     except SystemExit as exc:
-        return int(exc.code or 0)
-    return 0
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    finally:
+        _stops(signal.SIG_IGN)
+    return code
 
 
 def run() -> None:
-    sys.exit(main())
+    try:
+        code = main()
+    except KeyboardInterrupt:        # a stop in the few instructions around main's end
+        code = int(ExitCode.INTERRUPTED)
+    sys.exit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover

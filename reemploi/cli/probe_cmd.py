@@ -10,7 +10,7 @@ from ..probe import folder as machine_folder
 from ..probe.collector import probe_machine
 from ..probe.doctor import check, render_doctor
 from ..probe.render import render_machine
-from .common import emit, json_option, lang_option, make_context
+from .common import emit, home_option, json_option, lang_option, make_context
 
 
 @click.command("probe")
@@ -41,10 +41,14 @@ def probe(as_json: bool, lang: str, no_smart: bool, record: Path | None,
 
 
 @click.command("doctor")
+@click.option("--clean", is_flag=True,
+              help="Remove what killed processes left: partition loop devices, temporary "
+                   "folders and files.")
 @json_option
 @lang_option
-def doctor(as_json: bool, lang: str) -> None:
+@home_option
+def doctor(clean: bool, as_json: bool, lang: str, home) -> None:
     """Check this station: tools installed (with their Debian package), root or not,
-    and what the probe will miss."""
-    report = check(make_context(lang=lang))
+    what the probe will miss, and leftovers of killed processes."""
+    report = check(make_context(home, lang), clean=clean)
     emit(report, as_json, lambda r: render_doctor(r, lang))

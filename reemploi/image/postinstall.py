@@ -41,11 +41,12 @@ import json
 import logging
 import os
 import re
-import tempfile
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import ReemploiError, ToolFailed, ToolMissing
+from ..system import leftovers
 
 log = logging.getLogger(__name__)
 
@@ -150,7 +151,10 @@ class _Disk:
     def __init__(self, ctx, device: str) -> None:
         self.ctx = ctx
         self.device = device
-        self.loops: list[str] = []
+        self.loops: list[tuple[str, dict]] = []
+        # Each loop is written down before losetup runs, so a kill -9 leaves a
+        # record the next start (or doctor --clean) detaches (system/leftovers.py).
+        self.record = leftovers.LoopRecord()
 
     def run(self, argv, **kw):
         return self.ctx.runner.run(argv, timeout=kw.pop("timeout", 600), **kw)
@@ -183,11 +187,17 @@ class _Disk:
         if start == part.start * factor and size == part.size * factor \
                 and Path(f"/dev/{pname}").exists():
             return f"/dev/{pname}"
-        res = self.run(["losetup", "--find", "--show",
-                        "--offset", str(part.start * table.sector_size),
-                        "--sizelimit", str(part.size * table.sector_size), self.device])
+        entry = self.record.intend(self.device, part.start * table.sector_size)
+        try:
+            res = self.run(["losetup", "--find", "--show",
+                            "--offset", str(part.start * table.sector_size),
+                            "--sizelimit", str(part.size * table.sector_size), self.device])
+        except BaseException:
+            self.record.detached(entry)
+            raise
         loop = res.text.strip()
-        self.loops.append(loop)
+        self.record.attached(entry, loop)
+        self.loops.append((loop, entry))
         return loop
 
     def fstype(self, node: str) -> str | None:
@@ -195,8 +205,10 @@ class _Disk:
         return res.text.strip() or None
 
     def close(self) -> None:
-        for loop in reversed(self.loops):
-            self.run(["losetup", "-d", loop], check=False)
+        for loop, entry in reversed(self.loops):
+            res = self.run(["losetup", "-d", loop], check=False)
+            if res.returncode == 0:
+                self.record.detached(entry)
         self.loops.clear()
 
 
@@ -386,60 +398,66 @@ def _find_root(disk: _Disk, table: Table, last: Partition, last_node: str,
 
 
 def _edit_files(disk: _Disk, root: str, file_steps, hostname, asset_id, add) -> None:
-    with tempfile.TemporaryDirectory(prefix="reemploi-postinstall-") as tmp:
-        work = Path(tmp)
-        os.chmod(work, 0o700)
-        commands: list[str] = []
-        done: list[tuple[Step, dict]] = []
-        if Step.HOSTNAME in file_steps:
-            if not hostname:
-                add(Step.HOSTNAME, Status.SKIPPED, "no-hostname")
-            else:
-                old = (_debugfs_cat(disk, root, "/etc/hostname") or "").strip() or None
-                hosts = _debugfs_cat(disk, root, "/etc/hosts") or "127.0.0.1\tlocalhost\n"
-                commands += _replace_file(work, "hostname", hostname + "\n", 0o644,
-                                          "/etc/hostname")
-                commands += _replace_file(work, "hosts", hosts_with(hosts, old, hostname),
-                                          0o644, "/etc/hosts")
-                done.append((Step.HOSTNAME, {"hostname": hostname, "previous": old or ""}))
-        if Step.MACHINE_ID in file_steps:
-            # Mode 0444 as systemd-machine-id-setup leaves it.
-            commands += _replace_file(work, "machine-id", "", 0o444, "/etc/machine-id")
-            done.append((Step.MACHINE_ID, {}))
-        if Step.SSH_KEYS in file_steps:
-            keys = [n for n in _debugfs_ls(disk, root, "/etc/ssh") if n.startswith("ssh_host_")]
-            if keys:
-                commands += ["cd /etc/ssh"] + [f"rm {k}" for k in keys]
-                done.append((Step.SSH_KEYS, {"removed": len(keys)}))
-            else:
-                add(Step.SSH_KEYS, Status.SKIPPED, "no-host-keys")
-        if Step.FIRST_BOOT in file_steps:
-            note = ("# Written by reemploi image write: the first-boot service of the\n"
-                    "# master image creates the user, then deletes this file.\n"
-                    f"asset={asset_id or ''}\nhostname={hostname or ''}\ncreate_user=yes\n")
-            local = work / "first-boot"
-            local.write_text(note)
-            os.chmod(local, 0o644)
-            commands += ["cd /etc", "rm reemploi-first-boot", f"write {local} reemploi-first-boot"]
-            done.append((Step.FIRST_BOOT, {}))
-        if commands:
-            try:
-                _debugfs_script(disk, root, commands)
-            except ReemploiError as exc:
-                for step, params in done:
-                    add(step, Status.FAILED, "debugfs-failed", why=exc.render())
-                return
-        # debugfs exits 0 even when a command fails: check what we wrote.
-        for step, params in done:
-            ok = True
-            if step is Step.HOSTNAME:
-                ok = (_debugfs_cat(disk, root, "/etc/hostname") or "").strip() == hostname
-            elif step is Step.MACHINE_ID:
-                ok = _debugfs_cat(disk, root, "/etc/machine-id") == ""
-            elif step is Step.SSH_KEYS:
-                ok = not any(n.startswith("ssh_host_")
-                             for n in _debugfs_ls(disk, root, "/etc/ssh"))
-            elif step is Step.FIRST_BOOT:
-                ok = _debugfs_cat(disk, root, "/etc/reemploi-first-boot") is not None
-            add(step, Status.DONE if ok else Status.FAILED, "" if ok else "not-applied",
-                **params)
+    work = leftovers.make_temp_folder()      # pid-stamped: a kill -9 leaves a known name
+    try:
+        _edit_in(disk, root, file_steps, hostname, asset_id, add, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _edit_in(disk: _Disk, root: str, file_steps, hostname, asset_id, add, work: Path) -> None:
+    os.chmod(work, 0o700)
+    commands: list[str] = []
+    done: list[tuple[Step, dict]] = []
+    if Step.HOSTNAME in file_steps:
+        if not hostname:
+            add(Step.HOSTNAME, Status.SKIPPED, "no-hostname")
+        else:
+            old = (_debugfs_cat(disk, root, "/etc/hostname") or "").strip() or None
+            hosts = _debugfs_cat(disk, root, "/etc/hosts") or "127.0.0.1\tlocalhost\n"
+            commands += _replace_file(work, "hostname", hostname + "\n", 0o644,
+                                      "/etc/hostname")
+            commands += _replace_file(work, "hosts", hosts_with(hosts, old, hostname),
+                                      0o644, "/etc/hosts")
+            done.append((Step.HOSTNAME, {"hostname": hostname, "previous": old or ""}))
+    if Step.MACHINE_ID in file_steps:
+        # Mode 0444 as systemd-machine-id-setup leaves it.
+        commands += _replace_file(work, "machine-id", "", 0o444, "/etc/machine-id")
+        done.append((Step.MACHINE_ID, {}))
+    if Step.SSH_KEYS in file_steps:
+        keys = [n for n in _debugfs_ls(disk, root, "/etc/ssh") if n.startswith("ssh_host_")]
+        if keys:
+            commands += ["cd /etc/ssh"] + [f"rm {k}" for k in keys]
+            done.append((Step.SSH_KEYS, {"removed": len(keys)}))
+        else:
+            add(Step.SSH_KEYS, Status.SKIPPED, "no-host-keys")
+    if Step.FIRST_BOOT in file_steps:
+        note = ("# Written by reemploi image write: the first-boot service of the\n"
+                "# master image creates the user, then deletes this file.\n"
+                f"asset={asset_id or ''}\nhostname={hostname or ''}\ncreate_user=yes\n")
+        local = work / "first-boot"
+        local.write_text(note)
+        os.chmod(local, 0o644)
+        commands += ["cd /etc", "rm reemploi-first-boot", f"write {local} reemploi-first-boot"]
+        done.append((Step.FIRST_BOOT, {}))
+    if commands:
+        try:
+            _debugfs_script(disk, root, commands)
+        except ReemploiError as exc:
+            for step, params in done:
+                add(step, Status.FAILED, "debugfs-failed", why=exc.render())
+            return
+    # debugfs exits 0 even when a command fails: check what we wrote.
+    for step, params in done:
+        ok = True
+        if step is Step.HOSTNAME:
+            ok = (_debugfs_cat(disk, root, "/etc/hostname") or "").strip() == hostname
+        elif step is Step.MACHINE_ID:
+            ok = _debugfs_cat(disk, root, "/etc/machine-id") == ""
+        elif step is Step.SSH_KEYS:
+            ok = not any(n.startswith("ssh_host_")
+                         for n in _debugfs_ls(disk, root, "/etc/ssh"))
+        elif step is Step.FIRST_BOOT:
+            ok = _debugfs_cat(disk, root, "/etc/reemploi-first-boot") is not None
+        add(step, Status.DONE if ok else Status.FAILED, "" if ok else "not-applied",
+            **params)

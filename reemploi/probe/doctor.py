@@ -46,6 +46,10 @@ OTHER_TOOLS = (
 )
 
 
+LEFTOVER_KIND = {"loop": N_("partition loop device"), "folder": N_("temporary folder"),
+                 "temp-file": N_("temporary file"), "record": N_("loop record")}
+
+
 @dataclass(frozen=True)
 class ToolStatus:
     tool: str
@@ -60,9 +64,13 @@ class DoctorReport:
     root: bool
     tools: tuple[ToolStatus, ...]
     will_miss: tuple[str, ...]       # msgids of what the probe cannot fill
+    # What killed processes left (system/leftovers.py); with --clean, what was
+    # removed and why not when it could not be.
+    leftovers: tuple = ()
+    cleaned: tuple = ()
 
 
-def check(ctx, euid: int | None = None) -> DoctorReport:
+def check(ctx, euid: int | None = None, clean: bool = False) -> DoctorReport:
     root = (os.geteuid() if euid is None else euid) == 0
     tools = []
     will_miss = []
@@ -74,7 +82,15 @@ def check(ctx, euid: int | None = None) -> DoctorReport:
     for tool, provides in OTHER_TOOLS:
         tools.append(ToolStatus(tool, PACKAGES.get(tool, "?"), ctx.runner.has_tool(tool),
                                 provides))
-    return DoctorReport(root=root, tools=tuple(tools), will_miss=tuple(will_miss))
+    from ..system import leftovers
+    found = tuple(leftovers.find(ctx, ctx.home))
+    cleaned: tuple = ()
+    if clean and found:
+        cleaned = tuple({"kind": lo.kind, "path": lo.path, "error": why}
+                        for lo, why in leftovers.clean(ctx, list(found)))
+        found = tuple(leftovers.find(ctx, ctx.home))
+    return DoctorReport(root=root, tools=tuple(tools), will_miss=tuple(will_miss),
+                        leftovers=found, cleaned=cleaned)
 
 
 def render_doctor(report: DoctorReport, lang: str | None = None) -> str:
@@ -94,4 +110,16 @@ def render_doctor(report: DoctorReport, lang: str | None = None) -> str:
         out.extend("  " + _(item, lang) for item in report.will_miss)
     else:
         out.append(_("The probe has everything it needs.", lang))
+    for item in report.cleaned:
+        out.append(tr("Removed the leftover {kind} {path}", lang, kind=_(LEFTOVER_KIND[item["kind"]], lang),
+                      path=item["path"]) if not item["error"] else
+                   tr("Could not remove the leftover {kind} {path}: {error}", lang,
+                      kind=_(LEFTOVER_KIND[item["kind"]], lang), path=item["path"], error=item["error"]))
+    if report.leftovers:
+        out.append(_("Leftovers of killed processes (remove them with 'reemploi doctor --clean'):", lang))
+        out.extend("  " + tr("{kind} {path} (process {pid})", lang,
+                             kind=_(LEFTOVER_KIND[lo.kind], lang), path=lo.path, pid=lo.pid)
+                   for lo in report.leftovers)
+    else:
+        out.append(_("No leftovers of killed processes.", lang))
     return "\n".join(out)
