@@ -38,10 +38,13 @@ MAX_INPUT = 16 << 20
 def read_input(path: Path) -> bytes:
     """Bytes of a saved tool output, or ``BadInput`` naming the file and the reason."""
     p = Path(path)
-    if p.is_dir():
-        raise BadInput(IS_A_DIRECTORY, what=str(p))
-    if not p.exists():
-        raise BadInput(NO_SUCH_FILE, what=str(p))
+    try:
+        if p.is_dir():
+            raise BadInput(IS_A_DIRECTORY, what=str(p))
+        if not p.exists():
+            raise BadInput(NO_SUCH_FILE, what=str(p))
+    except OSError as exc:                    # a 5 000-character name: ENAMETOOLONG
+        raise BadInput(UNREADABLE, what=str(p)[:200], detail=exc.strerror or str(exc)) from None
     try:
         with open(p, "rb") as fh:
             data = fh.read(MAX_INPUT + 1)

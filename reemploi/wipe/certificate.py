@@ -264,8 +264,10 @@ def load_document(path: Path) -> dict:
         doc = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise NotFound(what=str(path)) from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BadInput(what=str(path), why=str(exc)) from None
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise BadInput(what=str(path), why=str(exc) or "nesting too deep") from None
+    except OSError as exc:                  # a folder, a special file, a too-long name
+        raise BadInput(what=str(path), why=exc.strerror or str(exc)) from None
     if not isinstance(doc, dict):
         raise SignatureMissing(file=str(path))
     return doc
