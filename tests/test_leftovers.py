@@ -44,24 +44,31 @@ def _attached_over(device: str) -> list[str]:
     return [line.strip() for line in out.splitlines() if line.strip()]
 
 
-def _kill_mid_postinstall(tmp_path, env, master, dev) -> int:
+def _kill_mid_postinstall(tmp_path, env, master, loopdev) -> int:
     """Start an image write, SIGKILL it once post-install holds its temporary folder;
-    returns the dead pid."""
-    proc = subprocess.Popen([sys.executable, "-m", "reemploi", "image", "write",
-                             str(master["szst"]), dev.path, "--yes", "--no-wipe-check",
-                             "--hostname", "poste-7"], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 120
-    try:
-        while not list((tmp_path / "tmp").glob(f"reemploi-postinstall-{proc.pid}-*")):
-            assert proc.poll() is None, proc.communicate()
-            assert time.monotonic() < deadline, "post-install never made its folder"
-            time.sleep(0.0005)
-        proc.kill()                                   # SIGKILL: nothing can run after it
-    finally:
-        proc.wait()
-    assert proc.returncode == -signal.SIGKILL
-    return proc.pid
+    returns the dead pid. The folder lives for a dozen debugfs runs; on a loaded box
+    the write may still finish before we look: then again, on a fresh disk."""
+    for _attempt in range(5):
+        dev = loopdev(96 << 20)
+        proc = subprocess.Popen([sys.executable, "-m", "reemploi", "image", "write",
+                                 str(master["szst"]), dev.path, "--yes", "--no-wipe-check",
+                                 "--hostname", "poste-7"], cwd=ROOT, env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 120
+        try:
+            while not list((tmp_path / "tmp").glob(f"reemploi-postinstall-{proc.pid}-*")):
+                if proc.poll() is not None:
+                    break
+                assert time.monotonic() < deadline, "post-install never made its folder"
+                time.sleep(0.0005)
+            else:
+                proc.kill()                           # SIGKILL: nothing can run after it
+        finally:
+            proc.wait()
+        if proc.returncode == -signal.SIGKILL:
+            return proc.pid
+        assert proc.returncode == 0, proc.communicate()
+    raise AssertionError("the write always finished before it could be killed")
 
 
 # Here the kernel makes the written disk's partition nodes itself (partx -u adds
@@ -100,7 +107,7 @@ def _dead_owner_of_a_partition_loop(tmp_path, env, master, dev) -> tuple[int, st
 def test_kill_9_leaves_what_doctor_finds_and_removes(tmp_path, loopdev, master):
     env = _env(tmp_path)
     # (The write first, as its start would clean the loop the other leaves.)
-    writer = _kill_mid_postinstall(tmp_path, env, master, loopdev(96 << 20))
+    writer = _kill_mid_postinstall(tmp_path, env, master, loopdev)
     dev = loopdev(96 << 20)
     pid, loop = _dead_owner_of_a_partition_loop(tmp_path, env, master, dev)
     assert _attached_over(dev.path) == [loop]
