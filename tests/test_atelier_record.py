@@ -136,7 +136,11 @@ def test_a_sitting_stopped_with_q_is_recorded_and_a_bad_name_is_asked_again(stoc
     sittings = list(inv.events(types=[SESSION]))
     assert len(sittings) == 1
     assert sittings[0].payload["steps"] == ["safety", "motherboard"]
-    assert sittings[0].operator == "Léa"                   # the trainee did it
+    # The trainee did it, named by person id: no first name on any line but the roster's.
+    lea = at.person("Léa")
+    assert sittings[0].operator == lea.id
+    lines = inv.journal.path.read_text(encoding="utf-8").splitlines()
+    assert [ln for ln in lines if "Léa" in ln and '"operator.added"' not in ln] == []
 
 
 @pytest.mark.parametrize("value", ["0", "\"un an\"", "true", "1.5"])

@@ -94,8 +94,10 @@ class Flow:
                 tr("Welcome! You are going to build your own computer, your Jerry.", lang),
                 tr("Keyboard only: type your answer, then press Enter.", lang)]))
             self.trainee = self._name(tr("Your first name (or a nickname):", lang), "trainee")
-            # Every event of this sitting carries the trainee as its operator.
-            self.atelier.inv.operator = self.trainee.name
+            # Every event of this sitting carries the trainee as its operator, by person
+            # id: a minor's first name stays on the roster line only, so histories and
+            # documents never show it once the retention period is over.
+            self.atelier.inv.operator = self.trainee.id
             self.trainer = self._name(tr("Your trainer's first name:", lang), "trainer")
             self._resume()
             for key in STEPS:
@@ -252,7 +254,7 @@ class Flow:
                 self._check(key)
         ok_answer = self._ask(tr("Does everything work? Type y for yes or n for no:", lang))
         ok = ok_answer.lower() in ("o", "oui", "y", "yes")
-        operator, self.atelier.inv.operator = self.atelier.inv.operator, checker.name
+        operator, self.atelier.inv.operator = self.atelier.inv.operator, checker.id
         try:
             self.atelier.record_peer_check(self.asset_id, checker, ok, results)
         finally:
