@@ -42,6 +42,11 @@ def wipe_for(home, asset, paths, interrupt=False):
     return records
 
 
+def first_json(text: str):
+    """The JSON document a command printed (an error message may follow it)."""
+    return json.JSONDecoder().raw_decode(text)[0]
+
+
 def issue(cli, asset, tmp_path, *extra):
     out = tmp_path / "certs"
     result = cli(["certificate", "issue", "--asset", asset, "--out", str(out), "--json",
@@ -72,7 +77,7 @@ def test_certificate_signed_verified_and_tamper_detected(cli, loopdev, machine, 
     assert mode == 0o600
     # Signature checks.
     ok = cli(["certificate", "verify", info["json"], "--lang", "en"])
-    assert ok.exit_code == 0 and "Signature valid" in ok.output
+    assert ok.exit_code == 0 and "Valid certificate" in ok.output
     tampered = tmp_path / "tampered.json"
     doc["certificate"]["media"][0]["serial"] = "FAKE123"
     tampered.write_text(json.dumps(doc), encoding="utf-8")
@@ -121,7 +126,9 @@ def test_interrupted_wipe_certificate_refuses_to_claim_success(cli, loopdev, mac
     wipe_for(home, asset, [cut.path], interrupt=True)
     assert Inventory.open(home, "T").machine(asset)["status"] == "wiped"  # from the first run
     result, out = issue(cli, asset, tmp_path, "--lang", "en")
-    info = json.loads(result.output)
+    # A failure report is written, and the command fails (issue 11: it exited 0).
+    assert result.exit_code == ExitCode.REFUSED and "No certificate for" in result.output
+    info = first_json(result.output)
     assert info["result"] == "failed"
     cert = json.loads(open(info["json"]).read())["certificate"]
     assert cert["category"] is None
@@ -172,7 +179,8 @@ def test_a_probed_disk_left_unwiped_makes_the_machine_certificate_fail(cli, loop
     assert rec.result == "success"
 
     result, out = issue(cli, asset, tmp_path, "--lang", "en")
-    info = json.loads(result.output)
+    assert result.exit_code == ExitCode.REFUSED
+    info = first_json(result.output)
     assert info["result"] == "failed"
     cert = json.loads(open(info["json"]).read())["certificate"]
     assert cert["category"] is None

@@ -22,6 +22,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 
+from reemploi.errors import ExitCode
 from conftest import MACHINES
 from test_image_support import MiB, build_master, sh
 
@@ -113,8 +114,10 @@ def test_a_donated_laptop_from_intake_to_given(cli, loopdev, tmp_path):
 
     # The recorded laptop's own disk (sda of the Aspire folder) was never wiped: the loop
     # device stands in for it. A certificate of the whole machine says so, honestly...
-    whole = _json(cli(["certificate", "issue", "--asset", first, "--json", "--home", home,
-                       "--out", tmp_path / "whole"]))
+    failed = cli(["certificate", "issue", "--asset", first, "--json", "--home", home,
+                  "--out", tmp_path / "whole"])
+    assert failed.exit_code == ExitCode.REFUSED, failed.output     # not a certificate
+    whole = json.JSONDecoder().raw_decode(failed.output)[0]
     assert whole["result"] == "failed"
     probed = _json(cli(["inventory", "show", first, "--json", "--home", home]))["probe"]
     unwiped = json.loads(Path(whole["json"]).read_text())["certificate"]["failures"]

@@ -26,7 +26,7 @@ COMMANDS = [
     ("inventory_cmd", "parts"),
     ("inventory_cmd", "checkout"),
     ("wipe_cmd", "wipe"),
-    ("wipe_cmd", "certificate"),
+    ("certificate_cmd", "certificate"),
     ("image_cmd", "image"),
     ("documents_cmd", "label"),
     ("documents_cmd", "sheet"),

@@ -1,18 +1,14 @@
-"""``reemploi wipe`` and ``reemploi certificate``: thin commands over reemploi.wipe."""
+"""``reemploi wipe``: a thin command over reemploi.wipe (certificates: certificate_cmd.py)."""
 
 from __future__ import annotations
 
-import json
 import sys
-from pathlib import Path
 
 import click
 
 from ..i18n import N_, number, tr
 from ..system.privileges import require_root
 from ..wipe import run as wiperun
-from ..wipe.certificate import (DESTINATIONS, CertificateRequest, Person, issue,
-                                load_document, verify_file)
 from ..wipe.errors import raise_for
 from ..wipe.render import plan_text
 from ..wipe.plan import METHODS, VERIFY_MODES
@@ -116,122 +112,3 @@ def wipe(devices, method, verify_mode, asset_id, remove_hpa, final_blank, dry_ru
     elif as_json:
         click.echo(dump_json({"records": [], "blocked": [_plan_json(j) for j in blocked]}))
     raise_for(records, blocked)
-
-
-# ---------------------------------------------------------------------- certificate
-
-@click.group("certificate")
-def certificate():
-    """Erasure certificates: issue (signed JSON + PDF), verify, show, re-render."""
-
-
-def _person_options(f):
-    for role, who in (("verifier", "who verified"), ("operator", "who sanitized")):
-        for field in ("contact", "location", "organization", "title", "name"):
-            f = click.option(f"--{role}-{field}", default=None,
-                             help=f"{field.capitalize()} of the person {who} (NIST SP 800-88 App. G).")(f)
-    return f
-
-
-@certificate.command("issue")
-@click.option("--asset", "asset_id", default=None, type=ASSET_ID, help="Machine whose disks' latest wipes to certify.")
-@click.option("--event", "event_ids", multiple=True,
-              help="wipe.done event id (loose disks, or a subset of the machine's wipes). Repeatable.")
-@click.option("--destination", type=click.Choice(DESTINATIONS), default="external-reuse",
-              show_default=True, help="Where the media goes after sanitization.")
-@click.option("--notes", default=None, help="Free text printed on the certificate.")
-@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
-              help="Folder for the JSON and PDF (default: <home>/certificates).")
-@click.option("--no-pdf", is_flag=True, help="Write only the signed JSON.")
-@_person_options
-@json_option
-@operator_option
-@lang_option
-@home_option
-def issue_cmd(asset_id, event_ids, destination, notes, out_dir, no_pdf, as_json, lang, home, **people):
-    """Build, sign (Ed25519) and write the certificate of sanitization of a machine's disks."""
-    from ..documents.certificate import render_certificate_pdf
-    if not asset_id and not event_ids:
-        raise click.UsageError(tr("give --asset or --event", lang))
-    ctx = make_context(home, lang)
-
-    def person(role):
-        return Person(**{f: people.get(f"{role}_{f}") for f in
-                         ("name", "title", "organization", "location", "contact")})
-    req = CertificateRequest(asset_id=asset_id, event_ids=tuple(event_ids),
-                             sanitized_by=person("operator"), verified_by=person("verifier"),
-                             destination=destination, notes=notes)
-    issued, doc = issue(ctx, req, out_dir)
-    pdf = None
-    if not no_pdf:
-        pdf = render_certificate_pdf(doc, issued.sha256, issued.json_path.with_suffix(".pdf"), ctx.lang)
-    out = {"id": issued.id, "result": issued.result, "json": str(issued.json_path),
-           "pdf": str(pdf) if pdf else None, "sha256": issued.sha256, "wipes": list(issued.wipes)}
-    if as_json:
-        click.echo(dump_json(out))
-    else:
-        click.echo(tr("Certificate {id}: {result}", ctx.lang, id=issued.id,
-                      result=tr(RESULT_TEXT.get(issued.result, issued.result), ctx.lang)))
-        click.echo(f"  JSON: {issued.json_path}\n  SHA-256: {issued.sha256}")
-        if pdf:
-            click.echo(f"  PDF: {pdf}")
-
-
-@certificate.command("verify")
-@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
-@json_option
-@lang_option
-@home_option
-def verify_cmd(file, as_json, lang, home):
-    """Check a certificate's Ed25519 signature (exit 12 if it was modified)."""
-    ctx = make_context(home, lang)
-    v = verify_file(file, ctx.home)
-    if as_json:
-        click.echo(dump_json(v))
-        return
-    click.echo(tr("Signature valid: {id} ({result}), key {fingerprint}", ctx.lang, id=v.id,
-                  result=tr(RESULT_TEXT.get(v.result or "", v.result or "?"), ctx.lang),
-                  fingerprint=v.fingerprint))
-    if v.own_station:
-        click.echo(tr("Signed by this station's key.", ctx.lang))
-    click.echo(f"SHA-256: {v.sha256}")
-
-
-@certificate.command("show")
-@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
-@json_option
-@lang_option
-@home_option
-def show_cmd(file, as_json, lang, home):
-    """Print a certificate's content after checking its signature."""
-    ctx = make_context(home, lang)
-    verify_file(file, ctx.home)
-    doc = load_document(file)
-    cert = doc["certificate"]
-    if as_json:
-        click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
-        return
-    click.echo(tr("Certificate {id}: {result}", ctx.lang, id=cert.get("id"),
-                  result=tr(RESULT_TEXT.get(cert.get("result"), cert.get("result") or "?"), ctx.lang)))
-    for m in cert.get("media") or []:
-        click.echo(f"  {m.get('model') or '?'} {m.get('serial') or m.get('identity')}: "
-                   f"{tr(RESULT_TEXT.get(m.get('result'), m.get('result') or '?'), ctx.lang)}, "
-                   f"{m.get('category') or '-'}, {m.get('technique') or '-'}, "
-                   f"{m.get('percent_erased')} %")
-
-
-@certificate.command("pdf")
-@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="PDF path (default: beside the JSON).")
-@lang_option
-@home_option
-def pdf_cmd(file, out, lang, home):
-    """Render the PDF of a signed certificate (e.g. in another language)."""
-    from ..documents.certificate import render_certificate_pdf
-    ctx = make_context(home, lang)
-    v = verify_file(file, ctx.home)
-    doc = load_document(file)
-    target = out or Path(file).with_suffix(".pdf")
-    render_certificate_pdf(doc, v.sha256, target, ctx.lang)
-    click.echo(str(target))

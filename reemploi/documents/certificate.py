@@ -253,12 +253,19 @@ def render_certificate_pdf(doc: dict, json_sha256: str, out: Path, lang: str = "
     story.append(Paragraph(_esc(tr("Person who verified", lang)), styles["Heading3"]))
     story.append(_table(_person_rows(cert.get("verified_by") or {}, lang)))
     story.append(Spacer(1, 4 * mm))
-    story.append(Paragraph(_esc(tr("Electronic signature: Ed25519, key {fp}", lang,
-                                   fp=_v(sig.get("fingerprint")))), body))
+    # The signing key's fingerprint on paper: what a donor compares with the one the
+    # workshop gave them (its published key, ``certificate export-key``). A valid
+    # signature by any other key proves nothing (issue 11: anyone can make a key).
+    fp = _v(sig.get("fingerprint"))
+    story.append(Paragraph(_esc(tr("Electronic signature: Ed25519, by the key whose "
+                                   "fingerprint is:", lang)), body))
+    story.append(Paragraph(f"<font face='Courier-Bold'>{_esc(fp)}</font>",
+                           body.clone("fp", fontSize=8.5, leading=11)))
     story.append(Paragraph(_esc(tr("SHA-256 of the signed JSON file: {sha}", lang,
                                    sha=json_sha256)), body))
-    story.append(Paragraph(_esc(tr("Check it with: reemploi certificate verify {file}", lang,
-                                   file=f"{cert.get('id')}.json")), body))
+    story.append(Paragraph(_esc(tr("Check it with: reemploi certificate verify {file} "
+                                   "--fingerprint {fp}", lang,
+                                   file=f"{cert.get('id')}.json", fp=fp)), body))
 
     out = Path(out)
     pdf = SimpleDocTemplate(str(out), pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm,

@@ -208,7 +208,10 @@ def facts_from_events(asset_id: str, events: Iterable[Any],
                                   disk.get("size_bytes"), str(p.get("result", "?")),
                                   method, str(p.get("nist") or "—")))
         elif kind == EventType.CERTIFICATE_ISSUED.value:
-            certs.append((str(p.get("certificate_id", "?")), str(p.get("sha256", "")), time))
+            # Only real certificates: a failure report ("FAILED, not a certificate") is
+            # in the journal too, but no sheet may list it as a certificate (issue 11).
+            if p.get("result", "success") == "success":
+                certs.append((str(p.get("certificate_id", "?")), str(p.get("sha256", "")), time))
         elif kind == EventType.IMAGE_WRITTEN.value:
             if p.get("result", "success") == "success":
                 values["image"] = p

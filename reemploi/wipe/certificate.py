@@ -23,7 +23,6 @@ interrupted / not-wiped / unfinished: a later wipe started and never ended).
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -32,7 +31,7 @@ from pathlib import Path
 from .. import __version__
 from ..errors import BadInput, NotFound
 from ..settings import load_settings
-from .signing import SignatureMissing, file_sha256, sign_document, verify_document
+from .signing import serialize, sign_document
 
 FORMAT = "reemploi-erasure-certificate/1"
 DESTINATIONS = ("external-reuse", "internal-reuse", "recycling", "manufacturer", "other")
@@ -114,14 +113,8 @@ def build_certificate(ctx, req: CertificateRequest) -> tuple[dict, list[str]]:
     if req.destination not in DESTINATIONS:
         raise BadInput(what="--destination", why=req.destination)
     inv = Inventory.open(ctx.home, ctx.station, ctx.operator)
-    donor = lot = None
-    machine = None
+    asset_id = req.asset_id
     if req.asset_id:
-        machine = inv.machine(req.asset_id)
-        lot = machine.get("lot_id")
-        donor_id = machine.get("donor_id")
-        if donor_id:
-            donor = next((d.get("name") for d in inv.donors() if d["id"] == donor_id), donor_id)
         events = [ev for ev in inv.events(req.asset_id, types=["wipe.done"])
                   if ev.asset_id == req.asset_id]
         if req.event_ids:
@@ -130,21 +123,30 @@ def build_certificate(ctx, req: CertificateRequest) -> tuple[dict, list[str]]:
     else:
         wanted = set(req.event_ids)
         events = [ev for ev in inv.events(types=["wipe.done"]) if ev.id in wanted]
+        # Wipes chosen by event id still belong to the asset their wipe named (issue
+        # 11: such a certificate lacked the property number, donor and lot).
+        owners = {ev.asset_id for ev in events}
+        if len(owners) == 1 and None not in owners:
+            asset_id = owners.pop()
     if not events:
         raise NoWipes(what=req.asset_id or ", ".join(req.event_ids) or "-")
-    media = [media_entry(ev, req.asset_id, donor) for ev in events]
+    machine, donor, lot = _owner(inv, asset_id)
+    owners_of = {a: _owner(inv, a) for a in {ev.asset_id for ev in events} if a}
+    media = [media_entry(ev, ev.asset_id or asset_id,
+                         owners_of[ev.asset_id][1] if ev.asset_id else donor)
+             for ev in events]
     failures = [{"serial": m["serial"], "model": m["model"], "identity": m["identity"],
                  "result": m["result"]} for m in media if m["result"] != "success"]
     if machine is not None and not req.event_ids:
         failures += _not_wiped(machine, {m["identity"] for m in media})
-        failures += _cut_short(inv, req.asset_id, events,
+        failures += _cut_short(inv, asset_id, events,
                                {f["identity"] for f in failures})
     categories = {m["category"] for m in media}
     settings = load_settings(ctx.home)
     ws = settings.workshop
     issued = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     stamp = issued.replace("-", "").replace(":", "").replace("T", "-").rstrip("Z")
-    cert_id = f"CERT-{req.asset_id or 'DISKS'}-{stamp}-{os.urandom(2).hex()}"
+    cert_id = f"CERT-{asset_id or 'DISKS'}-{stamp}-{os.urandom(2).hex()}"
     sanitized = req.sanitized_by.as_dict()
     sanitized["organization"] = sanitized["organization"] or ws.name
     sanitized["location"] = sanitized["location"] or ws.address
@@ -165,7 +167,7 @@ def build_certificate(ctx, req: CertificateRequest) -> tuple[dict, list[str]]:
         "result": "success" if not failures else "failed",
         "failures": failures,
         "category": (categories.pop() if len(categories) == 1 else "mixed") if not failures else None,
-        "asset_id": req.asset_id, "lot_id": lot, "donor": donor,
+        "asset_id": asset_id, "lot_id": lot, "donor": donor,
         "machine": _machine_summary(machine),
         "workshop": {"name": ws.name, "siret": ws.siret, "address": ws.address,
                      "contact": ws.contact, "station": ctx.station},
@@ -177,6 +179,18 @@ def build_certificate(ctx, req: CertificateRequest) -> tuple[dict, list[str]]:
         "media": media,
     }
     return body, [ev.id for ev in events]
+
+
+def _owner(inv, asset_id: str | None) -> tuple[dict | None, str | None, str | None]:
+    """(asset document, donor name, lot id) of ``asset_id``; Nones for a loose disk."""
+    if not asset_id:
+        return None, None, None
+    doc = inv.machine(asset_id)
+    donor_id = doc.get("donor_id")
+    donor = None
+    if donor_id:
+        donor = next((d.get("name") for d in inv.donors() if d["id"] == donor_id), donor_id)
+    return doc, donor, doc.get("lot_id")
 
 
 def _not_wiped(machine: dict, wiped: set) -> list[dict]:
@@ -227,9 +241,14 @@ class IssuedCertificate:
 
 
 def issue(ctx, req: CertificateRequest, out_dir: Path | None = None) -> tuple[IssuedCertificate, dict]:
-    """Build, sign and write the certificate JSON; record ``certificate.issued``."""
+    """Build, sign and write the certificate JSON; record ``certificate.issued``.
+
+    Every certificate (or failure report) is recorded, with or without an asset: the
+    journal says which wipes a document covered, whose key signed it, for which asset,
+    donor and lot, and whether it certifies anything (``result``)."""
     body, wipes = build_certificate(ctx, req)
     doc = sign_document(ctx.home, body)
+    from ..inventory.store import Inventory
     from ..system.files import make_dirs, private_subdir, write_atomic
     if out_dir:
         folder = Path(out_dir)
@@ -237,51 +256,16 @@ def issue(ctx, req: CertificateRequest, out_dir: Path | None = None) -> tuple[Is
     else:
         folder = private_subdir(Path(ctx.home) / "certificates")
     path = folder / f"{body['id']}.json"
-    write_atomic(path, (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8"),
-                 mode=0o644 if out_dir else 0o600)
-    digest = file_sha256(path)
-    if req.asset_id:
-        from ..inventory.store import Inventory
-        inv = Inventory.open(ctx.home, ctx.station, ctx.operator)
-        inv.record("certificate.issued", req.asset_id,
-                   {"certificate_id": body["id"], "sha256": digest, "wipes": wipes,
-                    "result": body["result"]})
+    data = serialize(doc)
+    write_atomic(path, data, mode=0o644 if out_dir else 0o600)
+    digest = hashlib.sha256(data).hexdigest()
+    media = body["media"]
+    inv = Inventory.open(ctx.home, ctx.station, ctx.operator)
+    inv.record("certificate.issued", body["asset_id"],
+               {"certificate_id": body["id"], "sha256": digest, "wipes": wipes,
+                "result": body["result"], "fingerprint": doc["signature"]["fingerprint"],
+                "donor": body["donor"], "lot_id": body["lot_id"],
+                "property_numbers": sorted({m["property_number"] for m in media
+                                            if m.get("property_number")}),
+                "serials": [m.get("serial") or m.get("identity") for m in media]})
     return IssuedCertificate(body["id"], body["result"], path, digest, tuple(wipes)), doc
-
-
-@dataclass(frozen=True)
-class Verification:
-    file: str
-    id: str | None
-    result: str | None
-    fingerprint: str
-    sha256: str
-    own_station: bool
-
-
-def load_document(path: Path) -> dict:
-    try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise NotFound(what=str(path)) from None
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise BadInput(what=str(path), why=str(exc) or "nesting too deep") from None
-    except OSError as exc:                  # a folder, a special file, a too-long name
-        raise BadInput(what=str(path), why=exc.strerror or str(exc)) from None
-    if not isinstance(doc, dict):
-        raise SignatureMissing(file=str(path))
-    return doc
-
-
-def verify_file(path: Path, home: Path | None = None) -> Verification:
-    """Signature check (IntegrityError, exit 12, if tampered)."""
-    doc = load_document(path)
-    fp = verify_document(doc, str(path))
-    own = False
-    if home is not None:
-        from .signing import fingerprint, key_path, load_or_create_key, public_raw
-        if key_path(home).exists():
-            own = fingerprint(public_raw(load_or_create_key(home))) == fp
-    cert = doc["certificate"]
-    return Verification(str(path), cert.get("id"), cert.get("result"), fp,
-                        hashlib.sha256(Path(path).read_bytes()).hexdigest(), own)

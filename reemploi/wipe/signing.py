@@ -11,6 +11,15 @@ What is signed: the canonical JSON (sorted keys, no spaces, UTF-8) of the
 ``certificate`` object. The signed file is ``{"certificate": ..., "signature": ...}``.
 Any change to the certificate (a serial, a result, a date) breaks the signature;
 ``verify_document`` then raises ``IntegrityError`` (exit 12).
+
+Nothing outside the signed content is accepted either (``parse_signed``): a file is
+read strictly (no duplicate key, no NaN, exactly the two top-level objects, exactly
+the four signature fields) and must be byte for byte the layout ``serialize`` writes.
+Before, an unsigned extra key, a second ``"certificate"`` object (JSON parsers differ
+on which one wins: RFC 8259 §4 leaves it open) or re-indented text passed as
+"valid": a reader could be shown content the signature does not cover.
+
+Whose key signed is the trust store's question (trust.py), not this module's.
 """
 
 from __future__ import annotations
@@ -37,6 +46,64 @@ class SignatureInvalid(IntegrityError):
 
 class SignatureMissing(IntegrityError):
     msg = "The certificate {file} has no valid signature block"
+
+
+class NotCanonical(IntegrityError):
+    msg = ("The certificate {file} holds something its signature does not cover ({why}): "
+           "refused; ask the workshop for the file as it was issued")
+
+
+SIGNATURE_FIELDS = ("algorithm", "public_key", "fingerprint", "value")
+
+
+class _Duplicate(ValueError):
+    pass
+
+
+def _unique(pairs: list) -> dict:
+    out: dict = {}
+    for key, value in pairs:
+        if key in out:
+            raise _Duplicate(key)
+        out[key] = value
+    return out
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def serialize(doc: dict) -> bytes:
+    """The signed file's bytes: the one layout ``issue`` writes and ``parse_signed`` accepts."""
+    return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def parse_signed(data: bytes, file: str = "-") -> dict:
+    """The signed document in ``data``, read strictly (see the module docstring).
+
+    Not JSON at all: BadInput (exit 7). JSON with anything beyond the signed content,
+    or laid out differently: NotCanonical (exit 12)."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadInput(what=file, why=str(exc)) from None
+    try:
+        doc = json.loads(text, object_pairs_hook=_unique, parse_constant=_no_constant)
+    except _Duplicate as dup:
+        raise NotCanonical(file=file, why=f"duplicate key {dup.args[0]!r}") from None
+    except (ValueError, RecursionError) as exc:
+        raise BadInput(what=file, why=str(exc)[:200]) from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("signature"), dict) \
+            or not isinstance(doc.get("certificate"), dict):
+        raise SignatureMissing(file=file)
+    extra = sorted(set(doc) - {"certificate", "signature"})
+    extra += sorted(f"signature.{k}" for k in set(doc["signature"]) - set(SIGNATURE_FIELDS))
+    if extra:
+        raise NotCanonical(file=file, why="unsigned keys: " + ", ".join(extra))
+    if serialize(doc) != data:
+        raise NotCanonical(file=file, why="its layout was changed (spaces, line breaks "
+                                          "or escapes)")
+    return doc
 
 
 def canonical(obj) -> bytes:
@@ -113,7 +180,7 @@ def verify_document(doc: dict, file: str = "-") -> str:
     except InvalidSignature:
         raise SignatureInvalid(file=file) from None
     fp = fingerprint(raw)
-    if sig.get("fingerprint") not in (None, fp):
+    if sig.get("fingerprint") != fp:
         raise SignatureInvalid(file=file)
     return fp
 

@@ -1,0 +1,73 @@
+"""Checking a certificate: the file as issued, a valid signature, a trusted key.
+
+Three questions, in this order, each with its own refusal (all exit 12):
+
+1. Is the file exactly what was signed (``signing.parse_signed``)? Nothing outside
+   the signed content, no duplicate key, the layout as written.
+2. Does the signature match the content (``signing.verify_document``)?
+3. Whose key is it? A key of this workshop's trust store (this station's own, or
+   imported by fingerprint), or the fingerprint a third party was given
+   (``expected``). A valid signature by any other key proves nothing: anyone can
+   make a key (trust.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import BadInput, NotFound
+from .signing import parse_signed, verify_document
+from .trust import UnexpectedKey, UntrustedKey, find_trusted, normalize_fingerprint
+
+
+@dataclass(frozen=True)
+class Verification:
+    file: str
+    id: str | None
+    result: str | None
+    fingerprint: str
+    sha256: str
+    own_station: bool
+    trust: str                      # "station" | "imported" | "expected"
+    workshop: str | None            # from the trust store; else the certificate's claim
+    station: str | None
+
+
+def read_document(path: Path) -> tuple[dict, bytes]:
+    """(signed document, file bytes), read strictly."""
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise NotFound(what=str(path)) from None
+    except OSError as exc:
+        raise BadInput(what=str(path), why=exc.strerror or str(exc)) from None
+    return parse_signed(data, str(path)), data
+
+
+def load_document(path: Path) -> dict:
+    return read_document(path)[0]
+
+
+def verify_file(path: Path, ctx, expected: str | None = None) -> Verification:
+    """Check ``path`` against this workshop's trust (or the ``expected`` fingerprint)."""
+    doc, data = read_document(path)
+    fp = verify_document(doc, str(path))
+    cert = doc["certificate"]
+    claimed = (cert.get("workshop") or {}) if isinstance(cert.get("workshop"), dict) else {}
+    entry = find_trusted(ctx, fp)
+    if expected is not None:
+        want = normalize_fingerprint(expected)
+        if fp != want:
+            raise UnexpectedKey(file=str(path), fingerprint=fp, expected=want)
+        trust = entry.source if entry is not None else "expected"
+    elif entry is None:
+        raise UntrustedKey(file=str(path), fingerprint=fp)
+    else:
+        trust = entry.source
+    workshop = entry.workshop if entry is not None and entry.workshop else claimed.get("name")
+    station = entry.station if entry is not None and entry.station else claimed.get("station")
+    return Verification(str(path), cert.get("id"), cert.get("result"), fp,
+                        hashlib.sha256(data).hexdigest(), trust == "station", trust,
+                        workshop, station)
