@@ -33,9 +33,10 @@ def test_sigint_mid_wipe_records_interrupted_and_exits_130(tmp_path, loopdev):
     assert ev.payload["result"] == "interrupted", out
     assert ev.payload["disk"]["path"] == dev.path
 
-    # The certificate for that disk says FAILED and claims no category.
+    # The report for that disk says FAILED and claims no category; not a certificate,
+    # so the command fails (exit 8).
     cert = run_cli(["certificate", "issue", "--event", ev.id, "--no-pdf", "--json"], home)
-    assert cert.returncode == 0, cert.stderr
+    assert cert.returncode == ExitCode.REFUSED, cert.stderr
     issued = json.loads(cert.stdout)
     body = json.loads(Path(issued["json"]).read_text())["certificate"]
     assert body["result"] == "failed" and body["category"] is None
