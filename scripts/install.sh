@@ -14,7 +14,7 @@ RUNTIME_PKGS="python3 python3-venv python3-pip smartmontools dmidecode lshw hdpa
   pciutils usbutils util-linux fdisk gdisk parted e2fsprogs zstd upower edid-decode
   cups-client mokutil kbd console-setup-linux postgresql-15 postgresql-client-15 libpq5"
 DEV_PKGS="bmap-tools nwipe cups cups-bsd printer-driver-cups-pdf poppler-utils stress-ng
-  sysbench gettext tmux chromium chromium-driver live-build xorriso isolinux qemu-system-x86 ovmf"
+  sysbench gettext tmux chromium chromium-driver live-build xorriso isolinux qemu-system-x86 ovmf fuse3 openssl"
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "scripts/install.sh: run as root (sudo scripts/install.sh)" >&2

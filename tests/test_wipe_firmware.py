@@ -291,6 +291,10 @@ def test_firmware_erase_of_a_blank_drive_is_inconclusive_not_passed(tmp_path, lo
     assert rec.result == "success", rec.errors
     assert rec.verification["mode"] == "sample-changed"
     assert rec.verification["result"] == "inconclusive" and rec.verification["locations"] == 0
+    # NIST SP 800-88 r1 §4.7.3: the sample read at least 10 % of the media; none of it
+    # held data, so nothing could be compared.
+    assert rec.verification["coverage_percent"] >= 10
+    assert rec.verification["compared_percent"] == 0
 
     [event_id] = wiperun.record_all(ctx, [rec])
     issued, doc = issue(ctx, CertificateRequest(event_ids=(event_id,)), tmp_path / "certs")
@@ -316,6 +320,18 @@ def test_firmware_erase_that_changed_nothing_still_fails(tmp_path, loopdev):
     rec = wiperun.execute(ctx, wiperun.make_job(ctx, ssd, options), options)
     assert rec.result == "failed" and rec.verification["result"] == "failed"
     assert rec.verification["locations"] > 0
+    # A disk full of data: every sampled byte (at least 10 % of it) was compared.
+    assert rec.verification["compared_percent"] == rec.verification["coverage_percent"] >= 10
+
+
+def test_a_firmware_erase_is_checked_by_sampling_even_by_default(tmp_path, loopdev):
+    """Full read-back is the default for overwrites; a firmware erase leaves content
+    nobody can predict, so it keeps the NIST sample (before/after)."""
+    dev = loopdev(16 << 20)
+    ctx, ssd = _pm830_erase_on(dev, 16 << 20, tmp_path)
+    job = wiperun.make_job(ctx, ssd, wiperun.WipeOptions())
+    assert job.plan.firmware and job.plan.verify == "sample"
+    assert [s.kind for s in job.plan.steps][-1] == "verify-changed"
 
 
 # --- hdparm exits 0 when the drive aborts (issue 13) -------------------------------

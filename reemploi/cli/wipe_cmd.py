@@ -10,7 +10,7 @@ from ..i18n import N_, number, tr
 from ..system.privileges import require_root
 from ..wipe import run as wiperun
 from ..wipe.errors import raise_for
-from ..wipe.render import plan_text
+from ..wipe.render import odds_text, plan_text
 from ..wipe.plan import METHODS, VERIFY_MODES
 from ..wipe.progress import MultiProgress
 from ..documents.certificate import CATEGORY, RESULT, label
@@ -107,6 +107,8 @@ def wipe(devices, method, verify_mode, asset_id, remove_hpa, final_blank, dry_ru
                                      speed=number(r.throughput_mb_s, ctx.lang, 1),
                                      verification=label(RESULT.get(r.verification.get("result") or ""),
                                                      ctx.lang)))
+                if r.verification.get("detection"):
+                    click.echo("    " + odds_text(r.verification["detection"], ctx.lang))
                 for e in r.errors:
                     click.echo("    " + e)
     elif as_json:

@@ -69,9 +69,17 @@ class WipeDone(Payload):
 @event("certificate.issued", needs_asset=False)
 @dataclass(frozen=True)
 class CertificateIssued(Payload):
+    """Every certificate or failure report issued (issue 11: ``--event`` ones were not
+    recorded). ``result`` "success" only for a real certificate; ``fingerprint``: the
+    key that signed it; the asset (event's asset id), donor and lot when known."""
     OPEN = True
     certificate_id: str
     sha256: str | None = None
     wipes: tuple[str, ...] = ()
     result: str | None = None
+    fingerprint: str | None = None
+    donor: str | None = None
+    lot_id: str | None = None
+    property_numbers: tuple[str, ...] = ()
+    serials: tuple[str, ...] = ()
     detail: dict | None = None

@@ -96,7 +96,11 @@ def media_entry(ev, asset_id: str | None, donor: str | None) -> dict:
         "tool": p.get("tool"), "commands": [c.get("argv") for c in p.get("commands") or []],
         "verification": {"method": ver.get("mode"), "result": ver.get("result"),
                          "bytes_checked": ver.get("bytes_checked"),
-                         "mismatch_count": ver.get("mismatch_count")},
+                         "mismatch_count": ver.get("mismatch_count"),
+                         # A sampled check's share of the disk and its odds of finding
+                         # one unwritten area (wipe/odds.py); absent for a full one.
+                         **{k: ver[k] for k in ("coverage_percent", "detection",
+                                                "compared_percent") if k in ver}},
         "hpa": p.get("hpa"), "dco": p.get("dco"),
         "percent_erased": p.get("percent_erased"),
         "throughput_mb_s": p.get("throughput_mb_s"),
@@ -267,5 +271,5 @@ def issue(ctx, req: CertificateRequest, out_dir: Path | None = None) -> tuple[Is
                 "donor": body["donor"], "lot_id": body["lot_id"],
                 "property_numbers": sorted({m["property_number"] for m in media
                                             if m.get("property_number")}),
-                "serials": [m.get("serial") or m.get("identity") for m in media]})
+                "serials": [str(m.get("serial") or m.get("identity") or "?") for m in media]})
     return IssuedCertificate(body["id"], body["result"], path, digest, tuple(wipes)), doc

@@ -90,6 +90,7 @@ class VerifyResult:
     locations: int = 0
     seed: int | None = None
     error: str | None = None
+    compared_bytes: int = 0      # after a firmware erase: sampled bytes that held data
 
     @property
     def ok(self) -> bool:

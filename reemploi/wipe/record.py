@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..model import Disk, to_jsonable
+from .engine import Outcome
 from .plan import ATA_PASSWORD
 
 
@@ -94,3 +95,37 @@ def smart_summary(disk: Disk) -> dict | None:
 
 def mask(argv: tuple[str, ...]) -> tuple[str, ...]:
     return tuple("***" if a == ATA_PASSWORD else a for a in argv)
+
+
+def check_asset(ctx, asset_id: str) -> None:
+    """Before erasing anything: the asset exists (UnknownAsset, exit 10) and, for a
+    machine, may become "wiped" (IllegalTransition, exit 11). Otherwise the disk would be
+    erased and recorded, and only then the command fail on the status change. A part
+    (a harvested disk wiped loose) keeps its own states: no status change for it."""
+    from ..inventory.errors import IllegalTransition
+    from ..inventory.lifecycle import transition_allowed
+    from ..inventory.store import Inventory
+
+    doc = Inventory.open(ctx.home, ctx.station, ctx.operator).machine(asset_id)
+    if doc.get("kind") == "machine" and doc.get("status") != "wiped" \
+            and not transition_allowed(doc.get("status"), "wiped"):
+        raise IllegalTransition(id=asset_id, current=doc.get("status"), to="wiped")
+
+
+def record_all(ctx, records: list[WipeRecord]) -> list[str]:
+    """Append one ``wipe.done`` per record; move the machine to "wiped" when all succeeded."""
+    from ..inventory.store import Inventory
+
+    inv = Inventory.open(ctx.home, ctx.station, ctx.operator)
+    ids = []
+    for rec in records:
+        ev = inv.record("wipe.done", rec.asset_id, rec.payload())
+        ids.append(ev.id)
+    assets = {r.asset_id for r in records if r.asset_id}
+    for asset in assets:
+        mine = [r for r in records if r.asset_id == asset]
+        if mine and all(r.result == Outcome.SUCCESS for r in mine):
+            doc = inv.machine(asset)
+            if doc.get("kind") == "machine" and doc.get("status") != "wiped":
+                inv.set_status(asset, "wiped")
+    return ids

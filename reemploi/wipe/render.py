@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from ..i18n import N_, tr
+from ..i18n import N_, number, tr
 from ..system import guard
+from .odds import REPORTED_HOLES, detection_table
 from .plan import Blocker
 
 BLOCKER_TEXT = {
@@ -36,6 +37,10 @@ def plan_text(job, lang: str) -> str:
                            nist=label(CATEGORY.get(p.nist.value if p.nist else ""), lang),
                            passes=", ".join(p.passes),
                            verify=label(VERIFY.get(p.verify, p.verify), lang)))
+    if p.verify == "sample" and not p.firmware and d.size_bytes:
+        # A sampled check says what it may miss (issue 11); the sector size is not
+        # known before opening the disk: 512 bytes, the common case.
+        lines.append("  ! " + odds_text(detection_table(d.size_bytes, 512), lang))
     if p.estimate_seconds is not None:
         lines.append("  " + tr("estimated time: {minutes} min", lang,
                                minutes=max(1, round(p.estimate_seconds / 60))))
@@ -45,3 +50,11 @@ def plan_text(job, lang: str) -> str:
     for step in p.steps:
         lines.append("  " + step.describe())
     return "\n".join(lines)
+
+
+def odds_text(table: dict, lang: str) -> str:
+    """A sampled check's odds of finding one unwritten area (wipe/odds.py), in words."""
+    pct = [number(100 * table[str(h)], lang, 1) for h in REPORTED_HOLES]
+    return tr("sampled read-back: finds one unwritten area of 4 KiB with probability "
+              "{p4k} %, of 1 MiB {p1m} %, of 64 MiB {p64m} % (--verify full reads every byte)",
+              lang, p4k=pct[0], p1m=pct[1], p64m=pct[2])

@@ -33,10 +33,12 @@ from ..system.seal import take as take_seal
 from ..system.signals import SIGNAL_NAMES, StopSignals, stop_name
 from . import engine, firmware
 from .engine import Device, Outcome
+from .odds import detection_table
 from .patterns import Pattern, byte_pattern, prng_pattern
 from .plan import Step, WipePlan, plan_wipe
 from .recheck import open_jobs
-from .record import CommandLog, WipeRecord, disk_dict, mask, smart_summary
+from .record import (CommandLog, WipeRecord, check_asset, disk_dict, mask,  # noqa: F401
+                     record_all, smart_summary)
 
 log = logging.getLogger(__name__)
 
@@ -254,6 +256,18 @@ class _Run:
             "mismatch_count": res.mismatch_count,
             "mismatches": [{"offset": m.offset, "length": m.length} for m in res.mismatches],
             "error": res.error}
+        size = self.dev.size if self.dev is not None else 0
+        if size and res.mode != "none":
+            # NIST SP 800-88 r1 §4.7.3: a sample must cover at least 10 % of the media;
+            # the record shows what this one read.
+            self.verification["coverage_percent"] = round(100 * res.bytes_checked / size, 2)
+        if size and res.mode == "sample":
+            # What a sampled check could have missed (issue 11): its odds of finding one
+            # unwritten area of 4 KiB, 1 MiB, 64 MiB on this disk (wipe/odds.py).
+            self.verification["detection"] = detection_table(size, self.dev.sector)
+        if size and res.mode == "sample-changed":
+            # Only sampled areas that held data before a firmware erase can show it.
+            self.verification["compared_percent"] = round(100 * res.compared_bytes / size, 2)
         if res.outcome == Outcome.INCONCLUSIVE:
             # The drive's erase completed; our check could not observe it (every sampled
             # area blank before). The wipe stands, its verification says "inconclusive",
@@ -480,40 +494,6 @@ def run_and_record(ctx, jobs: list[Job], options: WipeOptions,
                 if job.fd is not None:
                     os.close(job.fd)
     return records, ids
-
-
-def check_asset(ctx, asset_id: str) -> None:
-    """Before erasing anything: the asset exists (UnknownAsset, exit 10) and, for a
-    machine, may become "wiped" (IllegalTransition, exit 11). Otherwise the disk would be
-    erased and recorded, and only then the command fail on the status change. A part
-    (a harvested disk wiped loose) keeps its own states: no status change for it."""
-    from ..inventory.errors import IllegalTransition
-    from ..inventory.lifecycle import transition_allowed
-    from ..inventory.store import Inventory
-
-    doc = Inventory.open(ctx.home, ctx.station, ctx.operator).machine(asset_id)
-    if doc.get("kind") == "machine" and doc.get("status") != "wiped" \
-            and not transition_allowed(doc.get("status"), "wiped"):
-        raise IllegalTransition(id=asset_id, current=doc.get("status"), to="wiped")
-
-
-def record_all(ctx, records: list[WipeRecord]) -> list[str]:
-    """Append one ``wipe.done`` per record; move the machine to "wiped" when all succeeded."""
-    from ..inventory.store import Inventory
-
-    inv = Inventory.open(ctx.home, ctx.station, ctx.operator)
-    ids = []
-    for rec in records:
-        ev = inv.record("wipe.done", rec.asset_id, rec.payload())
-        ids.append(ev.id)
-    assets = {r.asset_id for r in records if r.asset_id}
-    for asset in assets:
-        mine = [r for r in records if r.asset_id == asset]
-        if mine and all(r.result == Outcome.SUCCESS for r in mine):
-            doc = inv.machine(asset)
-            if doc.get("kind") == "machine" and doc.get("status") != "wiped":
-                inv.set_status(asset, "wiped")
-    return ids
 
 
 def with_result(rec: WipeRecord, result: str) -> WipeRecord:

@@ -257,8 +257,10 @@ def verify_changed(dev: Device, ranges: list[tuple[int, int]], before: list[byte
     same = [Mismatch(o, n) for (o, n), a, b in zip(ranges, after, before)
             if b is not None and a == b]
     checked = sum(1 for b in before if b is not None)
+    compared = sum(n for (_, n), b in zip(ranges, before) if b is not None)
     total = sum(n for _, n in ranges)
     outcome = (Outcome.FAILED if same else
                Outcome.SUCCESS if checked else Outcome.INCONCLUSIVE)
     return VerifyResult("sample-changed", total, time.monotonic() - start, outcome,
-                        tuple(same[:MAX_REPORTED_MISMATCHES]), len(same), checked, seed)
+                        tuple(same[:MAX_REPORTED_MISMATCHES]), len(same), checked, seed,
+                        compared_bytes=compared)
