@@ -15,7 +15,10 @@ Figures (goals from issue 4):
   2. our PRNG pass vs our zero pass                                     goal >= 0.95
   3. our PRNG pass + full verification vs
      ``nwipe --autonuke --nogui --method=random --verify=last --noblank``  goal <= 0.5 (time)
-Ratios 1 and 2 are throughput ratios (higher is better), 3 is a time ratio.
+  4. the default since issue 11, a zero pass + full read-back (with the re-check of the
+     device after the confirmation), vs ``dd`` zero write + ``dd`` direct read of the
+     same device                                                       (time, lower is better)
+Ratios 1 and 2 are throughput ratios (higher is better), 3 and 4 are time ratios.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from reemploi.context import Context  # noqa: E402
 from reemploi.wipe import run as wiperun  # noqa: E402
+from reemploi.wipe.recheck import open_jobs  # noqa: E402
 
 ROUNDS = 3
 
@@ -44,11 +48,17 @@ def timed(argv: list[str]) -> float:
 
 
 def ours(dev: str, home: Path, method: str, verify: str) -> tuple[float, dict]:
+    """One wipe as the command runs it after "yes": exclusive open and re-check of the
+    device (wipe/recheck.py), the passes, the verification (no journal writes)."""
     ctx = Context(home=home, station="bench", operator="bench")
     options = wiperun.WipeOptions(method=method, verify=verify)
-    [job] = wiperun.prepare(ctx, [dev], options)
+    jobs = wiperun.prepare(ctx, [dev], options)
     start = time.monotonic()
-    rec = wiperun.execute(ctx, job, options)
+    [job] = open_jobs(ctx, jobs, None)
+    try:
+        rec = wiperun.execute(ctx, job, options)
+    finally:
+        os.close(job.fd)
     seconds = time.monotonic() - start
     if rec.result != "success":
         raise SystemExit(f"our {method} wipe did not succeed: {rec.errors}")
@@ -100,6 +110,13 @@ def main() -> int:
                 t_prng = min(t_prng, ours(dev, home, "prng", "none")[0])
         finally:
             rand.unlink()
+        # The default (issue 11): zero pass + full read-back, against dd writing zeros
+        # then dd reading the device back (direct I/O both ways), interleaved.
+        dd_read = ["dd", f"if={dev}", "of=/dev/null", "bs=4M", "iflag=direct", "status=none"]
+        t_zero_full = t_dd_wr = float("inf")
+        for _ in range(ROUNDS):
+            t_zero_full = min(t_zero_full, ours(dev, home, "zero", "full")[0])
+            t_dd_wr = min(t_dd_wr, timed(dd) + timed(dd_read))
         t_prng_full, rec = ours(dev, home, "prng", "full")
         t_prng_sample, _ = ours(dev, home, "prng", "sample")
         # What a dd-speed eraser with a full read-back costs (newer nwipe releases write
@@ -118,6 +135,8 @@ def main() -> int:
         print(f"reemploi prng + full verify:  {t_prng_full:7.2f} s")
         print(f"reemploi prng + sampled verify:{t_prng_sample:6.2f} s")
         print(f"dd random write + dd read:    {t_dd_rand + t_dd_read:7.2f} s")
+        print(f"reemploi zero + full verify:  {t_zero_full:7.2f} s   (the default)")
+        print(f"dd zero write + dd read:      {t_dd_wr:7.2f} s")
         if t_nwipe:
             print(f"nwipe random + verify last:   {t_nwipe:7.2f} s")
         print()
@@ -130,6 +149,7 @@ def main() -> int:
               f"{t_prng_full / (t_dd_rand + t_dd_read):.3f}")
         print(f"ratio 3c prng+sampled verify vs dd write+read (time):  "
               f"{t_prng_sample / (t_dd_rand + t_dd_read):.3f}")
+        print(f"ratio 4  zero+full verify vs dd write+dd read (time):  {t_zero_full / t_dd_wr:.3f}")
         print(f"(record: {rec['passes'][0]['throughput_mb_s']} MB/s write, "
               f"verification {rec['verification']['result']})")
     finally:

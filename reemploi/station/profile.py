@@ -21,7 +21,7 @@ answer here, so the run needs no keypress from start to end (the technician's
 
     [wipe]
     method = "auto"           # as ``reemploi wipe --method``
-    verify = "sample"         # full | sample | none
+    verify = "full"           # full (default: every byte, issue 11) | sample | none
     on_failure = "stop"       # stop | continue (certify what was wiped, go on)
 
     [image]
@@ -79,7 +79,7 @@ class Profile:
     cosmetic: str | None = None
     notes: str | None = None
     wipe_method: str = "auto"
-    wipe_verify: str = "sample"
+    wipe_verify: str = "full"
     on_failure: str = "stop"
     image: str = "auto"
     image_verify: bool = True
@@ -174,7 +174,7 @@ def parse_profile(text: str, path: Path | str = "profile") -> Profile:
             c.lower() for c in COSMETIC)) or "").upper() or None,
         notes=_str(ck, "notes", "checklist", path),
         wipe_method=_str(wp, "method", "wipe", path, "auto", METHODS),
-        wipe_verify=_str(wp, "verify", "wipe", path, "sample", VERIFY_MODES),
+        wipe_verify=_str(wp, "verify", "wipe", path, "full", VERIFY_MODES),
         on_failure=_str(wp, "on_failure", "wipe", path, "stop", ON_FAILURE),
         image=_str(im, "name", "image", path, "auto"),
         image_verify=_bool(im, "verify", "image", path, True),
