@@ -84,9 +84,8 @@ class Station:
         self.explicit = tuple(disks) or profile.disks
         self.asset_hint = asset
         self.report = StationReport()
-        self.machine: Machine | None = None
         self.mctx: Context = ctx
-        self.progress: Progress | None = None
+        self.rules = None
 
     @property
     def lang(self) -> str:
@@ -178,7 +177,7 @@ class Station:
             asset_id = _inventory(self.ctx).create_asset(
                 "machine", "computer" if kind == "unknown" else kind)
             self.report.created = True
-        rules = load_rules(None, home=self.ctx.home)
+        rules = self.rules or load_rules(None, home=self.ctx.home)
         result = grade_machine_step(self.mctx, rules, checks=checks, asset_id=asset_id,
                                     machine=machine)
         self.report.created = self.report.created or result.created
@@ -343,6 +342,8 @@ class Station:
 
     # -- the whole run
     def run(self) -> StationReport:
+        from ..grade.rules import load_rules
+        self.rules = load_rules(None, home=self.ctx.home)     # bad rules: exit 7 first
         typed = self.ask_asset()
         machine = self.probe()
         asset_id = self.find_asset(typed, machine)

@@ -7,7 +7,8 @@ answer here, so the run needs no keypress from start to end (the technician's
     [station]
     steps = ["probe", "checklist", "grade", "wipe", "certificate", "image",
              "documents", "ready"]          # default: all; "asset" always runs
-    asset = "identity"        # identity (find by the machine's identity, else new) | new | an id
+    asset = "identity"        # identity (find by the machine's identity, else new) | new (never
+                              # resumes: a new id each run) | an id
     lang = "fr"
     replay = "…/machines/x"   # grade a recorded machine folder (tests, demos)
     require_persistence = true  # on a live system, refuse to run without persistence
