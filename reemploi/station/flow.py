@@ -252,7 +252,11 @@ class Station:
         from ..documents.certificate import render_certificate_pdf
         from ..wipe.certificate import CertificateRequest, issue
         self.ui.step(Step.CERTIFICATE)
-        events = self.read_progress(asset_id).wipe_events if self.explicit else ()
+        wiped = self.read_progress(asset_id).wipe_events
+        if not wiped:                  # a machine without a disk: nothing to certify
+            self.mark(Step.CERTIFICATE, "nothing")
+            return
+        events = wiped if self.explicit else ()
         issued, doc = issue(self.ctx, CertificateRequest(asset_id=asset_id,
                                                          event_ids=tuple(events)))
         pdf = render_certificate_pdf(doc, issued.sha256, issued.json_path.with_suffix(".pdf"),
