@@ -102,7 +102,15 @@ class Station:
         if self.profile.unattended:
             wanted = self.profile.asset
             return None if wanted in ("identity", "new") else wanted
-        return self.ui.ask_asset()
+        while True:
+            typed = self.ui.ask_asset()
+            if typed is None:
+                return None
+            try:
+                _inventory(self.ctx).machine(typed)
+                return typed
+            except NotFound as exc:          # a mistyped id: say so and ask again
+                self.ui.lines(["", exc.render(lambda m: tr(m, self.lang))])
 
     def probe(self) -> Machine:
         from ..grade.service import open_machine, probe

@@ -119,10 +119,11 @@ class ScreenUi(LineUi):
     # -- questions
     def ask_asset(self) -> str | None:
         from ..inventory.ids import id_from_scan
+        news = self.body[-2:] if self.body and self.body[-2:-1] == [""] else []
         self.body = wrap([tr("Scan the machine's label, or type its asset id, then Enter.",
                                 self.lang), "",
                              tr("Enter alone: find the machine by its identity (serial number, "
-                                "network card, disks), or give it a new id.", self.lang)])
+                                "network card, disks), or give it a new id.", self.lang)]) + news
         self.help = tr("Enter: confirm   Ctrl-C: stop", self.lang)
         text = self.read(tr("Asset id: ", self.lang)).strip()
         return id_from_scan(text) if text else None
