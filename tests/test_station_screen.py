@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -29,10 +30,12 @@ pytestmark = [pytest.mark.root,
 
 class Pane:
     def __init__(self, name: str, command: list[str], env: dict[str, str]) -> None:
-        self.name = name
+        # Unique per run: other checkouts run this suite at the same time on this machine
+        # (a second tmux session of the same name is refused: "duplicate session").
+        self.name = f"{name[:20]}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         exports = " ".join(f"{k}='{v}'" for k, v in env.items())
         shell = f"cd '{ROOT}' && env {exports} {' '.join(command)}; echo EXIT=$?; sleep 600"
-        subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", "80", "-y", "25",
+        subprocess.run(["tmux", "new-session", "-d", "-s", self.name, "-x", "80", "-y", "25",
                         shell], check=True)
         self.frames: list[list[str]] = []
 
