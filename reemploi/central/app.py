@@ -50,6 +50,8 @@ def create_app(config: ServerConfig) -> Flask:
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.extensions["reemploi_pool"] = Pool(config.database_url, size=config.workers + 6)
     app.extensions["reemploi_key"] = load_or_create(config.key_file)
+    from .folder import Background
+    app.extensions["reemploi_folder"] = Background(app.extensions["reemploi_pool"])
 
     @app.before_request
     def _open() -> None:

@@ -13,8 +13,9 @@ stations' stats):
 * erasures: successful and failed ``wipe.done`` by method.
 
 One inventory: a machine seen by two stations and linked (``links``) counts once,
-under its root. The columns ``tag``/``subtag`` were pulled out of each line at ingest
-(``ingest.tags``), so no JSON is parsed here.
+under its root. The figures read ``facts`` (the events they count, with the payload
+values they group by), filled by the folder (``folder.fact_row``): no JSON is parsed
+here. Figures follow the fold, so lines still being folded are not counted yet.
 """
 
 from __future__ import annotations
@@ -33,10 +34,8 @@ _STAGE_EVENTS = """
 WITH ev AS (
   SELECT coalesce(l.root_station, e.station_id) AS st, coalesce(l.root_asset, e.asset_id) AS aid,
          e.station_id AS origin, e.time, e.type, e.tag, e.subtag, e.seq
-  FROM events e LEFT JOIN links l ON l.alias_station = e.station_id AND l.alias_asset = e.asset_id
-  WHERE e.asset_id IS NOT NULL AND e.time >= %(start)s AND e.time < %(end)s
-    AND e.type IN ('asset.created', 'asset.graded', 'status.changed', 'wipe.done',
-                   'image.written', 'checkout')
+  FROM facts e LEFT JOIN links l ON l.alias_station = e.station_id AND l.alias_asset = e.asset_id
+  WHERE e.time >= %(start)s AND e.time < %(end)s
     AND (%(station)s = '' OR e.station_id = %(station)s)
 ), stage AS (
   SELECT st, aid, origin, time, CASE
@@ -86,7 +85,7 @@ def year_figures(conn: psycopg.Connection, year: int, station: str = "") -> Year
     outcomes = conn.execute(
         "SELECT outcome, count(*) AS machines FROM ("
         " SELECT DISTINCT ON (coalesce(l.root_station, e.station_id),"
-        "  coalesce(l.root_asset, e.asset_id)) e.tag AS outcome FROM events e"
+        "  coalesce(l.root_asset, e.asset_id)) e.tag AS outcome FROM facts e"
         " LEFT JOIN links l ON l.alias_station = e.station_id AND l.alias_asset = e.asset_id"
         " WHERE e.type = 'checkout' AND e.time >= %(start)s AND e.time < %(end)s"
         "  AND (%(station)s = '' OR e.station_id = %(station)s)"
@@ -100,7 +99,7 @@ def year_figures(conn: psycopg.Connection, year: int, station: str = "") -> Year
         "SELECT coalesce(subtag, '?') AS method,"
         " count(*) FILTER (WHERE tag = ANY(%(ok)s)) AS succeeded,"
         " count(*) FILTER (WHERE NOT (coalesce(tag, '') = ANY(%(ok)s))) AS failed "
-        "FROM events WHERE type = 'wipe.done' AND time >= %(start)s AND time < %(end)s"
+        "FROM facts WHERE type = 'wipe.done' AND time >= %(start)s AND time < %(end)s"
         " AND (%(station)s = '' OR station_id = %(station)s) GROUP BY 1 ORDER BY 1",
         args).fetchall()
     totals = {s: sum(int(m[s]) for m in months) for s in STAGES}

@@ -8,7 +8,8 @@ a temporary table and one ``INSERT … ON CONFLICT DO UPDATE`` per table, inside
 push's transaction. Records are per station (``station_id`` is part of every key):
 each station's journal has its own ``seq``, which the fold uses for idempotence.
 
-After the fold, the strong identities of every changed machine (DMI serial with its
+``folder`` drives it, a batch of stored lines at a time. After the fold, the strong
+identities of every changed machine (DMI serial with its
 vendor and model, DMI UUID, internal disk serials) go to ``identities``; matching
 reads them (``matching.propose``).
 """
@@ -20,7 +21,6 @@ from typing import Any, Iterable
 
 import psycopg
 
-from ..inventory import fold
 from ..inventory.ids import clean_serial, clean_uuid
 
 
@@ -166,8 +166,12 @@ class SqlView:
             for kind, value in strong_identities(self.assets[aid] or {}):
                 rows.append((kind, value, self.station, aid))
         if rows:
-            cur.executemany("INSERT INTO identities (kind, value, station_id, asset_id) "
-                            "VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING", rows)
+            cur.execute("CREATE TEMP TABLE IF NOT EXISTS _ident (LIKE identities) ON COMMIT DROP")
+            with cur.copy("COPY _ident (kind, value, station_id, asset_id) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cur.execute("INSERT INTO identities SELECT * FROM _ident ON CONFLICT DO NOTHING")
+            cur.execute("TRUNCATE _ident")
 
 
 def strong_identities(doc: dict) -> list[tuple[str, str]]:
@@ -191,13 +195,3 @@ def strong_identities(doc: dict) -> list[tuple[str, str]]:
             model = str(disk.get("model") or "").strip().lower()
             out.append(("disk", f"{model}|{dserial.lower()}"))
     return out
-
-
-def fold_events(conn: psycopg.Connection, station_id: str, lines: list) -> set[str]:
-    """Fold checked lines (``chain.Line``) into the station's tables; changed asset ids."""
-    view = SqlView(conn, station_id)
-    events = [line.event for line in lines]
-    view.preload(events)
-    for ev in events:
-        fold.apply(view, ev, 0, 0)
-    return view.flush()

@@ -11,8 +11,9 @@ forged signatures are written to ``incidents`` in a transaction of their own):
 4. lines the server already holds must be byte-identical (same hash at the same seq):
    re-sending them is a no-op; a different line at a held seq is a fork (409);
 5. the new lines chain after the server's head, each hash re-computed (``chain``);
-6. COPY into ``events``, the stations' fold into the state tables, matches proposed,
-   the head moved, a receipt signed by the server key stored and returned.
+6. COPY into ``events``, the head moved, a receipt signed by the server key stored
+   and returned. Folding the new lines into the state tables (and proposing matches)
+   follows in the background (``folder``): a receipt never waits for it.
 """
 
 from __future__ import annotations
@@ -23,26 +24,16 @@ from datetime import datetime, timezone
 import psycopg
 from psycopg.types.json import Jsonb
 
-from ..inventory.events import EventType
 from ..sync.protocol import VERSION, head_message
 from ..sync import chain
-from . import matching
 from .errors import BadRequest, BadSignature, ChainBroken, Fork, StationNotActive, StationUnknown
-from .fold_sql import fold_events
 from .keys import ServerKey, signature_ok
-
-
-WIPE_DONE = EventType.WIPE_DONE.value
-TAG_KEYS = {EventType.STATUS_CHANGED.value: "to", WIPE_DONE: "result",
-            EventType.IMAGE_WRITTEN.value: "result", EventType.CHECKOUT.value: "destination_kind",
-            EventType.ASSET_CREATED.value: "kind"}
 
 
 @dataclass(frozen=True)
 class PushResult:
     stored: int                  # new lines inserted (0: nothing new, a no-op)
     receipt: dict | None         # the receipt for the server's head now
-    changed_assets: int = 0
 
 
 def record_incident(conn: psycopg.Connection, station: str | None, kind: str,
@@ -119,8 +110,6 @@ def _push_locked(conn, key, network, station, seq, hash_, signature, body) -> Pu
     except chain.LineRefused as exc:
         raise ChainBroken(station=station, seq=exc.seq, why=exc.reason) from None
     _copy_events(conn, station, lines)
-    changed = fold_events(conn, station, lines)
-    matching.propose(conn, station, changed)
     received_at = now_iso()
     conn.execute("UPDATE stations SET head_seq = %s, head_hash = %s, last_push_at = now(), "
                  "genesis_hash = coalesce(genesis_hash, %s) WHERE station_id = %s",
@@ -132,7 +121,7 @@ def _push_locked(conn, key, network, station, seq, hash_, signature, body) -> Pu
     conn.execute("INSERT INTO receipts (station_id, seq, hash, received, body, signature) "
                  "VALUES (%s, %s, %s, %s, %s, %s)",
                  (station, seq, hash_, len(lines), Jsonb(body_only), receipt["signature"]))
-    return PushResult(len(lines), receipt, len(changed))
+    return PushResult(len(lines), receipt)
 
 
 def _check_overlap(conn, station: str, raws: list[bytes], first: int, upto: int) -> None:
@@ -154,25 +143,11 @@ def _check_overlap(conn, station: str, raws: list[bytes], first: int, upto: int)
 
 def _copy_events(conn: psycopg.Connection, station: str, lines: list) -> None:
     with conn.cursor().copy("COPY events (station_id, seq, hash, prev, event_id, time, type, "
-                            "asset_id, tag, subtag, line) FROM STDIN") as copy:
+                            "asset_id, line) FROM STDIN") as copy:
         for line in lines:
             ev = line.event
-            tag, subtag = tags(ev)
             copy.write_row((station, line.seq, line.hash, line.prev, ev["id"], ev["time"],
-                            ev["type"], ev.get("asset_id"), tag, subtag, line.raw))
-
-
-def tags(ev: dict) -> tuple[str | None, str | None]:
-    """The one or two payload values the SQL figures group by, pulled out at ingest
-    so that a year's figures never parse 2 million JSON lines."""
-    p = ev.get("payload")
-    if not isinstance(p, dict):
-        return None, None
-    key = TAG_KEYS.get(ev["type"])
-    tag = p.get(key) if key else None
-    subtag = p.get("method") if ev["type"] == WIPE_DONE else None
-    return (str(tag) if tag is not None else None,
-            str(subtag) if subtag is not None else None)
+                            ev["type"], ev["asset_id"], line.raw))
 
 
 def lines_from(conn: psycopg.Connection, station: str, start: int, limit: int) -> list[bytes]:

@@ -148,6 +148,7 @@ def overview(conn: psycopg.Connection) -> list[dict]:
     """Every station with its sync state and open incidents."""
     return conn.execute(
         "SELECT s.station_id, s.workshop, s.status, s.fingerprint, s.head_seq, s.head_hash,"
+        " s.folded_seq,"
         " s.last_push_at, s.enrolled_at,"
         " (SELECT count(*) FROM incidents i WHERE i.station_id = s.station_id"
         "   AND i.resolved_at IS NULL) AS open_incidents,"

@@ -55,10 +55,12 @@ def enrol():
 def status():
     station = request.args.get("station", "")
     state = stations.status(g.conn, station, request.args.get("fingerprint", ""))
-    row = g.conn.execute("SELECT head_seq, head_hash FROM stations WHERE station_id = %s",
+    row = g.conn.execute("SELECT head_seq, head_hash, folded_seq FROM stations "
+                         "WHERE station_id = %s",
                          (station,)).fetchone()
     return jsonify({"state": state, "head_seq": row["head_seq"] if row else 0,
                     "head_hash": row["head_hash"] if row else "",
+                    "folded_seq": row["folded_seq"] if row else 0,
                     "network": _network(), "server_key": _key().fingerprint,
                     "receipt": ingest.last_receipt(g.conn, station) if row else None})
 
@@ -85,8 +87,9 @@ def push():
     except (KeyError, ValueError):
         raise BadRequest(why="sync headers") from None
     result = ingest.push(g.conn, _key(), _network(), station, seq, hash_, signature, _body())
-    return jsonify({"stored": result.stored, "receipt": result.receipt,
-                    "changed_assets": result.changed_assets})
+    if result.stored:
+        current_app.extensions["reemploi_folder"].submit(station)
+    return jsonify({"stored": result.stored, "receipt": result.receipt})
 
 
 @bp.get("/lines")

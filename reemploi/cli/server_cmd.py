@@ -42,12 +42,13 @@ def server() -> None:
 def run(config_path, listen, workers) -> None:
     """Apply pending migrations, then serve (gunicorn)."""
     from dataclasses import replace
-    from ..central import db, serve
+    from ..central import db, folder, serve
     config = _config(config_path)
     config = replace(config, **{k: v for k, v in (("listen", listen), ("workers", workers))
                                 if v is not None})
-    with db.connect(config.database_url) as conn:
+    with db.connect(config.database_url, autocommit=True) as conn:
         db.migrate(conn)
+        folder.catch_up_all(conn)     # lines stored while no server was folding
     click.echo(i18n.tr("reemploi server listening on {listen}", listen=config.listen), err=True)
     serve.run(config)
 
@@ -62,6 +63,19 @@ def migrate(config_path, as_json) -> None:
         applied = db.migrate(conn)
     emit({"applied": applied}, as_json, lambda r: i18n.tr(
         "Migrations applied: {list}", list=", ".join(map(str, r["applied"])) or "-"))
+
+
+@server.command()
+@config_option
+@json_option
+def fold(config_path, as_json) -> None:
+    """Fold every stored line not folded yet into the inventory tables."""
+    from ..central import folder
+    from ..central.db import connect
+    with connect(_config(config_path).database_url, autocommit=True) as conn:
+        n = folder.catch_up_all(conn)
+    emit({"folded": n}, as_json, lambda r: i18n.tr("{n} lines folded into the inventory",
+                                                   n=r["folded"]))
 
 
 @server.group()

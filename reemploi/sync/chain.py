@@ -3,9 +3,12 @@ every pushed line with it, and a station every line it restores.
 
 A station's line is the canonical JSON of its event; ``hash`` is the SHA-256 of the
 line with its ``,"hash":"<64 hex>"`` member cut out (see reemploi.inventory.journal).
-The server trusts nothing it is sent: each line must parse, be canonical (so no
-duplicate key or re-ordering can hide a second meaning), hash to its ``hash``, name
-the previous line's hash in ``prev`` and carry the next ``seq``.
+The server trusts nothing it is sent: each line must have the canonical shape (keys
+in sorted order: ``asset_id``, ``hash``, ``id``, ``operator``, ``payload``, ``prev``,
+``seq``, ``station``, ``time``, ``type``), hash to its ``hash``, name the previous
+line's hash in ``prev`` and carry the next ``seq``. Only the envelope is parsed here
+(the head before ``operator`` and the tail from ``prev``, two small JSON objects):
+the payload is parsed once, by the fold (``central.folder``), not on the push path.
 """
 
 from __future__ import annotations
@@ -14,9 +17,11 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from ..inventory.journal import HASH_KEY, canonical
+from ..inventory.journal import HASH_KEY
 
 HEX = frozenset(b"0123456789abcdef")
+PREV_KEY = b',"prev":"'
+OPERATOR_KEY = b',"operator":'
 
 
 @dataclass(frozen=True)
@@ -24,7 +29,7 @@ class Line:
     seq: int
     hash: str
     prev: str
-    event: dict
+    event: dict                     # the envelope: asset_id, id, seq, prev, station, time, type
     raw: bytes                      # with its final newline
 
 
@@ -48,25 +53,39 @@ def split_lines(body: bytes) -> list[bytes]:
 
 
 def parse(raw: bytes, seq_hint: int) -> Line:
-    """One line, checked on its own (hash and canonical form, not the chain)."""
+    """One line, checked on its own (its hash, the shape of its canonical form), and
+    its envelope read without parsing the payload: the ``asset_id``/``hash``/``id``
+    head and the ``prev``/``seq``/``station``/``time``/``type`` tail are small JSON
+    objects of their own in the canonical key order (see module doc)."""
     i = raw.find(HASH_KEY)
-    if i < 0 or raw[i + 73:i + 74] != b'"' or not raw.startswith(b'{"asset_id":'):
+    if i < 0 or raw[i + 73:i + 74] != b'"' or not raw.startswith(b'{"asset_id":') \
+            or not raw.endswith(b"}\n"):
         raise LineRefused(seq_hint, "malformed")
     stored = raw[i + 9:i + 73]
     if not HEX.issuperset(stored):
         raise LineRefused(seq_hint, "malformed")
     if hashlib.sha256(raw[:i] + raw[i + 74:-1]).hexdigest().encode() != stored:
         raise LineRefused(seq_hint, "hash-mismatch")
+    # ``prev`` follows the payload; nothing after it (station, time, type) can hold an
+    # unescaped quote, so the last match is the member itself (as inventory verify).
+    j = raw.rfind(PREV_KEY)
+    k = raw.find(OPERATOR_KEY, i + 74)
     try:
-        event = json.loads(raw)
-        if canonical(event) + b"\n" != raw:
-            raise ValueError("not canonical")
-        seq, prev = event["seq"], event["prev"]
-        if not isinstance(seq, int) or not isinstance(prev, str):
+        if j < 0 or k < 0:
+            raise ValueError("envelope")
+        head = json.loads(raw[:k] + b"}")
+        tail = json.loads(b"{" + raw[j + 1:-1])
+        seq, prev = tail["seq"], tail["prev"]
+        if (not isinstance(seq, int) or isinstance(seq, bool) or not isinstance(prev, str)
+                or head.get("hash") != stored.decode()):
             raise ValueError("types")
+        event = {"asset_id": head["asset_id"], "id": head["id"], "seq": seq, "prev": prev,
+                 "station": tail["station"], "time": tail["time"], "type": tail["type"]}
         for key in ("id", "time", "type", "station"):
-            if not isinstance(event.get(key), str):
+            if not isinstance(event[key], str):
                 raise ValueError(key)
+        if event["asset_id"] is not None and not isinstance(event["asset_id"], str):
+            raise ValueError("asset_id")
     except (ValueError, KeyError, TypeError):
         raise LineRefused(seq_hint, "malformed") from None
     return Line(seq, stored.decode(), prev, event, raw)
@@ -89,8 +108,14 @@ def check_chain(raws: list[bytes], prev: str, first_seq: int) -> list[Line]:
 
 
 def first_seq(raw: bytes) -> int:
-    """The seq of a line, read cheaply (to place a push before checking it)."""
+    """The seq of a line, read from its tail (to place a push before checking it)."""
+    j = raw.rfind(PREV_KEY)
     try:
-        return int(json.loads(raw)["seq"])
+        if j < 0:
+            raise ValueError("no prev")
+        seq = json.loads(b"{" + raw[j + 1:-1])["seq"]
+        if not isinstance(seq, int) or isinstance(seq, bool):
+            raise ValueError("seq")
+        return seq
     except (ValueError, KeyError, TypeError):
         raise LineRefused(0, "malformed") from None

@@ -77,6 +77,14 @@ class Server:
     def cli(self, args: list, input: str | None = None) -> subprocess.CompletedProcess:
         return run_reemploi(["server", *args], env=self.env, input=input)
 
+    def wait_folded(self, timeout: float = 120) -> None:
+        """Folding follows pushes in the background: wait until every station's state
+        tables are up to date with its stored lines."""
+        deadline = time.monotonic() + timeout
+        while self.sql("SELECT 1 FROM stations WHERE folded_seq < head_seq"):
+            assert time.monotonic() < deadline, "the fold did not catch up"
+            time.sleep(0.1)
+
     def sql(self, query: str, args=()) -> list[dict]:
         import psycopg
         from psycopg.rows import dict_row
@@ -154,8 +162,10 @@ def web(server):
 class Station:
     """A station's data directory with a real journal made by the real CLI."""
 
-    def __init__(self, home: Path, prefix: str, code: str, server_url: str) -> None:
+    def __init__(self, home: Path, prefix: str, code: str, server_url: str,
+                 server: "Server | None" = None) -> None:
         self.home = home
+        self.server = server
         self.station = f"{prefix}-{code}"
         home.mkdir(parents=True, exist_ok=True)
         (home / "settings.toml").write_text(
@@ -169,6 +179,8 @@ class Station:
                          env={"REEMPLOI_STATION": self.station, "REEMPLOI_OPERATOR": "Camille"})
         if check:
             assert r.returncode == 0, (args, r.stdout, r.stderr)
+        if args[:2] == ("sync", "push") and self.server is not None:
+            self.server.wait_folded()
         return r
 
     def json(self, *args) -> dict:
@@ -195,7 +207,7 @@ class Station:
 @pytest.fixture
 def station(server, tmp_path):
     def make(code: str, prefix: str = "TRI", enrol: bool = True) -> Station:
-        st = Station(tmp_path / f"station-{prefix}-{code}", prefix, code, server.url)
+        st = Station(tmp_path / f"station-{prefix}-{code}", prefix, code, server.url, server)
         if enrol:
             st.enrol(server)
         return st

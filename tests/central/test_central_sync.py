@@ -31,6 +31,7 @@ def test_two_stations_push_concurrently(server, station):
              for st in (a, b)]
     outs = [p.communicate(timeout=120) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outs
+    server.wait_folded()
     got = [json.loads(o[0]) for o in outs]
     assert (got[0]["stored"], got[1]["stored"]) == (lines_a, lines_b)
     heads = {r["station_id"]: r for r in server.sql(
