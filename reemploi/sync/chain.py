@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 
 from ..inventory.journal import HASH_KEY
@@ -22,6 +23,11 @@ from ..inventory.journal import HASH_KEY
 HEX = frozenset(b"0123456789abcdef")
 PREV_KEY = b',"prev":"'
 OPERATOR_KEY = b',"operator":'
+# The envelope of a canonical line whose strings hold no escape (nearly all of them):
+# read with two anchored regular expressions instead of two JSON parses.
+HEAD_RE = re.compile(rb'\{"asset_id":(null|"[^"\\]*"),"hash":"[0-9a-f]{64}","id":"([^"\\]*)",')
+TAIL_RE = re.compile(rb',"prev":"([0-9a-f]{64}|)","seq":([1-9][0-9]{0,17}),'
+                     rb'"station":"([^"\\]*)","time":"([^"\\]*)","type":"([^"\\]*)"\}\n')
 
 
 @dataclass(frozen=True)
@@ -55,8 +61,8 @@ def split_lines(body: bytes) -> list[bytes]:
 def parse(raw: bytes, seq_hint: int) -> Line:
     """One line, checked on its own (its hash, the shape of its canonical form), and
     its envelope read without parsing the payload: the ``asset_id``/``hash``/``id``
-    head and the ``prev``/``seq``/``station``/``time``/``type`` tail are small JSON
-    objects of their own in the canonical key order (see module doc)."""
+    head and the ``prev``/``seq``/``station``/``time``/``type`` tail, in the canonical
+    key order (see module doc)."""
     i = raw.find(HASH_KEY)
     if i < 0 or raw[i + 73:i + 74] != b'"' or not raw.startswith(b'{"asset_id":') \
             or not raw.endswith(b"}\n"):
@@ -69,6 +75,24 @@ def parse(raw: bytes, seq_hint: int) -> Line:
     # ``prev`` follows the payload; nothing after it (station, time, type) can hold an
     # unescaped quote, so the last match is the member itself (as inventory verify).
     j = raw.rfind(PREV_KEY)
+    head, tail = HEAD_RE.match(raw), TAIL_RE.match(raw, j) if j >= 0 else None
+    if head is None or tail is None or tail.end() != len(raw):
+        event = _envelope_slow(raw, i, j, stored, seq_hint)   # escapes in a string
+    else:
+        aid = head[1]
+        try:
+            event = {"asset_id": None if aid == b"null" else aid[1:-1].decode(),
+                     "id": head[2].decode(), "prev": tail[1].decode(), "seq": int(tail[2]),
+                     "station": tail[3].decode(), "time": tail[4].decode(),
+                     "type": tail[5].decode()}
+        except UnicodeDecodeError:
+            raise LineRefused(seq_hint, "malformed") from None
+    seq, prev = event["seq"], event["prev"]
+    return Line(seq, stored.decode(), prev, event, raw)
+
+
+def _envelope_slow(raw: bytes, i: int, j: int, stored: bytes, seq_hint: int) -> dict:
+    """The envelope through ``json`` (strings with escapes, or not our shape)."""
     k = raw.find(OPERATOR_KEY, i + 74)
     try:
         if j < 0 or k < 0:
@@ -88,7 +112,7 @@ def parse(raw: bytes, seq_hint: int) -> Line:
             raise ValueError("asset_id")
     except (ValueError, KeyError, TypeError):
         raise LineRefused(seq_hint, "malformed") from None
-    return Line(seq, stored.decode(), prev, event, raw)
+    return event
 
 
 def check_chain(raws: list[bytes], prev: str, first_seq: int) -> list[Line]:
