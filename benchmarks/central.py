@@ -98,7 +98,9 @@ def generate(home: Path, code: str, target_events: int, seed: int = 7) -> int:
     rng = random.Random(seed * 100 + ord(code))
     templates = corpus_templates()
     home.mkdir(parents=True, exist_ok=True)
-    w = Writer(home / "journal.jsonl", f"BEN-{code}", seed * 1000 + ord(code))
+    # Written aside and renamed when complete: an interrupted run leaves no half journal
+    # for --keep to reuse.
+    w = Writer(home / "journal.part", f"BEN-{code}", seed * 1000 + ord(code))
 
     def day(n: int, total: int, plus: int = 0) -> str:
         d = min(364, int(n / total * 360) + plus)
@@ -164,6 +166,7 @@ def generate(home: Path, code: str, target_events: int, seed: int = 7) -> int:
                                              "organisation": "Association Y",
                                              "date": day(n, machines, 5)[:10]}, day(n, machines, 5))
     w.close()
+    os.replace(home / "journal.part", home / "journal.jsonl")
     (home / "settings.toml").write_text(
         f'[workshop]\nname = "Atelier {code}"\nprefix = "BEN"\n[station]\ncode = "{code}"\n',
         encoding="utf-8")

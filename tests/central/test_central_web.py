@@ -198,3 +198,24 @@ def test_figures_match_the_station_stats_and_download(server, station, web, tmp_
     text = subprocess.run(["pdftotext", str(tmp_path / "f.pdf"), "-"], capture_output=True,
                           text=True, check=True).stdout
     assert "TRI-Q" in text and str(year) in text
+
+
+def test_a_coordinator_revokes_a_station_key(server, station, web):
+    st = station("S")
+    st.intake(1)
+    st.json("sync", "push")
+    tech = web("tech")
+    _, html, _ = tech.get("/stations")
+    assert "Révoquer la clé" not in html            # coordinators only
+    status, _, _ = tech.post_form("/stations/TRI-S/revoke", {}, "/stations")
+    assert status == 403
+    status, html, _ = web("coord").post_form("/stations/TRI-S/revoke", {}, "/stations")
+    assert status == 200
+    assert server.sql("SELECT status FROM stations WHERE station_id = 'TRI-S'") == [
+        {"status": "revoked"}]
+    assert server.sql("SELECT type, operator FROM central_events WHERE type = "
+                      "'station.key-revoked' AND payload->>'station' = 'TRI-S'") == [
+        {"type": "station.key-revoked", "operator": "coord"}]
+    st.intake(1)
+    r = st.run("sync", "push", "--budget", "1", check=False)
+    assert r.returncode == 8 and "revoked" in r.stderr, r.stderr
