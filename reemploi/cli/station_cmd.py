@@ -74,6 +74,12 @@ def station(profile_file, asset_id, disks, replay_dir, image, loose, no_persiste
         ui.finish()
         raise
     ui.finish()
+    # The journal goes to the network's server when [sync] auto_push is set; offline or
+    # refused, the station carries on and the next push sends it (docs/central.md).
+    from ..sync.client import push_if_configured
+    _, why = push_if_configured(ctx.home, ctx.station, ctx.operator)
+    if why:
+        click.echo(why, err=True)
     if as_json:
         click.echo(dump_json({**report.to_dict(), "result": "success"}))
 

@@ -60,16 +60,13 @@ def status(home, as_json) -> None:
 def push(home, if_configured, budget, as_json) -> None:
     """Send the journal lines the server does not have; record its signed receipt."""
     from ..sync import client
-    from ..sync.config import load_sync_settings
-    from ..sync.http import ServerUnreachable
     ctx = make_context(home)
     if if_configured:
-        if not load_sync_settings(ctx.home).auto_push:
-            return
-        try:
-            out = client.push(ctx.home, ctx.station, ctx.operator, budget=min(budget, 10.0))
-        except ServerUnreachable as exc:
-            click.echo(exc.render(_), err=True)
+        out, why = client.push_if_configured(ctx.home, ctx.station, ctx.operator,
+                                             budget=min(budget, 10.0))
+        if why:
+            click.echo(why, err=True)
+        if out is None:
             return
     else:
         out = client.push(ctx.home, ctx.station, ctx.operator, budget=budget)

@@ -212,3 +212,18 @@ def restore(home: Path, timeout: float = 10.0, progress=None) -> int:
         save_receipt(home, receipt, None, None, record=False)
     return got
 
+
+
+def push_if_configured(home: Path, station_name: str, operator: str | None,
+                       budget: float = 10.0) -> tuple[PushOutcome | None, str | None]:
+    """For the end of station flows: push when ``[sync] auto_push`` is set, and never
+    fail the flow. Returns (outcome, None) or (None, why it did not push)."""
+    from ..errors import ReemploiError
+    from ..i18n import _
+    from .config import load_sync_settings
+    try:
+        if not load_sync_settings(home).auto_push:
+            return None, None
+        return push(home, station_name, operator, budget=budget), None
+    except ReemploiError as exc:        # offline, refused, integrity: the next push says
+        return None, exc.render(_)
