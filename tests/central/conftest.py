@@ -57,7 +57,7 @@ class Server:
         self.proc = subprocess.Popen([sys.executable, "-m", "reemploi", "server", "run"],
                                      cwd=ROOT, env={**os.environ, **self.env},
                                      stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180     # a loaded 2-core machine starts slowly
         while True:
             try:
                 with urllib.request.urlopen(self.url + "/healthz", timeout=2) as r:
