@@ -12,9 +12,12 @@ DEV=0
 
 RUNTIME_PKGS="python3 python3-venv python3-pip smartmontools dmidecode lshw hdparm nvme-cli
   pciutils usbutils util-linux fdisk gdisk parted e2fsprogs zstd upower edid-decode
-  cups-client mokutil kbd console-setup-linux postgresql-15 postgresql-client-15 libpq5"
+  cups-client mokutil kbd console-setup-linux"
+# postgresql-15: the central server's tests start a real one (docs/central.md installs
+# it on the server; a station never needs it); chromium-driver drives Chromium there.
 DEV_PKGS="bmap-tools nwipe cups cups-bsd printer-driver-cups-pdf poppler-utils stress-ng
-  sysbench gettext tmux chromium chromium-driver live-build xorriso isolinux qemu-system-x86 ovmf fuse3 openssl"
+  sysbench gettext tmux chromium chromium-driver live-build xorriso isolinux qemu-system-x86 ovmf fuse3 openssl
+  postgresql-15 postgresql-client-15 libpq5"
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "scripts/install.sh: run as root (sudo scripts/install.sh)" >&2
