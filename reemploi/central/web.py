@@ -22,8 +22,9 @@ bp = Blueprint("web", __name__)
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a path on this site (no //host, no scheme): no open redirect."""
-    if target and target.startswith("/") and not target.startswith("//"):
+    """Only a path on this site (no //host, no /\\host that browsers read as one, no
+    scheme): no open redirect."""
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
         return target
     return url_for("web.inventory")
 

@@ -64,6 +64,13 @@ def test_login_roles_and_csrf(server, web):
                                  headers={"Cookie": f"reemploi_session={cookie}"})
     with stolen.opener.open(req) as r:
         assert r.geturl().startswith(server.url + "/login")
+    # ``next`` only ever leads to a page of this site (no open redirect).
+    for target in ("//evil.example/x", "/\\evil.example/x", "https://evil.example/"):
+        w = Web(server.url)
+        _, html, _ = w.get("/login")
+        status, _, url = w.request("/login", {"csrf": Web.csrf(html), "login": "reader",
+                                              "password": PASSWORDS["reader"][1], "next": target})
+        assert status == 200 and url == server.url + "/inventory", (target, url)
     # English on request.
     assert "Log in" in web().get("/login?lang=en")[1]
 
