@@ -154,8 +154,10 @@ def push(home: Path, station_name: str, operator: str | None, force: bool = Fals
         headers = {P.H_STATION: station, P.H_SEQ: str(tail.seq), P.H_HASH: tail.hash,
                    P.H_SIGNATURE: _sign(home, P.head_message(station, tail.seq, tail.hash)),
                    "Content-Type": "application/x-ndjson"}
+        # One transaction of up to 20 000 lines on a busy server: wait for it rather
+        # than resend it (a resend is harmless, the server has it: stored 0).
         answer = request("POST", f"{url}/v1/sync/push", body=b"".join(chunk), headers=headers,
-                         timeout=max(timeout, 60.0), budget=budget).json()
+                         timeout=max(timeout, 180.0), budget=budget).json()
         receipt = answer.get("receipt")
         check_receipt_signature(home, receipt, station, tail.seq, tail.hash)
         stored += int(answer.get("stored") or 0)
