@@ -139,3 +139,27 @@ def test_out_problems_are_caught_before_rendering(cli, tmp_path, out, words):
     # No temporary file or half document left anywhere we looked.
     assert sorted(p.name for p in tmp_path.iterdir()) == before
     assert not [p for p in Path("/proc").glob(".*.tmp")]
+
+
+def test_a_nesting_bomb_in_a_rules_file(cli, tmp_path):
+    rules = tmp_path / "rules.toml"
+    rules.write_text("a = " + "[" * 3000 + "]" * 3000 + "\n")
+    res = cli(["grade", "--replay", Path(__file__).parent / "fixtures" / "machines"
+               / "aspire-m3920-desktop", "--rules", rules, "--lang", "en"])
+    assert res.exit_code == 7 and "nested too deep" in res.output, res.output
+
+
+@pytest.mark.parametrize("name, text, words", [
+    ("default_weights.toml", "kinds = 5\n", "'kinds' must be a section"),
+    ("default_weights.toml", "[kinds.laptop]\nweight_kg = 1e999\n", "'kinds.laptop.weight_kg' must be a number"),
+    ("default_weights.toml", "[kinds.laptop]\naliases = 'pc'\n", "'kinds.laptop.aliases' must be a list"),
+    ("impact_factors.toml", "[factor.laptop]\nkg_co2e = 1\nsource = 'x'\nyear = 'x'\n",
+     "'factor.laptop.year' must be a whole number"),
+    ("impact_factors.toml", "[factor.laptop]\nkg_co2e = 1\n", "'factor.laptop.source' is missing"),
+])
+def test_a_workshop_override_of_weights_or_factors(cli, tmp_path, name, text, words):
+    _home_with_a_machine(cli)
+    (tmp_path / "home" / name).write_text(text, encoding="utf-8")
+    res = cli(["stats", "--lang", "en"])
+    assert res.exit_code == 7, res.output
+    assert name in res.output and words in res.output

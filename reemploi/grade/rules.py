@@ -169,6 +169,8 @@ def _read(path: Path) -> dict:
         raise RulesUnreadable(path=where, detail=exc.strerror or str(exc)) from None
     try:
         return tomllib.loads(text)
+    except RecursionError:           # a = [[[[…]]]] thousands deep (issue 11)
+        raise RulesUnreadable(path=where, detail=N_("nested too deep")) from None
     except tomllib.TOMLDecodeError as exc:
         # Python 3.11's tomllib puts the position only in the message:
         # "Invalid value (at line 1, column 11)" or "... (at end of document)".

@@ -9,13 +9,11 @@ directory; its entries replace ours kind by kind.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Mapping
 
-from ..errors import BadInput
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 WEIGHTS_FILE = "default_weights.toml"
@@ -59,20 +57,15 @@ class Reference:
 
 
 def _read(path: Path) -> dict:
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
-        raise BadInput(what=str(path), why=str(exc)) from None
-
-
-def _number(value, path: Path, key: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-        raise BadInput(what=str(path), why=f"{key} must be a positive number")
-    return float(value)
+    from ..datafile import read_toml
+    return read_toml(path)
 
 
 def load_reference(home: Path | None = None) -> Reference:
-    """Our data files, then the workshop's overrides in ``home`` if present."""
+    """Our data files, then the workshop's overrides in ``home`` if present. Every key
+    is typed and bounded (``datafile.Reader``): a hand-edited override with ``kinds =
+    5`` or ``year = "x"`` is exit 7 naming the key, not a crash of ``stats``."""
+    from ..datafile import Reader
     kinds: dict[str, KindInfo] = {}
     aliases: dict[str, str] = {}
     factors: dict[str, ImpactFactor] = {}
@@ -83,26 +76,35 @@ def load_reference(home: Path | None = None) -> Reference:
     for folder in sources:
         wpath = folder / WEIGHTS_FILE
         if wpath.is_file():
-            for name, entry in _read(wpath).get("kinds", {}).items():
+            doc = Reader(_read(wpath), wpath)
+            doc.only(("kinds", "meta"))
+            table = doc.table("kinds")
+            for name in table.data:
+                entry = table.table(name)
+                entry.only(("weight_kg", "deee_category", "aliases"))
                 name = name.lower()
-                w = entry.get("weight_kg")
-                cat = entry.get("deee_category")
-                if cat is not None and cat not in range(1, 8):
-                    raise BadInput(what=str(wpath), why=f"kinds.{name}.deee_category must be 1..7")
-                kinds[name] = KindInfo(name, None if w is None else _number(w, wpath, f"kinds.{name}.weight_kg"),
-                                       cat)
+                # A machine weighs far less than a tonne; DEEE categories 1-7 (decree
+                # 2014-928, annex).
+                w = None if "weight_kg" not in entry.data else entry.number("weight_kg", 0, 1000)
+                cat = None if "deee_category" not in entry.data else \
+                    entry.integer("deee_category", 1, 7)
+                kinds[name] = KindInfo(name, w, cat)
                 aliases[name] = name
-                for alias in entry.get("aliases", []):
-                    aliases[str(alias).lower()] = name
+                for alias in entry.text_list("aliases", limit=200):
+                    aliases[alias.lower()] = name
         fpath = folder / FACTORS_FILE
         if fpath.is_file():
-            for name, entry in _read(fpath).get("factor", {}).items():
-                if "kg_co2e" not in entry or "source" not in entry:
-                    raise BadInput(what=str(fpath), why=f"factor.{name} needs kg_co2e and source")
+            doc = Reader(_read(fpath), fpath)
+            doc.only(("factor", "meta"))
+            table = doc.table("factor")
+            for name in table.data:
+                entry = table.table(name)
+                entry.only(("kg_co2e", "label", "year", "source", "source_fr"))
+                entry.require(("kg_co2e", "source"))
                 factors[name.lower()] = ImpactFactor(
-                    name.lower(), _number(entry["kg_co2e"], fpath, f"factor.{name}.kg_co2e"),
-                    str(entry["source"]), int(entry.get("year", 0)), str(entry.get("label", "")),
-                    str(entry.get("source_fr", "")))
+                    name.lower(), entry.number("kg_co2e", 0, 1e6),
+                    entry.text("source", limit=1000), entry.integer("year", 0, 9999, 0),
+                    entry.text("label", "", limit=200), entry.text("source_fr", "", limit=1000))
                 overridden = overridden or folder != DATA
     return Reference(MappingProxyType(kinds), MappingProxyType(aliases),
                      MappingProxyType(factors), overridden)
