@@ -196,3 +196,40 @@ def test_sigterm_right_after_a_recorded_success_exits_0_or_130(tmp_path, loopdev
         assert "Traceback" not in err
     assert [e.payload["result"] for e in image_events(home)] == ["success"] * 3
     print(f"\nstatuses after a SIGTERM right after image.written: {statuses}")
+
+
+def test_a_stop_signal_at_the_confirmation_is_a_cancel_that_changes_nothing(tmp_path, loopdev):
+    """SIGTERM (a closed session, systemd) or SIGHUP while the wipe asks: exit 13
+    "cancelled, nothing changed", not click's "Aborted!" with exit 1 (a bug's code),
+    nothing written, nothing recorded."""
+    from prompt_support import PROMPT, _read_until
+    from signal_support import cli_env
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        dev = loopdev(8 << 20)
+        with open(dev.path, "r+b") as fh:
+            fh.write(b"\x5a" * (1 << 20))
+        home = tmp_path / f"home-{sig}"
+        master_fd, slave_fd = os.openpty()
+        proc = subprocess.Popen([sys.executable, "-m", "reemploi", "wipe", dev.path,
+                                 "--method", "zero", "--lang", "en"], cwd=ROOT,
+                                env=cli_env(home), stdin=slave_fd, stdout=slave_fd,
+                                stderr=slave_fd, close_fds=True)
+        os.close(slave_fd)
+        out: list[str] = []
+        try:
+            assert _read_until(master_fd, PROMPT, time.monotonic() + 120, out), "".join(out)
+            proc.send_signal(sig)
+            _read_until(master_fd, "\0never\0", time.monotonic() + 60, out)
+            proc.wait(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            os.close(master_fd)
+        text = "".join(out)
+        assert proc.returncode == 13, (sig, proc.returncode, text)
+        assert "nothing was changed" in text and "Traceback" not in text
+        with open(dev.path, "rb") as fh:
+            assert fh.read(1 << 20) == b"\x5a" * (1 << 20)
+        journal = home / "journal.jsonl"
+        assert not journal.exists() or b"wipe." not in journal.read_bytes()

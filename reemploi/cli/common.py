@@ -95,7 +95,13 @@ def confirm(question: str, assume_yes: bool) -> None:
     if not sys.stdin or not sys.stdin.isatty():
         # No one to ask: refusing is the safe answer for destructive actions.
         raise Aborted()
-    answer = click.prompt(question + " " + i18n._("[type 'yes' to continue]"),
-                          default="", show_default=False)
+    try:
+        answer = click.prompt(question + " " + i18n._("[type 'yes' to continue]"),
+                              default="", show_default=False)
+    except click.exceptions.Abort:
+        # Ctrl-C, SIGTERM or SIGHUP (cli.main makes them KeyboardInterrupt) or end of
+        # input while asking: click would print "Aborted!" and exit 1, the code of a
+        # bug. Nothing was done yet: the operator's cancel, exit 13.
+        raise Aborted() from None
     if answer.strip().lower() not in ("yes", "oui", "y", "o"):
         raise Aborted()
