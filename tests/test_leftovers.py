@@ -218,9 +218,18 @@ def test_a_stop_signal_at_the_confirmation_is_a_cancel_that_changes_nothing(tmp_
         out: list[str] = []
         try:
             assert _read_until(master_fd, PROMPT, time.monotonic() + 120, out), "".join(out)
-            proc.send_signal(sig)
-            _read_until(master_fd, "\0never\0", time.monotonic() + 60, out)
-            proc.wait(timeout=60)
+            # Again every 2 s until it exits: a signal that lands while GNU readline is
+            # setting up its own handlers inside input() is taken by readline and not
+            # seen by Python until the next one (seen once, on a box at load 16).
+            for _ in range(30):
+                proc.send_signal(sig)
+                try:
+                    proc.wait(timeout=2)
+                    break
+                except subprocess.TimeoutExpired:
+                    continue
+            _read_until(master_fd, "\0never\0", time.monotonic() + 10, out)
+            proc.wait(timeout=10)
         finally:
             if proc.poll() is None:
                 proc.kill()
