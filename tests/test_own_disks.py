@@ -1,4 +1,4 @@
-"""The machine's own disks (system/blockdev.own_disks): what the probe lists, the
+"""The machine's own disks (system/owndisks.own_disks): what the probe lists, the
 station wipes and a machine's certificate accounts for (issue 13).
 
 A VM run certified fd0, the live system's loop0, the stick and its persistence
@@ -15,7 +15,7 @@ import pytest
 
 from conftest import FIXTURES
 from reemploi.context import Context
-from reemploi.system import blockdev, guard
+from reemploi.system import blockdev, guard, owndisks
 from reemploi.system.runner import ReplayRunner
 from reemploi.system.sysfs import Sysfs
 
@@ -34,19 +34,19 @@ def test_a_vms_floppy_is_not_one_of_its_disks(tmp_path):
     ctx = qemu_ctx(tmp_path)
     everything = {d.name for d in blockdev.list_disks(ctx, program=())}
     assert everything == {"fd0", "sda", "sdb", "nvme0n1"}          # lsblk says "disk"
-    own = [d.name for d in blockdev.own_disks(ctx, program=())]
+    own = [d.name for d in owndisks.own_disks(ctx, program=())]
     assert own == ["sda", "sdb", "nvme0n1"]
 
 
 @pytest.mark.parametrize("kname, kind, role, why", [
-    ("fd0", "disk", {}, blockdev.NotOwn.PSEUDO),
-    ("loop0", "loop", {}, blockdev.NotOwn.PSEUDO),          # the live squashfs
-    ("sr0", "rom", {}, blockdev.NotOwn.PSEUDO),
-    ("zram0", "disk", {}, blockdev.NotOwn.PSEUDO),
-    ("nbd0", "disk", {}, blockdev.NotOwn.PSEUDO),
-    ("sdc", "disk", {"live": {"sdc"}}, blockdev.NotOwn.BOOT_MEDIUM),
-    ("sdd", "disk", {"persistence": {"sdd"}}, blockdev.NotOwn.PERSISTENCE),
-    ("sdc", "disk", {"program": {"sdc"}}, blockdev.NotOwn.BOOT_MEDIUM),
+    ("fd0", "disk", {}, owndisks.NotOwn.PSEUDO),
+    ("loop0", "loop", {}, owndisks.NotOwn.PSEUDO),          # the live squashfs
+    ("sr0", "rom", {}, owndisks.NotOwn.PSEUDO),
+    ("zram0", "disk", {}, owndisks.NotOwn.PSEUDO),
+    ("nbd0", "disk", {}, owndisks.NotOwn.PSEUDO),
+    ("sdc", "disk", {"live": {"sdc"}}, owndisks.NotOwn.BOOT_MEDIUM),
+    ("sdd", "disk", {"persistence": {"sdd"}}, owndisks.NotOwn.PERSISTENCE),
+    ("sdc", "disk", {"program": {"sdc"}}, owndisks.NotOwn.BOOT_MEDIUM),
     # reemploi installed on a workshop PC's system disk: still the PC's own disk.
     ("sda", "disk", {"program": {"sda"}, "system": {"sda"}}, None),
     ("sdb", "disk", {}, None),                                 # a donor's disk in a dock
@@ -58,7 +58,7 @@ def test_not_own_reason(kname, kind, role, why):
                            live=frozenset(role.get("live", ())),
                            program=frozenset(role.get("program", ())), mounts_by_disk={},
                            persistence=frozenset(role.get("persistence", ())))
-    assert blockdev.not_own_reason(node, roles) is why
+    assert owndisks.not_own_reason(node, roles) is why
 
 
 def test_live_boots_persistence_mount_marks_its_disk(tmp_path):
@@ -82,7 +82,7 @@ def test_live_boots_persistence_mount_marks_its_disk(tmp_path):
 def test_a_loop_device_is_not_owned_but_still_wipeable_when_named(loopdev):
     loop = loopdev(8 << 20)
     ctx = Context()
-    assert loop.path not in {d.path for d in blockdev.own_disks(ctx)}
+    assert loop.path not in {d.path for d in owndisks.own_disks(ctx)}
     assert loop.path in {d.path for d in blockdev.list_disks(ctx)}
     assert guard.check_target(ctx, loop.path).ok            # tests and image files
 

@@ -30,7 +30,7 @@ from ..errors import (BadInput, NeedsRoot, ReemploiError, ReplayMissing, ToolFai
                       ToolMissing, ToolTimeout)
 from ..model import (Battery, Cpu, Device, Disk, Gpu, Machine, Media, Memory, Missing,
                      Screen, Smart, SystemInfo)
-from ..system import blockdev
+from ..system import blockdev, owndisks
 from . import cpu as cpu_mod
 from . import devices, firmware, pci
 from .battery import parse_uevent
@@ -214,7 +214,7 @@ class _Probe:
         # Only the machine's own disks: never the stick we booted from, its persistence
         # partition, the live squashfs loop, a floppy or a DVD drive (issue 13: a VM's
         # certificate listed fd0, loop0 and the stick, and so said "failed").
-        disks = blockdev.own_disks(self.ctx, tree, program=self.facts.program_paths())
+        disks = owndisks.own_disks(self.ctx, tree, program=self.facts.program_paths())
         optical = devices.optical_from_nodes(tree) or devices.optical_from_proc(self.ctx.sysfs)
         if not self.smart:
             return disks, optical

@@ -281,8 +281,8 @@ class Station:
         paths = self.targets()
         if self.explicit:
             return paths[0]
-        from ..system import blockdev
-        disks = [d for d in blockdev.own_disks(self.ctx) if d.path in paths]
+        from ..system import owndisks
+        disks = [d for d in owndisks.own_disks(self.ctx) if d.path in paths]
         return _best_disk(disks).path
 
     def image(self, asset_id: str) -> None:
@@ -399,12 +399,12 @@ class Station:
 
 def wipe_targets(ctx: Context, profile: Profile, explicit: tuple[str, ...] = ()) -> list[str]:
     """The disks to wipe: those named, else the machine's own disks
-    (``system.blockdev.own_disks``) but the profile's exclusions (path or serial)."""
-    from ..system import blockdev
+    (``system.owndisks.own_disks``) but the profile's exclusions (path or serial)."""
+    from ..system import owndisks
     if explicit:
         return list(explicit)
     excluded = set(profile.exclude)
-    return [d.path for d in blockdev.own_disks(ctx)
+    return [d.path for d in owndisks.own_disks(ctx)
             if not {d.path, d.identity, f"serial:{d.serial}"} & excluded]
 
 

@@ -7,7 +7,7 @@ harvest --serial``), else registered as a new ``disk`` part; all are wiped in on
 recorded under its own part id; then one certificate per disk (``wipe.certificate
 .issue`` on that disk's wipe event) and, if the profile's documents step runs, one
 label per part. Which disks: those named with ``--disk``, else the machine's own
-disks (``system.blockdev.own_disks``: never the stick, its persistence or the data
+disks (``system.owndisks.own_disks``: never the stick, its persistence or the data
 directory's disk), minus the profile's exclusions.
 """
 

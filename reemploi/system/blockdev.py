@@ -22,7 +22,6 @@ replays offline.
 
 from __future__ import annotations
 
-import enum
 import logging
 import os
 import re
@@ -52,11 +51,6 @@ LIVE_MOUNTS = ("/run/live/medium", "/lib/live/mount/medium", "/cdrom",
 # Where live-boot (>= 5, Debian bookworm) mounts each persistence medium it found:
 # /run/live/persistence/<partition>, e.g. /run/live/persistence/sdb3.
 PERSISTENCE_MOUNTS = ("/run/live/persistence", "/lib/live/mount/persistence")
-# Kernel names that are never one of a machine's own disks: loop devices (the live
-# system's squashfs is loop0), floppies (QEMU's default i440fx machine has fd0, seen
-# in the certificate of a VM run, issue 13), optical drives, compressed RAM swap,
-# RAM disks and network block devices.
-PSEUDO_KNAMES = ("loop", "fd", "sr", "zram", "ram", "nbd")
 # Children of these lsblk types are stacked devices that hold the disk.
 HOLDER_TYPES = ("lvm", "crypt", "dm", "mpath", "raid0", "raid1", "raid4", "raid5",
                 "raid6", "raid10", "linear", "md")
@@ -428,47 +422,6 @@ def _disk(ctx, node: Node, role: Roles) -> Disk:
         is_system_disk=node.kname in role.system,
         mounted=tuple(mounted), holders=_holders(ctx, node),
     )
-
-
-class NotOwn(str, enum.Enum):
-    """Why a whole disk seen on the machine is not one of its own disks."""
-    PSEUDO = "pseudo-device"        # loop, floppy, optical, zram, RAM disk, nbd
-    BOOT_MEDIUM = "boot-medium"     # the live stick, or the disk of our own files
-    PERSISTENCE = "persistence"     # holds the station's records
-
-
-def not_own_reason(node: Node, role: Roles) -> NotOwn | None:
-    """None if ``node`` (a whole disk) is one of the machine's own disks.
-
-    The one definition of "the machine's own disks" (issues 8 and 13): what the probe
-    lists, the station wipes and a machine's certificate must account for. USB disks
-    stay (a donor's disk in a dock is the donor's data); explicit targets named on a
-    command line (``reemploi wipe /dev/loop3``) go through the guard instead, which
-    still lets a test's loop device be wiped."""
-    if node.kname.startswith(PSEUDO_KNAMES) or node.type in ("loop", "rom"):
-        return NotOwn.PSEUDO
-    # The program's own disk is the boot medium when it is not the system disk: a
-    # workshop PC with reemploi installed on its system disk still owns that disk.
-    if node.kname in role.live or (node.kname in role.program and node.kname not in role.system):
-        return NotOwn.BOOT_MEDIUM
-    if node.kname in role.persistence:
-        return NotOwn.PERSISTENCE
-    return None
-
-
-def own_disks(ctx, tree: tuple[Node, ...] | None = None, *,
-              program: tuple[str, ...] | None = None) -> tuple[Disk, ...]:
-    """The machine's own whole disks (see ``not_own_reason``), in lsblk order."""
-    tree = lsblk_tree(ctx) if tree is None else tree
-    role = roles(ctx, program)
-    out = []
-    for node in _whole_disk_nodes(ctx, tree):
-        why = not_own_reason(node, role)
-        if why is None:
-            out.append(_disk(ctx, node, role))
-        else:
-            log.info("%s is not one of the machine's disks: %s", node.path, why.value)
-    return tuple(out)
 
 
 def list_disks(ctx, *, program: tuple[str, ...] | None = None) -> tuple[Disk, ...]:
