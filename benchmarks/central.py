@@ -249,7 +249,7 @@ def main() -> int:
     total = sum(sizes)
     mb = sum((h / "journal.jsonl").stat().st_size for h in homes) / 1e6
     print(f"journals: {args.stations} × ~{sizes[0]} events = {total} events, {mb:.0f} MB "
-          f"(generated in {time.perf_counter() - t0:.0f} s)")
+          f"(generated in {time.perf_counter() - t0:.0f} s)", flush=True)
     for h in homes:
         for extra in ("sync", "keys"):
             p = h / extra
@@ -313,27 +313,28 @@ def main() -> int:
         if bad:
             raise SystemExit(f"push failed: {bad[0]}")
         resent = total - sum(json.loads(o[0])["stored"] for o in outs)
-        stored = conn.execute("SELECT sum(head_seq) AS n FROM stations").fetchone()["n"]
+        stored = int(conn.execute("SELECT sum(head_seq) AS n FROM stations").fetchone()["n"])
         assert stored == total, (stored, total)
         # Pushed = every line stored and receipted (the last receipt's commit time).
         ingest_s = conn.execute("SELECT extract(epoch FROM max(created_at) - %s) AS s "
                                 "FROM receipts", (started,)).fetchone()["s"]
         ingest_s = float(ingest_s)
+        print(f"ingest: {stored} events from {args.stations} stations at once, stored and "
+              f"receipted in {ingest_s:.1f} s = {stored / ingest_s:,.0f} events/s "
+              f"(goal ≥ 20 000); station processes done in {procs_s:.1f} s; "
+              f"{resent} lines sent twice after a client timeout (stored once)", flush=True)
         while conn.execute("SELECT 1 FROM stations WHERE folded_seq < head_seq").fetchone():
             time.sleep(0.5)
         folded_s = float(conn.execute("SELECT extract(epoch FROM clock_timestamp() - %s) AS s",
                                       (started,)).fetchone()["s"])
         machines = conn.execute("SELECT count(*) AS n FROM assets").fetchone()["n"]
         matches = conn.execute("SELECT count(*) AS n FROM matches").fetchone()["n"]
-        print(f"ingest: {stored} events from {args.stations} stations at once, stored and "
-              f"receipted in {ingest_s:.1f} s = {stored / ingest_s:,.0f} events/s "
-              f"(goal ≥ 20 000); station processes done in {procs_s:.1f} s; "
-              f"{resent} lines sent twice after a client timeout (stored once)")
         print(f"  folded into the state tables (background, the stations' fold) by "
               f"{folded_s:.1f} s = {stored / folded_s:,.0f} events/s end to end; "
               f"{machines} machines, {matches} matches proposed")
         print(f"  reference: bare COPY of the same lines {floor_s:.1f} s "
-              f"({total / floor_s:,.0f} lines/s); ingest/COPY = {ingest_s / floor_s:.1f}×")
+              f"({total / floor_s:,.0f} lines/s); ingest/COPY = {ingest_s / floor_s:.1f}×",
+              flush=True)
 
         # -- pages under 20 concurrent clients ------------------------------------------
         from reemploi.central import auth
