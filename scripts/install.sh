@@ -39,4 +39,18 @@ if [ "$DEV" = 1 ]; then
 else
   .venv/bin/pip install -q .
 fi
+if [ "$DEV" = 1 ]; then
+  # The live USB images the virtual-machine tests boot (tests/test_live_vm.py): built,
+  # or reused from /var/cache/reemploi-live when live/ did not change. Both at once:
+  # much of a build waits on the mirror, not the processor.
+  scripts/build-live.sh --arch amd64 > /tmp/reemploi-build-live-amd64.log 2>&1 &
+  amd64=$!
+  scripts/build-live.sh --arch i386 > /tmp/reemploi-build-live-i386.log 2>&1 &
+  i386=$!
+  status=0
+  wait $amd64 || { status=1; tail -n 30 /tmp/reemploi-build-live-amd64.log >&2; }
+  wait $i386 || { status=1; tail -n 30 /tmp/reemploi-build-live-i386.log >&2; }
+  [ $status = 0 ] || { echo "scripts/install.sh: live image build failed" >&2; exit 1; }
+  tail -n 1 /tmp/reemploi-build-live-amd64.log /tmp/reemploi-build-live-i386.log
+fi
 echo "reemploi installed in $(pwd)/.venv"
