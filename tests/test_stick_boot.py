@@ -134,3 +134,27 @@ def test_menu_reads_in_both_languages(lang):
     assert ("Éteindre" if lang == "fr" else "Power off") in text
     assert parse_choice("") is Choice.STATION and parse_choice("4") is Choice.POWEROFF
     assert parse_choice("x") is None
+
+
+def _names(lines) -> set[str]:
+    out = set()
+    for line in lines:
+        line = line.split("#", 1)[0].strip()
+        if line:
+            out.add(re.split(r"[<>=!~\[; ]", line, 1)[0].lower().replace("_", "-"))
+    return out
+
+
+def test_the_stick_wheelhouse_covers_every_runtime_dependency():
+    """The stick installs reemploi offline: a runtime dependency missing from the pinned
+    wheelhouse lists would break the stick only at boot (a changed list rebuilds it)."""
+    import tomllib
+    deps = _names(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"])
+    amd64 = _names((LIVE / "wheelhouse-amd64.txt").read_text().splitlines())
+    assert deps <= amd64, deps - amd64
+    # i686: Debian's python3-cryptography, python3-psutil and python3-pil instead.
+    i386 = _names((LIVE / "wheelhouse-i386.txt").read_text().splitlines())
+    debian = {"cryptography", "psutil", "pillow"}
+    packages = (LIVE / "package-lists" / "reemploi.list.chroot").read_text().split()
+    assert {"python3-cryptography", "python3-psutil", "python3-pil"} <= set(packages)
+    assert deps <= i386 | debian, deps - i386 - debian
