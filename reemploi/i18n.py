@@ -86,12 +86,30 @@ class PoTranslations(gettext.NullTranslations):
         return self.gettext(singular if n == 1 else plural)
 
 
+# French typography (Lexique des règles typographiques en usage à l'Imprimerie nationale):
+# a no-break space before the colon and inside guillemets, a narrow no-break space
+# before ; ? !. Catalogues are written with plain spaces (easy to type and review);
+# the loader makes them unbreakable, so no line ever starts with a lone ":" and every
+# French sentence on screen and paper follows the same rule. PDFs in Helvetica turn
+# the narrow one into U+00A0 (WinAnsi has no U+202F).
+_FRENCH_SPACES = ((" :", "\u00a0:"), (" ;", "\u202f;"), (" ?", "\u202f?"), (" !", "\u202f!"),
+                  ("« ", "«\u00a0"), (" »", "\u00a0»"))
+
+
+def french_typography(text: str) -> str:
+    for plain, fixed in _FRENCH_SPACES:
+        text = text.replace(plain, fixed)
+    return text
+
+
 @functools.lru_cache(maxsize=None)
 def catalog(lang: str) -> dict[str, str]:
     merged: dict[str, str] = {}
     folder = LOCALE_DIR / lang / "LC_MESSAGES"
     for po in sorted(folder.glob("*.po")):
         merged.update(parse_po(po.read_text(encoding="utf-8")))
+    if lang == "fr":
+        merged = {k: french_typography(v) for k, v in merged.items()}
     return merged
 
 

@@ -89,19 +89,30 @@ def emit(obj: Any, as_json: bool, render: Callable[[Any], str]) -> None:
 
 
 def confirm(question: str, assume_yes: bool) -> None:
-    """The one confirmation helper: ``--yes`` / ``REEMPLOI_YES`` answer it for batch stations."""
+    """The one confirmation helper: ``--yes`` / ``REEMPLOI_YES`` answer it for batch stations.
+
+    Only the very word asked for goes on ("oui" in French, "yes" in English, any case):
+    "o", "y" or a stray Enter before a wipe is not consent. With no terminal to ask
+    (a pipe, a script), nothing happens and the message says to use ``--yes``: piping
+    "oui" into a destructive command is not how a batch station confirms."""
     if assume_yes or os.environ.get("REEMPLOI_YES") in ("1", "yes", "oui", "true"):
         return
     if not sys.stdin or not sys.stdin.isatty():
-        # No one to ask: refusing is the safe answer for destructive actions.
-        raise Aborted()
+        raise NoTerminal()
+    word = i18n._("yes")
     try:
-        answer = click.prompt(question + " " + i18n._("[type 'yes' to continue]"),
+        answer = click.prompt(question + " " + i18n.tr("[type '{word}' to continue]", word=word),
                               default="", show_default=False)
     except click.exceptions.Abort:
         # Ctrl-C, SIGTERM or SIGHUP (cli.main makes them KeyboardInterrupt) or end of
         # input while asking: click would print "Aborted!" and exit 1, the code of a
         # bug. Nothing was done yet: the operator's cancel, exit 13.
         raise Aborted() from None
-    if answer.strip().lower() not in ("yes", "oui", "y", "o"):
+    if answer.strip().casefold() != word.casefold():
         raise Aborted()
+
+
+class NoTerminal(Aborted):
+    """Exit 13: a confirmation with nobody to answer it."""
+    msg = ("Nobody to confirm (no terminal): nothing was changed. On a batch station, "
+           "confirm with --yes (or REEMPLOI_YES=1)")

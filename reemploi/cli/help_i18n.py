@@ -213,6 +213,8 @@ def translating_class(cls: type) -> type:
 def translate_tree(command: click.Command) -> click.Command:
     """Give ``command`` and every sub-command translated help (idempotent)."""
     command.__class__ = translating_class(type(command))
+    from .click_i18n import translate_params
+    translate_params(command)
     if isinstance(command, click.Group):
         for sub in command.commands.values():
             translate_tree(sub)

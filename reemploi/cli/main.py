@@ -11,9 +11,12 @@ import click
 
 from .. import __version__, i18n
 from ..context import set_cli_operator
-from ..errors import ExitCode, Interrupted, PermissionDenied, ReemploiError
+from ..errors import Aborted, ExitCode, Interrupted, PermissionDenied, ReemploiError
 from .common import _set_lang
+from .click_i18n import install as _install_click_i18n, translate_params
 from .help_i18n import TranslatedHelp, translate_tree
+
+_install_click_i18n()
 
 # (module under reemploi.cli, attribute) for every command; each module is one group.
 COMMANDS = [
@@ -96,14 +99,20 @@ class ReemploiGroup(TranslatedHelp, click.Group):
         try:
             return super().invoke(ctx)
         except ReemploiError as exc:
-            click.echo(i18n._("Error") + ": " + exc.render(i18n._), err=True)
+            click.echo(i18n._("Error: {message}").format(message=exc.render(i18n._)), err=True)
             ctx.exit(int(exc.exit_code))
         except PermissionError as exc:
             # Every known case has its own check (data directory owner, root for
             # destructive commands); this is the net under them: exit 4, no traceback.
             err = PermissionDenied(path=exc.filename or exc.strerror or "?")
-            click.echo(i18n._("Error") + ": " + err.render(i18n._), err=True)
+            click.echo(i18n._("Error: {message}").format(message=err.render(i18n._)), err=True)
             ctx.exit(int(err.exit_code))
+        except (click.exceptions.Abort, EOFError):
+            # "no" by Ctrl-D (or Ctrl-C) at a question: the operator's "no", exit 13
+            # as for any refused confirmation, not click's exit 1 (README: a bug).
+            click.echo("", err=True)
+            click.echo(i18n._("Error: {message}").format(message=Aborted().render(i18n._)), err=True)
+            ctx.exit(int(ExitCode.ABORTED))
         except KeyboardInterrupt as exc:
             from ..system.signals import stop_name
             click.echo(Interrupted(what=stop_name(exc)).render(i18n._), err=True)
@@ -129,6 +138,7 @@ def _register() -> None:
 
 
 _register()
+translate_params(cli)      # the root's own --lang, --debug: errors in the reader's words
 
 
 def _stops(handler) -> None:

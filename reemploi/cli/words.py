@@ -80,7 +80,9 @@ class WordChoice(click.ParamType):
     def shown(self) -> list[str]:
         return [_(msgid).lower() for msgid in self.names.values()]
 
-    def get_metavar(self, param, *args, **kwargs) -> str:
+    def get_metavar(self, param, *args, **kwargs) -> str | None:
+        if getattr(param, "param_type_name", "") == "argument":
+            return None          # the argument's name (STATUS → STATUT), as click does
         return "[" + "|".join(self.shown()) + "]"
 
     def shell_complete(self, ctx, param, incomplete):
