@@ -33,7 +33,7 @@ def test_doctor_names_what_the_probe_will_miss(tmp_path):
     assert {"smartctl", "lspci"} <= missing
     fr = render_doctor(report, "fr")
     assert "apt install smartmontools" in fr and "apt install pciutils" in fr
-    assert "Lancé en root : non" in fr
+    assert "Lancé en root\u00a0: non" in fr
     assert "numéros de série" in fr          # dmidecode needs root
     en = render_doctor(check(Context(runner=ReplayRunner(tmp_path)), euid=0), "en")
     assert "serial numbers" not in en.split("The probe will miss:")[-1]
@@ -42,7 +42,7 @@ def test_doctor_names_what_the_probe_will_miss(tmp_path):
 
 def test_doctor_text_in_french(cli):
     result = cli(["doctor", "--lang", "fr"])
-    assert result.exit_code == 0 and "Outils :" in result.output
+    assert result.exit_code == 0 and "Outils\u00a0:" in result.output
 
 
 def test_doctor_says_what_each_missing_tool_breaks(tmp_path):

@@ -62,7 +62,7 @@ def test_text_output_in_both_languages(cli, recorded, tmp_path):
     fr = cli(["grade", "--replay", recorded, "--no-save", "--lang", "fr"])
     en = cli(["grade", "--replay", recorded, "--no-save", "--lang", "en"])
     assert fr.exit_code == en.exit_code == 0
-    assert "Verdict :" in fr.output and "Version des règles" in fr.output
+    assert "Verdict\u00a0:" in fr.output and "Version des règles" in fr.output
     assert "Verdict:" in en.output and "Rules version" in en.output
 
 
@@ -136,7 +136,7 @@ def test_a_typo_in_the_interactive_checklist_asks_again(cli, tmp_path):
     r = cli(["grade", "--replay", e5410, "--no-save", "--interactive", "--json",
              "--lang", "fr"], input="\n".join(answers) + "\n")
     assert r.exit_code == 0, r.output
-    assert "« bien » n'est ni ok, ni panne, ni na" in r.output
+    assert "«\u00a0bien\u00a0» n'est ni ok, ni panne, ni na" in r.output
     body = json.loads(r.output[r.output.index("{\n"):])
     assert body["checks"]["keyboard"] == "ok" and body["checks"]["cosmetic"] == "B"
 
@@ -144,7 +144,7 @@ def test_a_typo_in_the_interactive_checklist_asks_again(cli, tmp_path):
 def test_bad_check_messages_are_french(cli):
     r = cli(["grade", "--replay", MACHINES / "medion-usb-dock", "--no-save",
              "--check", "clavier=ok", "--lang", "fr"])
-    assert r.exit_code == 7 and "élément inconnu ; éléments possibles : keyboard" in r.output
+    assert r.exit_code == 7 and "élément inconnu\u202f; éléments possibles\u00a0: keyboard" in r.output
 
 
 def test_regrading_after_the_ssd_is_fitted_finds_the_same_asset(cli, tmp_path):
@@ -190,7 +190,7 @@ def test_grading_a_machine_that_left_writes_nothing(cli, tmp_path):
                 home]).exit_code == 0
     before = (home / "journal.jsonl").read_bytes()
     r = cli(["grade", "--replay", d600, "--home", home, "--asset", aid, "--lang", "fr"])
-    assert r.exit_code == 11 and "« Sorti »" in r.output
+    assert r.exit_code == 11 and "«\u00a0Sorti\u00a0»" in r.output
     assert (home / "journal.jsonl").read_bytes() == before
 
 

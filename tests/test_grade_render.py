@@ -65,7 +65,7 @@ def test_upgrade_items_read_like_a_shopping_list():
     assert render.render_upgrade({"part": "ssd", "min_gb": 120}, "fr") == "un SSD ≥ 120 Go"
     swap = dict(ram, count=2, size_gb=2, replaces_mb=[1024, 1024])
     assert "1\u202f024 + 1\u202f024 Mo" in render.render_upgrade(swap, "fr")
-    assert render.render_upgrade({"part": "keyboard", "repair": True}, "fr") == "à réparer : clavier"
+    assert render.render_upgrade({"part": "keyboard", "repair": True}, "fr") == "à réparer\u00a0: clavier"
     unknown_type = dict(ram, type=None, form_factor=None)
     assert "type à vérifier" in render.render_upgrade(unknown_type, "fr")
 
@@ -86,7 +86,7 @@ def test_whole_verdict_has_no_untranslated_text(lang):
     if lang == "fr":
         for msgid in english_only:
             assert not re.search(r"(^|\s)" + re.escape(msgid) + r"($|\s|:)", text), msgid
-        assert "Verdict :" in text and "Wi-Fi" in text
+        assert "Verdict\u00a0:" in text and "Wi-Fi" in text
     else:
         assert "Verdict:" in text
 
@@ -95,7 +95,7 @@ def test_render_component_from_dict():
     cv = ComponentVerdict("disk", State.FAILING,
                           (ReasonItem(Reason.PENDING_SECTORS, {"count": 3}, "disk"),))
     lines = render.render_component(cv.to_dict(), "fr")
-    assert lines == ["État : défaillant", "  - 3 secteurs en attente de réallocation (illisibles)"]
+    assert lines == ["État\u00a0: défaillant", "  - 3 secteurs en attente de réallocation (illisibles)"]
 
 
 def test_one_sector_is_singular_in_both_languages():
@@ -122,11 +122,11 @@ def test_memory_and_disk_upgrades_read_right():
     assert render.render_upgrade({"part": "ram", "count": 1, "size_gb": 4, "type": "DDR3",
                                   "form_factor": "SODIMM"}, "en") == "1 × 4 GB DDR3 SODIMM"
     out = {"part": "remove_disk", "name": "sdb", "state": "worn", "model": "ST3320620A"}
-    assert render.render_upgrade(out, "fr") == "retirer le disque sdb (usé : ST3320620A)"
+    assert render.render_upgrade(out, "fr") == "retirer le disque sdb (usé\u00a0: ST3320620A)"
     assert render.render_upgrade(out, "en") == "take out disk sdb (worn: ST3320620A)"
 
 
 def test_a_missing_battery_reads_right_without_changing_the_shared_absent():
     line = render._component_line(ComponentVerdict("battery", State.ABSENT, ()), "fr")
-    assert line.strip() == "batterie : absente"
+    assert line.strip() == "batterie\u00a0: absente"
     assert i18n.tr("absent", "fr") == "absent"     # the image list's "présent / absent"

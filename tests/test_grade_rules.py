@@ -84,25 +84,25 @@ def _replay():
 @pytest.mark.parametrize("text, en, fr", [
     ('version = "atelier-2"\n[disk]\nreallocated_failng = 1\n',
      "unknown key 'disk.reallocated_failng'; did you mean 'disk.reallocated_failing'?",
-     "clé inconnue « disk.reallocated_failng » ; vouliez-vous dire « disk.reallocated_failing » ?"),
+     "clé inconnue «\u00a0disk.reallocated_failng\u00a0»\u202f; vouliez-vous dire «\u00a0disk.reallocated_failing\u00a0»\u202f?"),
     ('version = "atelier-2"\n[battery]\nworn_pct = "vingt"\n',
      "'battery.worn_pct' must be a number, not \"vingt\"",
-     "« battery.worn_pct » doit être un nombre, pas \"vingt\""),
+     "«\u00a0battery.worn_pct\u00a0» doit être un nombre, pas \"vingt\""),
     ('version = "atelier-2"\n[checks]\nwifi = "ignorer"\n',
      "'checks.wifi' must be one of repair, parts-only, note, not \"ignorer\"",
-     "« checks.wifi » doit valoir l'un de repair, parts-only, note, pas \"ignorer\""),
+     "«\u00a0checks.wifi\u00a0» doit valoir l'un de repair, parts-only, note, pas \"ignorer\""),
     ('version = "atelier-2"\n[disk]\nmin_size_gb = \n',
      "is not valid TOML, line 3, column 15: invalid value",
-     "TOML invalide, ligne 3, colonne 15 : valeur invalide"),
+     "TOML invalide, ligne 3, colonne 15\u00a0: valeur invalide"),
     ('[battery]\nworn_pct = 25\n',
      "the key 'version' is missing",
-     "la clé « version » manque"),
+     "la clé «\u00a0version\u00a0» manque"),
     ('version = "atelier-2"\n[[emmabuntus]]\nname = "DE6"\n',
      "the key 'emmabuntus[0].debian' is missing; your [[emmabuntus]] tables replace",
-     "la clé « emmabuntus[0].debian » manque ; vos tables [[emmabuntus]] remplacent"),
+     "la clé «\u00a0emmabuntus[0].debian\u00a0» manque\u202f; vos tables [[emmabuntus]] remplacent"),
     ('version = "atelier-2"\n[memory]\nmodule_sizes_gb = [2, 4.5]\n',
      "'memory.module_sizes_gb[1]' must be a whole number, not 4.5",
-     "« memory.module_sizes_gb[1] » doit être un nombre entier, pas 4.5"),
+     "«\u00a0memory.module_sizes_gb[1]\u00a0» doit être un nombre entier, pas 4.5"),
 ])
 def test_cli_names_file_key_and_problem_in_both_languages_and_writes_nothing(
         cli, tmp_path, text, en, fr):
@@ -126,7 +126,7 @@ def test_a_broken_grading_toml_in_home_stops_grade_before_anything_is_written(cl
     r = cli(["grade", "--replay", _replay(), "--home", home, "--lang", "fr"])
     assert r.exit_code == 7
     assert str(home / "grading.toml") in r.output
-    assert "« grade.a_min » doit être un nombre entier, pas \"sept\"" in r.output
+    assert "«\u00a0grade.a_min\u00a0» doit être un nombre entier, pas \"sept\"" in r.output
     assert not (home / "journal.jsonl").exists()
 
 

@@ -86,7 +86,7 @@ def test_show_and_history_unknown_id_exit_10(cli):
                  ["parts", "install", "NOPE", "NOPE2"]):
         res = cli(args + ["--lang", "fr"])
         assert res.exit_code == ExitCode.NOT_FOUND, (args, res.output)
-        assert "Identifiant inconnu : NOPE" in res.output
+        assert "Identifiant inconnu\u00a0: NOPE" in res.output
     assert (_home() / "journal.jsonl").read_bytes() == before
 
 
@@ -99,7 +99,7 @@ def test_checkout_and_illegal_transition_exit_11(cli):
     assert "given or sold only once it is 'Ready'" in res.output
     assert f"reemploi inventory status {ids[0]} ready" in res.output
     res = cli(["checkout", ids[0], "--to", "sold", "--org", "Emmaüs", "--lang", "fr"])
-    assert res.exit_code == ExitCode.CONFLICT and "est « Reçu »" in res.output
+    assert res.exit_code == ExitCode.CONFLICT and "est «\u00a0Reçu\u00a0»" in res.output
     assert (_home() / "journal.jsonl").read_bytes() == before
     res = cli(["checkout", ids[1], "--to", "recycled", "--org", "Envie Rhône", "--date",
                "2026-05-01", "--lang", "fr"])
@@ -200,12 +200,12 @@ def test_status_moves_along_the_lifecycle_and_refuses_a_skip(cli):
     res = cli(["inventory", "status", ids[0], "ready", "--lang", "en"])   # received → ready
     assert res.exit_code == ExitCode.CONFLICT and "cannot go from 'Received' to 'Ready'" in res.output
     res = cli(["inventory", "status", ids[0], "ready", "--lang", "fr"])
-    assert "impossible de passer de « Reçu » à « Prêt »" in res.output
+    assert "impossible de passer de «\u00a0Reçu\u00a0» à «\u00a0Prêt\u00a0»" in res.output
     assert (_home() / "journal.jsonl").read_bytes() == before
     assert cli(["inventory", "status", ids[0], "out"]).exit_code == ExitCode.USAGE  # checkout's job
     assert cli(["inventory", "status", ids[0], "diagnosed"]).exit_code == 0
     res = cli(["inventory", "status", ids[0], "ready", "--note", "sans disque", "--lang", "fr"])
-    assert res.exit_code == 0 and f"{ids[0]} : Diagnostiqué → Prêt" in res.output, res.output
+    assert res.exit_code == 0 and f"{ids[0]}\u00a0: Diagnostiqué → Prêt" in res.output, res.output
     ev = json.loads(cli(["inventory", "history", ids[0], "--json"]).output)[-1]
     assert ev["payload"] == {"note": "sans disque", "from": "diagnosed", "to": "ready", "v": 1}
     assert json.loads(cli(["inventory", "show", ids[0], "--json"]).output)["status"] == "ready"
@@ -241,9 +241,9 @@ def test_show_says_what_the_verdict_asks_for(cli):
     res = cli(["grade", "--replay", machines / "latitude-e5410-failing-disk", "--json"])
     aid = json.loads(res.output)["asset_id"]
     fr = cli(["inventory", "show", aid, "--lang", "fr"]).output
-    assert "Catégorie : B (Prêt après mise à niveau)" in fr
-    assert "À faire avant le départ :\n  - un SSD ≥ 120 Go\n  - une batterie" in fr
-    assert "Emmabuntüs : DE6" in fr
+    assert "Catégorie\u00a0: B (Prêt après mise à niveau)" in fr
+    assert "À faire avant le départ\u00a0:\n  - un SSD ≥ 120 Go\n  - une batterie" in fr
+    assert "Emmabuntüs\u00a0: DE6" in fr
     d600 = cli(["grade", "--replay", machines / "latitude-d600-32bit", "--json"])
     en = cli(["inventory", "show", json.loads(d600.output)["asset_id"], "--lang", "en"]).output
     assert "Parts to keep:\n  - disk SSD 120 GB (PH120 SSD)" in en
@@ -254,7 +254,7 @@ def test_show_says_what_the_verdict_asks_for(cli):
 def test_verify_and_prices_read_in_french(cli):
     ids = _intake(cli)["ids"]
     out = cli(["inventory", "verify", "--lang", "fr"]).output
-    assert "Projection : à jour" in out and "current" not in out
+    assert "Projection\u00a0: à jour" in out and "current" not in out
     res = cli(["checkout", ids[0], "--to", "dismantled", "--org", "Atelier", "--price", "12.5",
                "--lang", "fr"])
     assert res.exit_code == 0 and "(12,50 €)" in res.output
@@ -285,7 +285,7 @@ def test_history_says_what_happened_in_each_language_and_json_keeps_its_fields(c
     assert any("status changed — Received → Diagnosed" in line for line in en), en
     assert any("évalué — Prêt après mise à niveau, catégorie B" in line for line in fr), fr
     assert any("graded — Ready after upgrade, grade B" in line for line in en), en
-    assert any("en panne : Wi-Fi" in line for line in fr), fr
+    assert any("en panne\u00a0: Wi-Fi" in line for line in fr), fr
     assert any("remarque — Charnière gauche resserrée" in line for line in fr), fr
     assert any(f"pièce installée — {part} → {ids[0]}" in line for line in fr), fr
     assert any(f"part installed — {part} → {ids[0]}" in line for line in en), en

@@ -85,7 +85,7 @@ def test_old_32bit_laptop(cli):
     assert data["sound"][0]["model"] == "Intel 82801DB-ICH4"
     assert {"field": "gpus.names", "reason": "tool-missing", "detail": "lspci"} in data["missing"]
     text_out = cli(["probe", "--replay", MACHINES / "latitude-d600-32bit", "--lang", "fr"]).output
-    assert "64 bits : non" in text_out and "SSE2 : oui" in text_out
+    assert "64 bits\u00a0: non" in text_out and "SSE2\u00a0: oui" in text_out
 
 
 def test_failing_disk_laptop_with_battery_and_edid(cli):

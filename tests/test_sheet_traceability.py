@@ -102,7 +102,7 @@ def test_sheet_carries_every_section_and_its_qr_scans_where_drawn(workshop, tmp_
         assert (inches.replace(".", ",") if lang == "fr" else inches) + '"' in text
     if verdict.reasons:
         from reemploi.grade.render import render_reasons
-        assert render_reasons(verdict, lang)[0][:30] in " ".join(text.split())
+        assert " ".join(render_reasons(verdict, lang)[0][:30].split()) in " ".join(text.split())
     # The QR code: right payload, where the layout put it, scannable at 300 dpi.
     png = tmp_path / "sheet"
     subprocess.run(["pdftoppm", "-r", "300", "-gray", "-png", "-f", "1", "-l", "1",

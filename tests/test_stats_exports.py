@@ -202,7 +202,7 @@ def test_text_and_json(cli, home):
 def test_empty_inventory_message(cli, tmp_path):
     r = cli(["stats", "--lang", "fr"])
     assert r.exit_code == 0
-    assert "L'inventaire est vide : tous les chiffres sont à zéro." in r.output
+    assert "L'inventaire est vide\u00a0: tous les chiffres sont à zéro." in r.output
     out = tmp_path / "empty.csv.d"
     r = cli(["stats", "--year", 2026, "--csv", out, "--json", "--lang", "en"])
     assert r.exit_code == 0 and json.loads(r.output)["figures"]["empty"] is True

@@ -54,14 +54,14 @@ def _stats(cli, home, *args):
 
 def test_summary_french_big_numbers(cli, home):
     out = _stats(cli, home, "--lang", "fr")
-    assert f"Machines : reçues 2{NNBSP}702 · diagnostiquées 1" in out
-    assert (f"Poids reçu : 15{NNBSP}005 kg, soit 15,0 t (mesurés 15{NNBSP}000 kg, estimés 5 kg)"
+    assert f"Machines\u00a0: reçues 2{NNBSP}702 · diagnostiquées 1" in out
+    assert (f"Poids reçu\u00a0: 15{NNBSP}005 kg, soit 15,0 t (mesurés 15{NNBSP}000 kg, estimés 5 kg)"
             in out)
-    assert "Poids réemployé : 2,3 kg (mesurés 0,0 kg, estimés 2,3 kg)" in out
-    assert ("CO2e évité par le réemploi (estimation, majorant) : au plus 170,0 kg CO2e, émissions de "
+    assert "Poids réemployé\u00a0: 2,3 kg (mesurés 0,0 kg, estimés 2,3 kg)" in out
+    assert ("CO2e évité par le réemploi (estimation, majorant)\u00a0: au plus 170,0 kg CO2e, émissions de "
             "fabrication des appareils neufs que le réemploi a rendus inutiles") in out
-    assert f"{Y1}-03 : reçues 2{NNBSP}700, sorties 0, réemployées 0" in out
-    assert f"ordinateur portable : reçues 1{NNBSP}202, sorties 1 (réemployées 1)" in out
+    assert f"{Y1}-03\u00a0: reçues 2{NNBSP}700, sorties 0, réemployées 0" in out
+    assert f"ordinateur portable\u00a0: reçues 1{NNBSP}202, sorties 1 (réemployées 1)" in out
 
 
 def test_summary_english_big_numbers(cli, home):
@@ -137,7 +137,7 @@ def test_reused_kinds_without_factor_are_named(cli, tmp_path):
     run(h, "checkout", pid, "--to", "given", "--org", "Maison des jeunes", "--date", f"{Y1}-05-20")
     out = _stats(cli, h, "--lang", "fr")
     assert "au plus 0,0 kg CO2e" in out
-    assert "1 machine réemployée non comptée dans le CO2e (pas de facteur d'impact pour : imprimante)" in out
+    assert "1 machine réemployée non comptée dans le CO2e (pas de facteur d'impact pour\u00a0: imprimante)" in out
     out = _stats(cli, h, "--lang", "en")
     assert "1 reused machine not counted in the CO2e (no impact factor for: printer)" in out
 

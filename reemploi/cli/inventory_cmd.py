@@ -87,6 +87,8 @@ def _rows(docs: list[dict], lang: str) -> str:
 @click.option("--donor", required=True, help="Donor's name (an existing donor of that name is reused).")
 @click.option("--donor-kind", type=click.Choice(DONOR_KINDS), default="company", show_default=True,
               help="Kind of donor.")
+@click.option("--donor-siret", default=None, help="The donor's SIRET (a company or public body), shown on its documents.")
+@click.option("--donor-contact", default=None, help="The donor's contact (e.g. its data protection officer), shown on its documents.")
 @click.option("--date", "when", default=None, help="Reception date, YYYY-MM-DD (default: today).")
 @click.option("--device", "devices", multiple=True, metavar="KIND:COUNT[:KG]",
               help="Devices received, e.g. laptop:5:12.5 (count, optional total weight in kg). Repeatable.")
@@ -100,12 +102,14 @@ def _rows(docs: list[dict], lang: str) -> str:
 @json_option
 @lang_option
 @home_option
-def intake(donor, donor_kind, when, devices, weight, notes, create_ids, labels, as_json, lang, home):
+def intake(donor, donor_kind, donor_siret, donor_contact, when, devices, weight, notes, create_ids,
+           labels, as_json, lang, home):
     """Register a donation lot and its donor; optionally create asset ids to label."""
     inv, lang = _open(home, lang)
     parsed = [_device(d) for d in devices]
     lot, ids = inv.receive_lot(donor, donor_kind, date=when, devices=parsed, weight_kg=weight,
-                               notes=notes, create_ids=create_ids or labels)
+                               notes=notes, create_ids=create_ids or labels,
+                               donor_contact=donor_contact, donor_siret=donor_siret)
     result = {"lot": lot, "ids": ids, "labels_pdf": None}
     if labels and ids:
         from ..documents.labels import label_contents, make_labels

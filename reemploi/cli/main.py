@@ -42,6 +42,7 @@ COMMANDS = [
     ("server_cmd", "server"),
     ("sync_cmd", "sync"),
     ("stick_cmd", "stick"),
+    ("lot_cmd", "lot"),
 ]
 
 

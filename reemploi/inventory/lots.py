@@ -46,7 +46,8 @@ class LotsMixin:
     def receive_lot(self, donor: str, donor_kind: str = "company", *, date: str | None = None,
                     devices: Iterable[tuple[str, int, float | None]] = (),
                     weight_kg: float | None = None, notes: str | None = None,
-                    create_ids: bool = False) -> tuple[dict, list[str]]:
+                    create_ids: bool = False, donor_contact: str | None = None,
+                    donor_siret: str | None = None) -> tuple[dict, list[str]]:
         """Register a donation lot (and its donor if new), in one atomic append.
         ``devices``: (kind, count, total weight kg or None). With ``create_ids``, an
         asset id per device is created now, before any probe, for labelling."""
@@ -63,7 +64,7 @@ class LotsMixin:
         out: dict[str, Any] = {}
 
         def build(s: Session) -> list:
-            did, specs = self._donor_specs(s, donor, donor_kind, None, None)
+            did, specs = self._donor_specs(s, donor, donor_kind, donor_contact, donor_siret)
             lot_id = self._next_id(s, "lot")
             specs.append((EventType.LOT_RECEIVED.value, None,
                           {"lot_id": lot_id, "donor_id": did, "date": when, "devices": rows,
