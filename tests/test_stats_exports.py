@@ -114,7 +114,7 @@ def test_csv_french_habits(cli, home, tmp_path):
     assert {r[1]: r[2] for r in donors[1:]} == {"Mairie de Lyon": "organisme public", "Entreprise X": "entreprise",
                                                 "": ""}
     parts = list(csv.reader(open(out / "parts.csv", encoding="utf-8-sig", newline=""), delimiter=";"))
-    assert parts == [["Type de pièce", "Pièces prélevées", "Pièces réemployées"], ["ram", "1", "1"]]
+    assert parts == [["Type de pièce", "Pièces prélevées", "Pièces réemployées"], ["Barrette de RAM", "1", "1"]]
 
 
 def test_xlsx(cli, home, tmp_path):

@@ -10,13 +10,14 @@ from pathlib import Path
 import click
 
 from ..errors import BadInput
-from ..i18n import N_, number, tr
+from ..i18n import N_, number, tr, when
 from ..inventory.describe import STATUS_NAMES
 from ..inventory.lifecycle import DESTINATIONS
 from ..inventory.parts import PART_KINDS, parse_facts, stock
 from ..inventory.lots import DONOR_KINDS
 from ..inventory.store import Inventory
 from ..model import to_jsonable
+from .receipt_cmd import issue_receipt, receipt_out_option, render_receipt
 from .words import DESTINATION_NAMES, KIND_NAMES, WordChoice, statuses
 from .common import (ASSET_ID, emit, home_option, json_option, lang_option, make_context,
                      operator_option)
@@ -46,7 +47,7 @@ def _status(value: str | None, lang: str) -> str:
 
 def _destination(checkout: dict, lang: str) -> str:
     msgid = DESTINATION_TEXT.get(checkout.get("destination_kind") or "", "{org} {date}")
-    text = tr(msgid, lang, org=checkout.get("organisation") or "?", date=checkout.get("date") or "?")
+    text = tr(msgid, lang, org=checkout.get("organisation") or "?", date=when(checkout.get("date"), lang))
     if checkout.get("price_eur") is not None:
         text += f" ({number(checkout['price_eur'], lang, 2)} €)"
     return text
@@ -508,12 +509,25 @@ def install(part_id, into_id, as_json, lang, home):
 @click.option("--org", "organisation", required=True, help="Receiving organisation or person.")
 @click.option("--date", "when", default=None, help="Date it left, YYYY-MM-DD (default: today).")
 @click.option("--price", type=click.FloatRange(min=0), default=None, help="Price in euros, if sold.")
+@click.option("--receipt", "with_receipt", is_flag=True,
+              help="Also make the recipient's papers (as 'reemploi receipt'): given or sold machines.")
+@receipt_out_option
 @operator_option
 @json_option
 @lang_option
 @home_option
-def checkout(asset_id, destination, organisation, when, price, as_json, lang, home):
+def checkout(asset_id, destination, organisation, when, price, with_receipt, out_dir, as_json,
+             lang, home):
     """Record that a machine or part leaves the workshop (status becomes out)."""
-    inv, lang = _open(home, lang)
+    ctx = make_context(home, lang)
+    inv = Inventory.open(ctx.home, ctx.station, ctx.operator)
+    lang = ctx.lang
+    if with_receipt and destination not in ("given", "sold"):
+        # Checked before anything is recorded: a receipt needs a recipient.
+        raise click.UsageError(tr("--receipt goes with --to given or --to sold.", lang))
     ev = inv.checkout(asset_id, destination, organisation, when, price)
-    emit(ev, as_json, lambda e: f"{asset_id}: {_destination(e.payload, lang)}")
+    papers = issue_receipt(ctx, inv, asset_id, out_dir) if with_receipt else None
+    result = {**to_jsonable(ev), "receipt": papers} if as_json else ev
+    emit(result, as_json, lambda e: tr("{id}: {what}", lang, id=asset_id,
+                                       what=_destination(e.payload, lang))
+         + ("\n" + render_receipt(papers, lang) if papers else ""))

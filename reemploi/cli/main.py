@@ -43,6 +43,7 @@ COMMANDS = [
     ("sync_cmd", "sync"),
     ("stick_cmd", "stick"),
     ("lot_cmd", "lot"),
+    ("receipt_cmd", "receipt"),
 ]
 
 

@@ -34,7 +34,7 @@ CACHE_NAME = "stats-cache.marshal"
 # to fold again next time. So we rewrite only once the uncached tail is this big
 # (about 2 500 events: a busy week).
 REWRITE_BYTES = 1 << 20
-FORMAT = 2   # 2: only successful certificates are counted
+FORMAT = 3   # 2: only successful certificates are counted; 3: checkouts keep their price
 KEY = (FORMAT, tuple(sys.version_info[:2]))
 
 

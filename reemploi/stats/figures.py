@@ -114,6 +114,7 @@ class KindRow:
     received_weight: Weight
     reused_weight: Weight
     deee_category: int | None
+    revenue_eur: float = 0.0          # sales of this kind (checkout price_eur)
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,7 @@ class MonthRow:
     counts: Counts
     reused: int
     built: int
+    revenue_eur: float = 0.0          # sales checked out in this month
 
 
 @dataclass(frozen=True)
@@ -152,6 +154,7 @@ class DestinationRow:
     organisation: str
     outcome: str
     machines: int
+    revenue_eur: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -202,6 +205,7 @@ class MachineRow:
     organisation: str
     weight_kg: float | None
     weight_source: str                # WeightSource value
+    price_eur: float | None = None    # the sale price, for a machine sold
 
 
 @dataclass(frozen=True)
@@ -228,6 +232,12 @@ class Figures:
     machines: tuple[MachineRow, ...]
     unknown_kinds: tuple[str, ...]    # kinds with no default weight nor factor
     events_read: int = 0
+    # Money: the sale prices recorded at checkout (``--price``) of the machines whose
+    # last checkout in the period is a sale; a sale without a price counts in ``sales``
+    # and adds nothing (``unpriced_sales`` says how many).
+    revenue_eur: float = 0.0
+    sales: int = 0
+    unpriced_sales: int = 0
 
     @property
     def empty(self) -> bool:
@@ -249,7 +259,8 @@ _RECEIVED, _DIAGNOSED, _WIPED, _IMAGED, _OUT = (Stage.RECEIVED.value, Stage.DIAG
 class _Machine:
     """One machine as seen from a period (mutable scratch, built per call)."""
     __slots__ = ("asset_id", "raw_kind", "lot_id", "weight_kg", "created_day", "first", "grade",
-                 "outcome", "out_day", "organisation", "status", "chassis_kind", "built_day")
+                 "outcome", "out_day", "organisation", "status", "chassis_kind", "built_day",
+                 "price")
 
     def __init__(self, asset_id: str, raw_kind=None, lot_id=None, weight_kg=None, created_day=None):
         self.asset_id, self.raw_kind, self.lot_id = asset_id, raw_kind, lot_id
@@ -257,6 +268,7 @@ class _Machine:
         self.first: dict = {}              # stage -> first day in the period
         self.grade = self.outcome = self.out_day = self.organisation = None
         self.status = self.chassis_kind = self.built_day = None
+        self.price = None
 
 
 class Record(NamedTuple):
@@ -296,6 +308,14 @@ def _day_of(event, tz: str) -> str:
     if isinstance(d, str) and len(d) >= 10:
         return intern(d[:10])
     return intern(local_day(event.time, tz))
+
+
+def _price(value) -> float | None:
+    try:
+        price = float(value)
+    except (TypeError, ValueError):
+        return None
+    return price if price >= 0 else None
 
 
 def _weight(value) -> float | None:
@@ -434,7 +454,8 @@ class Ledger:
                 reach(m, out_stage, day)
                 m[M_STATUSES] += (day, out_stage)
                 m[M_CHECKOUTS].append((day, intern(str(p.get("destination_kind") or "unknown")),
-                                       intern(str(p.get("organisation") or ""))))
+                                       intern(str(p.get("organisation") or "")),
+                                       _price(p.get("price_eur"))))
             elif t == _LOT_RECEIVED:
                 devices = tuple((d.get("kind"), d.get("count", 1), d.get("weight_kg"))
                                 for d in (p.get("devices") or []) if isinstance(d, dict))
@@ -491,9 +512,9 @@ class Ledger:
             for day, grade in m[M_GRADES]:
                 if lo <= day <= hi:
                     v.grade = grade
-            for day, outcome, org in m[M_CHECKOUTS]:
+            for day, outcome, org, price in m[M_CHECKOUTS]:
                 if lo <= day <= hi:
-                    v.outcome, v.out_day, v.organisation = outcome, day, org
+                    v.outcome, v.out_day, v.organisation, v.price = outcome, day, org, price
             for d in m[M_BUILT]:
                 if lo <= d <= hi and (v.built_day is None or d < v.built_day):
                     v.built_day = d
@@ -640,6 +661,10 @@ def _summarise(machines, lots, donors, harvested, reused_parts, erasures, certif
     grades: Counter = Counter()
     destinations: Counter = Counter()
     built_month: Counter = Counter()
+    revenue_kind: dict[str, float] = defaultdict(float)
+    revenue_month: dict[str, float] = defaultdict(float)
+    revenue_dest: dict[tuple, float] = defaultdict(float)
+    sales = unpriced = 0
     rows: list[MachineRow] = []
     for aid, m in machines.items():
         kind = canon[aid]
@@ -654,6 +679,14 @@ def _summarise(machines, lots, donors, harvested, reused_parts, erasures, certif
             w = _as_weight(kg, source)
             outcome_w[m.outcome] = outcome_w[m.outcome] + w
             destinations[(m.organisation or "", m.outcome)] += 1
+            if m.outcome == Outcome.SOLD.value:
+                sales += 1
+                if m.price is None:
+                    unpriced += 1
+                else:
+                    revenue_kind[kind] += m.price
+                    revenue_month[m.out_day[:7]] += m.price
+                    revenue_dest[(m.organisation or "", m.outcome)] += m.price
             if m.outcome in REUSE:
                 reused_w_kind[kind] = reused_w_kind[kind] + w
                 reused_month[m.out_day[:7]] += 1
@@ -666,7 +699,8 @@ def _summarise(machines, lots, donors, harvested, reused_parts, erasures, certif
                 aid, kind, str(m.lot_id or ""),
                 str((lots.get(m.lot_id) or {}).get("donor_id") or "") if m.lot_id else "",
                 received_day.get(aid, ""), m.grade or "", m.status or "", m.outcome or "",
-                m.out_day or "", m.organisation or "", kg, source))
+                m.out_day or "", m.organisation or "", kg, source,
+                m.price if m.outcome == Outcome.SOLD.value else None))
     rows.sort(key=lambda r: r.asset_id)
 
     def counts(get) -> Counts:
@@ -679,7 +713,8 @@ def _summarise(machines, lots, donors, harvested, reused_parts, erasures, certif
     by_kind = tuple(KindRow(
         k, counts(lambda s: received_units[k] if s == "received" else stage_kind[s][k]),
         {o: outcome_kind[o][k] for o in OUTCOMES},
-        received_w.get(k, ZERO), reused_w_kind.get(k, ZERO), ref.info(k).deee_category)
+        received_w.get(k, ZERO), reused_w_kind.get(k, ZERO), ref.info(k).deee_category,
+        round(revenue_kind.get(k, 0.0), 2))
         for k in kinds)
 
     # months: the whole period when bounded, else from the first to the last active month
@@ -689,7 +724,7 @@ def _summarise(machines, lots, donors, harvested, reused_parts, erasures, certif
     months = months_between(first, last) if first and last else []
     by_month = tuple(MonthRow(
         mo, counts(lambda s: received_month[mo] if s == "received" else stage_month[s][mo]),
-        reused_month[mo], built_month[mo]) for mo in months)
+        reused_month[mo], built_month[mo], round(revenue_month.get(mo, 0.0), 2)) for mo in months)
 
     outcome_names = list(OUTCOMES) + sorted(set(outcome_kind) - set(OUTCOMES))
     outcomes = tuple(OutcomeRow(o, sum(outcome_kind[o].values()) if o in outcome_kind else 0,
@@ -697,7 +732,8 @@ def _summarise(machines, lots, donors, harvested, reused_parts, erasures, certif
 
     by_donor = tuple(DonorRow(d, donors.get(d, ("", ""))[0], donors.get(d, ("", ""))[1], v[0], v[1], v[2])
                      for d, v in sorted(donor_stats.items(), key=lambda kv: (-kv[1][1], kv[0])))
-    by_destination = tuple(DestinationRow(org, o, c) for (org, o), c in
+    by_destination = tuple(DestinationRow(org, o, c, round(revenue_dest.get((org, o), 0.0), 2))
+                           for (org, o), c in
                            sorted(destinations.items(), key=lambda kv: (-kv[1], kv[0])))
     part_kinds = sorted(set(harvested) | set(reused_parts))
     parts = tuple(PartRow(k, harvested[k], reused_parts[k]) for k in part_kinds)
@@ -732,7 +768,8 @@ def _summarise(machines, lots, donors, harvested, reused_parts, erasures, certif
         reused_weight=sum(reused_w_kind.values(), ZERO),
         impact=tuple(impact), kg_co2e_avoided=sum(r.kg_co2e for r in impact),
         factors_overridden=ref.factors_overridden, deee=tuple(deee), machines=tuple(rows),
-        unknown_kinds=unknown, events_read=n_events)
+        unknown_kinds=unknown, events_read=n_events,
+        revenue_eur=round(sum(revenue_kind.values()), 2), sales=sales, unpriced_sales=unpriced)
 
 
 def to_json(f: Figures) -> dict:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from ..i18n import _, number, plural, tr
 from ..settings import Workshop
 from .figures import OUTCOMES, STAGES, Figures, Weight
-from .tables import KIND_NAMES, OUTCOME_NAMES, STAGE_NAMES, kg_digits, name
+from .tables import KIND_NAMES, NIST_NAMES, OUTCOME_NAMES, STAGE_NAMES, kg_digits, name
 
 
 def _n(x: int, lang: str) -> str:
@@ -65,8 +65,15 @@ def headline(f: Figures, lang: str) -> list[str]:
     for r in f.erasures:
         nist[r.nist] = nist.get(r.nist, 0) + r.succeeded
     lines.append(tr("Disks erased: {n} ({detail}); certificates issued: {c}", lang, n=_n(f.disks_erased, lang),
-                    detail=", ".join(f"{k} {_n(v, lang)}" for k, v in sorted(nist.items())) or "-",
+                    detail=", ".join(f"{name(NIST_NAMES, k, lang)} {_n(v, lang)}"
+                                     for k, v in sorted(nist.items())) or "-",
                     c=_n(f.certificates, lang)))
+    if f.sales:
+        line = tr("Sales: {n} machine(s), revenue {eur} €", lang, n=_n(f.sales, lang),
+                  eur=number(f.revenue_eur, lang, 2))
+        if f.unpriced_sales:
+            line += " " + tr("({n} without a recorded price)", lang, n=_n(f.unpriced_sales, lang))
+        lines.append(line)
     return lines
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..i18n import N_, _, number, tr
+from ..inventory.describe import PART_KIND_NAMES
 from ..settings import Workshop
 from .figures import OUTCOMES, REUSE, STAGES, Figures, Weight
 
@@ -37,6 +38,13 @@ GRADE_NAMES = {"parts-only": N_("parts only"), "recycling": N_("for recycling"),
                "ready": N_("ready to give"), "ready-after-upgrade": N_("ready after upgrade"),
                "unknown": N_("unknown")}
 WEIGHT_PREFIXES = (N_("Received"), N_("Reused"), N_("Weight"))
+# Wipe methods (wipe.plan) and NIST SP 800-88 r1 categories, as the certificate names them.
+METHOD_NAMES = {"auto": N_("automatic"), "zero": N_("zeros"), "prng": N_("random data"),
+                "dod3": N_("three passes (DoD 5220.22-M style)"),
+                "hmgis5": N_("HMG IS5 style overwrite"),
+                "firmware": N_("firmware erase"), "unknown": N_("unknown")}
+NIST_NAMES = {"clear": N_("Clear"), "purge": N_("Purge"), "destroy": N_("Destroy"),
+              "unknown": N_("unknown")}
 WEIGHT_SOURCES = (N_("measured"), N_("estimated"))
 DEEE_NAMES = {
     1: N_("1 temperature exchange equipment"),
@@ -60,6 +68,11 @@ class Table:
 
 def kg(x: float) -> float:
     return round(x, 2)
+
+
+def eur(x: float | None) -> float | None:
+    """Euros to the cent (a spreadsheet number; people's text adds the € sign)."""
+    return None if x is None else round(x, 2)
 
 
 # Text for people (summary, PDF): separators as each language writes them (i18n.number:
@@ -118,6 +131,8 @@ def build_tables(f: Figures, workshop: Workshop, lang: str, with_machines: bool 
         (_("Weight reused, estimated (kg)", lang), kg(f.reused_weight.estimated_kg)),
         (_("Weight reused, total (kg)", lang), kg(f.reused_weight.total_kg)),
         (_("CO2e avoided by reuse, upper bound (kg)", lang), kg(f.kg_co2e_avoided)),
+        (_("Sales revenue (EUR)", lang), eur(f.revenue_eur)),
+        (_("Sales without a recorded price", lang), f.unpriced_sales),
     ]
     t.append(Table("summary", _("Summary", lang), (_("Figure", lang), _("Value", lang)), tuple(summary)))
 
@@ -125,17 +140,18 @@ def build_tables(f: Figures, workshop: Workshop, lang: str, with_machines: bool 
         "by_kind", _("By device kind", lang),
         (_("Kind", lang),) + tuple(_(STAGE_NAMES[s], lang) for s in STAGES)
         + tuple(_(OUTCOME_NAMES[o], lang) for o in OUTCOMES)
-        + _wcols("Received", lang) + _wcols("Reused", lang) + (_("DEEE category", lang),),
+        + _wcols("Received", lang) + _wcols("Reused", lang) + (_("DEEE category", lang),
+                                                              _("Sales revenue (EUR)", lang)),
         tuple((name(KIND_NAMES, r.kind, lang),) + tuple(r.counts.get(s) for s in STAGES)
               + tuple(r.outcomes[o] for o in OUTCOMES) + _w(r.received_weight) + _w(r.reused_weight)
-              + (r.deee_category,) for r in f.by_kind)))
+              + (r.deee_category, eur(r.revenue_eur)) for r in f.by_kind)))
 
     t.append(Table(
         "by_month", _("By month", lang),
         (_("Month", lang),) + tuple(_(STAGE_NAMES[s], lang) for s in STAGES)
-        + (_("reused", lang), _("built", lang)),
-        tuple((r.month,) + tuple(r.counts.get(s) for s in STAGES) + (r.reused, r.built)
-              for r in f.by_month)))
+        + (_("reused", lang), _("built", lang), _("Sales revenue (EUR)", lang)),
+        tuple((r.month,) + tuple(r.counts.get(s) for s in STAGES)
+              + (r.reused, r.built, eur(r.revenue_eur)) for r in f.by_month)))
 
     t.append(Table(
         "by_outcome", _("By outcome", lang),
@@ -157,17 +173,21 @@ def build_tables(f: Figures, workshop: Workshop, lang: str, with_machines: bool 
 
     t.append(Table(
         "by_destination", _("By destination", lang),
-        (_("Organisation", lang), _("Destination kind", lang), _("Machines", lang)),
-        tuple((r.organisation, name(OUTCOME_NAMES, r.outcome, lang), r.machines) for r in f.by_destination)))
+        (_("Organisation", lang), _("Destination kind", lang), _("Machines", lang),
+         _("Sales revenue (EUR)", lang)),
+        tuple((r.organisation, name(OUTCOME_NAMES, r.outcome, lang), r.machines,
+               eur(r.revenue_eur) if r.outcome == "sold" else None) for r in f.by_destination)))
 
     t.append(Table("parts", _("Parts", lang),
                    (_("Part kind", lang), _("Parts harvested", lang), _("Parts reused", lang)),
-                   tuple((r.part_kind, r.harvested, r.reused) for r in f.parts)))
+                   tuple((name(PART_KIND_NAMES, r.part_kind, lang), r.harvested, r.reused)
+                         for r in f.parts)))
 
     t.append(Table(
         "erasures", _("Erasures", lang),
         (_("Method", lang), _("NIST SP 800-88 level", lang), _("Succeeded", lang), _("Failed", lang)),
-        tuple((r.method, r.nist, r.succeeded, r.failed) for r in f.erasures)
+        tuple((name(METHOD_NAMES, r.method, lang), name(NIST_NAMES, r.nist, lang), r.succeeded,
+               r.failed) for r in f.erasures)
         + ((_("Certificates issued", lang), "", f.certificates, ""),)))
 
     t.append(Table(
@@ -200,11 +220,12 @@ def build_tables(f: Figures, workshop: Workshop, lang: str, with_machines: bool 
             "machines", _("Machines", lang),
             (_("Asset id", lang), _("Kind", lang), _("Lot", lang), _("Donor id", lang),
              _("Received on", lang), _("Grade", lang), _("Status", lang), _("Destination kind", lang),
-             _("Out on", lang), _("Organisation", lang), _("Weight kg", lang), _("Weight source", lang)),
+             _("Out on", lang), _("Organisation", lang), _("Weight kg", lang), _("Weight source", lang),
+             _("Price (EUR)", lang)),
             tuple((r.asset_id, name(KIND_NAMES, r.kind, lang), r.lot_id, r.donor, r.received,
                    grade_text.get(r.grade, r.grade),
                    name(STAGE_NAMES, r.status, lang) if r.status else "",
                    name(OUTCOME_NAMES, r.outcome, lang) if r.outcome else "", r.out_day,
                    r.organisation, None if r.weight_kg is None else kg(r.weight_kg),
-                   _(r.weight_source, lang)) for r in f.machines)))
+                   _(r.weight_source, lang), eur(r.price_eur)) for r in f.machines)))
     return t
