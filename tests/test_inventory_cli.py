@@ -103,7 +103,7 @@ def test_checkout_and_illegal_transition_exit_11(cli):
     assert (_home() / "journal.jsonl").read_bytes() == before
     res = cli(["checkout", ids[1], "--to", "recycled", "--org", "Envie Rhône", "--date",
                "2026-05-01", "--lang", "fr"])
-    assert res.exit_code == 0 and "recyclé par Envie Rhône le 2026-05-01" in res.output
+    assert res.exit_code == 0 and "recyclé par Envie Rhône le 01/05/2026" in res.output
     res = cli(["checkout", ids[2], "--to", "dismantled", "--org", "Atelier", "--price", "0",
                "--json"])
     ev = json.loads(res.output)
@@ -290,7 +290,7 @@ def test_history_says_what_happened_in_each_language_and_json_keeps_its_fields(c
     assert any(f"pièce installée — {part} → {ids[0]}" in line for line in fr), fr
     assert any(f"part installed — {part} → {ids[0]}" in line for line in en), en
     assert all("asset.created" not in line and "status.changed" not in line for line in fr)
-    assert all(line.split()[2] == "T" for line in en)          # station still shown
+    assert all(line.split()[3] == "T" for line in en)          # station still shown
 
     events = json.loads(cli(["inventory", "history", ids[0], "--json", "--lang", "en"]).output)
     for e in events:            # the recorded fields, as before, and the line's text

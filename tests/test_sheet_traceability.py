@@ -10,6 +10,8 @@ from dataclasses import replace
 import subprocess
 
 import pytest
+
+from reemploi.i18n import when
 import zxingcpp
 from PIL import Image
 
@@ -262,8 +264,8 @@ def test_sheet_says_who_gave_it_where_it_went_and_what_each_event_was(workshop, 
         assert facts.ram_mb == sum(modules)
     text = " ".join(_text(render_sheet(facts, load_settings(home), "fr").pdf, tmp_path).split())
     assert f"Mairie de Test ({facts.donor_id})" in text                      # donor's name
-    assert f"{lot['id']}, reçu le {lot['date']}" in text
-    assert "Donné à Association Y le 2026-12-01" in text                     # where it went
+    assert f"{lot['id']}, reçu le {when(lot['date'], 'fr')}" in text          # French dates
+    assert "Donné à Association Y le 01/12/2026" in text                     # where it went
     assert "remarque — Charnière gauche resserrée" in text                   # the note itself
     assert f"pièce installée — {part} → {ids[0]}" in text                    # which part
     assert "disque effacé —" in text and "CERT-TEST-0001" in text
@@ -279,7 +281,7 @@ def test_no_section_heading_is_left_alone_at_the_foot_of_a_page(workshop, tmp_pa
     from dataclasses import replace
     home, lot, ids, part, machine, verdict = workshop
     facts = asset_facts(Inventory.open(home, "A"), ids[0])
-    heads = {"Identité", "Caractéristiques", "Vérifications de l'opérateur", "Grade",
+    heads = {"Identité", "Caractéristiques", "Vérifications de l'opérateur", "Catégorie",
              "Effacement des données", "Système installé", "Pièces installées", "Historique"}
     settings = load_settings(home)
     broke = 0

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from ..errors import Refused
-from ..i18n import N_, tr
+from ..i18n import N_, number, tr
 from ..wipe.certcheck import load_document, verify_file
 from ..wipe.certificate import DESTINATIONS, CertificateRequest, Person, issue
 from ..wipe import trust as truststore
@@ -141,11 +141,14 @@ def show_cmd(file, expected, as_json, lang, home):
         return
     click.echo(tr("Certificate {id}: {result}", ctx.lang, id=cert.get("id"),
                   result=tr(RESULT_TEXT.get(cert.get("result"), cert.get("result") or "?"), ctx.lang)))
+    from ..documents.certificate import TECHNIQUE
+    from ..inventory.describe import NIST_NAMES, disk_words, word
     for m in cert.get("media") or []:
-        click.echo(f"  {m.get('model') or '?'} {m.get('serial') or m.get('identity')}: "
+        click.echo(f"  {disk_words(m.get('model'), m.get('serial'), ctx.lang)}: "
                    f"{tr(RESULT_TEXT.get(m.get('result'), m.get('result') or '?'), ctx.lang)}, "
-                   f"{m.get('category') or '-'}, {m.get('technique') or '-'}, "
-                   f"{m.get('percent_erased')} %")
+                   f"{word(NIST_NAMES, m.get('category'), ctx.lang)}, "
+                   f"{word(TECHNIQUE, m.get('technique'), ctx.lang)}, "
+                   f"{number(m.get('percent_erased'), ctx.lang, 1)} %")
 
 
 @certificate.command("pdf")

@@ -11,7 +11,8 @@ import click
 
 from ..errors import BadInput
 from ..i18n import N_, number, tr, when
-from ..inventory.describe import STATUS_NAMES
+from ..inventory.describe import (MEDIA_WORDS, METHOD_NAMES, NIST_NAMES, PART_KIND_NAMES,
+                                  STATUS_NAMES, disk_words, kind_word, word)
 from ..inventory.lifecycle import DESTINATIONS
 from ..inventory.parts import PART_KINDS, parse_facts, stock
 from ..inventory.lots import DONOR_KINDS
@@ -72,8 +73,21 @@ def _row(d: dict, lang: str) -> str:
     model = " ".join(x for x in (probe.get("vendor"), probe.get("product")) if x)
     grade = (d.get("grade") or {}).get("grade") or ""
     return "  ".join([d["id"].ljust(16), _status(d["status"], lang).ljust(12),
-                      str(d.get("device_kind") or "").ljust(10), grade.ljust(2),
+                      (kind_word(d.get("device_kind"), lang) if d.get("device_kind") else "")
+                      .ljust(20), grade.ljust(2),
                       (model or "-")[:40], str(d.get("lot_id") or "")])
+
+
+def stock_label(label: str | None, lang: str) -> str | None:
+    """A stock line's label ("DDR3 SODIMM 4 GB") with the unit in the reader's words."""
+    if not label:
+        return label
+    import re
+    units = {"GB": N_("{n} GB"), "TB": N_("{n} TB")}
+    return re.sub(r"\b(\d+(?:\.\d+)?) (GB|TB)\b",
+                  lambda m: tr(units[m.group(2)], lang,
+                               n=number(float(m.group(1)), lang,
+                                        0 if float(m.group(1)).is_integer() else 1)), label)
 
 
 def _rows(docs: list[dict], lang: str) -> str:
@@ -209,7 +223,10 @@ def _unfinished_line(kind: str | None, time: str | None, disk: str | None, lang:
 
 
 def _render_asset(d: dict, lang: str) -> str:
-    out = [f"{d['id']}  {_status(d['status'], lang)}  {d.get('device_kind') or ''}"]
+    kind = d.get("part_kind") if d.get("kind") == "part" else d.get("device_kind")
+    kinds = PART_KIND_NAMES if d.get("kind") == "part" else {}
+    out = [f"{d['id']}  {_status(d['status'], lang)}  "
+           + (word(kinds, kind, lang) if kinds else kind_word(kind, lang) if kind else "")]
     if d.get("lot_id"):
         out.append(tr("Lot: {lot} (donor {donor})", lang, lot=d["lot_id"],
                       donor=d.get("donor_id") or "?"))
@@ -220,12 +237,12 @@ def _render_asset(d: dict, lang: str) -> str:
         out.append(tr("Model: {vendor} {product}", lang, vendor=probe.get("vendor") or "?",
                       product=probe.get("product") or ""))
         out.append(tr("CPU: {cpu}; RAM: {ram} MB", lang, cpu=probe.get("cpu_model") or "?",
-                      ram=probe.get("ram_total_mb") or "?"))
+                      ram=number(probe.get("ram_total_mb"), lang)))
         for disk in probe.get("disks") or ():
             out.append(tr("Disk: {model} {size} GB ({media})", lang,
-                          model=disk.get("model") or "?",
-                          size=round((disk.get("size_bytes") or 0) / 1e9),
-                          media=disk.get("media") or "?"))
+                          model=disk_words(disk.get("model"), disk.get("serial"), lang),
+                          size=number(round((disk.get("size_bytes") or 0) / 1e9), lang),
+                          media=word(MEDIA_WORDS, disk.get("media"), lang)))
     grade = d.get("grade")
     if grade:
         out.append(tr("Grade: {grade} ({outcome})", lang, grade=grade.get("grade") or "-",
@@ -233,27 +250,37 @@ def _render_asset(d: dict, lang: str) -> str:
         out.extend(_verdict_lines(grade, lang))
     for w in d.get("wipes") or ():
         out.append(tr("Wipe {time}: {disk} {result} ({method}, {nist})", lang,
-                      time=w.get("time"), disk=w.get("disk_identity") or "?",
-                      result=_code(w.get("result"), lang), method=w.get("method") or "?",
-                      nist=w.get("nist") or "?"))
+                      time=when(w.get("time"), lang),
+                      disk=disk_words(w.get("disk_model"), w.get("disk_serial"), lang),
+                      result=_code(w.get("result"), lang),
+                      method=word(METHOD_NAMES, w.get("method"), lang),
+                      nist=word(NIST_NAMES, w.get("nist"), lang)))
     image = d.get("image")
     if image:
         out.append(tr("Image: {name} {version} ({result})", lang, name=image.get("name") or "?",
                       version=image.get("version") or "", result=_code(image.get("result"), lang)))
     for u in d.get("unfinished") or ():
-        out.append(_unfinished_line(u.get("kind"), u.get("time"),
-                                    u.get("disk_identity") or u.get("disk_path"), lang))
+        out.append(_unfinished_line(u.get("kind"), when(u.get("time"), lang),
+                                    disk_words(u.get("disk_model"), u.get("disk_serial"), lang)
+                                    if u.get("disk_model") or u.get("disk_serial")
+                                    else u.get("disk_path"), lang))
+    if d.get("validation"):
+        v = d["validation"]
+        out.append(tr("Validated by {name} on {date}", lang, name=v.get("by") or "?",
+                      date=when(v.get("time"), lang)))
     for p in d.get("parts_installed") or ():
         out.append(tr("Part installed: {part} ({kind}) from {source}", lang, part=p["part_id"],
-                      kind=p.get("part_kind") or "?", source=p.get("from_asset") or "?"))
+                      kind=word(PART_KIND_NAMES, p.get("part_kind"), lang),
+                      source=p.get("from_asset") or "?"))
     if d.get("kind") == "part":
-        out.append(tr("Part {kind} from {source}", lang, kind=d.get("part_kind") or "?",
+        out.append(tr("Part {kind} from {source}", lang,
+                      kind=word(PART_KIND_NAMES, d.get("part_kind"), lang),
                       source=d.get("from_asset") or "?"))
     co = d.get("checkout")
     if co:
         out.append(_destination(co, lang))
     out.append(tr("{n} event(s), last on {time}", lang, n=d.get("history", 0),
-                  time=d.get("updated")))
+                  time=when(d.get("updated"), lang)))
     return "\n".join(out)
 
 
@@ -283,7 +310,7 @@ def history(asset_id, as_json, lang, home):
     texts = [describe_event(e.type, e.payload, e.asset_id, lang) for e in events]
 
     def render(_) -> str:
-        return "\n".join(f"{e.seq:>7}  {e.time}  "
+        return "\n".join(f"{e.seq:>7}  {when(e.time, lang, seconds=True)}  "
                          f"{e.station + (' (' + e.operator + ')' if e.operator else ''):<12} "
                          f"{text}"
                          + (f"  ! {tr(NO_END, lang)}" if e.id in open_ids else "")
@@ -444,7 +471,7 @@ def harvest(from_id, part_kind, facts, grade, serial, as_json, lang, home):
     part_id = inv.harvest_part(from_id, part_kind, parsed, grade, serial)
     emit(inv.machine(part_id), as_json,
          lambda d: tr("Part {part} ({kind}) harvested from {source}.", lang, part=d["id"],
-                      kind=d.get("part_kind"), source=from_id))
+                      kind=word(PART_KIND_NAMES, d.get("part_kind"), lang), source=from_id))
 
 
 @parts.command("list")
@@ -460,7 +487,8 @@ def parts_list(part_kind, as_json, lang, home):
         if not docs:
             return tr("Nothing found.", lang)
         return "\n".join(
-            f"{d['id']:<18} {_status(d['status'], lang):<12} {d.get('part_kind') or '':<8} "
+            f"{d['id']:<18} {_status(d['status'], lang):<12} "
+            f"{word(PART_KIND_NAMES, d.get('part_kind'), lang):<16} "
             + " ".join(f"{k}={v}" for k, v in sorted((d.get('facts') or {}).items()))
             for d in docs)
     emit(inv.parts(part_kind=part_kind), as_json, render)
@@ -478,7 +506,9 @@ def parts_stock(as_json, lang, home):
     def render(rows) -> str:
         if not rows:
             return tr("No parts in stock.", lang)
-        return "\n".join(f"{r.part_kind:<8} {r.label or '-'} × {r.count}" for r in rows)
+        return "\n".join(f"{word(PART_KIND_NAMES, r.part_kind, lang):<16} "
+                         f"{stock_label(r.label, lang) or '-'} × {number(r.count, lang)}"
+                         for r in rows)
     emit([{"part_kind": r.part_kind, "label": r.label, "facts": dict(r.facts),
            "count": r.count, "ids": list(r.ids)} for r in lines] if as_json else lines,
          as_json, render)

@@ -17,8 +17,8 @@ def _issue(lot_id, kind, out_dir, as_json, lang, home) -> None:
     ctx = make_context(home, lang)
     inv = Inventory.open(ctx.home, ctx.station, ctx.operator)
     issued = lotdocs.issue(ctx, inv, lot_id, kind, out_dir)
-    result = {"kind": issued.kind, "id": issued.id, "json": issued.json_path,
-              "pdf": issued.pdf_path, "sha256": issued.sha256,
+    result = {"kind": issued.kind, "id": issued.id, "json": str(issued.json_path),
+              "pdf": str(issued.pdf_path), "sha256": issued.sha256,
               "journal": {"seq": issued.journal_seq, "hash": issued.journal_hash},
               "lang": issued.lang}
     emit(result, as_json, lambda r: "\n".join([

@@ -16,8 +16,8 @@ from .common import (ASSET_ID, emit, home_option, json_option, lang_option, make
 def issue_receipt(ctx, inv, asset_id: str, out_dir: Path | None) -> dict:
     from ..documents.receipt import issue
     issued, sheet = issue(ctx, inv, asset_id, out_dir)
-    return {"kind": issued.kind, "id": issued.id, "json": issued.json_path,
-            "pdf": issued.pdf_path, "sheet_pdf": sheet, "sha256": issued.sha256,
+    return {"kind": issued.kind, "id": issued.id, "json": str(issued.json_path),
+            "pdf": str(issued.pdf_path), "sheet_pdf": str(sheet), "sha256": issued.sha256,
             "journal": {"seq": issued.journal_seq, "hash": issued.journal_hash}}
 
 

@@ -24,7 +24,8 @@ from reportlab.lib.units import mm
 from reportlab.platypus import (Flowable, Paragraph, SimpleDocTemplate, Spacer, Table,
                                 TableStyle)
 
-from ..i18n import N_, number, tr
+from ..i18n import N_, number, tr, when
+from ..inventory.describe import disk_words
 from .qr import draw_qr
 
 CATEGORY = {"clear": N_("Clear"), "purge": N_("Purge"), "destroy": N_("Destroy"),
@@ -68,6 +69,9 @@ MEDIA = {"hdd": N_("hard disk (HDD)"), "ssd": N_("SATA solid-state drive (SSD)")
          "nvme": N_("NVMe solid-state drive"), "usb-flash": N_("USB flash drive"),
          "sd": N_("SD card"), "emmc": N_("eMMC flash memory"), "optical": N_("optical disc"),
          "virtual": N_("virtual disk"), "unknown": N_("unknown media")}
+# NIST SP 800-88 r1 App. G "post-sanitization classification": donated computers held
+# no classified information; the code stays in the JSON, the words are made here.
+CLASSIFICATION = {"unclassified": N_("unclassified (no classified information)")}
 VERIFY = {"full": N_("full read-back"), "sample": N_("NIST sampled read-back (at least 10 %)"),
           "none": N_("no read-back"),
           "sample-changed": N_("NIST sample, compared before and after the firmware erase")}
@@ -158,7 +162,7 @@ def _media_rows(m: dict, lang: str) -> list[tuple[str, str]]:
         (tr("Manufacturer", lang), _v(m.get("manufacturer"))),
         (tr("Model", lang), _v(m.get("model"))),
         (tr("Serial number", lang), _v(m.get("serial")) if m.get("serial")
-         else tr("none reported ({identity})", lang, identity=_v(m.get("identity")))),
+         else tr("no serial number", lang)),
         (tr("Property number", lang), _v(m.get("property_number"))),
         (tr("Media type", lang), label(MEDIA.get(m.get("media_type") or "", m.get("media_type")),
                                        lang) + ", " + _size(m.get("size_bytes"), lang)),
@@ -178,7 +182,8 @@ def _media_rows(m: dict, lang: str) -> list[tuple[str, str]]:
         (tr("HPA / DCO", lang), f"{hpa_text} / {dco_text}"),
         (tr("Bytes erased", lang), f"{_num(m.get('percent_erased'), lang, 2)} %"),
         (tr("Throughput", lang), tr("{n} MB/s", lang, n=_num(m.get("throughput_mb_s"), lang))),
-        (tr("Start / end", lang), f"{_v(m.get('started'))} / {_v(m.get('ended'))}"),
+        (tr("Start / end", lang), f"{when(m.get('started'), lang, seconds=True)} / "
+                                  f"{when(m.get('ended'), lang, seconds=True)}"),
         (tr("Errors", lang), "; ".join(m.get("errors") or []) or tr("none", lang)),
         (tr("SMART", lang), smart_text),
     ]
@@ -225,13 +230,13 @@ def render_certificate_pdf(doc: dict, json_sha256: str, out: Path, lang: str = "
             "At least one disk was NOT sanitized completely. This document does not certify "
             "the erasure of the media listed as failed or interrupted.", lang)) + "</b>", body))
         for f in cert.get("failures") or []:
-            story.append(Paragraph(_esc(f"• {_v(f.get('model'))} {_v(f.get('serial') or f.get('identity'))}: "
+            story.append(Paragraph(_esc(f"• {disk_words(f.get('model'), f.get('serial'), lang)}: "
                                         + label(RESULT.get(f.get("result"), f.get("result")), lang)), body))
     story.append(Spacer(1, 3 * mm))
     machine = cert.get("machine") or {}
     story.append(_table([
         (tr("Certificate number", lang), _v(cert.get("id"))),
-        (tr("Issued", lang), _v(cert.get("issued"))),
+        (tr("Issued", lang), when(cert.get("issued"), lang)),
         (tr("Property number (asset)", lang), _v(cert.get("asset_id"))),
         (tr("Computer", lang), " ".join(str(machine[k]) for k in ("vendor", "product", "serial")
                                         if machine.get(k)) or "-"),
@@ -240,7 +245,10 @@ def render_certificate_pdf(doc: dict, json_sha256: str, out: Path, lang: str = "
         (tr("Method type", lang), label(CATEGORY.get(cert.get("category") or ""), lang)),
         (tr("Post-sanitization destination", lang),
          label(DESTINATION.get(cert.get("destination"), cert.get("destination")), lang)),
-        (tr("Post-sanitization classification", lang), _v(cert.get("post_sanitization_classification"))),
+        (tr("Post-sanitization classification", lang),
+         label(CLASSIFICATION[cert["post_sanitization_classification"]], lang)
+         if cert.get("post_sanitization_classification") in CLASSIFICATION
+         else _v(cert.get("post_sanitization_classification"))),
         (tr("Notes", lang), _v(cert.get("notes"))),
     ]))
     for i, m in enumerate(cert.get("media") or [], 1):

@@ -186,7 +186,8 @@ def facts_from_events(asset_id: str, events: Iterable[Any],
             # Shown as "unfinished" until a wipe.done names it (power cut, SIGKILL).
             disk = p.get("disk") or {}
             label = " ".join(str(v) for v in (disk.get("model"), disk.get("serial")) if v)
-            fact = WipeFact(time, label or str(disk.get("identity") or disk.get("path") or "?"),
+            # No model nor serial: the sheet says so (never the internal identity).
+            fact = WipeFact(time, label,
                             disk.get("size_bytes"), "unfinished", str(p.get("method") or "?"),
                             str(p.get("nist") or "—"))
             started[str(_get(ev, "id"))] = fact
@@ -204,7 +205,7 @@ def facts_from_events(asset_id: str, events: Iterable[Any],
                     else str(p.get("technique") or ""))
             if done and done != method:
                 method += f" ({done})"
-            wipes.append(WipeFact(time, label or str(disk.get("identity") or disk.get("path") or "?"),
+            wipes.append(WipeFact(time, label,
                                   disk.get("size_bytes"), str(p.get("result", "?")),
                                   method, str(p.get("nist") or "—")))
         elif kind == EventType.CERTIFICATE_ISSUED.value:

@@ -22,6 +22,7 @@ from xml.sax.saxutils import escape
 from ..grade.render import ITEM_TEXT
 from ..i18n import N_, number, tr, when
 from ..inventory import describe
+from ..inventory.describe import METHOD_NAMES, NIST_NAMES, word
 from ..probe.render import ram_size
 from ..settings import Settings
 from .content import MEDIA_NAMES, PART_KINDS, ram_text, size_text
@@ -163,10 +164,21 @@ def _checkout_rows(f: AssetFacts, lang) -> list[tuple[str, str]]:
     kind = str(out.get("destination_kind") or "")
     org, date = out.get("organisation") or "?", out.get("date") or "?"
     if kind in DESTINATION_NAMES:
-        text = tr(DESTINATION_NAMES[kind], lang, org=org, date=date)
+        text = tr(DESTINATION_NAMES[kind], lang, org=org, date=when(date, lang))
     else:
         text = " — ".join(str(x) for x in (kind, org, date))
     return [(tr("Left the workshop", lang), text)]
+
+
+def _method(method: str, lang) -> str:
+    """``auto (prng)`` (what was asked, what was done) in the reader's words."""
+    asked, _, done = method.partition(" (")
+    text = word(METHOD_NAMES, asked, lang)
+    done = done.rstrip(")")
+    if done:
+        parts = [word(METHOD_NAMES, x, lang) if x in METHOD_NAMES else x for x in done.split("+")]
+        text += f" ({' + '.join(parts)})"
+    return text
 
 
 def _validation_rows(f: AssetFacts, lang) -> list[tuple[str, str]]:
@@ -238,7 +250,7 @@ def render_sheet(f: AssetFacts, settings: Settings, lang: str | None = None, *,
         (tr("Status", lang), tr(STATUS_NAMES[f.status], lang) if f.status in STATUS_NAMES
          else f.status),
         (tr("Donor", lang), f"{f.donor_name} ({f.donor_id})" if f.donor_name else f.donor_id),
-        (tr("Lot", lang), tr("{lot}, received {date}", lang, lot=f.lot_id, date=f.lot_received)
+        (tr("Lot", lang), tr("{lot}, received {date}", lang, lot=f.lot_id, date=when(f.lot_received, lang))
          if f.lot_id and f.lot_received else f.lot_id),
         *_validation_rows(f, lang),
         *_checkout_rows(f, lang),
@@ -277,7 +289,8 @@ def render_sheet(f: AssetFacts, settings: Settings, lang: str | None = None, *,
     if f.wipes:
         story.append(_grid([tr("Date", lang), tr("Disk", lang), tr("Method", lang),
                             "NIST SP 800-88", tr("Result", lang)],
-                           [(when(w.time, lang), w.disk, w.method, w.nist,
+                           [(when(w.time, lang), w.disk or tr("(no serial number)", lang),
+                             _method(w.method, lang), word(NIST_NAMES, w.nist, lang),
                              tr(WIPE_RESULT_NAMES.get(w.result, w.result), lang))
                             for w in f.wipes], st, [28, 62, 38, 26, 26]))
         for cert_id, sha, _time in f.certificates:

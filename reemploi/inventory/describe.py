@@ -32,6 +32,9 @@ EVENT_NAMES = {
     EventType.CHECKOUT.value: N_("left the workshop"),
     EventType.NOTE.value: N_("note"),
     EventType.GUARD_REFUSED.value: N_("refused before writing: not the disk confirmed"),
+    EventType.OPERATOR_ADDED.value: N_("person added to the roster"),
+    EventType.ASSET_VALIDATED.value: N_("validated (final check)"),
+    EventType.DOCUMENT_ISSUED.value: N_("document issued"),
 }
 
 # Same msgids (and French) as the inventory command's status column.
@@ -45,14 +48,52 @@ PART_KIND_NAMES = {"ram": N_("RAM module"), "disk": N_("Disk"), "battery": N_("B
                    "psu": N_("Power supply")}
 
 
+# Wipe methods (wipe.plan METHODS) and NIST SP 800-88 r1 categories in words, for every
+# screen and paper that names them (show, sheet, certificate show, stats).
+METHOD_NAMES = {"auto": N_("automatic"), "zero": N_("zeros"), "prng": N_("random data"),
+                "dod3": N_("three passes (DoD 5220.22-M style)"),
+                "hmgis5": N_("HMG IS5 style overwrite"),
+                "firmware": N_("firmware erase"), "unknown": N_("unknown")}
+NIST_NAMES = {"clear": N_("Clear"), "purge": N_("Purge"), "destroy": N_("Destroy"),
+              "unknown": N_("unknown")}
+# Media kinds (model.Disk media) in words.
+MEDIA_WORDS = {"hdd": N_("hard disk (HDD)"), "ssd": N_("SATA solid-state drive (SSD)"),
+               "nvme": N_("NVMe solid-state drive"), "usb-flash": N_("USB flash drive"),
+               "sd": N_("SD card"), "emmc": N_("eMMC flash memory"),
+               "optical": N_("optical disc"), "virtual": N_("virtual disk"),
+               "unknown": N_("unknown media")}
+
+
+def word(table: Mapping[str, str], code: Any, lang: str | None = None) -> str:
+    """``code`` in the reader's words through ``table``; an unknown code as it is."""
+    if code is None or code == "":
+        return "?"
+    msgid = table.get(str(code))
+    return tr(msgid, lang) if msgid else str(code)
+
+
+def kind_word(kind: str | None, lang: str | None = None) -> str:
+    """A device kind ("laptop") in words: the probe and stats stages' msgids."""
+    return tr(kind, lang) if kind else "?"
+
+
+def disk_words(model: str | None, serial: str | None, lang: str | None = None) -> str:
+    """A disk as people name it: model and serial, or that it has no serial. Never
+    the internal identity (``weak:?:…``), which means nothing to anyone."""
+    text = " ".join(x for x in (model, serial) if x)
+    if serial:
+        return text
+    return (text + " " if text else "") + tr("(no serial number)", lang)
+
+
 def event_name(etype: str, lang: str | None = None) -> str:
     """``disk wiped``; an event type we have no words for is shown as its code."""
     name = EVENT_NAMES.get(etype)
     return tr(name, lang) if name else etype
 
 
-def _disk_name(disk: Mapping[str, Any]) -> str:
-    return " ".join(str(v) for v in (disk.get("model"), disk.get("serial")) if v)
+def _disk_name(disk: Mapping[str, Any], lang: str | None = None) -> str:
+    return disk_words(disk.get("model"), disk.get("serial"), lang)
 
 
 def _outcome(verdict: Mapping[str, Any], lang: str | None) -> str:
@@ -88,6 +129,10 @@ def event_detail(etype: str, payload: Mapping[str, Any] | None, asset_id: str | 
         return f"{text} ({why})" if why else text
     if etype == EventType.NOTE.value:
         return str(d.get("text") or "")
+    if etype == EventType.ASSET_VALIDATED.value:
+        return " — ".join(str(x) for x in (d.get("validator"), d.get("note")) if x)
+    if etype == EventType.DOCUMENT_ISSUED.value:
+        return str(d.get("document_id") or "")
     if etype == EventType.WIPE_DONE.value:
         name = _disk_name(d.get("disk") or {})
         return ", ".join(x for x in (name, tr(str(d.get("result") or "?"), lang)) if x)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..i18n import N_, _, number, tr
-from ..inventory.describe import PART_KIND_NAMES
+from ..inventory.describe import METHOD_NAMES, NIST_NAMES, PART_KIND_NAMES
 from ..settings import Workshop
 from .figures import OUTCOMES, REUSE, STAGES, Figures, Weight
 
@@ -38,14 +38,6 @@ GRADE_NAMES = {"parts-only": N_("parts only"), "recycling": N_("for recycling"),
                "ready": N_("ready to give"), "ready-after-upgrade": N_("ready after upgrade"),
                "unknown": N_("unknown")}
 WEIGHT_PREFIXES = (N_("Received"), N_("Reused"), N_("Weight"))
-# Wipe methods (wipe.plan) and NIST SP 800-88 r1 categories, as the certificate names them.
-METHOD_NAMES = {"auto": N_("automatic"), "zero": N_("zeros"), "prng": N_("random data"),
-                "dod3": N_("three passes (DoD 5220.22-M style)"),
-                "hmgis5": N_("HMG IS5 style overwrite"),
-                "firmware": N_("firmware erase"), "unknown": N_("unknown")}
-NIST_NAMES = {"clear": N_("Clear"), "purge": N_("Purge"), "destroy": N_("Destroy"),
-              "unknown": N_("unknown")}
-WEIGHT_SOURCES = (N_("measured"), N_("estimated"))
 DEEE_NAMES = {
     1: N_("1 temperature exchange equipment"),
     2: N_("2 screens, monitors and equipment with screens over 100 cm²"),
