@@ -8,7 +8,7 @@ from pathlib import Path
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Spacer, Table, TableStyle
 
-from ..i18n import N_, number, tr, when
+from ..i18n import N_, number, plural, tr, when
 from . import paper
 from .content import size_text
 from .lotdocs_pdf import kind_text, serial_text
@@ -40,7 +40,7 @@ def _system(m: dict) -> str | None:
 def _machine_rows(m: dict, lang: str) -> list[tuple[str, str | None]]:
     cpu = m.get("cpu")
     if cpu and m.get("cores"):
-        cpu = tr("{cpu}, {cores} cores", lang, cpu=cpu, cores=number(m["cores"], lang))
+        cpu = plural(m["cores"], N_("{cpu}, {n} core"), N_("{cpu}, {n} cores"), lang, cpu=cpu)
     return [(tr("Asset id", lang), m.get("asset_id")),
             (tr("Kind", lang), kind_text(m.get("kind"), lang)),
             (tr("Model", lang), " ".join(x for x in (m.get("maker"), m.get("model")) if x)),
