@@ -191,6 +191,7 @@ def test_five_machines_from_intake_to_papers(cli, loopdev, tmp_path, monkeypatch
     disks = {a1: loopdev(48 * MiB), a2: loopdev(48 * MiB), a4: loopdev(16 * MiB)}
     certs = {}
     for aid, disk in disks.items():
+        fr("wipe", disk.path, "--asset", aid, "--dry-run")          # the plan, in words
         wiped = frj("wipe", disk.path, "--asset", aid, "--yes")
         record = wiped["records"][0]
         assert record["result"] == "success" and record["verification"]["result"] == "passed"
@@ -202,6 +203,7 @@ def test_five_machines_from_intake_to_papers(cli, loopdev, tmp_path, monkeypatch
 
     # 4. Emmabuntüs (here: the master built above) on the two laptops.
     for aid in (a1, a2):
+        fr("image", "write", master, disks[aid].path, "--asset", aid, "--dry-run")
         written = frj("image", "write", master, disks[aid].path, "--asset", aid, "--yes")
         assert written["result"] == "success"
 
@@ -284,9 +286,9 @@ def test_five_machines_from_intake_to_papers(cli, loopdev, tmp_path, monkeypatch
     assert "Validée par" in stext and "Sam Durand" in stext and "Camille Martin" in stext
     assert re.search(r"\d\d/\d\d/\d{4} \d\d:\d\d", stext)          # French local dates
     # Issued again after the sign-off, the certificate names the validator (App. G).
-    again = frj("certificate", "issue", "--asset", a1, "--event", certs[a1]["event"],
-                "--out", out)
-    ctext1 = _checked_pdf(again["pdf"], tmp_path, kept, "fr", texts)
+    again = fr("certificate", "issue", "--asset", a1, "--event", certs[a1]["event"],
+               "--out", out).output
+    ctext1 = _checked_pdf(re.search(r"PDF: (\S+)", again).group(1), tmp_path, kept, "fr", texts)
     assert "Sam Durand" in ctext1 and "Camille Martin" in ctext1
     year = body["issued"][:4]
     stats = frj("stats", "--year", year)["figures"]
@@ -351,3 +353,5 @@ def test_five_machines_from_intake_to_papers(cli, loopdev, tmp_path, monkeypatch
         Path(keep).mkdir(parents=True, exist_ok=True)
         for pdf in kept:
             shutil.copy(pdf, Path(keep) / pdf.name)
+        for lang in ("fr", "en"):          # every line printed, for a read-through
+            (Path(keep) / f"output-{lang}.txt").write_text("\n".join(texts[lang]), encoding="utf-8")

@@ -47,7 +47,8 @@ def label(ids, lot, payloads, template, start, out, preview, send, printer, list
     """Print QR labels for machines and parts, a whole lot, or ids not yet registered."""
     ctx = make_context(home, lang)
     if list_templates:
-        rows = [{"name": t.name, "description": t.description, "per_page": t.per_page,
+        rows = [{"name": t.name, "description": (t.description_fr or t.description)
+                 if ctx.lang == "fr" else t.description, "per_page": t.per_page,
                  "dpi": t.dpi, "media": t.cups_media, "file": t.path}
                 for t in load_templates(ctx.home).values()]
         emit(rows, as_json, lambda rs: "\n".join(

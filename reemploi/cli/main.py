@@ -130,8 +130,13 @@ class ReemploiGroup(TranslatedHelp, click.Group):
                    "environment, else French).")
 def cli(debug: bool) -> None:
     """reemploi: probe, grade, wipe, install, label and report on donated computers."""
+    # Log lines are for --debug: a person reads sentences in their language (typed
+    # errors, reports), never "WARNING reemploi.inventory.store: …". Records are still
+    # made at WARNING (for a debugging session or a test's caplog), just not printed.
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(logging.DEBUG if debug else logging.CRITICAL + 1)
     logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+                        format="%(levelname)s %(name)s: %(message)s", handlers=[handler])
 
 
 def _register() -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from ..i18n import N_, _, tr
+from ..i18n import N_, _, number, tr
 from ..model import SCHEMA_VERSION, to_jsonable
 from ..probe import KINDS, parse_kind, read_input
 from .common import dump_json, json_option, lang_option
@@ -111,7 +111,7 @@ def render_text(kind: str, p: dict) -> str:
         return _lines([
             (N_("Drive"), _v(s["model"])),
             (N_("Protocol"), _v(s["protocol"])),
-            (N_("Capacity"), _v(gb, " GB")),
+            (N_("Capacity"), tr("{n} GB", n=number(gb)) if gb is not None else "-"),
             (N_("SMART health"), _(_HEALTH.get(s["health"], UNKNOWN))),
             (N_("Power-on hours"), _v(s["power_on_hours"])),
             (N_("Reallocated sectors"), _v(s["reallocated_sectors"])),

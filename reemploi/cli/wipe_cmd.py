@@ -20,6 +20,14 @@ from .common import ASSET_ID, confirm, dump_json, home_option, json_option, lang
 RESULT_TEXT = {"success": N_("success"), "failed": N_("failed"), "interrupted": N_("interrupted")}
 
 
+def _error_text(error: str, lang: str) -> str:
+    """A wipe record's error (recorded in English, wipe/run.py) in the reader's words
+    when it is one we know; a device's own message stays as the kernel gave it."""
+    if error.startswith("stopped by "):
+        return tr("stopped by {what}", lang, what=error[len("stopped by "):])
+    return error
+
+
 def _plan_json(job) -> dict:
     p = job.plan
     return {"disk": {"path": job.disk.path, "model": job.disk.model, "serial": job.disk.serial,
@@ -100,7 +108,8 @@ def wipe(devices, method, verify_mode, asset_id, remove_hpa, final_blank, dry_ru
                 d = r.disk
                 click.echo("  " + tr("{path} ({model}, {serial}): {result}, {nist}, {percent} % erased, "
                                      "{speed} MB/s, verification {verification}", ctx.lang,
-                                     path=d["path"], model=d["model"] or "?", serial=d["serial"] or "?",
+                                     path=d["path"], model=d["model"] or tr("unknown model", ctx.lang),
+                                     serial=d["serial"] or tr("no serial number", ctx.lang),
                                      result=tr(RESULT_TEXT[r.result], ctx.lang),
                                      nist=label(CATEGORY.get(r.nist or ""), ctx.lang),
                                      percent=number(r.percent_erased, ctx.lang, 1),
@@ -110,7 +119,7 @@ def wipe(devices, method, verify_mode, asset_id, remove_hpa, final_blank, dry_ru
                 if r.verification.get("detection"):
                     click.echo("    " + odds_text(r.verification["detection"], ctx.lang))
                 for e in r.errors:
-                    click.echo("    " + e)
+                    click.echo("    " + _error_text(e, ctx.lang))
     elif as_json:
         click.echo(dump_json({"records": [], "blocked": [_plan_json(j) for j in blocked]}))
     raise_for(records, blocked)

@@ -68,6 +68,7 @@ class LabelTemplate:
     pitch_x_mm: float = 0.0
     pitch_y_mm: float = 0.0
     path: str = ""
+    description_fr: str = ""   # the description in French (data file's description_fr)
 
     @property
     def per_page(self) -> int:
@@ -94,7 +95,7 @@ def parse_template(text: str | bytes, path: Path) -> LabelTemplate:
     exit 7 naming the key), then geometry that cannot be printed is refused."""
     from ..datafile import Reader, parse_toml
     doc = Reader(parse_toml(text, path), path)
-    doc.only(("name", "description", "kind", "dpi", "thermal", "cups_media",
+    doc.only(("name", "description", "description_fr", "kind", "dpi", "thermal", "cups_media",
               "page", "label", "grid"))
     doc.choice("kind", ("sheet", "roll"), "sheet")
     page, label, grid = doc.table("page"), doc.table("label"), doc.table("grid")
@@ -112,6 +113,8 @@ def parse_template(text: str | bytes, path: Path) -> LabelTemplate:
     label_h = label.number("height_mm", 0, MAX_MM)
     tpl = LabelTemplate(
         name=name, description=doc.text("description", name, limit=300),
+        description_fr=doc.text("description_fr", "", limit=300)
+        or doc.text("description", name, limit=300),
         kind=kind,
         dpi=doc.integer("dpi", 100, 2400, 300),
         thermal=doc.boolean("thermal", False),

@@ -90,7 +90,7 @@ class LotsMixin:
     def _donor_specs(self, s: Session, name: str, kind: str, contact, siret) -> tuple[str, list]:
         name = (name or "").strip()
         if not name:
-            raise BadInput(what="donor", why="empty name")
+            raise BadInput("The donor's name is empty")
         if kind not in DONOR_KINDS:
             raise BadInput(what="donor kind", why=str(kind))
         wanted = " ".join(name.casefold().split())

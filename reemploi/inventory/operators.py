@@ -93,7 +93,7 @@ def _key(name: str) -> str:
 def check_name(name: str, roles: tuple[str, ...]) -> str:
     name = " ".join((name or "").split())
     if not name:
-        raise BadInput(what="operator", why="empty name")
+        raise BadInput("The person's name is empty")
     if len(name) > MAX_NAME:
         raise BadInput(what="operator", why=name[:MAX_NAME] + "…")
     for role in roles:

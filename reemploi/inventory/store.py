@@ -398,7 +398,7 @@ class Inventory(LotsMixin, PartsMixin):
         if dest not in DESTINATIONS:
             raise BadInput(what="destination", why=str(dest))
         if not str(body.get("organisation") or "").strip():
-            raise BadInput(what="organisation", why="empty")
+            raise BadInput("The receiving organisation (--org) is empty")
         price = body.get("price_eur")
         if price is not None and (not isinstance(price, (int, float)) or price < 0):
             raise BadInput(what="price", why=str(price))
@@ -416,7 +416,7 @@ class Inventory(LotsMixin, PartsMixin):
         if kind not in ASSET_KINDS:
             raise BadInput(what="asset kind", why=str(kind))
         if not device_kind:
-            raise BadInput(what="device kind", why="empty")
+            raise BadInput("The device kind is empty")
         if payload.get("lot_id") and s.lot(payload["lot_id"]) is None:
             raise UnknownAsset(id=payload["lot_id"])
         if asset_id is None:

@@ -72,11 +72,25 @@ def write_csv(tables: list[Table], folder: Path, french: bool = False) -> list[P
 _BAD_SHEET = re.compile(r"[\[\]:*?/\\]")
 
 
+def _short(title: str, limit: int = 31) -> str:
+    """A sheet name within ``limit`` characters that does not stop mid-word or leave a
+    parenthesis open ("Déclaration éco-organisme (DEEE" was cut at 31): a trailing
+    "(…)" goes first, then whole words."""
+    title = title.strip()
+    if len(title) <= limit:
+        return title
+    bare = re.sub(r"\s*\([^()]*\)$", "", title)
+    if bare and len(bare) <= limit:
+        return bare
+    cut = bare[:limit + 1].rsplit(" ", 1)[0]
+    return (cut if cut and len(cut) <= limit else bare[:limit]).strip()
+
+
 def sheet_names(tables: list[Table]) -> list[str]:
     """Titles made valid as sheet names: at most 31 characters, no []:*?/\\, unique."""
     names, seen = [], set()
     for t in tables:
-        base = _BAD_SHEET.sub(" ", t.title)[:31].strip() or t.key
+        base = _short(_BAD_SHEET.sub(" ", t.title)) or t.key
         name, i = base, 2
         while name.lower() in seen:
             name = f"{base[:28]} {i}"

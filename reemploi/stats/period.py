@@ -67,10 +67,10 @@ def make_period(year: int | None = None, month: str | None = None,
     """Build the period from the command-line choices (at most one kind of choice)."""
     chosen = sum(x is not None for x in (year, month)) + (1 if (start or end) else 0)
     if chosen > 1:
-        raise BadInput(what="--year/--month/--from/--to", why="choose one way to give the period")
+        raise BadInput("Give the period one way only: --year, --month or --from/--to")
     if year is not None:
         if not 1970 <= year <= 9999:
-            raise BadInput(what="--year", why=f"{year} is not a plausible year")
+            raise BadInput("Cannot read --year: {year} is not a plausible year", year=year)
         return Period(date(year, 1, 1), date(year, 12, 31))
     if month is not None:
         m = re.fullmatch(r"(\d{4})-(\d{2})", month)

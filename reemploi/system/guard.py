@@ -220,10 +220,12 @@ def guard_target(ctx, path: str, *, program: tuple[str, ...] | None = None) -> D
 
 def confirm_text(disk: Disk, lang: str | None = None) -> str:
     """What the operator must see before saying yes: model, serial, size, bus, path."""
+    from ..inventory.describe import MEDIA_WORDS, word
     return tr("{path}: {model}, serial {serial}, {size}, {transport}", lang,
-              path=disk.path, model=disk.model or "?", serial=disk.serial or "?",
+              path=disk.path, model=disk.model or tr("unknown model", lang),
+              serial=disk.serial or "—",
               size=blockdev.format_size(disk.size_bytes, lang),
-              transport=disk.transport or disk.media.value)
+              transport=disk.transport or word(MEDIA_WORDS, disk.media.value, lang))
 
 
 def open_exclusive(path: str, *, write: bool = True, direct: bool = False) -> int:
@@ -243,7 +245,7 @@ def open_exclusive(path: str, *, write: bool = True, direct: bool = False) -> in
         if exc.errno in (errno.ENOENT, errno.ENXIO, errno.ENODEV):
             raise TargetRefused(Refusal(Reason.VANISHED, {"path": path})) from None
         if exc.errno in (errno.EACCES, errno.EPERM) and os.geteuid() != 0:
-            raise NeedsRoot(what=f"open {path}") from None
+            raise NeedsRoot("Opening {path} needs root: run it with sudo", path=path) from None
         if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM) and write:
             # Linux answers EACCES when opening a read-only block device for writing.
             raise TargetRefused(Refusal(Reason.READ_ONLY, {"path": path})) from None
