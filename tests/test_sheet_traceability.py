@@ -310,7 +310,7 @@ def test_an_unprobed_machine_named_by_id_gets_an_intake_label(workshop, cli, tmp
     text = " ".join(subprocess.run(["pdftotext", str(out), "-"], capture_output=True,
                                    text=True).stdout.split())
     assert f"Lot {lot['id']}" in text and "ordinateur portable" in text
-    assert f"Reçu le {lot['date']}" in text
+    assert f"Reçu le {when(lot['date'], 'fr')}" in text
 
 
 def test_label_count_agrees_in_french(cli, tmp_path):

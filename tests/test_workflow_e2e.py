@@ -188,7 +188,7 @@ def test_a_donated_laptop_from_intake_to_given(cli, loopdev, tmp_path):
     assert "Aspire ES1-512" in text and first in text
     assert not re.search(r"\sNone$", text, re.M)  # checks not asked are not printed as None
     assert re.search(r"webcam\s+fails$", text, re.M) and "USB ports" not in text
-    assert "auto (prng)" in text               # what the wipe did, not only what was asked
+    assert "automatic (random data)" in text   # what the wipe did, not only what was asked
     assert "Ready" in text
     from reemploi.i18n import tr
     fr_pdf = tmp_path / "fiche.pdf"
@@ -227,7 +227,7 @@ def test_a_donated_laptop_from_intake_to_given(cli, loopdev, tmp_path):
     outcomes = {o["outcome"]: o["machines"] for o in stats["outcomes"]}
     assert outcomes == {"given": 1, "sold": 0, "recycled": 0, "dismantled": 0}
     assert stats["by_destination"] == [{"organisation": "Emmaüs Connect", "outcome": "given",
-                                        "machines": 1}]
+                                        "machines": 1, "revenue_eur": 0.0}]
     assert stats["parts"] == [{"part_kind": "ram", "harvested": 1, "reused": 1}]
     # Two certificates were issued, one saying a disk was left: only the good one counts.
     assert stats["disks_erased"] == 1 and stats["certificates"] == 1 and stats["built"] == 1

@@ -9,7 +9,7 @@ ids not yet in the inventory. The QR payload follows the workshop settings
 
 from __future__ import annotations
 
-from ..i18n import tr
+from ..i18n import tr, when
 from ..inventory.describe import PART_KIND_NAMES
 from ..settings import Settings
 from .facts import AssetFacts
@@ -41,8 +41,9 @@ def _num(value: float, lang: str | None) -> str:
     return text.replace(".", ",") if (lang or "fr") == "fr" else text
 
 
-def date_text(iso: str | None) -> str | None:
-    return iso[:10] if iso else None
+def date_text(iso: str | None, lang: str | None = None) -> str | None:
+    """The day, as the reader writes it (20/11/2026 in French, 2026-11-20 in English)."""
+    return when(iso, lang, date_only=True) if iso else None
 
 
 def machine_facts_lines(f: AssetFacts, lang: str | None = None) -> list[str]:
@@ -58,7 +59,7 @@ def machine_facts_lines(f: AssetFacts, lang: str | None = None) -> list[str]:
         lines.append(tr("Grade {grade}", lang, grade=f.grade))
     wipe = f.last_wipe
     if wipe:
-        lines.append(tr("Wiped {date}", lang, date=date_text(wipe.time)))
+        lines.append(tr("Wiped {date}", lang, date=date_text(wipe.time, lang)))
     return [x for x in lines if x]
 
 
@@ -120,7 +121,7 @@ def intake_label(asset_id: str, lot_id: str | None, device_kind: str | None,
         # Device kinds are intake's msgids ("laptop", "desktop"...), translated there.
         lines.append(tr(device_kind, lang))
     if received:
-        lines.append(tr("Received {date}", lang, date=date_text(received)))
+        lines.append(tr("Received {date}", lang, date=date_text(received, lang)))
     return LabelContent(asset_id, settings.qr_payload(asset_id), tuple(lines),
                         settings.workshop.name, "intake")
 
