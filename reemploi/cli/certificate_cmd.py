@@ -165,7 +165,17 @@ def pdf_cmd(file, out, expected, lang, home):
     v = verify_file(file, ctx, expected)
     doc = load_document(file)
     target = out or Path(file).with_suffix(".pdf")
-    render_certificate_pdf(doc, v.sha256, target, ctx.lang)
+    # The same key signs the lot's papers and receipts (documents/paper.py): each is
+    # rendered by its own module, found from the signed body's format.
+    fmt = str((doc.get("certificate") or {}).get("format") or "")
+    if fmt.startswith("reemploi-lot-"):
+        from ..documents.lotdocs_pdf import render
+        render(doc, v.sha256, target, ctx.lang)
+    elif fmt.startswith("reemploi-receipt/"):
+        from ..documents.receipt_pdf import render_receipt
+        render_receipt(doc, v.sha256, target, ctx.lang)
+    else:
+        render_certificate_pdf(doc, v.sha256, target, ctx.lang)
     click.echo(str(target))
 
 

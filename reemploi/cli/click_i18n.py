@@ -77,12 +77,28 @@ class TranslatedParam:
         return hint
 
 
+class QuotedChoice(click.Choice):
+    """click's Choice whose error quotes the value and the choices as the reader's
+    language does (« ok » in French), not as Python reprs ('ok')."""
+
+    def get_invalid_choice_message(self, value, ctx) -> str:
+        return i18n.tr("'{value}' is not one of: {choices}", value=value,
+                       choices=", ".join(str(c) for c in self.choices))
+
+
+def _quoted_choice(param: click.Parameter) -> None:
+    kind = param.type
+    if type(kind) is click.Choice:            # not our WordChoice, not a subclass
+        param.type = QuotedChoice(kind.choices, case_sensitive=kind.case_sensitive)
+
+
 _swapped: dict[type, type] = {}
 
 
 def translate_params(command: click.Command) -> None:
     """Swap each parameter's class for one with ``TranslatedParam`` in front."""
     for param in command.params:
+        _quoted_choice(param)
         cls = type(param)
         if getattr(cls, "_translated_param", False):
             continue
