@@ -135,7 +135,7 @@ def test_a_trainee_builds_a_jerry_and_gets_a_signed_carnet(tmp_path):
     assert done.read_text().strip() == "0", history
     assert "Léa" in typed and "Tom" in typed and typed.count("1") >= 5
     # Keyboard-only screens, in simple French, never a raw code or a traceback.
-    assert "ÉTAPE 1 SUR 11 : LA SÉCURITÉ" in history
+    assert "ÉTAPE 1 SUR 11\u00a0: LA SÉCURITÉ" in history
     assert "Traceback" not in history and "None" not in history
     assert "Le disque dur garde tes fichiers" in history
 

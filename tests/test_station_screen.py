@@ -86,7 +86,7 @@ def test_keyboard_only_run_on_an_80x25_console(loopdev, tmp_path):
                 {"REEMPLOI_HOME": str(home), "LANG": "fr_FR.UTF-8", "TERM": "linux",
                  "REEMPLOI_STATION": "T"})
     try:
-        screen = pane.wait_for("Identifiant :")
+        screen = pane.wait_for("Identifiant\u00a0:")
         assert screen[0].startswith("reemploi — poste")
         pane.keys("REE-A-26-99999", "Enter")                  # a mistyped id: asked again
         again = pane.wait_for("Identifiant inconnu : REE-A-26-99999")
@@ -94,7 +94,7 @@ def test_keyboard_only_run_on_an_80x25_console(loopdev, tmp_path):
         pane.keys("Enter")                                    # find it by its identity
         pane.wait_for("ok (o), en panne (p)")
         for _ in range(9):        # a laptop: all nine items; the webcam fails
-            line = pane.wait_for("(p), non applicable (n) ?")[-1]
+            line = pane.wait_for("(p), non applicable (n)\u202f?")[-1]
             pane.keys("p" if "webcam" in line else "o", "Enter")
             time.sleep(0.3)
         pane.wait_for("État esthétique")
@@ -105,14 +105,14 @@ def test_keyboard_only_run_on_an_80x25_console(loopdev, tmp_path):
         answered = None
         while True:                                           # the verdict, page by page
             lines = pane.capture()
-            if any("Tapez « oui »" in line for line in lines):
+            if any("Tapez «\u00a0oui\u00a0»" in line for line in lines):
                 break
             if lines[-1].startswith(">") and lines != answered:
                 pane.frames.append(lines)
                 pane.keys("Enter")           # once per page: a second Enter would answer
                 answered = lines             # the next question before it is asked
             time.sleep(0.3)
-        wipe = pane.wait_for("Tapez « oui »")
+        wipe = pane.wait_for("Tapez «\u00a0oui\u00a0»")
         assert any(disk.path in line for line in wipe), wipe
         pane.keys("oui", "Enter")
         pane.wait_for("Écrire")

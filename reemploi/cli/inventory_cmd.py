@@ -1,4 +1,5 @@
-"""``reemploi intake``, ``inventory``, ``parts`` and ``checkout``: the inventory commands.
+"""``reemploi intake`` and ``inventory``: the inventory commands (``parts`` and
+``checkout`` are in parts_cmd.py).
 
 Thin: each builds the context, opens the inventory, calls one method, renders.
 """
@@ -13,13 +14,10 @@ from ..errors import BadInput
 from ..i18n import N_, number, tr, when
 from ..inventory.describe import (MEDIA_WORDS, METHOD_NAMES, NIST_NAMES, PART_KIND_NAMES,
                                   STATUS_NAMES, disk_words, kind_word, word)
-from ..inventory.lifecycle import DESTINATIONS
-from ..inventory.parts import PART_KINDS, parse_facts, stock
 from ..inventory.lots import DONOR_KINDS
 from ..inventory.store import Inventory
 from ..model import to_jsonable
-from .receipt_cmd import issue_receipt, receipt_out_option, render_receipt
-from .words import DESTINATION_NAMES, KIND_NAMES, WordChoice, statuses
+from .words import KIND_NAMES, WordChoice, statuses
 from .common import (ASSET_ID, emit, home_option, json_option, lang_option, make_context,
                      operator_option)
 
@@ -76,18 +74,6 @@ def _row(d: dict, lang: str) -> str:
                       (kind_word(d.get("device_kind"), lang) if d.get("device_kind") else "")
                       .ljust(20), grade.ljust(2),
                       (model or "-")[:40], str(d.get("lot_id") or "")])
-
-
-def stock_label(label: str | None, lang: str) -> str | None:
-    """A stock line's label ("DDR3 SODIMM 4 GB") with the unit in the reader's words."""
-    if not label:
-        return label
-    import re
-    units = {"GB": N_("{n} GB"), "TB": N_("{n} TB")}
-    return re.sub(r"\b(\d+(?:\.\d+)?) (GB|TB)\b",
-                  lambda m: tr(units[m.group(2)], lang,
-                               n=number(float(m.group(1)), lang,
-                                        0 if float(m.group(1)).is_integer() else 1)), label)
 
 
 def _rows(docs: list[dict], lang: str) -> str:
@@ -441,123 +427,3 @@ def verify(deep, repair, as_json, lang, home):
         raise ProjectionMismatch(where=tr("the last event", ctx.lang))
     if report.projection is ProjectionState.MISMATCH:
         raise ProjectionMismatch(where=found.get("record") or found.get("index") or "?")
-
-
-# -- parts ------------------------------------------------------------------------------
-
-@click.group("parts")
-def parts():
-    """Spare parts: harvest from a machine, list the stock, install into a machine."""
-
-
-@parts.command("harvest")
-@click.argument("from_id", type=ASSET_ID)
-@click.option("--kind", "part_kind", type=click.Choice(PART_KINDS), required=True, help="Kind of part.")
-@click.option("--facts", "facts", multiple=True, metavar="KEY=VALUE",
-              help="A fact about the part, e.g. type=DDR3 form_factor=SODIMM size_gb=4. Repeatable.")
-@click.option("--grade", default=None, help="The part's grade or state (e.g. A, B, tested).")
-@click.option("--serial", default=None, help="The part's serial number, if any.")
-@operator_option
-@json_option
-@lang_option
-@home_option
-def harvest(from_id, part_kind, facts, grade, serial, as_json, lang, home):
-    """Take a part out of a machine: creates a part asset id recording where it came from."""
-    inv, lang = _open(home, lang)
-    try:
-        parsed = parse_facts(facts)
-    except ValueError as exc:
-        raise BadInput(what="--facts", why=str(exc)) from None
-    part_id = inv.harvest_part(from_id, part_kind, parsed, grade, serial)
-    emit(inv.machine(part_id), as_json,
-         lambda d: tr("Part {part} ({kind}) harvested from {source}.", lang, part=d["id"],
-                      kind=word(PART_KIND_NAMES, d.get("part_kind"), lang), source=from_id))
-
-
-@parts.command("list")
-@click.option("--kind", "part_kind", type=click.Choice(PART_KINDS), default=None, help="Only this kind of part.")
-@json_option
-@lang_option
-@home_option
-def parts_list(part_kind, as_json, lang, home):
-    """List parts with their state and facts."""
-    inv, lang = _open(home, lang)
-
-    def render(docs) -> str:
-        if not docs:
-            return tr("Nothing found.", lang)
-        return "\n".join(
-            f"{d['id']:<18} {_status(d['status'], lang):<12} "
-            f"{word(PART_KIND_NAMES, d.get('part_kind'), lang):<16} "
-            + " ".join(f"{k}={v}" for k, v in sorted((d.get('facts') or {}).items()))
-            for d in docs)
-    emit(inv.parts(part_kind=part_kind), as_json, render)
-
-
-@parts.command("stock")
-@json_option
-@lang_option
-@home_option
-def parts_stock(as_json, lang, home):
-    """Parts in stock, grouped: "DDR3 SODIMM 4 GB × 12"."""
-    inv, lang = _open(home, lang)
-    lines = stock(inv.parts())
-
-    def render(rows) -> str:
-        if not rows:
-            return tr("No parts in stock.", lang)
-        return "\n".join(f"{word(PART_KIND_NAMES, r.part_kind, lang):<16} "
-                         f"{stock_label(r.label, lang) or '-'} × {number(r.count, lang)}"
-                         for r in rows)
-    emit([{"part_kind": r.part_kind, "label": r.label, "facts": dict(r.facts),
-           "count": r.count, "ids": list(r.ids)} for r in lines] if as_json else lines,
-         as_json, render)
-
-
-@parts.command("install")
-@click.argument("part_id", type=ASSET_ID)
-@click.argument("into_id", type=ASSET_ID)
-@operator_option
-@json_option
-@lang_option
-@home_option
-def install(part_id, into_id, as_json, lang, home):
-    """Install a part from stock into a machine (the machine keeps where it came from)."""
-    inv, lang = _open(home, lang)
-    ev = inv.install_part(part_id, into_id)
-    emit(ev, as_json, lambda e: tr("Part {part} installed in {into}.", lang, part=part_id,
-                                   into=into_id))
-
-
-# -- checkout ---------------------------------------------------------------------------
-
-@click.command("checkout")
-@click.argument("asset_id", type=ASSET_ID)
-@click.option("--to", "destination", type=WordChoice({d: DESTINATION_NAMES[d] for d in DESTINATIONS}),
-              required=True,
-              help="Where it goes: given, sold, recycled or dismantled.")
-@click.option("--org", "organisation", required=True, help="Receiving organisation or person.")
-@click.option("--date", "when", default=None, help="Date it left, YYYY-MM-DD (default: today).")
-@click.option("--price", type=click.FloatRange(min=0), default=None, help="Price in euros, if sold.")
-@click.option("--receipt", "with_receipt", is_flag=True,
-              help="Also make the recipient's papers (as 'reemploi receipt'): given or sold machines.")
-@receipt_out_option
-@operator_option
-@json_option
-@lang_option
-@home_option
-def checkout(asset_id, destination, organisation, when, price, with_receipt, out_dir, as_json,
-             lang, home):
-    """Record that a machine or part leaves the workshop (status becomes out)."""
-    ctx = make_context(home, lang)
-    inv = Inventory.open(ctx.home, ctx.station, ctx.operator)
-    lang = ctx.lang
-    if with_receipt and destination not in ("given", "sold"):
-        # Checked before anything is recorded: a receipt needs a recipient.
-        raise click.UsageError(tr("--receipt goes with --to given or --to sold.", lang))
-    ev = inv.checkout(asset_id, destination, organisation, when, price)
-    papers = issue_receipt(ctx, inv, asset_id, out_dir) if with_receipt else None
-    result = {**to_jsonable(ev), "receipt": papers} if as_json else ev
-    emit(result, as_json, lambda e: tr("{id}: {what}", lang, id=asset_id,
-                                       what=_destination(e.payload, lang))
-         + ("\n" + render_receipt(papers, lang) if papers else ""))
