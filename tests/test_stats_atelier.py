@@ -76,7 +76,7 @@ def test_every_export_and_the_pdf_carry_the_atelier(cli, tmp_path, monkeypatch):
     assert ("Atelier bidouille — stagiaires : 2, séances : 3, heures : 4,0, Jerrys montés : 1, "
             "pièces réemployées : 3") in flat
     text = cli(["--lang", "fr", "stats", "--year", year]).output
-    assert "Atelier bidouille — stagiaires : 2" in text
+    assert "Atelier bidouille — stagiaires\u00a0: 2" in text
     assert make_period(year=int(year)).contains(date.today().isoformat())
 
 

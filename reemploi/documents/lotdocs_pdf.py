@@ -10,9 +10,9 @@ from reportlab.platypus import Spacer
 
 from ..i18n import N_, number, tr, when
 from ..inventory.describe import STATUS_NAMES
+from ..system.blockdev import format_size
 from . import paper
 from .certificate import CATEGORY, RESULT, TECHNIQUE, VERIFY
-from .content import size_text
 
 # What became of a device (checkout destination_kind), with the date it left.
 FATE_ON = {"given": N_("given on {date}"), "sold": N_("sold on {date}"),
@@ -132,7 +132,8 @@ def _certificate(body: dict, st, lang: str) -> list:
         verification = (tr(VERIFY[ver["method"]], lang) if ver.get("method") in VERIFY
                         else "—") + (": " + tr(RESULT[ver["result"]], lang)
                                      if ver.get("result") in RESULT else "")
-        disk = " ".join(x for x in (d.get("model"), size_text(d.get("size_bytes"), lang)) if x)
+        size = format_size(d["size_bytes"], lang) if d.get("size_bytes") else None
+        disk = " ".join(x for x in (d.get("model"), size) if x)
         rows.append((d["asset_id"], disk or "?", serial_text(d.get("serial"), lang),
                      method or "—", verification,
                      tr(RESULT[d["result"]], lang) if d.get("result") in RESULT else "?",

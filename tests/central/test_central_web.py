@@ -102,10 +102,10 @@ def test_a_match_is_confirmed_and_the_history_merged(server, station, web):
     before = server.sql("SELECT station_id, seq, hash FROM events WHERE station_id IN "
                         "('TRI-M', 'TRI-N') ORDER BY 1, 2")
     _, html, _ = web("reader").get("/matches")
-    assert a in html and b in html and "Même machine : lier" not in html
+    assert a in html and b in html and "Même machine\u00a0: lier" not in html
     tech = web("tech")
     _, html, _ = tech.get("/matches")
-    assert "Même machine : lier" in html
+    assert "Même machine\u00a0: lier" in html
     status, html, _ = tech.post_form(f"/matches/{pending[0]['id']}/confirm", {}, "/matches")
     assert status == 200 and not [row for row in html.split("<tr>") if a in row and b in row]
     assert server.sql("SELECT state, decided_by FROM matches WHERE id = %s",
