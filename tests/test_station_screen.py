@@ -166,7 +166,7 @@ def test_ctrl_c_mid_wipe_then_a_restart_resumes_at_the_wipe(loopdev, tmp_path):
     try:
         pane.wait_for("Identifiant")
         pane.keys("Enter")
-        pane.wait_for("Tapez « oui »")
+        pane.wait_for("Tapez «\u00a0oui\u00a0»")
         pane.keys("oui", "Enter")
         pane.wait_for("reste")                       # a progress line: it is writing
         pane.keys("C-c")
@@ -178,7 +178,7 @@ def test_ctrl_c_mid_wipe_then_a_restart_resumes_at_the_wipe(loopdev, tmp_path):
     try:
         pane.wait_for("Identifiant")
         pane.keys("Enter")
-        resumed = pane.wait_for("Tapez « oui »")      # straight back to the wipe
+        resumed = pane.wait_for("Tapez «\u00a0oui\u00a0»")      # straight back to the wipe
         assert "Effacement" in resumed[0], resumed
         pane.keys("oui", "Enter")
         pane.wait_for("bilan", timeout=300)
