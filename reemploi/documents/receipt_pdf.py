@@ -123,8 +123,8 @@ def render_receipt(doc: dict, sha: str, out: Path, lang: str) -> Path:
                     station=(body.get("issued_by") or {}).get("station") or "?"),
                  tr("Made from the workshop's journal as of event {seq} (hash {hash}).", lang,
                     seq=number(journal.get("seq"), lang), hash=journal.get("hash") or "—"),
-                 tr("Electronic signature: Ed25519, key {fp}", lang,
-                    fp=sig.get("fingerprint") or "?"),
+                 tr("Electronic signature: Ed25519, by the key whose fingerprint is:", lang)
+                 + " " + (sig.get("fingerprint") or "?"),
                  tr("SHA-256 of the signed JSON file: {sha}", lang, sha=sha)):
         story.append(paper.p(line, st["small"]))
     footer = tr("{workshop} — {id} — page {page}", lang, workshop=ws.get("name") or "",
