@@ -89,7 +89,7 @@ def test_keyboard_only_run_on_an_80x25_console(loopdev, tmp_path):
         screen = pane.wait_for("Identifiant\u00a0:")
         assert screen[0].startswith("reemploi — poste")
         pane.keys("REE-A-26-99999", "Enter")                  # a mistyped id: asked again
-        again = pane.wait_for("Identifiant inconnu : REE-A-26-99999")
+        again = pane.wait_for("Identifiant inconnu\u00a0: REE-A-26-99999")
         assert again[0].startswith("reemploi — poste") and again[-1].startswith("Identifiant"), again
         pane.keys("Enter")                                    # find it by its identity
         pane.wait_for("ok (o), en panne (p)")
