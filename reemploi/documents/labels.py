@@ -19,7 +19,7 @@ from .layout import LabelContent
 from .printing import preview_png, print_pdf
 from .render import LabelDocument, render_labels
 from .sheet import SheetDocument, render_sheet
-from .sources import asset_facts, lot_assets, open_inventory
+from .sources import asset_facts, assets_facts, lot_assets, open_inventory
 from .templates import get_template
 
 A4_MEDIA = "A4"
@@ -42,8 +42,7 @@ def label_contents(ctx: Context, ids: Sequence[str] = (), *, lot: str | None = N
     contents: list[LabelContent] = [payload_label(p, settings) for p in payloads]
     if ids or lot:
         inv = open_inventory(ctx)
-        for asset_id in ids:
-            contents.append(_asset_label(asset_facts(inv, asset_id), settings, ctx.lang))
+        contents += [_asset_label(f, settings, ctx.lang) for f in assets_facts(inv, ids)]
         if lot:
             record, assets = lot_assets(inv, lot)
             received = record.get("date") or record.get("received")

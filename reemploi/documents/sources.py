@@ -7,10 +7,9 @@ label and sheet code stay pure (facts in, PDF out) and are tested without a stor
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from ..context import Context
-from ..errors import NotFound
 from .facts import AssetFacts, PartFact, facts_from_events
 
 
@@ -25,43 +24,56 @@ def asset_facts(inv, asset_id: str) -> AssetFacts:
 
     ``inv.machine`` raises the inventory's ``UnknownAsset`` (exit 10) for an unknown id.
     """
-    projection = inv.machine(asset_id)
-    facts = facts_from_events(asset_id, inv.events(asset_id), projection)
-    facts = _with_donor_and_lot(inv, facts)
-    if facts.parts:
-        parts = []
-        for part in facts.parts:
-            try:
-                doc = inv.machine(part.part_id)
-            except NotFound:
-                parts.append(part)
-                continue
-            parts.append(PartFact(part.part_id, part.time,
-                                  doc.get("part_kind") or doc.get("device_kind"),
-                                  doc.get("from_asset")))
-        facts = replace(facts, parts=tuple(parts))
-    return facts
+    return assets_facts(inv, [asset_id])[0]
 
 
-def _with_donor_and_lot(inv, facts: AssetFacts) -> AssetFacts:
+def assets_facts(inv, asset_ids: Sequence[str]) -> list[AssetFacts]:
+    """Facts of many assets (in the order given) from one read of their records, their
+    journal lines (at the offsets the inventory indexes), their parts, lots and donors:
+    500 labels cost what 500 machines' lines cost, not 500 reads of the journal or of
+    the lot catalogue (issue 16). UnknownAsset (exit 10) for the first unknown id."""
+    records = inv.records(asset_ids)
+    events = inv.events_of(asset_ids)
+    lots, donors = inv.catalog()
+    facts = [facts_from_events(aid, events[aid], records[aid]) for aid in asset_ids]
+    part_ids = [p.part_id for f in facts for p in f.parts]
+    parts = inv.records(part_ids, missing_ok=True) if part_ids else {}
+    return [_with_parts(_with_donor_and_lot(f, lots, donors), parts) for f in facts]
+
+
+def _with_parts(facts: AssetFacts, records: Mapping[str, dict]) -> AssetFacts:
+    """Each installed part's kind and donor machine; a part the store lacks is kept
+    as the journal names it."""
+    if not facts.parts:
+        return facts
+    parts = []
+    for part in facts.parts:
+        doc = records.get(part.part_id)
+        if doc is None:
+            parts.append(part)
+            continue
+        parts.append(PartFact(part.part_id, part.time,
+                              doc.get("part_kind") or doc.get("device_kind"),
+                              doc.get("from_asset")))
+    return replace(facts, parts=tuple(parts))
+
+
+def _with_donor_and_lot(facts: AssetFacts, lots: Mapping[str, dict],
+                        donors: Mapping[str, dict]) -> AssetFacts:
     """The donor's name and the lot's reception date: a sheet names who gave the
     machine, not only the donor's id. A lot or donor the store lacks is left out."""
     donor_name = received = None
     if facts.lot_id:
-        try:
-            lot = inv.lot(facts.lot_id)
-        except NotFound:
-            lot = {}
+        lot = lots.get(facts.lot_id) or {}
         received = lot.get("date")
         if not facts.donor_id and lot.get("donor_id"):
             facts = replace(facts, donor_id=lot["donor_id"])
     if facts.donor_id:
-        donor_name = next((d.get("name") for d in inv.donors() if d.get("id") == facts.donor_id),
-                          None)
+        donor_name = (donors.get(facts.donor_id) or {}).get("name")
     return replace(facts, donor_name=donor_name, lot_received=received)
 
 
 def lot_assets(inv, lot_id: str) -> tuple[Mapping[str, Any], list[AssetFacts]]:
     """A lot's record and the facts of every machine registered in it (in id order)."""
     lot = inv.lot(lot_id)
-    return lot, [asset_facts(inv, d["id"]) for d in inv.machines(lot_id=lot_id)]
+    return lot, assets_facts(inv, [d["id"] for d in inv.machines(lot_id=lot_id)])

@@ -101,16 +101,30 @@ def _touch(view: View, doc: dict, ev: dict) -> bool:
     return True
 
 
+def named_assets(ev: dict) -> set[str]:
+    """The assets an event is about: its own, and a part's source or destination
+    (the asset filter of ``Inventory.events``)."""
+    p = ev.get("payload")
+    names = {ev.get("asset_id")}
+    if isinstance(p, dict):
+        names.update(p.get(k) for k in ("part_id", "from_asset", "into_asset"))
+    return {n for n in names if isinstance(n, str) and n}
+
+
 def apply(view: View, ev: dict, offset: int = 0, length: int = 0) -> None:
     """Fold one event (a journal line as a dict) into the projection. The payload is
     read through its typed event (migrated, validated); one that does not validate
     is skipped here and listed by ``inventory verify``."""
     etype = ev.get("type")
+    seq = ev["seq"]
+    # Where each asset's lines are, readable or not (``Inventory.events`` lists them
+    # all): a label or a sheet reads its few lines instead of the whole journal.
+    for named in named_assets(ev):
+        view.index_add("events", named, [offset, length, seq])
     p = typed.read(etype, ev.get("payload"))
     if isinstance(p, typed.Unreadable):
         return
     aid = ev.get("asset_id")
-    seq = ev["seq"]
 
     if etype == "donor.registered":
         did = p.donor_id

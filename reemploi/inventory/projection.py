@@ -36,10 +36,12 @@ PROJECTION_DIR = "projection"
 # from the journal on open. 2: grade records carry the verdict's upgrades and harvest.
 # 3: records list their ``unfinished`` wipes and image writes (start, no end).
 # 4: records say their ``origin`` (received, or built in the workshop).
-FORMAT = 4
+# 5: the ``events`` index (asset id -> [offset, length, seq] of every journal line
+# naming it), so an asset's history is read without scanning the journal (issue 16).
+FORMAT = 5
 SHARDS = 256
 ASSETS_TABLE = "assets"
-INDEX_TABLES = ("serial", "identity", "disk")
+INDEX_TABLES = ("serial", "identity", "disk", "events")
 
 
 class ProjectionDamaged(Exception):

@@ -20,7 +20,7 @@ import logging
 from datetime import date as Date
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..errors import BadInput
 from ..model import to_jsonable
@@ -36,6 +36,7 @@ from .journal import MISMATCH_PREFIX, Journal, build_line, event_from_dict, pars
 from .lifecycle import DESTINATIONS, part_transition_allowed, transition_allowed
 from .lots import LotsMixin, check_date
 from .parts import PartsMixin
+from .reading import EventsMixin
 from .projection import FORMAT, Projection, ProjectionDamaged, Session, load_table, write_atomic
 
 if TYPE_CHECKING:
@@ -56,7 +57,7 @@ STARTS = {EventType.WIPE_STARTED.value: EventType.WIPE_DONE.value,
 Spec = tuple[str, "str | None", dict]
 
 
-class Inventory(LotsMixin, PartsMixin):
+class Inventory(EventsMixin, LotsMixin, PartsMixin):
     """Open with ``Inventory.open(home, station, operator)``."""
 
     def __init__(self, home: Path, station: str, operator: str | None = None) -> None:
@@ -528,27 +529,6 @@ class Inventory(LotsMixin, PartsMixin):
     def find_by_identity(self, identity: str) -> list[str]:
         return self._reading(lambda s: s.index_get("identity", identity))
 
-    def events(self, asset_id: str | None = None,
-               types: Iterable[str | EventType] | None = None) -> Iterator[Event]:
-        """Events in journal order; filtered by asset (including part events that name
-        it as source or destination) and/or types. Streams the file."""
-        wanted = {t.value if isinstance(t, EventType) else t for t in types} if types else None
-        # Byte pre-filters, spelled as the canonical lines spell them (UTF-8, unescaped).
-        needle = json.dumps(asset_id, ensure_ascii=False).encode() if asset_id else None
-        type_needles = ([b'"type":' + json.dumps(t, ensure_ascii=False).encode() for t in wanted]
-                        if wanted else None)
-        for _, line in self.journal.iter_lines():
-            if needle is not None and needle not in line:
-                continue
-            if type_needles is not None and not any(n in line for n in type_needles):
-                continue
-            d = parse_line(line)
-            if wanted is not None and d["type"] not in wanted:
-                continue
-            if asset_id is not None and not _names(d, asset_id):
-                continue
-            yield event_from_dict(d)
-
     def history(self, asset_id: str) -> list[Event]:
         self.machine(asset_id)
         return list(self.events(asset_id))
@@ -590,10 +570,3 @@ class Inventory(LotsMixin, PartsMixin):
         """Throw the projection away and fold it again from the journal."""
         with self.journal.locked():
             self._rebuild_locked()
-
-
-def _names(d: dict, asset_id: str) -> bool:
-    if d.get("asset_id") == asset_id:
-        return True
-    p = d.get("payload") or {}
-    return asset_id in (p.get("part_id"), p.get("from_asset"), p.get("into_asset"))
