@@ -73,3 +73,24 @@ def test_batch_facts_equal_one_by_one_and_unknown_is_not_found(inv):
         [asset_facts(inv, aid) for aid in ids + ids[:1]]
     with pytest.raises(NotFound):
         assets_facts(inv, [ids[0], "TRI-B-99-99999"])
+
+
+def test_disk_events_are_the_scanned_ones_without_a_scan(inv, monkeypatch):
+    """Image planning asks what wrote a disk since its wipe: read at indexed offsets."""
+    asset = inv.machines()[2]["id"]
+    disk = {"identity": "serial:WD-WX11A", "model": "WDC WD2500BEVT", "serial": "WD-WX11A"}
+    other = {"identity": "serial:OTHER", "model": "X", "serial": "OTHER"}
+    inv.record("wipe.started", asset, {"disk": disk, "method": "auto"})
+    inv.record("wipe.done", None, {"disk": other, "result": "success"})
+    inv.record("wipe.done", asset, {"disk": disk, "result": "success"})
+    inv.record("image.written", None, {"disk": disk, "result": "failed", "image": {}})
+    types = ["wipe.started", "image.written", "image.started"]
+    expected = [e.id for e in inv._scan(None, types)
+                if (e.payload.get("disk") or {}).get("identity") == disk["identity"]]
+    assert len(expected) == 2
+
+    def no_scan(*a, **k):
+        raise AssertionError("the whole journal was read")
+    monkeypatch.setattr(inv.journal, "iter_lines", no_scan)
+    assert [e.id for e in inv.disk_events(disk["identity"], types)] == expected
+    assert [e.type for e in inv.disk_events("serial:OTHER", ["wipe.done"])] == ["wipe.done"]

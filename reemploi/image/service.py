@@ -168,9 +168,11 @@ def plan_write(ctx, image: str, device: str, *, asset_id: str | None = None,
             ev.seq > last.seq for ev in inv.events(asset_id, types=[EventType.CHECKOUT]))
         # An image write cut by a power cut or SIGKILL (a start with no image.written)
         # wrote data as surely as a failed one.
-        since = [ev for ev in inv.events(types=[EventType.IMAGE_WRITTEN,
-                                                EventType.IMAGE_STARTED,
-                                                EventType.WIPE_STARTED])
+        # (Read at the offsets the inventory indexes per disk: planning stays flat
+        # in the journal's length, issue 16.)
+        since = [ev for ev in inv.disk_events(disk.identity, [EventType.IMAGE_WRITTEN,
+                                                              EventType.IMAGE_STARTED,
+                                                              EventType.WIPE_STARTED])
                  if ev.seq > last.seq
                  and (ev.payload.get("disk") or {}).get("identity") == disk.identity]
         imaged_since = any(ev.type != EventType.WIPE_STARTED.value for ev in since)

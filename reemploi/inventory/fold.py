@@ -39,6 +39,8 @@ MAX_NOTES = 20
 RECEIVED = "received"
 OUT = "out"
 READY = "ready"
+# Events that write a disk: indexed by disk identity (``Inventory.disk_events``).
+DISK_EVENTS = frozenset({"wipe.started", "wipe.done", "image.started", "image.written"})
 
 
 class View(Protocol):
@@ -121,6 +123,13 @@ def apply(view: View, ev: dict, offset: int = 0, length: int = 0) -> None:
     # all): a label or a sheet reads its few lines instead of the whole journal.
     for named in named_assets(ev):
         view.index_add("events", named, [offset, length, seq])
+    if etype in DISK_EVENTS:
+        # What touched a disk since its last wipe, for image planning (image/service).
+        disk = (ev.get("payload") or {}).get("disk") if isinstance(ev.get("payload"), dict) \
+            else None
+        ident = disk.get("identity") if isinstance(disk, dict) else None
+        if isinstance(ident, str) and ident:
+            view.index_add("disk_events", ident, [offset, length, seq])
     p = typed.read(etype, ev.get("payload"))
     if isinstance(p, typed.Unreadable):
         return

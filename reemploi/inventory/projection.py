@@ -37,11 +37,12 @@ PROJECTION_DIR = "projection"
 # 3: records list their ``unfinished`` wipes and image writes (start, no end).
 # 4: records say their ``origin`` (received, or built in the workshop).
 # 5: the ``events`` index (asset id -> [offset, length, seq] of every journal line
-# naming it), so an asset's history is read without scanning the journal (issue 16).
+# naming it), so an asset's history is read without scanning the journal, and the
+# ``disk_events`` index (disk identity -> the same, for wipes and image writes) (issue 16).
 FORMAT = 5
 SHARDS = 256
 ASSETS_TABLE = "assets"
-INDEX_TABLES = ("serial", "identity", "disk", "events")
+INDEX_TABLES = ("serial", "identity", "disk", "events", "disk_events")
 
 
 class ProjectionDamaged(Exception):

@@ -53,6 +53,34 @@ class EventsMixin:
             return
         yield from self._scan(None, types)
 
+    def disk_events(self, identity: str, types: Iterable[str | EventType]) -> list[Event]:
+        """Wipe and image events (``fold.DISK_EVENTS``) naming this disk identity, in
+        journal order, read at their indexed offsets (a scan if the index is out of step)."""
+        wanted = _type_names(types)
+        refs = self._reading(lambda s: s.index_get("disk_events", identity))
+        found = self._read_refs(refs, wanted)
+        if found is None:
+            found = [ev for ev in self._scan(None, wanted)
+                     if (ev.payload.get("disk") or {}).get("identity") == identity]
+        return found
+
+    def _read_refs(self, refs: list, wanted: set[str] | None) -> list[Event] | None:
+        """The events at these [offset, length, seq] refs (journal order), those of the
+        ``wanted`` types; None if one ref does not point at its line."""
+        found = []
+        with open(self.journal.path, "rb") as fh:
+            for offset, length, seq in sorted(refs, key=lambda r: r[2]):
+                fh.seek(offset)
+                try:
+                    d = parse_line(fh.read(length))
+                except ValueError:
+                    d = {}
+                if not isinstance(d, dict) or d.get("seq") != seq:
+                    return None
+                if wanted is None or d.get("type") in wanted:
+                    found.append(event_from_dict(d))
+        return found
+
     def events_of(self, asset_ids: Iterable[str], types: Iterable[str | EventType] | None = None
                   ) -> dict[str, list[Event]]:
         """{asset id: its events in journal order} for many assets in one read of the
@@ -63,21 +91,9 @@ class EventsMixin:
         ids = list(dict.fromkeys(asset_ids))
         refs = self._reading(lambda s: {a: s.index_get("events", a) for a in ids})
         found: dict[str, list[Event]] = {}
-        with open(self.journal.path, "rb") as fh:
-            for aid in ids:
-                evs: list[Event] | None = []
-                for offset, length, seq in sorted(refs[aid], key=lambda r: r[2]):
-                    fh.seek(offset)
-                    try:
-                        d = parse_line(fh.read(length))
-                    except ValueError:
-                        d = {}
-                    if not isinstance(d, dict) or d.get("seq") != seq:
-                        evs = None
-                        break
-                    if wanted is None or d.get("type") in wanted:
-                        evs.append(event_from_dict(d))
-                found[aid] = evs if evs is not None else list(self._scan(aid, types))
+        for aid in ids:
+            evs = self._read_refs(refs[aid], wanted)
+            found[aid] = evs if evs is not None else list(self._scan(aid, types))
         return found
 
     def _scan(self, asset_id: str | None, types: Iterable[str | EventType] | None
