@@ -82,3 +82,16 @@ class Context:
             self.station = station_code(self.home)
         if self.operator is None:
             self.operator = operator_for(self.home)
+
+    def inventory(self):
+        """The inventory of ``home``, opened once per command (issue 16: each open
+        takes the lock, reads the journal's tail and the projection's metadata; a
+        label, image or wipe command used to do that several times). Safe to keep:
+        every read syncs with the journal first, every write takes the lock."""
+        key = (str(self.home), self.station, self.operator)
+        cached = self.__dict__.get("_inventory")
+        if cached is None or cached[0] != key:
+            from .inventory.store import Inventory
+            cached = (key, Inventory.open(self.home, self.station, self.operator))
+            self.__dict__["_inventory"] = cached
+        return cached[1]

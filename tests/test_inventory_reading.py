@@ -94,3 +94,18 @@ def test_disk_events_are_the_scanned_ones_without_a_scan(inv, monkeypatch):
     monkeypatch.setattr(inv.journal, "iter_lines", no_scan)
     assert [e.id for e in inv.disk_events(disk["identity"], types)] == expected
     assert [e.type for e in inv.disk_events("serial:OTHER", ["wipe.done"])] == ["wipe.done"]
+
+
+def test_a_command_opens_the_inventory_once_and_still_sees_other_writers(inv, tmp_path):
+    from reemploi.context import Context
+    ctx = Context(home=inv.home, station="poste-2", operator="Camille")
+    first = ctx.inventory()
+    assert ctx.inventory() is first
+    # Another process (here another Inventory) appends: the kept one reads it.
+    aid = inv.create_asset("machine", "desktop")
+    assert first.machine(aid)["device_kind"] == "desktop"
+    assert [e.type for e in first.events(aid)] == ["asset.created"]
+    other = tmp_path / "other"
+    other.mkdir()
+    ctx.home = other
+    assert ctx.inventory() is not first and ctx.inventory().home == other

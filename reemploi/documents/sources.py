@@ -15,8 +15,7 @@ from .facts import AssetFacts, PartFact, facts_from_events
 
 def open_inventory(ctx: Context):
     """The inventory of ``ctx.home`` (the inventory stage owns the store)."""
-    from ..inventory.store import Inventory
-    return Inventory.open(ctx.home, ctx.station, ctx.operator)
+    return ctx.inventory()
 
 
 def asset_facts(inv, asset_id: str) -> AssetFacts:

@@ -85,9 +85,7 @@ def grade_machine_step(ctx: Context, rules: Rules, *, checks: Checks | None = No
 def _record(ctx: Context, machine: Machine, checks: Checks | None, verdict: Verdict,
             scores: BenchScores | None, asset_id: str | None) -> tuple[str, bool]:
     from ..inventory.ids import identity_is_strong, machine_identity
-    from ..inventory.store import Inventory
-
-    inv = Inventory.open(ctx.home, ctx.station, ctx.operator)
+    inv = ctx.inventory()
     data = machine.to_dict()
     identity = machine_identity(data)
     kind = machine.system.chassis.value

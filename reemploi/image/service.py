@@ -105,8 +105,7 @@ class Report:
 
 
 def _inventory(ctx):
-    from ..inventory.store import Inventory
-    return Inventory.open(ctx.home, ctx.station, ctx.operator)
+    return ctx.inventory()          # opened once per command
 
 
 def _last_wipe(ctx, disk: Disk):

@@ -112,11 +112,9 @@ def media_entry(ev, asset_id: str | None, donor: str | None) -> dict:
 
 def build_certificate(ctx, req: CertificateRequest) -> tuple[dict, list[str]]:
     """The unsigned certificate body and the wipe event ids it covers."""
-    from ..inventory.store import Inventory
-
     if req.destination not in DESTINATIONS:
         raise BadInput(what="--destination", why=req.destination)
-    inv = Inventory.open(ctx.home, ctx.station, ctx.operator)
+    inv = ctx.inventory()
     asset_id = req.asset_id
     if req.asset_id:
         events = [ev for ev in inv.events(req.asset_id, types=["wipe.done"])
@@ -252,7 +250,6 @@ def issue(ctx, req: CertificateRequest, out_dir: Path | None = None) -> tuple[Is
     donor and lot, and whether it certifies anything (``result``)."""
     body, wipes = build_certificate(ctx, req)
     doc = sign_document(ctx.home, body)
-    from ..inventory.store import Inventory
     from ..system.files import make_dirs, private_subdir, write_atomic
     if out_dir:
         folder = Path(out_dir)
@@ -264,7 +261,7 @@ def issue(ctx, req: CertificateRequest, out_dir: Path | None = None) -> tuple[Is
     write_atomic(path, data, mode=0o644 if out_dir else 0o600)
     digest = hashlib.sha256(data).hexdigest()
     media = body["media"]
-    inv = Inventory.open(ctx.home, ctx.station, ctx.operator)
+    inv = ctx.inventory()
     inv.record("certificate.issued", body["asset_id"],
                {"certificate_id": body["id"], "sha256": digest, "wipes": wipes,
                 "result": body["result"], "fingerprint": doc["signature"]["fingerprint"],

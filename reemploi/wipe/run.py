@@ -454,9 +454,7 @@ def record_starts(ctx, jobs: list[Job], asset_id: str | None) -> list[Job]:
     is not started. A power cut or SIGKILL after this leaves a start that no
     ``wipe.done`` names: ``inventory show``/``verify`` report it, and it never counts
     as a wipe."""
-    from ..inventory.store import Inventory
-
-    inv = Inventory.open(ctx.home, ctx.station, ctx.operator)
+    inv = ctx.inventory()
     events = inv.record_many([
         ("wipe.started", j.asset_id or asset_id,
          {"disk": disk_dict(j.disk), "method": j.plan.method,
