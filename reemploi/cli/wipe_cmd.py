@@ -13,7 +13,7 @@ from ..wipe.errors import raise_for
 from ..wipe.render import odds_text, plan_text
 from ..wipe.plan import METHODS, VERIFY_MODES
 from ..wipe.progress import MultiProgress
-from ..documents.certificate import CATEGORY, RESULT, label
+from ..documents.certificate_terms import CATEGORY, RESULT, label
 from .common import ASSET_ID, confirm, dump_json, home_option, json_option, lang_option, make_context, \
     operator_option, yes_option
 

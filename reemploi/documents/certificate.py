@@ -24,58 +24,14 @@ from reportlab.lib.units import mm
 from reportlab.platypus import (Flowable, Paragraph, SimpleDocTemplate, Spacer, Table,
                                 TableStyle)
 
-from ..i18n import N_, number, tr, when
+from ..i18n import number, tr, when
 from ..inventory.describe import disk_words
 from .qr import draw_qr
 
-CATEGORY = {"clear": N_("Clear"), "purge": N_("Purge"), "destroy": N_("Destroy"),
-            "mixed": N_("Clear and Purge (see each disk)")}
-DESTINATION = {"external-reuse": N_("External reuse (donation or sale)"),
-               "internal-reuse": N_("Internal reuse"), "recycling": N_("Recycling facility"),
-               "manufacturer": N_("Returned to the manufacturer"), "other": N_("Other")}
-TECHNIQUE = {
-    "overwrite": N_("Overwrite (logical addresses), then read-back verification"),
-    "ata-sanitize-crypto-scramble": N_("ATA SANITIZE, CRYPTO SCRAMBLE (cryptographic erase)"),
-    "ata-sanitize-block-erase": N_("ATA SANITIZE, BLOCK ERASE"),
-    "ata-security-erase-enhanced": N_("ATA ENHANCED SECURITY ERASE UNIT"),
-    "ata-security-erase": N_("ATA SECURITY ERASE UNIT"),
-    "nvme-sanitize-crypto-erase": N_("NVMe Sanitize, crypto erase"),
-    "nvme-sanitize-block-erase": N_("NVMe Sanitize, block erase"),
-    "nvme-format-crypto-erase": N_("NVMe Format, cryptographic erase (SES=2)"),
-    "nvme-format-user-data-erase": N_("NVMe Format, user data erase (SES=1)"),
-}
-RESULT = {"success": N_("success"), "failed": N_("failed"), "interrupted": N_("interrupted"),
-          "not-wiped": N_("not wiped"),
-          # A wipe.started that no wipe.done names (power cut, SIGKILL mid-wipe).
-          "unfinished": N_("interrupted, no end recorded (power cut?)"),
-          "passed": N_("passed"), "not-done": N_("not done"), "none": N_("none"),
-          # Firmware erase of a drive whose every sampled area was blank before: the
-          # read-back had nothing to compare, so it proves nothing (never "passed").
-          "inconclusive": N_("inconclusive: every sampled area was already blank before "
-                             "the erase, so the read-back could not show it worked")}
-CAVEAT = {
-    "one-pass-enough": N_("Several passes were written on request; NIST SP 800-88 r1 considers one pass enough for Clear."),
-    "clear-not-purge": N_("Flash memory overwritten without a firmware erase: Clear, not Purge (spare blocks are not reached)."),
-    "wear-levelling": N_("Wear levelling: the controller may keep old copies in blocks the computer cannot address."),
-    "hpa-present": N_("A Host Protected Area hides sectors that were NOT erased."),
-    "dco-present": N_("A Device Configuration Overlay hides sectors that were NOT erased."),
-    "hpa-removed": N_("The hidden area (HPA/DCO) was removed before erasing."),
-    "format-ses1": N_("NVMe user-data erase: its depth is vendor-defined."),
-    "security-frozen-sanitize-used": N_("Security frozen by the BIOS; the SANITIZE command was used instead."),
-}
-
-
-MEDIA = {"hdd": N_("hard disk (HDD)"), "ssd": N_("SATA solid-state drive (SSD)"),
-         "nvme": N_("NVMe solid-state drive"), "usb-flash": N_("USB flash drive"),
-         "sd": N_("SD card"), "emmc": N_("eMMC flash memory"), "optical": N_("optical disc"),
-         "virtual": N_("virtual disk"), "unknown": N_("unknown media")}
-# NIST SP 800-88 r1 App. G "post-sanitization classification": donated computers held
-# no classified information; the code stays in the JSON, the words are made here.
-CLASSIFICATION = {"unclassified": N_("unclassified (no classified information)")}
-VERIFY = {"full": N_("full read-back"), "sample": N_("NIST sampled read-back (at least 10 %)"),
-          "none": N_("no read-back"),
-          "sample-changed": N_("NIST sample, compared before and after the firmware erase")}
-
+# The words of a certificate live in a module without reportlab, so the wipe command
+# and its plan print them without loading the PDF toolkit (issue 16: ~0.3 s per start).
+from .certificate_terms import (CATEGORY, CAVEAT, CLASSIFICATION, DESTINATION, MEDIA, RESULT, TECHNIQUE, VERIFY,  # noqa: F401
+                                label)
 
 SIGNATURE_BOX = object()   # sentinel: an empty box to sign in
 
@@ -92,10 +48,6 @@ class _Qr(Flowable):
 
     def draw(self):
         draw_qr(self.canv, self.payload, 0, 0, self.size)
-
-
-def label(text: str | None, lang: str) -> str:
-    return tr(text, lang) if text else "-"
 
 
 def _v(value) -> str:
