@@ -104,9 +104,7 @@ def check_asset(ctx, asset_id: str) -> None:
     (a harvested disk wiped loose) keeps its own states: no status change for it."""
     from ..inventory.errors import IllegalTransition
     from ..inventory.lifecycle import transition_allowed
-    from ..inventory.store import Inventory
-
-    doc = Inventory.open(ctx.home, ctx.station, ctx.operator).machine(asset_id)
+    doc = ctx.inventory().machine(asset_id)
     if doc.get("kind") == "machine" and doc.get("status") != "wiped" \
             and not transition_allowed(doc.get("status"), "wiped"):
         raise IllegalTransition(id=asset_id, current=doc.get("status"), to="wiped")
@@ -114,9 +112,7 @@ def check_asset(ctx, asset_id: str) -> None:
 
 def record_all(ctx, records: list[WipeRecord]) -> list[str]:
     """Append one ``wipe.done`` per record; move the machine to "wiped" when all succeeded."""
-    from ..inventory.store import Inventory
-
-    inv = Inventory.open(ctx.home, ctx.station, ctx.operator)
+    inv = ctx.inventory()
     ids = []
     for rec in records:
         ev = inv.record("wipe.done", rec.asset_id, rec.payload())
