@@ -24,12 +24,33 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 AES_BLOCK = 16
 FILL_STEP = 1 << 20
+# A buffer is cut into this many pieces at least this long, each encrypted by its own
+# CTR encryptor in a worker thread: cryptography >= 51 releases the GIL in update_into
+# on payloads >= 2 KiB (pyca/cryptography PR #15359; measured here: another thread
+# ran 98 % of its Python turns inside 16 MiB update_into calls), so the keystream
+# grows with the cores instead of staying at one AES-CTR thread (~2 GB/s, slower than
+# an NVMe drive writes; issue 16).
+FILL_WORKERS = max(1, min(4, os.cpu_count() or 1))
+FILL_PIECE_MIN = 1 << 20
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _fill_pool() -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=FILL_WORKERS,
+                                       thread_name_prefix="reemploi-keystream")
+        return _pool
 
 
 @dataclass(frozen=True)
@@ -78,26 +99,41 @@ class Keystream:
         self.zeros = bytes(max_len)
 
     def fill(self, out, offset: int, length: int) -> None:
-        """Write ``length`` keystream bytes for disk ``offset`` into ``out[:length]``.
-
-        ``out`` needs exactly ``length`` bytes: ``update_into`` wants 15 spare bytes
-        after what it writes, so the last 16 bytes come from ``update`` instead.
-        """
+        """Write ``length`` keystream bytes for disk ``offset`` into ``out[:length]``,
+        in up to ``FILL_WORKERS`` pieces computed in parallel (CTR starts anywhere:
+        each piece's counter is the block number of its first byte)."""
         assert offset % AES_BLOCK == 0 and length % AES_BLOCK == 0
+        view = memoryview(out)
+        try:
+            pieces = min(FILL_WORKERS, length // FILL_PIECE_MIN)
+            if pieces <= 1:
+                self._fill_piece(view[:length], offset)
+                return
+            size = length // pieces // AES_BLOCK * AES_BLOCK
+            starts = [i * size for i in range(pieces)]
+            ends = starts[1:] + [length]
+            jobs = [_fill_pool().submit(self._fill_piece, view[a:b], offset + a)
+                    for a, b in zip(starts, ends)]
+            for job in jobs:
+                job.result()
+        finally:
+            view.release()
+
+    def _fill_piece(self, view: memoryview, offset: int) -> None:
+        """Keystream for disk ``offset`` into all of ``view``, writing nowhere else
+        (pieces of one buffer are filled at once): ``update_into`` wants 15 spare
+        bytes after what it writes, so the last 16 bytes come from ``update``."""
+        length = len(view)
         counter = (self.counter0 + offset // AES_BLOCK) % (1 << 128)
         enc = Cipher(algorithms.AES(self.key), modes.CTR(counter.to_bytes(16, "big"))).encryptor()
-        view = memoryview(out)
         zeros = memoryview(self.zeros)
         body = length - AES_BLOCK
         done = 0
-        # In 1 MiB steps: ``update_into`` holds the GIL for the whole call, so short
-        # calls let the writer thread take it back soon after its pwrite returns.
         while done < body:
             n = min(FILL_STEP, body - done)
             enc.update_into(zeros[:n], view[done:done + n + AES_BLOCK - 1])
             done += n
         view[body:length] = enc.update(zeros[:AES_BLOCK])
-        view.release()
 
     def bytes_at(self, offset: int, length: int) -> bytes:
         """The keystream at an arbitrary offset (used by sampled verification)."""
