@@ -74,7 +74,7 @@ PATTERN_TEXT = {"prng": N_("random data"), "0x00": N_("zeros"), "0xff": N_("ones
 
 
 def step_text(step, lang: str) -> str:
-    from ..documents.certificate import VERIFY, label
+    from ..documents.certificate_terms import VERIFY, label
     if step.argv or step.kind not in STEP_TEXT:
         return step.describe()
     pattern = tr(PATTERN_TEXT[step.pattern], lang) if step.pattern in PATTERN_TEXT \
