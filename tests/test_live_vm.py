@@ -127,7 +127,7 @@ def test_station_unattended_end_to_end(tmp_path, wheel):
     SATA on AHCI, a USB disk) from probe to ready with no key press, powers off, and
     the record on the stick's persistence partition proves every step."""
     need_vm_tools("qemu-system-x86_64")
-    # Not yet run to its end on the CI machine (see docs/live-usb.md): opt-in apart.
+    # The longest test (~14 min of TCG under load): opt-in apart; CI sets it.
     if os.environ.get("REEMPLOI_VM_E2E") != "1":
         pytest.skip("the end-to-end boot (~15 min of TCG) runs with REEMPLOI_VM_E2E=1")
     import json
