@@ -1,6 +1,7 @@
 """Statistics and exports for coordinators: figures, weight, impact, DEEE report.
 
-Flow: the journal's events → ``figures.compute`` (pure fold, codes and numbers) →
+Flow: the journal's events → ``ledger.Ledger`` (one fold, period-independent, cached
+by ``cache``) → ``tally`` (the period's counts, codes and numbers: ``figures``) →
 ``tables.build_tables`` (translated tables) → one writer per format (``exports``:
 CSV/XLSX/ODS, ``report_pdf``: PDF, ``summary``: text). Data that varies by workshop
 (default weights, DEEE categories, CO2e factors) lives in ``reemploi/data/*.toml``
@@ -15,149 +16,18 @@ Public API for other stages:
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterator
 
+from .cache import load_ledger
 from .factors import Reference, load_reference
-import json
-import re
-
-from ..inventory.events import EventType
-from .figures import Figures, Ledger, Record, Weight, compute, compute_records
-
-# The chassis type inside a probe payload (model.SystemInfo.chassis), without
-# decoding the whole machine description.
-CHASSIS_RE = re.compile(rb'"chassis":"([a-z-]+)"')
+from .figures import Figures, Weight
+from .ledger import Ledger, Record, compute, compute_records
 from .period import Period, make_period
+from .reader import read_events, read_records
 
 __all__ = ["Figures", "Ledger", "Period", "Record", "Reference", "Weight", "compute", "compute_records",
            "figures_for", "load_reference", "make_period", "read_events", "read_records"]
 
 
-def read_events(home: Path) -> Iterator:
-    """The journal's events in order, as ``Event`` objects (none without a journal).
-
-    We read the journal file directly, as ``Inventory.events()`` does, rather than
-    through ``Inventory.open``: statistics only read, so they need neither the write
-    lock nor an up-to-date projection (opening would rebuild it for a fresh copy of
-    the journal: minutes for 50 000 machines), and they must not create a data
-    directory where there is none. A torn last line is skipped by the reader.
-    Checking the hash chain is ``reemploi inventory verify``'s job.
-    """
-    from ..inventory.journal import event_from_dict, parse_line
-
-    for offset, line in _lines(home):
-        try:
-            yield event_from_dict(parse_line(line))
-        except (ValueError, KeyError, TypeError):
-            raise _corrupt(offset) from None
-
-
-def _lines(home: Path):
-    from ..inventory.journal import Journal
-
-    journal = Journal(home)
-    if journal.path.exists():
-        yield from journal.iter_lines()
-
-
-def _corrupt(offset: int):
-    from ..inventory.errors import JournalCorrupt
-    return JournalCorrupt(seq=f"@{offset}", why="not a valid event line")
-
-
-CHUNK = 8 << 20
-PROBE_TAIL = b'"type":"asset.probed"}\n'
-TIME_RE = re.compile(rb'"time":"([^"\n]*)","type":"asset\.probed"\}\n')
-
-
-HASH_RE = re.compile(rb'"hash":"([0-9a-f]{64})"')
-
-
-def read_records(home: Path, start: int = 0, progress: dict | None = None) -> Iterator[Record]:
-    """The fast path for big journals: ``Record`` tuples, in journal order.
-
-    ``json.loads`` line by line spends most of its time in per-call overhead (the
-    Python wrapper runs once per line: about 3x slower than one call for a whole
-    block, measured in benchmarks/stats.py). So we read 8 MB blocks and decode each
-    block's lines in ONE ``json.loads`` of a JSON array. Probe events are the
-    exception: their payload is a full machine description (kilobytes) of which the
-    figures need one field, the DMI chassis type; they are cut out of the block (found
-    with ``bytes.find`` on the line's tail, C speed: in canonical JSON "type" is the
-    last key) and read with a regular expression. Probes of a block are yielded after
-    the block's other events: the fold does not depend on their order.
-    A block that does not decode raises JournalCorrupt (exit 12) at the first bad
-    line's offset. An unterminated last line (torn, or being written) is skipped.
-
-    Reading starts at byte ``start`` (a line boundary); ``progress``, if given, is
-    updated with ``end`` (the offset after the last complete line read) and
-    ``last_hash`` (that line's hash), which is what ``stats.cache`` keeps.
-    """
-    from ..inventory.journal import Journal
-
-    path = Journal(home).path
-    if not path.exists():
-        return
-    offset = start
-    with open(path, "rb") as fh:
-        fh.seek(start)
-        rest = b""
-        while True:
-            data = fh.read(CHUNK)
-            if not data:
-                break
-            block = rest + data
-            cut = block.rfind(b"\n") + 1
-            block, rest = block[:cut], block[cut:]
-            if not block:
-                continue
-            pieces, probes, pos = [], [], 0
-            hit = block.find(PROBE_TAIL)
-            while hit >= 0:
-                start = block.rfind(b"\n", 0, hit) + 1
-                end = hit + len(PROBE_TAIL)
-                pieces.append(block[pos:start])
-                probes.append(block[start:end])
-                pos = end
-                hit = block.find(PROBE_TAIL, pos)
-            pieces.append(block[pos:])
-            body = b"".join(pieces).rstrip(b"\n")
-            try:
-                events = json.loads(b"[" + body.replace(b"\n", b",") + b"]") if body else []
-            except ValueError:
-                _raise_at_bad_line(block, offset)
-            for d in events:
-                try:
-                    yield Record(d["type"], d["asset_id"], d["time"], d["payload"] or {})
-                except (KeyError, TypeError):
-                    _raise_at_bad_line(block, offset)
-            for line in probes:
-                aid_end = line.find(b'"', 13)
-                m, t = CHASSIS_RE.search(line), TIME_RE.search(line)
-                if not line.startswith(b'{"asset_id":"') or t is None:
-                    _raise_at_bad_line(block, offset)
-                payload = {"machine": {"system": {"chassis": m.group(1).decode()}}} if m else {}
-                yield Record(EventType.ASSET_PROBED.value, line[13:aid_end].decode(),
-                             t.group(1).decode(), payload)
-            offset += len(block)
-            if progress is not None:
-                last = block[block.rfind(b"\n", 0, len(block) - 1) + 1:]
-                found = HASH_RE.search(last)
-                progress.update(end=offset, last_hash=found.group(1).decode() if found else "")
-
-
-def _raise_at_bad_line(block: bytes, offset: int) -> None:
-    pos = 0
-    for line in block.split(b"\n")[:-1]:
-        try:
-            d = json.loads(line)
-            d["type"], d["time"], d["payload"], d["asset_id"]
-        except (ValueError, KeyError, TypeError):
-            raise _corrupt(offset + pos) from None
-        pos += len(line) + 1
-    raise _corrupt(offset)
-
-
 def figures_for(home: Path, period: Period) -> Figures:
     """The figures of ``period`` for the data directory ``home`` (cached fold)."""
-    from .cache import load_ledger
     return load_ledger(home).figures(period, load_reference(home))

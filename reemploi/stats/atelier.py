@@ -114,16 +114,16 @@ def atelier_figures_for(home: Path, period: Period) -> AtelierFigures:
     """Only the lines of our four event types are decoded (a byte test first, as
     ``Inventory.events`` does): a big journal is mostly probes and wipes."""
     from ..inventory.journal import event_from_dict, parse_line
-    from . import _corrupt, _lines
+    from .reader import corrupt, journal_lines
     needles = [b'"type":"' + t.encode() + b'"' for t in (SESSION, BUILT, INSTALLED, HARVESTED)]
 
     def events():
-        for offset, line in _lines(home):
+        for offset, line in journal_lines(home):
             if any(n in line for n in needles):
                 try:
                     yield event_from_dict(parse_line(line))
                 except (ValueError, KeyError, TypeError):
-                    raise _corrupt(offset) from None
+                    raise corrupt(offset) from None
     return compute(events(), period)
 
 

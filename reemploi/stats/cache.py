@@ -24,8 +24,9 @@ import marshal
 import sys
 from pathlib import Path
 
-from .figures import Ledger
+from .ledger import Ledger
 from .period import DEFAULT_TZ
+from .reader import read_records
 
 log = logging.getLogger(__name__)
 
@@ -89,8 +90,6 @@ def _write_cache(home: Path, tz: str, offset: int, last_hash: str, ledger: Ledge
 def load_ledger(home: Path, tz: str = DEFAULT_TZ, use_cache: bool = True) -> Ledger:
     """The ledger of the whole journal: from the cache plus the new lines if it is
     valid, else from the journal. Nothing is written if there is no journal."""
-    from . import read_records
-
     if not _journal(home).exists():
         return Ledger(tz)
     cached = _read_cache(home, tz) if use_cache else None
