@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from test_image_support import MiB, corrupt_szst, image_events, pack_szst, record_wipe, sh
+from test_image_support import machine_on_test_disk, MiB, corrupt_szst, image_events, pack_szst, record_wipe, sh
 
 pytestmark = pytest.mark.root
 
@@ -39,14 +39,9 @@ def _newer_e2fsprogs_master(raw: Path, out: Path) -> Path:
     return out
 
 
-def _machine(home: Path, status: str) -> str:
-    from reemploi.inventory.store import Inventory
-    inv = Inventory.open(home, "T", None)
-    asset = inv.create_asset("machine", "laptop")
-    for step in {"wiped": ["wiped"], "imaged": ["wiped", "imaged"],
-                 "ready": ["wiped", "imaged", "ready"]}[status]:
-        inv.set_status(asset, step)
-    return asset
+def _machine(home: Path, status: str, device: str) -> str:
+    """A graded machine whose disk is the test's loop device, wiped under it."""
+    return machine_on_test_disk(home, device, status)
 
 
 def _status(home: Path, asset: str) -> str:
@@ -60,7 +55,7 @@ def test_postinstall_tool_failure_is_recorded_failed_and_the_machine_not_imaged(
     img = _newer_e2fsprogs_master(master["raw"], tmp_path / "newer.img")
     dev = loopdev(128 * MiB)
     record_wipe(home, dev.path)
-    asset = _machine(home, "imaged")                   # a re-install over a good one
+    asset = _machine(home, "imaged", dev.path)                   # a re-install over a good one
 
     # debugfs cannot open the root: machine-id must say failed, never "done".
     r = cli(["image", "write", img, dev.path, "--yes", "--asset", asset, "--json",
@@ -101,7 +96,7 @@ def test_failed_reinstall_of_a_ready_machine_sends_it_back(cli, loopdev, master,
     home = tmp_path / "home"
     dev = loopdev(96 * MiB)
     record_wipe(home, dev.path)
-    asset = _machine(home, "ready")
+    asset = _machine(home, "ready", dev.path)
     bad = corrupt_szst(master["szst"], tmp_path / "bad.img.zst")
     r = cli(["image", "write", bad, dev.path, "--yes", "--asset", asset])
     assert r.exit_code == 9, r.output
@@ -113,12 +108,12 @@ def test_failed_reinstall_of_a_ready_machine_sends_it_back(cli, loopdev, master,
     # would leave it the same), in the write that recorded the start.
     assert last["from"] == "ready" and last["because"] == "image-started"
     # Without a wipe check the donor's data is not known gone: back to the bench.
-    other = _machine(home, "imaged")
+    other = _machine(home, "imaged", dev.path)
     r = cli(["image", "write", bad, dev.path, "--yes", "--asset", other, "--no-wipe-check"])
     assert r.exit_code == 9, r.output
     assert _status(home, other) == "diagnosed"
     # A machine that was only wiped stays wiped.
-    plain = _machine(home, "wiped")
+    plain = _machine(home, "wiped", dev.path)
     assert cli(["image", "write", bad, dev.path, "--yes", "--asset", plain]).exit_code == 9
     assert _status(home, plain) == "wiped"
 
@@ -149,7 +144,7 @@ def test_ctrl_c_during_postinstall_is_recorded_and_leaves_no_loop(loopdev, maste
     home = tmp_path / "home"
     dev = loopdev(128 * MiB)
     record_wipe(home, dev.path)
-    asset = _machine(home, "imaged")
+    asset = _machine(home, "imaged", dev.path)
     ctx = make_context(home, "en", runner=_SigintOn("resize2fs"))
     plan = service.plan_write(ctx, str(master["szst"]), dev.path, asset_id=asset)
     with pytest.raises(WriteFailed) as exc:
@@ -215,7 +210,7 @@ def test_an_iso_never_installs_a_machine(cli, loopdev, tmp_path):
     body[32769:32774] = b"CD001"
     img.write_bytes(bytes(body))
     dev = loopdev(8 * MiB)
-    asset = _machine(home, "wiped")
+    asset = _machine(home, "wiped", dev.path)
     r = cli(["image", "write", img, dev.path, "--yes", "--no-wipe-check", "--asset", asset])
     assert r.exit_code == 2, r.output
     assert "install stick" in r.output
@@ -250,7 +245,7 @@ def test_a_returned_machine_needs_a_new_wipe(cli, loopdev, master, tmp_path):
     home = tmp_path / "home"
     dev = loopdev(96 * MiB)
     record_wipe(home, dev.path)
-    asset = _machine(home, "ready")
+    asset = _machine(home, "ready", dev.path)
     inv = Inventory.open(home, "T", None)
     inv.checkout(asset, "given", "Association Y")
     inv.set_status(asset, "received")
@@ -258,9 +253,10 @@ def test_a_returned_machine_needs_a_new_wipe(cli, loopdev, master, tmp_path):
         fh.write(b"owner's letter" * 100)
     r = cli(["image", "write", master["szst"], dev.path, "--yes", "--asset", asset])
     assert r.exit_code == 8, r.output
-    assert "wipe it again" in r.output
+    # Wipes from before it came back no longer count (custody: since it re-entered).
+    assert "wipe the disk first" in r.output
     assert _read(dev.path, 1400) == b"owner's letter" * 100 and image_events(home) == []
-    record_wipe(home, dev.path)                        # wiped again after the return
+    record_wipe(home, dev.path, asset=asset)           # wiped again after the return
     r = cli(["image", "write", master["szst"], dev.path, "--yes", "--asset", asset,
              "--no-postinstall"])
     assert r.exit_code == 0, r.output

@@ -13,7 +13,7 @@ import pytest
 
 from reemploi.errors import ExitCode
 from reemploi.inventory.store import Inventory
-from test_image_support import MiB, corrupt_szst, image_events, pack_szst, record_wipe
+from test_image_support import machine_on_test_disk, MiB, corrupt_szst, image_events, pack_szst, record_wipe
 from signal_support import run_cli, signal_mid_act
 
 pytestmark = pytest.mark.root
@@ -37,7 +37,9 @@ def _write_and_signal(home: Path, img: Path, dev, sig: int, asset: str,
                           home, dev.path, sig)
 
 
-def _machine(home: Path, status: str = "wiped") -> str:
+def _machine(home: Path, status: str = "wiped", device: str | None = None) -> str:
+    if device is not None:
+        return machine_on_test_disk(home, device, status)
     inv = Inventory.open(home, "T", None)
     asset = inv.create_asset("machine", "laptop")
     inv.set_status(asset, status)
@@ -106,11 +108,7 @@ def test_a_ready_machine_cut_mid_reinstall_is_no_longer_ready(tmp_path, loopdev,
     overwritten, so it goes back to "wiped" (its wipe is on record), never stays ready."""
     home = tmp_path / "home"
     dev = loopdev(384 * MiB)
-    record_wipe(home, dev.path)
-    asset = _machine(home, "wiped")
-    inv = Inventory.open(home, "T", None)
-    for status in ("imaged", "ready"):
-        inv.set_status(asset, status)
+    asset = _machine(home, "ready", dev.path)
     status, _out, err = _write_and_signal(home, big_image, dev, signal.SIGKILL, asset,
                                           wipe_check=True)
     assert status == -signal.SIGKILL, err

@@ -100,12 +100,12 @@ def loop_identity(ctx_home: Path, device: str) -> str:
 
 
 def record_wipe(home: Path, device: str, result: str = "success",
-                patterns: tuple[str, ...] = ("0x00",)) -> str:
+                patterns: tuple[str, ...] = ("0x00",), asset: str | None = None) -> str:
     """A wipe.done event for this disk, as the wipe stage writes it (last pass zeros)."""
     from reemploi.inventory.store import Inventory
     identity = loop_identity(home, device)
     inv = Inventory.open(home, "T", None)
-    inv.record("wipe.done", None, {"disk": {"identity": identity, "path": device},
+    inv.record("wipe.done", asset, {"disk": {"identity": identity, "path": device},
                                    "result": result, "method": "zero",
                                    "patterns": list(patterns)})
     return identity
@@ -128,3 +128,31 @@ def corrupt_szst(src: Path, dst: Path) -> Path:
     dst.write_bytes(bytes(data))
     return dst
 
+
+
+def graded_machine(home: Path, folder: str = "aspire-es1-non-root") -> str:
+    """A machine graded from a recorded machine folder by the real CLI (so its probe
+    and verdict are the grade stage's own output); returns its asset id."""
+    from click.testing import CliRunner
+    from reemploi.cli.main import cli as group
+    from conftest import MACHINES
+    r = CliRunner().invoke(group, ["grade", "--replay", str(MACHINES / folder), "--json",
+                                   "--home", str(home)], env={"REEMPLOI_STATION": "T"})
+    assert r.exit_code == 0, r.output
+    return json.loads(r.output)["asset_id"]
+
+
+def machine_on_test_disk(home: Path, device: str, status: str) -> str:
+    """A graded machine whose recorded disk was swapped for the test's loop device:
+    the recorded disk is recorded removed, the loop device wiped under the machine
+    (a disk without a serial: its wipe counts only under this asset), then the
+    statuses up to ``status`` (wiped, imaged or ready)."""
+    from reemploi.inventory.store import Inventory
+    asset = graded_machine(home)
+    inv = Inventory.open(home, "T", None)
+    inv.remove_disk(asset, None, "swapped for the test disk")
+    record_wipe(home, device, asset=asset)
+    for step in {"wiped": ["wiped"], "imaged": ["wiped", "imaged"],
+                 "ready": ["wiped", "imaged", "ready"]}[status]:
+        inv.set_status(asset, step)
+    return asset

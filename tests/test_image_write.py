@@ -38,6 +38,9 @@ def test_szst_write_bytes_match_then_postinstall_grows_and_generalises(cli, loop
     from reemploi.inventory.store import Inventory
     inv = Inventory.open(home, "T", None)
     asset = inv.create_asset()
+    # The loose wipe above does not stand for a disk without a serial fitted into a
+    # machine (custody: weak identities match only within one asset): wiped under it.
+    record_wipe(home, dev.path, asset=asset)
     inv.set_status(asset, "wiped")
     r = cli(["image", "write", master["szst"], dev.path, "--yes", "--asset", asset, "--json"])
     assert r.exit_code == 0, r.output
@@ -308,8 +311,15 @@ def test_asset_status_is_checked_before_writing(cli, loopdev, master, tmp_path):
              "--no-wipe-check", "--no-postinstall"])
     assert r.exit_code == 11, r.output
     assert _read(dev.path, 1 * MiB) == bytes(MiB) and image_events(home) == []
-    # The disk's own wipe record (no asset named) lets the diagnosed machine through.
-    identity = record_wipe(home, dev.path)
+    # A loose wipe (no asset named) of a disk without a serial does not stand for a
+    # disk in this machine (custody, weak identity: exit 8, nothing written)...
+    record_wipe(home, dev.path)
+    r = cli(["image", "write", master["szst"], dev.path, "--yes", "--asset", asset,
+             "--no-postinstall", "--json"])
+    assert r.exit_code == 8, r.output
+    assert _read(dev.path, 1 * MiB) == bytes(MiB) and image_events(home) == []
+    # ...its wipe under the machine lets the diagnosed machine through "wiped".
+    identity = record_wipe(home, dev.path, asset=asset)
     r = cli(["image", "write", master["szst"], dev.path, "--yes", "--asset", asset,
              "--no-postinstall", "--json"])
     assert r.exit_code == 0, r.output
@@ -323,6 +333,6 @@ def test_asset_status_is_checked_before_writing(cli, loopdev, master, tmp_path):
     inv.checkout(gone, "recycled", "Envie")
     before = _read(dev.path, 4 * MiB)
     r = cli(["image", "write", master["szst"], dev.path, "--yes", "--asset", gone,
-             "--no-postinstall"])
+             "--no-postinstall", "--no-wipe-check"])
     assert r.exit_code == 11, r.output
     assert _read(dev.path, 4 * MiB) == before and len(image_events(home)) == 1

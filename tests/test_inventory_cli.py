@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import MACHINES
+
 from reemploi.errors import ExitCode
 
 
@@ -204,6 +206,14 @@ def test_status_moves_along_the_lifecycle_and_refuses_a_skip(cli):
     assert (_home() / "journal.jsonl").read_bytes() == before
     assert cli(["inventory", "status", ids[0], "out"]).exit_code == ExitCode.USAGE  # checkout's job
     assert cli(["inventory", "status", ids[0], "diagnosed"]).exit_code == 0
+    # Ready needs the machine's disks known and each wiped or taken out (custody).
+    res = cli(["inventory", "status", ids[0], "ready", "--lang", "en"])
+    assert res.exit_code == ExitCode.REFUSED and "no probe on record" in res.output
+    assert cli(["grade", "--replay", MACHINES / "aspire-es1-non-root", "--asset", ids[0]]
+               ).exit_code == 0
+    res = cli(["inventory", "status", ids[0], "ready", "--lang", "en"])
+    assert res.exit_code == ExitCode.REFUSED and "no verified wipe" in res.output, res.output
+    assert cli(["parts", "remove", ids[0], "--reason", "kept by the donor"]).exit_code == 0
     res = cli(["inventory", "status", ids[0], "ready", "--note", "sans disque", "--lang", "fr"])
     assert res.exit_code == 0 and f"{ids[0]}\u00a0: Diagnostiqué → Prêt" in res.output, res.output
     ev = json.loads(cli(["inventory", "history", ids[0], "--json"]).output)[-1]

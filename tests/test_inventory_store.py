@@ -87,6 +87,13 @@ def test_receive_lot_bad_input_writes_nothing(inv, kwargs):
     assert inv.journal.path.read_bytes() == before
 
 
+def _probed_disk_removed(inv, aid: str) -> None:
+    """A probe on record whose only disk was taken out (the donor kept it): custody
+    then lets the machine go ready without a wipe."""
+    inv.record(EventType.ASSET_PROBED, aid, {"machine": _machine_dict()})
+    inv.remove_disk(aid, None, "kept by the donor")
+
+
 def test_full_lifecycle_is_folded_into_the_machine(inv):
     lot, (aid,) = inv.receive_lot("Entreprise", devices=[("laptop", 1, 2.2)], create_ids=True)
     inv.record(EventType.ASSET_PROBED, aid, {"machine": _machine_dict()})
@@ -106,7 +113,8 @@ def test_full_lifecycle_is_folded_into_the_machine(inv):
                                               "disk": disk, "result": "success"})
     inv.set_status(aid, "imaged")
     inv.set_status(aid, "ready")
-    inv.checkout(aid, "sold", "Famille Martin", "2026-04-01", 60)
+    today = datetime.now(timezone.utc).date().isoformat()
+    inv.checkout(aid, "sold", "Famille Martin", today, 60)
     m = inv.machine(aid)
     assert m["status"] == "out" and m["lot_id"] == lot["id"]
     assert m["probe"]["vendor"] == "Dell Inc." and m["probe"]["ram_total_mb"] == 4096
@@ -118,7 +126,7 @@ def test_full_lifecycle_is_folded_into_the_machine(inv):
     assert m["image"] == {"name": "emmabuntus", "version": "DE5", "result": "success",
                           "disk_identity": "serial:WD-WX11A", "time": m["image"]["time"]}
     assert m["checkout"] == {"destination_kind": "sold", "organisation": "Famille Martin",
-                             "date": "2026-04-01", "price_eur": 60}
+                             "date": today, "price_eur": 60}
     assert m["serial"] == "SN-12345"
     assert m["history"] == len(inv.history(aid)) == 13
     assert m["identity"] == machine_identity(_machine_dict())
@@ -171,6 +179,7 @@ def test_received_machine_can_be_recycled_directly_and_returns_only_if_given(inv
     with pytest.raises(Conflict):
         inv.checkout(dead, "recycled", "Ecosystem")    # already out
     good = inv.create_asset("machine", "laptop")
+    _probed_disk_removed(inv, good)
     for s in ("diagnosed", "ready"):                    # diagnosed → ready: disk removed
         inv.set_status(good, s)
     inv.checkout(good, "given", "Emmaüs Connect")
@@ -180,6 +189,7 @@ def test_received_machine_can_be_recycled_directly_and_returns_only_if_given(inv
 
 def test_rewipe_after_failed_image(inv):
     aid = inv.create_asset("machine", "laptop")
+    _probed_disk_removed(inv, aid)
     for s in ("diagnosed", "wiped", "imaged", "wiped", "wiped", "imaged", "ready"):
         inv.set_status(aid, s)
     assert inv.machine(aid)["status"] == "ready"
@@ -345,6 +355,8 @@ def test_parts_leave_from_stock_only(inv):
     inv.checkout(sold, "sold", "Repair café", price_eur=5)
     assert inv.machine(sold)["status"] == "out"
     assert inv.machine(sold)["checkout"]["price_eur"] == 5
+    inv.record(EventType.WIPE_DONE, kept, {"disk": {"identity": "serial:S21NX0AG"},
+                                           "result": "success", "method": "overwrite"})
     inv.install_part(kept, machine)
     with pytest.raises(Conflict):
         inv.checkout(kept, "recycled", "Envie")         # installed: it leaves with its machine

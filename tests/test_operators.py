@@ -8,6 +8,8 @@ import subprocess
 
 import pytest
 
+from conftest import MACHINES
+
 
 def _ok(result):
     assert result.exit_code == 0, result.output
@@ -70,7 +72,10 @@ def test_unknown_operator_and_trainee_full_name_are_refused_before_anything_is_w
 
 
 def test_only_a_validator_signs_off_and_the_sheet_and_certificate_name_them(cli, lot, tmp_path):
-    _ok(cli(["inventory", "status", lot[0], "diagnosed", "--operator", "Camille Martin"]))
+    for asset in lot:          # graded, and its disk kept by the donor: may go ready
+        _ok(cli(["grade", "--replay", MACHINES / "aspire-es1-non-root", "--asset", asset,
+                 "--operator", "Camille Martin"]))
+        _ok(cli(["parts", "remove", asset, "--reason", "kept by the donor"]))
     refused = cli(["validate", lot[0], "--operator", "Camille Martin", "--lang", "fr"])
     assert refused.exit_code == 8 and "validateur" in refused.output
     assert _json(cli(["inventory", "show", lot[0], "--json"]))["status"] == "diagnosed"

@@ -169,6 +169,12 @@ def test_a_donated_laptop_from_intake_to_given(cli, loopdev, tmp_path):
     # 5. Final check done: ready (by hand; giving it away first is refused).
     early = cli(["checkout", second, "--to", "given", "--org", "X", "--home", home])
     assert early.exit_code == 11, early.output
+    # The recorded laptop's own disk was never wiped (the loop device stood in for it):
+    # custody refuses "ready" (exit 8, nothing written) until it is taken out.
+    unwiped = cli(["inventory", "status", first, "ready", "--home", home])
+    assert unwiped.exit_code == 8 and "no verified wipe" in unwiped.output, unwiped.output
+    _json(cli(["parts", "harvest", first, "--kind", "disk", "--for", "destruction",
+               "--reason", "replaced by the wiped disk", "--json", "--home", home]))
     ready = _json(cli(["inventory", "status", first, "ready", "--note", "contrôle final",
                        "--json", "--home", home]))
     assert ready["payload"] == {"note": "contrôle final", "from": "imaged", "to": "ready", "v": 1}
@@ -213,6 +219,9 @@ def test_a_donated_laptop_from_intake_to_given(cli, loopdev, tmp_path):
     assert installed["type"] == "part.installed" and installed["asset_id"] == first
     part_now = _json(cli(["inventory", "show", part["id"], "--json", "--home", home]))
     assert part_now["status"] == "installed" and part_now["installed_in"] == first
+    # A changed machine goes back to the bench: checked again, then ready again.
+    assert _status(cli, home, first) == "diagnosed"
+    _json(cli(["inventory", "status", first, "ready", "--json", "--home", home]))
     gone = _json(cli(["checkout", first, "--to", "given", "--org", "Emmaüs Connect",
                       "--json", "--home", home]))
     assert gone["type"] == "checkout" and gone["payload"]["destination_kind"] == "given"
@@ -228,7 +237,8 @@ def test_a_donated_laptop_from_intake_to_given(cli, loopdev, tmp_path):
     assert outcomes == {"given": 1, "sold": 0, "recycled": 0, "dismantled": 0}
     assert stats["by_destination"] == [{"organisation": "Emmaüs Connect", "outcome": "given",
                                         "machines": 1, "revenue_eur": 0.0}]
-    assert stats["parts"] == [{"part_kind": "ram", "harvested": 1, "reused": 1}]
+    assert stats["parts"] == [{"part_kind": "disk", "harvested": 1, "reused": 0},
+                              {"part_kind": "ram", "harvested": 1, "reused": 1}]
     # Two certificates were issued, one saying a disk was left: only the good one counts.
     assert stats["disks_erased"] == 1 and stats["certificates"] == 1 and stats["built"] == 1
     assert stats["received_weight"]["total_kg"] == pytest.approx(4.6)
@@ -253,8 +263,10 @@ def test_a_donated_laptop_from_intake_to_given(cli, loopdev, tmp_path):
         ("certificate.issued", None), ("certificate.issued", None),     # failed, then good
         ("image.started", None),
         ("image.written", None), ("status.changed", "imaged"),
+        ("part.harvested", None),               # its own disk, out for destruction
         ("status.changed", "ready"),
-        ("part.installed", None),
+        ("part.installed", None), ("status.changed", "diagnosed"),      # changed: re-check
+        ("status.changed", "ready"),
         ("checkout", None), ("status.changed", "out"),
     ], steps
     seqs = [e["seq"] for e in events]

@@ -14,6 +14,7 @@ from ..errors import BadInput
 from ..i18n import N_, number, tr, when
 from ..inventory.describe import (MEDIA_WORDS, METHOD_NAMES, NIST_NAMES, PART_KIND_NAMES,
                                   STATUS_NAMES, disk_words, kind_word, word)
+from ..inventory.lifecycle import MANUAL_STATUSES
 from ..inventory.lots import DONOR_KINDS
 from ..inventory.store import Inventory
 from ..model import to_jsonable
@@ -307,12 +308,6 @@ def history(asset_id, as_json, lang, home):
 
 
 NO_END = N_("interrupted, no end recorded (power cut?)")
-
-
-# Statuses an operator sets by hand; ``out`` goes through ``checkout`` (it needs a
-# destination), the others through the stage that does the work (grade, wipe, image)
-# or, for the final check before leaving, through this command.
-MANUAL_STATUSES = ("received", "diagnosed", "wiped", "imaged", "ready")
 
 
 @inventory.command("status")

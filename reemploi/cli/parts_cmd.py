@@ -1,5 +1,9 @@
-"""``reemploi parts`` (harvest, list, stock, install) and ``reemploi checkout``: parts
-kept from machines, and what leaves the workshop (with the recipient's papers).
+"""``reemploi parts`` (harvest, remove, list, stock, install) and ``reemploi checkout``:
+parts kept from machines, and what leaves the workshop (with the recipient's papers).
+
+A storage device taken out (harvest, remove) is matched to a disk of the machine's
+latest probe, so the chain of custody knows the machine no longer holds it
+(inventory/custody.py).
 
 Thin: each builds the context, opens the inventory, calls one method, renders.
 """
@@ -20,6 +24,8 @@ from .common import (ASSET_ID, emit, home_option, json_option, lang_option, make
 from .inventory_cmd import _destination, _open, _status
 from .receipt_cmd import issue_receipt, receipt_out_option, render_receipt
 from .words import DESTINATION_NAMES, WordChoice
+
+DESTINIES = ("stock", "destruction", "recycling")
 
 
 def stock_label(label: str | None, lang: str) -> str | None:
@@ -49,21 +55,46 @@ def parts():
               help="A fact about the part, e.g. type=DDR3 form_factor=SODIMM size_gb=4. Repeatable.")
 @click.option("--grade", default=None, help="The part's grade or state (e.g. A, B, tested).")
 @click.option("--serial", default=None, help="The part's serial number, if any.")
+@click.option("--disk", default=None,
+              help="For a disk: its serial or identity in the machine's probe (default: its only disk).")
+@click.option("--for", "destiny", type=click.Choice(DESTINIES), default="stock", show_default=True,
+              help="Where the part goes: reusable stock, or kept for destruction or recycling.")
+@click.option("--reason", default=None, help="Why, for destruction or recycling.")
 @operator_option
 @json_option
 @lang_option
 @home_option
-def harvest(from_id, part_kind, facts, grade, serial, as_json, lang, home):
+def harvest(from_id, part_kind, facts, grade, serial, disk, destiny, reason, as_json, lang, home):
     """Take a part out of a machine: creates a part asset id recording where it came from."""
     inv, lang = _open(home, lang)
     try:
         parsed = parse_facts(facts)
     except ValueError as exc:
         raise BadInput(what="--facts", why=str(exc)) from None
-    part_id = inv.harvest_part(from_id, part_kind, parsed, grade, serial)
+    part_id = inv.harvest_part(from_id, part_kind, parsed, grade, serial, disk=disk,
+                               destiny=destiny, reason=reason)
     emit(inv.machine(part_id), as_json,
          lambda d: tr("Part {part} ({kind}) harvested from {source}.", lang, part=d["id"],
                       kind=word(PART_KIND_NAMES, d.get("part_kind"), lang), source=from_id))
+
+
+@parts.command("remove")
+@click.argument("machine_id", type=ASSET_ID)
+@click.option("--disk", default=None,
+              help="The disk's serial or identity in the machine's probe (default: its only disk).")
+@click.option("--reason", required=True,
+              help="What became of it, e.g. destroyed, recycled, kept by the donor.")
+@operator_option
+@json_option
+@lang_option
+@home_option
+def remove(machine_id, disk, reason, as_json, lang, home):
+    """Record a disk taken out of a machine and destroyed, recycled or kept by the donor."""
+    inv, lang = _open(home, lang)
+    ev = inv.remove_disk(machine_id, disk, reason)
+    emit(ev, as_json, lambda e: tr("Disk {disk} removed from {id}: {reason}", lang,
+                                   disk=e.payload.get("disk_identity"), id=machine_id,
+                                   reason=reason))
 
 
 @parts.command("list")

@@ -108,9 +108,10 @@ def _inventory(ctx):
     return ctx.inventory()          # opened once per command
 
 
-def _last_wipe(ctx, disk: Disk):
-    wipes = _inventory(ctx).wipes_for_disk(disk.identity)
-    return wipes[-1] if wipes else None
+def _last_wipe(ctx, disk: Disk, asset_id: str | None):
+    """The wipe that may stand for this disk under this asset (inventory custody rules:
+    never another asset's, a weak identity only within the same physical session)."""
+    return _inventory(ctx).wipe_for(disk.identity, asset_id)
 
 
 def _check_asset(ctx, asset_id: str, wipe_event: str | None) -> None:
@@ -154,8 +155,8 @@ def plan_write(ctx, image: str, device: str, *, asset_id: str | None = None,
     wipe_event = None
     zeros_known = imaged_since = left_since = False
     if wipe_check:
-        last = _last_wipe(ctx, disk)
-        if last is None or last.payload.get("result") != "success":
+        last = _last_wipe(ctx, disk, asset_id)
+        if last is None:
             raise NoWipeRecord(path=disk.path, identity=disk.identity)
         wipe_event = last.id
         patterns = last.payload.get("patterns") or ()
@@ -364,14 +365,12 @@ def _record_start(ctx, plan: Plan) -> str:
 
     An imaged or ready machine being re-installed goes back to "wiped" in the same
     write: from the first byte its old system is gone, so a power cut can never leave
-    it "ready" with half an image. (Not with --no-wipe-check: "wiped" would then be a
-    claim we cannot make, and a failed end sends it to the bench, see ``_record``.)"""
-    return _inventory(ctx).record_many([(EventType.IMAGE_STARTED, plan.asset_id, {
+    it "ready" with half an image. (With --no-wipe-check: to the bench, "diagnosed",
+    since "wiped" would be a claim we cannot make.)"""
+    return _inventory(ctx).start_image(plan.asset_id, {
         "image": _image_payload(plan), "disk": _disk_payload(plan.disk),
         "hostname": plan.hostname, "fill_holes": plan.fill_holes,
-        "wipe_event": plan.wipe_event})],
-        unready=plan.asset_id if plan.wipe_event else None, back_to=AssetStatus.WIPED,
-        because="image-started")[0].id
+        "wipe_event": plan.wipe_event}, plan.wipe_event).id
 
 
 def _record(ctx, report: Report, start_event: str | None = None) -> str:
@@ -398,25 +397,9 @@ def _record(ctx, report: Report, start_event: str | None = None) -> str:
         "zeroed_bytes": report.zeroed_bytes,
         "postinstall_failed": report.postinstall_failed,
     }
-    inv = _inventory(ctx)
-    event = inv.record(EventType.IMAGE_WRITTEN, plan.asset_id, payload)
-    if not plan.asset_id:
-        return event.id
-    from ..inventory.lifecycle import transition_allowed
-    status = inv.machine(plan.asset_id).get("status")
-    if report.result is Result.SUCCESS:
-        if plan.wipe_event and not transition_allowed(status, AssetStatus.IMAGED.value):
-            # Disk wiped loose before it went into this machine (see _check_asset).
-            inv.set_status(plan.asset_id, AssetStatus.WIPED, wipe_event=plan.wipe_event)
-        inv.set_status(plan.asset_id, AssetStatus.IMAGED)
-    elif status in (AssetStatus.IMAGED.value, AssetStatus.READY.value):
-        # A re-install that failed: the disk no longer holds the system the status
-        # speaks of, so the machine must not stay "imaged"/"ready" (and leave).
-        # Back to "wiped" when the donor's data is known gone, else to the bench.
-        back = AssetStatus.WIPED if plan.wipe_event else AssetStatus.DIAGNOSED
-        extra = {"wipe_event": plan.wipe_event} if plan.wipe_event else {}
-        inv.set_status(plan.asset_id, back, image_event=event.id, **extra)
-    return event.id
+    # The record and the status it implies, in one write (inventory intents decide:
+    # imaged after a success; after a failed re-install, no longer imaged/ready).
+    return _inventory(ctx).finish_image(plan.asset_id, payload, plan.wipe_event).id
 
 
 @dataclass(frozen=True)

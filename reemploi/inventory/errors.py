@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..errors import Conflict, DeviceError, IntegrityError, NotFound
+from ..errors import BadInput, Conflict, DeviceError, IntegrityError, NotFound, Refused
 
 
 class UnknownAsset(NotFound):
@@ -83,3 +83,67 @@ class ProjectionMismatch(IntegrityError):
 class JournalWriteFailed(DeviceError):
     """Exit 15: the journal could not be written (disk full, I/O error); nothing recorded."""
     msg = "Nothing was recorded: cannot write the journal {path} ({why})"
+
+
+# -- chain of custody (custody.py): exit 8, the "refused to protect data" code -------
+
+class DisksNotWiped(Refused):
+    """Exit 8: a machine would be ready or leave with a disk whose data may be there."""
+    msg = ("{id} cannot become '{to}': no verified wipe under this machine since it came in "
+           "for {disks}. Wipe it (reemploi wipe DEVICE --asset {id}) or record it removed "
+           "(reemploi parts harvest / parts remove)")
+
+
+class NoProbe(Refused):
+    """Exit 8: nothing says which disks the machine holds."""
+    msg = ("{id} has no probe on record: grade it first (reemploi grade --asset {id}), "
+           "its disks must be known before it is ready or leaves")
+
+
+class PartNotWiped(Refused):
+    """Exit 8: a storage part goes into a machine or out only after its own wipe."""
+    msg = ("Part {id} is a storage device without a verified wipe of its own: wipe it "
+           "first (reemploi wipe DEVICE --asset {id})")
+
+
+class PartKeptForDestruction(Refused):
+    """Exit 8: a part kept for destruction or recycling is never reused."""
+    msg = "Part {id} is kept for {destiny}: it cannot be installed, given or sold"
+
+
+class FailingDiskToStock(Refused):
+    """Exit 8: a SMART-failing disk is harvested only for destruction or recycling."""
+    msg = ("The disk {disk} of {id} fails its SMART check: harvest it only for destruction "
+           "or recycling (--for destruction), never into reusable stock")
+
+
+class DiskNotInProbe(NotFound):
+    """Exit 10: the disk named is not one of the machine's latest probe."""
+    msg = "{id}: no disk '{disk}' in its latest probe (give its serial or identity: {known})"
+
+
+class DateTooEarly(BadInput):
+    """Exit 7: a date before what it follows (reception, ready)."""
+    msg = "The date {date} is before {what} ({when})"
+
+
+class DateInFuture(BadInput):
+    """Exit 7: a date after today (clock skew allowed: one day)."""
+    msg = "The date {date} is in the future"
+
+
+class LargeLot(Refused):
+    """Exit 8: a lot far above anything usual: a typo until confirmed."""
+    msg = ("A lot of {count} devices and {kg} kg is far above the usual (at most {max_count} "
+           "devices, {max_t} t without confirmation): check the numbers, or confirm with --yes")
+
+
+class ImageDoesNotFit(Refused):
+    """Exit 8: the image does not suit the machine's verdict; override with a reason."""
+    msg = ("The image {image} does not suit {id}: {why}. To write it anyway, give "
+           "--override REASON (recorded)")
+
+
+class CannotVoid(Conflict):
+    """Exit 11: only a record nothing happened to since its creation can be voided."""
+    msg = "{id} cannot be voided: {why}"

@@ -1,8 +1,7 @@
-"""Event types and the Event record shared by every stage that writes the journal.
+"""Event type names and the Event record shared by every stage that writes the journal.
 
-Stages append events; the projection and the statistics read them. Payload keys per
-type are documented here because several stages (wipe, image, documents, stats)
-read events they did not write.
+The payload of each type is a frozen dataclass in ``reemploi/events`` (validated on
+append and on read, with its schema version); the comments below are a summary.
 """
 
 from __future__ import annotations
@@ -34,6 +33,11 @@ class EventType(str, enum.Enum):
     IMAGE_WRITTEN = "image.written"         # {image:{name,version,sha256}, disk:{...}, result, verify, postinstall:[...], wipe_checked, start_event?}
     PART_HARVESTED = "part.harvested"       # {from_asset, part_kind, facts, grade}
     PART_INSTALLED = "part.installed"       # {part_id, into_asset}
+    PART_REMOVED = "part.removed"           # {disk_identity, part_id?, reason}
+    BUILT = "built"                         # {device_kind, parts:[part ids], serial?, weight_kg?}
+    CORRECT = "correct"                     # {target, target_kind, fields, reason, corrects?}
+    VOID = "void"                           # {target, target_kind, reason}
+    INTEGRITY_INCIDENT = "integrity.incident"  # {problem, kept_seq, kept_hash, seen_seq?, ...}
     CHECKOUT = "checkout"                   # {destination_kind: given|sold|recycled|dismantled, organisation, date, price_eur?}
     NOTE = "note"                           # {text}
     # People (inventory/operators.py): who works at the workshop, and in which role.

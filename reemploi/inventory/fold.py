@@ -33,13 +33,15 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from .. import events as typed
-from .ids import clean_serial, counter_key, disk_identity, machine_identity
+from .ids import clean_serial, counter_key, disk_identity
 
 MAX_NOTES = 20
 RECEIVED = "received"
 OUT = "out"
 READY = "ready"
-# Events that write a disk: indexed by disk identity (``Inventory.disk_events``).
+# Events that write a disk, indexed by disk identity twice: ``disk_events`` keeps where
+# their lines are (image planning reads them), ``touch`` keeps who held the disk when
+# (custody.crossed; probes add to it too).
 DISK_EVENTS = frozenset({"wipe.started", "wipe.done", "image.started", "image.written"})
 
 
@@ -69,8 +71,12 @@ def new_asset(ev: dict, p: Any) -> dict:
         "probe": None, "grade": None, "checks": None, "wipes": [], "certificates": [],
         "image": None, "parts_installed": [], "parts_harvested": [], "checkout": None,
         "notes": [], "unfinished": [],
+        # Chain of custody (custody.py): when it (last) came in, which probe is the
+        # latest, which of its disks were taken out.
+        "entered_seq": ev["seq"], "probe_seq": None, "removed_disks": [],
         **({"part_kind": p.device_kind, "from_asset": None, "facts": {},
-            "part_grade": None, "installed_in": None} if kind == "part" else {}),
+            "part_grade": None, "installed_in": None, "destiny": "stock"}
+           if kind == "part" else {}),
     }
 
 
@@ -196,6 +202,10 @@ def apply(view: View, ev: dict, offset: int = 0, length: int = 0) -> None:
 
     if etype == "wipe.done" and p.disk.identity:
         view.index_add("disk", p.disk.identity, [offset, length, seq])
+    if etype in DISK_EVENTS and p.disk.identity:
+        # Who had this disk when: a weak identity's wipe counts only until another
+        # asset (or a loose disk) touches it (custody.crossed).
+        view.index_add("touch", p.disk.identity, [seq, aid])
 
     if etype == "part.installed":
         _install_part(view, ev, p)
@@ -221,6 +231,10 @@ def _apply_to_asset(view: View, doc: dict, ev: dict, etype: str, p: Any) -> None
             view.index_add("serial", serial, doc["id"])
         doc["identity"] = p.identity
         view.index_add("identity", p.identity, doc["id"])
+        doc["probe_seq"] = ev["seq"]
+        for disk in doc["probe"]["disks"]:
+            if disk.get("identity"):
+                view.index_add("touch", disk["identity"], [ev["seq"], doc["id"]])
     elif etype == "asset.checked":
         doc["checks"] = p.checks
     elif etype == "asset.graded":
@@ -236,6 +250,10 @@ def _apply_to_asset(view: View, doc: dict, ev: dict, etype: str, p: Any) -> None
                         "time": time}
     elif etype == "status.changed":
         doc["status"] = p.to
+        if p.to == RECEIVED:
+            doc["entered_seq"] = ev["seq"]      # back in the workshop: old wipes no longer count
+        elif p.to == READY:
+            doc["ready_time"] = time
         if doc["status"] not in (READY, OUT) and doc.get("validation"):
             # Back on the bench (re-wipe, re-install, repair): the sign-off was for the
             # machine as it was; it needs a new one before it leaves.
@@ -246,7 +264,7 @@ def _apply_to_asset(view: View, doc: dict, ev: dict, etype: str, p: Any) -> None
                              "disk_identity": disk.identity, "disk_model": disk.model,
                              "disk_serial": disk.serial, "result": p.result,
                              "method": p.method, "nist": p.nist,
-                             "certificate": None})
+                             "verified": p.verified, "certificate": None})
         _finished(doc, p.start_event)
     elif etype in ("wipe.started", "image.started"):
         disk = p.disk
@@ -274,11 +292,22 @@ def _apply_to_asset(view: View, doc: dict, ev: dict, etype: str, p: Any) -> None
         doc["part_kind"] = p.part_kind or doc.get("part_kind")
         doc["facts"] = p.facts
         doc["part_grade"] = p.grade
+        doc["destiny"] = p.destiny
+        if p.identity:
+            doc["identity"] = p.identity
         source = view.asset(p.from_asset or "")
         if source is not None and _touch(view, source, ev):
             source["parts_harvested"].append({"part_id": doc["id"], "part_kind": doc["part_kind"],
                                               "time": time})
+            if p.identity:
+                source.setdefault("removed_disks", []).append(
+                    {"identity": p.identity, "part_id": doc["id"], "seq": ev["seq"],
+                     "reason": "harvested"})
             view.put_asset(source)
+    elif etype == "part.removed":
+        doc.setdefault("removed_disks", []).append(
+            {"identity": p.disk_identity, "part_id": p.part_id, "seq": ev["seq"],
+             "reason": p.reason})
     elif etype == "checkout":
         doc["checkout"] = {"destination_kind": p.destination_kind,
                            "organisation": p.organisation, "date": p.date,

@@ -48,6 +48,9 @@ OUT_FROM: dict[str, frozenset[Status]] = {
     "recycled": frozenset({R, D, W, I, RD}),
     "dismantled": frozenset({R, D, W, I, RD}),
 }
+# Statuses an operator may ask for by hand (``inventory status``); the intents still
+# check each (ready: every disk covered, custody.py). ``out`` goes through checkout.
+MANUAL_STATUSES = ("received", "diagnosed", "wiped", "imaged", "ready")
 # Parts have a smaller life: in stock, installed in a machine, or gone.
 PART_STATES = ("stock", "installed", "out")
 

@@ -17,7 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
-from .errors import DuplicateId, MachineGone, NotAMachine, NotAPart, PartNotInStock
+from ..errors import BadInput
+from . import custody
+from .errors import (DiskNotInProbe, DuplicateId, FailingDiskToStock, MachineGone, NotAMachine,
+                     NotAPart, PartNotInStock)
 from .events import Event, EventType, Status
 from .lifecycle import part_transition_allowed
 from .projection import Session
@@ -103,14 +106,32 @@ def stock(parts: Iterable[dict]) -> list[StockLine]:
 
 class PartsMixin:
     def harvest_part(self, from_id: str, part_kind: str, facts: dict | None = None,
-                     grade: str | None = None, serial: str | None = None) -> str:
-        """Take a part out of a machine: a new part asset with where it came from."""
+                     grade: str | None = None, serial: str | None = None, *,
+                     disk: str | None = None, destiny: str = "stock",
+                     reason: str | None = None) -> str:
+        """Take a part out of a machine: a new part asset with where it came from.
+
+        A storage part is matched to a disk of the machine's latest probe (``disk``:
+        its serial or identity; the only disk left when there is one), so the machine
+        no longer needs that disk wiped and the part carries the disk's identity to
+        find its own wipe. A disk failing SMART goes only to destruction/recycling."""
         holder: list[str] = []
 
         def build(s: Session) -> list:
             source = self._asset(s, from_id)
             if source["kind"] != "machine":
                 raise NotAMachine(id=from_id, current=source["status"], to="harvest")
+            identity = None
+            if part_kind in custody.STORAGE_KINDS:
+                found = custody.probe_disk(source, disk)
+                if found is None and (disk or source.get("probe")):
+                    known = ", ".join(d.get("serial") or d.get("identity") or "?" for d in
+                                      (source.get("probe") or {}).get("disks") or ()) or "-"
+                    raise DiskNotInProbe(id=from_id, disk=disk or "?", known=known)
+                if found is not None:
+                    identity = found.get("identity")
+                    if custody.health_failing(found) and destiny == "stock":
+                        raise FailingDiskToStock(id=from_id, disk=custody.describe([found]))
             pid = self._next_id(s, "part")
             holder.append(pid)
             return [(EventType.ASSET_CREATED.value, pid,
@@ -119,9 +140,29 @@ class PartsMixin:
                     (EventType.PART_HARVESTED.value, pid,
                      {"from_asset": from_id, "part_kind": part_kind,
                       "facts": self._jsonable(normalise_facts(part_kind, facts or {})),
-                      "grade": grade})]
+                      "grade": grade, "destiny": destiny, "identity": identity,
+                      "reason": reason})]
         self._commit(build)
         return holder[-1]
+
+    def remove_disk(self, machine_id: str, disk: str | None, reason: str) -> Event:
+        """A storage device taken out of a machine and destroyed or sent to recycling
+        without a part record (``part.removed``): the machine no longer needs it wiped."""
+        if not (reason or "").strip():
+            raise BadInput(what="--reason", why="empty")
+
+        def build(s: Session) -> list:
+            doc = self._asset(s, machine_id)
+            if doc["kind"] != "machine":
+                raise NotAMachine(id=machine_id, current=doc["status"], to="remove")
+            found = custody.probe_disk(doc, disk)
+            if found is None:
+                known = ", ".join(d.get("serial") or d.get("identity") or "?" for d in
+                                  (doc.get("probe") or {}).get("disks") or ()) or "-"
+                raise DiskNotInProbe(id=machine_id, disk=disk or "?", known=known)
+            return [(EventType.PART_REMOVED.value, machine_id,
+                     {"disk_identity": found.get("identity"), "reason": reason})]
+        return self._commit(build)[0]
 
     def build_machine(self, device_kind: str, parts: Iterable[str] = (), *,
                       serial: str | None = None, weight_kg: float | None = None,
@@ -147,7 +188,8 @@ class PartsMixin:
         return self._commit(build)[0]
 
     def _usable_part(self, s: Session, part_id: str) -> dict:
-        """A part that may go into a machine: a part, in stock."""
+        """A part that may go into a machine: a part, in stock, reusable, and for a
+        storage part wiped on its own (custody)."""
         part = self._asset(s, part_id)
         if part["kind"] != "part":
             raise NotAPart(id=part_id, current=part["status"], to="installed")
@@ -156,6 +198,7 @@ class PartsMixin:
                 "organisation") or "?"
             raise PartNotInStock(id=part_id, current=part["status"], to="installed",
                                  where=where)
+        self._check_part_usable(s, part)
         return part
 
     def install_part(self, part_id: str, into_id: str) -> Event:
@@ -166,6 +209,12 @@ class PartsMixin:
                 raise NotAMachine(id=into_id, current=into["status"], to="install")
             if into["status"] == Status.OUT.value:
                 raise MachineGone(id=into_id, current=into["status"], to="install")
-            return [(EventType.PART_INSTALLED.value, into_id,
-                     {"part_id": part_id, "into_asset": into_id})]
+            specs = [(EventType.PART_INSTALLED.value, into_id,
+                      {"part_id": part_id, "into_asset": into_id})]
+            if into["status"] in (Status.READY.value, Status.IMAGED.value):
+                # A changed machine is checked again: back to the bench, to be
+                # re-probed (a new disk is a new question) and signed off again.
+                specs.append(self._status_spec(s, into_id, Status.DIAGNOSED.value,
+                                               {"because": "part-installed"}))
+            return specs
         return self._commit(build)[0]

@@ -39,10 +39,13 @@ PROJECTION_DIR = "projection"
 # 5: the ``events`` index (asset id -> [offset, length, seq] of every journal line
 # naming it), so an asset's history is read without scanning the journal, and the
 # ``disk_events`` index (disk identity -> the same, for wipes and image writes) (issue 16).
-FORMAT = 5
+# 6 (issue 10, custody): custody fields (entered_seq, probe_seq, removed_disks, wipes'
+# verified, a part's destiny) and the ``touch`` index (disk identity -> [seq, asset] of
+# every wipe, image write and probe on it: who held that disk when).
+FORMAT = 6
 SHARDS = 256
 ASSETS_TABLE = "assets"
-INDEX_TABLES = ("serial", "identity", "disk", "events", "disk_events")
+INDEX_TABLES = ("serial", "identity", "disk", "events", "disk_events", "touch")
 
 
 class ProjectionDamaged(Exception):

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import date as Date
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
@@ -27,14 +26,13 @@ from ..model import to_jsonable
 from ..settings import load_settings
 from .. import events as typed
 from . import fold
-from .errors import (DuplicateId, IllegalTransition, JournalCorrupt, JournalWriteFailed,
-                     NotAMachine, NotReadyToLeave, UnknownAsset)
+from .errors import (DuplicateId, JournalCorrupt, JournalWriteFailed, UnknownAsset)
 from .events import Event, EventType, Status
 from .ids import (clean_serial, format_asset_id, format_donor_id, format_lot_id,
                   machine_identity)
 from .journal import MISMATCH_PREFIX, Journal, build_line, event_from_dict, parse_line
-from .lifecycle import DESTINATIONS, part_transition_allowed, transition_allowed
-from .lots import LotsMixin, check_date
+from .intents import IntentsMixin
+from .lots import LotsMixin
 from .parts import PartsMixin
 from .reading import EventsMixin
 from .projection import FORMAT, Projection, ProjectionDamaged, Session, load_table, write_atomic
@@ -57,7 +55,7 @@ STARTS = {EventType.WIPE_STARTED.value: EventType.WIPE_DONE.value,
 Spec = tuple[str, "str | None", dict]
 
 
-class Inventory(EventsMixin, LotsMixin, PartsMixin):
+class Inventory(EventsMixin, IntentsMixin, LotsMixin, PartsMixin):
     """Open with ``Inventory.open(home, station, operator)``."""
 
     def __init__(self, home: Path, station: str, operator: str | None = None) -> None:
@@ -262,18 +260,11 @@ class Inventory(EventsMixin, LotsMixin, PartsMixin):
             raise typed.UnknownEventType(type=etype)
         return cls
 
-    def record_many(self, events: list[tuple[str | EventType, str | None, dict]], *,
-                    unready: str | None = None, back_to: Status = Status.DIAGNOSED,
-                    because: str = "wipe-started") -> list[Event]:
+    def record_many(self, events: list[tuple[str | EventType, str | None, dict]]
+                    ) -> list[Event]:
         """Append several plain events (no status change, checkout or creation) in one
-        write and one fsync: all of them are on disk when it returns, or none.
-
-        ``unready``: a machine whose disk these events start to overwrite. If it is
-        imaged or ready, it is moved back to diagnosed in the same write (after the
-        events): from the first byte its system is gone, so a wipe that is then cut
-        (Ctrl-C, a signal, a power cut) can never leave it "ready" to be given away
-        with half a disk. A successful end moves it on to wiped as usual. The image
-        writer passes ``back_to`` wiped (its disk's wipe is on record) and its reason."""
+        write and one fsync: all of them are on disk when it returns, or none. Events
+        that move a status go through the intents (``intents.py``)."""
         specs: list[Spec] = []
         for type, asset_id, payload in events:
             etype = type.value if isinstance(type, EventType) else str(type)
@@ -286,15 +277,8 @@ class Inventory(EventsMixin, LotsMixin, PartsMixin):
             for (etype, asset_id, _), cls in zip(specs, classes):
                 if asset_id is not None or cls.NEEDS_ASSET:
                     self._asset(s, asset_id)
-            out = list(specs)
-            if unready is not None:
-                doc = self._asset(s, unready)
-                if doc.get("kind") == "machine" and doc.get("status") in (
-                        Status.IMAGED.value, Status.READY.value):
-                    out.append(self._status_spec(s, unready, back_to.value,
-                                                 {"because": because}))
-            return out
-        return self._commit(build)[:len(specs)]
+            return list(specs)
+        return self._commit(build)
 
     def record_grading(self, asset_id: str | None, *, machine: dict, identity: str,
                        match: bool, device_kind: str, serial: str | None,
@@ -349,20 +333,6 @@ class Inventory(EventsMixin, LotsMixin, PartsMixin):
         ev = self._commit(lambda s: [self._created_spec(s, kind, device_kind, asset_id, payload)])
         return ev[0].asset_id
 
-    def set_status(self, asset_id: str, to: Status | str, **payload: Any) -> Event:
-        """Move a machine along its lifecycle (IllegalTransition, exit 11, if the table
-        forbids it). Moving to out needs ``destination_kind``: prefer ``checkout``."""
-        target = to.value if isinstance(to, Status) else str(to)
-        body = self._jsonable(payload)
-        return self._commit(lambda s: [self._status_spec(s, asset_id, target, body)])[0]
-
-    def checkout(self, asset_id: str, destination_kind: str, organisation: str,
-                 date: str | None = None, price_eur: float | None = None) -> Event:
-        """The asset leaves the workshop: a checkout event, then status out."""
-        body = {"destination_kind": destination_kind, "organisation": organisation,
-                "date": date or Date.today().isoformat(), "price_eur": price_eur}
-        return self._commit(lambda s: self._checkout_specs(s, asset_id, body))[0]
-
     # -- validation helpers (run under the lock) -------------------------------------
 
     @staticmethod
@@ -380,37 +350,6 @@ class Inventory(EventsMixin, LotsMixin, PartsMixin):
         if doc is None:
             raise UnknownAsset(id=asset_id)
         return doc
-
-    def _status_spec(self, s: Session, asset_id: str | None, to: str | None, body: dict) -> Spec:
-        doc = self._asset(s, asset_id)
-        current = doc["status"]
-        last = (doc.get("checkout") or {}).get("destination_kind")
-        if doc["kind"] != "machine":
-            raise NotAMachine(id=asset_id, current=current, to=to)
-        if not transition_allowed(current, str(to), body.get("destination_kind"), last):
-            if to == Status.OUT.value and current != Status.OUT.value and \
-                    body.get("destination_kind") in ("given", "sold"):
-                raise NotReadyToLeave(id=asset_id, current=current, to=to)
-            raise IllegalTransition(id=asset_id, current=current, to=to)
-        return (EventType.STATUS_CHANGED.value, asset_id, {**body, "from": current, "to": to})
-
-    def _checkout_specs(self, s: Session, asset_id: str | None, body: dict) -> list[Spec]:
-        dest = body.get("destination_kind")
-        if dest not in DESTINATIONS:
-            raise BadInput(what="destination", why=str(dest))
-        if not str(body.get("organisation") or "").strip():
-            raise BadInput("The receiving organisation (--org) is empty")
-        price = body.get("price_eur")
-        if price is not None and (not isinstance(price, (int, float)) or price < 0):
-            raise BadInput(what="price", why=str(price))
-        check_date(body.get("date") or "")
-        doc = self._asset(s, asset_id)
-        if doc["kind"] == "part":
-            if not part_transition_allowed(doc["status"], "out"):
-                raise IllegalTransition(id=asset_id, current=doc["status"], to="out")
-            return [(EventType.CHECKOUT.value, asset_id, body)]
-        status = self._status_spec(s, asset_id, Status.OUT.value, {"destination_kind": dest})
-        return [(EventType.CHECKOUT.value, asset_id, body), status]
 
     def _created_spec(self, s: Session, kind: str, device_kind: str | None,
                       asset_id: str | None, payload: dict) -> Spec:

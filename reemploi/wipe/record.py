@@ -18,7 +18,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..model import Disk, to_jsonable
-from .engine import Outcome
 from .plan import ATA_PASSWORD
 
 
@@ -111,17 +110,7 @@ def check_asset(ctx, asset_id: str) -> None:
 
 
 def record_all(ctx, records: list[WipeRecord]) -> list[str]:
-    """Append one ``wipe.done`` per record; move the machine to "wiped" when all succeeded."""
+    """Append one ``wipe.done`` per record, in one write with the machine's move to
+    "wiped" when all its wipes succeeded (the inventory's ``finish_wipe`` decides)."""
     inv = ctx.inventory()
-    ids = []
-    for rec in records:
-        ev = inv.record("wipe.done", rec.asset_id, rec.payload())
-        ids.append(ev.id)
-    assets = {r.asset_id for r in records if r.asset_id}
-    for asset in assets:
-        mine = [r for r in records if r.asset_id == asset]
-        if mine and all(r.result == Outcome.SUCCESS for r in mine):
-            doc = inv.machine(asset)
-            if doc.get("kind") == "machine" and doc.get("status") != "wiped":
-                inv.set_status(asset, "wiped")
-    return ids
+    return [ev.id for ev in inv.finish_wipe([(r.asset_id, r.payload()) for r in records])]

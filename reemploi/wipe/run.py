@@ -455,14 +455,14 @@ def record_starts(ctx, jobs: list[Job], asset_id: str | None) -> list[Job]:
     ``wipe.done`` names: ``inventory show``/``verify`` report it, and it never counts
     as a wipe."""
     inv = ctx.inventory()
-    events = inv.record_many([
-        ("wipe.started", j.asset_id or asset_id,
+    events = inv.start_wipe([
+        (j.asset_id or asset_id,
          {"disk": disk_dict(j.disk), "method": j.plan.method,
           "technique": j.plan.technique.value if j.plan.technique else None,
           "nist": j.plan.nist.value if j.plan.nist else None,
           "patterns": list(j.plan.passes), "verify": j.plan.verify,
           "tool": {"name": "reemploi", "version": __version__}})
-        for j in jobs], unready=asset_id)
+        for j in jobs])
     return [replace(j, start_event=ev.id) for j, ev in zip(jobs, events)]
 
 
