@@ -79,6 +79,8 @@ def _steps(no_postinstall: bool, skip: tuple[str, ...], first_boot: bool) -> tup
               help="Skip one post-install step (repeatable).")
 @click.option("--first-boot-user", is_flag=True,
               help="Prepare first-boot user creation (/etc/reemploi-first-boot).")
+@click.option("--override", default=None, metavar="REASON",
+              help="Write an image that does not suit the machine's verdict (parts only, 32-bit, too little RAM), giving the reason; recorded.")
 @click.option("--no-wipe-check", is_flag=True,
               help="Write even without a successful wipe record (old data may remain; recorded).")
 @click.option("--hostname", default=None, help="Hostname to set (default: the asset id).")
@@ -89,7 +91,7 @@ def _steps(no_postinstall: bool, skip: tuple[str, ...], first_boot: bool) -> tup
 @lang_option
 @home_option
 def write_cmd(image_name, device, asset_id, no_verify, no_postinstall, skip, first_boot_user,
-              no_wipe_check, hostname, dry_run, assume_yes, as_json, lang, home):
+              override, no_wipe_check, hostname, dry_run, assume_yes, as_json, lang, home):
     """Write IMAGE (catalogue name or file) to DEVICE: only mapped ranges, verified."""
     require_root("reemploi image write")   # before any plan or record (exit 4)
     ctx = make_context(home, lang, assume_yes=assume_yes)
@@ -100,7 +102,7 @@ def write_cmd(image_name, device, asset_id, no_verify, no_postinstall, skip, fir
     plan = service.plan_write(ctx, image_name, device, asset_id=asset_id, hostname=hostname,
                               verify=not no_verify,
                               steps=_steps(no_postinstall, skip, first_boot_user),
-                              wipe_check=not no_wipe_check)
+                              wipe_check=not no_wipe_check, override=override)
     if dry_run:
         if as_json:
             click.echo(dump_json({"result": "dry-run", "plan": plan.summary()}))

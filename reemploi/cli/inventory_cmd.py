@@ -100,18 +100,21 @@ def _rows(docs: list[dict], lang: str) -> str:
               help="Create an asset id for every device now, before any probe (label first, inventory later).")
 @click.option("--labels", is_flag=True,
               help="Also make the PDF of intake labels for the new ids (implies --create-ids).")
+@click.option("--yes", "confirmed", is_flag=True,
+              help="Confirm an unusually large lot (over 2000 devices or 50 t).")
 @operator_option
 @json_option
 @lang_option
 @home_option
 def intake(donor, donor_kind, donor_siret, donor_contact, when, devices, weight, notes, create_ids,
-           labels, as_json, lang, home):
+           labels, confirmed, as_json, lang, home):
     """Register a donation lot and its donor; optionally create asset ids to label."""
     inv, lang = _open(home, lang)
     parsed = [_device(d) for d in devices]
     lot, ids = inv.receive_lot(donor, donor_kind, date=when, devices=parsed, weight_kg=weight,
                                notes=notes, create_ids=create_ids or labels,
-                               donor_contact=donor_contact, donor_siret=donor_siret)
+                               donor_contact=donor_contact, donor_siret=donor_siret,
+                               confirmed=confirmed)
     result = {"lot": lot, "ids": ids, "labels_pdf": None}
     if labels and ids:
         from ..documents.labels import label_contents, make_labels

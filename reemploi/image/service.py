@@ -66,6 +66,7 @@ class Plan:
                                           # | no-wipe-check | no-map
     info: ImageInfo | None = field(default=None, repr=False, compare=False)
     seal: Seal | None = None              # the disk's identity as the plan showed it
+    override: str | None = None           # why an image not suiting the verdict is written
 
     def summary(self) -> dict:
         """The plan as JSON (without the block map itself)."""
@@ -136,8 +137,9 @@ def _check_asset(ctx, asset_id: str, wipe_event: str | None) -> None:
 def plan_write(ctx, image: str, device: str, *, asset_id: str | None = None,
                hostname: str | None = None, verify: bool = True,
                steps: tuple[postinstall.Step, ...] = postinstall.DEFAULT_STEPS,
-               wipe_check: bool = True) -> Plan:
-    """Everything checked before the first byte: image, guard, size, wipe, hostname."""
+               wipe_check: bool = True, override: str | None = None) -> Plan:
+    """Everything checked before the first byte: image, guard, size, wipe, hostname,
+    and that the image suits the machine's verdict (``override``: a recorded reason)."""
     resolved = catalogue.resolve(ctx.home, image)
     info = resolved.info
     if info.mapped_bytes <= 0:
@@ -183,6 +185,10 @@ def plan_write(ctx, image: str, device: str, *, asset_id: str | None = None,
             raise WipeUnfinished(path=disk.path, time=cut[-1].time)
     if asset_id:
         _check_asset(ctx, asset_id, wipe_event)   # exit 10 / 11 before writing
+        entry = resolved.entry
+        _inventory(ctx).check_image_fits(asset_id, resolved.name,
+                                         entry.arch if entry else None,
+                                         entry.min_ram_mb if entry else None, override)
         if left_since:
             raise WipedBeforeCheckout(path=disk.path, asset=asset_id, time=last.time)
     # Unmapped = zeros in our maps: skip them only on a disk known to read zeros. An
@@ -204,7 +210,7 @@ def plan_write(ctx, image: str, device: str, *, asset_id: str | None = None,
     return Plan(resolved.name, info.path, info.kind.value, resolved.version, resolved.sha256,
                 info.image_size, info.mapped_bytes, info.has_map, disk, asset_id, hostname,
                 verify, tuple(steps), wipe_check, wipe_event, iso, fill,
-                holes_reason, info, seal.take(ctx, disk))
+                holes_reason, info, seal.take(ctx, disk), override=override)
 
 
 def _failed(ctx, plan: Plan, exc: BaseException, record: bool, default_code: ExitCode,
@@ -370,7 +376,8 @@ def _record_start(ctx, plan: Plan) -> str:
     return _inventory(ctx).start_image(plan.asset_id, {
         "image": _image_payload(plan), "disk": _disk_payload(plan.disk),
         "hostname": plan.hostname, "fill_holes": plan.fill_holes,
-        "wipe_event": plan.wipe_event}, plan.wipe_event).id
+        "wipe_event": plan.wipe_event,
+        **({"override": plan.override} if plan.override else {})}, plan.wipe_event).id
 
 
 def _record(ctx, report: Report, start_event: str | None = None) -> str:

@@ -145,3 +145,23 @@ def probe_disk(doc: dict, wanted: str | None) -> dict | None:
 
 def health_failing(disk: dict[str, Any] | None) -> bool:
     return bool(disk) and disk.get("health") == FAILING
+
+
+NO_SYSTEM = ("parts-only", "recycling")
+# Debian architectures a 32-bit-only CPU cannot run (no long mode, the D600's Pentium M).
+ARCH_64 = ("amd64", "x86_64", "arm64")
+
+
+def image_problem(doc: dict, arch: str | None, min_ram_mb: int | None) -> tuple[str, dict] | None:
+    """Why an image does not suit this machine's verdict, as (code, params), or None.
+    Codes: no-system (graded parts only / recycling), arch, ram."""
+    grade = doc.get("grade") or {}
+    if grade.get("outcome") in NO_SYSTEM:
+        return "no-system", {"outcome": grade["outcome"]}
+    machine_arch = grade.get("emmabuntus_arch")
+    if arch in ARCH_64 and machine_arch and machine_arch not in ARCH_64:
+        return "arch", {"machine_arch": machine_arch, "arch": arch}
+    ram = (doc.get("probe") or {}).get("ram_total_mb")
+    if min_ram_mb and ram and ram < min_ram_mb:
+        return "ram", {"ram": ram, "min": min_ram_mb}
+    return None

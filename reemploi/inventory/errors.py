@@ -123,8 +123,13 @@ class DiskNotInProbe(NotFound):
 
 
 class DateTooEarly(BadInput):
-    """Exit 7: a date before what it follows (reception, ready)."""
-    msg = "The date {date} is before {what} ({when})"
+    """Exit 7: a checkout dated before the lot's reception."""
+    msg = "The date {date} is before the lot's reception ({when})"
+
+
+class DateBeforeReady(BadInput):
+    """Exit 7: a checkout dated before the machine became ready."""
+    msg = "The date {date} is before the machine became ready ({when})"
 
 
 class DateInFuture(BadInput):
@@ -138,10 +143,22 @@ class LargeLot(Refused):
            "devices, {max_t} t without confirmation): check the numbers, or confirm with --yes")
 
 
-class ImageDoesNotFit(Refused):
-    """Exit 8: the image does not suit the machine's verdict; override with a reason."""
-    msg = ("The image {image} does not suit {id}: {why}. To write it anyway, give "
-           "--override REASON (recorded)")
+class ImageForNoSystem(Refused):
+    """Exit 8: the verdict says parts only or recycling: no system goes on it."""
+    msg = ("{id} was graded '{outcome}': no system is installed on it. To write {image} "
+           "anyway, give --override REASON (recorded)")
+
+
+class ImageWrongArch(Refused):
+    """Exit 8: a 64-bit image on a 32-bit-only machine cannot boot."""
+    msg = ("{id} runs {machine_arch} systems only and {image} is {arch}. To write it "
+           "anyway, give --override REASON (recorded)")
+
+
+class ImageNeedsMoreRam(Refused):
+    """Exit 8: the machine has less memory than the image needs."""
+    msg = ("{id} has {ram} MB of RAM and {image} needs {min} MB. To write it anyway, "
+           "give --override REASON (recorded)")
 
 
 class CannotVoid(Conflict):

@@ -18,33 +18,24 @@ no stage decides a status itself:
 from __future__ import annotations
 
 from datetime import date as Date
-from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable
 
 from ..errors import BadInput
 from . import custody
-from .errors import (DateInFuture, DateTooEarly, DisksNotWiped, IllegalTransition, NoProbe,
+from .errors import (DateBeforeReady, DateTooEarly, ImageForNoSystem, ImageNeedsMoreRam, ImageWrongArch, DisksNotWiped, IllegalTransition, NoProbe,
                      NotAMachine, NotReadyToLeave, PartKeptForDestruction, PartNotWiped)
 from .events import Event, EventType, Status
 from .lifecycle import DESTINATIONS, part_transition_allowed, transition_allowed
-from .lots import check_date
+from .lots import check_not_future
 from .projection import Session
 
 Spec = tuple[str, "str | None", dict]
 # Destinations for a person: the data promise applies in full.
 TO_PEOPLE = ("given", "sold")
-# A date typed at a station in UTC+14 is "tomorrow" in UTC for a few hours.
-CLOCK_SKEW = timedelta(days=1)
 
 
 def _verified(payload: dict) -> bool:
     return (payload.get("verification") or {}).get("result") in (None, "passed", "skipped")
-
-
-def check_not_future(value: str) -> None:
-    check_date(value)
-    if Date.fromisoformat(value) > (datetime.now(timezone.utc) + CLOCK_SKEW).date():
-        raise DateInFuture(date=value)
 
 
 class IntentsMixin:
@@ -172,6 +163,20 @@ class IntentsMixin:
         chosen = self._reading(pick)
         return next((ev for ev in self.wipes_for_disk(identity) if ev.id == chosen), None)
 
+    def check_image_fits(self, asset_id: str, image: str, arch: str | None,
+                         min_ram_mb: int | None, override: str | None = None) -> None:
+        """Before an image is written on a machine: it suits the verdict (not parts
+        only/recycling, an architecture the CPU runs, enough RAM). ``override``: the
+        operator's reason to write it anyway (recorded with image.started)."""
+        doc = self.machine(asset_id)
+        problem = custody.image_problem(doc, arch, min_ram_mb)
+        if problem is None or (override or "").strip():
+            return
+        code, params = problem
+        error = {"no-system": ImageForNoSystem, "arch": ImageWrongArch,
+                 "ram": ImageNeedsMoreRam}[code]
+        raise error(id=asset_id, image=image, **params)
+
     # -- the checks, in one place -------------------------------------------------------
 
     def _status_spec(self, s: Session, asset_id: str | None, to: str | None, body: dict) -> Spec:
@@ -222,10 +227,10 @@ class IntentsMixin:
         lot = s.lot(doc.get("lot_id") or "") if doc.get("lot_id") else None
         received = (lot or {}).get("date")
         if received and when < received:
-            raise DateTooEarly(date=when, what="reception", when=received)
+            raise DateTooEarly(date=when, when=received)
         ready = doc.get("ready_time")
         if ready and when < ready[:10]:
-            raise DateTooEarly(date=when, what="ready", when=ready[:10])
+            raise DateBeforeReady(date=when, when=ready[:10])
 
     def _check_part_usable(self, s: Session, part: dict) -> None:
         """A part going into a machine or to a person: not kept for destruction, and a

@@ -12,13 +12,26 @@ the journal lock) and the id counters of ``store``.
 from __future__ import annotations
 
 from datetime import date as Date
+from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable
 
 from ..errors import BadInput
+from .errors import DateInFuture, LargeLot
 from .events import EventType
 from .projection import Session
 
 DONOR_KINDS = ("company", "individual", "public", "association")
+# Above these a lot needs confirming (the largest donations our workshops see are a
+# few hundred machines, a few tonnes; a typo is far more likely than 2 001 laptops).
+LARGE_LOT_DEVICES = 2000
+LARGE_LOT_KG = 50_000.0
+
+
+def check_not_future(value: str) -> None:
+    """An ISO date not after tomorrow (UTC): a station at UTC+14 is a day ahead."""
+    check_date(value)
+    if Date.fromisoformat(value) > (datetime.now(timezone.utc) + timedelta(days=1)).date():
+        raise DateInFuture(date=value)
 
 
 def check_date(value: str) -> None:
@@ -47,10 +60,15 @@ class LotsMixin:
                     devices: Iterable[tuple[str, int, float | None]] = (),
                     weight_kg: float | None = None, notes: str | None = None,
                     create_ids: bool = False, donor_contact: str | None = None,
-                    donor_siret: str | None = None) -> tuple[dict, list[str]]:
+                    donor_siret: str | None = None,
+                    confirmed: bool = False) -> tuple[dict, list[str]]:
         """Register a donation lot (and its donor if new), in one atomic append.
         ``devices``: (kind, count, total weight kg or None). With ``create_ids``, an
-        asset id per device is created now, before any probe, for labelling."""
+        asset id per device is created now, before any probe, for labelling.
+
+        A lot above ``LARGE_LOT_DEVICES`` devices or ``LARGE_LOT_KG`` is refused (LargeLot,
+        exit 8) unless ``confirmed``: one typo (laptop:100000) would otherwise create
+        100 000 ids in an append-only journal. The date is not in the future."""
         rows = []
         for kind, count, weight in devices:
             if not kind or int(count) < 1 or (weight is not None and float(weight) < 0):
@@ -60,7 +78,12 @@ class LotsMixin:
         if weight_kg is not None and weight_kg < 0:
             raise BadInput(what="--weight", why=str(weight_kg))
         when = date or Date.today().isoformat()
-        check_date(when)
+        check_not_future(when)
+        count = sum(r["count"] for r in rows)
+        kg = weight_kg if weight_kg is not None else sum(r["weight_kg"] or 0 for r in rows)
+        if not confirmed and (count > LARGE_LOT_DEVICES or kg > LARGE_LOT_KG):
+            raise LargeLot(count=count, kg=round(kg, 1), max_count=LARGE_LOT_DEVICES,
+                           max_t=LARGE_LOT_KG / 1000)
         out: dict[str, Any] = {}
 
         def build(s: Session) -> list:
