@@ -26,6 +26,11 @@ TODAY = datetime.now(ZoneInfo("Europe/Paris")).date()
 Y1 = TODAY.year            # this year
 Y0 = Y1 - 1                # last year: the December side of the boundary
 NOW_MONTH = TODAY.strftime("%Y-%m")
+# The probe the grade stage recorded for a real machine (tests/fixtures/journals/v1,
+# made by the real CLI from tests/fixtures/machines/aspire-es1-non-root).
+RECORDED = next(json.loads(line)["payload"]["machine"] for line in
+                (Path(__file__).parent / "fixtures" / "journals" / "v1" / "journal.jsonl")
+                .read_text().splitlines() if '"type":"asset.probed"' in line)
 
 SETTINGS = """[workshop]
 name = "Atelier Test"
@@ -68,9 +73,18 @@ def build(home: Path) -> dict[str, str]:
     ids["N1"] = inv.create_asset("machine", "laptop", weight_kg=2.0)
 
     def checkout(aid, to, org, day, *extra):
-        run(home, "checkout", aid, "--to", to, "--org", org, "--date", day, *extra)
+        # Business dates of last year/January: entered after the fact (backdated).
+        run(home, "checkout", aid, "--to", to, "--org", org, "--date", day,
+            "--backdated", "entered from the paper register", *extra)
+
+    def probed(aid):
+        # The probe of a recorded machine (custody needs its disks known); its disk
+        # kept by the donor, so it may go ready without a wipe of that disk.
+        inv.record(EventType.ASSET_PROBED, aid, {"machine": RECORDED})
+        inv.remove_disk(aid, None, "kept by the donor")
 
     def grade(aid, g):
+        probed(aid)
         inv.record(EventType.ASSET_GRADED, aid, {"verdict": {"outcome": "reuse", "grade": g},
                                                  "rules_version": "test"})
         inv.set_status(aid, Status.DIAGNOSED)
@@ -99,6 +113,7 @@ def build(home: Path) -> dict[str, str]:
     grade(ids["L3"], "C")
     part = run(home, "parts", "harvest", ids["L3"], "--kind", "ram", "--facts", "size_mb=4096")["id"]
     checkout(ids["L3"], "dismantled", "Atelier (pièces)", f"{Y1}-01-20")
+    probed(ids["D1"])
     inv.set_status(ids["D1"], Status.DIAGNOSED)
     run(home, "parts", "install", part, ids["D1"])
     inv.set_status(ids["D1"], Status.READY)
@@ -108,8 +123,10 @@ def build(home: Path) -> dict[str, str]:
     inv.set_status(ids["S1"], Status.READY)
     checkout(ids["S1"], "given", "Secours populaire", f"{Y1}-01-10")
     checkout(ids["S2"], "recycled", "Ecosystem", f"{Y1}-01-12")
-    # The unknown device goes to recycling 12 Jan Y1; D2's wipe failed.
-    checkout(ids["R1"], "recycled", "Ecosystem", f"{Y1}-01-12")
+    # The unknown device goes to recycling 22 Jan Y1 (its lot came on the 15th: the
+    # story once said the 12th, before it arrived, which the inventory now refuses);
+    # D2's wipe failed.
+    checkout(ids["R1"], "recycled", "Ecosystem", f"{Y1}-01-22")
     wipe(ids["D2"], "failed", "overwrite", "Clear")
     return ids
 
@@ -167,7 +184,7 @@ def test_this_year(home):
     assert f.received_weight.measured_kg == pytest.approx(8.0)
     assert f.received_weight.estimated_kg == pytest.approx(17.0)
     assert f.received_weight.unweighed == 1
-    # Out in Y1 (checkout dates): L1, S1 given 10 Jan; S2, R1 recycled 12 Jan; L3 dismantled
+    # Out in Y1 (checkout dates): L1, S1 given 10 Jan; S2 recycled 12 Jan, R1 22 Jan; L3 dismantled
     # 20 Jan; D1 given 25 Jan = 6 out: given 3, sold 0, recycled 2, dismantled 1.
     assert f.totals.out == 6
     assert _out(f) == {"given": 3, "sold": 0, "recycled": 2, "dismantled": 1}
@@ -291,8 +308,8 @@ def test_cache_is_extended_and_never_trusted_blindly(tmp_path):
     ids = build(h)
     before = figures_for(h, make_period(year=Y1))
     assert (h / CACHE_NAME).exists()
-    # New events after the cache: D2 is recycled on 5 Jan Y1 → out 6 + 1 = 7.
-    Inventory.open(h, "T").checkout(ids["D2"], "recycled", "Ecosystem", date=f"{Y1}-01-05")
+    # New events after the cache: D2 is recycled on 25 Jan Y1 → out 6 + 1 = 7.
+    Inventory.open(h, "T").checkout(ids["D2"], "recycled", "Ecosystem", date=f"{Y1}-01-25")
     after = figures_for(h, make_period(year=Y1))
     assert (before.totals.out, after.totals.out) == (6, 7)
     # The cached-and-extended fold equals a fold of the whole journal from scratch.

@@ -37,12 +37,15 @@ def home(tmp_path_factory) -> Path:
     h.mkdir()
     (h / "settings.toml").write_text(SETTINGS, encoding="utf-8")
     run(h, "intake", "--donor", "Crédit Agricole", "--date", f"{Y1}-03-01", "--device", "laptop:1200",
-        "--device", "desktop:800", "--device", "screen:700", "--weight", "15000")
+        "--device", "desktop:800", "--device", "screen:700", "--weight", "15000",
+        "--yes")                                   # a lot of 2 700: confirmed
     ids = run(h, "intake", "--donor", "Particulier Dupont", "--donor-kind", "individual",
               "--date", f"{Y1}-02-01", "--device", "laptop:2", "--create-ids")["ids"]
     run(h, "grade", "--replay", FIXTURES / "latitude-d600-32bit", "--asset", ids[0], "--cosmetic", "b")
+    run(h, "parts", "remove", ids[0], "--reason", "kept by the donor")   # custody
     run(h, "inventory", "status", ids[0], "ready")
-    run(h, "checkout", ids[0], "--to", "given", "--org", ORG, "--date", f"{Y1}-04-02")
+    run(h, "checkout", ids[0], "--to", "given", "--org", ORG, "--date", f"{Y1}-04-02",
+        "--backdated", "entered from the paper register")
     return h
 
 
@@ -134,7 +137,8 @@ def test_reused_kinds_without_factor_are_named(cli, tmp_path):
                  "--device", "imprimante:1", "--create-ids")["ids"]
     run(h, "inventory", "status", pid, "diagnosed")
     run(h, "inventory", "status", pid, "ready")
-    run(h, "checkout", pid, "--to", "given", "--org", "Maison des jeunes", "--date", f"{Y1}-05-20")
+    run(h, "checkout", pid, "--to", "given", "--org", "Maison des jeunes", "--date", f"{Y1}-05-20",
+        "--backdated", "entered from the paper register")
     out = _stats(cli, h, "--lang", "fr")
     assert "au plus 0,0 kg CO2e" in out
     assert "1 machine réemployée non comptée dans le CO2e (pas de facteur d'impact pour\u00a0: imprimante)" in out

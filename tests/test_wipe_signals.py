@@ -102,9 +102,11 @@ def test_a_ready_machine_cut_mid_wipe_is_no_longer_ready(tmp_path, loopdev):
     half gone, so it must not stay "ready" to leave with a broken disk."""
     dev = loopdev(768 * MIB)
     home = tmp_path / "home"
+    from test_image_support import graded_machine
+    asset = graded_machine(home)                  # a recorded laptop, its disk swapped out
     inv = Inventory.open(home, "T")
-    asset = inv.create_asset("machine", "laptop")
-    for status in ("diagnosed", "wiped", "imaged", "ready"):
+    inv.remove_disk(asset, None, "swapped for the test disk")
+    for status in ("wiped", "imaged", "ready"):
         inv.set_status(asset, status)
     status, out = _signal_mid_wipe(home, dev, signal.SIGKILL, ("--asset", asset))
     assert status == -signal.SIGKILL, out
@@ -125,7 +127,8 @@ def test_image_write_refuses_a_disk_whose_last_wipe_never_ended(tmp_path, loopde
     from reemploi.image.errors import WipeUnfinished
     dev = loopdev(768 * MIB)
     home = tmp_path / "home"
-    assert _run(["wipe", dev.path, "--yes", "--method", "zero", "--verify", "none"],
+    # Verified (a wipe without read-back is no evidence for the writer either).
+    assert _run(["wipe", dev.path, "--yes", "--method", "zero", "--verify", "sample"],
                 home).returncode == 0
     status, out = _signal_mid_wipe(home, dev, signal.SIGKILL)
     assert status == -signal.SIGKILL, out

@@ -162,6 +162,8 @@ def install(part_id, into_id, as_json, lang, home):
 @click.option("--org", "organisation", required=True, help="Receiving organisation or person.")
 @click.option("--date", "when", default=None, help="Date it left, YYYY-MM-DD (default: today).")
 @click.option("--price", type=click.FloatRange(min=0), default=None, help="Price in euros, if sold.")
+@click.option("--backdated", default=None, metavar="REASON",
+              help="A departure entered after the fact, dated before the machine was marked ready (e.g. from the paper register); recorded.")
 @click.option("--receipt", "with_receipt", is_flag=True,
               help="Also make the recipient's papers (as 'reemploi receipt'): given or sold machines.")
 @receipt_out_option
@@ -169,8 +171,8 @@ def install(part_id, into_id, as_json, lang, home):
 @json_option
 @lang_option
 @home_option
-def checkout(asset_id, destination, organisation, when, price, with_receipt, out_dir, as_json,
-             lang, home):
+def checkout(asset_id, destination, organisation, when, price, backdated, with_receipt, out_dir,
+             as_json, lang, home):
     """Record that a machine or part leaves the workshop (status becomes out)."""
     ctx = make_context(home, lang)
     inv = Inventory.open(ctx.home, ctx.station, ctx.operator)
@@ -178,7 +180,7 @@ def checkout(asset_id, destination, organisation, when, price, with_receipt, out
     if with_receipt and destination not in ("given", "sold"):
         # Checked before anything is recorded: a receipt needs a recipient.
         raise click.UsageError(tr("--receipt goes with --to given or --to sold.", lang))
-    ev = inv.checkout(asset_id, destination, organisation, when, price)
+    ev = inv.checkout(asset_id, destination, organisation, when, price, backdated=backdated)
     papers = issue_receipt(ctx, inv, asset_id, out_dir) if with_receipt else None
     result = {**to_jsonable(ev), "receipt": papers} if as_json else ev
     emit(result, as_json, lambda e: tr("{id}: {what}", lang, id=asset_id,

@@ -40,6 +40,7 @@ class Checkout(Payload):
     organisation: str
     date: str | None = None
     price_eur: float | None = None
+    backdated: str | None = None      # why it is dated before the machine was ready
 
     def check(self) -> str | None:
         if self.destination_kind not in DESTINATIONS:

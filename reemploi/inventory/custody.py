@@ -37,6 +37,18 @@ class View(Protocol):
     def index_get(self, table: str, key: str) -> list: ...
 
 
+# Device kinds that hold no donor data (a screen, a printer's paper path aside): no
+# disks to account for. Anything else, an unknown kind included, is checked.
+# An office printer with an internal disk (scan storage) is the exception: harvest
+# that disk as a part (``parts harvest --kind disk``) and wipe it like any other.
+NO_STORAGE_KINDS = frozenset({"screen", "monitor", "keyboard", "mouse", "cable", "psu",
+                              "speaker", "projector", "printer", "imprimante", "écran"})
+
+
+def may_hold_data(doc: dict) -> bool:
+    return (doc.get("device_kind") or "") not in NO_STORAGE_KINDS
+
+
 def is_weak(identity: str | None) -> bool:
     return not identity or identity.startswith(WEAK_PREFIX)
 

@@ -53,10 +53,14 @@ class IntentsMixin:
         return self.set_status(asset_id, Status.READY, **({"note": note} if note else {}))
 
     def checkout(self, asset_id: str, destination_kind: str, organisation: str,
-                 date: str | None = None, price_eur: float | None = None) -> Event:
-        """The asset leaves the workshop: a checkout event, then status out."""
+                 date: str | None = None, price_eur: float | None = None,
+                 backdated: str | None = None) -> Event:
+        """The asset leaves the workshop: a checkout event, then status out.
+        ``backdated``: why a departure is dated before the machine was marked ready
+        (entered after the fact from a paper register); recorded in the event."""
         body = {"destination_kind": destination_kind, "organisation": organisation,
-                "date": date or Date.today().isoformat(), "price_eur": price_eur}
+                "date": date or Date.today().isoformat(), "price_eur": price_eur,
+                **({"backdated": backdated} if (backdated or "").strip() else {})}
         return self._commit(lambda s: self._checkout_specs(s, asset_id, body))[0]
 
     # -- wipe and image ----------------------------------------------------------------
@@ -195,6 +199,8 @@ class IntentsMixin:
         return (EventType.STATUS_CHANGED.value, asset_id, {**body, "from": current, "to": to})
 
     def _check_custody(self, s: Session, doc: dict, to: str) -> None:
+        if not custody.may_hold_data(doc):
+            return
         left = custody.uncovered_disks(s, doc)
         if left is None:
             raise NoProbe(id=doc["id"])
@@ -213,7 +219,7 @@ class IntentsMixin:
         when = body.get("date") or ""
         check_not_future(when)
         doc = self._asset(s, asset_id)
-        self._check_after(s, doc, when)
+        self._check_after(s, doc, when, bool(body.get("backdated")))
         if doc["kind"] == "part":
             if not part_transition_allowed(doc["status"], "out"):
                 raise IllegalTransition(id=asset_id, current=doc["status"], to="out")
@@ -222,14 +228,15 @@ class IntentsMixin:
         status = self._status_spec(s, asset_id, Status.OUT.value, {"destination_kind": dest})
         return [(EventType.CHECKOUT.value, asset_id, body), status]
 
-    def _check_after(self, s: Session, doc: dict, when: str) -> None:
-        """No checkout dated before the lot's reception, nor before it became ready."""
+    def _check_after(self, s: Session, doc: dict, when: str, backdated: bool = False) -> None:
+        """No checkout dated before the lot's reception, nor before it became ready
+        (unless entered after the fact with its reason: ``backdated``)."""
         lot = s.lot(doc.get("lot_id") or "") if doc.get("lot_id") else None
         received = (lot or {}).get("date")
         if received and when < received:
             raise DateTooEarly(date=when, when=received)
         ready = doc.get("ready_time")
-        if ready and when < ready[:10]:
+        if ready and when < ready[:10] and not backdated:
             raise DateBeforeReady(date=when, when=ready[:10])
 
     def _check_part_usable(self, s: Session, part: dict) -> None:

@@ -71,11 +71,12 @@ class LotsMixin:
         100 000 ids in an append-only journal. The date is not in the future."""
         rows = []
         for kind, count, weight in devices:
-            if not kind or int(count) < 1 or (weight is not None and float(weight) < 0):
+            if not kind or int(count) < 1 or (weight is not None and not
+                                                0 <= float(weight) < float("inf")):
                 raise BadInput(what="--device", why=f"{kind}:{count}:{weight}")
             rows.append({"kind": kind, "count": int(count),
                          "weight_kg": None if weight is None else float(weight)})
-        if weight_kg is not None and weight_kg < 0:
+        if weight_kg is not None and not 0 <= weight_kg < float("inf"):
             raise BadInput(what="--weight", why=str(weight_kg))
         when = date or Date.today().isoformat()
         check_not_future(when)
