@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from test_image_support import wiped_in_a_dock
+
 import json
 from datetime import datetime, timedelta, timezone
 
@@ -22,6 +24,7 @@ def stocked(tmp_path):
                              create_ids=True)
     parts = [inv.harvest_part(ids[0], "ram", {"type": "DDR3", "size_gb": 2}),
              inv.harvest_part(ids[1], "disk", {"media": "ssd", "size_gb": 120})]
+    wiped_in_a_dock(home, parts[1])        # a disk goes into a Jerry only once wiped
     return home, inv, Atelier(inv, home), parts
 
 

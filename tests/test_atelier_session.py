@@ -9,6 +9,8 @@ station key, reportlab, pdftotext and Debian's headless Chromium.
 
 from __future__ import annotations
 
+from test_image_support import wiped_in_a_dock
+
 import json
 import os
 import re
@@ -57,6 +59,9 @@ def _stock(home: Path) -> None:
                                      ["watts=300"])):
         _reemploi(home, "parts", "harvest", machine, "--kind", kind,
                   *[x for f in facts for x in ("--facts", f)])
+    from reemploi.inventory.store import Inventory
+    for disk in Inventory.open(home, "T").parts(part_kind="disk"):
+        wiped_in_a_dock(home, disk["id"])  # a disk goes into a Jerry only once wiped
     _reemploi(home, "atelier", "add", "Tom")
 
 

@@ -156,3 +156,14 @@ def machine_on_test_disk(home: Path, device: str, status: str) -> str:
                  "ready": ["wiped", "imaged", "ready"]}[status]:
         inv.set_status(asset, step)
     return asset
+
+
+def wiped_in_a_dock(home: Path, part_id: str) -> str:
+    """A harvested disk part wiped in a USB dock (no serial reaches the host: a weak
+    identity), as the wipe stage records it under the part's id; its event id."""
+    from reemploi.inventory.store import Inventory
+    inv = Inventory.open(home, "T", None)
+    return inv.record("wipe.done", part_id, {
+        "disk": {"identity": "weak:?:120034123776:sdb", "path": "/dev/sdb", "media": "hdd"},
+        "result": "success", "method": "zero", "patterns": ["0x00"],
+        "verification": {"mode": "full", "result": "passed"}}).id

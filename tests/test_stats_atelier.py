@@ -3,6 +3,8 @@ by period, in every export and in the PDF report."""
 
 from __future__ import annotations
 
+from test_image_support import wiped_in_a_dock
+
 import json
 import subprocess
 import zipfile
@@ -22,6 +24,7 @@ def _workshop(home):
     parts = [inv.harvest_part(ids[0], "ram", {"type": "DDR3", "size_gb": 4}),
              inv.harvest_part(ids[0], "disk", {"media": "hdd", "weight_kg": 0.45}),
              inv.harvest_part(ids[1], "psu", {"watts": 300})]
+    wiped_in_a_dock(home, parts[1])        # a disk goes into a Jerry only once wiped
     # A part installed into a donated machine (a repair) is not the atelier's.
     repair = inv.harvest_part(ids[1], "ram", {"type": "DDR3", "size_gb": 2})
     inv.install_part(repair, ids[0])

@@ -204,6 +204,19 @@ class Station:
             raise NoTargets()
         return wipe_targets(self.ctx, self.profile, self.explicit)
 
+    def _replayed_disks_replaced(self, asset_id: str, paths: list[str]) -> None:
+        """A recorded machine (tests, demos) wipes the named disks, never the recording's
+        own: record those as removed, or the chain of custody would rightly refuse
+        "ready" for disks nobody wiped (inventory/custody.py)."""
+        from ..inventory.store import Inventory
+        inv = Inventory.open(self.ctx.home, self.ctx.station, self.ctx.operator)
+        doc = inv.machine(asset_id)
+        removed = {r.get("identity") for r in doc.get("removed_disks") or ()}
+        for disk in (doc.get("probe") or {}).get("disks") or ():
+            if disk.get("identity") not in removed:
+                inv.remove_disk(asset_id, disk.get("identity"),
+                                "replay: stands for " + ", ".join(paths))
+
     def wipe(self, asset_id: str) -> None:
         from ..wipe import run as wiperun
         from ..wipe.errors import raise_for
@@ -215,6 +228,8 @@ class Station:
             self.mark(Step.WIPE, "nothing", disks=[])
             return
         wiperun.check_asset(self.ctx, asset_id)
+        if self.mctx.replay and self.explicit:
+            self._replayed_disks_replaced(asset_id, paths)
         options = wiperun.WipeOptions(method=self.profile.wipe_method,
                                       verify=self.profile.wipe_verify, asset_id=asset_id)
         jobs = wiperun.prepare(self.ctx, paths, options)
