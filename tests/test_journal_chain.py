@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import zlib
 
 import pytest
 
@@ -200,8 +201,18 @@ def test_deep_verify_finds_an_edited_projection_and_repair_rebuilds(tmp_path):
     docs = load_table(path, "assets")
     docs[ids[1]]["status"] = "ready"                  # hand-edited state, journal untouched
     save_table(path, {"assets": docs.values()})
-    assert inv.machine(ids[1])["status"] == "ready"    # the quick check cannot see it
-    assert inv.verify().projection is ProjectionState.CURRENT
+    # The quick check sees it now: meta.json holds each shard file's CRC-32.
+    assert inv.verify().projection is ProjectionState.DAMAGED
+    # Readers never trust it: the state is refolded from the journal.
+    assert inv.machine(ids[1])["status"] == "received"
+    assert inv.verify(deep=True).projection is ProjectionState.CURRENT
+    # An edit that keeps the file's CRC is beyond a CRC; the deep check still finds it
+    # (same content, meta.json's CRC updated by hand as a forger would).
+    docs[ids[1]]["status"] = "ready"
+    save_table(path, {"assets": docs.values()})
+    meta = json.loads(inv.projection.meta_path.read_text())
+    meta["crc"]["assets/" + shard_of(ids[1])] = zlib.crc32(path.read_bytes())
+    inv.projection.meta_path.write_text(json.dumps(meta))
     report = inv.verify(deep=True)
     assert report.ok and report.projection is ProjectionState.MISMATCH
     assert report.projection_detail == {"record": ids[1]}

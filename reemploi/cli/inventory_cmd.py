@@ -18,6 +18,7 @@ from ..inventory.lifecycle import MANUAL_STATUSES
 from ..inventory.lots import DONOR_KINDS
 from ..inventory.store import Inventory
 from ..model import to_jsonable
+from . import integrity_cmd
 from .words import KIND_NAMES, WordChoice, statuses
 from .common import (ASSET_ID, emit, home_option, json_option, lang_option, make_context,
                      operator_option)
@@ -346,25 +347,17 @@ def status_cmd(asset_id, status, note, sign_off, as_json, lang, home):
                                    after=_status(e.payload.get("to"), lang)))
 
 
-def _anchor_line(anchor, lang: str) -> str:
-    if anchor.ok:
-        return tr("Anchored: the server {network} signed line {seq} on {time}; the journal "
-                  "still holds it.", lang, network=anchor.network, seq=anchor.seq,
-                  time=anchor.time)
-    return tr("The journal no longer holds line {seq} as the server {network} signed it "
-              "({problem}).", lang, seq=anchor.seq, network=anchor.network,
-              problem=tr(anchor.problem or "?", lang))
-
-
 @inventory.command("verify")
 @click.option("--deep", is_flag=True,
               help="Also refold the whole journal and compare every projected record (slower).")
 @click.option("--repair", is_flag=True,
               help="Rebuild the projection from the journal when it differs (the journal is never changed).")
+@click.option("--against", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Check that the journal still holds the head printed on this certificate (JSON).")
 @json_option
 @lang_option
 @home_option
-def verify(deep, repair, as_json, lang, home):
+def verify(deep, repair, against, as_json, lang, home):
     """Check the journal's hash chain and the projection; exit 12 naming the first bad event."""
     from ..inventory.errors import JournalCorrupt, JournalCut, ProjectionMismatch
     from ..inventory.journal import Journal
@@ -378,6 +371,8 @@ def verify(deep, repair, as_json, lang, home):
         check_private_dir(ctx.home)       # another user's: exit 4/8, not a traceback
     if not journal.path.exists():
         raise BadInput(what=str(journal.path), why=tr("no journal here", ctx.lang))
+    if against is not None:
+        return integrity_cmd.check_against(journal, against, as_json, ctx.lang)
     report = verify_home(journal, Projection(ctx.home), deep=deep)
     if report.ok and repair and report.projection is not ProjectionState.CURRENT:
         Inventory.open(ctx.home, ctx.station, ctx.operator).rebuild_projection()
@@ -405,7 +400,8 @@ def verify(deep, repair, as_json, lang, home):
                         state=tr(PROJECTION_TEXT[state], ctx.lang) if state in PROJECTION_TEXT
                         else state))
         if anchor.anchored:
-            lines.append(_anchor_line(anchor, ctx.lang))
+            lines.append(integrity_cmd.anchor_line(anchor, ctx.lang))
+        lines += integrity_cmd.incident_lines(r, ctx.lang)
         return "\n".join(lines)
     # The server's last signed receipt (docs/central.md): a journal cut or rewritten
     # after a push no longer holds the line the server signed, even if its own chain
@@ -418,6 +414,7 @@ def verify(deep, repair, as_json, lang, home):
         raise JournalCorrupt(seq=report.first_bad_seq, why=report.problem.value)
     if not anchor.ok:
         raise AnchorBroken(seq=anchor.seq, network=anchor.network, why=anchor.problem)
+    integrity_cmd.raise_if_broken(report)
     found = report.projection_detail
     if report.projection is ProjectionState.MISMATCH and "journal_seq" in found:
         if (found.get("projection_seq") or 0) > found["journal_seq"]:
@@ -425,3 +422,11 @@ def verify(deep, repair, as_json, lang, home):
         raise ProjectionMismatch(where=tr("the last event", ctx.lang))
     if report.projection is ProjectionState.MISMATCH:
         raise ProjectionMismatch(where=found.get("record") or found.get("index") or "?")
+    if report.projection is ProjectionState.DAMAGED:
+        # A file edited by hand, or left by a writer killed before meta.json moved:
+        # never trusted (the next command refolds it; --repair does it now).
+        raise ProjectionMismatch(where=tr("a projection file", ctx.lang))
+
+
+# The explicit repair of a broken data directory (journal cut or replaced).
+inventory.add_command(integrity_cmd.repair)

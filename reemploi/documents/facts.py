@@ -73,6 +73,9 @@ class AssetFacts:
     # The validator's sign-off (asset.validated): {by, time, station, note}; cleared when
     # the machine goes back on the bench, as the inventory's fold does.
     validation: Mapping[str, Any] | None = None
+    # The journal's head (seq, hash) when the document was made: printed on it, so a
+    # journal rewritten later disagrees with the papers already handed out.
+    journal_head: tuple[int, str] | None = None
 
     # --- summaries used by labels and sheets (values, not sentences) ---
     @property

@@ -328,6 +328,10 @@ def render_sheet(f: AssetFacts, settings: Settings, lang: str | None = None, *,
 
     footer = tr("{workshop} — sheet generated {date} — page {page}", lang,
                 workshop=settings.workshop.name, date=generated, page="{page}")
+    if f.journal_head:
+        # The journal's head at issue time: `inventory verify --against` checks it.
+        footer += " — " + tr("journal event {seq}, {hash}", lang, seq=f.journal_head[0],
+                             hash=f.journal_head[1][:16])
 
     def first_page(canvas, doc):
         draw_qr(canvas, payload, qr_x * MM, page_h - (qr_y + qr_size) * MM, qr_size * MM)

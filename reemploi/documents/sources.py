@@ -37,7 +37,11 @@ def assets_facts(inv, asset_ids: Sequence[str]) -> list[AssetFacts]:
     facts = [facts_from_events(aid, events[aid], records[aid]) for aid in asset_ids]
     part_ids = [p.part_id for f in facts for p in f.parts]
     parts = inv.records(part_ids, missing_ok=True) if part_ids else {}
-    return [_with_parts(_with_donor_and_lot(f, lots, donors), parts) for f in facts]
+    # The journal head at issue time, printed on the paper: a journal rewritten later
+    # disagrees with what was handed out (inventory verify --against).
+    head = inv.head()
+    return [replace(_with_parts(_with_donor_and_lot(f, lots, donors), parts), journal_head=head)
+            for f in facts]
 
 
 def _with_parts(facts: AssetFacts, records: Mapping[str, dict]) -> AssetFacts:

@@ -164,3 +164,16 @@ class ImageNeedsMoreRam(Refused):
 class CannotVoid(Conflict):
     """Exit 11: only a record nothing happened to since its creation can be voided."""
     msg = "{id} cannot be voided: {why}"
+
+
+class DataDirBroken(IntegrityError):
+    """Exit 12: the journal lost events; writes wait for the explicit repair."""
+    msg = ("The journal lost events ({problem}: it ends at event {kept}, event {seen} had "
+           "been seen). Nothing is recorded until 'reemploi inventory repair' records the "
+           "loss")
+
+
+class JournalRewritten(IntegrityError):
+    """Exit 12: a document's journal head is not in this journal."""
+    msg = ("The journal no longer holds event {seq} with the hash {hash} printed on "
+           "{document}: it was cut or rewritten after the document was issued")

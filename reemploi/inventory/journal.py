@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 JOURNAL_NAME = "journal.jsonl"
 LOCK_NAME = "journal.lock"
 TORN_PREFIX = "journal.torn-"
+BROKEN_NAME = "journal.broken"             # the broken state: what was lost (integrity.py)
 MISMATCH_PREFIX = "projection.mismatch-"   # projection state kept when the journal was cut
 HASH_KEY = b',"hash":"'
 READ_CHUNK = 1 << 20

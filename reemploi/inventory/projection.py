@@ -39,10 +39,13 @@ PROJECTION_DIR = "projection"
 # 5: the ``events`` index (asset id -> [offset, length, seq] of every journal line
 # naming it), so an asset's history is read without scanning the journal, and the
 # ``disk_events`` index (disk identity -> the same, for wipes and image writes) (issue 16).
-# 6 (issue 10, custody): custody fields (entered_seq, probe_seq, removed_disks, wipes'
+# 6: (a custody branch's 5 and 6, never on main) custody fields, ``touch``, CRC-32s.
+# 7 (issue 10, custody): custody fields (entered_seq, probe_seq, removed_disks, wipes'
 # verified, a part's destiny) and the ``touch`` index (disk identity -> [seq, asset] of
-# every wipe, image write and probe on it: who held that disk when).
-FORMAT = 6
+# every wipe, image write and probe on it: who held that disk when); meta.json holds a
+# CRC-32 of every shard file it wrote (``crc``): a file edited by hand, or written by a
+# writer killed before meta.json moved, is never trusted.
+FORMAT = 7
 SHARDS = 256
 ASSETS_TABLE = "assets"
 INDEX_TABLES = ("serial", "identity", "disk", "events", "disk_events", "touch")
@@ -192,9 +195,29 @@ class Session:
 
     # -- loading --------------------------------------------------------------------
 
+    def _check(self, path: Path, key: str) -> None:
+        """The file is the one meta.json recorded (CRC-32), or absent as recorded."""
+        crcs = self.meta.get("crc")
+        if crcs is None:
+            return
+        want = crcs.get(key)
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            if want is None:
+                return
+            raise ProjectionDamaged(str(path)) from None
+        if want != zlib.crc32(raw):
+            raise ProjectionDamaged(str(path))
+
+    def _record_crc(self, path: Path, key: str) -> None:
+        self.meta.setdefault("crc", {})[key] = zlib.crc32(path.read_bytes())
+
     def _assets(self, shard: str) -> dict[str, dict]:
         docs = self.asset_shards.get(shard)
         if docs is None:
+            if not self.fresh:
+                self._check(self.proj.asset_path(shard), "assets/" + shard)
             docs = {} if self.fresh else load_table(self.proj.asset_path(shard), ASSETS_TABLE)
             self.asset_shards[shard] = docs
         return docs
@@ -202,6 +225,8 @@ class Session:
     def _index(self, shard: str) -> dict[str, dict]:
         idx = self.index_shards.get(shard)
         if idx is None:
+            if not self.fresh:
+                self._check(self.proj.index_path(shard), "index/" + shard)
             data = None if self.fresh else read_json(self.proj.index_path(shard))
             if data is not None and not isinstance(data, dict):
                 raise ProjectionDamaged(str(self.proj.index_path(shard)))
@@ -214,6 +239,7 @@ class Session:
             if self.fresh:
                 self.catalog = {"lots": {}, "donors": {}}
             else:
+                self._check(self.proj.catalog_path, "lots")
                 self.catalog = {"lots": load_table(self.proj.catalog_path, "lots"),
                                 "donors": load_table(self.proj.catalog_path, "donors")}
         return self.catalog
@@ -268,16 +294,20 @@ class Session:
         self.proj.ensure_dirs()
         if prune:
             self.proj.prune(set(self.asset_shards), set(self.index_shards))
+            self.meta["crc"] = {}
         for shard in sorted(self.dirty_assets):
             docs = self.asset_shards[shard].values()
             save_table(self.proj.asset_path(shard), {ASSETS_TABLE: docs})
+            self._record_crc(self.proj.asset_path(shard), "assets/" + shard)
         for shard in sorted(self.dirty_index):
             data = json.dumps(self.index_shards[shard], ensure_ascii=False,
                               separators=(",", ":")).encode("utf-8")
             write_atomic(self.proj.index_path(shard), data)
+            self.meta.setdefault("crc", {})["index/" + shard] = zlib.crc32(data)
         if self.dirty_catalog and self.catalog is not None:
             save_table(self.proj.catalog_path, {"lots": self.catalog["lots"].values(),
                                                 "donors": self.catalog["donors"].values()})
+            self._record_crc(self.proj.catalog_path, "lots")
         if self.dirty_assets:
             fsync_dir(self.proj.assets_dir)
         if self.dirty_index:

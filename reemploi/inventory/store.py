@@ -26,16 +26,17 @@ from ..model import to_jsonable
 from ..settings import load_settings
 from .. import events as typed
 from . import fold
-from .errors import (DuplicateId, JournalCorrupt, JournalWriteFailed, UnknownAsset)
+from .errors import (DuplicateId, JournalWriteFailed, UnknownAsset)
 from .events import Event, EventType, Status
 from .ids import (clean_serial, format_asset_id, format_donor_id, format_lot_id,
                   machine_identity)
-from .journal import MISMATCH_PREFIX, Journal, build_line, event_from_dict, parse_line
+from .journal import Journal, build_line, event_from_dict, parse_line
+from .integrity import SyncMixin
 from .intents import IntentsMixin
 from .lots import LotsMixin
 from .parts import PartsMixin
 from .reading import EventsMixin
-from .projection import FORMAT, Projection, ProjectionDamaged, Session, load_table, write_atomic
+from .projection import Projection, ProjectionDamaged, Session, load_table
 
 if TYPE_CHECKING:
     from .verify import VerifyReport
@@ -55,7 +56,7 @@ STARTS = {EventType.WIPE_STARTED.value: EventType.WIPE_DONE.value,
 Spec = tuple[str, "str | None", dict]
 
 
-class Inventory(EventsMixin, IntentsMixin, LotsMixin, PartsMixin):
+class Inventory(SyncMixin, EventsMixin, IntentsMixin, LotsMixin, PartsMixin):
     """Open with ``Inventory.open(home, station, operator)``."""
 
     def __init__(self, home: Path, station: str, operator: str | None = None) -> None:
@@ -82,112 +83,15 @@ class Inventory(EventsMixin, IntentsMixin, LotsMixin, PartsMixin):
             inv._sync_locked()
         return inv
 
-    # -- keeping the projection in step ---------------------------------------------
-
-    def _sync_locked(self) -> tuple[Session, int, str, int]:
-        torn = self.journal.recover_torn()
-        if torn:
-            self.torn.append(torn)
-        seq, hash_, end = self.journal.tail()
-        meta = self.projection.read_meta()
-        if meta and (meta.get("seq"), meta.get("hash"), meta.get("offset")) == (seq, hash_, end):
-            return Session(self.projection, meta), seq, hash_, end
-        if meta and meta.get("seq", 0) < seq and meta.get("offset", 0) < end:
-            try:
-                session = self._catch_up(meta, seq, hash_, end)
-                if session is not None:
-                    return session, seq, hash_, end
-                self._keep_evidence(meta, seq, hash_, "journal does not continue the projection")
-            except ProjectionDamaged as exc:
-                log.warning("projection damaged (%s): rebuilding from the journal", exc)
-        elif meta:
-            # The projection saw events this journal no longer has (its end was cut, or
-            # it was replaced). Rebuilding would erase that trace: keep it first.
-            self._keep_evidence(meta, seq, hash_, "projection ahead of or beside the journal")
-        return self._rebuild_locked(), seq, hash_, end
-
-    def _keep_evidence(self, meta: dict, seq: int, hash_: str, why: str) -> None:
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
-        path = self.home / f"{MISMATCH_PREFIX}{stamp}-{meta.get('seq')}.json"
-        record = {"why": why, "projection": {k: meta.get(k) for k in ("seq", "hash", "offset")},
-                  "journal": {"seq": seq, "hash": hash_}}
-        write_atomic(path, json.dumps(record, indent=1).encode("utf-8"))
-        log.warning("inventory: %s (projection at seq %s, journal at %s); kept in %s",
-                    why, meta.get("seq"), seq, path.name)
-
-    def _catch_up(self, meta: dict, seq: int, hash_: str, end: int) -> Session | None:
-        session = Session(self.projection, meta)
-        expected_prev, expected_seq = meta.get("hash", ""), meta.get("seq", 0) + 1
-        last_hash = expected_prev
-        for offset, line in self.journal.iter_lines(meta["offset"], end):
-            d = self._parse(line, expected_seq)
-            if d.get("prev") != expected_prev or d.get("seq") != expected_seq:
-                log.warning("projection does not follow the journal at %s: rebuilding",
-                            expected_seq)
-                return None
-            fold.apply(session, d, offset, len(line))
-            expected_prev, expected_seq = d["hash"], expected_seq + 1
-            last_hash = d["hash"]
-        if expected_seq - 1 != seq or last_hash != hash_:
-            return None
-        self._save(session, seq, hash_, end)
-        return session
-
-    def _rebuild_locked(self) -> Session:
-        log.info("rebuilding the inventory projection from the journal")
-        self.projection.drop_meta()
-        session = Session(self.projection, {"format": FORMAT, "counters": {}}, fresh=True)
-        seq, hash_, end = 0, "", 0
-        for offset, line in self.journal.iter_lines():
-            d = self._parse(line, seq + 1)
-            fold.apply(session, d, offset, len(line))
-            seq, hash_, end = d["seq"], d["hash"], offset + len(line)
-        session.dirty_assets.update(session.asset_shards)
-        session.dirty_index.update(session.index_shards)
-        session.dirty_catalog = True
-        session.fresh = False
-        session.save(seq, hash_, end, prune=True)
-        return session
-
-    @staticmethod
-    def _parse(line: bytes, seq: int) -> dict:
-        try:
-            d = parse_line(line)
-            if not isinstance(d, dict) or "seq" not in d or "hash" not in d:
-                raise ValueError("not an event")
-            return d
-        except ValueError as exc:
-            raise JournalCorrupt(seq=seq, why=str(exc)) from None
-
-    def _save(self, session: Session, seq: int, hash_: str, end: int) -> None:
-        try:
-            session.save(seq, hash_, end)
-        except OSError as exc:
-            # The journal already holds the events; the next open catches up.
-            log.warning("projection not saved (%s); it will be rebuilt from the journal", exc)
-
-    def _read_session(self) -> Session:
-        """A view of the current state for reading; syncs first if the journal moved."""
-        meta = self.projection.read_meta()
-        if meta is None or meta.get("offset") != self.journal.size():
-            with self.journal.locked():
-                return self._sync_locked()[0]
-        return Session(self.projection, meta)
-
-    def _reading(self, fn: Callable[[Session], Any]) -> Any:
-        try:
-            return fn(self._read_session())
-        except ProjectionDamaged as exc:
-            log.warning("projection damaged (%s): rebuilding from the journal", exc)
-            with self.journal.locked():
-                session = self._rebuild_locked()
-            return fn(session)
-
-    def _commit(self, build: Callable[[Session], list[Spec]]) -> list[Event]:
-        """Validate with ``build`` against the current state and append its events."""
+    def _commit(self, build: Callable[[Session], list[Spec]], repairing: bool = False
+                ) -> list[Event]:
+        """Validate with ``build`` against the current state and append its events.
+        Refused (exit 12) while the data directory is broken, but for its repair."""
         with self.journal.locked():
             try:
                 session, seq, hash_, end = self._sync_locked()
+                if not repairing:
+                    self._refuse_if_broken()
                 specs = build(session)
             except ProjectionDamaged:
                 session = self._rebuild_locked()
@@ -498,6 +402,11 @@ class Inventory(EventsMixin, IntentsMixin, LotsMixin, PartsMixin):
                         if (ev.payload.get("disk") or {}).get("identity") == disk_identity]
             found.append(event_from_dict(d))
         return found
+
+    def head(self) -> tuple[int, str]:
+        """(seq, hash) of the journal's last event: printed on every document."""
+        seq, hash_, _ = self.journal.tail()
+        return seq, hash_
 
     def verify(self, deep: bool = False) -> "VerifyReport":
         """Hash chain + projection check; ``deep`` also refolds the whole journal in

@@ -14,9 +14,10 @@ import enum
 import hashlib
 import json
 import time
+import zlib
 from dataclasses import dataclass, field
 
-from .journal import HASH_KEY, MISMATCH_PREFIX, Journal
+from .journal import BROKEN_NAME, HASH_KEY, MISMATCH_PREFIX, Journal
 from .projection import Projection, ProjectionDamaged, read_json
 
 PREV_KEY = b',"prev":"'
@@ -26,6 +27,8 @@ SEQ_KEY = b',"seq":'
 START_ENDINGS = (b'"type":"wipe.started"}\n', b'"type":"image.started"}\n')
 END_ENDINGS = (b'"type":"wipe.done"}\n', b'"type":"image.written"}\n')
 START_KEY = b'"start_event":"'
+INCIDENT_ENDING = b'"type":"integrity.incident"}\n'
+INCIDENTS = "~incidents"         # key of the incident lines in check_chain's ``starts``
 
 
 class Problem(str, enum.Enum):
@@ -61,6 +64,10 @@ class VerifyReport:
     # Wipes and image writes started and never ended (no end event names them): a power
     # cut, SIGKILL or crash mid-write, or one still running. Not a chain problem.
     unfinished: tuple[dict, ...] = ()
+    # The data directory's broken state (journal.broken: what was lost, not yet
+    # repaired) and every integrity.incident the repairs recorded (they stay listed).
+    broken: dict | None = None
+    incidents: tuple[dict, ...] = ()
 
 
 def check_chain(journal: Journal, starts: dict | None = None
@@ -92,6 +99,8 @@ def check_chain(journal: Journal, starts: dict | None = None
         end = offset + len(line)
         if starts is not None:
             _track_start(line, i, starts)
+            if line.endswith(INCIDENT_ENDING):
+                starts.setdefault(INCIDENTS, []).append(line)
     return expected - 1, prev.decode(), end, None, None, {}
 
 
@@ -111,7 +120,9 @@ def _track_start(line: bytes, i: int, starts: dict) -> None:
 def unfinished_summary(starts: dict) -> tuple[dict, ...]:
     """The open starts as {seq, id, time, type, asset_id, disk, image} (few: parsed)."""
     out = []
-    for line in starts.values():
+    for key, line in starts.items():
+        if key == INCIDENTS:
+            continue
         d = json.loads(line)
         p = d.get("payload") or {}
         disk = p.get("disk") or {}
@@ -148,6 +159,14 @@ def projection_state(proj: Projection, seq: int, hash_: str, offset: int) -> Pro
             read_json(path)
     except ProjectionDamaged:
         return ProjectionState.DAMAGED
+    crcs = meta.get("crc") or {}
+    files = {f"assets/{p.stem}": p for p in proj.all_asset_shards()}
+    files.update({f"index/{p.stem}": p for p in sorted(proj.index_dir.glob("*.json"))})
+    if proj.catalog_path.exists():
+        files["lots"] = proj.catalog_path
+    if set(files) != set(crcs) or any(zlib.crc32(p.read_bytes()) != crcs[k]
+                                      for k, p in files.items()):
+        return ProjectionState.DAMAGED            # a file edited or left behind by a crash
     if meta.get("seq") == seq and meta.get("hash") == hash_ and meta.get("offset") == offset:
         return ProjectionState.CURRENT
     if (meta.get("seq", 0) < seq and meta.get("offset", 0) < offset):
@@ -214,4 +233,36 @@ def verify_home(journal: Journal, proj: Projection, deep: bool = False) -> Verif
                         mismatch_files=tuple(p.name for p in
                                              sorted(journal.home.glob(MISMATCH_PREFIX + "*"))),
                         seconds=round(time.perf_counter() - started, 3),
-                        unfinished=unfinished_summary(starts))
+                        unfinished=unfinished_summary(starts),
+                        broken=_broken(journal), incidents=_incidents(starts))
+
+
+def _broken(journal: Journal) -> dict | None:
+    try:
+        data = json.loads((journal.home / BROKEN_NAME).read_bytes())
+    except FileNotFoundError:
+        return None
+    except ValueError:
+        return {"problem": "unknown"}
+    return data if isinstance(data, dict) else {"problem": "unknown"}
+
+
+def _incidents(starts: dict) -> tuple[dict, ...]:
+    out = []
+    for line in starts.get(INCIDENTS, ()):
+        d = json.loads(line)
+        p = d.get("payload") or {}
+        out.append({"seq": d["seq"], "time": d["time"], "problem": p.get("problem"),
+                    "kept_seq": p.get("kept_seq"), "seen_seq": p.get("seen_seq"),
+                    "lost_events": p.get("lost_events"), "note": p.get("note")})
+    return tuple(out)
+
+
+def holds(journal: Journal, seq: int, hash_: str) -> bool:
+    """Does this journal hold event ``seq`` with hash ``hash_`` (a document's head)?"""
+    want = b'"seq":%d,' % seq
+    for n, (_, line) in enumerate(journal.iter_lines(), 1):
+        if n == seq:
+            i = line.find(HASH_KEY)
+            return want in line and line[i + 9:i + 73].decode(errors="replace") == hash_
+    return False

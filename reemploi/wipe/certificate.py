@@ -179,6 +179,9 @@ def build_certificate(ctx, req: CertificateRequest) -> tuple[dict, list[str]]:
         "standard": "NIST SP 800-88 Rev. 1",
         "tool": {"name": "reemploi", "version": __version__},
         "media": media,
+        # The journal's head at issue time (inventory verify --against CERT.json): a
+        # journal rewritten afterwards no longer holds this event with this hash.
+        "journal": dict(zip(("seq", "hash"), inv.head())),
     }
     return body, [ev.id for ev in events]
 

@@ -1,0 +1,81 @@
+"""``reemploi inventory repair``: leave the broken state by recording the loss, and the
+lines ``inventory verify`` prints about losses (inventory/integrity.py)."""
+
+from __future__ import annotations
+
+import click
+
+from ..i18n import tr
+from ..errors import BadInput
+from ..inventory.errors import DataDirBroken, JournalRewritten
+from ..inventory.store import Inventory
+from .common import emit, home_option, json_option, lang_option, make_context, operator_option
+
+
+def anchor_line(anchor, lang: str) -> str:
+    if anchor.ok:
+        return tr("Anchored: the server {network} signed line {seq} on {time}; the journal "
+                  "still holds it.", lang, network=anchor.network, seq=anchor.seq,
+                  time=anchor.time)
+    return tr("The journal no longer holds line {seq} as the server {network} signed it "
+              "({problem}).", lang, seq=anchor.seq, network=anchor.network,
+              problem=tr(anchor.problem or "?", lang))
+
+
+def incident_lines(report, lang: str) -> list[str]:
+    lines = []
+    if report.broken:
+        b = report.broken
+        lines.append(tr("BROKEN: the journal lost events ({problem}: it ends at event {kept}, "
+                        "event {seen} had been seen); run 'reemploi inventory repair'", lang,
+                        problem=b.get("problem"), kept=b.get("kept_seq"),
+                        seen=b.get("seen_seq") or "?"))
+    for i in report.incidents:
+        lines.append(tr("Incident recorded at event {seq} ({time}): {problem}, the journal "
+                        "ended at event {kept}, event {seen} had been seen", lang,
+                        seq=i["seq"], time=i["time"], problem=i["problem"],
+                        kept=i["kept_seq"], seen=i["seen_seq"] or "?"))
+    return lines
+
+
+def raise_if_broken(report) -> None:
+    if report.broken:
+        b = report.broken
+        raise DataDirBroken(problem=b.get("problem"), kept=b.get("kept_seq"),
+                            seen=b.get("seen_seq") or "?")
+
+
+@click.command("repair")
+@click.option("--note", default=None, help="What is known about the loss (recorded).")
+@operator_option
+@json_option
+@lang_option
+@home_option
+def repair(note, as_json, lang, home):
+    """Record a loss of journal events (integrity.incident) so the workshop can go on."""
+    ctx = make_context(home, lang)
+    inv = Inventory.open(ctx.home, ctx.station, ctx.operator)
+    ev = inv.repair(note)
+    emit(ev if ev is not None else {"repaired": False}, as_json,
+         lambda e: tr("Nothing to repair.", ctx.lang) if ev is None else
+         tr("Loss recorded as event {seq}: writes are allowed again.", ctx.lang, seq=ev.seq))
+
+
+def check_against(journal, path, as_json: bool, lang: str) -> None:
+    """``inventory verify --against CERT.json``: the journal head printed on a
+    certificate (or any document carrying ``journal: {seq, hash}``) is still there."""
+    import json
+    from ..inventory.verify import holds
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        head = (doc.get("certificate") or doc).get("journal") or {}
+        seq, hash_ = int(head["seq"]), str(head["hash"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        raise BadInput(what=str(path), why=tr("no journal head in it", lang)) from None
+    with journal.locked(shared=True):
+        ok = holds(journal, seq, hash_)
+    if not ok:
+        raise JournalRewritten(seq=seq, hash=hash_[:16], document=path.name)
+    emit({"ok": True, "seq": seq, "hash": hash_, "document": str(path)}, as_json,
+         lambda _: tr("The journal holds event {seq} with the hash printed on {document}.",
+                      lang, seq=seq, document=path.name))
