@@ -105,9 +105,10 @@ def test_documents_carry_the_journal_head_and_verify_against_checks_it(cli, loop
     home = tmp_path / "shop"
     ids = _shop(cli, home)
     disk = loopdev(16 << 20)
-    _ok(cli(["wipe", disk.path, "--asset", ids[0], "--yes", "--json", "--home", home]))
-    cert = _ok(cli(["certificate", "issue", "--asset", ids[0], "--out", tmp_path / "c",
-                    "--json", "--home", home]))
+    wiped = _ok(cli(["wipe", disk.path, "--asset", ids[0], "--yes", "--json", "--home", home]))
+    cert = _ok(cli(["certificate", "issue", "--asset", ids[0], "--event",
+                    wiped["records"][0]["event_id"], "--out", tmp_path / "c", "--json",
+                    "--home", home]))
     body = json.loads(Path(cert["json"]).read_text())["certificate"]
     lines = (home / "journal.jsonl").read_bytes().splitlines(keepends=True)
     head = json.loads(lines[body["journal"]["seq"] - 1])
