@@ -79,3 +79,56 @@ def check_against(journal, path, as_json: bool, lang: str) -> None:
     emit({"ok": True, "seq": seq, "hash": hash_, "document": str(path)}, as_json,
          lambda _: tr("The journal holds event {seq} with the hash printed on {document}.",
                       lang, seq=seq, document=path.name))
+
+
+@click.command("correct")
+@click.argument("target")
+@click.option("--set", "pairs", multiple=True, metavar="FIELD=VALUE",
+              help="A corrected value, e.g. weight_kg=12.5 or donor_id=DON-A-0002. Repeatable.")
+@click.option("--device", "devices", multiple=True, metavar="KIND:COUNT[:KG]",
+              help="For a lot: its devices, corrected (replaces the list). Repeatable.")
+@click.option("--reason", required=True, help="Why the record was wrong (recorded).")
+@operator_option
+@json_option
+@lang_option
+@home_option
+def correct(target, pairs, devices, reason, as_json, lang, home):
+    """Correct a lot, donor or asset recorded wrong at intake (the original stays in the history)."""
+    from ..inventory.parts import parse_facts
+    ctx = make_context(home, lang)
+    inv = Inventory.open(ctx.home, ctx.station, ctx.operator)
+    try:
+        fields = parse_facts(pairs)
+    except ValueError as exc:
+        raise BadInput(what="--set", why=str(exc)) from None
+    if devices:
+        fields["devices"] = [_device(d) for d in devices]
+    if not fields:
+        raise click.UsageError(tr("Give --set FIELD=VALUE or --device.", ctx.lang))
+    ev = inv.correct(target, fields, reason)
+    emit(ev, as_json, lambda e: tr("{id} corrected: {fields}.", ctx.lang, id=target,
+                                   fields=", ".join(sorted(fields))))
+
+
+@click.command("void")
+@click.argument("target")
+@click.option("--reason", required=True, help="Why it was created by mistake (recorded).")
+@operator_option
+@json_option
+@lang_option
+@home_option
+def void(target, reason, as_json, lang, home):
+    """Void an asset or lot created by mistake: it leaves every list and figure, the journal keeps it."""
+    ctx = make_context(home, lang)
+    inv = Inventory.open(ctx.home, ctx.station, ctx.operator)
+    ev = inv.void(target, reason)
+    emit(ev, as_json, lambda e: tr("{id} voided.", ctx.lang, id=target))
+
+
+def _device(spec: str) -> dict:
+    kind, _, rest = spec.partition(":")
+    count, _, kg = rest.partition(":")
+    try:
+        return {"kind": kind, "count": int(count), "weight_kg": float(kg) if kg else None}
+    except ValueError:
+        raise BadInput(what="--device", why=spec) from None

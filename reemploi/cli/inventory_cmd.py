@@ -428,5 +428,7 @@ def verify(deep, repair, against, as_json, lang, home):
         raise ProjectionMismatch(where=tr("a projection file", ctx.lang))
 
 
-# The explicit repair of a broken data directory (journal cut or replaced).
-inventory.add_command(integrity_cmd.repair)
+# The explicit repair of a broken data directory (journal cut or replaced), and the
+# append-only corrections of what was recorded wrong.
+for _cmd in (integrity_cmd.repair, integrity_cmd.correct, integrity_cmd.void):
+    inventory.add_command(_cmd)

@@ -268,6 +268,10 @@ def _execute(ctx, plan: Plan, progress: writer.Progress | None, record: bool,
     # backing file: not another disk plugged in under the same /dev name, nor a loop
     # re-attached to another file), and big enough, before the first byte.
     try:
+        # Every event type loaded now, not between the open and the intent record:
+        # that window stays as short as it can be (a kill there leaves no trace).
+        from .. import events as typed
+        typed.known_types()
         fd = guard.open_sealed(ctx, plan.seal or seal.take(ctx, plan.disk))
     except guard.TargetRefused as exc:
         if record:

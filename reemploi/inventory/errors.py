@@ -165,6 +165,12 @@ class CannotVoid(Conflict):
     """Exit 11: only a record nothing happened to since its creation can be voided."""
     msg = "{id} cannot be voided: {why}"
 
+    def render(self, translate=None) -> str:
+        if translate is None:
+            return super().render(None)
+        return translate(self.msg).format(id=self.params.get("id"),
+                                          why=translate(str(self.params.get("why"))))
+
 
 class DataDirBroken(IntegrityError):
     """Exit 12: the journal lost events; writes wait for the explicit repair."""

@@ -200,6 +200,10 @@ def apply(view: View, ev: dict, offset: int = 0, length: int = 0) -> None:
             view.counter(*key)
         return
 
+    if etype in ("correct", "void"):
+        _fix(view, ev, p)
+        return
+
     if etype == "wipe.done" and p.disk.identity:
         view.index_add("disk", p.disk.identity, [offset, length, seq])
     if etype in DISK_EVENTS and p.disk.identity:
@@ -361,3 +365,43 @@ def _install(view: View, ev: dict, part_id: str, machine: dict | None,
             "from_asset": part.get("from_asset"), "facts": part.get("facts") or {},
             "time": ev["time"]})
     return True
+
+
+def _fix(view: View, ev: dict, p: Any) -> None:
+    """``correct``/``void``: the record takes the corrected values (the original stays
+    in the journal and the history); a voided asset or lot leaves every list."""
+    note = {"seq": ev["seq"], "time": ev["time"], "reason": p.reason,
+            "operator": ev.get("operator")}
+    kind = p.target_kind
+    if kind == "donor":
+        doc, put = view.donor(p.target), view.put_donor
+    elif kind == "lot":
+        doc, put = view.lot(p.target), view.put_lot
+    else:
+        doc, put = view.asset(p.target), view.put_asset
+    if doc is None or doc.get("last_seq", 0) >= ev["seq"]:
+        return
+    doc["last_seq"] = ev["seq"]
+    if kind == "asset":
+        doc["history"] = doc.get("history", 0) + 1
+        doc["updated"] = ev["time"]
+    if p.TYPE == "void":
+        doc["voided"] = note
+    else:
+        fields = dict(p.fields)
+        if kind == "lot" and "donor_id" in fields and fields["donor_id"] != doc.get("donor_id"):
+            _move_lot(view, doc, fields["donor_id"], ev["seq"])
+        doc.update(fields)
+        doc.setdefault("corrections", []).append({**note, "fields": sorted(fields)})
+    put(doc)
+
+
+def _move_lot(view: View, lot: dict, donor_id: str, seq: int) -> None:
+    for did, add in ((lot.get("donor_id"), False), (donor_id, True)):
+        donor = view.donor(did or "")
+        if donor is None:
+            continue
+        lots = [x for x in donor.get("lots", []) if x != lot["id"]]
+        donor["lots"] = lots + [lot["id"]] if add else lots
+        donor["last_seq"] = max(donor.get("last_seq", 0), seq)
+        view.put_donor(donor)

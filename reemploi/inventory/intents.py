@@ -20,9 +20,12 @@ from __future__ import annotations
 from datetime import date as Date
 from typing import Any, Iterable
 
+from .. import events as typed
 from ..errors import BadInput
+from ..i18n import N_
 from . import custody
-from .errors import (DateBeforeReady, DateTooEarly, ImageForNoSystem, ImageNeedsMoreRam, ImageWrongArch, DisksNotWiped, IllegalTransition, NoProbe,
+from .errors import (CannotVoid, DateBeforeReady, DateTooEarly, DisksNotWiped, IllegalTransition,
+                     ImageForNoSystem, ImageNeedsMoreRam, ImageWrongArch, NoProbe, UnknownAsset,
                      NotAMachine, NotReadyToLeave, PartKeptForDestruction, PartNotWiped)
 from .events import Event, EventType, Status
 from .lifecycle import DESTINATIONS, part_transition_allowed, transition_allowed
@@ -180,6 +183,62 @@ class IntentsMixin:
         error = {"no-system": ImageForNoSystem, "arch": ImageWrongArch,
                  "ram": ImageNeedsMoreRam}[code]
         raise error(id=asset_id, image=image, **params)
+
+    # -- corrections ---------------------------------------------------------------------
+
+    def correct(self, target: str, fields: dict, reason: str) -> Event:
+        """Fix what was recorded wrong at intake (a lot's counts, weight, donor or date;
+        an asset's kind, weight, serial or lot; a donor's name...): an append-only
+        ``correct`` event; the original stays in the journal and in the history."""
+        def build(s: Session) -> list[Spec]:
+            kind = self._target_kind(s, target)
+            body = {"target": target, "target_kind": kind, "fields": dict(fields),
+                    "reason": reason}
+            if kind == "lot":
+                self._check_lot_fields(s, fields)
+            return [("correct", target if kind == "asset" else None, body)]
+        return self._commit(build)[0]
+
+    def void(self, target: str, reason: str) -> Event:
+        """An asset or lot created by mistake leaves every list and figure (it stays in
+        the journal). Only one nothing else happened to (CannotVoid, exit 11)."""
+        def build(s: Session) -> list[Spec]:
+            kind = self._target_kind(s, target)
+            if kind == "asset":
+                doc = self._asset(s, target)
+                if doc.get("history", 0) > 1:
+                    raise CannotVoid(id=target, why=N_("events were recorded about it since"))
+            elif kind == "lot":
+                busy = [a for a in s.lot(target).get("assets") or ()
+                        if (s.asset(a) or {}).get("history", 0) > 1
+                        and not (s.asset(a) or {}).get("voided")]
+                if busy:
+                    raise CannotVoid(id=target, why=N_("its assets have a history of their own"))
+            else:
+                raise CannotVoid(id=target, why=N_("a donor is corrected, not voided"))
+            return [("void", target if kind == "asset" else None,
+                     {"target": target, "target_kind": kind, "reason": reason})]
+        return self._commit(build)[0]
+
+    def _target_kind(self, s: Session, target: str) -> str:
+        if s.asset(target) is not None:
+            return "asset"
+        if s.lot(target) is not None:
+            return "lot"
+        if s.donor(target) is not None:
+            return "donor"
+        raise UnknownAsset(id=target)
+
+    @staticmethod
+    def _check_lot_fields(s: Session, fields: dict) -> None:
+        if "donor_id" in fields and s.donor(str(fields["donor_id"])) is None:
+            raise UnknownAsset(id=fields["donor_id"])
+        if "date" in fields:
+            check_not_future(str(fields["date"]))
+        # The same bounds as at intake: a correction is no back door for 10^400.
+        typed.for_append("lot.received", {"lot_id": "-", "donor_id": None,
+                                          **{k: fields[k] for k in ("devices", "weight_kg")
+                                             if k in fields}})
 
     # -- the checks, in one place -------------------------------------------------------
 

@@ -73,10 +73,6 @@ class Inventory(SyncMixin, EventsMixin, IntentsMixin, LotsMixin, PartsMixin):
         """Create the data directory if needed, move a torn last line aside, and
         bring the projection up to date (rebuilt if missing, behind or damaged)."""
         inv = cls(home, station, operator)
-        # Load every event type now, not at the first append: a wipe or an image write
-        # appends its intent between opening the disk and its first byte, and that
-        # window must stay as short as it can be.
-        typed.known_types()
         inv.journal.ensure()
         inv.projection.ensure_dirs()
         with inv.journal.locked():
@@ -319,20 +315,20 @@ class Inventory(SyncMixin, EventsMixin, IntentsMixin, LotsMixin, PartsMixin):
     def machines(self, status: str | None = None, device_kind: str | None = None,
                  lot_id: str | None = None) -> list[dict]:
         docs = self._reading(self._all_assets)
-        return [d for d in docs if d["kind"] == "machine"
+        return [d for d in docs if d["kind"] == "machine" and not d.get("voided")
                 and (status is None or d["status"] == status)
                 and (device_kind is None or d.get("device_kind") == device_kind)
                 and (lot_id is None or d.get("lot_id") == lot_id)]
 
     def parts(self, part_kind: str | None = None, status: str | None = None) -> list[dict]:
         docs = self._reading(self._all_assets)
-        return [d for d in docs if d["kind"] == "part"
+        return [d for d in docs if d["kind"] == "part" and not d.get("voided")
                 and (part_kind is None or d.get("part_kind") == part_kind)
                 and (status is None or d["status"] == status)]
 
     def lots(self) -> list[dict]:
-        return sorted(self._reading(lambda s: list(s._catalog()["lots"].values())),
-                      key=lambda d: d["id"])
+        return sorted((d for d in self._reading(lambda s: list(s._catalog()["lots"].values()))
+                       if not d.get("voided")), key=lambda d: d["id"])
 
     def lot(self, lot_id: str) -> dict:
         doc = self._reading(lambda s: s.lot(lot_id))
@@ -352,6 +348,8 @@ class Inventory(SyncMixin, EventsMixin, IntentsMixin, LotsMixin, PartsMixin):
         donors = {d["id"]: d.get("name") or "" for d in self.donors()}
         found = []
         for d in self._reading(self._all_assets):
+            if d.get("voided"):
+                continue
             probe = d.get("probe") or {}
             hay = [d["id"], d.get("serial"), d.get("device_kind"), d.get("lot_id"),
                    donors.get(d.get("donor_id") or "", ""), probe.get("vendor"),

@@ -478,6 +478,10 @@ def run_and_record(ctx, jobs: list[Job], options: WipeOptions,
     starts the threads stopped, so each disk is still recorded."""
     with StopSignals() as signals:
         with signals.hold():
+            # Every event type loaded first: the intent is then appended right after
+            # the disks are opened.
+            from .. import events as typed
+            typed.known_types()
             # Opened exclusively and re-checked first (a refusal raises, exit 8,
             # nothing started); the descriptors are closed below, whatever happens.
             jobs = open_jobs(ctx, jobs, options.asset_id)

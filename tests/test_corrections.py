@@ -1,0 +1,49 @@
+"""Corrections (issue 10, deliverable 5): append-only ``correct``/``void`` events that
+the fold applies, through the real CLI; the history keeps the original."""
+
+from __future__ import annotations
+
+import json
+
+from reemploi.errors import ExitCode
+
+
+def _ok(result):
+    assert result.exit_code == 0, result.output
+    out = result.output.strip()
+    return json.loads(out) if out.startswith(("{", "[")) else {}
+
+
+def test_a_lot_typo_is_corrected_and_a_mistaken_asset_voided(cli, tmp_path):
+    home = tmp_path / "shop"
+    made = _ok(cli(["intake", "--donor", "Mairie", "--device", "laptop:30:75", "--create-ids",
+                    "--json", "--home", home]))
+    lot, ids = made["lot"]["id"], made["ids"]
+    # It was 3 laptops, 7.5 kg: the lot is corrected, 27 ids voided.
+    fixed = _ok(cli(["inventory", "correct", lot, "--device", "laptop:3:7.5", "--reason",
+                     "typo at intake", "--json", "--home", home]))
+    assert fixed["type"] == "correct" and fixed["payload"]["target_kind"] == "lot"
+    from reemploi.inventory.store import Inventory
+    assert Inventory.open(home, "T").lot(lot)["devices"] == [
+        {"kind": "laptop", "count": 3, "weight_kg": 7.5}]
+    for extra in ids[3:]:
+        _ok(cli(["inventory", "void", extra, "--reason", "typo at intake", "--home", home]))
+    machines = _ok(cli(["inventory", "list", "--json", "--home", home]))
+    assert sorted(m["id"] for m in machines) == ids[:3]
+    shown = _ok(cli(["inventory", "show", ids[5], "--json", "--home", home]))
+    assert shown["voided"]["reason"] == "typo at intake"
+    history = _ok(cli(["inventory", "history", ids[5], "--json", "--home", home]))
+    assert [e["type"] for e in history] == ["asset.created", "void"]
+    # A machine with a history of its own is not voided (exit 11, nothing written).
+    _ok(cli(["inventory", "status", ids[0], "diagnosed", "--home", home]))
+    before = (home / "journal.jsonl").read_bytes()
+    refused = cli(["inventory", "void", ids[0], "--reason", "x", "--home", home,
+                   "--lang", "fr"])
+    assert refused.exit_code == ExitCode.CONFLICT and "historique" not in refused.output
+    assert "depuis" in refused.output
+    assert (home / "journal.jsonl").read_bytes() == before
+    # The bounds hold for corrections too.
+    bad = cli(["inventory", "correct", lot, "--device", "laptop:" + "9" * 400, "--reason", "x",
+               "--home", home])
+    assert bad.exit_code == ExitCode.BAD_INPUT
+    assert (home / "journal.jsonl").read_bytes() == before
