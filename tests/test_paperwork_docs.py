@@ -49,8 +49,10 @@ def test_a_probed_disk_neither_wiped_nor_removed_is_listed_as_not_erased(cli, tm
     assert body["result"] == "incomplete"
     assert [(d["asset_id"], d["serial"]) for d in body["not_wiped"]] == [(aid, disk["serial"])]
     # Taken out and sent for destruction: accounted for, the certificate is complete.
-    part = _json(cli(["parts", "harvest", aid, "--kind", "disk", "--serial", disk["serial"],
-                      "--json"]))
+    # (A SMART-failing disk never goes into reusable stock: custody refuses, exit 8.)
+    harvest = ["parts", "harvest", aid, "--kind", "disk", "--serial", disk["serial"], "--json"]
+    assert cli(harvest).exit_code == 8
+    part = _json(cli(harvest + ["--for", "destruction", "--reason", "SMART en échec"]))
     assert cli(["checkout", part["id"], "--to", "recycled", "--org", "Broyeur"]).exit_code == 0
     body = json.loads(Path(_json(cli(["lot", "certificate", lot["lot"]["id"], "--out", tmp_path,
                                       "--json"]))["json"]).read_text())["certificate"]
@@ -74,7 +76,10 @@ def test_refusals_write_nothing(cli):
 def test_revenue_counts_priced_sales_and_says_how_many_have_no_price(cli, tmp_path):
     lot = _lot(cli, "laptop:3")
     for aid in lot["ids"]:
-        assert cli(["inventory", "status", aid, "diagnosed"]).exit_code == 0
+        # Custody: a laptop goes ready probed, its disk wiped or taken out (issue 10).
+        assert cli(["grade", "--replay", MACHINES / "aspire-es1-non-root", "--asset", aid,
+                    "--json"]).exit_code == 0
+        assert cli(["parts", "remove", aid, "--reason", "kept by the donor"]).exit_code == 0
         assert cli(["inventory", "status", aid, "ready"]).exit_code == 0
     a, b, c = lot["ids"]
     assert cli(["checkout", a, "--to", "sold", "--org", "Famille A", "--price", "60"]).exit_code == 0

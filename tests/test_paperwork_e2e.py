@@ -184,8 +184,10 @@ def test_five_machines_from_intake_to_papers(cli, loopdev, tmp_path, monkeypatch
     # 3. Original disks out (to destruction), refurbished disks in: wiped and certified.
     for aid in (a1, a2, a3, a4, a5):
         for disk in probed[aid]["disks"]:
+            # Kept for destruction (custody: a disk leaves unwiped only declared so).
             part = frj("parts", "harvest", aid, "--kind", "disk", "--serial",
-                       disk["serial"] or "", "--operator", "Lou")
+                       disk["serial"] or "", "--disk", disk["identity"], "--operator", "Lou",
+                       "--for", "destruction", "--reason", "broyage")
             fr("checkout", part["id"], "--to", "recyclage", "--org", "Ecosystem (broyage)")
     master, _files = build_master(tmp_path, 32 * MiB)
     disks = {a1: loopdev(48 * MiB), a2: loopdev(48 * MiB), a4: loopdev(16 * MiB)}
@@ -202,9 +204,14 @@ def test_five_machines_from_intake_to_papers(cli, loopdev, tmp_path, monkeypatch
     fr("certificate", "show", certs[a1]["json"])
 
     # 4. Emmabuntüs (here: the master built above) on the two laptops.
+    # The D600 was graded parts only: a system goes on it only with a recorded reason.
+    refused = fr("image", "write", master, disks[a2].path, "--asset", a2, "--dry-run", code=8)
+    assert "--override" in refused.output
+    override = {a1: (), a2: ("--override", "réparée, accord du responsable d'atelier")}
     for aid in (a1, a2):
-        fr("image", "write", master, disks[aid].path, "--asset", aid, "--dry-run")
-        written = frj("image", "write", master, disks[aid].path, "--asset", aid, "--yes")
+        fr("image", "write", master, disks[aid].path, "--asset", aid, "--dry-run", *override[aid])
+        written = frj("image", "write", master, disks[aid].path, "--asset", aid, "--yes",
+                      *override[aid])
         assert written["result"] == "success"
 
     # 5. The validator signs three machines off (a4 leaves wiped: the partner installs).

@@ -106,12 +106,29 @@ def part_wiped(view: View, part: dict) -> bool:
     return wipe_covering(view, part, None if is_weak(identity) else identity) is not None
 
 
-def covered(view: View, doc: dict, disk: dict) -> bool:
-    identity = disk.get("identity")
+def present_disks(doc: dict) -> list[dict]:
+    """The latest probe's disks still in the machine: each removal recorded since that
+    probe takes out ONE disk of its identity. Two disks of one machine can share an
+    identity (cheap SSDs reporting the same placeholder serial; the corpus' redacted
+    serials), and taking one out must not count the other as gone."""
     probe_seq = doc.get("probe_seq") or 0
+    gone: dict[str, int] = {}
     for r in doc.get("removed_disks") or ():
-        if r.get("identity") == identity and r.get("seq", 0) > probe_seq:
-            return True
+        if r.get("seq", 0) > probe_seq:
+            gone[r.get("identity")] = gone.get(r.get("identity"), 0) + 1
+    present = []
+    for d in (doc.get("probe") or {}).get("disks") or ():
+        if gone.get(d.get("identity"), 0) > 0:
+            gone[d.get("identity")] -= 1
+        else:
+            present.append(d)
+    return present
+
+
+def covered(view: View, doc: dict, disk: dict) -> bool:
+    """A disk still in the machine whose data is known gone: wiped under this asset
+    since it came in, or a wiped storage part installed."""
+    identity = disk.get("identity")
     if wipe_covering(view, doc, identity) is not None:
         return True
     if not is_weak(identity):
@@ -127,7 +144,7 @@ def uncovered_disks(view: View, doc: dict) -> list[dict] | None:
     probe = doc.get("probe")
     if probe is None:
         return None
-    return [d for d in probe.get("disks") or () if not covered(view, doc, d)]
+    return [d for d in present_disks(doc) if not covered(view, doc, d)]
 
 
 def describe(disks: list[dict]) -> str:
@@ -143,10 +160,7 @@ def describe(disks: list[dict]) -> str:
 def probe_disk(doc: dict, wanted: str | None) -> dict | None:
     """A disk of the latest probe named by identity or serial; the only one not yet
     removed when ``wanted`` is None."""
-    disks = [d for d in (doc.get("probe") or {}).get("disks") or ()
-             if not any(r.get("identity") == d.get("identity")
-                        and r.get("seq", 0) > (doc.get("probe_seq") or 0)
-                        for r in doc.get("removed_disks") or ())]
+    disks = present_disks(doc)
     if wanted:
         for d in disks:
             if wanted in (d.get("identity"), d.get("serial")):

@@ -208,14 +208,11 @@ class Station:
         """A recorded machine (tests, demos) wipes the named disks, never the recording's
         own: record those as removed, or the chain of custody would rightly refuse
         "ready" for disks nobody wiped (inventory/custody.py)."""
-        from ..inventory.store import Inventory
-        inv = Inventory.open(self.ctx.home, self.ctx.station, self.ctx.operator)
-        doc = inv.machine(asset_id)
-        removed = {r.get("identity") for r in doc.get("removed_disks") or ()}
-        for disk in (doc.get("probe") or {}).get("disks") or ():
-            if disk.get("identity") not in removed:
-                inv.remove_disk(asset_id, disk.get("identity"),
-                                "replay: stands for " + ", ".join(paths))
+        from ..inventory.custody import present_disks
+        inv = _inventory(self.ctx)
+        for disk in present_disks(inv.machine(asset_id)):
+            inv.remove_disk(asset_id, disk.get("identity"),
+                            "replay: stands for " + ", ".join(paths))
 
     def wipe(self, asset_id: str) -> None:
         from ..wipe import run as wiperun
@@ -362,7 +359,8 @@ class Station:
         self.ui.step(Step.READY)
         inv = _inventory(self.ctx)
         if inv.machine(asset_id).get("status") != "ready":
-            inv.set_status(asset_id, "ready", note=tr("station: awaiting validation", "en"))
+            # The inventory's intent decides (custody: every probed disk wiped or removed).
+            inv.mark_ready(asset_id, note=tr("station: awaiting validation", "en"))
         self.ui.lines([tr("{id} is ready, awaiting the technician's validation.", self.lang,
                           id=asset_id)])
         self.mark(Step.READY, "done")
