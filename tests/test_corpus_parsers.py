@@ -19,7 +19,8 @@ from reemploi.probe.battery import parse_battery
 from reemploi.probe.dmidecode import parse_dmidecode
 from reemploi.probe.edid import parse_edid_full
 from reemploi.probe.lshw import parse_lshw
-from reemploi.probe.smartctl import decode_exit_status, parse_smartctl, parse_smartctl_all
+from reemploi.probe.smartctl import parse_smartctl, parse_smartctl_all
+from reemploi.probe.smartctl_common import decode_exit_status
 
 
 def _notes(row: dict) -> list[str]:

@@ -13,8 +13,8 @@ import pytest
 from conftest import corpus_file
 from reemploi.errors import BadInput
 from reemploi.model import Health
-from reemploi.probe.smartctl import (AtaAttribute, decode_exit_status, parse_smartctl,
-                                     parse_smartctl_all, poh_from_attribute)
+from reemploi.probe.smartctl import parse_smartctl, parse_smartctl_all
+from reemploi.probe.smartctl_common import AtaAttribute, decode_exit_status, poh_from_attribute, raw_int
 
 
 def smart(path: str):
@@ -300,7 +300,6 @@ def test_json_nulls_do_not_crash():
     ("Power_On_Hours", "4661094", None, None),     # implausible, nothing to confirm a unit
 ])
 def test_poh_units(name, raw_text, log, expected):
-    from reemploi.probe.smartctl import raw_int
     attr = AtaAttribute(9, name, 100, 100, 0, raw_int(raw_text), raw_text)
     assert poh_from_attribute(attr, log)[0] == expected
 

@@ -14,7 +14,7 @@ import threading
 import pytest
 
 from reemploi.context import Context
-from reemploi.wipe import engine
+from reemploi.wipe import engine, verify
 from reemploi.wipe import run as wiperun
 from reemploi.wipe.patterns import Keystream, byte_pattern, prng_pattern
 
@@ -202,8 +202,8 @@ def test_device_refusing_writes_mid_pass_gives_failed_with_offset(tmp_path, loop
 
 def test_sample_locations_follow_nist_rules():
     size, sector = 10**12 // 512 * 512, 512
-    ranges = engine.sample_locations(size, sector, seed=42)
-    assert ranges == engine.sample_locations(size, sector, seed=42)
+    ranges = verify.sample_locations(size, sector, seed=42)
+    assert ranges == verify.sample_locations(size, sector, seed=42)
     assert ranges[0][0] == 0 and ranges[0][1] >= MIB
     assert ranges[-1][0] + ranges[-1][1] == size
     assert all(o % sector == 0 and n % sector == 0 for o, n in ranges)
@@ -223,12 +223,12 @@ def test_firmware_style_verification_detects_unchanged_content(tmp_path, loopdev
     try:
         size, sector = engine.device_geometry(fd)
         d = engine.Device(fd, size, sector)
-        ranges = engine.sample_locations(size, sector, 7)
-        before = engine.read_fingerprints(d, ranges)
-        same = engine.verify_changed(d, ranges, before, 7)
+        ranges = verify.sample_locations(size, sector, 7)
+        before = verify.read_fingerprints(d, ranges)
+        same = verify.verify_changed(d, ranges, before, 7)
         assert same.outcome == "failed" and same.mismatch_count == same.locations > 0
         engine.overwrite(d, byte_pattern(0))      # stands in for the drive's erase
-        changed = engine.verify_changed(d, ranges, before, 7)
+        changed = verify.verify_changed(d, ranges, before, 7)
         assert changed.ok and changed.locations == len(ranges)
     finally:
         os.close(fd)

@@ -20,16 +20,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import BadInput
-from ..i18n import tr
 from ..inventory.parts import STOCK_KEYS, UNITS
 from ..wipe.signing import file_sha256, sign_document, verify_document
+from .carnet_html import HTML_MARK
 from .content import STEPS, french_competences, load_content
 from .explain import explain_part
 from .record import JerryStory
 
 KIND = "reemploi.carnet"
 VERSION = 1
-HTML_MARK = "carnet-signe"
 
 
 @dataclass(frozen=True)
@@ -101,16 +100,6 @@ def carnet_data(story: JerryStory, *, lang: str, workshop: str, station: str,
         "ewaste_kg": story.ewaste_kg,
         "ewaste_weighed": all(p.weighed for p in story.parts) if story.parts else False,
     }
-
-
-def provenance(part: dict, lang: str) -> str:
-    """"Your memory comes from computer TRI-A-26-00043, given by Mairie de X.\""""
-    if part.get("from_asset") and part.get("donor"):
-        return tr("Comes from computer {asset}, given by {donor}.", lang,
-                  asset=part["from_asset"], donor=part["donor"])
-    if part.get("from_asset"):
-        return tr("Comes from computer {asset}.", lang, asset=part["from_asset"])
-    return tr("Comes from the workshop's stock.", lang)
 
 
 def issue_carnet(home: Path, data: dict, out_dir: Path) -> CarnetFiles:

@@ -12,9 +12,12 @@ import json
 from html import escape
 
 from ..documents.qr import QUIET_ZONE_MODULES, qr_matrix
-from .carnet import HTML_MARK
 from .carnet_view import build_view
 from .drawing import to_svg
+
+# The id of the <script> that carries the signed JSON inside the page: written here,
+# found again by ``carnet.load_signed`` when a carnet is checked from its HTML.
+HTML_MARK = "carnet-signe"
 
 CSS = """
 body{font-family:sans-serif;font-size:20px;line-height:1.5;max-width:60em;margin:1em auto;

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..i18n import N_, number, plural, tr
-from .carnet import provenance
 from .content import load_content
 from .drawing import Shape, layout
 
@@ -56,6 +55,16 @@ def duration(minutes: int, lang: str) -> str:
 
 def kg(value: float, lang: str) -> str:
     return tr("{kg} kg", lang, kg=number(value, lang, 2 if value < 10 else 1))
+
+
+def provenance(part: dict, lang: str) -> str:
+    """"Your memory comes from computer TRI-A-26-00043, given by Mairie de X.\""""
+    if part.get("from_asset") and part.get("donor"):
+        return tr("Comes from computer {asset}, given by {donor}.", lang,
+                  asset=part["from_asset"], donor=part["donor"])
+    if part.get("from_asset"):
+        return tr("Comes from computer {asset}.", lang, asset=part["from_asset"])
+    return tr("Comes from the workshop's stock.", lang)
 
 
 def build_view(signed: dict, sha256: str) -> View:

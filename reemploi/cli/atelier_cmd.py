@@ -151,8 +151,7 @@ def show_cmd(obj, asset_id: str, as_json: bool) -> None:
     lang = obj["lang"]
     _, _, at = _open(obj["home"], lang)
     story = at.story(asset_id)
-    from ..atelier.carnet import provenance
-    from ..atelier.carnet_view import duration, kg
+    from ..atelier.carnet_view import duration, kg, provenance
     from ..atelier.explain import explain_part
     data = {"asset_id": story.asset_id, "name": story.name, "trainee": at.shown(story.trainee),
             "trainer": at.shown(story.trainer), "minutes": story.minutes,

@@ -16,10 +16,12 @@ usage line (« DISQUES... ») and French quotes.
 from __future__ import annotations
 
 import importlib
+import re
 
 import click
 
 from .. import i18n
+from ..i18n import _
 
 CLICK_MODULES = ("core", "exceptions", "parser", "types", "termui", "decorators", "utils",
                  "formatting", "shell_completion", "_termui_impl")
@@ -60,11 +62,29 @@ def quoted(text: str) -> str:
     return f"'{text}'"
 
 
+# Upper-case metavar words ("PATH", "DEVICES", "KIND:COUNT[:KG]") are msgids; a run of
+# them ("INTEGER RANGE") is tried whole first. Option spellings are lower case, so
+# they never match.
+_METAVAR_RUN = re.compile(r"\b[A-Z][A-Z_]+(?: [A-Z][A-Z_]+)*\b")
+
+
+def _translate_run(match: re.Match) -> str:
+    run = match.group()
+    whole = _(run)
+    if whole != run or " " not in run:
+        return whole
+    return " ".join(_(word) for word in run.split(" "))
+
+
+def translate_metavar(text: str) -> str:
+    """Translate the upper-case words of a metavar or option spec ("--home PATH")."""
+    return _METAVAR_RUN.sub(_translate_run, text)
+
+
 class TranslatedParam:
     """What a click parameter gets: its name in errors as the usage line shows it."""
 
     def get_error_hint(self, ctx):
-        from .help_i18n import translate_metavar
         if isinstance(self, click.Argument):
             name = self.make_metavar(ctx) if ctx is not None else self.human_readable_name
             return quoted(translate_metavar(name))

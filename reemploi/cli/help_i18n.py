@@ -28,31 +28,12 @@ How it is wired, and why this way:
 from __future__ import annotations
 
 import inspect
-import re
 
 import click
 
 from .. import i18n
 from ..i18n import _, tr
-
-# Upper-case metavar words ("PATH", "DEVICES", "KIND:COUNT[:KG]") are msgids; a run of
-# them ("INTEGER RANGE") is tried whole first. Option spellings are lower case, so
-# they never match.
-_METAVAR_RUN = re.compile(r"\b[A-Z][A-Z_]+(?: [A-Z][A-Z_]+)*\b")
-
-
-def _translate_run(match: re.Match) -> str:
-    run = match.group()
-    whole = _(run)
-    if whole != run or " " not in run:
-        return whole
-    return " ".join(_(word) for word in run.split(" "))
-
-
-def translate_metavar(text: str) -> str:
-    """Translate the upper-case words of a metavar or option spec ("--home PATH")."""
-    return _METAVAR_RUN.sub(_translate_run, text)
-
+from .click_i18n import translate_metavar, translate_params
 
 def _translate_extras(tail: str) -> str:
     """Translate click's ``  [env var: X; default: Y; required]`` suffix of an option's help.
@@ -213,7 +194,6 @@ def translating_class(cls: type) -> type:
 def translate_tree(command: click.Command) -> click.Command:
     """Give ``command`` and every sub-command translated help (idempotent)."""
     command.__class__ = translating_class(type(command))
-    from .click_i18n import translate_params
     translate_params(command)
     if isinstance(command, click.Group):
         for sub in command.commands.values():

@@ -14,7 +14,7 @@ from typing import Any
 from ..bounded import load_json
 from ..errors import BadInput
 from ..model import Health, Smart
-from .smartctl import (BAD_JSON, NOT_SMARTCTL, AtaAttribute, decode_exit_status,
+from .smartctl_common import (BAD_JSON, NOT_SMARTCTL, AtaAttribute, decode_exit_status,
                        interpret_attributes, poh_from_attribute, raw_int)
 
 

@@ -18,7 +18,8 @@ import re
 from ..bounded import check_lines
 from ..errors import BadInput
 from ..model import Health, Smart
-from .smartctl import NOT_SMARTCTL, AtaAttribute, decode_exit_status, interpret_attributes
+from .smartctl_common import (NOT_SMARTCTL, AtaAttribute, decode_exit_status, interpret_attributes,
+                              raw_int)
 
 _VERSION = re.compile(r"^smartctl\s+(?:version\s+)?(\d+\.\d+)", re.M)
 # "Key: value" is split at the first colon by hand: the regex this replaces,
@@ -252,7 +253,6 @@ def _attribute(line: str) -> AtaAttribute | None:
         if not m:
             return None
         aid, name, _flags, value, worst, thresh, failed, raw = m.groups()
-    from .smartctl import raw_int
     return AtaAttribute(id=int(aid), name=name, value=int(value), worst=int(worst),
                         thresh=None if thresh == "---" else int(thresh),
                         raw=raw_int(raw), raw_text=raw.strip(), failed_now=failed.upper() == "NOW"

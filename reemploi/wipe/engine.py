@@ -273,7 +273,3 @@ def overwrite(dev: Device, pattern: Pattern, *, index: int = 1,
     return PassResult(index, pattern.describe(), written, time.monotonic() - start,
                       outcome, error, error_offset)
 
-
-# Verification lives in verify.py; re-exported here so callers need one module.
-from .verify import (read_fingerprints, sample_locations, verify,  # noqa: E402,F401
-                     verify_changed)

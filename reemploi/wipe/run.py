@@ -31,7 +31,7 @@ from ..system import guard
 from ..system.seal import Seal
 from ..system.seal import take as take_seal
 from ..system.signals import SIGNAL_NAMES, StopSignals, stop_name
-from . import engine, firmware
+from . import engine, firmware, verify
 from .engine import Device, Outcome
 from .odds import detection_table
 from .patterns import Pattern, byte_pattern, prng_pattern
@@ -202,18 +202,18 @@ class _Run:
         elif kind == "verify":
             dev = self.open(write=True)
             assert self.last_pattern is not None
-            res = engine.verify(dev, self.last_pattern, step.mode or "full",
+            res = verify.verify(dev, self.last_pattern, step.mode or "full",
                                 progress=self.progress)
             self._verification(res)
         elif kind == "fingerprint":
             dev = self.open(write=False)
             seed = int.from_bytes(os.urandom(8), "big")
-            ranges = engine.sample_locations(dev.size, dev.sector, seed)
-            self.fingerprints = (ranges, engine.read_fingerprints(dev, ranges), seed)
+            ranges = verify.sample_locations(dev.size, dev.sector, seed)
+            self.fingerprints = (ranges, verify.read_fingerprints(dev, ranges), seed)
         elif kind == "verify-changed":
             assert self.fingerprints is not None and self.dev is not None
             ranges, before, seed = self.fingerprints
-            self._verification(engine.verify_changed(self.dev, ranges, before, seed))
+            self._verification(verify.verify_changed(self.dev, ranges, before, seed))
         elif kind == "discard":
             self._discard()
         elif kind == "command":
@@ -496,7 +496,3 @@ def run_and_record(ctx, jobs: list[Job], options: WipeOptions,
                 if job.fd is not None:
                     os.close(job.fd)
     return records, ids
-
-
-def with_result(rec: WipeRecord, result: str) -> WipeRecord:
-    return replace(rec, result=result)
