@@ -17,7 +17,6 @@ the station (inventory, journal, keys, settings, images).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -245,11 +244,3 @@ def verify(ctx, plan: StickPlan, number: int) -> None:
     # e2fsprogs' unix I/O manager takes "device?offset=N" (no partition node needed).
     ctx.runner.run(["e2fsck", "-f", "-n", f"{plan.disk.path}?offset={plan.part_start}"],
                    timeout=600, needs_root=True)
-
-
-def iso_sha256(path: str | Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(8 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()

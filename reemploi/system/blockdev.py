@@ -26,7 +26,7 @@ import logging
 import os
 import re
 import sys
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..bounded import load_json
@@ -475,8 +475,3 @@ def disk_by_path(ctx, path: str, *, program: tuple[str, ...] | None = None) -> D
     if node.kname.startswith(("zram", "ram")) or node.type not in ("disk", "loop"):
         raise NotFound(what=path)
     return _disk(ctx, node, roles(ctx, program))
-
-
-def refresh(ctx, disk: Disk) -> Disk:
-    """The same disk re-read now (for the guard's last check before writing)."""
-    return replace(disk_by_path(ctx, disk.path), smart=disk.smart)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -234,11 +233,3 @@ class RecordingSysfs(Sysfs):
         for path in sorted(self.dest.rglob("*"), reverse=True):
             if path.is_dir() and not path.is_symlink() and not any(path.iterdir()):
                 (path / KEEP).touch()
-
-    def copy_file(self, rel: str) -> None:
-        src = self.path(rel)
-        if src.is_file():
-            target = self._mirror(rel)
-            if target is not None:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(src, target)

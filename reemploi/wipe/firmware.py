@@ -20,7 +20,7 @@ import json
 import logging
 import re
 
-from ..errors import ReemploiError, ToolMissing
+from ..errors import ReemploiError
 from ..model import Disk, Media
 from ..probe.hdparm import (AtaIdentify, DcoState, HpaState, parse_dco_identify,
                             parse_hdparm_N, parse_hdparm_identify)
@@ -116,13 +116,6 @@ def nvme_sanitize_state(text: str) -> str:
 
 def poll_state(argv: tuple[str, ...], text: str) -> str:
     return nvme_sanitize_state(text) if argv[0] == "nvme" else ata_sanitize_state(text)
-
-
-def tool_available(ctx, tool: str) -> bool:
-    try:
-        return ctx.runner.has_tool(tool)
-    except ToolMissing:
-        return False
 
 
 VERSION_ARGV = {"hdparm": ("hdparm", "-V"), "nvme": ("nvme", "version")}

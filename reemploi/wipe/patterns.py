@@ -145,21 +145,3 @@ class Keystream:
         enc = Cipher(algorithms.AES(self.key), modes.CTR(counter.to_bytes(16, "big"))).encryptor()
         n = enc.update_into(bytes(total), buf)
         return bytes(buf[skip:skip + length]) if n >= total else b""
-
-
-def method_patterns(method: str, final_blank: bool = False) -> list[Pattern]:
-    """The passes of an overwrite method, in order."""
-    if method == "zero":
-        passes = [byte_pattern(0)]
-    elif method == "prng":
-        passes = [prng_pattern()]
-    elif method == "dod3":
-        char = os.urandom(1)[0]
-        passes = [byte_pattern(char), byte_pattern(~char & 0xFF), prng_pattern()]
-    elif method == "hmgis5":
-        passes = [byte_pattern(0x00), byte_pattern(0xFF), prng_pattern()]
-    else:
-        raise ValueError(method)
-    if final_blank and passes[-1] != byte_pattern(0):
-        passes.append(byte_pattern(0))
-    return passes
