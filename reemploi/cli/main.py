@@ -10,6 +10,7 @@ import sys
 import click
 
 from .. import __version__, i18n
+from ..i18n import N_
 from ..context import set_cli_operator
 from ..errors import Aborted, ExitCode, Interrupted, PermissionDenied, ReemploiError
 from .common import _set_lang
@@ -18,32 +19,37 @@ from .help_i18n import TranslatedHelp, translate_tree
 
 _install_click_i18n()
 
-# (module under reemploi.cli, attribute) for every command; each module is one group.
+# Every command: (module under reemploi.cli, attribute, one-line summary). The summary
+# is what ``reemploi --help`` lists; it lives here so that listing needs no command
+# module (importing all of them, with reportlab, cryptography and openpyxl behind,
+# cost ~0.6 s of a 0.7 s ``--help``). A loaded command gets it as its ``short_help``
+# too, so the list reads the same either way (tests/test_cli_help_i18n.py checks).
+# French in locale/fr/LC_MESSAGES/commands.po.
 COMMANDS = [
-    ("probe_cmd", "probe"),
-    ("probe_cmd", "doctor"),
-    ("parse_cmd", "parse"),
-    ("grade_cmd", "grade"),
-    ("inventory_cmd", "intake"),
-    ("inventory_cmd", "inventory"),
-    ("parts_cmd", "parts"),
-    ("parts_cmd", "checkout"),
-    ("wipe_cmd", "wipe"),
-    ("certificate_cmd", "certificate"),
-    ("image_cmd", "image"),
-    ("documents_cmd", "label"),
-    ("documents_cmd", "sheet"),
-    ("documents_cmd", "printers"),
-    ("stats_cmd", "stats"),
-    ("atelier_cmd", "atelier"),
-    ("operator_cmd", "operator"),
-    ("operator_cmd", "validate"),
-    ("station_cmd", "station"),
-    ("server_cmd", "server"),
-    ("sync_cmd", "sync"),
-    ("stick_cmd", "stick"),
-    ("lot_cmd", "lot"),
-    ("receipt_cmd", "receipt"),
+    ("probe_cmd", "probe", N_("Describe this machine: hardware, disks, SMART")),
+    ("probe_cmd", "doctor", N_("Check this station: tools, rights, leftovers")),
+    ("parse_cmd", "parse", N_("Parse a saved output of smartctl, lshw…")),
+    ("grade_cmd", "grade", N_("Probe and grade this machine, and record it")),
+    ("inventory_cmd", "intake", N_("Register a donation lot and its donor")),
+    ("inventory_cmd", "inventory", N_("List, show, search and verify the inventory")),
+    ("parts_cmd", "parts", N_("Spare parts: harvest, stock, install")),
+    ("parts_cmd", "checkout", N_("Record a machine or part leaving the workshop")),
+    ("wipe_cmd", "wipe", N_("Erase whole disks (NIST SP 800-88) and record it")),
+    ("certificate_cmd", "certificate", N_("Erasure certificates: issue, verify, show")),
+    ("image_cmd", "image", N_("Emmabuntüs images: catalogue, choose, write, make")),
+    ("documents_cmd", "label", N_("Print QR labels for machines and parts")),
+    ("documents_cmd", "sheet", N_("Write a machine's A4 traceability sheet")),
+    ("documents_cmd", "printers", N_("List the CUPS print queues")),
+    ("stats_cmd", "stats", N_("Figures for coordinators, and their exports")),
+    ("atelier_cmd", "atelier", N_("The atelier bidouille: a guided sitting")),
+    ("operator_cmd", "operator", N_("The workshop's people and their roles")),
+    ("operator_cmd", "validate", N_("A validator signs a machine off as ready")),
+    ("station_cmd", "station", N_("Guided run on this PC, from asset id to ready")),
+    ("server_cmd", "server", N_("Central server of the workshop's stations")),
+    ("sync_cmd", "sync", N_("Sync this station's journal with the server")),
+    ("stick_cmd", "stick", N_("The live USB stick: write it, boot it")),
+    ("lot_cmd", "lot", N_("A donation lot's documents for its donor")),
+    ("receipt_cmd", "receipt", N_("The recipient's papers for a machine leaving")),
 ]
 
 
@@ -57,10 +63,12 @@ class ReemploiGroup(TranslatedHelp, click.Group):
 
     Commands are imported lazily: ``reemploi inventory show`` imports only
     ``inventory_cmd``, not reportlab/openpyxl for the others (1.2 s → a few hundred ms
-    on a live-USB netbook). Reading ``commands`` (help, tests) loads them all."""
+    on a live-USB netbook), and ``reemploi --help`` lists them from their summaries
+    without importing any. Reading ``commands`` (tests, help_i18n.walk) loads them all."""
 
     def __init__(self, *args, **kwargs):
         self._lazy: dict[str, str] = {}           # command name → module under reemploi.cli
+        self._summaries: dict[str, str] = {}      # command name → one-line summary (msgid)
         super().__init__(*args, **kwargs)
 
     @property
@@ -73,22 +81,42 @@ class ReemploiGroup(TranslatedHelp, click.Group):
     def commands(self, value: dict) -> None:
         self._commands = value
 
-    def add_lazy(self, module_name: str, name: str) -> None:
+    def add_lazy(self, module_name: str, name: str, summary: str) -> None:
         self._lazy[name] = module_name
+        self._summaries[name] = summary
 
     def _load(self, name: str) -> None:
         module_name = self._lazy.pop(name, None)
         if module_name is None:
             return
         module = importlib.import_module(f"reemploi.cli.{module_name}")
-        self._commands[name] = translate_tree(getattr(module, name))
+        command = translate_tree(getattr(module, name))
+        if not command.short_help:
+            command.short_help = self._summaries[name]
+        self._commands[name] = command
 
     def get_command(self, ctx, cmd_name):
         self._load(cmd_name)
         return self._commands.get(cmd_name)
 
     def list_commands(self, ctx):
-        return sorted(self.commands)
+        return sorted({*self._commands, *self._lazy})
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """click's list of sub-commands, without importing those not loaded yet: their
+        summary is the ``short_help`` they get when loaded (``_load``)."""
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max((len(n) for n in names), default=0)   # as click
+        rows = []
+        for name in names:
+            command = self._commands.get(name)
+            if command is None:
+                rows.append((name, i18n._(self._summaries[name])))
+            elif not command.hidden:
+                rows.append((name, command.get_short_help_str(limit)))
+        if rows:
+            with formatter.section("Commands"):    # translated by the formatter
+                formatter.write_dl(rows)
 
     def main(self, *args, **kwargs):
         # In-process callers (tests' CliRunner with env=…) get the language their
@@ -140,8 +168,8 @@ def cli(debug: bool) -> None:
 
 
 def _register() -> None:
-    for module_name, attr in COMMANDS:
-        cli.add_lazy(module_name, attr)     # imported on first use (see ReemploiGroup)
+    for module_name, attr, summary in COMMANDS:
+        cli.add_lazy(module_name, attr, summary)    # imported on first use (ReemploiGroup)
 
 
 _register()
