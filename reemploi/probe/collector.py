@@ -208,7 +208,7 @@ class _Probe:
         return Memory(total_mb=total_mb)
 
     def disks(self) -> tuple[tuple[Disk, ...], tuple[Device, ...]]:
-        tree = self.guarded("disks", blockdev.lsblk_tree, self.ctx, default=None)
+        tree = self.guarded("disks", blockdev.lsblk_tree, self.ctx, run=self.run, default=None)
         if tree is None:
             return (), devices.optical_from_proc(self.ctx.sysfs)
         # Only the machine's own disks: never the stick we booted from, its persistence
@@ -310,6 +310,7 @@ def probe_machine(ctx, *, smart: bool = True, progress: Progress | None = None,
         if p.root:
             p.prefetch(("dmidecode",), timeout=30, needs_root=True)
         p.prefetch(("lspci", "-vmmnnk"), timeout=30)
+        p.prefetch(blockdev.LSBLK_ARGV, timeout=30)
         machine = _collect(p, ctx)
         for future in p.pending.values():   # started but not needed: let them finish
             future.cancel()

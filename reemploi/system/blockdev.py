@@ -24,14 +24,14 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..bounded import load_json
-from ..errors import BadInput, NotFound, ToolFailed
+from ..errors import NotFound, ToolFailed
 from ..model import Disk, Media
+from .blocktext import Mount, Node, parse_lsblk, parse_mountinfo, parse_mounts, text_or_none
 
 log = logging.getLogger(__name__)
 
@@ -54,131 +54,6 @@ PERSISTENCE_MOUNTS = ("/run/live/persistence", "/lib/live/mount/persistence")
 # Children of these lsblk types are stacked devices that hold the disk.
 HOLDER_TYPES = ("lvm", "crypt", "dm", "mpath", "raid0", "raid1", "raid4", "raid5",
                 "raid6", "raid10", "linear", "md")
-
-
-@dataclass(frozen=True)
-class Node:
-    """One lsblk row (disk, partition, dm/md child...)."""
-    name: str
-    kname: str
-    path: str
-    type: str
-    size: int | None = None
-    model: str | None = None
-    serial: str | None = None
-    wwn: str | None = None
-    rota: bool | None = None
-    tran: str | None = None
-    rm: bool | None = None
-    ro: bool | None = None
-    mountpoints: tuple[str, ...] = ()
-    fstype: str | None = None
-    label: str | None = None
-    pkname: str | None = None
-    hotplug: bool | None = None
-    children: tuple["Node", ...] = ()
-
-    def walk(self):
-        """This node then every descendant."""
-        yield self
-        for child in self.children:
-            yield from child.walk()
-
-
-@dataclass(frozen=True)
-class Mount:
-    """One line of /proc/self/mountinfo."""
-    majmin: str            # "8:2"; "0:NN" for virtual filesystems (tmpfs, overlay, btrfs subvols)
-    mountpoint: str
-    fstype: str
-    source: str
-
-
-# ---------------------------------------------------------------- parsing (pure)
-
-def _flag(value) -> bool | None:
-    # lsblk < 2.33 printed "0"/"1" strings in JSON, newer ones print booleans.
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return value
-    return str(value).strip() in ("1", "true")
-
-
-def _int(value) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
-
-
-def _str(value) -> str | None:
-    if value is None:
-        return None
-    text = str(value).strip()
-    return text or None
-
-
-def _node(raw: dict) -> Node:
-    mounts = raw.get("mountpoints")
-    if mounts is None:
-        mounts = [raw.get("mountpoint")]
-    name = _str(raw.get("name")) or "?"
-    kname = _str(raw.get("kname")) or name
-    return Node(
-        name=name, kname=kname, path=_str(raw.get("path")) or f"/dev/{kname}",
-        type=_str(raw.get("type")) or "?", size=_int(raw.get("size")),
-        model=_str(raw.get("model")), serial=_str(raw.get("serial")),
-        wwn=_str(raw.get("wwn")), rota=_flag(raw.get("rota")), tran=_str(raw.get("tran")),
-        rm=_flag(raw.get("rm")), ro=_flag(raw.get("ro")),
-        mountpoints=tuple(m for m in mounts if m),
-        fstype=_str(raw.get("fstype")), label=_str(raw.get("label")),
-        pkname=_str(raw.get("pkname")), hotplug=_flag(raw.get("hotplug")),
-        children=tuple(_node(c) for c in raw.get("children") or ()),
-    )
-
-
-def parse_lsblk(text: str) -> tuple[Node, ...]:
-    """Parse ``lsblk --json`` output into top-level nodes (children nested)."""
-    try:
-        data = load_json(text or "{}", "lsblk")
-        devices = data["blockdevices"]
-    except (ValueError, KeyError, TypeError) as exc:
-        raise BadInput(what="lsblk --json", why=str(exc)) from None
-    return tuple(_node(d) for d in devices if isinstance(d, dict))
-
-
-_OCTAL = re.compile(r"\\([0-7]{3})")
-
-
-def _unescape(field: str) -> str:
-    # The kernel escapes space, tab, newline and backslash as \ooo in mount tables.
-    return _OCTAL.sub(lambda m: chr(int(m.group(1), 8)), field)
-
-
-def parse_mountinfo(text: str) -> tuple[Mount, ...]:
-    """Parse /proc/self/mountinfo (proc(5)): ``id parent MAJ:MIN root mountpoint ... - fstype source``."""
-    mounts = []
-    for line in (text or "").splitlines():
-        fields = line.split()
-        if len(fields) < 10 or "-" not in fields[6:]:
-            continue
-        sep = fields.index("-", 6)
-        mounts.append(Mount(majmin=fields[2], mountpoint=_unescape(fields[4]),
-                            fstype=fields[sep + 1] if len(fields) > sep + 1 else "",
-                            source=_unescape(fields[sep + 2]) if len(fields) > sep + 2 else ""))
-    return tuple(mounts)
-
-
-def parse_mounts(text: str) -> tuple[Mount, ...]:
-    """Parse /proc/self/mounts (fstab(5) layout), used when mountinfo is absent."""
-    mounts = []
-    for line in (text or "").splitlines():
-        fields = line.split()
-        if len(fields) >= 3:
-            mounts.append(Mount(majmin="", mountpoint=_unescape(fields[1]),
-                                fstype=fields[2], source=_unescape(fields[0])))
-    return tuple(mounts)
 
 
 # French writes octets (o, ko, Mo, Go, To) and a decimal comma, as on French shop shelves.
@@ -208,10 +83,49 @@ def format_size(size_bytes: int | None, lang: str | None = "en") -> str:
 
 # ---------------------------------------------------------------- reading the machine
 
-def lsblk_tree(ctx) -> tuple[Node, ...]:
-    """Every block device lsblk knows, as a tree."""
+def lsblk_tree(ctx, *, fresh: bool = False, run=None) -> tuple[Node, ...]:
+    """Every block device lsblk knows, as a tree.
+
+    Inside ``one_listing(ctx)`` the first listing is kept and handed out again, unless
+    ``fresh`` asks for a new one (the re-check after the confirmation always does).
+    ``run`` replaces ``ctx.runner.run`` (the probe passes the one that collects what it
+    started early, side by side with its other tools)."""
+    kept = getattr(ctx, _LISTING, None)
+    if kept is None or fresh:
+        return _read_tree(ctx, run)
+    if not kept:
+        kept.append(_read_tree(ctx, run))
+    return kept[0]
+
+
+_LISTING = "_blockdev_listing"
+
+
+@contextmanager
+def one_listing(ctx):
+    """One ``lsblk`` for a whole planning phase (issue 16: a wipe of four disks ran it
+    four times, once per guard check, ~30 ms each on a netbook; the probe and the
+    image planning likewise). Only for planning: what is decided *after* the operator
+    confirmed (``guard.open_sealed``) reads the devices again, since a disk may have been
+    mounted, swapped or re-attached while the question was on screen. Nested use keeps
+    the outer listing. A context that takes no attribute simply goes without."""
+    if getattr(ctx, _LISTING, None) is not None:
+        yield
+        return
     try:
-        result = ctx.runner.run(LSBLK_ARGV, timeout=30)
+        setattr(ctx, _LISTING, [])
+    except (AttributeError, TypeError):          # a frozen or slotted stand-in
+        yield
+        return
+    try:
+        yield
+    finally:
+        setattr(ctx, _LISTING, None)
+
+
+def _read_tree(ctx, run=None) -> tuple[Node, ...]:
+    try:
+        result = (run or ctx.runner.run)(LSBLK_ARGV, timeout=30)
     except ToolFailed as exc:
         # util-linux < 2.37: "unknown column: MOUNTPOINTS".
         if "MOUNTPOINTS" not in str(exc.params.get("stderr", "")) and "unknown column" \
@@ -411,8 +325,8 @@ def _disk(ctx, node: Node, role: Roles) -> Disk:
         if point not in mounted:
             mounted.append(point)
     dev = f"sys/block/{node.kname}/device"
-    model = node.model or _str(ctx.sysfs.read(f"{dev}/model"))
-    serial = node.serial or _str(ctx.sysfs.read(f"{dev}/serial"))
+    model = node.model or text_or_none(ctx.sysfs.read(f"{dev}/model"))
+    serial = node.serial or text_or_none(ctx.sysfs.read(f"{dev}/serial"))
     return Disk(
         name=node.kname, path=node.path, model=model, serial=serial, wwn=node.wwn,
         size_bytes=node.size, rotational=node.rota,

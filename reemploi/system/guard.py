@@ -119,14 +119,16 @@ def _is_block_device(ctx, path: str) -> bool | None:
         return None
 
 
-def check_target(ctx, path: str, *, program: tuple[str, ...] | None = None) -> Verdict:
-    """Every reason to refuse ``path`` (empty tuple: we may write to it)."""
+def check_target(ctx, path: str, *, program: tuple[str, ...] | None = None,
+                 fresh: bool = False) -> Verdict:
+    """Every reason to refuse ``path`` (empty tuple: we may write to it). ``fresh``:
+    list the block devices again even inside ``blockdev.one_listing``."""
     is_blk = _is_block_device(ctx, path)
     if is_blk is None:
         return Verdict(path, None, (Refusal(Reason.VANISHED, {"path": path}),))
     if not is_blk:
         return Verdict(path, None, (Refusal(Reason.NOT_BLOCK_DEVICE, {"path": path}),))
-    tree = blockdev.lsblk_tree(ctx)
+    tree = blockdev.lsblk_tree(ctx, fresh=fresh)
     found = blockdev.find_node(ctx, path, tree)
     if found is None:
         return Verdict(path, None, (Refusal(Reason.VANISHED, {"path": path}),))
@@ -284,7 +286,7 @@ def open_sealed(ctx, sealed: seal.Seal, *, write: bool = True, direct: bool = Tr
     auto-clear), and a mount needs the exclusive claim we hold."""
     fd = open_exclusive(sealed.path, write=write, direct=direct)
     try:
-        verdict = check_target(ctx, sealed.path)
+        verdict = check_target(ctx, sealed.path, fresh=True)     # never the plan's listing
         if verdict.refusals:
             raise TargetRefused(verdict.refusals[0], verdict.refusals[1:])
         differences = seal.check(ctx, fd, sealed, verdict.disk)

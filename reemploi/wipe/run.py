@@ -27,7 +27,7 @@ from .. import __version__
 from ..errors import ReemploiError, ToolFailed
 from ..model import Disk
 from ..probe.hdparm import parse_hdparm_identify
-from ..system import guard
+from ..system import blockdev, guard
 from ..system.seal import Seal
 from ..system.seal import take as take_seal
 from ..system.signals import SIGNAL_NAMES, StopSignals, stop_name
@@ -101,12 +101,13 @@ def prepare(ctx, paths: list[str], options: WipeOptions, *,
     """Guard and plan every target; raises the first refusal before any write."""
     jobs: list[Job] = []
     seen: set[str] = set()
-    for path in paths:
-        disk = guard.guard_target(ctx, path, program=program)
-        if disk.path in seen:
-            continue
-        seen.add(disk.path)
-        jobs.append(make_job(ctx, disk, options))
+    with blockdev.one_listing(ctx):          # one lsblk for every target's guard check
+        for path in paths:
+            disk = guard.guard_target(ctx, path, program=program)
+            if disk.path in seen:
+                continue
+            seen.add(disk.path)
+            jobs.append(make_job(ctx, disk, options))
     return jobs
 
 
