@@ -8,7 +8,6 @@ tests build a Context pointing at fixtures and loop devices.
 from __future__ import annotations
 
 import os
-import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,6 +50,7 @@ def station_code(home: Path) -> str:
     try:
         return load_settings(home).station_code
     except BadInput:
+        import socket
         return socket.gethostname() or "station"
 
 
@@ -72,16 +72,10 @@ class Context:
     sysfs: Sysfs = field(default_factory=Sysfs)
     home: Path = field(default_factory=default_home)
     lang: str = "fr"
-    station: str | None = None          # None: station_code(home)
-    operator: str | None = None         # None: operator_for(home)
+    station: str | None = None          # None: station_code(home), when first read
+    operator: str | None = None         # None: operator_for(home), when first read
     assume_yes: bool = False
     replay: bool = False
-
-    def __post_init__(self) -> None:
-        if self.station is None:
-            self.station = station_code(self.home)
-        if self.operator is None:
-            self.operator = operator_for(self.home)
 
     def inventory(self):
         """The inventory of ``home``, opened once per command (issue 16: each open
@@ -95,3 +89,27 @@ class Context:
             cached = (key, Inventory.open(self.home, self.station, self.operator))
             self.__dict__["_inventory"] = cached
         return cached[1]
+
+
+def _resolved_on_first_read(name: str, resolve) -> property:
+    """``Context.<name>``: the value given, else ``resolve(home)`` the first time it is
+    read. Reading the station's settings (TOML) and the operator's session costs ~12 ms
+    of CPU per command, more than a whole live probe's own work; ``probe``, ``parse``
+    and ``--help`` never need them. ``dataclass`` assigns the field through the setter."""
+    slot = "_" + name
+
+    def get(self):
+        value = self.__dict__.get(slot)
+        if value is None:
+            value = (resolve(self.home),)
+            self.__dict__[slot] = value
+        return value[0]
+
+    def set(self, value) -> None:
+        self.__dict__[slot] = None if value is None else (value,)
+
+    return property(get, set, doc=f"{name} (resolved from home when not given)")
+
+
+Context.station = _resolved_on_first_read("station", station_code)
+Context.operator = _resolved_on_first_read("operator", operator_for)

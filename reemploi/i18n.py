@@ -29,6 +29,17 @@ DEFAULT_LANGUAGE = "fr"
 _current: str | None = None
 
 
+def _unquote(literal: str) -> str:
+    """A .po string literal's text. Most lines hold no escape and no inner quote: their
+    text is what lies between the quotes, and slicing it is ~50x faster than
+    ``ast.literal_eval`` (which compiles each line: 3 500 lines, 0.1 s of every command's
+    start). Anything else goes through ``literal_eval``, which also rejects bad lines."""
+    inner = literal[1:-1]
+    if len(literal) >= 2 and literal[0] == literal[-1] == '"' and "\\" not in inner and '"' not in inner:
+        return inner
+    return ast.literal_eval(literal)
+
+
 def parse_po(text: str) -> dict[str, str]:
     """Parse a .po file into {msgid: msgstr}; fuzzy and empty entries are skipped."""
     entries: dict[str, str] = {}
@@ -61,13 +72,13 @@ def parse_po(text: str) -> dict[str, str]:
                 flush()
             msgid, target = [], None
             target = msgid
-            target.append(ast.literal_eval(line[6:]))
+            target.append(_unquote(line[6:]))
         elif line.startswith("msgstr "):
             msgstr = []
             target = msgstr
-            target.append(ast.literal_eval(line[7:]))
+            target.append(_unquote(line[7:]))
         elif line.startswith('"') and target is not None:
-            target.append(ast.literal_eval(line))
+            target.append(_unquote(line))
     flush()
     return entries
 

@@ -13,7 +13,6 @@ import click
 from .. import i18n
 from ..context import Context, cli_operator, default_home, set_cli_operator
 from ..errors import Aborted
-from ..model import to_jsonable
 
 
 def lang_option(f):
@@ -77,6 +76,7 @@ def make_context(home: Path | None = None, lang: str | None = None, **kw: Any) -
 
 
 def dump_json(obj: Any) -> str:
+    from ..model import to_jsonable
     return json.dumps(to_jsonable(obj), ensure_ascii=False, indent=2, sort_keys=False)
 
 

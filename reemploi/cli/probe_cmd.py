@@ -8,8 +8,6 @@ import click
 
 from ..probe import folder as machine_folder
 from ..probe.collector import probe_machine
-from ..probe.doctor import check, render_doctor
-from ..probe.render import render_machine
 from .common import emit, home_option, json_option, lang_option, make_context
 
 
@@ -37,7 +35,12 @@ def probe(as_json: bool, lang: str, no_smart: bool, record: Path | None,
                        replay=session.replay)
     machine = probe_machine(ctx, smart=not no_smart, facts=session.facts)
     session.finish()
-    emit(machine, as_json, lambda m: render_machine(m, lang))
+    emit(machine, as_json, lambda m: _text(m, lang))
+
+
+def _text(machine, lang: str) -> str:
+    from ..probe.render import render_machine     # imported for the text view only
+    return render_machine(machine, lang)
 
 
 @click.command("doctor")
@@ -50,5 +53,6 @@ def probe(as_json: bool, lang: str, no_smart: bool, record: Path | None,
 def doctor(clean: bool, as_json: bool, lang: str, home) -> None:
     """Check this station: tools installed (with their Debian package), root or not,
     what the probe will miss, and leftovers of killed processes."""
+    from ..probe.doctor import check, render_doctor
     report = check(make_context(home, lang), clean=clean)
     emit(report, as_json, lambda r: render_doctor(r, lang))

@@ -12,7 +12,6 @@ from ..stats import figures_for, make_period
 from ..stats.atelier import atelier_figures_for, atelier_lines, atelier_table
 from ..stats.figures import to_json
 from ..stats.exports import write_csv, write_ods, write_xlsx
-from ..stats.report_pdf import write_pdf
 from ..stats.summary import render_summary
 from ..stats.tables import build_tables
 from .common import dump_json, home_option, json_option, lang_option, make_context
@@ -63,6 +62,7 @@ def stats(year, month, start, end, as_json, csv_dir, french, xlsx_file, ods_file
     if ods_file is not None:
         written.append(write_ods(tables(), ods_file))
     if pdf_file is not None:
+        from ..stats.report_pdf import write_pdf     # reportlab: only for a PDF
         written.append(write_pdf(figures, workshop, pdf_file, lang,
                                  extra=((atelier_lines(atelier, lang), extra[0]),)))
     if as_json:
