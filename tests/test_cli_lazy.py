@@ -3,6 +3,7 @@
 and reads the same before and after the modules are loaded."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -67,3 +68,38 @@ def test_each_summary_is_the_loaded_commands_short_help():
     from reemploi.cli.main import cli
     for _module, name, summary in COMMANDS:
         assert cli.commands[name].short_help == summary
+
+
+# What each everyday command may import among the heavy libraries (issue 16: a PDF
+# library or a cipher loaded by a command that never uses it is start-up time for
+# nothing). A regression here names the command and the library.
+HEAVY = ("reportlab", "cryptography", "openpyxl", "odf", "qrcode", "PIL", "tinydb", "psycopg",
+         "flask", "zstandard", "psutil")
+RUN = """
+import json, sys
+from reemploi.cli.main import main
+main(sys.argv[1:])
+print(json.dumps(sorted(m for m in %r if m in sys.modules)), file=sys.stderr)
+""" % (HEAVY,)
+MACHINE = ROOT / "tests" / "fixtures" / "machines" / "latitude-e5410-failing-disk"
+
+
+def _heavy_imports(tmp_path, *argv: str) -> list[str]:
+    env = {**os.environ, "REEMPLOI_HOME": str(tmp_path / "home"),
+           "REEMPLOI_STATION": "T", "LANG": "en_US.UTF-8"}
+    out = subprocess.run([sys.executable, "-c", RUN, *argv], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=120)
+    return json.loads(out.stderr.strip().splitlines()[-1])
+
+
+def test_everyday_commands_import_no_library_they_do_not_use(tmp_path):
+    assert _heavy_imports(tmp_path, "probe", "--json", "--replay", str(MACHINE)) == []
+    assert _heavy_imports(tmp_path, "parse", "--help") == []
+    assert _heavy_imports(tmp_path, "stats") == []           # the summary: no PDF, no XLSX
+    made = subprocess.run([sys.executable, "-m", "reemploi", "intake", "--donor", "Mairie",
+                           "--device", "laptop:1", "--create-ids"], cwd=ROOT, text=True,
+                          capture_output=True, timeout=120,
+                          env={**os.environ, "REEMPLOI_HOME": str(tmp_path / "home"),
+                               "REEMPLOI_STATION": "T"})
+    asset = made.stdout.split()[-1]
+    assert _heavy_imports(tmp_path, "inventory", "show", asset) == ["tinydb"]   # the store
