@@ -5,6 +5,7 @@ from __future__ import annotations
 from test_image_support import wiped_in_a_dock
 
 import json
+import subprocess
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -95,6 +96,16 @@ def test_a_carnet_in_english_verifies_and_names_competences_as_practised(stocked
     page = files.html.read_text()
     assert "practised" in page and "certified" not in page.replace("certify", "")
     assert "Comes from computer" in page and "<svg" in page
+    # The PDF's QR code (documents/qr_flowable.py, shared with every paper) scans as
+    # the Jerry's id, read by the real decoder from the page rendered at 300 dpi.
+    zxingcpp = pytest.importorskip("zxingcpp")
+    from PIL import Image
+    stem = tmp_path / "carnet-page"
+    subprocess.run(["pdftoppm", "-r", "300", "-gray", "-png", "-f", "1", "-l", "1",
+                    "-singlefile", str(files.pdf), str(stem)], check=True)
+    codes = zxingcpp.read_barcodes(Image.open(f"{stem}.png"),
+                                   formats=zxingcpp.BarcodeFormat.QRCode)
+    assert [c.text for c in codes] == [jerry]
 
 
 def test_the_drawing_has_one_shape_per_part():

@@ -13,25 +13,13 @@ from pathlib import Path
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import (Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer,
+from reportlab.platypus import (KeepTogether, SimpleDocTemplate, Spacer,
                                 Table, TableStyle)
 
-from ..documents.qr import draw_qr
+from ..documents.qr_flowable import QrFlowable
 from ..stats.report_pdf import _para
 from .carnet_view import build_view
 from .drawing import to_reportlab
-
-
-class _Qr(Flowable):
-    def __init__(self, payload: str, size: float) -> None:
-        super().__init__()
-        self.payload, self.size = payload, size
-
-    def wrap(self, *_):
-        return self.size, self.size
-
-    def draw(self):
-        draw_qr(self.canv, self.payload, 0, 0, self.size)
 
 
 def _styles() -> dict:
@@ -50,7 +38,7 @@ def render_pdf(signed: dict, sha256: str, out: Path) -> Path:
     st = _styles()
     width = A4[0] - 30 * mm
     head = Table([[[_para(v.title, st["title"]), _para(v.headline, st["bold"]),
-                    _para(v.asset_line, st["body"])], _Qr(v.qr, 32 * mm)]],
+                    _para(v.asset_line, st["body"])], QrFlowable(v.qr, 32 * mm)]],
                  colWidths=[width - 36 * mm, 36 * mm])
     head.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
     story: list = [head, _para(v.drawing_title, st["h"]),

@@ -21,12 +21,12 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import (Flowable, Paragraph, SimpleDocTemplate, Spacer, Table,
+from reportlab.platypus import (Paragraph, SimpleDocTemplate, Spacer, Table,
                                 TableStyle)
 
 from ..i18n import number, tr, when
 from ..inventory.describe import disk_words
-from .qr import draw_qr
+from .qr_flowable import QrFlowable
 
 # The words of a certificate live in a module without reportlab, so the wipe command
 # and its plan print them without loading the PDF toolkit (issue 16: ~0.3 s per start).
@@ -34,20 +34,6 @@ from .certificate_terms import (CATEGORY, CAVEAT, CLASSIFICATION, DESTINATION, M
                                 label)
 
 SIGNATURE_BOX = object()   # sentinel: an empty box to sign in
-
-
-class _Qr(Flowable):
-    """A QR code as a flowable, so it sits in the header beside the title."""
-
-    def __init__(self, payload: str, size: float) -> None:
-        super().__init__()
-        self.payload, self.size = payload, size
-
-    def wrap(self, *_):
-        return self.size, self.size
-
-    def draw(self):
-        draw_qr(self.canv, self.payload, 0, 0, self.size)
 
 
 def _v(value) -> str:
@@ -161,7 +147,7 @@ def render_certificate_pdf(doc: dict, json_sha256: str, out: Path, lang: str = "
     if ws.get("siret"):
         head.append(Paragraph(_esc("SIRET " + ws["siret"]), body))
     qr_payload = f"{cert.get('id')} sha256:{json_sha256}"
-    header = Table([[head, _Qr(qr_payload, 30 * mm)]], colWidths=(140 * mm, 34 * mm))
+    header = Table([[head, QrFlowable(qr_payload, 30 * mm)]], colWidths=(140 * mm, 34 * mm))
     header.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
     story = [header]
     story.append(Spacer(1, 3 * mm))

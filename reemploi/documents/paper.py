@@ -23,10 +23,10 @@ from xml.sax.saxutils import escape
 from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
+from reportlab.platypus import Paragraph, Table, TableStyle
 
 from ..i18n import tr
-from .qr import draw_qr
+from .qr_flowable import QrFlowable
 
 BLACK = colors.black
 
@@ -57,20 +57,6 @@ def styles() -> dict[str, ParagraphStyle]:
 
 def p(text, style) -> Paragraph:
     return Paragraph(pdf_text(text if text not in (None, "") else "—"), style)
-
-
-class Qr(Flowable):
-    """A QR code as a flowable square (quiet zone included)."""
-
-    def __init__(self, payload: str, size: float) -> None:
-        super().__init__()
-        self.payload, self.size = payload, size
-
-    def wrap(self, *_):
-        return self.size, self.size
-
-    def draw(self):
-        draw_qr(self.canv, self.payload, 0, 0, self.size)
 
 
 def kv_table(rows, st, width_mm: float = 174.0, key_mm: float = 48.0) -> Table:
@@ -108,7 +94,7 @@ def header(workshop: dict, title: str, subtitle: str, qr_payload: str | None, st
         if workshop.get(key):
             lines.append(p(workshop[key], st["small"]))
     lines += [p(title, st["title"]), p(subtitle, st["base"])]
-    qr = Qr(qr_payload, 30 * mm) if qr_payload else ""
+    qr = QrFlowable(qr_payload, 30 * mm) if qr_payload else ""
     table = Table([[lines, qr]], colWidths=(140 * mm, 34 * mm))
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
                                ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
