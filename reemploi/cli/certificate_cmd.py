@@ -11,7 +11,7 @@ import click
 
 from ..errors import Refused
 from ..i18n import N_, number, tr
-from ..wipe.certcheck import load_document, verify_file
+from ..wipe.certcheck import Verification, checked_document
 from ..wipe.certificate import DESTINATIONS, CertificateRequest, Person, issue
 from ..wipe import trust as truststore
 from .common import ASSET_ID, dump_json, home_option, json_option, lang_option, make_context, \
@@ -35,6 +35,16 @@ def _fingerprint_option(f):
                         help="The signing key's fingerprint you were given (e.g. by the "
                              "workshop, for a donor's DPO): accept that key, and only it, "
                              "even without a trust store.")(f)
+
+
+def _trusted(file: Path, expected: str | None, lang: str | None,
+             home) -> tuple[object, Verification, dict]:
+    """(context, verification, document) of a file signed by a key this workshop trusts
+    (or the --fingerprint given), else the refusal, exit 12: the one gate of verify,
+    show and pdf, so none of them shows or renders what was not checked."""
+    ctx = make_context(home, lang)
+    v, doc = checked_document(file, ctx, expected)
+    return ctx, v, doc
 
 
 @click.group("certificate")
@@ -111,8 +121,7 @@ def issue_cmd(asset_id, event_ids, destination, notes, out_dir, no_pdf, as_json,
 @home_option
 def verify_cmd(file, expected, as_json, lang, home):
     """Check a certificate: unchanged, signed, by a key this workshop trusts (else exit 12)."""
-    ctx = make_context(home, lang)
-    v = verify_file(file, ctx, expected)
+    ctx, v, _doc = _trusted(file, expected, lang, home)
     if as_json:
         click.echo(dump_json(v))
         return
@@ -132,9 +141,7 @@ def verify_cmd(file, expected, as_json, lang, home):
 @home_option
 def show_cmd(file, expected, as_json, lang, home):
     """Print a certificate's content after checking it (as verify does)."""
-    ctx = make_context(home, lang)
-    verify_file(file, ctx, expected)
-    doc = load_document(file)
+    ctx, _v, doc = _trusted(file, expected, lang, home)
     cert = doc["certificate"]
     if as_json:
         click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
@@ -161,9 +168,7 @@ def show_cmd(file, expected, as_json, lang, home):
 def pdf_cmd(file, out, expected, lang, home):
     """Render the PDF of a checked certificate (e.g. in another language)."""
     from ..documents.certificate import render_certificate_pdf
-    ctx = make_context(home, lang)
-    v = verify_file(file, ctx, expected)
-    doc = load_document(file)
+    ctx, v, doc = _trusted(file, expected, lang, home)
     target = out or Path(file).with_suffix(".pdf")
     # The same key signs the lot's papers and receipts (documents/paper.py): each is
     # rendered by its own module, found from the signed body's format.

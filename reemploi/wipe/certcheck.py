@@ -46,12 +46,11 @@ def read_document(path: Path) -> tuple[dict, bytes]:
     return parse_signed(data, str(path)), data
 
 
-def load_document(path: Path) -> dict:
-    return read_document(path)[0]
-
-
-def verify_file(path: Path, ctx, expected: str | None = None) -> Verification:
-    """Check ``path`` against this workshop's trust (or the ``expected`` fingerprint)."""
+def checked_document(path: Path, ctx, expected: str | None = None) -> tuple[Verification, dict]:
+    """Check ``path`` against this workshop's trust (or the ``expected`` fingerprint):
+    (the verification, the document checked). The file is read once, so what is
+    shown or rendered afterwards is exactly the content whose signature was checked
+    (reading it again could show a file swapped in between)."""
     doc, data = read_document(path)
     fp = verify_document(doc, str(path))
     cert = doc["certificate"]
@@ -70,4 +69,4 @@ def verify_file(path: Path, ctx, expected: str | None = None) -> Verification:
     station = entry.station if entry is not None and entry.station else claimed.get("station")
     return Verification(str(path), cert.get("id"), cert.get("result"), fp,
                         hashlib.sha256(data).hexdigest(), trust == "station", trust,
-                        workshop, station)
+                        workshop, station), doc
