@@ -121,3 +121,66 @@ def test_no_terminal_says_to_use_yes(cli, loopdev):
                  env={"REEMPLOI_YES": ""})
     assert result.exit_code == 13
     assert "--yes" in result.output and "pas de terminal" in result.output
+
+
+# Plain click choices that stay codes: a language, a letter grade, a recorded tool's
+# name, an image post-install step (each is the same word in French and English).
+PLAIN_CHOICES = {"lang", "cosmetic", "kind@parse", "skip", "only", "steps", "grade_override"}
+
+
+def _word_choices():
+    import click
+    from reemploi.cli.help_i18n import walk
+    from reemploi.cli.main import cli as root
+    from reemploi.cli.words import WordChoice
+    for path, command in walk(root):
+        for param in command.params:
+            if isinstance(param.type, WordChoice):
+                yield path, param
+            elif isinstance(param.type, click.Choice):
+                assert param.name in PLAIN_CHOICES or \
+                    f"{param.name}@{path[-1]}" in PLAIN_CHOICES, (path, param.name)
+
+
+def test_every_choice_takes_its_code_and_its_french_and_english_words():
+    """Donor kind, roles, part kind, wipe method and verification, destination…: a
+    workshop types what it reads, in either language, or the code from the docs."""
+    from reemploi.i18n import _
+    seen = set()
+    for path, param in _word_choices():
+        for code, msgid in param.type.names.items():
+            for typed in (code, _(msgid, "fr"), _(msgid, "en"), _(msgid, "fr").upper()):
+                assert param.type.convert(typed, param, None) == code, (path, param.name, typed)
+        seen.add(param.name)
+    assert {"donor_kind", "roles", "role", "part_kind", "method", "verify_mode",
+            "destination", "status", "kind"} <= seen, seen
+
+
+def test_choices_show_words_where_people_think_in_words(cli):
+    out = cli(["intake", "--help"], env={"REEMPLOI_LANG": "fr"}).output
+    assert "[entreprise|particulier|organisme public|association]" in out
+    assert "par défaut : entreprise" in " ".join(out.split())   # split() takes U+00A0 too
+    out = _fr(cli, ["operator", "add", "Camille", "--role", "chef"])
+    assert "ne fait pas partie des choix\u00a0: technicien, validateur, formateur, stagiaire" in out
+    # The wipe method is named by its code, as in the docs and NIST SP 800-88's tables.
+    out = cli(["wipe", "--help"], env={"REEMPLOI_LANG": "fr"}).output
+    assert "[auto|zero|prng|dod3|hmgis5|firmware]" in out
+
+
+def test_words_typed_at_the_desk_reach_the_journal(cli, tmp_path):
+    import json
+    lot = cli(["intake", "--donor", "Mme Martin", "--donor-kind", "Particulier", "--device",
+               "portable:1", "--create-ids", "--json"])
+    assert lot.exit_code == 0, lot.output
+    journal = [json.loads(line) for line in
+               (tmp_path / "home" / "journal.jsonl").read_text().splitlines()]
+    assert [e["payload"]["kind"] for e in journal if e["type"] == "donor.registered"] \
+        == ["individual"]
+    assert cli(["operator", "add", "Sam", "--role", "validatrice"]).exit_code == 0
+    assert cli(["atelier", "add", "Tom", "--role", "formateur"]).exit_code == 0
+    roster = json.loads(cli(["operator", "list", "--json"]).output)
+    assert [p["roles"] for p in roster if p["name"] == "Sam"] == [["validator"]]
+    aid = json.loads(lot.output)["ids"][0]
+    part = cli(["parts", "harvest", aid, "--kind", "barrette de RAM", "--json"])
+    assert part.exit_code == 0, part.output
+    assert json.loads(part.output)["part_kind"] == "ram", part.output

@@ -18,6 +18,7 @@ import click
 
 from ..i18n import plural, tr
 from .common import ASSET_ID, emit, home_option, json_option, lang_option, make_context
+from .words import ROLE_NAMES, WordChoice
 
 # Lat15 covers French and English; 32×16 pixels makes about 64 × 24 characters on a
 # 1024×768 screen: large enough to read from a workbench (console-setup-linux).
@@ -129,7 +130,8 @@ def people(obj, as_json: bool) -> None:
 
 @atelier.command("add")
 @click.argument("name")
-@click.option("--role", type=click.Choice(["trainee", "trainer"]), default="trainee",
+@click.option("--role", type=WordChoice({r: ROLE_NAMES[r] for r in ("trainee", "trainer")}),
+              default="trainee",
               help="trainee (default) or trainer.")
 @json_option
 @click.pass_obj

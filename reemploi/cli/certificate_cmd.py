@@ -14,8 +14,10 @@ from ..i18n import N_, number, tr
 from ..wipe.certcheck import Verification, checked_document
 from ..wipe.certificate import DESTINATIONS, CertificateRequest, Person, issue
 from ..wipe import trust as truststore
+from ..documents.certificate_terms import DESTINATION
 from .common import ASSET_ID, dump_json, home_option, json_option, lang_option, make_context, \
     operator_option
+from .words import WordChoice
 
 RESULT_TEXT = {"success": N_("success"), "failed": N_("failed"), "interrupted": N_("interrupted")}
 TRUST_TEXT = {
@@ -64,7 +66,7 @@ def _person_options(f):
 @click.option("--asset", "asset_id", default=None, type=ASSET_ID, help="Machine whose disks' latest wipes to certify.")
 @click.option("--event", "event_ids", multiple=True,
               help="wipe.done event id (loose disks, or a subset of the machine's wipes). Repeatable.")
-@click.option("--destination", type=click.Choice(DESTINATIONS), default="external-reuse",
+@click.option("--destination", type=WordChoice({d: DESTINATION[d] for d in DESTINATIONS}, show_codes=True), default="external-reuse",
               show_default=True, help="Where the media goes after sanitization.")
 @click.option("--notes", default=None, help="Free text printed on the certificate.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=None,

@@ -35,7 +35,7 @@ from .. import i18n
 from ..i18n import _, tr
 from .click_i18n import translate_metavar, translate_params
 
-def _translate_extras(tail: str) -> str:
+def _translate_extras(tail: str, param: click.Parameter | None = None) -> str:
     """Translate click's ``  [env var: X; default: Y; required]`` suffix of an option's help.
 
     Rebuilt from click's rendered text rather than ``Option.get_help_extra`` so it
@@ -51,9 +51,21 @@ def _translate_extras(tail: str) -> str:
             item = tr("default: {default}", default=item[len("default: "):])
         elif item == "required":
             item = _("required")
-        items.append(item)
+        items.append(_default_in_words(item, param))
     lead = tail[: len(tail) - len(tail.lstrip())]
     return lead + "[" + "; ".join(items) + "]"
+
+
+def _default_in_words(item: str, param: click.Parameter | None) -> str:
+    """A choice shown in words (words.WordChoice) shows its default in words too.
+
+    click may have written the default item already (its own gettext call goes through
+    our catalogue, click_i18n), so the code is found at the item's end either way."""
+    shown = getattr(getattr(param, "type", None), "shown_default", None)
+    default = getattr(param, "default", None)
+    if shown is None or not isinstance(default, str) or not item.endswith(": " + default):
+        return item
+    return item[: len(item) - len(default)] + shown(default)
 
 
 def help_record(param: click.Parameter, ctx: click.Context) -> tuple[str, str] | None:
@@ -64,9 +76,9 @@ def help_record(param: click.Parameter, ctx: click.Context) -> tuple[str, str] |
     spec, text = record
     original = param.help or ""
     if original and text.startswith(original):
-        text = _(original) + _translate_extras(text[len(original):])
+        text = _(original) + _translate_extras(text[len(original):], param)
     elif not original:
-        text = _translate_extras(text)
+        text = _translate_extras(text, param)
     return translate_metavar(spec), text
 
 

@@ -19,7 +19,7 @@ from ..inventory.lots import DONOR_KINDS
 from ..inventory.store import Inventory
 from ..model import to_jsonable
 from . import integrity_cmd
-from .words import KIND_NAMES, WordChoice, statuses
+from .words import DONOR_KIND_NAMES, KIND_NAMES, WordChoice, statuses
 from .common import (ASSET_ID, emit, home_option, json_option, lang_option, make_context,
                      operator_option)
 
@@ -88,7 +88,7 @@ def _rows(docs: list[dict], lang: str) -> str:
 
 @click.command("intake")
 @click.option("--donor", required=True, help="Donor's name (an existing donor of that name is reused).")
-@click.option("--donor-kind", type=click.Choice(DONOR_KINDS), default="company", show_default=True,
+@click.option("--donor-kind", type=WordChoice({k: DONOR_KIND_NAMES[k] for k in DONOR_KINDS}), default="company", show_default=True,
               help="Kind of donor.")
 @click.option("--donor-siret", default=None, help="The donor's SIRET (a company or public body), shown on its documents.")
 @click.option("--donor-contact", default=None, help="The donor's contact (e.g. its data protection officer), shown on its documents.")

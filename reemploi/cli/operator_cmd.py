@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import click
 
-from ..i18n import N_, tr
+from ..i18n import tr
 from ..inventory import operators
 from ..inventory.store import Inventory
 from .common import (ASSET_ID, emit, home_option, json_option, lang_option, make_context,
                      operator_option)
+from .words import ROLE_NAMES, WordChoice
 
-ROLE_NAMES = {"technician": N_("technician"), "validator": N_("validator"),
-              "trainer": N_("trainer"), "trainee": N_("trainee")}
 
 
 def role_names(roles, lang) -> str:
@@ -35,7 +34,7 @@ def operator():
 
 @operator.command("add")
 @click.argument("name")
-@click.option("--role", "roles", multiple=True, type=click.Choice(operators.ROLES),
+@click.option("--role", "roles", multiple=True, type=WordChoice({r: ROLE_NAMES[r] for r in operators.ROLES}),
               help="technician, validator, trainer or trainee (repeatable; default technician).")
 @json_option
 @lang_option

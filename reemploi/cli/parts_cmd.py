@@ -50,7 +50,7 @@ def parts():
 
 @parts.command("harvest")
 @click.argument("from_id", type=ASSET_ID)
-@click.option("--kind", "part_kind", type=click.Choice(PART_KINDS), required=True, help="Kind of part.")
+@click.option("--kind", "part_kind", type=WordChoice({k: PART_KIND_NAMES.get(k, k) for k in PART_KINDS}), required=True, help="Kind of part.")
 @click.option("--facts", "facts", multiple=True, metavar="KEY=VALUE",
               help="A fact about the part, e.g. type=DDR3 form_factor=SODIMM size_gb=4. Repeatable.")
 @click.option("--grade", default=None, help="The part's grade or state (e.g. A, B, tested).")
@@ -98,7 +98,7 @@ def remove(machine_id, disk, reason, as_json, lang, home):
 
 
 @parts.command("list")
-@click.option("--kind", "part_kind", type=click.Choice(PART_KINDS), default=None, help="Only this kind of part.")
+@click.option("--kind", "part_kind", type=WordChoice({k: PART_KIND_NAMES.get(k, k) for k in PART_KINDS}), default=None, help="Only this kind of part.")
 @json_option
 @lang_option
 @home_option

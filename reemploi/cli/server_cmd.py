@@ -9,6 +9,7 @@ import click
 
 from .. import i18n
 from .common import emit, json_option
+from .words import SERVER_ROLE_NAMES, WordChoice
 
 _ = i18n._
 
@@ -92,7 +93,7 @@ def _password(stdin: bool) -> str:
 @user.command("add")
 @config_option
 @click.argument("login")
-@click.option("--role", type=click.Choice(["coordinator", "technician", "read-only"]),
+@click.option("--role", type=WordChoice(SERVER_ROLE_NAMES),
               required=True, help="What the account may do.")
 @click.option("--name", default="", help="Name shown in the web view.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
@@ -124,7 +125,7 @@ def token() -> None:
 @token.command("create")
 @config_option
 @click.argument("name")
-@click.option("--role", type=click.Choice(["coordinator", "technician", "read-only"]),
+@click.option("--role", type=WordChoice(SERVER_ROLE_NAMES),
               default="read-only", show_default=True, help="What the token may read.")
 def token_create(config_path, name, role) -> None:
     """Create a token; it is printed once and only its hash is kept."""

@@ -13,9 +13,11 @@ from ..wipe.errors import raise_for
 from ..wipe.render import odds_text, plan_text
 from ..wipe.plan import METHODS, VERIFY_MODES
 from ..wipe.progress import MultiProgress
-from ..documents.certificate_terms import CATEGORY, RESULT, label
+from ..documents.certificate_terms import CATEGORY, RESULT, VERIFY, label
+from ..inventory.describe import METHOD_NAMES
 from .common import ASSET_ID, confirm, dump_json, home_option, json_option, lang_option, make_context, \
     operator_option, yes_option
+from .words import WordChoice
 
 RESULT_TEXT = {"success": N_("success"), "failed": N_("failed"), "interrupted": N_("interrupted")}
 
@@ -46,10 +48,10 @@ def _plan_json(job) -> dict:
 
 @click.command("wipe")
 @click.argument("devices", nargs=-1, required=True)
-@click.option("--method", type=click.Choice(METHODS), default="auto", show_default=True,
+@click.option("--method", type=WordChoice({m: METHOD_NAMES[m] for m in METHODS}, show_codes=True), default="auto", show_default=True,
               help="auto follows NIST SP 800-88 per media; zero/prng/dod3/hmgis5 overwrite; "
                    "firmware uses the drive's own erase.")
-@click.option("--verify", "verify_mode", type=click.Choice(VERIFY_MODES), default="full",
+@click.option("--verify", "verify_mode", type=WordChoice({m: VERIFY[m] for m in VERIFY_MODES}, show_codes=True), default="full",
               show_default=True,
               help="Read-back of the last pass: full (every byte; the default, as nwipe's), "
                    "sample (NIST sampling; its odds of missing a hole are reported), or none. "

@@ -5,6 +5,11 @@ The journal keeps codes (``ready``, ``laptop``); people read them translated ("P
 click parameter type that takes the code, its name in either language (through the
 catalogues, so what is shown is always accepted) or a common short form a French
 workshop says ("fixe", "don"), without minding case or accents, and returns the code.
+
+What the help and the error show: the words, where people think in words (device kind,
+status, destination, donor kind, role, part kind); the codes, where the code is the
+name a technician reads in the docs and the standards (wipe method ``prng``, verify
+``sample``, NIST SP 800-88 destination ``external-reuse``): words are still accepted.
 """
 
 from __future__ import annotations
@@ -29,6 +34,13 @@ KIND_NAMES = {"laptop": "laptop", "desktop": "desktop", "all-in-one": "all-in-on
               "screen": "screen", "tablet": "tablet", "server": "server"}
 DESTINATION_NAMES = {"given": N_("Given"), "sold": N_("Sold"), "recycled": N_("Recycled"),
                      "dismantled": N_("Dismantled")}
+# The same msgids as the stats tables and the roster (one translation each).
+DONOR_KIND_NAMES = {"company": N_("company"), "individual": N_("individual"),
+                    "public": N_("public body"), "association": N_("association")}
+ROLE_NAMES = {"technician": N_("technician"), "validator": N_("validator"),
+              "trainer": N_("trainer"), "trainee": N_("trainee")}
+SERVER_ROLE_NAMES = {"coordinator": N_("coordinator"), "technician": N_("technician"),
+                     "read-only": N_("read-only")}
 # Short forms heard at a French reception desk, beyond the catalogue names: input only.
 SYNONYMS = {
     "laptop": ("portable", "pc portable", "notebook", "netbook"),
@@ -45,6 +57,28 @@ SYNONYMS = {
     "imaged": ("installe",),
     "ready": ("pret",),
     "out": ("sorti",),
+    "individual": ("particulier", "personne", "person", "private"),
+    "public": ("collectivite", "mairie", "administration"),
+    "company": ("societe", "entreprise", "business"),
+    "technician": ("technicienne", "tech"),
+    "validator": ("validatrice",),
+    "trainer": ("formatrice",),
+    "trainee": ("eleve", "apprenti", "apprentie"),
+    "coordinator": ("coordinateur", "coordinatrice"),
+    "read-only": ("lecture", "lecteur", "lectrice", "readonly"),
+    "ram": ("memoire", "barrette", "memory"),
+    "psu": ("alimentation", "bloc d'alimentation"),
+    "zero": ("zeros", "zeroes"),
+    "prng": ("aleatoire", "random", "hasard"),
+    "firmware": ("micrologiciel",),
+    "full": ("complete", "complet", "entiere", "tout"),
+    "sample": ("echantillon", "echantillonnage", "sampling"),
+    "none": ("aucune", "aucun"),
+    "external-reuse": ("reemploi externe", "reemploi", "don ou vente"),
+    "internal-reuse": ("reemploi interne", "interne"),
+    "recycling": ("recyclage",),
+    "manufacturer": ("fabricant", "constructeur"),
+    "other": ("autre",),
 }
 
 
@@ -53,9 +87,11 @@ class WordChoice(click.ParamType):
 
     name = "choice"
 
-    def __init__(self, names: Mapping[str, str], open_ended: bool = False) -> None:
+    def __init__(self, names: Mapping[str, str], open_ended: bool = False,
+                 show_codes: bool = False) -> None:
         self.names = dict(names)
         self.open_ended = open_ended     # device kinds: an unknown kind is kept as typed
+        self.show_codes = show_codes     # help and errors list codes (see module doc)
 
     def lookup(self, value: str) -> str | None:
         wanted = fold(value)
@@ -78,7 +114,15 @@ class WordChoice(click.ParamType):
                      choices=", ".join(self.shown())), param, ctx)
 
     def shown(self) -> list[str]:
+        if self.show_codes:
+            return list(self.names)
         return [_(msgid).lower() for msgid in self.names.values()]
+
+    def shown_default(self, code: str) -> str:
+        """A default value as the help shows it: the word, unless codes are shown."""
+        if self.show_codes or code not in self.names:
+            return code
+        return _(self.names[code]).lower()
 
     def get_metavar(self, param, *args, **kwargs) -> str | None:
         if getattr(param, "param_type_name", "") == "argument":
