@@ -97,7 +97,7 @@ def wipe(devices, method, verify_mode, asset_id, remove_hpa, final_blank, dry_ru
                       count=len(runnable))
         confirm(question, ctx.assume_yes)
         board = MultiProgress([j.disk.name for j in runnable],
-                              enabled=None if not as_json else False)
+                              enabled=None if not as_json else False, lang=ctx.lang)
         records, ids = wiperun.run_and_record(
             ctx, runnable, options, progress_for=lambda j: board.callback(j.disk.name))
         if as_json:

@@ -6,6 +6,7 @@ import sys
 import time
 
 from ..i18n import N_, number, tr
+from ..progress_words import PHASES, progress_line
 from ..system.blockdev import format_size
 from .choose import Choice, Why
 from .postinstall import Status as StepStatus, Step, StepResult
@@ -149,15 +150,9 @@ class ProgressBar:
         if now - self.last < 0.2 and done < total:
             return
         self.last = now
-        frac = done / total if total else 1.0
-        elapsed = max(now - self.start, 1e-6)
-        speed = done / elapsed
-        eta = (total - done) / speed if speed > 0 else 0
-        bar = "#" * int(frac * 30)
-        label = {"write": tr("writing", self.lang), "verify": tr("verifying", self.lang),
-                 "zero": tr("zeroing", self.lang)}.get(phase, tr("reading", self.lang))
-        self.stream.write(f"\r{label:10} [{bar:30}] {frac*100:5.1f}% {speed/1e6:7.1f} MB/s "
-                          f"ETA {int(eta)//60}:{int(eta)%60:02d} ")
+        line = progress_line(phase if phase in PHASES else "read", done, total,
+                             now - self.start, self.lang, 30)
+        self.stream.write(f"\r{line} \x1b[K")     # erase what a longer line left
         self.stream.flush()
 
     def close(self) -> None:

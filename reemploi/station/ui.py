@@ -16,6 +16,7 @@ import time
 from typing import Callable, TextIO
 
 from ..i18n import N_, tr
+from ..progress_words import eta_text, phase_word
 from ..system.blockdev import format_size
 from .profile import Step
 
@@ -30,14 +31,6 @@ def step_title(step: Step, lang: str) -> str:
     index = list(Step).index(step) + 1
     return tr("Step {n}/{total}: {name}", lang, n=index, total=len(Step),
               name=tr(STEP_TEXT[step], lang))
-
-
-def eta_text(seconds: float | None) -> str:
-    if seconds is None:
-        return "--:--"
-    s = int(seconds)
-    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else \
-        f"{s // 60}:{s % 60:02d}"
 
 
 class Rates:
@@ -57,15 +50,13 @@ class Rates:
         eta = (total - done) / speed if speed > 0 else None
         pct = 100.0 * done / total if total else 100.0
         text = tr("{name} {phase} {pct}% {done}/{total} {speed}/s ETA {eta}", lang,
-                  name=name, phase=tr(PHASES.get(phase, phase), lang),
+                  name=name, phase=phase_word(phase, lang),
                   pct=f"{pct:5.1f}", done=format_size(done, lang),
                   total=format_size(total, lang), speed=format_size(int(speed), lang),
                   eta=eta_text(eta))
         return text[:width]
 
 
-PHASES = {"write": N_("writing"), "verify": N_("verifying"), "zero": N_("zeroing"),
-          "read": N_("reading")}
 
 
 class LineUi:

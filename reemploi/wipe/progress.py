@@ -1,4 +1,5 @@
-"""One progress line per disk (phase, %, speed, ETA), redrawn in place on a terminal.
+"""One progress line per disk (phase, %, speed, time left, in the reader's words:
+progress_words.py), redrawn in place on a terminal.
 
 Several wipe threads report at once; a lock serialises the redraw. On a terminal the
 block of lines is redrawn with "cursor up" (ANSI CSI n A); elsewhere (logs, CI,
@@ -11,25 +12,14 @@ import sys
 import threading
 import time
 
-
-def _rate(n: float) -> str:
-    for unit in ("B/s", "kB/s", "MB/s", "GB/s"):
-        if n < 1000:
-            return f"{n:6.1f} {unit}"
-        n /= 1000
-    return f"{n:6.1f} TB/s"
-
-
-def _eta(seconds: float | None) -> str:
-    if seconds is None:
-        return "--:--:--"
-    s = int(seconds)
-    return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
+from ..progress_words import progress_line
 
 
 class MultiProgress:
-    def __init__(self, names: list[str], stream=None, enabled: bool | None = None) -> None:
+    def __init__(self, names: list[str], stream=None, enabled: bool | None = None,
+                 lang: str | None = None) -> None:
         self.stream = stream or sys.stderr
+        self.lang = lang
         self.enabled = (self.stream.isatty() if enabled is None else enabled)
         self.names = names
         self.lines = {n: f"{n}: …" for n in names}
@@ -42,14 +32,8 @@ class MultiProgress:
             key = (name, phase)
             now = time.monotonic()
             start = self.started.setdefault(key, now)
-            elapsed = now - start
-            speed = done / elapsed if elapsed > 0 else 0.0
-            eta = (total - done) / speed if speed > 0 else None
-            pct = 100.0 * done / total if total else 100.0
-            width = 24
-            fill = int(width * pct / 100)
-            bar = "#" * fill + "-" * (width - fill)
-            self.update(name, f"{name:<10} {phase:<8} [{bar}] {pct:5.1f}% {_rate(speed)} ETA {_eta(eta)}")
+            self.update(name, f"{name:<10} "
+                        + progress_line(phase, done, total, now - start, self.lang))
         return report
 
     def update(self, name: str, line: str) -> None:
