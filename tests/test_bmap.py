@@ -41,6 +41,13 @@ def test_bad_bmaps_are_bad_input(text, why):
     with pytest.raises(BadInput) as exc:
         parse_bmap(text)
     assert why in str(exc.value)
+    # The whole message reads in French, the detail too (it was an English 'why').
+    from reemploi.i18n import _
+    french = exc.value.render(lambda m: _(m, "fr"))
+    assert french != str(exc.value) and "fichier bmap" in french, french
+    for english in ("missing", "unsupported", "outside", "root element", "not well-formed",
+                    "syntax error", "the image"):
+        assert english not in french, (english, french)
 
 
 def test_reads_bmap_1_x_with_sha1():

@@ -71,7 +71,11 @@ def test_szst_index_damage_is_bad_input(tmp_path):
         read_index(_szst_with_index(tmp_path, good, damage="size"))
     with pytest.raises(BadInput):                     # frames do not cover the image
         read_index(_szst_with_index(tmp_path, {**good, "image_size": 8192}))
-    with pytest.raises(BadInput):
+    with pytest.raises(BadInput) as exc:
         read_index(_szst_with_index(tmp_path, {**good, "version": 2}))
+    # Said in French, detail included (it was "unknown szst format version").
+    from reemploi.i18n import _
+    french = exc.value.render(lambda m: _(m, "fr"))
+    assert "l'index szst de l'image est d'une version de format" in french, french
     (tmp_path / "plain").write_bytes(b"\x28\xb5\x2f\xfd" + bytes(40))
     assert read_index(tmp_path / "plain") is None

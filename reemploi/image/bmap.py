@@ -24,8 +24,22 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
 from ..errors import BadInput
+from ..i18n import N_
 
 BMAP_VERSION = "2.0"
+# What is wrong with a bmap file, each a whole sentence in the catalogues (image_files.po):
+# a detail left in English would show in a French error.
+NO_ELEMENT = N_("The bmap file has no <{tag}> element")
+NOT_XML = N_("The bmap file is not valid XML (line {line}, column {column})")
+NOT_BMAP = N_("The file is not a bmap file (its root element is not <bmap>)")
+BAD_VERSION = N_("The bmap file's version {version} is not one we read (1.x or 2.x)")
+BAD_SIZES = N_("The bmap file's ImageSize and BlockSize are not whole numbers above zero")
+BAD_CHECKSUM_TYPE = N_("The bmap file's checksum type {ctype} is not one we check")
+BAD_RANGE = N_("The bmap file has a block range that is not a range: '{range}'")
+OUTSIDE = N_("The bmap file's block range {range} lies outside the image")
+OVERLAP = N_("The bmap file's block ranges overlap")
+SELF_CHECKSUM = N_("The bmap file's own checksum does not match: it was changed or damaged")
+SHA256_ONLY = N_("Only sha256 bmap files are written")
 
 
 @dataclass(frozen=True)
@@ -81,7 +95,7 @@ def _text(root: ET.Element, tag: str, required: bool = True) -> str | None:
     node = root.find(tag)
     if node is None or node.text is None:
         if required:
-            raise BadInput(what="bmap", why=f"missing <{tag}>")
+            raise BadInput(NO_ELEMENT, tag=tag)
         return None
     return node.text.strip()
 
@@ -91,49 +105,50 @@ def parse_bmap(data: bytes) -> BlockMap:
     try:
         root = ET.fromstring(data)
     except ET.ParseError as exc:
-        raise BadInput(what="bmap", why=str(exc)) from None
+        line, column = getattr(exc, "position", ("?", "?"))
+        raise BadInput(NOT_XML, line=line, column=column) from None
     if root.tag != "bmap":
-        raise BadInput(what="bmap", why="root element is not <bmap>")
+        raise BadInput(NOT_BMAP)
     version = root.get("version", "1.0")
     major = int(version.split(".")[0]) if version.split(".")[0].isdigit() else 0
     if major not in (1, 2):
-        raise BadInput(what="bmap", why=f"unsupported version {version}")
+        raise BadInput(BAD_VERSION, version=version[:20])
     try:
         image_size = int(_text(root, "ImageSize"))
         block_size = int(_text(root, "BlockSize"))
     except ValueError:
-        raise BadInput(what="bmap", why="ImageSize/BlockSize not integers") from None
+        raise BadInput(BAD_SIZES) from None
     if block_size <= 0 or image_size < 0:
-        raise BadInput(what="bmap", why="bad ImageSize/BlockSize")
+        raise BadInput(BAD_SIZES)
     if major == 1:
         ctype, attr, file_tag = "sha1", "sha1", "BmapFileSHA1"
     else:
         ctype = (_text(root, "ChecksumType", required=False) or "sha256").lower()
         attr, file_tag = "chksum", "BmapFileChecksum"
     if ctype not in ("sha1", "sha256", "md5"):
-        raise BadInput(what="bmap", why=f"unsupported checksum type {ctype}")
+        raise BadInput(BAD_CHECKSUM_TYPE, ctype=ctype[:20])
     own = _text(root, file_tag, required=False)
     if own:
         _verify_self_checksum(data, own, ctype)
     ranges = []
     block_map = root.find("BlockMap")
     if block_map is None:
-        raise BadInput(what="bmap", why="missing <BlockMap>")
+        raise BadInput(NO_ELEMENT, tag="BlockMap")
     blocks = (image_size + block_size - 1) // block_size
     for node in block_map.findall("Range"):
         text = (node.text or "").strip()
         m = re.fullmatch(r"(\d+)(?:\s*-\s*(\d+))?", text)
         if not m:
-            raise BadInput(what="bmap", why=f"bad range {text!r}")
+            raise BadInput(BAD_RANGE, range=text[:40])
         first = int(m.group(1))
         last = int(m.group(2)) if m.group(2) else first
         if last < first or last >= blocks:
-            raise BadInput(what="bmap", why=f"range {text} outside the image")
+            raise BadInput(OUTSIDE, range=text)
         ranges.append(BmapRange(first, last, node.get(attr)))
     ranges.sort(key=lambda r: r.first)
     for a, b in zip(ranges, ranges[1:]):
         if b.first <= a.last:
-            raise BadInput(what="bmap", why="overlapping ranges")
+            raise BadInput(OVERLAP)
     return BlockMap(image_size, block_size, tuple(ranges), ctype, version)
 
 
@@ -141,13 +156,13 @@ def _verify_self_checksum(data: bytes, value: str, ctype: str) -> None:
     pos = data.find(value.encode())
     zeroed = data[:pos] + b"0" * len(value) + data[pos + len(value):]
     if hashlib.new(ctype, zeroed).hexdigest() != value:
-        raise BadInput(what="bmap", why="the bmap file's own checksum does not match")
+        raise BadInput(SELF_CHECKSUM)
 
 
 def render_bmap(bmap: BlockMap) -> bytes:
     """Write a version 2.0 bmap with sha256 checksums (what ``bmaptool copy`` 3.x reads)."""
     if bmap.checksum_type not in ("sha256", None):
-        raise BadInput(what="bmap", why="we write sha256 bmaps only")
+        raise BadInput(SHA256_ONLY)
     placeholder = "0" * 64
     lines = [
         '<?xml version="1.0" ?>',

@@ -82,6 +82,13 @@ class SzstIndex:
 # 1 TiB in 1 MiB frames is a million entries of ~100 bytes: 128 MiB is room enough.
 MAX_INDEX_BYTES = 128 << 20
 DAMAGED_INDEX = N_("{path}: the image's szst index is damaged ({field})")
+# The index's other faults, whole sentences in the catalogues (image_files.po).
+INDEX_LENGTH = N_("{path}: the image's szst index has an impossible length")
+INDEX_FRAME = N_("{path}: the frame that holds the image's szst index is damaged")
+INDEX_JSON = N_("{path}: the image's szst index is not readable JSON")
+INDEX_VERSION = N_("{path}: the image's szst index is of a format version we do not read")
+INDEX_ORDER = N_("{path}: the image's szst index does not cover the image in order")
+INDEX_WHOLE = N_("{path}: the image's szst index does not cover the whole image")
 
 
 def _whole(value, high: int = 1 << 62) -> bool:
@@ -116,27 +123,27 @@ def read_index(path: Path | str) -> SzstIndex | None:
         (json_len,) = struct.unpack("<I", tail[:4])
         start = size - 12 - json_len - 8
         if start < 0 or json_len > MAX_INDEX_BYTES:
-            raise BadInput(what=str(path), why="szst index length out of range")
+            raise BadInput(INDEX_LENGTH, path=str(path))
         fh.seek(start)
         head = fh.read(8)
         magic, frame_len = struct.unpack("<II", head)
         if magic != SKIPPABLE_MAGIC or frame_len != json_len + 12:
-            raise BadInput(what=str(path), why="szst index frame is damaged")
+            raise BadInput(INDEX_FRAME, path=str(path))
         try:
             doc = load_json(fh.read(json_len).decode("utf-8"), "szst index", str(path))
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise BadInput(what=str(path), why=f"szst index: {exc}") from None
+        except (ValueError, UnicodeDecodeError):
+            raise BadInput(INDEX_JSON, path=str(path)) from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT or doc.get("version") != 1:
-        raise BadInput(what=str(path), why="unknown szst format version")
+        raise BadInput(INDEX_VERSION, path=str(path))
     frames = _frames(doc, path)
     expect = 0
     for f in frames:
         if f.offset != expect or f.comp_offset + f.comp_length > start:
-            raise BadInput(what=str(path), why="szst index does not cover the image in order")
+            raise BadInput(INDEX_ORDER, path=str(path))
         expect = f.offset + f.length
     if expect != doc.get("image_size") or not _whole(doc.get("block_size"), 1 << 30) \
             or doc["block_size"] < 512:
-        raise BadInput(what=str(path), why="szst index does not cover the whole image")
+        raise BadInput(INDEX_WHOLE, path=str(path))
     return SzstIndex(doc["image_size"], doc["block_size"], frames)
 
 
