@@ -32,6 +32,7 @@ import zxingcpp
 from PIL import Image
 
 from conftest import MACHINES
+from french_support import ENGLISH, FRENCH, leaks as _leaks, untranslated as _untranslated
 from test_image_support import MiB, build_master
 
 pytestmark = pytest.mark.root
@@ -47,18 +48,6 @@ qr_payload = "https://inventaire.example.org/m/{id}"
 [station]
 code = "A"
 """
-# Words that must not show in French output (whole words, case-sensitive where a French
-# word shares the spelling: "Model" vs "Modèle"). Checked on stdout and PDF text.
-ENGLISH = ("Error", "Missing", "Usage", "Try", "laptop", "desktop", "disk", "given", "sold",
-           "recycled", "dismantled", "success", "failed", "interrupted", "virtual",
-           "overwrite", "Ready", "Received", "Operator", "Serial", "Station", "wiped",
-           "Wrote", "unclassified", "clear", "purge", "GB", "MB", "WARNING", "INFO",
-           "Traceback", "weak", "needs root", "Aborted", "None", "null", "Certificate",
-           "Donor", "Issued", "Price", "Sales", "revenue")
-# French words that must not show in English output.
-FRENCH = ("Prêt", "Sorti", "Reçu", "effacé", "donné", "vendu", "Numéro", "Opérateur",
-          "Écrit", "Erreur", "ordinateur", "disque", "Poste", "Validée", "Donateur",
-          "Devenir", "Recettes", "Garantie", "réemploi", "atelier", "Premiers pas", "Ton")
 WORKSHOP_WORDS = ("Atelier Soleil",)          # the workshop's own name is not a French leak
 
 
@@ -116,28 +105,6 @@ def _checked_pdf(pdf, tmp_path, kept: list, lang: str, texts: dict) -> str:
     kept.append(pdf)
     texts.setdefault(lang, []).append(text)
     return text
-
-
-def _leaks(texts: list[str], words, allowed=()) -> list[str]:
-    found = []
-    for text in texts:
-        for keep in allowed:
-            text = text.replace(keep, "")
-        for word in words:
-            for m in re.finditer(rf"(?<![\w/.-]){re.escape(word)}(?![\w-])", text):
-                line = text[text.rfind("\n", 0, m.start()) + 1:text.find("\n", m.end())]
-                found.append(f"{word!r} in: {line.strip()}")
-    return found
-
-
-def _untranslated(texts: list[str]) -> list[str]:
-    """French catalogue entries (of three words or more, no placeholder) that show in
-    their English msgid form in French output."""
-    from reemploi import i18n
-    blob = "\n".join(" ".join(t.split()) for t in texts)
-    return sorted(msgid for msgid, msgstr in i18n.catalog("fr").items()
-                  if msgid != msgstr and "{" not in msgid and len(msgid.split()) >= 3
-                  and msgid in blob)
 
 
 def test_five_machines_from_intake_to_papers(cli, loopdev, tmp_path, monkeypatch):

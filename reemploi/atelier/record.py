@@ -25,12 +25,14 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from ..errors import BadInput, NotFound
+from ..i18n import N_
 from ..inventory import operators
 from ..events.atelier import CARNET, PEER_CHECK, QUIZ, SESSION
 from ..inventory.events import EventType
 from .content import load_facts
 
 ROLES = (operators.Role.TRAINEE.value, operators.Role.TRAINER.value)
+NOT_A_JERRY = N_("Not found: {id} is not a machine built in the atelier")
 PSEUDONYM_WORD = {"trainee": "Stagiaire", "trainer": "Formateur"}
 
 
@@ -255,7 +257,7 @@ class Atelier:
         doc = self.inv.machine(asset_id)
         built = doc.get("built")
         if not built:
-            raise NotFound(what=f"{asset_id} (not a machine built in the atelier)")
+            raise NotFound(NOT_A_JERRY, id=asset_id)
         people = {p.id: p for p in self.people()}
         sittings, quiz, peer, probe = [], None, None, None
         for ev in self.inv.events(asset_id, types=[SESSION,

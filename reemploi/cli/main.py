@@ -134,7 +134,8 @@ class ReemploiGroup(TranslatedHelp, click.Group):
         except PermissionError as exc:
             # Every known case has its own check (data directory owner, root for
             # destructive commands); this is the net under them: exit 4, no traceback.
-            err = PermissionDenied(path=exc.filename or exc.strerror or "?")
+            # No file name: "?" rather than the C library's English strerror.
+            err = PermissionDenied(path=exc.filename or "?")
             click.echo(i18n._("Error: {message}").format(message=err.render(i18n._)), err=True)
             ctx.exit(int(err.exit_code))
         except (click.exceptions.Abort, EOFError):

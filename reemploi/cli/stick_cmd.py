@@ -81,6 +81,12 @@ def _reemploi_path() -> str:
     here = Path(sys.argv[0]).resolve() if sys.argv and sys.argv[0] else None
     if here is not None and here.name == "reemploi" and here.is_file():
         return str(here)
+    # Run as ``python -m reemploi``: the command installed beside this interpreter (a
+    # bare "reemploi" was tried against the working directory, where the source tree's
+    # reemploi/ folder made execv fail with a bare "Permission denied").
+    beside = Path(sys.executable).with_name("reemploi")
+    if beside.is_file():
+        return str(beside)
     return shutil.which("reemploi") or "reemploi"
 
 

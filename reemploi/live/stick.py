@@ -48,6 +48,19 @@ EXT4_LABEL_AT, EXT4_LABEL_LEN = 120, 16   # s_volume_name at 0x78 (16 bytes)
 
 Progress = Callable[[str, int, int], None]
 
+# What stops a stick, whole sentences in the catalogues (stick_files.po): the detail was
+# an English 'why' inside a translated frame.
+NOT_ISO = N_("Cannot read {path}: it is not an ISO 9660 image (scripts/build-live.sh makes one)")
+NOT_FILE = N_("Cannot read {path}: it is not a file")
+NOT_WHEEL = N_("Cannot read {path}: an update is a wheel (.whl)")
+OUTSIDE_DATA = N_("Cannot copy {path}: it would land outside the stick's data directory")
+CHANGED = N_("Refused: {disk} changed since the plan (another stick?)")
+NOT_MBR = N_("Cannot use {path}: its partition table is '{label}', an MBR (dos) one is expected")
+NO_PARTITION = N_("Verification failed: no partition at sector {sector} on {disk}")
+MOVED = N_("Verification failed: partition {number} of {disk} does not start at sector "
+           "{start} with {size} sectors")
+BAD_LABEL = N_("Verification failed: the persistence file system's label is '{label}'")
+
 
 class StickTooSmall(Refused):
     msg = N_("Refused: {path} ({size}) cannot hold the image and {need} of persistence")
@@ -91,13 +104,13 @@ def plan_make(ctx, iso: str | Path, device: str, *, updates=(), images=(), files
     iso = Path(iso)
     info = inspect(iso)
     if info.kind is not Kind.RAW or not is_iso9660(info):
-        raise BadInput(what=str(iso), why="not an ISO 9660 image (scripts/build-live.sh makes one)")
+        raise BadInput(NOT_ISO, path=str(iso))
     for path in (*updates, *images, *(src for src, _ in files)):
         if not Path(path).is_file():
-            raise BadInput(what=str(path), why="not a file")
+            raise BadInput(NOT_FILE, path=str(path))
     for wheel in updates:
         if not str(wheel).endswith(".whl"):
-            raise BadInput(what=str(wheel), why="an update is a wheel (.whl)")
+            raise BadInput(NOT_WHEEL, path=str(wheel))
     disk = guard.guard_target(ctx, device)
     size = disk.size_bytes or 0
     start = _align_up(info.image_size, MIB)       # 1 MiB: flash erase blocks, as parted does
@@ -127,7 +140,7 @@ def _stage(ctx, plan: StickPlan, root: Path) -> None:
     for src, dest in plan.files:
         target = (data / dest).resolve()
         if data.resolve() not in target.parents:
-            raise BadInput(what=dest, why="outside the data directory")
+            raise BadInput(OUTSIDE_DATA, path=str(dest))
         target.parent.mkdir(parents=True, exist_ok=True)
         _link_or_copy(Path(src), target)
     if plan.images:
@@ -161,7 +174,7 @@ def execute(ctx, plan: StickPlan, progress: Progress | None = None) -> StickRepo
     start = time.monotonic()
     disk = guard.guard_target(ctx, plan.disk.path)          # re-check: still allowed?
     if (disk.serial, disk.size_bytes) != (plan.disk.serial, plan.disk.size_bytes):
-        raise Refused(why=f"{plan.disk.path} changed since the plan (another stick?)")
+        raise Refused(CHANGED, disk=plan.disk.path)
     info = inspect(plan.iso)
     fd = guard.open_exclusive(disk.path, direct=True)
     try:
@@ -207,7 +220,7 @@ def _append_partition(ctx, plan: StickPlan) -> int:
     if table.get("label") != "dos":
         # Debian's hybrid ISOs carry an MBR table (xorriso -isohybrid-mbr); a GPT one
         # would need its backup header moved first. Say so rather than guess.
-        raise BadInput(what=plan.iso, why=f"partition table '{table.get('label')}', expected an MBR (dos) one")
+        raise BadInput(NOT_MBR, path=str(plan.iso), label=table.get("label") or "?")
     line = f"start={plan.part_start // SECTOR}, size={plan.part_bytes // SECTOR}, type=83\n"
     ctx.runner.run(["sfdisk", "--append", "--no-reread", "--no-tell-kernel", plan.disk.path],
                    input=line.encode(), needs_root=True)
@@ -215,7 +228,7 @@ def _append_partition(ctx, plan: StickPlan) -> int:
     for i, part in enumerate(table.get("partitions", []), 1):
         if part.get("start") == plan.part_start // SECTOR:
             return i
-    raise VerifyFailed(why=f"no partition at sector {plan.part_start // SECTOR} on {plan.disk.path}")
+    raise VerifyFailed(NO_PARTITION, sector=plan.part_start // SECTOR, disk=plan.disk.path)
 
 
 def read_label(device: str, offset: int) -> str | None:
@@ -237,10 +250,10 @@ def verify(ctx, plan: StickPlan, number: int) -> None:
     part = parts[number - 1] if len(parts) >= number else {}
     want = (plan.part_start // SECTOR, plan.part_bytes // SECTOR)
     if (part.get("start"), part.get("size")) != want:
-        raise VerifyFailed(why=f"partition {number} of {plan.disk.path} is not at {want}")
+        raise VerifyFailed(MOVED, number=number, disk=plan.disk.path, start=want[0], size=want[1])
     label = read_label(plan.disk.path, plan.part_start)
     if label != PERSISTENCE_LABEL:
-        raise VerifyFailed(why=f"persistence file system label is {label!r}")
+        raise VerifyFailed(BAD_LABEL, label=label or "")
     # e2fsprogs' unix I/O manager takes "device?offset=N" (no partition node needed).
     ctx.runner.run(["e2fsck", "-f", "-n", f"{plan.disk.path}?offset={plan.part_start}"],
                    timeout=600, needs_root=True)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from ..context import Context
 from ..errors import Aborted, BadInput, Interrupted, NotFound, ReemploiError, Refused
-from ..i18n import N_, tr
+from ..i18n import N_, number, tr
 from ..model import Disk, Machine, Media
 from ..system.privileges import require_root
 from .profile import Profile, Step
@@ -460,7 +460,8 @@ def _machine_line(machine: Machine, lang: str) -> str:
     ram = machine.memory.total_mb
     return tr("{vendor} {product}, serial {serial}, {cpu}, {ram} MB RAM, {disks} disk(s)", lang,
               vendor=s.vendor or "?", product=s.product or "?", serial=s.serial or "?",
-              cpu=machine.cpu.model or "?", ram=ram or "?", disks=len(machine.disks))
+              cpu=machine.cpu.model or "?", ram=number(ram, lang) if ram else "?",
+              disks=len(machine.disks))
 
 
 def check_persistence(ctx: Context, allow_missing: bool) -> None:

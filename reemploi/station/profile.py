@@ -39,11 +39,13 @@ answer here, so the run needs no keypress from start to end (the technician's
 from __future__ import annotations
 
 import enum
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import BadInput
+from ..i18n import N_
 from ..grade.checks import COSMETIC, ITEMS
 from ..wipe.plan import METHODS, VERIFY_MODES
 
@@ -94,8 +96,22 @@ class Profile:
         return step is Step.ASSET or step in self.steps
 
 
-def _bad(path: Path | str, why: str) -> BadInput:
-    return BadInput(what=str(path), why=why)
+# What is wrong with a profile, whole sentences in the catalogues (station_profile.po),
+# so a French station says it in French (the detail was English inside "Cannot read").
+NOT_TEXT = N_("{path}: {field} must be a word between quotes")
+NOT_ONE_OF = N_("{path}: {field} = '{value}' is not one of: {choices}")
+NOT_LIST = N_("{path}: {field} must be a list of words between quotes")
+UNKNOWN_IN_LIST = N_("{path}: {field}: {wrong} unknown (expected: {choices})")
+NOT_BOOL = N_("{path}: {field} must be true or false")
+NOT_TOML = N_("{path}: not a valid TOML file (line {line}, column {column})")
+UNKNOWN_SECTION = N_("{path}: unknown section [{section}]")
+UNKNOWN_KEYS = N_("{path}: unknown key(s) in [{section}]: {keys}")
+UNREADABLE = N_("{path}: cannot be read ({detail})")
+_TOML_AT = re.compile(r"\(at line (\d+), column (\d+)\)")
+
+
+def _bad(path: Path | str, msg: str, **params) -> BadInput:
+    return BadInput(msg, path=str(path), **params)
 
 
 def _str(table: dict, key: str, where: str, path, default=None, choices=None):
@@ -103,9 +119,10 @@ def _str(table: dict, key: str, where: str, path, default=None, choices=None):
     if value is None:
         return None
     if not isinstance(value, str):
-        raise _bad(path, f"{where}.{key} must be a string")
+        raise _bad(path, NOT_TEXT, field=f"{where}.{key}")
     if choices is not None and value not in choices:
-        raise _bad(path, f"{where}.{key} = {value!r}: expected one of {', '.join(choices)}")
+        raise _bad(path, NOT_ONE_OF, field=f"{where}.{key}", value=value[:60],
+                   choices=", ".join(choices))
     return value
 
 
@@ -114,19 +131,19 @@ def _list(table: dict, key: str, where: str, path, choices=None) -> tuple[str, .
     if value is None:
         return None
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise _bad(path, f"{where}.{key} must be a list of strings")
+        raise _bad(path, NOT_LIST, field=f"{where}.{key}")
     if choices is not None:
         wrong = [v for v in value if v not in choices]
         if wrong:
-            raise _bad(path, f"{where}.{key}: unknown {', '.join(wrong)} "
-                             f"(expected {', '.join(choices)})")
+            raise _bad(path, UNKNOWN_IN_LIST, field=f"{where}.{key}", wrong=", ".join(wrong),
+                       choices=", ".join(choices))
     return tuple(value)
 
 
 def _bool(table: dict, key: str, where: str, path, default: bool) -> bool:
     value = table.get(key, default)
     if not isinstance(value, bool):
-        raise _bad(path, f"{where}.{key} must be true or false")
+        raise _bad(path, NOT_BOOL, field=f"{where}.{key}")
     return value
 
 
@@ -144,13 +161,15 @@ def parse_profile(text: str, path: Path | str = "profile") -> Profile:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise _bad(path, str(exc)) from None
+        at = _TOML_AT.search(str(exc))
+        raise _bad(path, NOT_TOML, line=at.group(1) if at else "?",
+                   column=at.group(2) if at else "?") from None
     for section, body in data.items():
         if section not in KNOWN or not isinstance(body, dict):
-            raise _bad(path, f"unknown section [{section}]")
+            raise _bad(path, UNKNOWN_SECTION, section=section)
         extra = sorted(set(body) - KNOWN[section])
         if extra:
-            raise _bad(path, f"[{section}]: unknown key(s) {', '.join(extra)}")
+            raise _bad(path, UNKNOWN_KEYS, section=section, keys=", ".join(extra))
     st, ck = data.get("station", {}), data.get("checklist", {})
     wp, im, doc = data.get("wipe", {}), data.get("image", {}), data.get("documents", {})
     steps = _list(st, "steps", "station", path, [s.value for s in STEPS])
@@ -190,5 +209,5 @@ def load_profile(path: Path) -> Profile:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
-        raise _bad(path, exc.strerror or str(exc)) from None
+        raise _bad(path, UNREADABLE, detail=exc.strerror or str(exc)) from None
     return parse_profile(text, Path(path))

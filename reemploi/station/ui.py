@@ -15,7 +15,7 @@ import threading
 import time
 from typing import Callable, TextIO
 
-from ..i18n import N_, tr
+from ..i18n import N_, number, tr
 from ..progress_words import eta_text, phase_word
 from ..system.blockdev import format_size
 from .profile import Step
@@ -51,7 +51,7 @@ class Rates:
         pct = 100.0 * done / total if total else 100.0
         text = tr("{name} {phase} {pct}% {done}/{total} {speed}/s ETA {eta}", lang,
                   name=name, phase=phase_word(phase, lang),
-                  pct=f"{pct:5.1f}", done=format_size(done, lang),
+                  pct=number(pct, lang, 1), done=format_size(done, lang),
                   total=format_size(total, lang), speed=format_size(int(speed), lang),
                   eta=eta_text(eta))
         return text[:width]

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import IntegrityError, Refused
+from ..i18n import N_
 from ..inventory.journal import HASH_KEY, Journal, fsync_dir
 from ..settings import load_settings
 from ..wipe.signing import fingerprint, load_or_create_key, public_raw
@@ -132,6 +133,24 @@ def _pending_lines(journal: Journal, server_seq: int, server_hash: str) -> list[
     return out
 
 
+# Why a station may not push or restore, by its state on the server: one whole sentence
+# each (sync_states.po), not the English state code inside a translated frame.
+STATE_REFUSALS = {
+    "unknown": N_("Refused: the server does not know station {station}: enrol it with "
+                  "'reemploi sync enrol --server URL'"),
+    "pending": N_("Refused: station {station} waits for its approval on the server "
+                  "(the coordinator approves it with the code shown at enrolment)"),
+    "revoked": N_("Refused: the server revoked the key of station {station} (another stick "
+                  "took over, or it was revoked); enrol this stick again to go on"),
+}
+OTHER_STATE = N_("Refused: station {station} is '{state}' on the server")
+
+
+def not_active(st: dict) -> Refused:
+    msg = STATE_REFUSALS.get(str(st.get("state")), OTHER_STATE)
+    return Refused(msg, station=st.get("station") or "?", state=st.get("state") or "?")
+
+
 def push(home: Path, station_name: str, operator: str | None, force: bool = False,
          timeout: float | None = None, budget: float = 30.0,
          progress=None) -> PushOutcome:
@@ -140,7 +159,7 @@ def push(home: Path, station_name: str, operator: str | None, force: bool = Fals
     timeout = timeout or load_sync_settings(home).timeout
     st = status(home, timeout)
     if st["state"] != "active":
-        raise Refused(why=f"station {st['station']}: {st['state']}")
+        raise not_active(st)
     url, station = st["url"], st["station"]
     journal = Journal(home)
     with journal.locked(shared=True):
@@ -173,7 +192,7 @@ def restore(home: Path, timeout: float = 10.0, progress=None) -> int:
     line is re-checked; the result must end at the server's signed head."""
     st = status(home, timeout)
     if st["state"] != "active":
-        raise Refused(why=f"station {st['station']}: {st['state']}")
+        raise not_active(st)
     journal = Journal(home)
     journal.ensure()
     if journal.size() > 0:
