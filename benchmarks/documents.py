@@ -1,125 +1,214 @@
-"""Benchmark: 500 machine labels on Avery L7160 (goal < 2 s) and one traceability sheet
-(goal < 100 ms), each also compared with a reference run in the same process.
+"""Documents benchmark (issue 16): every per-asset paper as a user runs it, on registered
+machines of a real inventory at 1 000 / 10 000 / 50 000 machines.
 
-References: for labels, the ``qrcode`` library's own ``qrcode.make`` rendering the same
-500 payloads to PIL images (the obvious way to get QR codes, before any page layout);
-for the sheet, reportlab's platypus building a one-page A4 of the same number of
-paragraphs without tables or QR code (the floor of the toolkit we build on).
+Timed as whole CLI processes (interpreter, imports, opening the inventory, the work, the
+PDF written), each case once per round and the rounds interleaved (every case, then the
+next round), so a neighbour's burst of load falls on all of them alike. Each figure is
+the median (min–max) of ``--rounds`` (at least 5) rounds of wall time, with the median
+CPU time (user + system of the child): on a shared, loaded machine wall time mostly
+measures the neighbours, CPU time what the command costs. The growth exponent k of
+t ∝ N^k is fitted on the CPU medians over the sizes and printed: 0 is flat (the goal:
+nothing per-asset grows with the inventory), 1 is linear.
 
-    .venv/bin/python benchmarks/documents.py
+Cases: ``label`` of 50 and of 500 registered machines (goals < 0.5 s and < 2 s at 50 000
+machines), each beside the same ``label`` on as many free ``--payload`` ids (same start,
+imports, QR codes and PDF, no inventory read: the reference); ``sheet`` of one machine;
+``certificate issue`` of a real wipe; a lot's ``attestation`` and ``certificate``; the
+atelier's ``carnet`` of a Jerry built from harvested parts; ``image write --dry-run``
+(the whole write planning: guard, wipe record, what touched the disk since) onto a loop
+device wiped under a registered machine (root only); ``inventory show`` of one machine
+(the per-asset floor). Then the engine alone, in this process: the facts of 500
+registered machines read from the inventory and their labels rendered (no start-up).
+
+The inventory is ``benchmarks/scale.py``'s (corpus-shaped: real dmidecode and smartctl
+outputs parsed by our parsers, ~12 events per machine); what the papers need beyond it
+(a Jerry, a wiped disk) is made with the real library and CLI before the rounds.
+
+    .venv/bin/python benchmarks/documents.py [--sizes 1000,10000,50000] [--rounds 5] [--keep DIR]
 """
 
 from __future__ import annotations
 
-import io
+import argparse
+import json
+import os
+import resource
+import shutil
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
-import qrcode  # noqa: E402
-from reportlab.lib.pagesizes import A4  # noqa: E402
-from reportlab.lib.styles import getSampleStyleSheet  # noqa: E402
-from reportlab.platypus import Paragraph, SimpleDocTemplate  # noqa: E402
+from scale import fmt, inventory_at, slope  # noqa: E402
 
-from reemploi.documents import qr as qrmod  # noqa: E402
-from reemploi.documents.content import machine_label  # noqa: E402
-from reemploi.documents.facts import facts_from_events  # noqa: E402
-from reemploi.documents.render import render_labels  # noqa: E402
-from reemploi.documents.sheet import render_sheet  # noqa: E402
-from reemploi.documents.templates import get_template  # noqa: E402
-from reemploi.model import Cpu, Disk, Machine, Media  # noqa: E402
-from reemploi.probe.dmidecode import parse_dmidecode  # noqa: E402
-from reemploi.probe.smartctl import parse_smartctl  # noqa: E402
-from reemploi.settings import Settings  # noqa: E402
-
-CORPUS = ROOT.parent / "shared" / "corpus"
-DMI = CORPUS / "dmidecode/laptop/glpi-agent__resources__generic__dmidecode__lenovo-thinkpad.txt"
-SSD = CORPUS / "smartctl/ssd/peracotta__tests__source_files__smartctl__test10.txt"
-N_LABELS = 500
-GOAL_LABELS_S = 2.0
-GOAL_SHEET_S = 0.100
+GOALS = {"label 50 registered": 0.5, "label 500 registered": 2.0}    # s at 50 000 machines
+MiB = 1 << 20
 
 
-def machine() -> dict:
-    dmi = parse_dmidecode(DMI.read_text(encoding="utf-8", errors="replace"))
-    smart = parse_smartctl(SSD.read_bytes())
-    disk = Disk(name="sda", path="/dev/sda", model=smart.model, serial=smart.serial,
-                size_bytes=smart.capacity_bytes, media=Media.SSD, smart=smart)
-    return Machine(system=dmi.system, cpu=Cpu(model=dmi.processor, cores=2, threads=4),
-                   memory=dmi.memory, disks=(disk,)).to_dict()
+def _cli(py: str, env: dict, *argv, check: bool = True) -> subprocess.CompletedProcess:
+    return subprocess.run([py, "-m", "reemploi", *map(str, argv)], env=env, cwd=ROOT,
+                          capture_output=True, text=True, check=check)
 
 
-def events(asset_id: str, m: dict) -> list[dict]:
-    base = {"station": "A", "operator": "Camille", "asset_id": asset_id}
-    return [
-        {**base, "seq": 1, "time": "2026-11-20T09:00:00Z", "type": "asset.created",
-         "payload": {"kind": "machine", "device_kind": "laptop", "lot_id": "L-A-26-0001"}},
-        {**base, "seq": 2, "time": "2026-11-20T09:05:00Z", "type": "asset.probed",
-         "payload": {"machine": m}},
-        {**base, "seq": 3, "time": "2026-11-20T09:06:00Z", "type": "asset.graded",
-         "payload": {"verdict": {"outcome": "ready", "grade": "B", "reasons": []}}},
-        {**base, "seq": 4, "time": "2026-11-20T10:00:00Z", "type": "wipe.done",
-         "payload": {"disk": {"model": "SSD", "serial": "X", "size_bytes": 240e9},
-                     "result": "success", "method": "overwrite+verify", "nist": "clear"}},
-        {**base, "seq": 5, "time": "2026-11-20T10:01:00Z", "type": "certificate.issued",
-         "payload": {"certificate_id": "CERT-1", "sha256": "ab" * 32}},
-    ]
+def _jerry(home: Path, ids: list[str]) -> str:
+    """A Jerry built in the atelier from two parts harvested off registered machines
+    (made once per inventory; its id kept in the home)."""
+    mark = home / "bench-jerry.txt"
+    if mark.exists():
+        return mark.read_text().strip()
+    from reemploi.atelier.record import Atelier
+    from reemploi.inventory.store import Inventory
+    inv = Inventory.open(home, "bench", "bench")
+    donors = [a for i, a in enumerate(ids) if i % 10 == 8][:2]      # diagnosed machines
+    parts = [inv.harvest_part(donors[0], "ram", {"type": "DDR3", "size_gb": 4}),
+             inv.harvest_part(donors[1], "disk", {"media": "ssd", "size_gb": 120})]
+    at = Atelier(inv, home)
+    jerry = at.build("Bidule", parts, at.add_person("Léa", "trainee"))
+    mark.write_text(jerry)
+    return jerry
 
 
-def best_of(fn, runs: int) -> float:
+class WipedLoop:
+    """A loop device wiped under a registered machine, for ``image write --dry-run``
+    and ``certificate issue``; detached at the end. None of it without root."""
+
+    def __init__(self, py: str, env: dict, home: Path, asset: str, tmp: Path) -> None:
+        self.backing = tmp / "disk.img"
+        with open(self.backing, "wb") as fh:
+            fh.truncate(16 * MiB)
+        self.path = subprocess.run(["losetup", "--find", "--show", str(self.backing)],
+                                   check=True, capture_output=True, text=True).stdout.strip()
+        wiped = json.loads(_cli(py, env, "wipe", self.path, "--asset", asset, "--method",
+                                "zero", "--verify", "none", "--yes", "--json").stdout)
+        self.event = wiped["records"][0]["event_id"]
+        self.image = tmp / "master.img"          # data to plan a write of (no table needed)
+        self.image.write_bytes(os.urandom(4 * MiB))
+
+    def close(self) -> None:
+        subprocess.run(["losetup", "-d", self.path], check=False)
+
+
+def cases(home: Path, ids: list[str], jerry: str, loop: WipedLoop | None, asset: str | None,
+          out: Path) -> dict[str, list]:
+    picks = {50: ids[::len(ids) // 50][:50], 500: ids[::max(1, len(ids) // 500)][:500]}
+    lot = json.loads((home / "bench-lot.json").read_text())
+    c: dict[str, list] = {}
+    for k, chosen in picks.items():
+        c[f"label {k} registered"] = ["label", *chosen, "--out", out / "labels.pdf"]
+        c[f"label {k} --payload (reference)"] = [
+            "label", *[x for a in chosen for x in ("--payload", a)], "--out", out / "ref.pdf"]
+    c["sheet 1"] = ["sheet", ids[len(ids) // 2], "--out", out / "sheet.pdf"]
+    c["lot attestation (10 machines)"] = ["lot", "attestation", lot, "--out", out]
+    c["lot certificate (10 machines)"] = ["lot", "certificate", lot, "--out", out]
+    c["atelier carnet"] = ["atelier", "carnet", jerry, "--out", out]
+    if loop is not None:
+        c["certificate issue (1 wipe)"] = ["certificate", "issue", "--asset", asset,
+                                           "--event", loop.event, "--out", out]
+        c["image write --dry-run"] = ["image", "write", loop.image, loop.path, "--asset",
+                                      asset, "--dry-run"]
+    c["inventory show 1"] = ["inventory", "show", ids[len(ids) // 3], "--json"]
+    return c
+
+
+def engine(home: Path, ids: list[str]) -> float:
+    """Seconds for the facts of 500 registered machines and their labels, in-process."""
+    from reemploi.context import Context
+    from reemploi.documents.content import machine_label
+    from reemploi.documents.render import render_labels
+    from reemploi.documents.sources import assets_facts
+    from reemploi.documents.templates import get_template
+    from reemploi.settings import Settings
+    chosen = ids[::max(1, len(ids) // 500)][:500]
     times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times), statistics.median(times)
+    for _ in range(5):
+        t = time.perf_counter()
+        inv = Context(home=home, station="bench").inventory()
+        facts = assets_facts(inv, chosen)
+        render_labels(get_template("L7160"), [machine_label(f, Settings(), "fr") for f in facts])
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
 
 
 def main() -> None:
-    m = machine()
-    settings = Settings()
-    template = get_template("L7160")
-    ids = [f"REE-A-26-{i:05d}" for i in range(N_LABELS)]
-    facts = [facts_from_events(a, events(a, m)) for a in ids]
-
-    def labels():
-        qrmod.qr_matrix.cache_clear()          # every payload encoded afresh
-        contents = [machine_label(f, settings, "fr") for f in facts]
-        return render_labels(template, contents).pdf
-
-    def reference_labels():
-        for a in ids:
-            qrcode.make(a).save(io.BytesIO(), format="PNG")
-
-    sheet_facts = facts[0]
-
-    def sheet():
-        return render_sheet(sheet_facts, settings, "fr").pdf
-
-    def reference_sheet():
-        styles = getSampleStyleSheet()
-        doc = SimpleDocTemplate(io.BytesIO(), pagesize=A4)
-        doc.build([Paragraph(f"line {i}", styles["Normal"]) for i in range(40)])
-
-    labels()                                   # warm imports and font metrics
-    sheet()
-    lab, lab_med = best_of(labels, 3)
-    ref, _ = best_of(reference_labels, 3)
-    sh, sh_med = best_of(sheet, 10)
-    ref_sh, _ = best_of(reference_sheet, 10)
-    pages = -(-N_LABELS // template.per_page)
-    print(f"{N_LABELS} machine labels on {template.name} ({pages} pages): best {lab:.3f} s, "
-          f"median {lab_med:.3f} s; goal {GOAL_LABELS_S} s -> {lab / GOAL_LABELS_S:.2f} x goal")
-    print(f"  reference qrcode.make -> PNG for the same payloads: {ref:.3f} s -> "
-          f"ours = {lab / ref:.2f} x reference")
-    print(f"traceability sheet: best {sh * 1000:.1f} ms, median {sh_med * 1000:.1f} ms; "
-          f"goal {GOAL_SHEET_S * 1000:.0f} ms -> {sh / GOAL_SHEET_S:.2f} x goal")
-    print(f"  reference bare platypus A4 (40 paragraphs): {ref_sh * 1000:.1f} ms -> "
-          f"ours = {sh / ref_sh:.2f} x reference")
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="1000,10000,50000")
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--keep", type=Path, default=None,
+                    help="Keep (and reuse) the generated inventories under this folder.")
+    args = ap.parse_args()
+    rounds = max(5, args.rounds)
+    base = args.keep or Path(tempfile.mkdtemp(prefix="reemploi-docs-"))
+    py = sys.executable
+    # Byte-code cache on, as in an installed package (see benchmarks/inventory.py).
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env.update(REEMPLOI_STATION="bench", REEMPLOI_OPERATOR="", REEMPLOI_LANG="fr",
+               REEMPLOI_YES="1", PYTHONPYCACHEPREFIX=str(base / "pycache"))
+    cpu_by_case: dict[str, list[tuple[int, float]]] = {}
+    wall_by_case: dict[str, list[tuple[int, float]]] = {}
+    try:
+        for n in [int(s) for s in args.sizes.split(",")]:
+            home, ids = inventory_at(base, n)
+            cmd_env = {**env, "REEMPLOI_HOME": str(home)}
+            lot_file = home / "bench-lot.json"
+            if not lot_file.exists():
+                lots = json.loads(_cli(py, cmd_env, "inventory", "show", ids[5], "--json").stdout)
+                lot_file.write_text(json.dumps(lots["lot_id"]))
+            jerry = _jerry(home, ids)
+            tmp = Path(tempfile.mkdtemp(prefix="docs-run-", dir=base))
+            loop = asset = None
+            if os.geteuid() == 0 and shutil.which("losetup"):
+                asset = next(a for i, a in enumerate(ids) if i % 10 == 9)   # diagnosed
+                if (home / "bench-wiped.txt").exists():
+                    asset = next(a for i, a in enumerate(ids) if i % 10 == 9
+                                 and a not in (home / "bench-wiped.txt").read_text().split())
+                loop = WipedLoop(py, cmd_env, home, asset, tmp)
+                with open(home / "bench-wiped.txt", "a") as fh:
+                    fh.write(asset + "\n")
+            try:
+                run = cases(home, ids, jerry, loop, asset, tmp)
+                _cli(py, cmd_env, "--help")                      # warm the .pyc cache
+                times = {c: [] for c in run}
+                cpu = {c: [] for c in run}
+                for _ in range(rounds):
+                    for name, argv in run.items():
+                        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+                        t = time.perf_counter()
+                        r = _cli(py, cmd_env, *argv, check=False)
+                        times[name].append(time.perf_counter() - t)
+                        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                        cpu[name].append(after.ru_utime - before.ru_utime
+                                         + after.ru_stime - before.ru_stime)
+                        if r.returncode != 0:
+                            raise SystemExit(f"{name} failed ({r.returncode}): {r.stderr}")
+            finally:
+                if loop is not None:
+                    loop.close()
+                shutil.rmtree(tmp, ignore_errors=True)
+            for name, ts in times.items():
+                c = statistics.median(cpu[name])
+                goal = GOALS.get(name)
+                verdict = "" if goal is None or n < 50000 else \
+                    f"  goal < {goal} s: {'met' if statistics.median(ts) < goal else 'NOT met'}"
+                print(f"{n:>6} machines  {name:<34} {fmt(ts)}, CPU {c:.2f} s{verdict}",
+                      flush=True)
+                cpu_by_case.setdefault(name, []).append((n, c))
+                wall_by_case.setdefault(name, []).append((n, statistics.median(ts)))
+            print(f"{n:>6} machines  engine: facts + labels of 500, in-process "
+                  f"{engine(home, ids):.2f} s (median of 5)", flush=True)
+        if len({n for pts in cpu_by_case.values() for n, _ in pts}) > 1:
+            print("growth with the inventory, t ∝ N^k (0 = flat, 1 = linear), CPU and wall:")
+            for name, pts in cpu_by_case.items():
+                print(f"  {name:<34} k = {slope(pts):+.2f} (CPU)  "
+                      f"{slope(wall_by_case[name]):+.2f} (wall)")
+    finally:
+        if args.keep is None:
+            shutil.rmtree(base, ignore_errors=True)
 
 
 if __name__ == "__main__":

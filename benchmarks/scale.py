@@ -40,6 +40,25 @@ from inventory import generate  # noqa: E402
 from reemploi.inventory.store import Inventory  # noqa: E402
 
 
+def inventory_at(base: Path, n: int) -> tuple[Path, list[str]]:
+    """The corpus-shaped inventory of ``n`` machines under ``base`` (made once, reused
+    when kept): (its home, its machine ids). Shared with benchmarks/documents.py."""
+    home = base / f"inv-{n}"
+    ids_file = home / "ids.txt"
+    if not ids_file.exists():
+        shutil.rmtree(home, ignore_errors=True)
+        home.mkdir(parents=True)
+        t = time.perf_counter()
+        _, ids = generate(home, n)
+        t2 = time.perf_counter()
+        Inventory.open(home, "bench", "bench")
+        ids_file.write_text("\n".join(ids))       # last: a cut run is made again
+        print(f"{n} machines: journal {(home / 'journal.jsonl').stat().st_size / 1e6:.0f}"
+              f" MB generated in {t2 - t:.0f} s, projection built in "
+              f"{time.perf_counter() - t2:.0f} s", flush=True)
+    return home, ids_file.read_text().split()
+
+
 def fmt(ts: list[float]) -> str:
     return f"{statistics.median(ts):.2f} s ({min(ts):.2f}–{max(ts):.2f})"
 
@@ -68,20 +87,7 @@ def main() -> None:
     results: dict[str, list[tuple[int, float]]] = {}
     try:
         for n in [int(s) for s in args.sizes.split(",")]:
-            home = base / f"inv-{n}"
-            ids_file = home / "ids.txt"
-            if not ids_file.exists():
-                shutil.rmtree(home, ignore_errors=True)
-                home.mkdir(parents=True)
-                t = time.perf_counter()
-                _, ids = generate(home, n)
-                ids_file.write_text("\n".join(ids))
-                t2 = time.perf_counter()
-                Inventory.open(home, "bench", "bench")
-                print(f"{n} machines: journal {(home / 'journal.jsonl').stat().st_size / 1e6:.0f}"
-                      f" MB generated in {t2 - t:.0f} s, projection built in "
-                      f"{time.perf_counter() - t2:.0f} s", flush=True)
-            ids = ids_file.read_text().split()
+            home, ids = inventory_at(base, n)
             step = max(1, len(ids) // 500)
             picks = {50: ids[::len(ids) // 50][:50], 500: ids[::step][:500]}
             cmd_env = {**env, "REEMPLOI_HOME": str(home)}
