@@ -60,12 +60,12 @@ def test_server_and_sync_speak_french(server, station, tmp_path):
     run("sync", "push", "--budget", "1", code=8)  # the old stick's key: revoked
 
     # Staff accounts and tokens.
-    srv("user", "add", "dominique", "--role", "technicienne", "--name", "Dominique",
+    srv("user", "add", "walk-fr", "--role", "technicienne", "--name", "Walk FR",
         "--password-stdin", input="mot-de-passe-assez-long\n")
-    srv("user", "add", "dominique", "--role", "lecture", "--password-stdin",
+    srv("user", "add", "walk-fr", "--role", "lecture", "--password-stdin",
         input="mot-de-passe-assez-long\n", code=11)
-    srv("user", "passwd", "dominique", "--password-stdin", input="un-autre-mot-de-passe\n")
-    srv("token", "create", "tableur", "--role", "lecture seule")
+    srv("user", "passwd", "walk-fr", "--password-stdin", input="un-autre-mot-de-passe\n")
+    srv("token", "create", "walk-fr-sheet", "--role", "lecture seule")
     srv("migrate")
     srv("fold")
     srv("revoke", st.station)
