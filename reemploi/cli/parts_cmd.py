@@ -23,7 +23,7 @@ from .common import (ASSET_ID, emit, home_option, json_option, lang_option, make
                      operator_option)
 from .inventory_cmd import _destination, _open, _status
 from .receipt_cmd import issue_receipt, receipt_out_option, render_receipt
-from .words import DESTINATION_NAMES, WordChoice
+from .words import DESTINATION_NAMES, DESTINY_NAMES, WordChoice
 
 DESTINIES = ("stock", "destruction", "recycling")
 
@@ -57,7 +57,7 @@ def parts():
 @click.option("--serial", default=None, help="The part's serial number, if any.")
 @click.option("--disk", default=None,
               help="For a disk: its serial or identity in the machine's probe (default: its only disk).")
-@click.option("--for", "destiny", type=click.Choice(DESTINIES), default="stock", show_default=True,
+@click.option("--for", "destiny", type=WordChoice(DESTINY_NAMES), default="stock", show_default=True,
               help="Where the part goes: reusable stock, or kept for destruction or recycling.")
 @click.option("--reason", default=None, help="Why, for destruction or recycling.")
 @operator_option

@@ -39,6 +39,9 @@ DONOR_KIND_NAMES = {"company": N_("company"), "individual": N_("individual"),
                     "public": N_("public body"), "association": N_("association")}
 ROLE_NAMES = {"technician": N_("technician"), "validator": N_("validator"),
               "trainer": N_("trainer"), "trainee": N_("trainee")}
+# Where a harvested part goes (parts harvest --for; events/parts.py DESTINIES).
+DESTINY_NAMES = {"stock": N_("reusable stock"), "destruction": N_("destruction"),
+                 "recycling": N_("recycling")}
 SERVER_ROLE_NAMES = {"coordinator": N_("coordinator"), "technician": N_("technician"),
                      "read-only": N_("read-only")}
 # Short forms heard at a French reception desk, beyond the catalogue names: input only.
@@ -76,7 +79,9 @@ SYNONYMS = {
     "none": ("aucune", "aucun"),
     "external-reuse": ("reemploi externe", "reemploi", "don ou vente"),
     "internal-reuse": ("reemploi interne", "interne"),
-    "recycling": ("recyclage",),
+    "recycling": ("recyclage", "recycler"),
+    "stock": ("en stock", "reemploi", "reutilisable"),
+    "destruction": ("detruire", "broyage", "a detruire"),
     "manufacturer": ("fabricant", "constructeur"),
     "other": ("autre",),
 }
