@@ -67,7 +67,7 @@ def _jerry(home: Path, ids: list[str]) -> str:
     inv = Inventory.open(home, "bench", "bench")
     donors = [a for i, a in enumerate(ids) if i % 10 == 8][:2]      # diagnosed machines
     parts = [inv.harvest_part(donors[0], "ram", {"type": "DDR3", "size_gb": 4}),
-             inv.harvest_part(donors[1], "disk", {"media": "ssd", "size_gb": 120})]
+             inv.harvest_part(donors[1], "psu", {"watts": 300})]    # a disk needs its wipe
     at = Atelier(inv, home)
     jerry = at.build("Bidule", parts, at.add_person("Léa", "trainee"))
     mark.write_text(jerry)

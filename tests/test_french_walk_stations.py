@@ -81,7 +81,8 @@ def test_station_atelier_stick_and_doctor_in_french(cli, loopdev, iso, tmp_path)
     bad.write_text('[wipe]\nmethod = "tout-broyer"\n', encoding="utf-8")
     fr("station", "--profile", bad, "--lines", code=7)
 
-    # The atelier: people, a Jerry built from two harvested parts, its story and carnet.
+    # The atelier: people, a Jerry built from two harvested parts (no disk: a disk part
+    # needs its own wipe first, custody), its story and carnet.
     fr("atelier", "add", "Léa")
     fr("atelier", "add", "Tom", "--role", "formateur")
     fr("atelier", "people")
@@ -89,7 +90,7 @@ def test_station_atelier_stick_and_doctor_in_french(cli, loopdev, iso, tmp_path)
                         "--create-ids", "--json").output)
     a, b = lot["ids"]
     parts = [json.loads(fr("parts", "harvest", a, "--kind", "barrette", "--json").output)["id"],
-             json.loads(fr("parts", "harvest", b, "--kind", "disque", "--json").output)["id"]]
+             json.loads(fr("parts", "harvest", b, "--kind", "alimentation", "--json").output)["id"]]
     from reemploi.atelier.record import Atelier
     from reemploi.inventory.store import Inventory
     home = tmp_path / "home"                           # the cli fixture's REEMPLOI_HOME
