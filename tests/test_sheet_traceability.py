@@ -325,3 +325,38 @@ def test_label_count_agrees_in_french(cli, tmp_path):
                "--template", "L7160", "--lang", "fr", "--out", tmp_path / "two.pdf",
                "--home", tmp_path / "h"])
     assert two.output.startswith("2 étiquettes sur 1 page(s)"), two.output
+
+
+def test_papers_show_what_intake_corrections_changed(cli, tmp_path):
+    """A kind, weight and donor recorded wrong at intake, then corrected (issue 10's
+    ``inventory correct``): the sheet, the label's facts and the lot's attestation read
+    the inventory's record, so they show the corrected values, never the first ones."""
+    assert cli(["operator", "add", "Camille"]).exit_code == 0
+    made = cli(["intake", "--donor", "Mairie", "--device", "laptop:1:2.0", "--create-ids",
+                "--json"])
+    aid = json.loads(made.output)["ids"][0]
+    lot = json.loads(made.output)["lot"]["id"]
+    other = cli(["intake", "--donor", "Entreprise Z", "--device", "desktop:1", "--json"])
+    donor = json.loads(other.output)["lot"]["donor_id"]
+    for args in ((aid, "--set", "device_kind=desktop", "--set", "weight_kg=9.5"),
+                 (lot, "--set", f"donor_id={donor}")):
+        fixed = cli(["inventory", "correct", *args, "--reason", "saisie", "--operator",
+                     "Camille"])
+        assert fixed.exit_code == 0, fixed.output
+    sheet = tmp_path / "fiche.pdf"
+    assert cli(["sheet", aid, "--out", sheet, "--lang", "fr"]).exit_code == 0
+    text = subprocess.run(["pdftotext", "-layout", str(sheet), "-"], check=True,
+                          capture_output=True, text=True).stdout
+    # The identity block says what the machine is now; the history keeps both (the
+    # creation as recorded, then the correction).
+    import re
+    assert re.search(r"Type\s+ordinateur de bureau", text), text
+    assert re.search(rf"Donateur\s+Entreprise Z \({donor}\)", text), text
+    assert "Mairie" not in text
+    from reemploi.context import Context
+    facts = asset_facts(Context(home=tmp_path / "home").inventory(), aid)
+    assert (facts.device_kind, facts.weight_kg, facts.donor_id) == ("desktop", 9.5, donor)
+    att = cli(["lot", "attestation", lot, "--out", tmp_path, "--json"])
+    assert att.exit_code == 0, att.output
+    body = json.loads(open(json.loads(att.output)["json"]).read())["certificate"]
+    assert "Entreprise Z" in json.dumps(body, ensure_ascii=False)

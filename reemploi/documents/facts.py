@@ -140,6 +140,10 @@ def _get(event: Any, name: str, default: Any = None) -> Any:
     return getattr(event, name, default)
 
 
+# The record's fields that a sheet or label shows as they are now (corrected).
+RECORD_FIELDS = ("kind", "status", "lot_id", "donor_id", "device_kind", "serial", "weight_kg")
+
+
 def facts_from_events(asset_id: str, events: Iterable[Any],
                       projection: Mapping[str, Any] | None = None) -> AssetFacts:
     """Fold an asset's events (oldest first) into the facts documents show."""
@@ -237,9 +241,12 @@ def facts_from_events(asset_id: str, events: Iterable[Any],
                                     "note": p.get("note")}
         elif kind == EventType.CHECKOUT.value:
             values["checkout"] = dict(p)
+    # What the inventory's fold owns is read from its record, never re-derived from the
+    # events: the record applies the corrections of issue 10 (``inventory correct``: a
+    # kind, weight, serial or lot recorded wrong at intake), which events alone do not.
     proj = projection or {}
-    for key in ("status", "lot_id", "donor_id", "device_kind", "serial"):
-        if proj.get(key) and not values.get(key):
+    for key in RECORD_FIELDS:
+        if proj.get(key) is not None:
             values[key] = proj[key]
     from_asset = values.pop("from_asset", None)
     if from_asset and values.get("part_facts") is not None:

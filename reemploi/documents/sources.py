@@ -69,7 +69,9 @@ def _with_donor_and_lot(facts: AssetFacts, lots: Mapping[str, dict],
     if facts.lot_id:
         lot = lots.get(facts.lot_id) or {}
         received = lot.get("date")
-        if not facts.donor_id and lot.get("donor_id"):
+        # The lot names the donor: a lot's donor corrected after intake (issue 10's
+        # ``correct``) is in the lot's record; the machine's copy keeps the first one.
+        if lot.get("donor_id"):
             facts = replace(facts, donor_id=lot["donor_id"])
     if facts.donor_id:
         donor_name = (donors.get(facts.donor_id) or {}).get("name")
