@@ -15,7 +15,7 @@ def test_lines_are_redrawn_in_place_with_speed_and_eta():
     text = out.getvalue()
     assert text.count("\x1b[2A") == 2            # cursor up over both lines, twice
     last = text.split("\x1b[2A")[-1]
-    assert "sda" in last and "50.0%" in last and "ETA" in last and "sdb" in last
+    assert "sda" in last and "50.0%" in last and "left" in last and "sdb" in last   # time left
 
 
 def test_nothing_is_drawn_without_a_terminal():
