@@ -13,6 +13,7 @@ from ..wipe.errors import raise_for
 from ..wipe.render import odds_text, plan_text
 from ..wipe.plan import METHODS, VERIFY_MODES
 from ..wipe.progress import MultiProgress
+from ..wipe.record import check_asset
 from ..documents.certificate_terms import CATEGORY, RESULT, VERIFY, label
 from ..inventory.describe import METHOD_NAMES
 from .common import ASSET_ID, confirm, dump_json, home_option, json_option, lang_option, make_context, \
@@ -73,7 +74,7 @@ def wipe(devices, method, verify_mode, asset_id, remove_hpa, final_blank, dry_ru
     require_root("reemploi wipe")          # before any plan or record (exit 4)
     ctx = make_context(home, lang, assume_yes=assume_yes)
     if asset_id:
-        wiperun.check_asset(ctx, asset_id)
+        check_asset(ctx, asset_id)
     options = wiperun.WipeOptions(method=method, verify=verify_mode, asset_id=asset_id,
                                   remove_hpa=remove_hpa, final_blank=final_blank)
     jobs = wiperun.prepare(ctx, list(devices), options)

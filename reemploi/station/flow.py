@@ -216,6 +216,7 @@ class Station:
 
     def wipe(self, asset_id: str) -> None:
         from ..wipe import run as wiperun
+        from ..wipe.record import check_asset
         from ..wipe.errors import raise_for
         from ..wipe.render import plan_text
         self.ui.step(Step.WIPE)
@@ -224,7 +225,7 @@ class Station:
         if not paths:
             self.mark(Step.WIPE, "nothing", disks=[])
             return
-        wiperun.check_asset(self.ctx, asset_id)
+        check_asset(self.ctx, asset_id)
         if self.mctx.replay and self.explicit:
             self._replayed_disks_replaced(asset_id, paths)
         options = wiperun.WipeOptions(method=self.profile.wipe_method,

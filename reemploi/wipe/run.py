@@ -37,7 +37,7 @@ from .odds import detection_table
 from .patterns import Pattern, byte_pattern, prng_pattern
 from .plan import Step, WipePlan, plan_wipe
 from .recheck import open_jobs
-from .record import (CommandLog, WipeRecord, check_asset, disk_dict, mask,  # noqa: F401
+from .record import (CommandLog, WipeRecord, disk_dict, mask,
                      record_all, smart_summary)
 
 log = logging.getLogger(__name__)
