@@ -75,7 +75,8 @@ def _jerry(home: Path, ids: list[str]) -> str:
 
 
 class WipedLoop:
-    """A loop device wiped under a registered machine, for ``image write --dry-run``
+    """A loop device wiped (and verified: custody counts only a verified wipe) under a
+    registered machine, for ``image write --dry-run``
     and ``certificate issue``; detached at the end. None of it without root."""
 
     def __init__(self, py: str, env: dict, home: Path, asset: str, tmp: Path) -> None:
@@ -85,7 +86,7 @@ class WipedLoop:
         self.path = subprocess.run(["losetup", "--find", "--show", str(self.backing)],
                                    check=True, capture_output=True, text=True).stdout.strip()
         wiped = json.loads(_cli(py, env, "wipe", self.path, "--asset", asset, "--method",
-                                "zero", "--verify", "none", "--yes", "--json").stdout)
+                                "zero", "--verify", "full", "--yes", "--json").stdout)
         self.event = wiped["records"][0]["event_id"]
         self.image = tmp / "master.img"          # data to plan a write of (no table needed)
         self.image.write_bytes(os.urandom(4 * MiB))
