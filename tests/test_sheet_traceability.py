@@ -332,9 +332,12 @@ def test_papers_show_what_intake_corrections_changed(cli, tmp_path):
     ``inventory correct``): the sheet, the label's facts and the lot's attestation read
     the inventory's record, so they show the corrected values, never the first ones."""
     assert cli(["operator", "add", "Camille"]).exit_code == 0
-    made = cli(["intake", "--donor", "Mairie", "--device", "laptop:1:2.0", "--create-ids",
+    made = cli(["intake", "--donor", "Mairie", "--device", "laptop:2:4.0", "--create-ids",
                 "--json"])
-    aid = json.loads(made.output)["ids"][0]
+    aid, mistake = json.loads(made.output)["ids"]
+    voided = cli(["inventory", "void", mistake, "--reason", "en double", "--operator",
+                  "Camille"])
+    assert voided.exit_code == 0, voided.output
     lot = json.loads(made.output)["lot"]["id"]
     other = cli(["intake", "--donor", "Entreprise Z", "--device", "desktop:1", "--json"])
     donor = json.loads(other.output)["lot"]["donor_id"]
@@ -360,3 +363,6 @@ def test_papers_show_what_intake_corrections_changed(cli, tmp_path):
     assert att.exit_code == 0, att.output
     body = json.loads(open(json.loads(att.output)["json"]).read())["certificate"]
     assert "Entreprise Z" in json.dumps(body, ensure_ascii=False)
+    # The lot's machines are read by the ids its record lists: the voided one is out.
+    assert [d["asset_id"] for d in body["devices"]] == [aid]
+    assert [d["kind"] for d in body["devices"]] == ["desktop"]

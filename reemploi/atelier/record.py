@@ -154,15 +154,16 @@ class Atelier:
 
     # -- people --------------------------------------------------------------------
 
-    def people(self) -> list[Person]:
-        """Roster entries with a trainee or trainer role, with their last sitting."""
+    def people(self, sittings: list | None = None) -> list[Person]:
+        """Roster entries with a trainee or trainer role, with their last sitting
+        (``sittings``: the atelier.session events, when the caller has read them)."""
         found: dict[str, Person] = {}
         for op in operators.roster(self.inv).values():
             role = next((r for r in ("trainer", "trainee") if op.has(r)), None)
             if role is not None:
                 pid = person_id(op.name, op.since)
                 found[pid] = Person(pid, op.name, role, op.since)
-        for ev in self.inv.events(types=[SESSION]):
+        for ev in self.inv.events(types=[SESSION]) if sittings is None else sittings:
             for key in ("trainee_id", "trainer_id"):
                 pid = ev.payload.get(key)
                 if pid in found:
@@ -258,7 +259,10 @@ class Atelier:
         built = doc.get("built")
         if not built:
             raise NotFound(NOT_A_JERRY, id=asset_id)
-        people = {p.id: p for p in self.people()}
+        # Sittings are not indexed by person: one read of them serves both the people
+        # (their last sitting) and the sittings before this Jerry existed.
+        every_sitting = list(self.inv.events(types=[SESSION]))
+        people = {p.id: p for p in self.people(every_sitting)}
         sittings, quiz, peer, probe = [], None, None, None
         for ev in self.inv.events(asset_id, types=[SESSION,
                                                    QUIZ,
@@ -279,7 +283,7 @@ class Atelier:
         # Sittings before the Jerry existed (no asset yet) belong to it too.
         if trainee is not None:
             known = {s.session_id for s in sittings}
-            for ev in self.inv.events(types=[SESSION]):
+            for ev in every_sitting:
                 p = ev.payload
                 if ev.asset_id is None and p.get("trainee_id") == trainee.id \
                         and p["session_id"] not in known:

@@ -32,6 +32,7 @@ from .. import __version__
 from ..errors import NotFound
 from ..settings import load_settings
 from . import paper
+from .sources import lot_machines
 
 ATTESTATION = "lot-attestation"
 LOT_CERTIFICATE = "lot-certificate"
@@ -63,10 +64,14 @@ def _device(m: dict) -> dict:
             "certificates": list(m.get("certificates") or [])}
 
 
-def _parts_by_source(inv, ids: set[str]) -> dict[str, list[dict]]:
+def _parts_by_source(inv, machines: list[dict]) -> dict[str, list[dict]]:
+    """The parts harvested from each machine, read by the ids the fold lists in the
+    machine's record (``parts_harvested``), not by listing every part of the inventory."""
+    wanted = {h["part_id"]: m["id"] for m in machines
+              for h in m.get("parts_harvested") or () if h.get("part_id")}
     out: dict[str, list[dict]] = {}
-    for part in inv.parts():
-        if part.get("from_asset") in ids:
+    for part in inv.records(list(wanted), missing_ok=True).values():
+        if part.get("from_asset") == wanted[part["id"]] and not part.get("voided"):
             out.setdefault(part["from_asset"], []).append(part)
     return out
 
@@ -80,7 +85,7 @@ def _part_fate(part: dict) -> dict:
 
 def _erasure(inv, machines: list[dict], donor: str | None) -> dict[str, list]:
     from ..wipe.certificate import _latest_per_disk, media_entry
-    harvested = _parts_by_source(inv, {m["id"] for m in machines})
+    harvested = _parts_by_source(inv, machines)
     disks, removed, pending, unexamined = [], [], [], []
     for m in machines:
         aid = m["id"]
@@ -138,7 +143,7 @@ def build(inv, lot_id: str, kind: str, *, station: str, operator: str | None) ->
     """The unsigned body of the lot's attestation or erasure certificate, now."""
     lot = inv.lot(lot_id)
     settings = load_settings(inv.home)
-    machines = inv.machines(lot_id=lot_id)
+    machines = lot_machines(inv, lot)
     if not machines:
         raise EmptyLot(lot=lot_id)
     donor = _donor(inv, lot.get("donor_id"))

@@ -78,7 +78,18 @@ def _with_donor_and_lot(facts: AssetFacts, lots: Mapping[str, dict],
     return replace(facts, donor_name=donor_name, lot_received=received)
 
 
+def lot_machines(inv, lot: dict) -> list[dict]:
+    """The lot's machines (id order), read by the ids the fold lists in the lot's record
+    instead of listing every machine of the inventory (issue 16: a lot's papers cost
+    what its machines cost). A voided asset, or one whose lot was corrected to
+    another, is left out."""
+    ids = sorted(set(lot.get("assets") or ()))
+    return [d for d in inv.records(ids, missing_ok=True).values()
+            if d.get("kind") == "machine" and not d.get("voided")
+            and d.get("lot_id") == lot["id"]]
+
+
 def lot_assets(inv, lot_id: str) -> tuple[Mapping[str, Any], list[AssetFacts]]:
     """A lot's record and the facts of every machine registered in it (in id order)."""
     lot = inv.lot(lot_id)
-    return lot, assets_facts(inv, [d["id"] for d in inv.machines(lot_id=lot_id)])
+    return lot, assets_facts(inv, [d["id"] for d in lot_machines(inv, lot)])
