@@ -9,7 +9,7 @@ Goals (issue 15), on this 2-core machine, PostgreSQL 15 and the server on loopba
   figures  a year's figures across all stations: < 2 s
 
 References, run in the same process for the ratios:
-  ingest   a bare ``COPY`` of the same raw lines into an unindexed table (the floor
+  ingest   a bare binary ``COPY`` of the same raw lines into an unindexed table (the floor
            of moving these bytes into this PostgreSQL: no checks, no fold)
   pages    ``GET /healthz`` (framework + one ``SELECT 1``) under the same 20 clients
   figures  ``SELECT count(*)`` of the year's ``facts`` (one scan of what the figures read)
@@ -291,7 +291,8 @@ def main() -> int:
         conn.execute("DROP TABLE copy_floor")
         conn.execute("CREATE TABLE copy_floor (station text, line bytea)")
         t = time.perf_counter()
-        with conn.cursor().copy("COPY copy_floor FROM STDIN") as copy:
+        with conn.cursor().copy("COPY copy_floor FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(["text", "bytea"])
             for c, h in zip(codes, homes):
                 with open(h / "journal.jsonl", "rb") as fh:
                     for line in fh:

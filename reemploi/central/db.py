@@ -73,7 +73,9 @@ def pending(conn: psycopg.Connection) -> list[int]:
 
 class Pool:
     """A small psycopg pool (psycopg_pool), opened lazily in each gunicorn worker
-    (connections must not cross a fork)."""
+    (connections must not cross a fork). Connections are in autocommit mode: a page's
+    reads need no BEGIN and ROLLBACK round trips, and every write runs in an explicit
+    ``conn.transaction()``."""
 
     def __init__(self, url: str, size: int = 4) -> None:
         self.url = url
@@ -83,7 +85,8 @@ class Pool:
     def _open(self):
         from psycopg_pool import ConnectionPool
         self._pool = ConnectionPool(self.url, min_size=1, max_size=self.size, open=True,
-                                    kwargs={"row_factory": dict_row}, timeout=10)
+                                    kwargs={"row_factory": dict_row, "autocommit": True},
+                                    timeout=10)
         return self._pool
 
     def connection(self) -> Iterator[psycopg.Connection]:

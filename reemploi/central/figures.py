@@ -1,57 +1,27 @@
 """The coordinator's figures across stations, computed in SQL.
 
-Same definitions as ``reemploi stats`` (reemploi/stats/figures.py, docs/stats.md), on
-the events every station pushed, for one year in local time (Europe/Paris, as the
-stations' stats):
+Same definitions as ``reemploi stats`` (reemploi/stats/figures.py, docs/stats.md), for
+one year in local time (Europe/Paris, as the stations' stats): see ``milestones`` for
+each stage, the grades, outcomes and erasures. The folder keeps per-machine milestones
+and the counts of each (year, month, station, stage or value) up to date as it folds
+(``milestones.apply``), so a year's figures are a read of a few hundred ``tallies``
+rows, whatever the number of machines.
 
-* a machine reaches a stage with the first event that proves it: received =
-  ``asset.created`` of a machine; diagnosed = a grade or ``status.changed`` to
-  diagnosed; wiped / imaged = a successful ``wipe.done`` / ``image.written`` or the
-  status; ready = the status; out = a checkout or the status; counted once per stage,
-  in the month of its first such event inside the year;
-* outcome: the destination kind of the machine's last checkout in the year;
-* erasures: successful and failed ``wipe.done`` by method.
-
-One inventory: a machine seen by two stations and linked (``links``) counts once,
-under its root. The figures read ``facts`` (the events they count, with the payload
-values they group by), filled by the folder (``folder.fact_row``): no JSON is parsed
-here. Figures follow the fold, so lines still being folded are not counted yet.
+One inventory: a machine seen by two stations and linked (``links``) counts once, under
+the first of its records to reach each stage; the tallies count records, so the few
+linked ones are corrected here, from their milestones. Figures follow the fold: lines
+not folded yet are not counted yet.
 """
 
 from __future__ import annotations
 
+import time
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 import psycopg
 
-from ..stats.period import DEFAULT_TZ
-
-STAGES = ("received", "diagnosed", "wiped", "imaged", "ready", "out")
-OK = ("success", "ok", "done", "verified", "True", "true")
-
-# One row per (machine, stage) event; the root of a linked group stands for it.
-_STAGE_EVENTS = """
-WITH ev AS (
-  SELECT coalesce(l.root_station, e.station_id) AS st, coalesce(l.root_asset, e.asset_id) AS aid,
-         e.station_id AS origin, e.time, e.type, e.tag, e.subtag, e.seq
-  FROM facts e LEFT JOIN links l ON l.alias_station = e.station_id AND l.alias_asset = e.asset_id
-  WHERE e.time >= %(start)s AND e.time < %(end)s
-    AND (%(station)s = '' OR e.station_id = %(station)s)
-), stage AS (
-  SELECT st, aid, origin, time, CASE
-    WHEN type = 'asset.created' AND coalesce(tag, 'machine') = 'machine' THEN 'received'
-    WHEN type = 'asset.graded' THEN 'diagnosed'
-    WHEN type = 'wipe.done' AND tag = ANY(%(ok)s) THEN 'wiped'
-    WHEN type = 'image.written' AND tag = ANY(%(ok)s) THEN 'imaged'
-    WHEN type = 'checkout' THEN 'out'
-    WHEN type = 'status.changed' AND tag IN ('diagnosed', 'wiped', 'imaged', 'ready', 'out')
-      THEN tag END AS stage
-  FROM ev
-), firsts AS (
-  SELECT st, aid, stage, min(time) AS first, min(origin) AS origin FROM stage
-  WHERE stage IS NOT NULL GROUP BY st, aid, stage
-)
-"""
+from .milestones import LAST_VALUE, STAGES
 
 
 @dataclass(frozen=True)
@@ -69,39 +39,70 @@ class YearFigures:
 
 
 def year_figures(conn: psycopg.Connection, year: int, station: str = "") -> YearFigures:
-    import time
     started = time.perf_counter()
-    # Bounds and months in the workshops' local time.
-    args = {"start": f"{year}-01-01 00:00:00 {DEFAULT_TZ}",
-            "end": f"{year + 1}-01-01 00:00:00 {DEFAULT_TZ}",
-            "station": station, "ok": list(OK), "tz": DEFAULT_TZ}
-    sums = ", ".join(f"count(*) FILTER (WHERE stage = '{s}') AS {s}" for s in STAGES)
-    months = conn.execute(
-        _STAGE_EVENTS + f"SELECT to_char(first AT TIME ZONE %(tz)s, 'YYYY-MM') AS month, {sums} "
-        "FROM firsts GROUP BY 1 ORDER BY 1", args).fetchall()
-    by_station = conn.execute(
-        _STAGE_EVENTS + f"SELECT f.origin AS station, s.workshop, {sums} FROM firsts f "
-        "JOIN stations s ON s.station_id = f.origin GROUP BY 1, 2 ORDER BY 1", args).fetchall()
-    outcomes = conn.execute(
-        "SELECT outcome, count(*) AS machines FROM ("
-        " SELECT DISTINCT ON (coalesce(l.root_station, e.station_id),"
-        "  coalesce(l.root_asset, e.asset_id)) e.tag AS outcome FROM facts e"
-        " LEFT JOIN links l ON l.alias_station = e.station_id AND l.alias_asset = e.asset_id"
-        " WHERE e.type = 'checkout' AND e.time >= %(start)s AND e.time < %(end)s"
-        "  AND (%(station)s = '' OR e.station_id = %(station)s)"
-        " ORDER BY coalesce(l.root_station, e.station_id), coalesce(l.root_asset, e.asset_id),"
-        "  e.time DESC) AS last GROUP BY 1 ORDER BY 2 DESC, 1", args).fetchall()
-    grades = conn.execute(
-        _STAGE_EVENTS + "SELECT coalesce(a.grade, '?') AS grade, count(*) AS machines "
-        "FROM firsts f JOIN assets a ON a.station_id = f.st AND a.asset_id = f.aid "
-        "WHERE f.stage = 'diagnosed' GROUP BY 1 ORDER BY 1", args).fetchall()
-    erasures = conn.execute(
-        "SELECT coalesce(subtag, '?') AS method,"
-        " count(*) FILTER (WHERE tag = ANY(%(ok)s)) AS succeeded,"
-        " count(*) FILTER (WHERE NOT (coalesce(tag, '') = ANY(%(ok)s))) AS failed "
-        "FROM facts WHERE type = 'wipe.done' AND time >= %(start)s AND time < %(end)s"
-        " AND (%(station)s = '' OR station_id = %(station)s) GROUP BY 1 ORDER BY 1",
-        args).fetchall()
-    totals = {s: sum(int(m[s]) for m in months) for s in STAGES}
-    return YearFigures(year, station, totals, months, by_station, outcomes, grades, erasures,
-                       round(time.perf_counter() - started, 3))
+    counts: dict[tuple, int] = defaultdict(int)        # (month, station, what, key) -> n
+    for r in conn.execute("SELECT month, station_id, what, key, n FROM tallies WHERE year = %s "
+                          "AND (%s = '' OR station_id = %s)", (year, station, station)):
+        counts[(r["month"], r["station_id"], r["what"], r["key"])] += int(r["n"])
+    _count_groups_once(conn, year, station, counts)
+    months: dict[str, dict] = {}
+    per_station: dict[str, dict] = {}
+    outcomes: dict[str, int] = defaultdict(int)
+    grades: dict[str, int] = defaultdict(int)
+    erasures: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for (month, st, what, key), n in counts.items():
+        if not n:
+            continue
+        if what in STAGES:
+            months.setdefault(month, dict.fromkeys(STAGES, 0))[what] += n
+            per_station.setdefault(st, dict.fromkeys(STAGES, 0))[what] += n
+        elif what == "outcome":
+            outcomes[key] += n
+        elif what == "grade":
+            grades[key] += n
+        elif what in ("erasure-ok", "erasure-failed"):
+            erasures[key][what == "erasure-failed"] += n
+    workshops = {r["station_id"]: r["workshop"] for r in conn.execute(
+        "SELECT station_id, workshop FROM stations WHERE station_id = ANY(%s)",
+        (list(per_station),))}
+    month_rows = [{"month": m, **v} for m, v in sorted(months.items())]
+    totals = {s: sum(m[s] for m in month_rows) for s in STAGES}
+    return YearFigures(
+        year, station, totals, month_rows,
+        [{"station": st, "workshop": workshops.get(st, ""), **v}
+         for st, v in sorted(per_station.items())],
+        [{"outcome": k, "machines": n} for k, n in
+         sorted(outcomes.items(), key=lambda kv: (-kv[1], kv[0])) if n],
+        [{"grade": k, "machines": n} for k, n in sorted(grades.items()) if n],
+        [{"method": k, "succeeded": v[0], "failed": v[1]} for k, v in sorted(erasures.items())],
+        round(time.perf_counter() - started, 3))
+
+
+def _count_groups_once(conn: psycopg.Connection, year: int, station: str,
+                       counts: dict[tuple, int]) -> None:
+    """The tallies count each record; a linked group must count once per stage (at
+    its first record to reach it) and once per grade/outcome (its last value)."""
+    groups: dict[tuple, list[dict]] = defaultdict(list)
+    for r in conn.execute(
+            "WITH members AS (SELECT root_station AS rs, root_asset AS ra, alias_station AS st,"
+            " alias_asset AS aid FROM links UNION SELECT root_station, root_asset, root_station,"
+            " root_asset FROM links) "
+            "SELECT m.rs, m.ra, s.station_id, s.stage, s.time, s.day, s.tag FROM members m "
+            "JOIN milestones s ON s.station_id = m.st AND s.asset_id = m.aid AND s.year = %s "
+            "WHERE %s = '' OR s.station_id = %s", (year, station, station)):
+        groups[(r["rs"], r["ra"], r["stage"])].append(r)
+    for (_, _, stage), rows in groups.items():
+        if len(rows) < 2:
+            continue
+        last = stage in LAST_VALUE
+        for r in rows:
+            counts[_key(r, last)] -= 1
+        kept = max(rows, key=lambda r: r["time"]) if last else min(
+            rows, key=lambda r: (r["day"], r["station_id"]))
+        counts[_key(kept, last)] += 1
+
+
+def _key(r: dict, last: bool) -> tuple:
+    return ("", r["station_id"], r["stage"], r["tag"]) if last else (
+        r["day"][:7], r["station_id"], r["stage"], "")
+

@@ -25,7 +25,7 @@ from ..inventory.ids import clean_serial, clean_uuid
 
 
 ASSET_COLUMNS = ("station_id, asset_id, kind, device_kind, status, lot_id, donor_id, grade, "
-                 "vendor, product, serial, updated, doc")
+                 "vendor, product, serial, updated, doc, chassis")
 
 
 def _dumps(doc: dict) -> str:
@@ -131,11 +131,12 @@ class SqlView:
                         "lot_id = EXCLUDED.lot_id, donor_id = EXCLUDED.donor_id, "
                         "grade = EXCLUDED.grade, vendor = EXCLUDED.vendor, "
                         "product = EXCLUDED.product, serial = EXCLUDED.serial, "
-                        "updated = EXCLUDED.updated, doc = EXCLUDED.doc")
+                        "updated = EXCLUDED.updated, doc = EXCLUDED.doc, "
+                        "chassis = EXCLUDED.chassis")
             cur.execute("TRUNCATE _assets")
             self._identities(cur)
         for table, key, dirty, cache, extra in (
-                ("lots", "lot_id", self.dirty_lots, self.lots, ("donor_id", "date")),
+                ("lots", "lot_id", self.dirty_lots, self.lots, ("donor_id", "date", "created")),
                 ("donors", "donor_id", self.dirty_donors, self.donors, ("name",))):
             if not dirty:
                 continue
@@ -158,7 +159,7 @@ class SqlView:
         return (self.station, doc["id"], doc.get("kind"), doc.get("device_kind"),
                 doc.get("status"), doc.get("lot_id"), doc.get("donor_id"), grade.get("grade"),
                 probe.get("vendor"), probe.get("product"), doc.get("serial"),
-                doc.get("updated"), _dumps(doc))
+                doc.get("updated"), _dumps(doc), probe.get("chassis"))
 
     def _identities(self, cur: psycopg.Cursor) -> None:
         rows = []

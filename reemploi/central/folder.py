@@ -12,6 +12,13 @@ follows its journal.
 (``app``), at server start for every station, and from ``reemploi server fold``. One
 folder per station at a time (a transaction-level advisory lock); a second one finds
 it held and leaves the work to the first.
+
+Pushes come first: they are what a station waits for, and on a small server the fold
+and the pushes share the same cores. So the background folder steps aside while
+pushes are arriving (a push is copying its lines, or one ended less than
+``QUIET_S`` ago, in any worker: asked of the database, not a per-process flag) and
+folds in the gaps; it never waits more than ``MAX_WAIT_S`` in a row, so a server under constant
+pushes still folds. The stations page shows how far each station is folded.
 """
 
 from __future__ import annotations
@@ -19,17 +26,20 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
 
 from ..inventory import fold
-from . import matching
+from . import matching, milestones
 from .fold_sql import SqlView
 
 log = logging.getLogger(__name__)
 
 BATCH = 20_000
+QUIET_S = 0.5
+MAX_WAIT_S = 300.0
 FOLD_LOCK = 0x666F6C64          # "fold": pg_try_advisory_xact_lock(FOLD_LOCK, hashtext(station))
 # The events the figures read, and the payload values they group by (figures.py).
 FACT_KEYS = {"asset.created": ("kind", None), "asset.graded": (None, None),
@@ -81,15 +91,36 @@ def fold_batch(conn: psycopg.Connection, station: str, limit: int = BATCH) -> in
                 fact = fact_row(station, ev)
                 if fact is not None:
                     copy.write_row(fact)
+        milestones.apply(conn, station, events, view)
         matching.propose(conn, station, changed)
         conn.execute("UPDATE stations SET folded_seq = %s WHERE station_id = %s",
                      (events[-1]["seq"], station))
         return len(events)
 
 
-def catch_up(conn: psycopg.Connection, station: str) -> int:
+def pushes_arriving(conn: psycopg.Connection) -> bool:
+    """Is a push (of any station, in any worker) copying its lines, or did one end in
+    the last ``QUIET_S``? (``pg_stat_activity`` shows the server role its own queries.)"""
+    return bool(conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE state = 'active' "
+        "  AND query LIKE 'COPY events %%') OR coalesce(max(last_push_at) > "
+        "  clock_timestamp() - make_interval(secs => %s), false) AS busy FROM stations",
+        (QUIET_S,)).fetchone()["busy"])
+
+
+def step_aside(conn: psycopg.Connection, sleep=time.sleep) -> float:
+    """Wait while pushes are arriving, at most ``MAX_WAIT_S``; the seconds waited."""
+    started = time.monotonic()
+    while pushes_arriving(conn) and time.monotonic() - started < MAX_WAIT_S:
+        sleep(QUIET_S / 4)
+    return time.monotonic() - started
+
+
+def catch_up(conn: psycopg.Connection, station: str, yield_to_pushes: bool = False) -> int:
     done = 0
     while True:
+        if yield_to_pushes:
+            step_aside(conn)
         n = fold_batch(conn, station)
         if n == 0:
             return done
@@ -125,6 +156,6 @@ class Background:
         try:
             with self.pool.connection() as conn:
                 conn.autocommit = True
-                catch_up(conn, station)
+                catch_up(conn, station, yield_to_pushes=True)
         except Exception:                           # logged, retried at the next push
             log.exception("folding %s failed", station)

@@ -106,14 +106,14 @@ def _push_locked(conn, key, network, station, seq, hash_, signature, body) -> Pu
     if not new:
         return PushResult(0, last_receipt(conn, station))
     try:
-        lines = chain.check_chain(new, row["head_hash"], head + 1)
+        lines = chain.rows(new, row["head_hash"], head + 1)
+        _copy_events(conn, station, lines)
     except chain.LineRefused as exc:
         raise ChainBroken(station=station, seq=exc.seq, why=exc.reason) from None
-    _copy_events(conn, station, lines)
     received_at = now_iso()
-    conn.execute("UPDATE stations SET head_seq = %s, head_hash = %s, last_push_at = now(), "
+    conn.execute("UPDATE stations SET head_seq = %s, head_hash = %s, last_push_at = clock_timestamp(), "
                  "genesis_hash = coalesce(genesis_hash, %s) WHERE station_id = %s",
-                 (seq, hash_, lines[0].hash if head == 0 else None, station))
+                 (seq, hash_, lines[0][1] if head == 0 else None, station))
     receipt = key.sign_receipt({"protocol": VERSION, "network": network, "server_key": key.fingerprint,
                                 "station": station, "seq": seq, "hash": hash_,
                                 "received": len(lines), "time": received_at})
@@ -141,13 +141,27 @@ def _check_overlap(conn, station: str, raws: list[bytes], first: int, upto: int)
                        station_hash=line.hash)
 
 
-def _copy_events(conn: psycopg.Connection, station: str, lines: list) -> None:
+COPY_TYPES = ("text", "int8", "text", "text", "text", "timestamptz", "text", "text", "bytea")
+
+
+def _when(text: str, seq: int) -> datetime:
+    """An event's time (ISO 8601, as the journal writes it; UTC when it names no zone)."""
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise chain.LineRefused(seq, "malformed") from None
+    return when if when.tzinfo is not None else when.replace(tzinfo=timezone.utc)
+
+
+def _copy_events(conn: psycopg.Connection, station: str, rows: list[tuple]) -> None:
+    """Binary COPY: the raw line goes to PostgreSQL as it came (no bytea escaping to
+    double it, none to undo on the server side)."""
     with conn.cursor().copy("COPY events (station_id, seq, hash, prev, event_id, time, type, "
-                            "asset_id, line) FROM STDIN") as copy:
-        for line in lines:
-            ev = line.event
-            copy.write_row((station, line.seq, line.hash, line.prev, ev["id"], ev["time"],
-                            ev["type"], ev["asset_id"], line.raw))
+                            "asset_id, line) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types(COPY_TYPES)
+        write = copy.write_row
+        for seq, hash_, prev, eid, when, etype, aid, raw in rows:
+            write((station, seq, hash_, prev, eid, _when(when, seq), etype, aid, raw))
 
 
 def lines_from(conn: psycopg.Connection, station: str, start: int, limit: int) -> list[bytes]:

@@ -12,26 +12,50 @@ from ..errors import NotFound
 from .matching import Ref, group
 
 PAGE = 50
+# pg_trgm indexes three-letter slices: a shorter term cannot use the trigram index
+# (it would scan every machine), so it searches asset ids by prefix only.
+TRIGRAM_FROM = 3
+
+
+def _like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+_COLUMNS = "station_id, asset_id, device_kind, status, grade, vendor, product, updated"
+_ID = 'asset_id COLLATE "C"'         # ids are ASCII: byte order, and LIKE 'X%' uses the index
 
 
 def search(conn: psycopg.Connection, q: str = "", status: str = "", station: str = "",
            page: int = 0, limit: int = PAGE) -> list[dict]:
+    """Machines in id order whose asset id starts with ``q`` (a range of the id index),
+    or, from three letters, whose id, make, model or serial contains it (the trigram
+    index: the matches are fetched then sorted, never by walking every id in order
+    until a page is full — ids of one station are contiguous, so a term that matches
+    only the last station's machines would walk all the others')."""
     where, args = ["kind = 'machine'"], []
-    if q:
-        where.append("search LIKE %s")
-        args.append("%" + q.lower().replace("\\", "\\\\").replace("%", "\\%")
-                    .replace("_", "\\_") + "%")
     if status:
         where.append("status = %s")
         args.append(status)
     if station:
         where.append("station_id = %s")
         args.append(station)
-    args += [limit, page * limit]
-    return conn.execute(
-        "SELECT station_id, asset_id, device_kind, status, grade, vendor, product, updated "
-        f"FROM assets WHERE {' AND '.join(where)} ORDER BY asset_id LIMIT %s OFFSET %s",
-        args).fetchall()
+    cond = " AND ".join(where)
+    upto = (page + 1) * limit
+    if not q:
+        return conn.execute(f"SELECT {_COLUMNS} FROM assets WHERE {cond} ORDER BY {_ID} "
+                            "LIMIT %s OFFSET %s", [*args, limit, page * limit]).fetchall()
+    sql = (f"(SELECT {_COLUMNS} FROM assets WHERE {cond} AND {_ID} LIKE %s "
+           f"ORDER BY {_ID} LIMIT %s)")
+    params = [*args, _like(q.upper()) + "%", upto]
+    if len(q) >= TRIGRAM_FROM:
+        # OFFSET 0 keeps the planner from turning the sort into an ordered id walk.
+        sql += (f" UNION (SELECT * FROM (SELECT {_COLUMNS} FROM assets WHERE {cond} "
+                f"AND search LIKE %s OFFSET 0) AS t ORDER BY {_ID} LIMIT %s)")
+        params += [*args, "%" + _like(q.lower()) + "%", upto]
+    # Never a prepared statement: a generic plan cannot see the term, and the term
+    # (a rare serial, a common model) is what decides the plan.
+    return conn.execute(f"SELECT * FROM ({sql}) AS u ORDER BY {_ID} LIMIT %s OFFSET %s",
+                        [*params, limit, page * limit], prepare=False).fetchall()
 
 
 @dataclass(frozen=True)
@@ -60,25 +84,43 @@ def find(conn: psycopg.Connection, asset_id: str) -> Ref:
     return Ref(row["station_id"], asset_id)
 
 
+# The asset asked for, its root (through ``links``) and every record of the group,
+# root first, with their documents; then the group's events. Both are sent at once
+# (pipeline mode): one round trip for the machine page.
+_GROUP_CTE = """
+WITH a AS (SELECT station_id, asset_id FROM assets WHERE asset_id = %(aid)s
+           ORDER BY station_id LIMIT 1),
+r AS (SELECT coalesce(l.root_station, a.station_id) AS st, coalesce(l.root_asset, a.asset_id) AS aid
+      FROM a LEFT JOIN links l ON l.alias_station = a.station_id AND l.alias_asset = a.asset_id),
+g AS (SELECT st, aid, 0 AS n FROM r
+      UNION ALL SELECT l.alias_station, l.alias_asset, 1 FROM links l JOIN r
+      ON l.root_station = r.st AND l.root_asset = r.aid)
+"""
+_GROUP = _GROUP_CTE + """
+SELECT g.st AS station_id, g.aid AS asset_id, x.doc, s.workshop,
+       (SELECT station_id FROM a) AS asked
+FROM g JOIN assets x ON x.station_id = g.st AND x.asset_id = g.aid
+JOIN stations s ON s.station_id = g.st ORDER BY g.n, g.st, g.aid
+"""
+_HISTORY = _GROUP_CTE + """
+SELECT e.station_id, e.seq, e.time, e.type, e.asset_id, e.line FROM events e
+JOIN g ON e.station_id = g.st AND e.asset_id = g.aid ORDER BY e.time, e.station_id, e.seq
+"""
+
+
 def machine(conn: psycopg.Connection, asset_id: str, with_history: bool = True) -> MachineView:
-    ref = find(conn, asset_id)
-    refs = group(conn, ref)
-    stations = [r.station for r in refs]
-    assets = [r.asset for r in refs]
-    rows = conn.execute(
-        "SELECT a.station_id, a.asset_id, a.doc, s.workshop FROM assets a "
-        "JOIN stations s USING (station_id) "
-        "JOIN unnest(%s::text[], %s::text[]) WITH ORDINALITY AS g(st, aid, n) "
-        "ON a.station_id = g.st AND a.asset_id = g.aid ORDER BY g.n",
-        (stations, assets)).fetchall()
+    args = {"aid": asset_id}
+    with conn.pipeline():
+        group_cur = conn.execute(_GROUP, args)
+        events_cur = conn.execute(_HISTORY, args) if with_history else None
+    rows = group_cur.fetchall()
+    if not rows:
+        raise NotFound(what=asset_id)
+    ref = Ref(rows[0]["asked"], asset_id)
     history: list[dict] = []
     certs: dict[str, str] = {}
-    if with_history:
-        for r in conn.execute(
-                "SELECT e.station_id, e.seq, e.time, e.type, e.asset_id, e.line FROM events e "
-                "JOIN unnest(%s::text[], %s::text[]) AS g(st, aid) "
-                "ON e.station_id = g.st AND e.asset_id = g.aid "
-                "ORDER BY e.time, e.station_id, e.seq", (stations, assets)):
+    if events_cur is not None:
+        for r in events_cur.fetchall():
             ev = json.loads(bytes(r["line"]))
             history.append({"station": r["station_id"], "seq": r["seq"], "time": ev["time"],
                             "type": r["type"], "asset_id": r["asset_id"],

@@ -28,6 +28,10 @@ OPERATOR_KEY = b',"operator":'
 HEAD_RE = re.compile(rb'\{"asset_id":(null|"[^"\\]*"),"hash":"[0-9a-f]{64}","id":"([^"\\]*)",')
 TAIL_RE = re.compile(rb',"prev":"([0-9a-f]{64}|)","seq":([1-9][0-9]{0,17}),'
                      rb'"station":"([^"\\]*)","time":"([^"\\]*)","type":"([^"\\]*)"\}\n')
+# The head with the hash captured, for the push path (``rows``).
+HEAD_HASH_RE = re.compile(rb'\{"asset_id":(null|"[^"\\]*"),"hash":"([0-9a-f]{64})","id":"([^"\\]*)",'
+                          rb'"operator":')
+ASSET_AT = len(b'{"asset_id":')
 
 
 @dataclass(frozen=True)
@@ -143,3 +147,41 @@ def first_seq(raw: bytes) -> int:
         return seq
     except (ValueError, KeyError, TypeError):
         raise LineRefused(0, "malformed") from None
+
+
+def rows(raws: list[bytes], prev: str, first_seq: int) -> list[tuple]:
+    """``check_chain`` for the server's COPY, without building an object per line:
+    (seq, hash, prev, event id, time, type, asset id, raw) per line, every hash and
+    link checked. Lines whose envelope holds an escape take ``parse``'s slow path."""
+    sha256 = hashlib.sha256
+    head_match, tail_match = HEAD_HASH_RE.match, TAIL_RE.match
+    out = []
+    append = out.append
+    expected = first_seq
+    for raw in raws:
+        head = head_match(raw)
+        tail = tail_match(raw, raw.rfind(PREV_KEY)) if head is not None else None
+        if tail is None or tail.end() != len(raw):
+            line = parse(raw, expected)
+            ev = line.event
+            row = (line.seq, line.hash, line.prev, ev["id"], ev["time"], ev["type"],
+                   ev["asset_id"], raw)
+        else:
+            aid, stored, eid = head.groups()
+            i = ASSET_AT + len(aid)
+            if sha256(raw[:i] + raw[i + 74:-1]).hexdigest().encode() != stored:
+                raise LineRefused(expected, "hash-mismatch")
+            lprev, seq, _, when, etype = tail.groups()
+            try:
+                row = (int(seq), stored.decode(), lprev.decode(), eid.decode(), when.decode(),
+                       etype.decode(), None if aid == b"null" else aid[1:-1].decode(), raw)
+            except UnicodeDecodeError:
+                raise LineRefused(expected, "malformed") from None
+        if row[0] != expected:
+            raise LineRefused(expected, "seq-mismatch")
+        if row[2] != prev:
+            raise LineRefused(expected, "prev-mismatch")
+        append(row)
+        prev = row[1]
+        expected += 1
+    return out

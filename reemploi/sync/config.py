@@ -15,12 +15,12 @@ receipt, kept beside the journal so that cutting the journal cannot remove it to
 
 from __future__ import annotations
 
-import json
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import BadInput
+from ..jsondoc import read_object, write_object
 from ..settings import load_settings
 from .protocol import station_id
 
@@ -61,23 +61,8 @@ def sync_dir(home: Path) -> Path:
     return path
 
 
-def read_json(path: Path) -> dict | None:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError) as exc:
-        raise BadInput(what=str(path), why=str(exc)) from None
-    if not isinstance(data, dict):
-        raise BadInput(what=str(path), why="not a JSON object")
-    return data
-
-
-def write_json(path: Path, data: dict) -> None:
-    """Atomic and private (0600), through the one safe writer (system.files)."""
-    from ..system.files import write_atomic
-    write_atomic(path, json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True
-                                  ).encode("utf-8"))
+read_json = read_object        # sync/*.json: None when missing, BadInput when not an object
+write_json = write_object      # atomic and private (0600)
 
 
 def pinned_server(home: Path) -> dict | None:

@@ -26,7 +26,6 @@ raw public key in base64, workshop, station, when, by whom).
 from __future__ import annotations
 
 import base64
-import json
 import re
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
@@ -36,6 +35,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from ..errors import BadInput, IntegrityError, NotFound
+from ..jsondoc import read_object, write_object
 from ..settings import load_settings
 from .signing import fingerprint, key_path, load_or_create_key, public_raw
 
@@ -101,12 +101,9 @@ def own_key(ctx) -> TrustedKey:
 
 def imported_keys(home: Path) -> list[TrustedKey]:
     path = store_path(home)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    data = read_object(path)
+    if data is None:
         return []
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise BadInput(what=str(path), why=str(exc)) from None
     try:
         keys = [TrustedKey(**{k: e.get(k) for k in TrustedKey.__dataclass_fields__
                               if k in e}) for e in data["keys"]]
@@ -136,11 +133,10 @@ def find_trusted(ctx, fp: str) -> TrustedKey | None:
 
 
 def _save(home: Path, keys: list[TrustedKey]) -> None:
-    from ..system.files import private_subdir, write_atomic
+    from ..system.files import private_subdir
     private_subdir(store_path(home).parent)
-    body = {"format": STORE_FORMAT, "keys": [k.as_dict() for k in keys]}
-    write_atomic(store_path(home),
-                 (json.dumps(body, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+    write_object(store_path(home), {"format": STORE_FORMAT, "keys": [k.as_dict() for k in keys]},
+                 indent=2, sort_keys=False)
 
 
 def public_key_text(key: TrustedKey) -> str:

@@ -54,17 +54,22 @@ def test_two_stations_push_concurrently(server, station):
     assert all(r["status"] == "diagnosed" and r["grade"] for r in rows)
 
 
-def _raw_push(server, station_id: str, lines: list[bytes], key) -> tuple[int, dict]:
+def _raw_push(server, station_id: str, lines: list[bytes], key,
+              gzipped: bool = False) -> tuple[int, dict]:
     """A push made by hand (what a modified or malicious station could send)."""
+    import gzip
     import urllib.error
     import urllib.request
     from reemploi.sync import chain, protocol as P
     tail = chain.parse(lines[-1], 0) if lines else None
     seq, hash_ = (tail.seq, tail.hash) if tail else (0, "")
     sig = base64.b64encode(key.sign(P.head_message(station_id, seq, hash_))).decode()
-    req = urllib.request.Request(server.url + "/v1/sync/push", data=b"".join(lines), method="POST",
-                                 headers={P.H_STATION: station_id, P.H_SEQ: str(seq),
-                                          P.H_HASH: hash_, P.H_SIGNATURE: sig})
+    body = b"".join(lines)
+    headers = {P.H_STATION: station_id, P.H_SEQ: str(seq), P.H_HASH: hash_, P.H_SIGNATURE: sig}
+    if gzipped:        # as a station on another machine sends it (sync/http.py)
+        body, headers["Content-Encoding"] = gzip.compress(body), "gzip"
+    req = urllib.request.Request(server.url + "/v1/sync/push", data=body, method="POST",
+                                 headers=headers)
     try:
         with urllib.request.urlopen(req, timeout=30) as r:
             return r.status, json.loads(r.read())
@@ -105,6 +110,21 @@ def test_repush_is_a_no_op(server, station):
     st.intake(1)
     third = _push(st)
     assert third["stored"] == third["sent"] and third["head_seq"] == len(st.journal_lines()) - 1
+
+
+def test_a_gzipped_push_is_stored_as_sent(server, station):
+    """Over a network the client gzips large bodies; the server stores the lines."""
+    from reemploi.sync.http import loopback
+    assert loopback("http://127.0.0.1:8080") and loopback("http://[::1]/") \
+        and loopback("http://localhost:1") and not loopback("https://inventaire.example.org")
+    st = station("W")
+    st.intake(2)
+    lines = st.journal_lines()
+    status, body = _raw_push(server, st.station, lines, _key(st), gzipped=True)
+    assert status == 200 and body["stored"] == len(lines)
+    stored = server.sql("SELECT line FROM events WHERE station_id = %s ORDER BY seq",
+                        (st.station,))
+    assert [bytes(r["line"]) for r in stored] == lines
 
 
 def test_tampered_line_is_refused(server, station):

@@ -103,6 +103,9 @@ def test_a_match_is_confirmed_and_the_history_merged(server, station, web):
                         "('TRI-M', 'TRI-N') ORDER BY 1, 2")
     _, html, _ = web("reader").get("/matches")
     assert a in html and b in html and "Même machine\u00a0: lier" not in html
+    token = server.cli(["token", "create", "script-test"]).stdout.strip()
+    year = dt.date.today().year
+    figures_before = _api(server, f"/v1/figures?year={year}", token)[1]
     tech = web("tech")
     _, html, _ = tech.get("/matches")
     assert "Même machine\u00a0: lier" in html
@@ -122,11 +125,16 @@ def test_a_match_is_confirmed_and_the_history_merged(server, station, web):
     _, html, _ = tech.get(f"/machines/{b}")
     assert "Fiches liées" in html and a in html and b in html
     assert html.count("TRI-M #") >= 4 and html.count("TRI-N #") >= 4
-    token = server.cli(["token", "create", "script-test"]).stdout.strip()
     status, body = _api(server, f"/v1/assets/{b}", token)
     assert status == 200
     assert [g["asset_id"] for g in body["group"]] == [a, b]
     assert {e["station"] for e in body["history"]} == {"TRI-M", "TRI-N"}
+    # One inventory: the linked pair now counts once among the machines diagnosed
+    # (and graded) that year, under its first record.
+    figures_after = _api(server, f"/v1/figures?year={year}", token)[1]
+    assert figures_after["totals"]["diagnosed"] == figures_before["totals"]["diagnosed"] - 1
+    assert (sum(g["machines"] for g in figures_after["grades"])
+            == sum(g["machines"] for g in figures_before["grades"]) - 1)
 
 
 def test_public_page_shows_nothing_personal(server, station, web, loopdev):
