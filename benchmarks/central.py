@@ -12,7 +12,9 @@ References, run in the same process for the ratios:
   ingest   a bare binary ``COPY`` of the same raw lines into an unindexed table (the floor
            of moving these bytes into this PostgreSQL: no checks, no fold)
   pages    ``GET /healthz`` (framework + one ``SELECT 1``) under the same 20 clients
-  figures  ``SELECT count(*)`` of the year's ``facts`` (one scan of what the figures read)
+  figures  ``SELECT count(*)`` of the year's ``facts`` (one scan of the events the
+           figures count), and ``reemploi stats`` on one station's journal: its figures
+           must equal the server's for that station (checked, printed)
 
 Journals are corpus-shaped, as in benchmarks/inventory.py (real dmidecode/smartctl
 outputs parsed by our parsers into probe payloads, serials made synthetic and unique
@@ -182,6 +184,11 @@ def _gen(args) -> int:
     return n
 
 
+def load() -> str:
+    """The load average (1, 5, 15 min): the machine is shared, say how busy it was."""
+    return "load average " + " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
 def percentile(values: list[float], p: float) -> float:
     values = sorted(values)
     k = max(0, min(len(values) - 1, int(round(p / 100 * (len(values) - 1)))))
@@ -249,7 +256,7 @@ def main() -> int:
     total = sum(sizes)
     mb = sum((h / "journal.jsonl").stat().st_size for h in homes) / 1e6
     print(f"journals: {args.stations} × ~{sizes[0]} events = {total} events, {mb:.0f} MB "
-          f"(generated in {time.perf_counter() - t0:.0f} s)", flush=True)
+          f"(generated in {time.perf_counter() - t0:.0f} s); {load()}", flush=True)
     for h in homes:
         for extra in ("sync", "keys"):
             p = h / extra
@@ -323,7 +330,8 @@ def main() -> int:
         print(f"ingest: {stored} events from {args.stations} stations at once, stored and "
               f"receipted in {ingest_s:.1f} s = {stored / ingest_s:,.0f} events/s "
               f"(goal ≥ 20 000); station processes done in {procs_s:.1f} s; "
-              f"{resent} lines sent twice after a client timeout (stored once)", flush=True)
+              f"{resent} lines sent twice after a client timeout (stored once); {load()}",
+              flush=True)
         while conn.execute("SELECT 1 FROM stations WHERE folded_seq < head_seq").fetchone():
             time.sleep(0.5)
         folded_s = float(conn.execute("SELECT extract(epoch FROM clock_timestamp() - %s) AS s",
@@ -333,7 +341,7 @@ def main() -> int:
         print(f"  folded into the state tables (background, the stations' fold) by "
               f"{folded_s:.1f} s = {stored / folded_s:,.0f} events/s end to end; "
               f"{machines} machines, {matches} matches proposed")
-        print(f"  reference: bare COPY of the same lines {floor_s:.1f} s "
+        print(f"  reference: bare binary COPY of the same lines {floor_s:.1f} s "
               f"({total / floor_s:,.0f} lines/s); ingest/COPY = {ingest_s / floor_s:.1f}×",
               flush=True)
 
@@ -361,6 +369,10 @@ def main() -> int:
             goal = " (goal p99 < 100 ms)" if name in ("machine page", "search") else ""
             print(f"{name}: p50 {p50:.1f} ms, p99 {p99:.1f} ms over {n} requests, "
                   f"{args.clients} clients; p99/healthz = {p99 / ref99:.1f}×{goal}")
+        print(f"  {load()}")
+        for term in ("lenovo", "esprimo"):      # a model family on ~12 % / ~2.5 % of machines
+            lat = hammer(url, [f"/inventory?q={term}"], 1, 5, cookie)
+            print(f"  search '{term}' alone: median {statistics.median(lat) * 1000:.0f} ms")
 
         # -- a year's figures across all stations ----------------------------------------
         t = time.perf_counter()
@@ -375,7 +387,17 @@ def main() -> int:
         print(f"figures {YEAR}, all stations: {min(times):.2f} s (best of 3; goal < 2 s), "
               f"{figs.totals['received']} machines received, {figs.totals['out']} out; "
               f"reference count(*) of the year's facts {scan_s:.2f} s; "
-              f"ratio {min(times) / scan_s:.1f}×")
+              f"ratio {min(times) / scan_s:.2f}×; {load()}")
+        # The same figures as the station's own ``reemploi stats`` (station 0).
+        t = time.perf_counter()
+        out = subprocess.run([sys.executable, "-m", "reemploi", "stats", "--year", str(YEAR),
+                              "--json", "--home", str(homes[0])], cwd=ROOT, capture_output=True,
+                             text=True, env={**os.environ, "REEMPLOI_STATION": f"BEN-{codes[0]}"})
+        local = json.loads(out.stdout)["figures"]["totals"]
+        server_side = year_figures(conn, YEAR, f"BEN-{codes[0]}").totals
+        print(f"  station BEN-{codes[0]}: reemploi stats {local} in "
+              f"{time.perf_counter() - t:.1f} s; server "
+              f"{'equal' if local == server_side else f'DIFFERENT {server_side}'}")
         conn.close()
     finally:
         if server is not None:
