@@ -11,6 +11,7 @@ import json
 import re
 import subprocess
 import urllib.error
+import urllib.parse
 import urllib.request
 
 import pytest
@@ -234,3 +235,23 @@ def test_a_coordinator_revokes_a_station_key(server, station, web):
     st.intake(1)
     r = st.run("sync", "push", "--budget", "1", check=False)
     assert r.returncode == 8 and "revoked" in r.stderr, r.stderr
+
+
+def test_search_by_id_prefix_model_and_serial(server, station, web):
+    st = station("K")
+    ids = st.intake(2)
+    st.grade(ids[0], "latitude-e5410-failing-disk")     # recorded: Dell Latitude E5410
+    st.json("sync", "push")
+    reader = web("reader")
+
+    def found(q: str) -> set[str]:
+        status, html, _ = reader.get("/inventory?q=" + urllib.parse.quote(q))
+        assert status == 200
+        return {i for i in ids if f">{i}</a>" in html}
+
+    assert found("TRI-K") == set(ids) and found("tri-k-") == set(ids)   # an id's beginning
+    assert found(ids[1]) == {ids[1]}
+    assert found("latitude e54") == {ids[0]} and found("LATITUDE") == {ids[0]}   # the model
+    assert found("TR") == set(ids)               # two letters: ids only
+    assert found("la") == set()                  # …never a model: no trigram to use
+    assert found("zzzz") == set()

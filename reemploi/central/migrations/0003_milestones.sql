@@ -41,9 +41,16 @@ ALTER TABLE lots ADD COLUMN created text;
 CREATE INDEX assets_lot ON assets (station_id, lot_id) WHERE lot_id IS NOT NULL;
 
 -- Search (queries.search): asset ids in byte order and by prefix whatever the
--- database's collation (ids are ASCII), and statistics fine enough for the planner to
--- tell a common model (thousands of machines) from a rare serial.
+-- database's collation (ids are ASCII); make, model and serial by trigrams, with
+-- statistics fine enough for the planner to tell a common model from a rare serial.
 CREATE INDEX assets_id_c ON assets ((asset_id COLLATE "C"));
+-- Make, model and serial only: ids are searched by their beginning (the index above);
+-- in the trigram index they would make every term with "-26" or "000" read it all.
+DROP INDEX assets_search;
+ALTER TABLE assets DROP COLUMN search;
+ALTER TABLE assets ADD COLUMN search text GENERATED ALWAYS AS (lower(coalesce(vendor, '')
+    || ' ' || coalesce(product, '') || ' ' || coalesce(serial, ''))) STORED;
+CREATE INDEX assets_search ON assets USING gin (search gin_trgm_ops);
 ALTER TABLE assets ALTER COLUMN search SET STATISTICS 1000;
 
 -- The state tables are a projection of the stored lines (as a station's projection
