@@ -1,6 +1,7 @@
 """Every export of ``reemploi stats`` read back with an independent reader (csv
 module, openpyxl, odfpy, pdftotext) and compared with figures worked out by hand for
-the inventory of test_stats_figures.build (see the arithmetic there)."""
+the workshop of stats_support (its journal written by the real stages; the arithmetic
+is in test_stats_figures)."""
 
 from __future__ import annotations
 
@@ -11,14 +12,17 @@ import subprocess  # tests may drive tools directly
 
 import pytest
 
-from test_stats_figures import Y0, Y1, build
+from stats_support import Y0, Y1, copy_story, story  # noqa: F401 (story: a fixture)
 
 # Hand figures for year Y1 (test_stats_figures.test_this_year explains each one).
 Y1_SUMMARY_EN = {
     "Machines received": 6, "Machines diagnosed": 5, "Machines wiped": 2, "Machines imaged": 1,
     "Machines ready": 4, "Machines out": 6, "Machines reused (given or sold)": 3,
     "Machines given": 3, "Machines sold": 0, "Machines recycled": 2, "Machines dismantled": 1,
-    "Machines built in the workshop": 1, "Parts harvested": 1, "Parts reused": 1, "Disks erased": 2,
+    "Machines built in the workshop": 1,        # the Jerry; D1's new RAM is a repair
+    # The donors' disks of the recorded machines L1 (2), L2 (1) and D1 (1), L3's RAM and
+    # PSU; reused: the RAM in D1 and the PSU in the Jerry.
+    "Parts harvested": 6, "Parts reused": 2, "Disks erased": 2,
     "Erasure certificates issued": 1,
     "Weight received, measured (kg)": 8.0,      # lot C 6.0 + N1 2.0
     "Weight received, estimated (kg)": 17.0,    # 2 desktops × 8.5
@@ -32,9 +36,9 @@ Y1_SUMMARY_EN = {
 
 
 @pytest.fixture
-def home(cli, tmp_path):
+def home(cli, story, tmp_path):
     h = tmp_path / "home"          # the cli fixture points REEMPLOI_HOME here
-    build(h)
+    copy_story(story, h)
     return h
 
 
@@ -68,8 +72,9 @@ def _check_deee(rows: list[list]) -> None:
 
 
 def _check_machines(rows: list[list]) -> None:
-    # Y1: the 9 machine assets all have an event in Y1 (L2 was graded this year).
-    assert len(rows) - 1 == 9
+    # Y1: the 9 machine assets all have an event in Y1 (L2 was graded this year), and
+    # the Jerry was built in Y1.
+    assert len(rows) - 1 == 10
     head = rows[0]
     sold = [r for r in rows[1:] if r[head.index("Destination kind")] == "sold"]
     assert sold == []                       # L2 was sold in Y0: no outcome inside Y1
@@ -114,7 +119,8 @@ def test_csv_french_habits(cli, home, tmp_path):
     assert {r[1]: r[2] for r in donors[1:]} == {"Mairie de Lyon": "organisme public", "Entreprise X": "entreprise",
                                                 "": ""}
     parts = list(csv.reader(open(out / "parts.csv", encoding="utf-8-sig", newline=""), delimiter=";"))
-    assert parts == [["Type de pièce", "Pièces prélevées", "Pièces réemployées"], ["Barrette de RAM", "1", "1"]]
+    assert parts == [["Type de pièce", "Pièces prélevées", "Pièces réemployées"], ["Disque", "4", "0"],
+                     ["Alimentation", "1", "1"], ["Barrette de RAM", "1", "1"]]
 
 
 def test_xlsx(cli, home, tmp_path):

@@ -1,141 +1,33 @@
-"""Statistics over a small inventory built through the real inventory commands, with every
-expected figure worked out by hand below (the arithmetic is in the comments).
-
-Dates: lots and checkouts carry their own business date (we choose them: December of
-last year and January of this year, to test the year boundary); every other event
-(grade, wipe, status...) is stamped by the journal with the real time of the test
-run, i.e. "now", which is always in THIS year. Expected figures for the current
-month are therefore added with the month of today, not hard-coded.
+"""Statistics over a small workshop whose journal the real stages wrote (stats_support:
+intake, grading of recorded machines, wipes of loop devices, a certificate, an image
+write, parts, an atelier build, checkouts), with every expected figure worked out by
+hand below (the arithmetic is in the comments; the story's table is in stats_support).
 """
 
 from __future__ import annotations
 
-import json
 from collections import Counter
-from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from reemploi.inventory.events import EventType, Status
-from reemploi.inventory.store import Inventory
 from reemploi.stats import compute, figures_for, load_reference, make_period, read_events
+from stats_support import NOW_MONTH, SETTINGS, Y0, Y1, copy_story, run, story  # noqa: F401
 
-TODAY = datetime.now(ZoneInfo("Europe/Paris")).date()
-Y1 = TODAY.year            # this year
-Y0 = Y1 - 1                # last year: the December side of the boundary
-NOW_MONTH = TODAY.strftime("%Y-%m")
-# The probe the grade stage recorded for a real machine (tests/fixtures/journals/v1,
-# made by the real CLI from tests/fixtures/machines/aspire-es1-non-root).
-RECORDED = next(json.loads(line)["payload"]["machine"] for line in
-                (Path(__file__).parent / "fixtures" / "journals" / "v1" / "journal.jsonl")
-                .read_text().splitlines() if '"type":"asset.probed"' in line)
-
-SETTINGS = """[workshop]
-name = "Atelier Test"
-siret = "12345678900012"
-departement = "69"
-"""
-
-
-def run(home: Path, *args) -> dict:
-    """One real ``reemploi`` command on ``home``, its --json output parsed."""
-    from click.testing import CliRunner
-    from reemploi.cli.main import cli
-
-    result = CliRunner().invoke(cli, [*map(str, args), "--home", str(home), "--json"],
-                                env={"REEMPLOI_STATION": "T"}, catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    return json.loads(result.output)
-
-
-def build(home: Path) -> dict[str, str]:
-    """The workshop's story, through the inventory commands (intake, parts, checkout)
-    and, for what the grading/wipe/image stations record, the Inventory API they use.
-    Returns the asset ids by nickname."""
-    home.mkdir(parents=True, exist_ok=True)
-    (home / "settings.toml").write_text(SETTINGS, encoding="utf-8")
-    ids: dict[str, str] = {}
-    # Lot A, 20 Dec Y0, Mairie: 3 laptops weighed together 7.5 kg, 2 screens unweighed.
-    a = run(home, "intake", "--donor", "Mairie de Lyon", "--donor-kind", "public", "--date", f"{Y0}-12-20",
-            "--device", "laptop:3:7.5", "--device", "screen:2", "--create-ids")["ids"]
-    ids.update(L1=a[0], L2=a[1], L3=a[2], S1=a[3], S2=a[4])
-    # Lot B, 15 Jan Y1, company: 2 desktops unweighed, 1 device of a kind we do not know.
-    b = run(home, "intake", "--donor", "Entreprise X", "--date", f"{Y1}-01-15",
-            "--device", "desktop:2", "--device", "robot:1", "--create-ids")["ids"]
-    ids.update(D1=b[0], D2=b[1], R1=b[2])
-    # Lot C, 3 Jan Y1, Mairie again: 2 laptops, the lot weighed as a whole 6.0 kg, no ids.
-    run(home, "intake", "--donor", "Mairie de Lyon", "--donor-kind", "public", "--date", f"{Y1}-01-03",
-        "--device", "laptop:2", "--weight", "6.0")
-    inv = Inventory.open(home, "T", "Camille")
-    # A laptop brought in alone (no lot), weighed 2.0 kg: received today.
-    ids["N1"] = inv.create_asset("machine", "laptop", weight_kg=2.0)
-
-    def checkout(aid, to, org, day, *extra):
-        # Business dates of last year/January: entered after the fact (backdated).
-        run(home, "checkout", aid, "--to", to, "--org", org, "--date", day,
-            "--backdated", "entered from the paper register", *extra)
-
-    def probed(aid):
-        # The probe of a recorded machine (custody needs its disks known); its disk
-        # kept by the donor, so it may go ready without a wipe of that disk.
-        inv.record(EventType.ASSET_PROBED, aid, {"machine": RECORDED})
-        inv.remove_disk(aid, None, "kept by the donor")
-
-    def grade(aid, g):
-        probed(aid)
-        inv.record(EventType.ASSET_GRADED, aid, {"verdict": {"outcome": "reuse", "grade": g},
-                                                 "rules_version": "test"})
-        inv.set_status(aid, Status.DIAGNOSED)
-
-    def wipe(aid, result, method, nist):
-        return inv.record(EventType.WIPE_DONE, aid, {"disk": {"identity": "disk-" + aid}, "result": result,
-                                                     "method": method, "nist": nist})
-
-    # L1: the full line, then given on 10 Jan Y1.
-    grade(ids["L1"], "A")
-    w = wipe(ids["L1"], "success", "overwrite", "Clear")
-    inv.record(EventType.CERTIFICATE_ISSUED, ids["L1"], {"certificate_id": "C1", "sha256": "0" * 64,
-                                                         "wipes": [w.id]})
-    inv.set_status(ids["L1"], Status.WIPED)
-    inv.record(EventType.IMAGE_WRITTEN, ids["L1"], {"image": {"name": "emmabuntus"}, "result": "success",
-                                                    "disk": {"identity": "disk-" + ids["L1"]}})
-    inv.set_status(ids["L1"], Status.IMAGED)
-    inv.set_status(ids["L1"], Status.READY)
-    checkout(ids["L1"], "given", "Secours populaire", f"{Y1}-01-10")
-    # L2: purged (wipe event only, no status change), sold without its disk on 28 Dec Y0.
-    grade(ids["L2"], "B")
-    wipe(ids["L2"], "success", "ata-secure-erase", "Purge")
-    inv.set_status(ids["L2"], Status.READY)
-    checkout(ids["L2"], "sold", "Particulier", f"{Y0}-12-28", "--price", "80")
-    # L3: grade C, its RAM harvested and installed into D1, then dismantled 20 Jan Y1.
-    grade(ids["L3"], "C")
-    part = run(home, "parts", "harvest", ids["L3"], "--kind", "ram", "--facts", "size_mb=4096")["id"]
-    checkout(ids["L3"], "dismantled", "Atelier (pièces)", f"{Y1}-01-20")
-    probed(ids["D1"])
-    inv.set_status(ids["D1"], Status.DIAGNOSED)
-    run(home, "parts", "install", part, ids["D1"])
-    inv.set_status(ids["D1"], Status.READY)
-    checkout(ids["D1"], "given", "Emmaüs Connect", f"{Y1}-01-25")
-    # Screens: S1 checked and given 10 Jan Y1; S2 recycled 12 Jan Y1.
-    inv.set_status(ids["S1"], Status.DIAGNOSED)
-    inv.set_status(ids["S1"], Status.READY)
-    checkout(ids["S1"], "given", "Secours populaire", f"{Y1}-01-10")
-    checkout(ids["S2"], "recycled", "Ecosystem", f"{Y1}-01-12")
-    # The unknown device goes to recycling 22 Jan Y1 (its lot came on the 15th: the
-    # story once said the 12th, before it arrived, which the inventory now refuses);
-    # D2's wipe failed.
-    checkout(ids["R1"], "recycled", "Ecosystem", f"{Y1}-01-22")
-    wipe(ids["D2"], "failed", "overwrite", "Clear")
-    return ids
+__all__ = ["SETTINGS", "Y0", "Y1", "run"]      # (test_stats_readable reads them here)
 
 
 @pytest.fixture(scope="module")
-def home(tmp_path_factory) -> Path:
+def home(story, tmp_path_factory) -> Path:
     h = tmp_path_factory.mktemp("stats") / "home"
-    build(h)
+    copy_story(story, h)
     return h
+
+
+def _probed_disks(home: Path, *aids: str) -> int:
+    """The disks the grading stage recorded for these machines (read back through the
+    inventory, not through the statistics)."""
+    return sum(len(run(home, "inventory", "show", aid)["probe"]["disks"]) for aid in aids)
 
 
 def _kind(f, kind):
@@ -175,9 +67,11 @@ def test_last_year_december_side(home):
     assert sum(m.counts.received for m in f.by_month[:-1]) == 0
 
 
-def test_this_year(home):
+def test_this_year(home, story):
+    ids = story[1]
     f = figures_for(home, make_period(year=Y1))
-    # Received in Y1: lot B (2 desktops + 1 robot) + lot C (2 laptops) + N1 alone = 6.
+    # Received in Y1: lot B (2 desktops + 1 robot) + lot C (2 laptops) + N1 alone = 6;
+    # the Jerry built today was never received.
     assert f.totals.received == 6
     # Measured: lot C 6.0 (whole-lot weight) + N1 2.0 = 8.0; estimated: 2 desktops × 8.5 = 17.0;
     # the robot has no default weight: 1 unweighed unit.
@@ -189,8 +83,8 @@ def test_this_year(home):
     assert f.totals.out == 6
     assert _out(f) == {"given": 3, "sold": 0, "recycled": 2, "dismantled": 1}
     assert f.reused == 3
-    # Stages reached today: diagnosed L1 L2 L3 D1 S1 = 5; wiped L1 (status) + L2 (wipe event) = 2,
-    # D2's failed wipe does not count; imaged L1 = 1; ready L1 L2 D1 S1 = 4.
+    # Stages reached today: diagnosed L1 L2 L3 D1 (graded) + S1 (status) = 5; wiped L1 + L2
+    # = 2, D2's interrupted wipe does not count; imaged L1 = 1; ready L1 L2 D1 S1 = 4.
     assert (f.totals.diagnosed, f.totals.wiped, f.totals.imaged, f.totals.ready) == (5, 2, 1, 4)
     # Reused weight: L1 2.5 measured; S1 4.5 + D1 8.5 estimated = 13.0.
     assert f.reused_weight.measured_kg == pytest.approx(2.5)
@@ -199,19 +93,30 @@ def test_this_year(home):
     assert f.kg_co2e_avoided == pytest.approx(437.6)
     assert {r.kind: r.kg_co2e for r in f.impact} == pytest.approx(
         {"laptop": 170.0, "screen": 64.6, "desktop": 203.0})
-    # Erasures: overwrite/Clear 1 ok (L1) + 1 failed (D2); ata-secure-erase/Purge 1 ok (L2).
+    # Erasures, as the wipe stage records them on loop devices (NIST SP 800-88 Clear:
+    # one overwrite and its verification): L1 with the default method ("auto"), L2 with
+    # random data; D2's cut by Ctrl-C is a failure.
     assert {(r.method, r.nist): (r.succeeded, r.failed) for r in f.erasures} == {
-        ("overwrite", "Clear"): (1, 1), ("ata-secure-erase", "Purge"): (1, 0)}
+        ("auto", "clear"): (1, 0), ("prng", "clear"): (1, 0), ("zero", "clear"): (0, 1)}
     assert f.disks_erased == 2 and f.certificates == 1
-    # Parts: one RAM harvested (from L3), reused in D1: D1 is a machine built here.
-    assert [(p.part_kind, p.harvested, p.reused) for p in f.parts] == [("ram", 1, 1)]
+    # Parts: the donors' disks of L1, L2 and D1 (as many as their probes saw), L3's RAM
+    # (reused in D1) and PSU (reused in the Jerry).
+    disks = _probed_disks(home, ids["L1"], ids["L2"], ids["D1"])
+    assert disks == 4          # medion-usb-dock 2, aspire-es1-non-root 1, aspire-m3920 1
+    assert [(p.part_kind, p.harvested, p.reused) for p in f.parts] == [
+        ("disk", disks, 0), ("psu", 1, 1), ("ram", 1, 1)]
+    # Machines built here: the Jerry only; D1 got a part (a repair), it was not built.
     assert f.built == 1
-    # Grades today: A (L1), B (L2), C (L3).
-    assert {g.grade: g.machines for g in f.by_grade} == {"A": 1, "B": 1, "C": 1}
+    # Grades today, as graded from the recordings: A (L1), C (L2), parts-only (L3, no
+    # grade letter: its outcome), B (D1).
+    assert {g.grade: g.machines for g in f.by_grade} == {"A": 1, "B": 1, "C": 1, "parts-only": 1}
     # Destinations.
     assert {(d.organisation, d.outcome): d.machines for d in f.by_destination} == {
         ("Secours populaire", "given"): 2, ("Emmaüs Connect", "given"): 1,
         ("Ecosystem", "recycled"): 2, ("Atelier (pièces)", "dismantled"): 1}
+    # The Jerry is counted as built, never as received.
+    jerry = next(r for r in f.machines if r.asset_id == ids["J1"])
+    assert (jerry.kind, jerry.received, jerry.lot_id, jerry.status) == ("desktop", "", "", "received")
     # By kind. Laptops: received 2 (lot C) + 1 (N1) = 3; out L1 given + L3 dismantled.
     lap = _kind(f, "laptop")
     assert (lap.counts.received, lap.counts.diagnosed, lap.counts.wiped, lap.counts.out) == (3, 3, 2, 2)
@@ -234,7 +139,7 @@ def test_this_year(home):
         pytest.approx((17.0, 8.5, 0.0))
     assert deee[None].received.unweighed == 1 and deee[None].recycled.unweighed == 1
     # By month: January: received 3 (lot B) + 2 (lot C), out 6, reused 3 (L1, S1, D1);
-    # today's month: N1 received, the stages, and D1 built.
+    # today's month: N1 received, the stages, and the Jerry built.
     want = {m: Counter() for m in (f"{Y1}-01", NOW_MONTH)}
     want[f"{Y1}-01"].update(received=5, out=6, reused=3)
     want[NOW_MONTH].update(received=1, diagnosed=5, wiped=2, imaged=1, ready=4, built=1)
@@ -269,13 +174,13 @@ def test_all_time_and_flat_machine_list(home):
     # All time: 5 + 6 = 11 received; 7 out.
     assert f.totals.received == 11 and f.totals.out == 7
     ids = {r.asset_id: r for r in f.machines}
-    # Every machine asset appears (5 from lot A + 3 from lot B + N1; lot C has no ids),
-    # parts do not.
-    assert len(ids) == 5 + 3 + 1 and all(not r.kind == "ram" for r in f.machines)
+    # Every machine asset appears (5 from lot A + 3 from lot B + N1 + the Jerry; lot C
+    # has no ids), parts do not.
+    assert len(ids) == 5 + 3 + 1 + 1 and not {r.kind for r in f.machines} & {"ram", "psu", "disk"}
     assert {r.weight_source for r in f.machines} == {"measured", "estimated", "unknown"}
     l2 = next(r for r in f.machines if r.outcome == "sold")
     assert (l2.kind, l2.grade, l2.out_day, l2.weight_kg, l2.weight_source, l2.status) == \
-        ("laptop", "B", f"{Y0}-12-28", 2.5, "measured", "out")
+        ("laptop", "C", f"{Y0}-12-28", 2.5, "measured", "out")
 
 
 def test_pure_fold_matches_and_overrides(home, tmp_path):
@@ -301,25 +206,99 @@ def test_empty_inventory(tmp_path):
     assert not (tmp_path / "nothing-here").exists()      # reading created nothing
 
 
-def test_cache_is_extended_and_never_trusted_blindly(tmp_path):
+def _checkout(home: Path, aid: str, day: str) -> None:
+    from stats_support import _checkout_words
+    run(home, "checkout", aid, "--to", "recycled", "--org", "Ecosystem", "--date", day,
+        *_checkout_words())
+
+
+def test_checkpoint_is_extended_and_never_trusted_blindly(story, tmp_path):
     from reemploi.stats.cache import CACHE_NAME
 
     h = tmp_path / "home"
-    ids = build(h)
+    ids = copy_story(story, h)
     before = figures_for(h, make_period(year=Y1))
     assert (h / CACHE_NAME).exists()
-    # New events after the cache: D2 is recycled on 25 Jan Y1 → out 6 + 1 = 7.
-    Inventory.open(h, "T").checkout(ids["D2"], "recycled", "Ecosystem", date=f"{Y1}-01-25")
+    # New events after the checkpoint: D2 is recycled on 25 Jan Y1 → out 6 + 1 = 7.
+    _checkout(h, ids["D2"], f"{Y1}-01-25")
     after = figures_for(h, make_period(year=Y1))
     assert (before.totals.out, after.totals.out) == (6, 7)
-    # The cached-and-extended fold equals a fold of the whole journal from scratch.
+    # The checkpointed-and-extended fold equals a fold of the whole journal from scratch.
     fresh = compute(read_events(h), make_period(year=Y1), load_reference(h))
     assert after == fresh
-    # A damaged cache is ignored, not believed.
+    # A damaged checkpoint is ignored, not believed.
     (h / CACHE_NAME).write_bytes(b"garbage")
     assert figures_for(h, make_period(year=Y1)) == fresh
-    # A journal replaced by another one (another workshop's copy) invalidates it.
+    # A journal replaced by another one (another workshop's: its own chain) invalidates it.
     other = tmp_path / "other"
-    build(other)
+    other.mkdir()
+    run(other, "intake", "--donor", "Autre", "--date", f"{Y1}-01-04", "--device", "laptop:4")
     (h / "journal.jsonl").write_bytes((other / "journal.jsonl").read_bytes())
-    assert figures_for(h, make_period(year=Y1)).totals.out == 6
+    replaced = figures_for(h, make_period(year=Y1))
+    assert (replaced.totals.received, replaced.totals.out) == (4, 0)
+
+
+def test_an_edited_checkpoint_or_a_cut_journal_is_folded_again(story, tmp_path):
+    """The journal is the truth: a checkpoint whose numbers were edited (its checksum no
+    longer matches) or that covers more than the journal now holds (the journal was
+    cut) is refused, and the figures are those of the journal as it is."""
+    from reemploi.stats.cache import CACHE_NAME
+
+    h = tmp_path / "home"
+    copy_story(story, h)
+    year = make_period(year=Y1)
+    truth = figures_for(h, year)
+    raw = bytearray((h / CACHE_NAME).read_bytes())
+    at = raw.find(b"Ecosystem")
+    assert at > 0
+    raw[at:at + 9] = b"Ecosysteo"              # a name changed in the checkpoint's body
+    (h / CACHE_NAME).write_bytes(bytes(raw))
+    assert figures_for(h, year) == truth
+    # Cut the journal before its last checkout (R1, recycled 22 Jan Y1) and the figures
+    # lose it, whatever the checkpoint (written for the whole journal) said.
+    journal = (h / "journal.jsonl").read_bytes()
+    lines = journal.splitlines(keepends=True)
+    last_checkout = max(i for i, line in enumerate(lines) if b'"type":"checkout"' in line)
+    (h / "journal.jsonl").write_bytes(b"".join(lines[:last_checkout]))
+    cut = figures_for(h, year)
+    assert (truth.totals.out, cut.totals.out) == (6, 5)
+    assert cut == compute(read_events(h), year, load_reference(h))
+
+
+def test_the_two_halves_fold_equals_the_one(story, tmp_path, monkeypatch):
+    """A cold run on a big journal folds its halves in two processes: same ledger, and a
+    failing child is made up for by this process (same figures, same errors)."""
+    import os
+    from reemploi.stats import cache
+    from reemploi.inventory.errors import JournalCorrupt
+
+    h = tmp_path / "home"
+    copy_story(story, h)
+    monkeypatch.setattr(cache, "PARALLEL_BYTES", 0)
+    monkeypatch.setattr(cache, "_cores", lambda: 2)
+    ref, every = load_reference(h), make_period()
+    one = cache.load_ledger(h, use_cache=False, parallel=False)
+    two = cache.load_ledger(h, use_cache=False)
+    assert two.figures(every, ref) == one.figures(every, ref)
+    assert two.events == one.events == len((h / "journal.jsonl").read_bytes().splitlines())
+    # The child dies (here: it cannot read); this process folds the second half itself.
+    parent = os.getpid()
+    real = cache.read_records
+
+    def flaky(*args, **kwargs):
+        if os.getpid() != parent:
+            raise MemoryError
+        return real(*args, **kwargs)
+    monkeypatch.setattr(cache, "read_records", flaky)
+    assert cache.load_ledger(h, use_cache=False).figures(every, ref) == one.figures(every, ref)
+    monkeypatch.setattr(cache, "read_records", real)
+    # A line that is not an event, in the second half: exit 12 at its offset, as a
+    # one-process fold says.
+    journal = (h / "journal.jsonl").read_bytes()
+    bad_at = journal.index(b"\n", len(journal) * 3 // 4) + 1
+    (h / "journal.jsonl").write_bytes(journal[:bad_at] + b"{not json}\n" + journal[bad_at:])
+    with pytest.raises(JournalCorrupt) as one_way:
+        cache.load_ledger(h, use_cache=False, parallel=False)
+    with pytest.raises(JournalCorrupt) as two_ways:
+        cache.load_ledger(h, use_cache=False)
+    assert str(one_way.value) == str(two_ways.value) and f"@{bad_at}" in str(two_ways.value)

@@ -8,8 +8,8 @@ import click
 
 from .. import i18n
 from ..settings import load_settings
-from ..stats import figures_for, make_period
-from ..stats.atelier import atelier_figures_for, atelier_lines, atelier_table
+from ..stats import load_ledger, load_reference, make_period
+from ..stats.atelier import atelier_figures, atelier_lines, atelier_table
 from ..stats.figures import to_json
 from ..stats.exports import write_csv, write_ods, write_xlsx
 from ..stats.summary import render_summary
@@ -47,8 +47,9 @@ def stats(year, month, start, end, as_json, csv_dir, french, xlsx_file, ods_file
         if out is not None:
             check_output_file(out, create_parents=False)
     workshop = load_settings(ctx.home).workshop
-    figures = figures_for(ctx.home, period)
-    atelier = atelier_figures_for(ctx.home, period)
+    ledger = load_ledger(ctx.home)          # the journal folded once, for every figure
+    figures = ledger.figures(period, load_reference(ctx.home))
+    atelier = atelier_figures(ledger, period)
     lang = ctx.lang
     extra = [atelier_table(atelier, lang)]
 

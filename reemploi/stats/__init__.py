@@ -25,7 +25,7 @@ from .period import Period, make_period
 from .reader import read_events, read_records
 
 __all__ = ["Figures", "Ledger", "Period", "Record", "Reference", "Weight", "compute", "compute_records",
-           "figures_for", "load_reference", "make_period", "read_events", "read_records"]
+           "figures_for", "load_ledger", "load_reference", "make_period", "read_events", "read_records"]
 
 
 def figures_for(home: Path, period: Period) -> Figures:

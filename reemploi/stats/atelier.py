@@ -7,7 +7,9 @@ else facts.toml's estimate, shown apart). Every figure counts in the period of i
 event's date (local day, as the other figures), by month too.
 
 The journal's ``atelier.session``, ``built`` and ``part.installed`` (into a built
-machine) events are read once; part kinds and weights come from ``part.harvested``.
+machine) events are read by the statistics' one fold (``ledger.Ledger``, cached by
+``stats.cache``), not by a second pass over the journal; part kinds and weights come
+from ``part.harvested``.
 Names never appear here: trainees are counted by their person id.
 """
 
@@ -19,14 +21,10 @@ from pathlib import Path
 from typing import Iterable
 
 from ..i18n import N_, _, number, tr
-from ..events.atelier import SESSION
-from ..inventory.events import EventType
-from .period import DEFAULT_TZ, Period, local_day
+from .cache import load_ledger
+from .ledger import Ledger, Record
+from .period import DEFAULT_TZ, Period
 from .tables import Table, kg
-
-BUILT = "built"
-INSTALLED = EventType.PART_INSTALLED.value
-HARVESTED = EventType.PART_HARVESTED.value
 
 
 @dataclass(frozen=True)
@@ -57,47 +55,38 @@ class AtelierFigures:
 
 def _count_part(a: dict, parts: dict, part_id: str) -> None:
     from ..atelier.record import part_weight
-    kind, facts = parts.get(part_id, ("other", {}))
-    weight, weighed = part_weight(kind, facts)
+    kind, weighed = parts.get(part_id) or ("other", None)
+    weight, measured = part_weight(kind, {} if weighed is None else {"weight_kg": weighed})
     a["parts"] += 1
-    a["measured" if weighed else "estimated"] += weight
+    a["measured" if measured else "estimated"] += weight
 
 
-def compute(events: Iterable, period: Period, tz: str = DEFAULT_TZ) -> AtelierFigures:
-    parts: dict[str, tuple[str, dict]] = {}
-    atelier: set[str] = set()
+def atelier_figures(ledger: Ledger, period: Period) -> AtelierFigures:
+    """The atelier's figures of ``period`` from the statistics' one fold of the journal."""
     acc: dict[str, dict] = defaultdict(lambda: {"trainees": set(), "sessions": 0, "minutes": 0,
                                                 "jerrys": 0, "parts": 0, "measured": 0.0,
                                                 "estimated": 0.0})
-    for ev in events:
-        t = ev.type
-        if t == HARVESTED:
-            p = ev.payload
-            parts[ev.asset_id] = (str(p.get("part_kind") or "other"), p.get("facts") or {})
-            continue
-        if t not in (SESSION, BUILT, INSTALLED):
-            continue
-        if t == BUILT and ev.payload.get("name") is not None:
-            atelier.add(ev.asset_id)       # a Jerry, whatever the period it was built in
-        day = local_day(ev.time, tz)
-        if not period.contains(day):
-            continue
-        a = acc[day[:7]]
-        p = ev.payload
-        if t == SESSION:
+    s = ledger.sessions
+    for i in range(0, len(s), 3):
+        day, minutes, trainee = s[i:i + 3]
+        if period.contains(day):
+            a = acc[day[:7]]
             a["sessions"] += 1
-            a["minutes"] += int(p.get("minutes") or 0)
-            if p.get("trainee_id"):
-                a["trainees"].add(p["trainee_id"])
-        elif t == BUILT:
-            if ev.asset_id not in atelier:
-                continue            # built outside the atelier (no Jerry name)
-            a["jerrys"] += 1
-            # The parts a Jerry is built from are installed by the built event itself.
-            for pid in p.get("parts") or ():
-                _count_part(a, parts, pid)
-        elif ev.asset_id in atelier:     # a part added to a Jerry later
-            _count_part(a, parts, p.get("part_id") or "")
+            a["minutes"] += minutes
+            if trainee:
+                a["trainees"].add(trainee)
+    j = ledger.jerrys
+    jerrys = set(j[1::3])              # a Jerry, whatever the period it was built in
+    for i in range(0, len(j), 3):
+        if period.contains(j[i]):
+            acc[j[i][:7]]["jerrys"] += 1
+    # The parts of a Jerry: those its ``built`` event installed, and any installed into
+    # it later; a part installed into a donated machine (a repair) is not the atelier's.
+    ins = ledger.installed
+    for i in range(0, len(ins), 3):
+        day, part_id, into = ins[i:i + 3]
+        if into in jerrys and period.contains(day):
+            _count_part(acc[day[:7]], ledger.parts, part_id)
 
     def row(month: str, items: list[dict]) -> AtelierRow:
         trainees = set().union(*(i["trainees"] for i in items)) if items else set()
@@ -110,21 +99,16 @@ def compute(events: Iterable, period: Period, tz: str = DEFAULT_TZ) -> AtelierFi
     return AtelierFigures(row("", list(acc.values())), months)
 
 
-def atelier_figures_for(home: Path, period: Period) -> AtelierFigures:
-    """Only the lines of our four event types are decoded (a byte test first, as
-    ``Inventory.events`` does): a big journal is mostly probes and wipes."""
-    from ..inventory.journal import event_from_dict, parse_line
-    from .reader import corrupt, journal_lines
-    needles = [b'"type":"' + t.encode() + b'"' for t in (SESSION, BUILT, INSTALLED, HARVESTED)]
+def compute(events: Iterable, period: Period, tz: str = DEFAULT_TZ) -> AtelierFigures:
+    """Pure: the atelier's figures of ``period`` from ``Event`` objects in journal order."""
+    ledger = Ledger(tz)
+    ledger.fold(Record(e.type, e.asset_id, e.time, e.payload or {}) for e in events)
+    return atelier_figures(ledger, period)
 
-    def events():
-        for offset, line in journal_lines(home):
-            if any(n in line for n in needles):
-                try:
-                    yield event_from_dict(parse_line(line))
-                except (ValueError, KeyError, TypeError):
-                    raise corrupt(offset) from None
-    return compute(events(), period)
+
+def atelier_figures_for(home: Path, period: Period) -> AtelierFigures:
+    """The atelier's figures for the data directory ``home`` (the cached fold)."""
+    return atelier_figures(load_ledger(home), period)
 
 
 HEADERS = (N_("Month"), N_("Trainees"), N_("Sittings"), N_("Hours"), N_("Jerrys built"),

@@ -1,29 +1,44 @@
-"""A cache of the folded journal, extended with the events appended since.
+"""The statistics' checkpoint: the ledger of the journal's first N bytes, kept between
+runs and extended with the lines appended since.
 
 The journal is append-only and hash-chained, so the fold of its first N bytes never
 changes: we keep it (``Ledger.state()``, plain data) in ``<home>/stats-cache.marshal``
-with the byte offset it covers and the hash of the last event it saw. Next time we
-check that the journal still holds that event at that offset (same chain, not a
-restored or replaced file), load the ledger and fold only the new lines. For 50 000
-machines this turns a full read of ~200 MB of JSON into a read of the few new lines
-(benchmarks/stats.py prints both).
+with the byte offset N it covers and the hash of the event that ends there. A
+checkpoint is never trusted over the journal: before it is used, the journal must
+still be at least N bytes long and still hold that event, ending at N (same chain:
+not a cut, restored or replaced file), and the checkpoint's own SHA-256 must match
+its body (a damaged or edited file). Anything else means "no checkpoint": the journal
+is folded again from its first byte and stays the only source of truth. Checking the
+hash chain itself is ``reemploi inventory verify``'s job.
+
+Without a checkpoint (the first run on a big journal, a new Python, a changed
+figure definition), a journal of more than ``PARALLEL_BYTES`` is folded in two halves
+at once on a machine with two cores or more: a forked child folds the second half
+while this process folds the first, and the two ledgers are joined
+(``Ledger.extend``: a ledger of consecutive parts is their concatenation). Any
+failure in the child (killed, out of memory, a corrupt line) and this process folds
+the second half itself, so the error the user sees is the sequential one.
 
 Format: ``marshal`` (the standard library's serializer for core types: unlike pickle
-it calls no constructor on load, and it is several times faster than JSON). Like the
-journal beside it, the file is trusted data of the workshop: the Python manual warns
-that marshal is not hardened against maliciously crafted input.
-Its format changes between Python versions, so the key holds the version; any
-mismatch, damage or surprise means "no cache": we rebuild from the journal, which
-stays the only source of truth. A read-only data directory just goes without cache.
+it calls no constructor on load, and it is several times faster than JSON). Its
+format changes between Python versions, so the key holds the version; the Python
+manual warns that marshal is not hardened against maliciously crafted input, which
+the checksum does not change (whoever can write the data directory can also write a
+matching checksum): like the journal beside it, the file is the workshop's own data.
+A read-only data directory just goes without checkpoint.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import marshal
+import os
 import sys
 from pathlib import Path
 
+from ..inventory.journal import JOURNAL_NAME
+from ..system.files import write_atomic
 from .ledger import Ledger
 from .period import DEFAULT_TZ
 from .reader import read_records
@@ -31,17 +46,17 @@ from .reader import read_records
 log = logging.getLogger(__name__)
 
 CACHE_NAME = "stats-cache.marshal"
-# Rewriting the cache costs about as much as loading it; a few new lines cost far less
-# to fold again next time. So we rewrite only once the uncached tail is this big
-# (about 2 500 events: a busy week).
+# Rewriting the checkpoint costs about as much as loading it; a few new lines cost far
+# less to fold again next time. So we rewrite only once the uncovered tail is this
+# big (about 2 500 events: a busy week).
 REWRITE_BYTES = 1 << 20
-FORMAT = 3   # 2: only successful certificates are counted; 3: checkouts keep their price
+# Below this a second process costs more than it saves (fork, pipe, join).
+PARALLEL_BYTES = 32 << 20
+# 2: only successful certificates are counted; 3: checkouts keep their price;
+# 4: one flat list per machine, the atelier's sittings and builds, corrections;
+# "machines built" are the ``built`` events only.
+FORMAT = 4
 KEY = (FORMAT, tuple(sys.version_info[:2]))
-
-
-def _journal(home: Path) -> Path:
-    from ..inventory.journal import JOURNAL_NAME
-    return Path(home) / JOURNAL_NAME
 
 
 def _still_there(journal: Path, offset: int, last_hash: str) -> bool:
@@ -66,11 +81,16 @@ def _still_there(journal: Path, offset: int, last_hash: str) -> bool:
 def _read_cache(home: Path, tz: str) -> tuple[Ledger, int] | None:
     path = Path(home) / CACHE_NAME
     try:
-        key, cached_tz, offset, last_hash, state = marshal.loads(path.read_bytes())
+        raw = path.read_bytes()
+        digest, body = raw[:32], raw[32:]
+        if hashlib.sha256(body).digest() != digest:
+            raise ValueError("checksum")
+        key, cached_tz, offset, last_hash, state = marshal.loads(body)
     except (OSError, EOFError, ValueError, TypeError):
         return None
-    if key != KEY or cached_tz != tz or not _still_there(_journal(home), offset, last_hash):
-        log.debug("stats cache %s is stale: rebuilding", path)
+    if key != KEY or cached_tz != tz or not _still_there(Path(home) / JOURNAL_NAME, offset,
+                                                         last_hash):
+        log.debug("stats checkpoint %s does not match the journal: folding it again", path)
         return None
     try:
         return Ledger.from_state(state), offset
@@ -79,23 +99,97 @@ def _read_cache(home: Path, tz: str) -> tuple[Ledger, int] | None:
 
 
 def _write_cache(home: Path, tz: str, offset: int, last_hash: str, ledger: Ledger) -> None:
-    from ..system.files import write_atomic
     path = Path(home) / CACHE_NAME
+    body = marshal.dumps((KEY, tz, offset, last_hash, ledger.state()))
     try:
-        write_atomic(path, marshal.dumps((KEY, tz, offset, last_hash, ledger.state())))
-    except (OSError, ValueError) as exc:      # read-only medium, full disk: no cache
-        log.debug("stats cache not written: %s", exc)
+        write_atomic(path, hashlib.sha256(body).digest() + body)
+    except (OSError, ValueError) as exc:      # read-only medium, full disk: no checkpoint
+        log.debug("stats checkpoint not written: %s", exc)
 
 
-def load_ledger(home: Path, tz: str = DEFAULT_TZ, use_cache: bool = True) -> Ledger:
-    """The ledger of the whole journal: from the cache plus the new lines if it is
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def _line_start_after(journal: Path, offset: int) -> int:
+    """The first line boundary at or after ``offset``."""
+    with open(journal, "rb") as fh:
+        fh.seek(offset - 1)
+        while True:
+            block = fh.read(1 << 16)
+            if not block:
+                return offset
+            cut = block.find(b"\n")
+            if cut >= 0:
+                return fh.tell() - len(block) + cut + 1
+
+
+def _fold_in_two(home: Path, tz: str, size: int, progress: dict) -> Ledger | None:
+    """The whole journal folded in two halves at once (see the module's docstring);
+    None if it could not be split."""
+    journal = Path(home) / JOURNAL_NAME
+    mid = _line_start_after(journal, size // 2)
+    if not 0 < mid < size:
+        return None
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:                                        # the child: the second half
+        status = 1
+        try:
+            os.close(read_fd)
+            later, seen = Ledger(tz), {}
+            later.fold(read_records(home, start=mid, progress=seen))
+            data = marshal.dumps((seen.get("end", mid), seen.get("last_hash", ""), later.state()))
+            with os.fdopen(write_fd, "wb") as out:
+                out.write(data)
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_fd)
+    ledger, seen = Ledger(tz), {}
+    try:
+        ledger.fold(read_records(home, end=mid, progress=seen))
+    finally:
+        with os.fdopen(read_fd, "rb") as pipe:
+            data = pipe.read()
+        _, status = os.waitpid(pid, 0)
+    later = None
+    if status == 0:
+        try:
+            end, last_hash, state = marshal.loads(data)
+            later = Ledger.from_state(state)
+            progress.update(end=end, last_hash=last_hash)
+        except (EOFError, ValueError, TypeError):
+            later = None
+    if later is None:                     # the child failed: fold its half here
+        log.debug("stats: the second half's fold failed (status %s): folding it here", status)
+        later, progress_here = Ledger(tz), {}
+        later.fold(read_records(home, start=mid, progress=progress_here))
+        progress.update(progress_here)
+    ledger.extend(later)
+    return ledger
+
+
+def load_ledger(home: Path, tz: str = DEFAULT_TZ, use_cache: bool = True,
+                parallel: bool = True) -> Ledger:
+    """The ledger of the whole journal: from the checkpoint plus the new lines if it is
     valid, else from the journal. Nothing is written if there is no journal."""
-    if not _journal(home).exists():
+    journal = Path(home) / JOURNAL_NAME
+    try:
+        size = journal.stat().st_size
+    except OSError:
         return Ledger(tz)
     cached = _read_cache(home, tz) if use_cache else None
-    ledger, offset = cached if cached else (Ledger(tz), 0)
     progress: dict = {}
-    ledger.fold(read_records(home, start=offset, progress=progress))
+    ledger = None
+    if cached is None and parallel and size >= PARALLEL_BYTES and _cores() >= 2:
+        ledger, offset = _fold_in_two(home, tz, size, progress), 0
+    if ledger is None:
+        ledger, offset = cached if cached else (Ledger(tz), 0)
+        ledger.fold(read_records(home, start=offset, progress=progress))
     if use_cache and progress.get("end", offset) - offset >= (REWRITE_BYTES if cached else 1):
         _write_cache(home, tz, progress["end"], progress["last_hash"], ledger)
     return ledger
