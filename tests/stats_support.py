@@ -129,8 +129,10 @@ def make_story(home: Path, scratch: Path) -> dict[str, str]:
     def disks_out(aid):
         # The donor's disks leave the machine (for destruction, as in the lot walk of
         # test_paperwork_e2e): the machine goes out with a refurbished, wiped disk.
+        # Kept for destruction: custody lets a disk leave unwiped only declared so.
         for disk in run(home, "inventory", "show", aid)["probe"]["disks"]:
-            run(home, "parts", "harvest", aid, "--kind", "disk", "--serial", disk["serial"] or "")
+            run(home, "parts", "harvest", aid, "--kind", "disk", "--serial", disk["serial"] or "",
+                "--disk", disk["identity"], "--for", "destruction", "--reason", "broyage")
 
     master, _files = build_master(scratch, 32 * MiB)
     loops = [LoopDevice(scratch / f"disk{i}.img", 48 * MiB) for i in range(3)]

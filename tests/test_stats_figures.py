@@ -302,3 +302,50 @@ def test_the_two_halves_fold_equals_the_one(story, tmp_path, monkeypatch):
     with pytest.raises(JournalCorrupt) as two_ways:
         cache.load_ledger(h, use_cache=False)
     assert str(one_way.value) == str(two_ways.value) and f"@{bad_at}" in str(two_ways.value)
+
+
+def test_corrections_and_voids_are_counted_as_the_inventory_reads_them(story, tmp_path):
+    """Issue 10: a lot, an asset and a donor corrected, a lot and an asset voided,
+    through the real ``inventory correct``/``void`` commands; the figures use the
+    corrected values (the same the inventory shows) and leave the voided out."""
+    h = tmp_path / "home"
+    ids = copy_story(story, h)
+    year = make_period(year=Y1)
+    before = figures_for(h, year)              # a checkpoint, extended below
+    # Lot E, 1 Feb Y1: declared 2 laptops, unweighed; it was 4 laptops, 10.0 kg, 1 March.
+    lot_e = run(h, "intake", "--donor", "Mairie de Lyon", "--date", f"{Y1}-02-01",
+                "--device", "laptop:2")["lot"]["id"]
+    assert figures_for(h, year).totals.received == 6 + 2
+    run(h, "inventory", "correct", lot_e, "--device", "laptop:4:10.0", "--set",
+        f"date={Y1}-03-01", "--reason", "recounted at unloading")
+    # A typo: 3 desktops with ids where there were none, the lot then voided.
+    typo = run(h, "intake", "--donor", "Entreprise X", "--date", f"{Y1}-02-02",
+               "--device", "desktop:3", "--create-ids")
+    assert figures_for(h, year).totals.received == 6 + 4 + 3
+    run(h, "inventory", "void", typo["lot"]["id"], "--reason", "typed twice")
+    # N1 weighed 2.5 kg, not 2.0; a lone machine created by mistake, voided.
+    run(h, "inventory", "correct", ids["N1"], "--set", "weight_kg=2.5", "--reason", "reweighed")
+    from reemploi.inventory.store import Inventory
+    stray = Inventory.open(h, "T", "Camille").create_asset("machine", "laptop")
+    run(h, "inventory", "void", stray, "--reason", "created by mistake")
+    # The company's name, corrected.
+    company = next(d.donor_id for d in before.by_donor if d.name == "Entreprise X")
+    run(h, "inventory", "correct", company, "--set", "name=Entreprise X SA", "--reason", "Kbis")
+
+    f = figures_for(h, year)
+    # Received: 6 + lot E's 4 (not 2); nothing of the typo lot nor of the stray laptop.
+    assert f.totals.received == 10
+    # Measured: lot C 6.0 + N1 2.5 + lot E 10.0 = 18.5; estimated unchanged (2 desktops).
+    assert f.received_weight.measured_kg == pytest.approx(18.5)
+    assert f.received_weight.estimated_kg == pytest.approx(17.0)
+    months = {m.month: m.counts.received for m in f.by_month}
+    assert (months[f"{Y1}-02"], months[f"{Y1}-03"]) == (0, 4)     # lot E's date corrected
+    machines = {r.asset_id for r in f.machines}
+    assert stray not in machines and not machines & set(typo["ids"])
+    assert {d.name for d in f.by_donor} >= {"Entreprise X SA"} and \
+        "Entreprise X" not in {d.name for d in f.by_donor}
+    n1 = next(r for r in f.machines if r.asset_id == ids["N1"])
+    assert (n1.weight_kg, n1.weight_source) == (2.5, "measured")
+    # The same as the inventory shows, and as a fold of the whole journal from scratch.
+    assert run(h, "inventory", "show", ids["N1"])["weight_kg"] == 2.5
+    assert f == compute(read_events(h), year, load_reference(h))

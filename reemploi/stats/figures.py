@@ -15,8 +15,9 @@ Definitions (also in docs/stats.md):
   first such event inside the period;
 * outcome: the destination kind of the machine's last checkout in the period;
   given and sold are REUSE, recycled and dismantled are not;
-* built: machines that received at least one part (``part.installed``): in our
-  workshops, machines assembled by trainees from harvested parts.
+* built: machines created by a ``built`` event (assembled in the workshop from
+  parts, the atelier's Jerrys among them); a part installed into a donated machine
+  is a repair, not a build. A built machine is never received.
 """
 
 from __future__ import annotations

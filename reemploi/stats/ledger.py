@@ -26,6 +26,7 @@ from ..events.atelier import SESSION
 from ..inventory.events import EventType
 from .factors import Reference
 from .figures import CHASSIS_KINDS, Figures, Stage
+from .fixes import corrected
 from .period import DEFAULT_TZ, Period, local_day
 from .tally import PeriodMachine, summarise, weight_kg
 
@@ -113,7 +114,7 @@ class Ledger:
         self.certificates: list = []              # days
         self.sessions: list = []                  # day, minutes, trainee id, ...
         self.jerrys: list = []                    # day, asset id, part ids, ... (named builds)
-        # Corrections, in journal order: (kind, target, fields or None for a void).
+        # Corrections and voids, in journal order: (type, asset id, time, payload).
         self.fixes: list = []
         self.events = 0
 
@@ -263,6 +264,9 @@ class Ledger:
                 except (TypeError, ValueError):
                     minutes = 0
                 self.sessions += (day_of(time, p, False), minutes, str(p.get("trainee_id") or ""))
+            elif t == CORRECT or t == VOID:
+                # Applied at figures time by the inventory's own fold (stats.fixes).
+                self.fixes.append((t, aid, time, p))
             elif t == _CERTIFICATE_ISSUED and p.get("result", "success") == "success":
                 # A certificate that reports a failure (a disk left unwiped) proves
                 # nothing to a donor: funders are told of certificates that do.
@@ -279,11 +283,23 @@ class Ledger:
 
         view: dict[str, PeriodMachine] = {}
         parts = self.parts
-        lots_inside = {k for k, lot in self.lots.items() if lo <= lot[1] <= hi}
+        fix = corrected(self)
+        all_lots, donors, fixed, voided = self.lots, self.donors, {}, ()
+        if fix is not None:
+            all_lots = {k: v for k, v in {**self.lots, **fix.lots}.items()
+                        if k not in fix.voided_lots}
+            donors, fixed, voided = {**self.donors, **fix.donors}, fix.machines, fix.voided
+        lots_inside = {k for k, lot in all_lots.items() if lo <= lot[1] <= hi}
         for aid, m in self.machines.items():
+            if aid in fixed or aid in voided:
+                if aid in voided:
+                    continue
+                m = [*fixed[aid], *m[M_CREATED:]]
             # Most machines of a long journal did nothing in the period: their marks'
             # days (every third item, C speed) say so before any Python loop runs.
             created, lot = m[M_CREATED], m[M_LOT]
+            if fix is not None and lot in fix.voided_lots:
+                continue                # made from a lot created by mistake
             if (len(m) == HEADER or max(m[HEADER::3]) < lo) \
                     and not (created is not None and lo <= created <= hi) \
                     and not (lot is not None and lot in lots_inside):
@@ -332,7 +348,7 @@ class Ledger:
                 view[aid] = v
         lots = {k: {"donor_id": d, "day": day, "weight_kg": w,
                     "devices": [{"kind": a, "count": b, "weight_kg": c} for a, b, c in devs]}
-                for k, (d, day, devs, w) in self.lots.items()}
+                for k, (d, day, devs, w) in all_lots.items()}
         h = self.harvested
         harvested = Counter(h[i + 1] for i in range(0, len(h), 2) if inside(h[i]))
         ins = self.installed
@@ -344,5 +360,5 @@ class Ledger:
             if inside(e[i]):
                 erasures[(e[i + 1], e[i + 2])][0 if e[i + 3] else 1] += 1
         certificates = sum(1 for day in self.certificates if inside(day))
-        return summarise(view, lots, self.donors, harvested, reused_parts, erasures,
+        return summarise(view, lots, donors, harvested, reused_parts, erasures,
                          certificates, period, reference, self.events)
