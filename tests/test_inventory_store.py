@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import shutil
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 
 from reemploi.errors import BadInput, Conflict, ExitCode, NotFound
-from reemploi.inventory.events import EventType, Status
+from reemploi.inventory.events import EventType
 from reemploi.inventory.ids import machine_identity
 from reemploi.inventory.journal import build_line
 from reemploi.inventory.projection import shard_of
@@ -26,18 +28,40 @@ def inv(tmp_path):
     return Inventory.open(home, "poste-2", "Camille")
 
 
-def _machine_dict(serial="SN-12345", uuid="4c4c4544-0042", mac="00:1a:2b:3c:4d:5e",
-                  disk_serial="WD-WX11A"):
-    return {"system": {"vendor": "Dell Inc.", "product": "Latitude E6410", "serial": serial,
-                       "uuid": uuid},
-            "cpu": {"model": "Intel(R) Core(TM) i5 CPU M 520"},
-            "memory": {"total_mb": 4096},
-            "disks": [{"name": "sda", "path": "/dev/sda", "model": "WDC WD2500BEVT",
-                       "serial": disk_serial, "size_bytes": 250059350016, "media": "hdd",
-                       "smart": {"health": "passed"}},
-                      {"name": "sdb", "path": "/dev/sdb", "model": "Live USB", "serial": "LIVE",
-                       "is_live_medium": True}],
-            "network": [{"name": "eth0", "kind": "wired", "mac": mac}]}
+# A journal the real stages wrote (tests/fixtures/journals/v1, see its SOURCES.md):
+# intake, grading of recorded machines, a wipe of a loop device, its certificate, an
+# image, a part, checkouts. Payloads below are taken from it, never typed by hand.
+V1 = Path(__file__).parent / "fixtures" / "journals" / "v1"
+V1_IDS = json.loads((V1 / "ids.json").read_text())
+V1_EVENTS = [json.loads(line) for line in (V1 / "journal.jsonl").read_text().splitlines()]
+
+
+def _recorded(etype: str, asset_id: str | None = None) -> dict:
+    """The payload the real stage wrote for this event type (and asset)."""
+    return copy.deepcopy(next(e["payload"] for e in V1_EVENTS if e["type"] == etype
+                              and asset_id in (None, e["asset_id"])))
+
+
+def _machine_dict(serial=None, uuid=None, mac=None):
+    """The probe of the Dell Latitude E5410 recording (tests/fixtures/machines/
+    latitude-e5410-failing-disk) as the grading stage recorded it. Its publisher
+    redacted the DMI serial and UUID: a test that needs a machine whose serial or UUID
+    the probe read sets them (the only change), and ``mac`` replaces the wired NIC's."""
+    machine = _recorded("asset.probed", V1_IDS["machines"][1])["machine"]
+    machine["system"].update({k: v for k, v in (("serial", serial), ("uuid", uuid)) if v})
+    if mac:
+        machine["network"][0]["mac"] = mac
+    return machine
+
+
+def _wipe(identity: str | None = None, result: str = "success") -> dict:
+    """The wipe stage's record of a wiped loop device; for the disk-index tests, another
+    disk identity or result (interrupted) in the same record."""
+    payload = _recorded("wipe.done")
+    payload["result"] = result
+    if identity:
+        payload["disk"]["identity"] = identity
+    return payload
 
 
 def test_asset_ids_follow_settings_and_count_per_station_year_kind(inv):
@@ -94,44 +118,46 @@ def _probed_disk_removed(inv, aid: str) -> None:
     inv.remove_disk(aid, None, "kept by the donor")
 
 
-def test_full_lifecycle_is_folded_into_the_machine(inv):
-    lot, (aid,) = inv.receive_lot("Entreprise", devices=[("laptop", 1, 2.2)], create_ids=True)
-    inv.record(EventType.ASSET_PROBED, aid, {"machine": _machine_dict()})
-    inv.record(EventType.ASSET_CHECKED, aid, {"checks": {"keyboard": "ok", "cosmetic": "B"}})
-    inv.record(EventType.ASSET_GRADED, aid, {"verdict": {"outcome": "reuse", "grade": "B",
-                                                         "reasons": [{"code": "ram-low"}]},
-                                             "rules_version": "2026.1"})
-    inv.set_status(aid, Status.DIAGNOSED)
-    disk = {"identity": "serial:WD-WX11A", "model": "WDC WD2500BEVT", "serial": "WD-WX11A",
-            "size_bytes": 250059350016, "media": "hdd", "path": "/dev/sda"}
-    wipe = inv.record(EventType.WIPE_DONE, aid, {"disk": disk, "result": "success",
-                                                 "method": "overwrite", "nist": "clear"})
-    inv.record(EventType.CERTIFICATE_ISSUED, aid, {"certificate_id": "CERT-1", "sha256": "0" * 64,
-                                                   "wipes": [wipe.id]})
-    inv.set_status(aid, "wiped")
-    inv.record(EventType.IMAGE_WRITTEN, aid, {"image": {"name": "emmabuntus", "version": "DE5"},
-                                              "disk": disk, "result": "success"})
-    inv.set_status(aid, "imaged")
-    inv.set_status(aid, "ready")
-    today = datetime.now(timezone.utc).date().isoformat()
-    inv.checkout(aid, "sold", "Famille Martin", today, 60)
+def test_full_lifecycle_is_folded_into_the_machine(tmp_path):
+    """The fold of what the real stages wrote (the v1 journal: written before typed
+    events, so its payloads are migrated on read too): the first laptop was graded from
+    its recording, wiped, certified, imaged, given a RAM module from the second, given."""
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.copy(V1 / "journal.jsonl", home / "journal.jsonl")
+    inv = Inventory.open(home, "x")                # the projection folded from the journal
+    aid, second = V1_IDS["machines"][:2]
     m = inv.machine(aid)
-    assert m["status"] == "out" and m["lot_id"] == lot["id"]
-    assert m["probe"]["vendor"] == "Dell Inc." and m["probe"]["ram_total_mb"] == 4096
-    assert m["probe"]["cpu_model"].startswith("Intel")
-    assert [d["identity"] for d in m["probe"]["disks"]] == ["serial:WD-WX11A"]  # live USB left out
-    assert m["grade"]["grade"] == "B" and m["grade"]["outcome"] == "reuse"
-    assert m["checks"]["cosmetic"] == "B"
-    assert m["wipes"][0]["result"] == "success" and m["wipes"][0]["certificate"] == "CERT-1"
-    assert m["image"] == {"name": "emmabuntus", "version": "DE5", "result": "success",
-                          "disk_identity": "serial:WD-WX11A", "time": m["image"]["time"]}
-    assert m["checkout"] == {"destination_kind": "sold", "organisation": "Famille Martin",
-                             "date": today, "price_eur": 60}
-    assert m["serial"] == "SN-12345"
-    assert m["history"] == len(inv.history(aid)) == 13
-    assert m["identity"] == machine_identity(_machine_dict())
+    assert m["status"] == "out" and m["lot_id"] == V1_IDS["lot"] and m["origin"] == "received"
+    # The probe of aspire-es1-non-root (its dmidecode, lshw and smartctl recordings).
+    assert (m["probe"]["vendor"], m["probe"]["product"]) == ("Acer", "Aspire ES1-512")
+    assert m["probe"]["cpu_model"] == "Intel(R) Celeron(R) CPU N2840 @ 2.16GHz"
+    probed = _recorded("asset.probed", aid)["machine"]
+    assert m["probe"]["ram_total_mb"] == probed["memory"]["total_mb"]
+    assert [d["model"] for d in m["probe"]["disks"]] == \
+        [d["model"] for d in probed["disks"] if not d.get("is_live_medium")]
+    assert m["identity"] == machine_identity(probed)
+    verdict = _recorded("asset.graded", aid)["verdict"]
+    assert (m["grade"]["grade"], m["grade"]["outcome"]) == (verdict["grade"], verdict["outcome"])
+    assert m["grade"]["rules_version"] == "2026.11-2"
+    # The wipe of the 64 MiB loop device, and the certificate that names it.
+    cert = _recorded("certificate.issued", aid)
+    [wipe] = m["wipes"]
+    assert (wipe["event_id"], wipe["result"], wipe["method"], wipe["nist"]) == \
+        (V1_IDS["wipe_event"], "success", "auto", "clear")
+    assert wipe["disk_identity"] == "weak:?:67108864:loop0"
+    assert wipe["certificate"] == cert["certificate_id"] and m["certificates"] == [cert["certificate_id"]]
+    assert m["image"] == {"name": "master", "version": None, "result": "success",
+                          "disk_identity": "weak:?:67108864:loop0", "time": m["image"]["time"]}
+    [part] = m["parts_installed"]
+    assert (part["part_id"], part["from_asset"]) == (V1_IDS["part"], second)
+    assert inv.machine(V1_IDS["part"])["installed_in"] == aid
+    assert m["checkout"] == {"destination_kind": "given", "organisation": "Emmaus Connect",
+                             "date": "2026-12-06", "price_eur": None}
+    assert m["history"] == len(inv.history(aid))
     statuses = [e.payload["to"] for e in inv.events(aid, types=["status.changed"])]
     assert statuses == ["diagnosed", "wiped", "imaged", "ready", "out"]
+    assert inv.machine(V1_IDS["machines"][2])["checkout"]["destination_kind"] == "recycled"
 
 
 def test_illegal_transition_is_a_conflict_and_writes_nothing(inv):
@@ -228,9 +254,9 @@ def test_find_by_identity_rematches_machines_with_blank_serials(inv):
 def test_wipes_for_disk_oldest_first_including_loose_disks(inv):
     aid = inv.create_asset("machine", "laptop")
     disk = {"identity": "serial:S3Z9NB0K"}
-    inv.record(EventType.WIPE_DONE, aid, {"disk": disk, "result": "interrupted"})
-    inv.record(EventType.WIPE_DONE, None, {"disk": {"identity": "serial:OTHER"}, "result": "success"})
-    inv.record(EventType.WIPE_DONE, None, {"disk": disk, "result": "success"})
+    inv.record(EventType.WIPE_DONE, aid, _wipe(disk["identity"], "interrupted"))
+    inv.record(EventType.WIPE_DONE, None, _wipe("serial:OTHER"))
+    inv.record(EventType.WIPE_DONE, None, _wipe(disk["identity"]))
     wipes = inv.wipes_for_disk("serial:S3Z9NB0K")
     assert [w.payload["result"] for w in wipes] == ["interrupted", "success"]
     assert wipes[0].seq < wipes[1].seq and wipes[0].asset_id == aid
@@ -271,7 +297,8 @@ def test_search_by_serial_model_id_and_donor(inv):
                                 create_ids=True)
     inv.record(EventType.ASSET_PROBED, aid, {"machine": _machine_dict()})
     other = inv.create_asset("machine", "desktop")
-    for text in ("latitude", "SN-123", "alimentaire", aid.lower(), "wd-wx11a"):
+    # The E5410 recording: its product, its disk's serial (as smartctl read it).
+    for text in ("latitude", "e5410", "alimentaire", aid.lower(), "msk423y20s3hbc"):
         assert [d["id"] for d in inv.search(text)] == [aid], text
     assert [d["id"] for d in inv.search("desktop")] == [other]
     assert inv.search("   ") == []
@@ -309,7 +336,7 @@ def test_reapplying_events_is_idempotent(inv):
     """Shards written but meta not (crash between the two): replay must not double."""
     aid = inv.create_asset("machine", "laptop")
     meta_before = (inv.home / "projection" / "meta.json").read_bytes()
-    inv.record(EventType.WIPE_DONE, aid, {"disk": {"identity": "serial:D1"}, "result": "success"})
+    inv.record(EventType.WIPE_DONE, aid, _wipe("serial:D1"))
     state = inv.machine(aid)
     (inv.home / "projection" / "meta.json").write_bytes(meta_before)
     again = Inventory.open(inv.home, "x")
@@ -339,10 +366,9 @@ def test_events_filter_by_non_ascii_asset_id(inv):
 
 
 def test_loose_disk_wipe_and_certificate_need_no_asset_but_grades_do(inv):
-    wipe = inv.record(EventType.WIPE_DONE, None, {"disk": {"identity": "serial:LOOSE"},
-                                                  "result": "success"})
-    cert = inv.record(EventType.CERTIFICATE_ISSUED, None, {"certificate_id": "CERT-DISKS-1",
-                                                           "wipes": [wipe.id]})
+    wipe = inv.record(EventType.WIPE_DONE, None, _wipe("serial:LOOSE"))
+    cert = inv.record(EventType.CERTIFICATE_ISSUED, None,
+                      dict(_recorded("certificate.issued"), wipes=[wipe.id]))
     assert cert.asset_id is None and cert.seq == wipe.seq + 1
     with pytest.raises(NotFound):
         inv.record(EventType.ASSET_GRADED, None, {"verdict": {}})
@@ -355,8 +381,7 @@ def test_parts_leave_from_stock_only(inv):
     inv.checkout(sold, "sold", "Repair café", price_eur=5)
     assert inv.machine(sold)["status"] == "out"
     assert inv.machine(sold)["checkout"]["price_eur"] == 5
-    inv.record(EventType.WIPE_DONE, kept, {"disk": {"identity": "serial:S21NX0AG"},
-                                           "result": "success", "method": "overwrite"})
+    inv.record(EventType.WIPE_DONE, kept, _wipe("serial:S21NX0AG"))
     inv.install_part(kept, machine)
     with pytest.raises(Conflict):
         inv.checkout(kept, "recycled", "Envie")         # installed: it leaves with its machine

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from reemploi.inventory.store import Inventory
 from reemploi.stats import compute, figures_for, load_reference, make_period, read_events
 from stats_support import NOW_MONTH, SETTINGS, Y0, Y1, copy_story, run, story  # noqa: F401
 
@@ -325,9 +326,15 @@ def test_corrections_and_voids_are_counted_as_the_inventory_reads_them(story, tm
     run(h, "inventory", "void", typo["lot"]["id"], "--reason", "typed twice")
     # N1 weighed 2.5 kg, not 2.0; a lone machine created by mistake, voided.
     run(h, "inventory", "correct", ids["N1"], "--set", "weight_kg=2.5", "--reason", "reweighed")
-    from reemploi.inventory.store import Inventory
     stray = Inventory.open(h, "T", "Camille").create_asset("machine", "laptop")
     run(h, "inventory", "void", stray, "--reason", "created by mistake")
+    # A Jerry recorded by mistake (built twice), voided.
+    from reemploi.atelier.record import Atelier
+    psu = run(h, "parts", "harvest", ids["D2"], "--kind", "psu", "--facts", "watts=250")["id"]
+    atelier = Atelier(Inventory.open(h, "T", "Camille"), h)
+    twice = atelier.build("Bidule bis", [psu], atelier.add_person("Tom", "trainee"))
+    assert figures_for(h, year).built == 2
+    run(h, "inventory", "void", twice, "--reason", "the same Jerry, recorded twice")
     # The company's name, corrected.
     company = next(d.donor_id for d in before.by_donor if d.name == "Entreprise X")
     run(h, "inventory", "correct", company, "--set", "name=Entreprise X SA", "--reason", "Kbis")
@@ -346,6 +353,9 @@ def test_corrections_and_voids_are_counted_as_the_inventory_reads_them(story, tm
         "Entreprise X" not in {d.name for d in f.by_donor}
     n1 = next(r for r in f.machines if r.asset_id == ids["N1"])
     assert (n1.weight_kg, n1.weight_source) == (2.5, "measured")
+    assert f.built == 1 and twice not in machines
+    from reemploi.stats.atelier import atelier_figures_for
+    assert atelier_figures_for(h, year).total.jerrys == 1
     # The same as the inventory shows, and as a fold of the whole journal from scratch.
     assert run(h, "inventory", "show", ids["N1"])["weight_kg"] == 2.5
     assert f == compute(read_events(h), year, load_reference(h))

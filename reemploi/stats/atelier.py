@@ -22,6 +22,7 @@ from typing import Iterable
 
 from ..i18n import N_, _, number, tr
 from .cache import load_ledger
+from .fixes import corrected
 from .ledger import Ledger, Record
 from .period import DEFAULT_TZ, Period
 from .tables import Table, kg
@@ -76,9 +77,11 @@ def atelier_figures(ledger: Ledger, period: Period) -> AtelierFigures:
             if trainee:
                 a["trainees"].add(trainee)
     j = ledger.jerrys
-    jerrys = set(j[1::3])              # a Jerry, whatever the period it was built in
+    fix = corrected(ledger)
+    voided = fix.voided if fix is not None else set()      # built by mistake, voided
+    jerrys = set(j[1::3]) - voided      # a Jerry, whatever the period it was built in
     for i in range(0, len(j), 3):
-        if period.contains(j[i]):
+        if period.contains(j[i]) and j[i + 1] not in voided:
             acc[j[i][:7]]["jerrys"] += 1
     # The parts of a Jerry: those its ``built`` event installed, and any installed into
     # it later; a part installed into a donated machine (a repair) is not the atelier's.
