@@ -359,3 +359,33 @@ def test_corrections_and_voids_are_counted_as_the_inventory_reads_them(story, tm
     # The same as the inventory shows, and as a fold of the whole journal from scratch.
     assert run(h, "inventory", "show", ids["N1"])["weight_kg"] == 2.5
     assert f == compute(read_events(h), year, load_reference(h))
+
+
+def test_the_fast_reader_reads_what_the_journal_says(story, tmp_path):
+    """``read_records`` slices status changes and probes out of the blocks and skips
+    lines the figures never read; every event it yields, in order, says what the full
+    JSON decoding of its line says (a non-ASCII id and a status note included)."""
+    from reemploi.stats import read_records
+    from reemploi.stats.reader import SKIPPED
+
+    h = tmp_path / "home"
+    copy_story(story, h)
+    inv = Inventory.open(h, "T", "Camille")
+    odd = inv.create_asset("machine", "screen", asset_id="ÉCRAN-\"001\"")
+    inv.set_status(odd, "diagnosed", reason="écran « testé »")
+    full = list(read_events(h))
+    fast = list(read_records(h))
+    assert len(fast) == len(full)
+    for got, ev in zip(fast, full):
+        if got == SKIPPED:
+            assert ev.type in ("wipe.started", "image.started", "asset.validated",
+                               "document.issued", "note", "asset.checked", "operator.added")
+            continue
+        assert got[:3] == (ev.type, ev.asset_id, ev.time)
+        if ev.type == "status.changed":
+            assert got[3]["to"] == ev.payload["to"]
+        elif ev.type == "asset.probed":
+            assert got[3]["machine"]["system"]["chassis"] == ev.payload["machine"]["system"]["chassis"]
+        else:
+            assert got[3] == ev.payload
+    assert any(got[1] == odd for got in fast)

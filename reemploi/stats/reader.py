@@ -56,7 +56,10 @@ TIME_RE = re.compile(rb'"time":"([^"\n]*)","type":"asset\.probed"\}\n')
 SKIPPED_TYPES = ("wipe.started", "image.started", "note", "asset.checked", "asset.validated",
                  "document.issued", "guard.refused", "sync.receipt", "operator.added")
 SKIPPED = ("", None, "", None)
-CUT_TAILS = (PROBE_TAIL,) + tuple(b'"type":"' + t.encode() + b'"}\n' for t in SKIPPED_TYPES)
+STATUS = EventType.STATUS_CHANGED.value
+STATUS_TAIL = b'"type":"status.changed"}\n'
+CUT_TAILS = (PROBE_TAIL, STATUS_TAIL) + tuple(b'"type":"' + t.encode() + b'"}\n'
+                                              for t in SKIPPED_TYPES)
 
 
 HASH_RE = re.compile(rb'"hash":"([0-9a-f]{64})"')
@@ -74,8 +77,9 @@ def read_records(home: Path, start: int = 0, progress: dict | None = None,
     exception: their payload is a full machine description (kilobytes) of which the
     figures need one field, the DMI chassis type; they are cut out of the block (found
     with ``bytes.find`` on the line's tail, C speed: in canonical JSON "type" is the
-    last key) and read with a regular expression. Probes of a block are yielded after
-    the block's other events: the fold does not depend on their order.
+    last key) and read with a regular expression. Status changes (four events in ten)
+    are cut out too and read by slicing, and events the figures never read are cut out
+    unread (``_cut_line``). Every event is yielded in journal order.
     A block that does not decode raises JournalCorrupt (exit 12) at the first bad
     line's offset. An unterminated last line (torn, or being written) is skipped.
 
@@ -110,39 +114,62 @@ def read_records(home: Path, start: int = 0, progress: dict | None = None,
                     cuts.append((block.rfind(b"\n", 0, hit) + 1, last, tail))
                     hit = block.find(tail, last)
             cuts.sort()
-            pieces, probes, skipped, pos = [], [], 0, 0
+            pieces, between, pos = [], [], 0
             for first, last, tail in cuts:
-                pieces.append(block[pos:first])
-                if tail is PROBE_TAIL:
-                    probes.append(block[first:last])
-                else:
-                    skipped += 1
+                piece = block[pos:first]
+                pieces.append(piece)
+                between.append(piece.count(b"\n"))     # decoded lines before this cut one
                 pos = last
             pieces.append(block[pos:])
             body = b"".join(pieces).rstrip(b"\n")
             try:
                 events = json.loads(b"[" + body.replace(b"\n", b",") + b"]") if body else []
-            except ValueError:
-                _raise_at_bad_line(block, offset)
-            try:
                 # Plain tuples (a NamedTuple's constructor is a Python function call).
-                yield from [(d["type"], d["asset_id"], d["time"], d["payload"]) for d in events]
-            except (KeyError, TypeError):
+                rows = [(d["type"], d["asset_id"], d["time"], d["payload"]) for d in events]
+                # In journal order: the cut lines go back between the decoded ones.
+                out, k = [], 0
+                for n, (first, last, tail) in zip(between, cuts):
+                    out += rows[k:k + n]
+                    k += n
+                    out.append(_cut_line(block[first:last], tail))
+                out += rows[k:]
+            except (ValueError, KeyError, TypeError, IndexError):
                 _raise_at_bad_line(block, offset)
-            for line in probes:
-                aid_end = line.find(b'"', 13)
-                m, t = CHASSIS_RE.search(line), TIME_RE.search(line)
-                if not line.startswith(b'{"asset_id":"') or t is None:
-                    _raise_at_bad_line(block, offset)
-                payload = {"machine": {"system": {"chassis": m.group(1).decode()}}} if m else {}
-                yield (PROBED, line[13:aid_end].decode(), t.group(1).decode(), payload)
-            # Lines the figures never read still count as events read.
-            yield from [SKIPPED] * skipped
+            yield from out
             offset += len(block)
             if progress is not None:
                 last = block[block.rfind(b"\n", 0, len(block) - 1) + 1:]
                 found = HASH_RE.search(last)
                 progress.update(end=offset, last_hash=found.group(1).decode() if found else "")
+
+
+def _cut_line(line: bytes, tail: bytes) -> tuple:
+    """A line cut out of the block: a probe's chassis, a status change's target (read
+    by slicing: four of ten events are status changes, and ``json.loads`` of their
+    envelope is most of their cost), or a line the figures never read. Anything
+    unexpected in a status line (an escape, a null) is decoded in full instead."""
+    if tail is STATUS_TAIL:
+        end = len(line) - len(STATUS_TAIL) - 2                 # the time's closing quote
+        at = line.rfind(b'"time":"', 0, end)
+        to = line.rfind(b'"to":"', 0, line.rfind(b',"prev":', 0, at))
+        aid_end = line.find(b'"', 13)
+        fields = (line[13:aid_end], line[at + 8:end], line[to + 6:line.find(b'"', to + 6)])
+        if line.startswith(b'{"asset_id":"') and at > 0 and to > 0 \
+                and not any(b"\\" in f for f in fields):
+            aid, time, target = (f.decode() for f in fields)
+            return (STATUS, aid, time, {"to": target})
+        d = json.loads(line)
+        return (d["type"], d["asset_id"], d["time"], d["payload"])
+    if tail is PROBE_TAIL:
+        aid_end = line.find(b'"', 13)
+        m, t = CHASSIS_RE.search(line), TIME_RE.search(line)
+        if not line.startswith(b'{"asset_id":"') or t is None:
+            raise ValueError("not a probe line")
+        payload = {"machine": {"system": {"chassis": m.group(1).decode()}}} if m else {}
+        return (PROBED, line[13:aid_end].decode(), t.group(1).decode(), payload)
+    if not line.startswith(b'{"asset_id":'):
+        raise ValueError("not an event line")
+    return SKIPPED                        # still counts as an event read
 
 
 def _raise_at_bad_line(block: bytes, offset: int) -> None:
