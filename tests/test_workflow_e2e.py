@@ -240,7 +240,9 @@ def test_a_donated_laptop_from_intake_to_given(cli, loopdev, tmp_path):
     assert stats["parts"] == [{"part_kind": "disk", "harvested": 1, "reused": 0},
                               {"part_kind": "ram", "harvested": 1, "reused": 1}]
     # Two certificates were issued, one saying a disk was left: only the good one counts.
-    assert stats["disks_erased"] == 1 and stats["certificates"] == 1 and stats["built"] == 1
+    # The RAM put into the donated laptop is a repair: no machine was built here (issue
+    # 10: "machines montées" are the ``built`` ones only).
+    assert stats["disks_erased"] == 1 and stats["certificates"] == 1 and stats["built"] == 0
     assert stats["received_weight"]["total_kg"] == pytest.approx(4.6)
     assert stats["reused_weight"]["total_kg"] == pytest.approx(2.3)      # half the lot
     from reemploi.stats.factors import load_reference
