@@ -1,31 +1,46 @@
-"""Benchmark: our sparse zstd writer vs ``bmaptool copy`` vs ``zstd -dc | dd``.
+#!/usr/bin/env python3
+"""Imaging speed as a user sees it: whole ``reemploi image`` commands against bmaptool.
 
-One image, one loop device, the three tools run in alternation (3 rounds by default,
-medians compared: the box is shared and noisy), and ratios:
+    sudo .venv/bin/python benchmarks/image.py [--dir /dev/shm] [--size-gib 2] [--rounds 5]
 
-* the image: 2 GiB, about 21 % mapped, filled with real files of this system
-  (/usr/lib, /usr/bin, /usr/share: binaries, libraries, text: realistic compressibility)
-  laid out in extents of 64 KiB..48 MiB with holes between them, like an installed
-  system on a fresh filesystem;
-* packed once as our szst master (``reemploi.image.szst.pack``) with its .bmap;
-* ours      ``reemploi image write IMG.zst DEV --no-postinstall --yes``
-            (write + read-back verify, the full command, Python start-up included; a
-            zero-pass wipe is recorded for the loop device, which reads zeros after
-            ``blkdiscard``, so holes are skipped as bmaptool skips them);
-* bmaptool  ``bmaptool copy IMG.zst DEV`` (same .zst, same bmap; it decompresses the
-            whole stream with ``zstd -d`` on one core and checks range checksums);
-* dd        ``zstd -dc IMG.zst | dd of=DEV bs=4M oflag=direct`` (the whole image).
+The image: ``--size-gib`` GiB, about 21 % mapped, filled with real files of this system
+(/usr/lib, /usr/bin, /usr/share: binaries, libraries, text) laid out in extents of
+64 KiB..48 MiB with holes between them, like an installed system on a fresh
+filesystem, kept as a sparse raw file. From it, two published forms:
 
-Goals (issue 5): ours <= 0.7x bmaptool, <= 0.5x dd. The loop device is discarded
-(``blkdiscard``) before each run. By default the files live in /dev/shm so the
-numbers measure the tools, not this VM's virtual disk; ``--dir`` changes it.
+* ours: ``reemploi image make`` of a loop device over the raw file (szst + .bmap);
+* bmaptool's own: ``bmaptool create`` of the raw file (.bmap) and ``zstd -3`` of it
+  (one zstd frame, what a plain ``.img.zst`` is).
 
-Run as root:  .venv/bin/python benchmarks/image.py
+In every round, interleaved (so load spikes hit every tool), each written to one
+target loop device that is ``blkdiscard``-ed (reads zeros) before each run:
+
+* ``reemploi image write IMG DEV --no-postinstall --yes --json`` as a process (plan,
+  guard, records, write, read-back verification), on each form; before our runs a
+  zero-pass wipe of the target is recorded (the discard made it read zeros), so our
+  writer skips holes as bmaptool does;
+* the writer engine alone in this Python (``writer.write`` + ``writer.verify``), on
+  each form, reported apart;
+* ``bmaptool copy IMG DEV`` on each form; ``zstd -dc IMG.zst | dd of=DEV bs=4M
+  oflag=direct`` (the whole image);
+* ``reemploi image make SRC OUT.img.zst --json`` (SRC: a loop device over the raw
+  file) against ``bmaptool create RAW > RAW.bmap`` followed by ``zstd -3 RAW``.
+
+Every run is checked: the target's first image-size bytes must hash to the raw
+image's sha256, and each captured master must decompress (``zstd -dc``) to it.
+
+``--dir`` holds the files and the loop devices' backing; the default /dev/shm (RAM)
+measures the tools, ``--dir /var/tmp --direct`` this machine's virtual disk (loop
+with direct I/O). Issue 16's goals: write on bmaptool's own .zst + .bmap <= 0.7 x
+bmaptool; our format's write + read-back <= 0.4 x bmaptool on a disk-backed target;
+``image make`` <= 0.7 x (``bmaptool create`` + ``zstd -3``).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import os
 import random
 import shutil
@@ -38,9 +53,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from reemploi.image.bmap import render_bmap  # noqa: E402
-from reemploi.image.service import sidecar_bmap  # noqa: E402
-from reemploi.image.szst import pack  # noqa: E402
+from benchmarks.cmdtiming import Loads, cli_env, lodetach, losetup, med, run  # noqa: E402
 
 GiB, MiB = 1 << 30, 1 << 20
 SOURCES = ["/usr/lib/x86_64-linux-gnu", "/usr/bin", "/usr/share/doc", "/usr/lib/python3",
@@ -99,19 +112,41 @@ def build_image(path: Path, size: int, mapped_fraction: float, seed: int = 5) ->
     return written
 
 
-def timed(argv, **kw) -> float:
-    start = time.monotonic()
-    subprocess.run(argv, check=True, **kw)
-    return time.monotonic() - start
+def sha_of_device(dev: str, length: int) -> str:
+    h = hashlib.sha256()
+    fd = os.open(dev, os.O_RDONLY)
+    try:
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        pos = 0
+        while pos < length:
+            data = os.pread(fd, min(8 * MiB, length - pos), pos)
+            if not data:
+                break
+            h.update(data)
+            pos += len(data)
+    finally:
+        os.close(fd)
+    return h.hexdigest()
+
+
+def sha_of_zstd(path: Path) -> str:
+    h = hashlib.sha256()
+    with subprocess.Popen(["zstd", "-dc", str(path)], stdout=subprocess.PIPE) as p:
+        while chunk := p.stdout.read(8 * MiB):
+            h.update(chunk)
+    if p.returncode:
+        raise SystemExit(f"zstd -dc {path} failed")
+    return h.hexdigest()
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--dir", default="/dev/shm", help="where the image and loop backing go")
+    ap.add_argument("--dir", default="/dev/shm", help="where the images and loop backing go")
+    ap.add_argument("--direct", action="store_true", help="attach the target with direct I/O")
     ap.add_argument("--size-gib", type=float, default=2.0)
     ap.add_argument("--mapped", type=float, default=0.21)
-    ap.add_argument("--level", type=int, default=3)
-    ap.add_argument("--rounds", type=int, default=3, help="alternating runs; medians are compared")
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--no-make", action="store_true", help="skip the image make rounds")
     args = ap.parse_args()
     if os.geteuid() != 0:
         print("benchmarks/image.py needs root (loop devices)", file=sys.stderr)
@@ -123,77 +158,157 @@ def main() -> int:
     work = Path(args.dir) / f"reemploi-bench-{os.getpid()}"
     work.mkdir(parents=True)
     size = int(args.size_gib * GiB)
-    loop = None
+    loops: list[str] = []
     try:
-        raw = work / "master.img"
+        raw = work / "raw.img"
         t = time.monotonic()
         mapped = build_image(raw, size, args.mapped)
-        print(f"image: {size / GiB:.1f} GiB, {mapped / MiB:.0f} MiB mapped "
-              f"({100 * mapped / size:.1f} %), built in {time.monotonic() - t:.1f} s")
-        szst = work / "master.img.zst"
-        t = time.monotonic()
+        h = hashlib.sha256()
         with open(raw, "rb") as fh:
-            res = pack(fh.read, size, szst, level=args.level, whole_sha256=False)
-        sidecar_bmap(szst).write_bytes(render_bmap(res.index.to_bmap()))
-        raw.unlink()                  # only the .zst is used from here on
-        print(f"szst: {res.compressed_bytes / MiB:.0f} MiB, {len(res.index.frames)} frames, "
-              f"packed in {time.monotonic() - t:.1f} s")
-        backing = work / "disk.img"
+            while chunk := fh.read(8 * MiB):
+                h.update(chunk)
+        raw_sha = h.hexdigest()
+        print(f"image: {size / GiB:.1f} GiB, {mapped / MiB:.0f} MiB mapped "
+              f"({100 * mapped / size:.1f} %), built in {time.monotonic() - t:.1f} s",
+              flush=True)
+        env = cli_env(work / "home", work / "pycache")
+        src = losetup(raw)
+        loops.append(src)
+        ours_img = work / "ours.img.zst"
+        r = run([sys.executable, "-m", "reemploi", "image", "make", src, str(ours_img),
+                 "--json"], env=env)
+        print(f"ours: {json.loads(r.stdout)['compressed_bytes'] / MiB:.0f} MiB, "
+              f"made in {r.wall:.1f} s", flush=True)
+        plain = work / "plain.img.zst"       # bmaptool finds plain.img.bmap beside it
+        run(["bmaptool", "create", "-o", str(work / "plain.img.bmap"), str(raw)])
+        run(["zstd", "-q", "-3", str(raw), "-o", str(plain)])
+        print(f"plain: {plain.stat().st_size / MiB:.0f} MiB (zstd -3, one frame)", flush=True)
+        backing = work / "target.img"
         with open(backing, "wb") as fh:
             fh.truncate(size + 256 * MiB)
-        loop = subprocess.run(["losetup", "--find", "--show", str(backing)], check=True,
-                              capture_output=True, text=True).stdout.strip()
-        env = dict(os.environ, PYTHONPATH=str(ROOT))
-        quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+        dev = losetup(backing, args.direct)
+        loops.append(dev)
 
-        def fresh():
-            subprocess.run(["blkdiscard", loop], check=True)
-
-        # blkdiscard makes the loop device read zeros: say so in the inventory before
-        # each of our rounds, as a zero-pass wipe would, so our writer skips holes like
-        # bmaptool does. (Without it, from the second round on the disk was "imaged since
-        # its wipe" and our writer rightly zeroed every hole first: not the same job.)
         from reemploi.context import Context
+        from reemploi.image import writer
+        from reemploi.image.sources import inspect
         from reemploi.inventory.store import Inventory
         from reemploi.system.blockdev import disk_by_path
         home = work / "home"
-        identity = disk_by_path(Context(home=home), loop).identity
+        identity = disk_by_path(Context(home=home), dev).identity
+
+        def discard():
+            subprocess.run(["blkdiscard", dev], check=True)
 
         def wiped():
-            fresh()
+            discard()
             Inventory.open(home, "bench", None).record(
-                "wipe.done", None, {"disk": {"identity": identity, "path": loop},
+                "wipe.done", None, {"disk": {"identity": identity, "path": dev},
                                     "result": "success", "method": "zero",
                                     "patterns": ["0x00"]})
 
-        rounds = {"ours": [], "bmaptool": [], "dd": []}
-        for _ in range(args.rounds):          # alternate, so load spikes hit all three
-            wiped()
-            rounds["ours"].append(timed(
-                [sys.executable, "-m", "reemploi", "image", "write", str(szst), loop,
-                 "--no-postinstall", "--yes", "--json"],
-                env=dict(env, REEMPLOI_HOME=str(home)), **quiet))
-            fresh()
-            rounds["bmaptool"].append(timed(["bmaptool", "copy", str(szst), loop], **quiet))
-            fresh()
-            rounds["dd"].append(timed(
-                ["sh", "-c", f"zstd -dc '{szst}' | dd of={loop} bs=4M oflag=direct"], **quiet))
-        ours, bmap, dd = (statistics.median(rounds[k]) for k in ("ours", "bmaptool", "dd"))
-        with open("/proc/loadavg") as fh:
-            load = fh.read().split()[0]
-        print(f"{args.rounds} rounds, medians (load average {load} on {os.cpu_count()} CPUs):")
-        for k in rounds:
-            print(f"  {k:9} " + "  ".join(f"{t:5.2f}" for t in rounds[k]))
-        print(f"ours (write + read-back verify): {ours:6.2f} s  "
-              f"({mapped / MiB / ours:6.0f} MiB/s of data, {size / MiB / ours:6.0f} MiB/s of image)")
-        print(f"bmaptool copy (.zst + bmap):     {bmap:6.2f} s  ({size / MiB / bmap:6.0f} MiB/s of image)")
-        print(f"zstd -dc | dd oflag=direct:      {dd:6.2f} s  ({size / MiB / dd:6.0f} MiB/s of image)")
-        print(f"ratio ours / bmaptool = {ours / bmap:.2f}  (goal <= 0.70)")
-        print(f"ratio ours / dd       = {ours / dd:.2f}  (goal <= 0.50)")
+        def check(what: str) -> None:
+            if sha_of_device(dev, size) != raw_sha:
+                raise SystemExit(f"{what}: the target does not hold the image")
+
+        def ours_write(img: Path):
+            r = run([sys.executable, "-m", "reemploi", "image", "write", str(img), dev,
+                     "--no-postinstall", "--yes", "--json"], env=env)
+            doc = json.loads(r.stdout)
+            if doc.get("result") != "success" or doc.get("verify") != "passed":
+                raise SystemExit(f"image write {img.name}: {r.stdout[:500]}")
+            return r
+
+        def engine_write(img: Path) -> float:
+            start = time.monotonic()
+            info = inspect(img)
+            fd = os.open(dev, os.O_RDWR | os.O_DIRECT | os.O_EXCL)
+            try:
+                stats = writer.write(info, fd, dev, verify_later=True)
+                writer.verify(fd, stats.pieces, dev)
+            finally:
+                os.close(fd)
+            return time.monotonic() - start
+
+        wiped()
+        ours_write(ours_img)                  # warm-up (byte-code cache)
+        t: dict[str, list[float]] = {}
+        cpu: dict[str, list[float]] = {}
+        loads = Loads()
+
+        def put(name, wall, c=None):
+            t.setdefault(name, []).append(wall)
+            if c is not None:
+                cpu.setdefault(name, []).append(c)
+
+        for rnd in range(args.rounds):
+            loads.sample()
+            for form, img in (("szst", ours_img), ("zst", plain)):
+                wiped()
+                r = ours_write(img)
+                check(f"ours {form}")
+                put(f"ours write {form}", r.wall, r.cpu)
+                discard()
+                r = run(["bmaptool", "copy", str(img), dev])
+                check(f"bmaptool {form}")
+                put(f"bmaptool copy {form}", r.wall, r.cpu)
+                discard()
+                put(f"engine write {form}", engine_write(img))
+                check(f"engine {form}")
+            discard()
+            r = run(f"zstd -dc '{plain}' | dd of={dev} bs=4M oflag=direct status=none",
+                    shell=True)
+            check("zstd | dd")
+            put("zstd -dc | dd", r.wall, r.cpu)
+            if not args.no_make:
+                out = work / "made.img.zst"
+                r = run([sys.executable, "-m", "reemploi", "image", "make", src, str(out),
+                         "--json"], env=env)
+                if sha_of_zstd(out) != raw_sha:
+                    raise SystemExit("image make: the master does not decompress to the image")
+                put("ours image make", r.wall, r.cpu)
+                out.unlink()
+                (work / "made.img.bmap").unlink()
+                bm, zs = work / "ref.img.bmap", work / "ref.img.zst"
+                r1 = run(["bmaptool", "create", "-o", str(bm), str(raw)])
+                r2 = run(["zstd", "-q", "-3", str(raw), "-o", str(zs)])
+                if sha_of_zstd(zs) != raw_sha:
+                    raise SystemExit("zstd -3: the file does not decompress to the image")
+                put("bmaptool create + zstd -3", r1.wall + r2.wall, r1.cpu + r2.cpu)
+                bm.unlink()
+                zs.unlink()
+            print(f"round {rnd + 1}: " + ", ".join(f"{k} {v[-1]:.2f}" for k, v in t.items()),
+                  flush=True)
+
+        print(f"\n{args.rounds} rounds, {loads}; files and target in {args.dir}"
+              f"{' (target with direct I/O)' if args.direct else ''}")
+        print(f"{'run':28} {'wall s, median (min–max)':28} {'MiB/s of image':>14}  CPU s")
+        for k, v in t.items():
+            c = med(cpu[k]) if k in cpu else "(in process)"
+            print(f"{k:28} {med(v):28} {size / MiB / statistics.median(v):14.0f}  {c}")
+
+        def ratio(a: str, b: str) -> str:
+            n = min(len(t[a]), len(t[b]))
+            return med([t[a][i] / t[b][i] for i in range(n)])
+
+        print("\ntime ratios of interleaved runs, median (min–max) of the rounds:")
+        print(f"  ours write + read-back, szst vs bmaptool copy (goal <= 0.4 disk): "
+              f"{ratio('ours write szst', 'bmaptool copy szst')}")
+        print(f"  ours write + read-back, plain .zst + bmaptool's bmap vs bmaptool copy "
+              f"(goal <= 0.7): {ratio('ours write zst', 'bmaptool copy zst')}")
+        print(f"  ours write + read-back, szst vs zstd -dc | dd: "
+              f"{ratio('ours write szst', 'zstd -dc | dd')}")
+        print(f"  engine alone, szst vs bmaptool copy: "
+              f"{ratio('engine write szst', 'bmaptool copy szst')}")
+        print(f"  engine alone, plain .zst vs bmaptool copy: "
+              f"{ratio('engine write zst', 'bmaptool copy zst')}")
+        if not args.no_make:
+            print(f"  image make vs bmaptool create + zstd -3 (goal <= 0.7): "
+                  f"{ratio('ours image make', 'bmaptool create + zstd -3')}")
         return 0
     finally:
-        if loop:
-            subprocess.run(["losetup", "-d", loop], check=False)
+        for loop in loops:
+            lodetach(loop)
         shutil.rmtree(work, ignore_errors=True)
 
 

@@ -1,77 +1,155 @@
 #!/usr/bin/env python3
-"""Wipe throughput against reference tools, on the same loop device, in one run.
+"""Wipe speed as a user sees it: whole ``reemploi wipe`` commands against dd and nwipe.
 
-    sudo .venv/bin/python benchmarks/wipe.py [--size-mib 1024] [--backing DIR] [--buffered]
+    sudo .venv/bin/python benchmarks/wipe.py [--size-mib 2048] [--backing /dev/shm]
+                                             [--rounds 5] [--nwipe-rounds 5]
 
-Backing store: a sparse file in ``--backing`` (default /var/tmp, on the same disk as
-/work: this machine's virtual disk /dev/vda), attached with ``losetup --direct-io=on`` so the loop
-driver passes our O_DIRECT writes straight to that disk instead of the page cache of
-the backing file. With ``--backing /dev/shm`` the store is RAM (tmpfs, which has no
-direct I/O: the loop then falls back to buffered I/O) and the figures measure CPU and
-memory bandwidth rather than a disk.
+One loop device (default: 2 GiB backed by /dev/shm, i.e. RAM: the figures then
+measure our CPU and memory cost, not a disk; ``--backing /var/tmp --direct`` puts it
+on this machine's virtual disk). In every round, interleaved so a load spike hits all:
 
-Figures (goals from issue 4):
-  1. our zero pass vs ``dd if=/dev/zero of=DEV bs=4M oflag=direct``     goal >= 0.97
-  2. our PRNG pass vs our zero pass                                     goal >= 0.95
-  3. our PRNG pass + full verification vs
-     ``nwipe --autonuke --nogui --method=random --verify=last --noblank``  goal <= 0.5 (time)
-  4. the default since issue 11, a zero pass + full read-back (with the re-check of the
-     device after the confirmation), vs ``dd`` zero write + ``dd`` direct read of the
-     same device                                                       (time, lower is better)
-Ratios 1 and 2 are throughput ratios (higher is better), 3 and 4 are time ratios.
+* ``reemploi wipe DEV --method prng|zero --verify none|full --yes --json`` as a
+  process (guard, plan, exclusive open and re-check, the pass, the verification, the
+  ``wipe.started``/``wipe.done`` records in a private inventory);
+* the engine alone inside this Python (``engine.overwrite`` and ``engine.verify`` on
+  an exclusively opened descriptor), reported apart;
+* ``dd if=/dev/zero of=DEV bs=4M oflag=direct``; ``dd`` of pre-generated random data
+  from tmpfs then ``dd iflag=direct`` read-back (what a dd-speed eraser with a full
+  read-back costs);
+* ``nwipe --autonuke --nogui --method=random --verify=last --noblank`` (Debian's
+  package; upstream releases, which write about as fast as dd, are not packaged).
+
+After every timed run the device is read back and checked: zeros after a zero pass,
+the exact keystream after an engine PRNG pass, the exact file after dd of random
+data, and after a command's PRNG pass (whose key never leaves the process) no 4 KiB
+run of zeros anywhere and a first MiB unlike the previous random run's. Each run
+writes over a device that the previous run filled differently (random after zeros,
+zeros after random), so a run that wrote nothing would fail its check.
+
+Figures: median (min–max) of the rounds, wall and CPU for commands, and the ratio of
+each round's interleaved pair. Issue 16's goals: zero command >= 0.9 x dd's speed;
+PRNG pass >= 0.95 x our zero pass; PRNG + full verify <= 0.4 x nwipe's time.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
+import mmap
 import os
 import shutil
-import subprocess
+import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from reemploi.context import Context  # noqa: E402
-from reemploi.wipe import run as wiperun  # noqa: E402
-from reemploi.wipe.recheck import open_jobs  # noqa: E402
+from benchmarks.cmdtiming import Loads, cli_env, lodetach, losetup, med, run, timed  # noqa: E402
+from reemploi.wipe import engine  # noqa: E402
+from reemploi.wipe.patterns import Keystream, byte_pattern, prng_pattern  # noqa: E402
 
-ROUNDS = 3
-
-
-def timed(argv: list[str]) -> float:
-    start = time.monotonic()
-    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.monotonic() - start
+CHUNK = 4 << 20
+ZERO_RUN = bytes(4096)
 
 
-def ours(dev: str, home: Path, method: str, verify: str) -> tuple[float, dict]:
-    """One wipe as the command runs it after "yes": exclusive open and re-check of the
-    device (wipe/recheck.py), the passes, the verification (no journal writes)."""
-    ctx = Context(home=home, station="bench", operator="bench")
-    options = wiperun.WipeOptions(method=method, verify=verify)
-    jobs = wiperun.prepare(ctx, [dev], options)
-    start = time.monotonic()
-    [job] = open_jobs(ctx, jobs, None)
+def read_chunks(dev: str, size: int):
+    fd = os.open(dev, os.O_RDONLY | os.O_DIRECT)
+    buf = mmap.mmap(-1, CHUNK)
     try:
-        rec = wiperun.execute(ctx, job, options)
+        for off in range(0, size, CHUNK):
+            n = min(CHUNK, size - off)
+            view = memoryview(buf)[:n]
+            got = os.preadv(fd, [view], off)
+            view.release()
+            if got != n:
+                raise SystemExit(f"short read at {off}")
+            yield off, buf[:n]
     finally:
-        os.close(job.fd)
-    seconds = time.monotonic() - start
-    if rec.result != "success":
-        raise SystemExit(f"our {method} wipe did not succeed: {rec.errors}")
-    return seconds, rec.payload()
+        os.close(fd)
+        buf.close()
+
+
+def check_zeros(dev: str, size: int, what: str) -> None:
+    zero = bytes(CHUNK)
+    for off, data in read_chunks(dev, size):
+        if data != zero[:len(data)]:
+            raise SystemExit(f"{what}: not zeros at {off}")
+
+
+def check_keystream(dev: str, size: int, pattern, what: str) -> None:
+    stream = Keystream(pattern, CHUNK)
+    want = bytearray(CHUNK)
+    for off, data in read_chunks(dev, size):
+        stream.fill(want, off, len(data))
+        if data != want[:len(data)]:
+            raise SystemExit(f"{what}: not the keystream at {off}")
+
+
+def check_file(dev: str, size: int, sha: str, what: str) -> None:
+    h = hashlib.sha256()
+    for _, data in read_chunks(dev, size):
+        h.update(data)
+    if h.hexdigest() != sha:
+        raise SystemExit(f"{what}: the device does not hold the random file")
+
+
+class Fresh:
+    """Random data of unknown key: no 4 KiB zero run anywhere, and new (the first MiB
+    differs from the last random run's)."""
+
+    def __init__(self) -> None:
+        self.last = None
+
+    def __call__(self, dev: str, size: int, what: str) -> None:
+        first = None
+        for off, data in read_chunks(dev, size):
+            if first is None:
+                first = hashlib.sha256(data[:1 << 20]).digest()
+            if ZERO_RUN in data:
+                raise SystemExit(f"{what}: a run of zeros at {off}+")
+        if first == self.last:
+            raise SystemExit(f"{what}: the same data as the previous random run")
+        self.last = first
+
+
+def command_ok(out: str, verify: str, what: str) -> None:
+    doc = json.loads(out)
+    [rec] = doc["records"]
+    if rec["result"] != "success":
+        raise SystemExit(f"{what}: {rec['result']} {rec['errors']}")
+    want = "passed" if verify != "none" else "not-done"
+    if rec["verification"]["result"] != want:
+        raise SystemExit(f"{what}: verification {rec['verification']}")
+
+
+def engine_pass(dev: str, pattern, verify: str) -> None:
+    fd = os.open(dev, os.O_RDWR | os.O_DIRECT | os.O_EXCL)
+    try:
+        size, sector = engine.device_geometry(fd)
+        d = engine.Device(fd, size, sector, dev)
+        res = engine.overwrite(d, pattern)
+        if res.outcome != engine.Outcome.SUCCESS:
+            raise SystemExit(f"engine pass: {res}")
+        if verify != "none":
+            v = engine.verify(d, pattern, verify)
+            if not v.ok:
+                raise SystemExit(f"engine verify: {v}")
+    finally:
+        os.close(fd)
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--size-mib", type=int, default=1024)
-    ap.add_argument("--backing", default="/var/tmp",
-                    help="folder of the backing file (default /var/tmp: the machine's disk)")
-    ap.add_argument("--buffered", action="store_true", help="attach the loop without --direct-io")
-    ap.add_argument("--no-nwipe", action="store_true", help="skip the (slow) nwipe run")
+    ap.add_argument("--size-mib", type=int, default=2048)
+    ap.add_argument("--backing", default="/dev/shm",
+                    help="folder of the backing file (default /dev/shm: RAM)")
+    ap.add_argument("--direct", action="store_true",
+                    help="attach the loop with --direct-io=on (a disk-backed folder)")
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--nwipe-rounds", type=int, default=5,
+                    help="rounds that also run nwipe (about 30 s per GiB here)")
     args = ap.parse_args()
     if os.geteuid() != 0:
         print("needs root (loop devices)", file=sys.stderr)
@@ -81,80 +159,128 @@ def main() -> int:
     backing = workdir / "disk.img"
     with open(backing, "wb") as fh:
         fh.truncate(size)
-    flags = [] if args.buffered else ["--direct-io=on"]
-    dev = subprocess.run(["losetup", "--find", "--show", *flags, str(backing)], check=True,
-                         capture_output=True, text=True).stdout.strip()
-    home = workdir / "home"
+    dev = losetup(backing, args.direct)
+    scratch = Path(tempfile.mkdtemp(prefix="reemploi-bench-"))
+    env = cli_env(scratch / "home", scratch / "pycache")
+    rand = Path("/dev/shm") / f"reemploi-bench-{os.getpid()}.rand"
     try:
-        print(f"device {dev}: {args.size_mib} MiB, backing file {backing} "
-              f"({'buffered' if args.buffered else 'direct I/O'})")
-        dd = ["dd", "if=/dev/zero", f"of={dev}", "bs=4M", f"count={size // (4 << 20)}",
-              "oflag=direct", "status=none"]
-        timed(dd)      # warm-up: allocate the sparse backing file once
-        # Reference for incompressible data: many virtual disks store zeros faster than
-        # random bytes (zero detection), so also time dd writing random data from RAM.
-        rand = Path("/dev/shm") / f"reemploi-bench-{os.getpid()}.rand"
-        with open(rand, "wb") as fh:
-            for _ in range(size // (4 << 20)):
-                fh.write(os.urandom(4 << 20))
-        dd_rand = ["dd", f"if={rand}", f"of={dev}", "bs=4M", f"count={size // (4 << 20)}",
-                   "oflag=direct", "status=none"]
-        # Interleaved, best of ROUNDS: the host's caches and the other users of this
-        # machine make single runs noisy, and interleaving spreads that over all tools.
-        t_dd = t_dd_rand = t_zero = t_prng = float("inf")
-        try:
-            for _ in range(ROUNDS):
-                t_dd = min(t_dd, timed(dd))
-                t_zero = min(t_zero, ours(dev, home, "zero", "none")[0])
-                t_dd_rand = min(t_dd_rand, timed(dd_rand))
-                t_prng = min(t_prng, ours(dev, home, "prng", "none")[0])
-        finally:
-            rand.unlink()
-        # The default (issue 11): zero pass + full read-back, against dd writing zeros
-        # then dd reading the device back (direct I/O both ways), interleaved.
+        print(f"device {dev}: {args.size_mib} MiB, backing {backing} "
+              f"({'direct I/O' if args.direct else 'buffered'})", flush=True)
+        count = f"count={size // CHUNK}"
+        dd_zero = ["dd", "if=/dev/zero", f"of={dev}", "bs=4M", count, "oflag=direct",
+                   "status=none"]
+        dd_rand = ["dd", f"if={rand}", f"of={dev}", "bs=4M", count, "oflag=direct",
+                   "status=none"]
         dd_read = ["dd", f"if={dev}", "of=/dev/null", "bs=4M", "iflag=direct", "status=none"]
-        t_zero_full = t_dd_wr = float("inf")
-        for _ in range(ROUNDS):
-            t_zero_full = min(t_zero_full, ours(dev, home, "zero", "full")[0])
-            t_dd_wr = min(t_dd_wr, timed(dd) + timed(dd_read))
-        t_prng_full, rec = ours(dev, home, "prng", "full")
-        t_prng_sample, _ = ours(dev, home, "prng", "sample")
-        # What a dd-speed eraser with a full read-back costs (newer nwipe releases write
-        # about as fast as dd): dd of random data plus one direct read of the device.
-        t_dd_read = timed(["dd", f"if={dev}", "of=/dev/null", "bs=4M", "iflag=direct",
-                           "status=none"])
-        t_nwipe = None
-        if shutil.which("nwipe") and not args.no_nwipe:
-            t_nwipe = timed(["nwipe", "--autonuke", "--nogui", "--method=random",
-                             "--verify=last", "--noblank", dev])
+        h = hashlib.sha256()
+        with open(rand, "wb") as fh:
+            for _ in range(size // CHUNK):
+                block = os.urandom(CHUNK)
+                h.update(block)
+                fh.write(block)
+        rand_sha = h.hexdigest()
+
+        def ours(method: str, verify: str):
+            r = run([sys.executable, "-m", "reemploi", "wipe", dev, "--method", method,
+                     "--verify", verify, "--yes", "--json"], env=env)
+            command_ok(r.stdout, verify, f"reemploi wipe {method}/{verify}")
+            return r
+
+        run(dd_zero)
+        ours("zero", "none")                 # warm-up: byte-code cache, inventory
+        fresh = Fresh()
+        t: dict[str, list[float]] = {}
+        cpu: dict[str, list[float]] = {}
+        loads = Loads()
+
+        def put(name, wall, c=None):
+            t.setdefault(name, []).append(wall)
+            if c is not None:
+                cpu.setdefault(name, []).append(c)
+
+        nwipe = shutil.which("nwipe")
+        for rnd in range(args.rounds):
+            loads.sample()
+            r = ours("prng", "none")
+            fresh(dev, size, "prng command")
+            put("cmd prng", r.wall, r.cpu)
+            r = run(dd_zero)
+            check_zeros(dev, size, "dd zero")
+            put("dd zero", r.wall, r.cpu)
+            pat = prng_pattern()
+            w, _ = timed(engine_pass, dev, pat, "none")
+            check_keystream(dev, size, pat, "engine prng")
+            put("engine prng", w)
+            r = ours("zero", "none")
+            check_zeros(dev, size, "zero command")
+            put("cmd zero", r.wall, r.cpu)
+            r = run(dd_rand)
+            check_file(dev, size, rand_sha, "dd random")
+            r2 = run(dd_read)
+            put("dd random + read", r.wall + r2.wall, r.cpu + r2.cpu)
+            w, _ = timed(engine_pass, dev, byte_pattern(0), "none")
+            check_zeros(dev, size, "engine zero")
+            put("engine zero", w)
+            r = ours("prng", "full")
+            fresh(dev, size, "prng + verify command")
+            put("cmd prng + verify", r.wall, r.cpu)
+            r = ours("zero", "full")
+            check_zeros(dev, size, "zero + verify command")
+            put("cmd zero + verify", r.wall, r.cpu)
+            pat = prng_pattern()
+            w, _ = timed(engine_pass, dev, pat, "full")
+            check_keystream(dev, size, pat, "engine prng + verify")
+            put("engine prng + verify", w)
+            r = run(dd_zero)
+            r2 = run(dd_read)
+            check_zeros(dev, size, "dd zero + read")
+            put("dd zero + read", r.wall + r2.wall, r.cpu + r2.cpu)
+            if nwipe and rnd < args.nwipe_rounds:
+                r = run(["nwipe", "--autonuke", "--nogui", "--nowait", "--method=random",
+                         "--verify=last", "--noblank", dev])
+                fresh(dev, size, "nwipe")
+                put("nwipe random + verify", r.wall, r.cpu)
+                run(dd_zero)
+            print(f"round {rnd + 1}: " + ", ".join(f"{k} {v[-1]:.2f}" for k, v in t.items()),
+                  flush=True)
+
         mb = size / 1e6
-        print(f"dd zero (bs=4M oflag=direct): {t_dd:7.2f} s  {mb / t_dd:7.1f} MB/s")
-        print(f"dd random data from tmpfs:    {t_dd_rand:7.2f} s  {mb / t_dd_rand:7.1f} MB/s")
-        print(f"reemploi zero pass:           {t_zero:7.2f} s  {mb / t_zero:7.1f} MB/s")
-        print(f"reemploi prng pass:           {t_prng:7.2f} s  {mb / t_prng:7.1f} MB/s")
-        print(f"reemploi prng + full verify:  {t_prng_full:7.2f} s")
-        print(f"reemploi prng + sampled verify:{t_prng_sample:6.2f} s")
-        print(f"dd random write + dd read:    {t_dd_rand + t_dd_read:7.2f} s")
-        print(f"reemploi zero + full verify:  {t_zero_full:7.2f} s   (the default)")
-        print(f"dd zero write + dd read:      {t_dd_wr:7.2f} s")
-        if t_nwipe:
-            print(f"nwipe random + verify last:   {t_nwipe:7.2f} s")
-        print()
-        print(f"ratio 1  zero vs dd (throughput, goal >= 0.97):        {t_dd / t_zero:.3f}")
-        print(f"ratio 2  prng vs zero (throughput, goal >= 0.95):      {t_zero / t_prng:.3f}")
-        print(f"ratio 2b prng vs dd of random data (throughput):       {t_dd_rand / t_prng:.3f}")
-        if t_nwipe:
-            print(f"ratio 3  prng+verify vs nwipe (time, goal <= 0.50):    {t_prng_full / t_nwipe:.3f}")
-        print(f"ratio 3b prng+full verify vs dd write+read (time):     "
-              f"{t_prng_full / (t_dd_rand + t_dd_read):.3f}")
-        print(f"ratio 3c prng+sampled verify vs dd write+read (time):  "
-              f"{t_prng_sample / (t_dd_rand + t_dd_read):.3f}")
-        print(f"ratio 4  zero+full verify vs dd write+dd read (time):  {t_zero_full / t_dd_wr:.3f}")
-        print(f"(record: {rec['passes'][0]['throughput_mb_s']} MB/s write, "
-              f"verification {rec['verification']['result']})")
+        print(f"\n{args.rounds} rounds, {loads}")
+        if nwipe:
+            print(f"nwipe: {run(['nwipe', '--version']).stdout.strip()} (Debian); "
+                  "upstream nwipe 0.42 is not installed on this machine")
+        print(f"{'run':24} {'wall s, median (min–max)':28} {'MB/s':>7}  CPU s (median)")
+        for k, v in t.items():
+            c = med(cpu[k]) if k in cpu else "(in process)"
+            print(f"{k:24} {med(v):28} {mb / statistics.median(v):7.0f}  {c}")
+
+        def ratio(a: str, b: str) -> str:
+            rounds = min(len(t[a]), len(t[b]))
+            return med([t[a][i] / t[b][i] for i in range(rounds)])
+
+        print("\nratios of interleaved runs, median (min–max) of the rounds:")
+        print(f"  zero command, speed vs dd zero (goal >= 0.9):            "
+              f"{ratio('dd zero', 'cmd zero')}")
+        print(f"  engine zero, speed vs dd zero:                           "
+              f"{ratio('dd zero', 'engine zero')}")
+        print(f"  prng command vs zero command, speed (goal >= 0.95):      "
+              f"{ratio('cmd zero', 'cmd prng')}")
+        print(f"  engine prng vs engine zero, speed (goal >= 0.95):        "
+              f"{ratio('engine zero', 'engine prng')}")
+        if "nwipe random + verify" in t:
+            print(f"  prng + full verify command vs nwipe, time (goal <= 0.4): "
+                  f"{ratio('cmd prng + verify', 'nwipe random + verify')}")
+        print(f"  prng + full verify command vs dd random write + read:    "
+              f"{ratio('cmd prng + verify', 'dd random + read')}")
+        print(f"  engine prng + verify vs dd random write + read:          "
+              f"{ratio('engine prng + verify', 'dd random + read')}")
+        print(f"  zero + full verify command vs dd zero write + read:      "
+              f"{ratio('cmd zero + verify', 'dd zero + read')}")
     finally:
-        subprocess.run(["losetup", "-d", dev], check=False)
+        rand.unlink(missing_ok=True)
+        lodetach(dev)
         shutil.rmtree(workdir, ignore_errors=True)
+        shutil.rmtree(scratch, ignore_errors=True)
     return 0
 
 

@@ -28,7 +28,6 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 AES_BLOCK = 16
 FILL_STEP = 1 << 20
@@ -42,6 +41,16 @@ FILL_WORKERS = max(1, min(4, os.cpu_count() or 1))
 FILL_PIECE_MIN = 1 << 20
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
+
+
+def _encryptor(key: bytes, counter: int):
+    """An AES-128-CTR encryptor whose first counter block is ``counter``.
+
+    cryptography is imported here, not with the module: a zero pass (the default
+    method) never needs it, and its import costs ~60 ms of every wipe command's start
+    (``python -X importtime``, issue 16)."""
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+    return Cipher(algorithms.AES(key), modes.CTR(counter.to_bytes(16, "big"))).encryptor()
 
 
 def _fill_pool() -> ThreadPoolExecutor:
@@ -125,7 +134,7 @@ class Keystream:
         bytes after what it writes, so the last 16 bytes come from ``update``."""
         length = len(view)
         counter = (self.counter0 + offset // AES_BLOCK) % (1 << 128)
-        enc = Cipher(algorithms.AES(self.key), modes.CTR(counter.to_bytes(16, "big"))).encryptor()
+        enc = _encryptor(self.key, counter)
         zeros = memoryview(self.zeros)
         body = length - AES_BLOCK
         done = 0
@@ -142,6 +151,6 @@ class Keystream:
         total = skip + length
         buf = bytearray(total + AES_BLOCK)
         counter = (self.counter0 + start // AES_BLOCK) % (1 << 128)
-        enc = Cipher(algorithms.AES(self.key), modes.CTR(counter.to_bytes(16, "big"))).encryptor()
+        enc = _encryptor(self.key, counter)
         n = enc.update_into(bytes(total), buf)
         return bytes(buf[skip:skip + length]) if n >= total else b""
