@@ -31,6 +31,8 @@ from .errors import (EmptyImage, ImageTooLarge, IsoNotAnInstall, NoProbe, NoWipe
                      OutputExists, OutputOnSource, SourceMounted, WipedBeforeCheckout,
                      WipeUnfinished, WriteFailed)
 from .sources import ImageInfo, is_iso9660
+from .blockmap import mapped_segments
+from .mapped import source_ranges
 from .szst import pack
 
 log = logging.getLogger(__name__)
@@ -421,7 +423,7 @@ class MakeReport:
     image_size: int
     mapped_bytes: int
     compressed_bytes: int
-    image_sha256: str
+    image_sha256: str | None            # not measured (holes are not hashed): None
     seconds: float
     frames: int
 
@@ -450,14 +452,23 @@ def make(ctx, device: str, out: Path, *, level: int = 3,
         size = os.lseek(fd, 0, os.SEEK_END)
         os.lseek(fd, 0, os.SEEK_SET)
         start = time.monotonic()
+        # Only what can hold data is read (a loop's sparse backing file says where,
+        # image/mapped.py), zeros found in bulk, frames compressed on every core, and
+        # only mapped data hashed (each frame's sha256): no whole-image checksum, which
+        # would hash every byte of the holes too (issue 16). ``image add`` measures one.
+        ranges = source_ranges(ctx, fd, os.path.basename(blockdev.resolve(ctx, disk.path)),
+                               size)
+        segs = None if ranges is None else mapped_segments(
+            lambda at, n: os.pread(fd, n, at), size, ranges)
         result = pack(lambda n: os.read(fd, n), size, out, level=level,
-                      progress=(lambda done: progress(done, size)) if progress else None)
+                      progress=(lambda done: progress(done, size)) if progress else None,
+                      whole_sha256=False, segs=segs)
     finally:
         os.close(fd)
     bmap_path = sidecar_bmap(out)
     bmap_path.write_bytes(render_bmap(result.index.to_bmap()))
     return MakeReport(disk.path, str(out), str(bmap_path), size, result.index.mapped_bytes,
-                      result.compressed_bytes, result.image_sha256,
+                      result.compressed_bytes, None,
                       round(time.monotonic() - start, 3), len(result.index.frames))
 
 

@@ -23,9 +23,10 @@ import hashlib
 import lzma
 import mmap
 import os
+import queue
 import threading
 from collections import deque
-from concurrent.futures import Executor, Future
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
@@ -90,17 +91,25 @@ class Buffers:
     def __init__(self, count: int, size: int = PIECE) -> None:
         self.size = size
         self._free = [mmap.mmap(-1, size) for _ in range(count)]
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
 
-    def acquire(self) -> mmap.mmap:
+    def acquire(self, wait: threading.Event | None = None) -> mmap.mmap | None:
+        """A free buffer. Without ``wait`` there must be one (the caller's window
+        bounds its use); with it, block until one is released or ``wait`` is set
+        (then None)."""
         with self._lock:
-            if not self._free:
-                raise RuntimeError("buffer pool exhausted (pipeline bug)")
+            while not self._free:
+                if wait is None:
+                    raise RuntimeError("buffer pool exhausted (pipeline bug)")
+                if wait.is_set():
+                    return None
+                self._lock.wait(0.1)
             return self._free.pop()
 
     def release(self, buf: mmap.mmap) -> None:
         with self._lock:
             self._free.append(buf)
+            self._lock.notify()
 
     def close(self) -> None:
         for b in self._free:
@@ -208,9 +217,9 @@ def pieces(info: ImageInfo, pool: Executor, buffers: Buffers, lookahead: int,
     if info.kind is Kind.SZST and (info.bmap is None or _same_map(info)):
         yield from _szst_pieces(info, pool, buffers, lookahead, verify_later)
     elif info.kind is Kind.RAW:
-        yield from _raw_pieces(info, buffers)
+        yield from _raw_pieces(info, pool, buffers, lookahead)
     else:
-        yield from _stream_pieces(info, buffers)
+        yield from _stream_pieces(info, pool, buffers, lookahead)
 
 
 def _same_map(info: ImageInfo) -> bool:
@@ -281,62 +290,155 @@ def _szst_pieces(info, pool, buffers, lookahead, verify_later=False):
         os.close(fd)
 
 
-def _fill(read, buf, n: int, where: int) -> None:
+def _fill(reader, buf, n: int, where: int) -> None:
+    """``n`` bytes from ``reader`` straight into ``buf`` (``readinto``: the decoder
+    writes into the aligned buffer, no temporary bytes object per read)."""
     got = 0
     mv = memoryview(buf)
-    while got < n:
-        chunk = read(n - got)
-        if not chunk:
-            raise BadInput(what="image", why=f"truncated at byte {where + got}")
-        mv[got:got + len(chunk)] = chunk
-        got += len(chunk)
+    try:
+        while got < n:
+            k = reader.readinto(mv[got:n])
+            if not k:
+                raise BadInput(what="image", why=f"truncated at byte {where + got}")
+            got += k
+    finally:
+        mv.release()
 
 
-def _extent_pieces(info, buffers, read_at: Callable[[int, int], Callable[[int], bytes]]):
-    for ext in info.extents:
-        whole = hashlib.sha256() if ext.sha256 else None
-        read = read_at(ext.start, ext.length)
-        pos = ext.start
-        while pos < ext.end:
-            n = min(buffers.size, ext.end - pos)
-            buf = buffers.acquire()
-            _fill(read, buf, n, pos)
-            view = memoryview(buf)[:n]
-            digest = hashlib.sha256(view).hexdigest()
-            if whole is not None and n != ext.length:
-                whole.update(view)
-            view.release()
-            yield Piece(pos, n, buf, digest)
-            pos += n
-        if ext.sha256:
-            got = digest if ext.length <= buffers.size else whole.hexdigest()
-            if got != ext.sha256:
-                raise VerifyFailed(why=f"checksum mismatch in the range at byte {ext.start}")
+class _Pipeline:
+    """A plain stream (one zstd frame, xz, gz) or a raw image, read on a thread of its
+    own while the caller writes (issue 16: before, decompressing, hashing and writing
+    took turns on one thread, so a plain ``.img.zst`` gained nothing over bmaptool).
+
+    The reader thread decodes each mapped piece into an aligned buffer (zstandard,
+    lzma, zlib and file reads release the GIL) and hands it to the pool, which hashes
+    it; a range checksum that spans several pieces (bmaptool's ranges can be hundreds
+    of MiB) is updated in order on a one-thread executor, and the range's last piece
+    is not handed over until its checksum matched, so a damaged range never reaches
+    the disk whole. Pieces come out in image order, as futures."""
+
+    def __init__(self, info: ImageInfo, pool: Executor, buffers: Buffers,
+                 lookahead: int, opener: Callable[[], object], seekable: bool) -> None:
+        self.info, self.pool, self.buffers = info, pool, buffers
+        self.opener, self.seekable = opener, seekable
+        self.out: queue.Queue = queue.Queue(maxsize=max(1, lookahead - 1))
+        self.stop = threading.Event()
+        self.ranger = ThreadPoolExecutor(1, thread_name_prefix="img-range")
+        self.thread = threading.Thread(target=self._run, name="img-read", daemon=True)
+
+    def _put(self, item) -> bool:
+        while not self.stop.is_set():
+            try:
+                self.out.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _run(self) -> None:
+        try:
+            with self.opener() as fh:
+                self._read_all(fh)
+            self._put(None)
+        except BaseException as exc:          # handed to the writer, raised there
+            self._put(exc)
+
+    def _read_all(self, fh) -> None:
+        pos_in = 0
+        scratch = None
+        for ext in self.info.extents:
+            if self.seekable:
+                fh.seek(ext.start)
+            else:
+                skip = ext.start - pos_in
+                while skip > 0:               # unmapped: decompressed and dropped
+                    if scratch is None:
+                        scratch = bytearray(8 << 20)
+                    k = fh.readinto(memoryview(scratch)[:min(skip, len(scratch))])
+                    if not k:
+                        raise BadInput(what=self.info.path, why="truncated stream")
+                    skip -= k
+            whole = (hashlib.sha256() if ext.sha256 and ext.length > self.buffers.size
+                     else None)
+            pos = ext.start
+            while pos < ext.end:
+                n = min(self.buffers.size, ext.end - pos)
+                buf = self.buffers.acquire(wait=self.stop)
+                if buf is None:
+                    return
+                try:
+                    _fill(fh, buf, n, pos)
+                except BaseException:
+                    self.buffers.release(buf)
+                    raise
+                # Every piece waits for its own range update (in order, so the last
+                # one's means the whole range): its buffer is reused once written.
+                updated = (self.ranger.submit(_update, whole, buf, n)
+                           if whole is not None else None)
+                final = pos + n >= ext.end
+                check = ext.sha256 if final and ext.sha256 else None
+                fut = self.pool.submit(_hash_piece, pos, n, buf, self.buffers, updated,
+                                       whole if final else None, check, ext.start)
+                if not self._put(fut):
+                    return
+                pos += n
+            pos_in = ext.end
+
+    def __iter__(self):
+        self.thread.start()
+        try:
+            while True:
+                item = self.out.get()
+                if item is None:
+                    return
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+        finally:
+            self.stop.set()
+            self.thread.join()
+            while True:                       # a stop upstream: free what is queued
+                try:
+                    item = self.out.get_nowait()
+                except queue.Empty:
+                    break
+                if isinstance(item, Future):
+                    try:
+                        self.buffers.release(item.result().buf)
+                    except Exception:
+                        pass
+            self.ranger.shutdown(wait=True)
 
 
-def _raw_pieces(info, buffers):
-    with open(info.path, "rb", buffering=0) as fh:
-        def read_at(start, length):
-            fh.seek(start)
-            return fh.read
-        yield from _extent_pieces(info, buffers, read_at)
+def _update(whole, buf, n: int) -> None:
+    view = memoryview(buf)[:n]
+    try:
+        whole.update(view)
+    finally:
+        view.release()
 
 
-def _stream_pieces(info, buffers):
-    with _stream_opener(Path(info.path), info.kind)() as fh:
-        state = {"pos": 0}
+def _hash_piece(pos: int, n: int, buf, buffers: Buffers, range_done: Future | None,
+                whole, expect: str | None, range_start: int) -> Piece:
+    view = memoryview(buf)[:n]
+    try:
+        digest = hashlib.sha256(view).hexdigest()
+    finally:
+        view.release()
+    if range_done is not None:
+        range_done.result()                   # the range's hash has seen every piece
+    got = whole.hexdigest() if whole is not None else digest
+    if expect is not None and got != expect:
+        buffers.release(buf)
+        raise VerifyFailed(why=f"checksum mismatch in the range at byte {range_start}")
+    return Piece(pos, n, buf, digest)
 
-        def read(n):
-            data = fh.read(n)
-            state["pos"] += len(data)
-            return data
 
-        def read_at(start, length):
-            skip = start - state["pos"]
-            while skip > 0:               # unmapped: decompressed and dropped
-                got = len(read(min(skip, 8 << 20)))
-                if not got:
-                    raise BadInput(what=info.path, why="truncated stream")
-                skip -= got
-            return read
-        yield from _extent_pieces(info, buffers, read_at)
+def _raw_pieces(info, pool, buffers, lookahead):
+    yield from _Pipeline(info, pool, buffers, lookahead,
+                         lambda: open(info.path, "rb", buffering=0), True)
+
+
+def _stream_pieces(info, pool, buffers, lookahead):
+    yield from _Pipeline(info, pool, buffers, lookahead,
+                         _stream_opener(Path(info.path), info.kind), False)

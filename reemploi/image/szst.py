@@ -30,14 +30,14 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
 import zstandard
 
 from ..bounded import load_json
 from ..errors import BadInput
 from ..i18n import N_
-from .blockmap import BLOCK_SIZE, segments, to_bmap, zeros
+from .blockmap import BLOCK_SIZE, Segment, segments, to_bmap, zeros
 from .bmap import BlockMap
 
 SKIPPABLE_MAGIC = 0x184D2A5B
@@ -163,11 +163,13 @@ class _Compressors(threading.local):
 def pack(read: Callable[[int], bytes], image_size: int, out: Path | str, *, level: int = 3,
          threads: int | None = None, block_size: int = BLOCK_SIZE,
          progress: Callable[[int], None] | None = None,
-         whole_sha256: bool = True) -> PackResult:
+         whole_sha256: bool = True, segs: Iterable[Segment] | None = None) -> PackResult:
     """Read an image stream and write it as a szst file (data frames compressed in parallel).
 
     ``whole_sha256``: also hash the whole image, holes included (what a catalogue
-    records); off, ``image_sha256`` is empty and packing a mostly empty image is faster."""
+    records); off, ``image_sha256`` is empty and packing a mostly empty image is faster.
+    ``segs``: the image's segments when the caller knows better than a read of every
+    byte (``blockmap.mapped_segments``); ``read`` is then unused."""
     threads = threads or max(os.cpu_count() or 1, 1)
     local = _Compressors(level)
     zero_frames: dict[int, bytes] = {}
@@ -204,7 +206,7 @@ def pack(read: Callable[[int], bytes], image_size: int, out: Path | str, *, leve
                     if progress:
                         progress(offset + length)
 
-            for seg in segments(read, image_size, block_size):
+            for seg in (segs if segs is not None else segments(read, image_size, block_size)):
                 if seg.is_hole:
                     left, off = seg.length, seg.offset
                     while left:

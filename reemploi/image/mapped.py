@@ -1,0 +1,82 @@
+"""Where a source disk can hold data, known before reading it: ``image make`` reads
+only there (issue 16).
+
+A master is often prepared in a virtual machine and captured from a loop device over
+its disk file, which is sparse: the file system that holds it knows which ranges were
+never written (``lseek(2)`` ``SEEK_DATA``/``SEEK_HOLE``, Linux >= 3.1 on ext4, xfs,
+btrfs, tmpfs). Those ranges read as zeros through the loop, so they are holes of the
+image without a byte read: capturing a 4 GiB disk file with 800 MiB written reads
+800 MiB. The loop's backing file is named by sysfs and checked to be the very file
+the loop holds (device and inode from ``LOOP_GET_STATUS64``), not a file since put
+under that name.
+
+Anything else (a real disk, a backing file we cannot open, a file system without
+``SEEK_DATA``) is read whole, and zero detection (``blockmap.segments``) finds the
+holes, as before. Reading a file system's own allocation maps (ext4 block bitmaps,
+the FAT) for real disks is not done yet.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+
+from ..system import seal
+
+log = logging.getLogger(__name__)
+ALIGN = 4096
+
+
+def data_ranges(fd: int, start: int, length: int) -> list[tuple[int, int]] | None:
+    """The data ranges of the open file ``fd`` in [start, start+length), relative to
+    ``start`` and widened to 4 KiB, or None if the file system cannot say."""
+    end = start + length
+    out: list[tuple[int, int]] = []
+    pos = start
+    while pos < end:
+        try:
+            data = os.lseek(fd, pos, os.SEEK_DATA)
+        except OSError as exc:
+            if exc.errno == errno.ENXIO:          # no data after pos
+                break
+            return None                           # EINVAL: not supported here
+        if data >= end:
+            break
+        try:
+            hole = os.lseek(fd, data, os.SEEK_HOLE)
+        except OSError:
+            return None
+        hole = min(hole, end)
+        a = (data - start) // ALIGN * ALIGN
+        b = min(-(-(hole - start) // ALIGN) * ALIGN, length)
+        if out and a <= out[-1][0] + out[-1][1]:
+            o, n = out[-1]
+            out[-1] = (o, max(o + n, b) - o)
+        else:
+            out.append((a, b - a))
+        pos = hole
+    return out
+
+
+def source_ranges(ctx, fd: int, kname: str, size: int) -> list[tuple[int, int]] | None:
+    """The ranges of the open source device that may hold data, or None (read it all)."""
+    if not kname.startswith("loop"):
+        return None
+    back = seal.loop_status(fd, ctx.sysfs, kname)
+    if back is None or not back.file or back.file.endswith("(deleted)"):
+        return None
+    try:
+        bfd = os.open(back.file, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError as exc:
+        log.debug("backing file of %s: %s", kname, exc)
+        return None
+    try:
+        st = os.fstat(bfd)
+        if (st.st_dev, st.st_ino) != (back.dev, back.inode) or not os.path.isfile(back.file):
+            return None                           # not the file the loop holds
+        length = min(size, max(0, st.st_size - back.offset))
+        ranges = data_ranges(bfd, back.offset, length)
+    finally:
+        os.close(bfd)
+    return ranges
