@@ -35,12 +35,17 @@ class Pane:
         self.name = f"{name[:20]}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         exports = " ".join(f"{k}='{v}'" for k, v in env.items())
         shell = f"cd '{ROOT}' && env {exports} {' '.join(command)}; echo EXIT=$?; sleep 600"
-        subprocess.run(["tmux", "new-session", "-d", "-s", self.name, "-x", "80", "-y", "25",
-                        shell], check=True)
+        # A tmux server of its own (-L): on the shared default server, another
+        # checkout's kill-session of the last session stops the server while this
+        # new-session connects to it, and new-session fails (seen here, exit 1, under
+        # six suites at once); test_atelier_session.py does the same.
+        self.tmux = ["tmux", "-L", self.name]
+        subprocess.run([*self.tmux, "new-session", "-d", "-s", self.name, "-x", "80", "-y",
+                        "25", shell], check=True)
         self.frames: list[list[str]] = []
 
     def capture(self) -> list[str]:
-        out = subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name],
+        out = subprocess.run([*self.tmux, "capture-pane", "-p", "-t", self.name],
                              capture_output=True, text=True, check=True).stdout
         return out.rstrip("\n").split("\n")
 
@@ -55,7 +60,7 @@ class Pane:
         raise AssertionError(f"{text!r} never shown; pane:\n" + "\n".join(self.capture()))
 
     def keys(self, *keys: str) -> None:
-        subprocess.run(["tmux", "send-keys", "-t", self.name, *keys], check=True)
+        subprocess.run([*self.tmux, "send-keys", "-t", self.name, *keys], check=True)
 
     def finish(self, timeout: float = 120.0) -> list[str]:
         """Enter on the last screen, until the command has ended: under heavy load a
@@ -71,7 +76,7 @@ class Pane:
         raise AssertionError("never ended; pane:\n" + "\n".join(self.capture()))
 
     def close(self) -> None:
-        subprocess.run(["tmux", "kill-session", "-t", self.name], check=False)
+        subprocess.run([*self.tmux, "kill-server"], check=False)
 
 
 def test_keyboard_only_run_on_an_80x25_console(loopdev, tmp_path):
