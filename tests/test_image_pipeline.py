@@ -119,11 +119,14 @@ def test_make_reads_only_what_the_loop_backing_file_holds(cli, loopdev, tmp_path
 
 
 @pytest.mark.root
-@pytest.mark.parametrize("damaged", [False, True])
-def test_a_plain_zst_range_of_several_pieces_is_checked_before_its_last_piece(
-        cli, loopdev, tmp_path, damaged):
-    """bmaptool's ranges can be far larger than one 16 MiB piece: the range checksum is
-    kept across pieces, and a damaged range's last piece is never written."""
+@pytest.mark.parametrize("damaged,verify", [(False, True), (False, False), (True, True),
+                                            (True, False)])
+def test_a_plain_zst_range_of_several_pieces_is_checked(cli, loopdev, tmp_path, damaged,
+                                                          verify):
+    """bmaptool's ranges can be far larger than one 16 MiB piece. With the read-back
+    (the default) the range is hashed once, from the disk, against the map; without
+    it the checksum is kept across the pieces and a damaged range's last piece is
+    never written. Either way a damaged range is exit 9."""
     raw = tmp_path / "r.img"
     body = os.urandom(40 * MiB)
     raw.write_bytes(body)
@@ -136,12 +139,15 @@ def test_a_plain_zst_range_of_several_pieces_is_checked_before_its_last_piece(
     (tmp_path / "r.img.bmap").write_bytes(render_bmap(bmap))
     dev = loopdev(64 * MiB)
     r = cli(["image", "write", img, dev.path, "--yes", "--no-wipe-check", "--no-postinstall",
-             "--json"])
+             "--json"] + ([] if verify else ["--no-verify"]))
     with open(dev.path, "rb") as fh:
         written = fh.read(len(body))
     if not damaged:
         assert r.exit_code == 0, r.output
+        assert json.loads(r.output)["verify"] == ("passed" if verify else "skipped")
         assert written == body
     else:
         assert r.exit_code == ExitCode.VERIFY_FAILED, r.output
-        assert written[32 * MiB:] == bytes(8 * MiB)   # the range's last piece
+        assert json.loads(r.stdout)["result"] == "failed"
+        if not verify:
+            assert written[32 * MiB:] == bytes(8 * MiB)   # the range's last piece

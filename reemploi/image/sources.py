@@ -124,7 +124,11 @@ class Piece:
     offset: int
     length: int
     buf: mmap.mmap
-    sha256: str
+    sha256: str | None
+    # Set on the last piece of a range left unhashed for the read-back (``_Pipeline``
+    # with ``verify_later``): the range's first byte; ``sha256`` is then the range's
+    # checksum from the block map, and the range's other pieces carry None.
+    range_start: int | None = None
 
 
 @dataclass(frozen=True)
@@ -217,9 +221,9 @@ def pieces(info: ImageInfo, pool: Executor, buffers: Buffers, lookahead: int,
     if info.kind is Kind.SZST and (info.bmap is None or _same_map(info)):
         yield from _szst_pieces(info, pool, buffers, lookahead, verify_later)
     elif info.kind is Kind.RAW:
-        yield from _raw_pieces(info, pool, buffers, lookahead)
+        yield from _raw_pieces(info, pool, buffers, lookahead, verify_later)
     else:
-        yield from _stream_pieces(info, pool, buffers, lookahead)
+        yield from _stream_pieces(info, pool, buffers, lookahead, verify_later)
 
 
 def _same_map(info: ImageInfo) -> bool:
@@ -315,12 +319,20 @@ class _Pipeline:
     it; a range checksum that spans several pieces (bmaptool's ranges can be hundreds
     of MiB) is updated in order on a one-thread executor, and the range's last piece
     is not handed over until its checksum matched, so a damaged range never reaches
-    the disk whole. Pieces come out in image order, as futures."""
+    the disk whole. Pieces come out in image order, as futures.
+
+    ``verify_later`` (a read-back follows): a range that has a checksum in the block
+    map is not hashed while writing at all; the read-back hashes it from the disk and
+    compares it with the map's, one sha256 pass instead of two (bmaptool makes one,
+    and reads nothing back). A damaged image is then refused by the read-back (exit 9,
+    nothing recorded as installed), after its bytes were written; zstd's own block
+    checks and frame checksum still stop a damaged ``.zst`` while it is decoded."""
 
     def __init__(self, info: ImageInfo, pool: Executor, buffers: Buffers,
-                 lookahead: int, opener: Callable[[], object], seekable: bool) -> None:
+                 lookahead: int, opener: Callable[[], object], seekable: bool,
+                 verify_later: bool = False) -> None:
         self.info, self.pool, self.buffers = info, pool, buffers
-        self.opener, self.seekable = opener, seekable
+        self.opener, self.seekable, self.verify_later = opener, seekable, verify_later
         self.out: queue.Queue = queue.Queue(maxsize=max(1, lookahead - 1))
         self.stop = threading.Event()
         self.ranger = ThreadPoolExecutor(1, thread_name_prefix="img-range")
@@ -358,8 +370,9 @@ class _Pipeline:
                     if not k:
                         raise BadInput(what=self.info.path, why="truncated stream")
                     skip -= k
+            later = bool(self.verify_later and ext.sha256)
             whole = (hashlib.sha256() if ext.sha256 and ext.length > self.buffers.size
-                     else None)
+                     and not later else None)
             pos = ext.start
             while pos < ext.end:
                 n = min(self.buffers.size, ext.end - pos)
@@ -371,11 +384,18 @@ class _Pipeline:
                 except BaseException:
                     self.buffers.release(buf)
                     raise
+                final = pos + n >= ext.end
+                if later:
+                    if not self._put(Piece(pos, n, buf, ext.sha256 if final else None,
+                                           ext.start if final else None)):
+                        self.buffers.release(buf)
+                        return
+                    pos += n
+                    continue
                 # Every piece waits for its own range update (in order, so the last
                 # one's means the whole range): its buffer is reused once written.
                 updated = (self.ranger.submit(_update, whole, buf, n)
                            if whole is not None else None)
-                final = pos + n >= ext.end
                 check = ext.sha256 if final and ext.sha256 else None
                 fut = self.pool.submit(_hash_piece, pos, n, buf, self.buffers, updated,
                                        whole if final else None, check, ext.start)
@@ -402,7 +422,9 @@ class _Pipeline:
                     item = self.out.get_nowait()
                 except queue.Empty:
                     break
-                if isinstance(item, Future):
+                if isinstance(item, Piece):
+                    self.buffers.release(item.buf)
+                elif isinstance(item, Future):
                     try:
                         self.buffers.release(item.result().buf)
                     except Exception:
@@ -434,11 +456,11 @@ def _hash_piece(pos: int, n: int, buf, buffers: Buffers, range_done: Future | No
     return Piece(pos, n, buf, digest)
 
 
-def _raw_pieces(info, pool, buffers, lookahead):
+def _raw_pieces(info, pool, buffers, lookahead, verify_later=False):
     yield from _Pipeline(info, pool, buffers, lookahead,
-                         lambda: open(info.path, "rb", buffering=0), True)
+                         lambda: open(info.path, "rb", buffering=0), True, verify_later)
 
 
-def _stream_pieces(info, pool, buffers, lookahead):
+def _stream_pieces(info, pool, buffers, lookahead, verify_later=False):
     yield from _Pipeline(info, pool, buffers, lookahead,
-                         _stream_opener(Path(info.path), info.kind), False)
+                         _stream_opener(Path(info.path), info.kind), False, verify_later)

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ..errors import DeviceError, VerifyFailed
-from .sources import Buffers, ImageInfo, Piece, pieces
+from .sources import PIECE, Buffers, ImageInfo, Piece, pieces
 
 ALIGN = 4096                      # covers 512- and 4096-byte logical sectors
 FLUSH_EVERY = 1 << 30             # fdatasync after this many bytes (bmaptool: ~1 GiB too)
@@ -126,7 +126,12 @@ def write(info: ImageInfo, fd: int, device: str, *, direct: bool = True,
                                     device)
                     finally:
                         buffers.release(piece.buf)
-                    written.append(Written(piece.offset, piece.length, piece.sha256))
+                    if piece.range_start is not None:     # a range for the read-back
+                        written.append(Written(piece.range_start, piece.offset
+                                               + piece.length - piece.range_start,
+                                               piece.sha256))
+                    elif piece.sha256 is not None:
+                        written.append(Written(piece.offset, piece.length, piece.sha256))
                     done += piece.length
                     since_flush += piece.length
                     if since_flush >= flush_every:
@@ -215,10 +220,11 @@ def _drop_cache(fd: int, offset: int, length: int) -> None:
 
 def verify(fd: int, written: tuple[Written, ...], device: str, *, direct: bool = True,
            threads: int | None = None, progress: Progress | None = None) -> VerifyStats:
-    """Read back every written piece from the disk and compare its sha256."""
+    """Read back every written piece (or whole range) from the disk and compare its
+    sha256; a range longer than one buffer is read and hashed in buffer-sized parts."""
     threads = threads or _threads()
     lookahead = threads + 1
-    size = max((w.length for w in written), default=ALIGN)
+    size = min(max((w.length for w in written), default=ALIGN), PIECE)
     size = (size + ALIGN - 1) // ALIGN * ALIGN
     buffers = Buffers(lookahead + 1, size)
     total = sum(w.length for w in written)
@@ -228,19 +234,23 @@ def verify(fd: int, written: tuple[Written, ...], device: str, *, direct: bool =
 
     def job(w: Written, buf, use_direct: bool) -> str:
         view = memoryview(buf)
-        want = w.length
+        h = hashlib.sha256()
         got = 0
         try:
             if not use_direct:
                 _drop_cache(fd, w.offset, w.length)
             while got < w.length:
-                n = os.preadv(fd, [view[got:want]], w.offset + got)
-                if n <= 0:
-                    break
-                got += n
-            if got < w.length:
-                raise DeviceError(device=device, why=f"short read at byte {w.offset + got}")
-            return hashlib.sha256(view[:w.length]).hexdigest()
+                part = min(len(buf), w.length - got)
+                filled = 0
+                while filled < part:
+                    n = os.preadv(fd, [view[filled:part]], w.offset + got + filled)
+                    if n <= 0:
+                        raise DeviceError(device=device, why=f"short read at byte "
+                                          f"{w.offset + got + filled}")
+                    filled += n
+                h.update(view[:part])
+                got += part
+            return h.hexdigest()
         except OSError as exc:
             raise DeviceError(device=device, why=f"read at byte {w.offset}: "
                               f"{exc.strerror or exc}") from None
