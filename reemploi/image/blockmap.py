@@ -53,16 +53,19 @@ def segments(read: Callable[[int], bytes], image_size: int | None, block_size: i
     if max_data % block_size or read_size % block_size:
         raise ValueError("max_data and read_size must be multiples of block_size")
     pos = 0
-    data = bytearray()
+    # The data segment being gathered, as views of the reads (one copy, at the join:
+    # slicing, appending to a bytearray and converting it made three).
+    data: list[memoryview] = []
+    data_len = 0
     data_start = 0
     hole_start: int | None = None
     zero_block = zeros(block_size)
 
     def flush_data():
-        nonlocal data
+        nonlocal data, data_len
         if data:
-            seg = Segment(data_start, len(data), bytes(data))
-            data = bytearray()
+            seg = Segment(data_start, data_len, b"".join(data))
+            data, data_len = [], 0
             return seg
         return None
 
@@ -93,13 +96,15 @@ def segments(read: Callable[[int], bytes], image_size: int | None, block_size: i
                 yield Segment(hole_start, pos + start - hole_start, None)
                 hole_start = None
             cur = start
+            view = memoryview(piece)
             while cur < end:
                 if not data:
                     data_start = pos + cur
-                take = min(end - cur, max_data - len(data))
-                data += piece[cur:cur + take]
+                take = min(end - cur, max_data - data_len)
+                data.append(view[cur:cur + take])
+                data_len += take
                 cur += take
-                if len(data) >= max_data:
+                if data_len >= max_data:
                     yield flush_data()
         pos += want
     seg = flush_data()

@@ -6,9 +6,9 @@ its disk file, which is sparse: the file system that holds it knows which ranges
 never written (``lseek(2)`` ``SEEK_DATA``/``SEEK_HOLE``, Linux >= 3.1 on ext4, xfs,
 btrfs, tmpfs). Those ranges read as zeros through the loop, so they are holes of the
 image without a byte read: capturing a 4 GiB disk file with 800 MiB written reads
-800 MiB. The loop's backing file is named by sysfs and checked to be the very file
-the loop holds (device and inode from ``LOOP_GET_STATUS64``), not a file since put
-under that name.
+800 MiB, from the file itself. The loop's backing file is named by sysfs and checked
+to be the very file the loop holds (device and inode from ``LOOP_GET_STATUS64``), not
+a file since put under that name.
 
 Anything else (a real disk, a backing file we cannot open, a file system without
 ``SEEK_DATA``) is read whole, and zero detection (``blockmap.segments``) finds the
@@ -21,6 +21,7 @@ from __future__ import annotations
 import errno
 import logging
 import os
+import stat
 
 from ..system import seal
 
@@ -59,24 +60,52 @@ def data_ranges(fd: int, start: int, length: int) -> list[tuple[int, int]] | Non
     return out
 
 
-def source_ranges(ctx, fd: int, kname: str, size: int) -> list[tuple[int, int]] | None:
-    """The ranges of the open source device that may hold data, or None (read it all)."""
+class Source:
+    """Where ``image make`` reads: the data ranges and a ``read_at(offset, n)``."""
+
+    def __init__(self, ranges: list[tuple[int, int]] | None, fd: int, offset: int = 0,
+                 own_fd: bool = False) -> None:
+        self.ranges, self.fd, self.offset, self.own_fd = ranges, fd, offset, own_fd
+
+    def read_at(self, at: int, n: int) -> bytes:
+        return os.pread(self.fd, n, self.offset + at)
+
+    def close(self) -> None:
+        if self.own_fd:
+            os.close(self.fd)
+
+
+def source(ctx, fd: int, kname: str, size: int) -> Source:
+    """How to read the open source device: a loop over a sparse regular file is read
+    from that file, where it holds data only; anything else whole, from ``fd``.
+
+    Reading the file rather than the loop device gives the same bytes (the file is
+    checked to be the loop's own, and the device is flushed first, so no write made
+    through it waits in its page cache) without the loop driver's worker thread,
+    which copies every request and, on a loaded machine, waits its turn for each."""
     if not kname.startswith("loop"):
-        return None
+        return Source(None, fd)
     back = seal.loop_status(fd, ctx.sysfs, kname)
     if back is None or not back.file or back.file.endswith("(deleted)"):
-        return None
+        return Source(None, fd)
     try:
         bfd = os.open(back.file, os.O_RDONLY | os.O_CLOEXEC)
     except OSError as exc:
         log.debug("backing file of %s: %s", kname, exc)
-        return None
+        return Source(None, fd)
     try:
         st = os.fstat(bfd)
-        if (st.st_dev, st.st_ino) != (back.dev, back.inode) or not os.path.isfile(back.file):
-            return None                           # not the file the loop holds
-        length = min(size, max(0, st.st_size - back.offset))
-        ranges = data_ranges(bfd, back.offset, length)
-    finally:
+        if (st.st_dev, st.st_ino) != (back.dev, back.inode) or not stat.S_ISREG(st.st_mode) \
+                or st.st_size < back.offset + size:
+            os.close(bfd)                         # not the file the loop holds (as sized)
+            return Source(None, fd)
+        ranges = data_ranges(bfd, back.offset, size)
+        if ranges is None:
+            os.close(bfd)
+            return Source(None, fd)
+        os.fsync(fd)                              # writes made through the loop: in the file
+    except OSError as exc:
+        log.debug("backing file of %s: %s", kname, exc)
         os.close(bfd)
-    return ranges
+        return Source(None, fd)
+    return Source(ranges, bfd, back.offset, own_fd=True)

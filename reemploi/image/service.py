@@ -32,7 +32,7 @@ from .errors import (EmptyImage, ImageTooLarge, IsoNotAnInstall, NoProbe, NoWipe
                      WipeUnfinished, WriteFailed)
 from .sources import ImageInfo, is_iso9660
 from .blockmap import mapped_segments
-from .mapped import source_ranges
+from .mapped import source
 from .szst import pack
 
 log = logging.getLogger(__name__)
@@ -456,13 +456,15 @@ def make(ctx, device: str, out: Path, *, level: int = 3,
         # image/mapped.py), zeros found in bulk, frames compressed on every core, and
         # only mapped data hashed (each frame's sha256): no whole-image checksum, which
         # would hash every byte of the holes too (issue 16). ``image add`` measures one.
-        ranges = source_ranges(ctx, fd, os.path.basename(blockdev.resolve(ctx, disk.path)),
-                               size)
-        segs = None if ranges is None else mapped_segments(
-            lambda at, n: os.pread(fd, n, at), size, ranges)
-        result = pack(lambda n: os.read(fd, n), size, out, level=level,
-                      progress=(lambda done: progress(done, size)) if progress else None,
-                      whole_sha256=False, segs=segs)
+        src = source(ctx, fd, os.path.basename(blockdev.resolve(ctx, disk.path)), size)
+        try:
+            segs = None if src.ranges is None else mapped_segments(src.read_at, size,
+                                                                   src.ranges)
+            result = pack(lambda n: os.read(fd, n), size, out, level=level,
+                          progress=(lambda done: progress(done, size)) if progress else None,
+                          whole_sha256=False, segs=segs)
+        finally:
+            src.close()
     finally:
         os.close(fd)
     bmap_path = sidecar_bmap(out)

@@ -154,6 +154,31 @@ class PackResult:
     compressed_bytes: int
 
 
+RLE_BLOCK = 128 << 10            # RFC 8878 3.1.1.2.4: Block_Maximum_Size is 128 KiB
+
+
+def zero_frame_of(n: int) -> bytes:
+    """A zstd frame of ``n`` zero bytes, written directly (RFC 8878 section 3.1.1):
+    a single-segment frame header with its 8-byte content size, then RLE blocks of
+    one zero byte each repeated up to 128 KiB times. Compressing ``n`` zeros gave
+    the same bytes' worth at ~0.7 GB/s, in the packing thread, for every hole size
+    (issue 16: 2.4 s of a 2 GiB ``image make``); this costs microseconds."""
+    if n <= 0:
+        raise ValueError("a zero frame holds at least one byte")
+    # Frame_Header_Descriptor: FCS_Field_Size flag 3 (8 bytes), Single_Segment_flag
+    # (no window descriptor: the window is the content size), no checksum, no dict.
+    out = bytearray(struct.pack("<IBQ", 0xFD2FB528, 0xE0, n))
+    left = n
+    while left:
+        size = min(left, RLE_BLOCK)
+        left -= size
+        # Block_Header: Last_Block bit, Block_Type 1 (RLE_Block), Block_Size: the
+        # number of repetitions of the one byte that follows.
+        header = (1 if not left else 0) | (1 << 1) | (size << 3)
+        out += header.to_bytes(3, "little") + b"\0"
+    return bytes(out)
+
+
 class _Compressors(threading.local):
     def __init__(self, level: int) -> None:
         self.c = zstandard.ZstdCompressor(level=level, write_content_size=True,
@@ -178,8 +203,7 @@ def pack(read: Callable[[int], bytes], image_size: int, out: Path | str, *, leve
     def zero_frame(n: int) -> bytes:
         fr = zero_frames.get(n)
         if fr is None:
-            fr = zero_frames[n] = zstandard.ZstdCompressor(
-                level=1, write_content_size=True).compress(zeros(n))
+            fr = zero_frames[n] = zero_frame_of(n)
         return fr
 
     def compress(data: bytes) -> tuple[bytes, str]:
