@@ -147,6 +147,7 @@ def main() -> int:
     ap.add_argument("--mapped", type=float, default=0.21)
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--no-make", action="store_true", help="skip the image make rounds")
+    ap.add_argument("--no-write", action="store_true", help="only the image make rounds")
     args = ap.parse_args()
     if os.geteuid() != 0:
         print("benchmarks/image.py needs root (loop devices)", file=sys.stderr)
@@ -243,23 +244,24 @@ def main() -> int:
 
         for rnd in range(args.rounds):
             loads.sample()
-            for form, img in (("szst", ours_img), ("zst", plain)):
-                wiped()
-                r = ours_write(img)
-                check(f"ours {form}")
-                put(f"ours write {form}", r.wall, r.cpu)
+            if not args.no_write:
+                for form, img in (("szst", ours_img), ("zst", plain)):
+                    wiped()
+                    r = ours_write(img)
+                    check(f"ours {form}")
+                    put(f"ours write {form}", r.wall, r.cpu)
+                    discard()
+                    r = run(["bmaptool", "copy", str(img), dev])
+                    check(f"bmaptool {form}")
+                    put(f"bmaptool copy {form}", r.wall, r.cpu)
+                    discard()
+                    put(f"engine write {form}", engine_write(img))
+                    check(f"engine {form}")
                 discard()
-                r = run(["bmaptool", "copy", str(img), dev])
-                check(f"bmaptool {form}")
-                put(f"bmaptool copy {form}", r.wall, r.cpu)
-                discard()
-                put(f"engine write {form}", engine_write(img))
-                check(f"engine {form}")
-            discard()
-            r = run(f"zstd -dc '{plain}' | dd of={dev} bs=4M oflag=direct status=none",
-                    shell=True)
-            check("zstd | dd")
-            put("zstd -dc | dd", r.wall, r.cpu)
+                r = run(f"zstd -dc '{plain}' | dd of={dev} bs=4M oflag=direct status=none",
+                        shell=True)
+                check("zstd | dd")
+                put("zstd -dc | dd", r.wall, r.cpu)
             if not args.no_make:
                 out = work / "made.img.zst"
                 r = run([sys.executable, "-m", "reemploi", "image", "make", src, str(out),
@@ -292,19 +294,34 @@ def main() -> int:
             return med([t[a][i] / t[b][i] for i in range(n)])
 
         print("\ntime ratios of interleaved runs, median (min–max) of the rounds:")
-        print(f"  ours write + read-back, szst vs bmaptool copy (goal <= 0.4 disk): "
-              f"{ratio('ours write szst', 'bmaptool copy szst')}")
-        print(f"  ours write + read-back, plain .zst + bmaptool's bmap vs bmaptool copy "
-              f"(goal <= 0.7): {ratio('ours write zst', 'bmaptool copy zst')}")
-        print(f"  ours write + read-back, szst vs zstd -dc | dd: "
-              f"{ratio('ours write szst', 'zstd -dc | dd')}")
-        print(f"  engine alone, szst vs bmaptool copy: "
-              f"{ratio('engine write szst', 'bmaptool copy szst')}")
-        print(f"  engine alone, plain .zst vs bmaptool copy: "
-              f"{ratio('engine write zst', 'bmaptool copy zst')}")
+        if not args.no_write:
+            print(f"  ours write + read-back, szst vs bmaptool copy (goal <= 0.4 disk): "
+                  f"{ratio('ours write szst', 'bmaptool copy szst')}")
+            print(f"  ours write + read-back, plain .zst + bmaptool's bmap vs bmaptool copy "
+                  f"(goal <= 0.7): {ratio('ours write zst', 'bmaptool copy zst')}")
+            print(f"  ours write + read-back, szst vs zstd -dc | dd: "
+                  f"{ratio('ours write szst', 'zstd -dc | dd')}")
+            print(f"  engine alone, szst vs bmaptool copy: "
+                  f"{ratio('engine write szst', 'bmaptool copy szst')}")
+            print(f"  engine alone, plain .zst vs bmaptool copy: "
+                  f"{ratio('engine write zst', 'bmaptool copy zst')}")
         if not args.no_make:
             print(f"  image make vs bmaptool create + zstd -3 (goal <= 0.7): "
                   f"{ratio('ours image make', 'bmaptool create + zstd -3')}")
+
+        def cratio(a: str, b: str) -> str:
+            n = min(len(cpu[a]), len(cpu[b]))
+            return med([cpu[a][i] / cpu[b][i] for i in range(n)])
+
+        print("CPU time ratios (what each command costs, less bent by the load):")
+        if not args.no_write:
+            print(f"  ours write szst vs bmaptool copy: "
+                  f"{cratio('ours write szst', 'bmaptool copy szst')}")
+            print(f"  ours write plain .zst vs bmaptool copy: "
+                  f"{cratio('ours write zst', 'bmaptool copy zst')}")
+        if not args.no_make:
+            print(f"  image make vs bmaptool create + zstd -3: "
+                  f"{cratio('ours image make', 'bmaptool create + zstd -3')}")
         return 0
     finally:
         for loop in loops:

@@ -247,8 +247,8 @@ def main() -> int:
         mb = size / 1e6
         print(f"\n{args.rounds} rounds, {loads}")
         if nwipe:
-            print(f"nwipe: {run(['nwipe', '--version']).stdout.strip()} (Debian); "
-                  "upstream nwipe 0.42 is not installed on this machine")
+            print(f"nwipe: {run(['nwipe', '--version']).stdout.strip()} (Debian's package; "
+                  "see apt-cache policy nwipe); upstream nwipe 0.42 is not installed")
         print(f"{'run':24} {'wall s, median (min–max)':28} {'MB/s':>7}  CPU s (median)")
         for k, v in t.items():
             c = med(cpu[k]) if k in cpu else "(in process)"
