@@ -144,6 +144,13 @@ def revoke(conn: psycopg.Connection, station: str, operator: str) -> None:
                       Jsonb({"station": station, "fingerprint": row["fingerprint"]})))
 
 
+def ids(conn: psycopg.Connection) -> list[str]:
+    """Station ids, for the pages' filters (``overview`` counts every station's
+    machines: too much for a search box)."""
+    return [r["station_id"] for r in conn.execute(
+        "SELECT station_id FROM stations ORDER BY station_id")]
+
+
 def overview(conn: psycopg.Connection) -> list[dict]:
     """Every station with its sync state and open incidents."""
     return conn.execute(

@@ -77,7 +77,7 @@ def inventory():
     rows = queries.search(g.conn, q, status, station, page)
     return render_template("inventory.html", rows=rows, q=q, status=status, station=station,
                            page=page, more=len(rows) == queries.PAGE,
-                           stations=[s["station_id"] for s in stations.overview(g.conn)])
+                           stations=stations.ids(g.conn))
 
 
 @bp.get("/machines/<asset_id>")
@@ -140,7 +140,7 @@ def figures_page():
     station = request.args.get("station", "")
     figs = figures.year_figures(g.conn, year, station)
     return render_template("figures.html", f=figs, year=year, station=station,
-                           stations=[s["station_id"] for s in stations.overview(g.conn)])
+                           stations=stations.ids(g.conn))
 
 
 @bp.get("/figures.<fmt>")
