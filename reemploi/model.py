@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
+import types
+import typing
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +40,10 @@ class Media(str, enum.Enum):
     OPTICAL = "optical"
     VIRTUAL = "virtual"      # loop, device-mapper, virtio without rotation info
     UNKNOWN = "unknown"
+
+
+# Media no system goes on (``Disk.is_internal``).
+NOT_INTERNAL_MEDIA = (Media.USB_FLASH, Media.SD, Media.OPTICAL, Media.VIRTUAL)
 
 
 class Health(str, enum.Enum):
@@ -190,8 +197,10 @@ class Smart:
 
 @dataclass(frozen=True)
 class Disk:
-    name: str                             # kernel name: sda, nvme0n1, loop3
-    path: str                             # /dev/sda
+    # Defaults only so a probe read back from an old or hand-made journal line keeps
+    # every disk it names (custody must account for each); the probe always sets both.
+    name: str = "?"                       # kernel name: sda, nvme0n1, loop3
+    path: str = ""                        # /dev/sda
     model: str | None = None
     serial: str | None = None
     wwn: str | None = None
@@ -206,6 +215,20 @@ class Disk:
     mounted: tuple[str, ...] = ()         # mount points of the disk or its partitions
     holders: tuple[str, ...] = ()         # dm/md/LVM holders of the disk or partitions
     smart: Smart | None = None
+
+    @classmethod
+    def from_dict(cls, data: Any) -> "Disk":
+        """A Disk back from its JSON form (``to_jsonable``), as ``Machine.from_dict``."""
+        return _converter(cls)(data)
+
+    @property
+    def is_internal(self) -> bool:
+        """Built into the machine: what the grade judges and a system is installed on.
+        Not the live medium we booted, not removable, not a USB stick, SD card,
+        optical or virtual device, not behind USB (a dock holds the donor's data, but
+        is no place for the system)."""
+        return (not self.is_live_medium and not self.removable
+                and self.media not in NOT_INTERNAL_MEDIA and (self.transport or "") != "usb")
 
     @property
     def identity(self) -> str:
@@ -304,3 +327,66 @@ class Machine:
 
     def to_dict(self) -> dict:
         return to_jsonable(self)
+
+    @classmethod
+    def from_dict(cls, data: Any) -> "Machine":
+        """The Machine back from ``to_dict()`` (as ``asset.probed`` stores it), so the
+        probe's typed machine survives the inventory. Unknown keys (a newer schema)
+        are ignored, missing ones keep their defaults, an unknown enum value reads as
+        that enum's UNKNOWN: an old or newer journal never crashes a reader."""
+        return _converter(cls)(data)
+
+    # The one definition of a machine's disks (issue 10); the probe already left out
+    # what is not the machine's own (system/owndisks.py: loop, floppy, our stick).
+    def data_disks(self) -> tuple[Disk, ...]:
+        """Every disk that may hold the donor's data and that the chain of custody must
+        account for: all probed disks but the live medium we booted (a USB disk in a
+        dock counts: it is the donor's)."""
+        return tuple(d for d in self.disks if not d.is_live_medium)
+
+    def internal_disks(self) -> tuple[Disk, ...]:
+        """The disks built into the machine (``Disk.is_internal``): graded, imaged, and
+        the disk serials a machine's fingerprint may use."""
+        return tuple(d for d in self.disks if d.is_internal)
+
+
+@functools.lru_cache(maxsize=None)
+def _converter(hint: Any) -> Any:
+    """A function turning a JSON value into ``hint`` (built once per type: the fold
+    and the documents read thousands of probes)."""
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        inner = _converter(next((a for a in args if a is not type(None)), str))
+        return lambda v: None if v is None else inner(v)
+    if origin is tuple:
+        item = _converter(args[0] if args else str)
+
+        def many(v: Any) -> tuple:
+            if not isinstance(v, (list, tuple)):
+                return ()
+            return tuple(x for x in map(item, (x for x in v if x is not None))
+                         if x is not None)
+        return many
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        by_value = {m.value: m for m in hint}
+        unknown = list(hint)[-1]              # every model enum ends with UNKNOWN
+        return lambda v: None if v is None else by_value.get(v, unknown)
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        resolved = typing.get_type_hints(hint, globals())
+        fields = tuple((f.name, _converter(resolved[f.name])) for f in dataclasses.fields(hint))
+
+        def build(v: Any) -> Any:
+            # Absent: the defaults (a Machine's cpu is never None); not an object at
+            # all (garbage in a list): nothing.
+            if v is None:
+                v = {}
+            elif not isinstance(v, dict):
+                return None
+            kwargs = {name: conv(v[name]) for name, conv in fields if name in v}
+            try:
+                return hint(**kwargs)
+            except TypeError:                 # a required field missing (a Disk's name)
+                return None
+        return build
+    return lambda v: v

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from reemploi.inventory.ids import (clean_serial, counter_key, disk_identity, format_asset_id,
+from reemploi.inventory.ids import (clean_serial, counter_key, format_asset_id,
                                     format_donor_id, format_lot_id)
 from reemploi.inventory.parts import parse_facts, stock
 from reemploi.model import Disk
@@ -59,11 +59,12 @@ def test_corpus_system_serials_placeholders_are_dropped():
     assert seen_placeholder > 0 and seen_real > 0
 
 
-def test_disk_identity_matches_the_model_rule():
+def test_a_disk_read_back_from_the_journal_keeps_its_identity():
     d = {"name": "sda", "path": "/dev/sda", "model": "ST500", "serial": "Z3T1", "size_bytes": 5}
-    assert disk_identity(d) == Disk(name="sda", path="/dev/sda", serial="Z3T1").identity
-    assert disk_identity({"name": "sdb", "wwn": "0x5000"}) == "wwn:0x5000"
-    assert disk_identity({"name": "mmcblk0", "model": "SD", "size_bytes": 8}).startswith("weak:")
+    assert Disk.from_dict(d).identity == Disk(name="sda", path="/dev/sda", serial="Z3T1").identity
+    assert Disk.from_dict({"name": "sdb", "wwn": "0x5000"}).identity == "wwn:0x5000"
+    assert Disk.from_dict({"name": "mmcblk0", "model": "SD", "size_bytes": 8}
+                          ).identity.startswith("weak:")
 
 
 def test_parse_facts():

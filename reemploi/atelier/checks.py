@@ -59,8 +59,8 @@ def run_check(step: str, m: Machine) -> CheckResult | None:
             return CheckResult(step, "ram_seen_ok", True, {"mb": m.memory.total_mb})
         return CheckResult(step, "ram_seen_fail", False)
     if step == "disk":
-        disks = [d for d in m.disks if not d.is_live_medium
-                 and disk_kind(d) not in ("disk_optical", "disk_usb-flash", "disk_virtual")]
+        disks = [d for d in m.data_disks()
+                 if disk_kind(d) not in ("disk_optical", "disk_usb-flash", "disk_virtual")]
         if not disks:
             return CheckResult(step, "disk_healthy_none", False)
         health = [d.smart.health if d.smart else Health.UNKNOWN for d in disks]
@@ -105,7 +105,7 @@ def identity_card(m: Machine, lang: str, content: Content | None = None) -> list
     if bits is not None:
         cpu += f" ({card['bits64'] if bits else card['bits32']})"
     disks = [f"{size_text(d.size_bytes, lang)} — {text.parts[disk_kind(d)].title}"
-             for d in m.disks if not d.is_live_medium and d.size_bytes]
+             for d in m.data_disks() if d.size_bytes]
     rows = [(card["maker"], plain_name(m.system.vendor) or unknown),
             (card["model"], plain_model(m.system.product) or unknown),
             (card["cpu"], cpu),

@@ -90,7 +90,7 @@ def parts_of(m: Machine) -> list[tuple[str, object]]:
     out: list[tuple[str, object]] = [(f"chassis_{m.system.chassis.value}", m.system),
                                      ("board", m), ("firmware", m.system), ("cpu", m.cpu),
                                      ("ram", m.memory)]
-    out += [(disk_kind(d), d) for d in m.disks if not d.is_live_medium]
+    out += [(disk_kind(d), d) for d in m.data_disks()]
     out += [("gpu", g) for g in m.gpus]
     out += [(net_kind(n.kind), n) for n in m.network]
     out += [("screen", s) for s in m.screens]

@@ -72,8 +72,7 @@ def make_quiz(m: Machine, lang: str, seed: str = "", content: Content | None = N
         wrong = _neighbours(mb, [512, 1024, 2048, 4096, 8192, 16384, 32768, 65536])
         out.append(_ask("ram", text, q["ram"]["answer"].format(size=ram_text(mb, lang)),
                         [q["ram"]["answer"].format(size=ram_text(w, lang)) for w in wrong], rng))
-    disks = [d for d in m.disks if not d.is_live_medium and d.media in
-             (Media.HDD, Media.SSD, Media.NVME)]
+    disks = [d for d in m.data_disks() if d.media in (Media.HDD, Media.SSD, Media.NVME)]
     if disks:
         d = disks[0]
         dk = q["disk_kind"]

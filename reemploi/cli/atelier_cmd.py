@@ -51,8 +51,8 @@ def _issue(ctx, atelier, asset_id: str, out: Path, lang: str):
     story = atelier.story(asset_id)
     card = None
     if story.probe:
-        from ..atelier.machine_dict import machine_from_dict
-        card = identity_card(machine_from_dict(story.probe), lang)
+        from ..model import Machine
+        card = identity_card(Machine.from_dict(story.probe), lang)
     checker = None
     if story.peer_check:
         people = {p.id: p for p in atelier.people()}

@@ -16,6 +16,7 @@ from collections import abc as _abc
 from typing import Any, Iterable, Mapping
 
 from ..inventory.events import EventType
+from ..model import Machine
 
 
 @dataclass(frozen=True)
@@ -99,12 +100,8 @@ class AssetFacts:
     @property
     def disks(self) -> list[tuple[str, int | None]]:
         """(media, size_bytes) of the probed disks that are not the live USB."""
-        out = []
-        for d in (self.machine or {}).get("disks") or []:
-            if d.get("is_live_medium"):
-                continue
-            out.append((str(d.get("media") or "unknown"), d.get("size_bytes")))
-        return out
+        disks = Machine.from_dict({"disks": (self.machine or {}).get("disks")}).data_disks()
+        return [(d.media.value, d.size_bytes) for d in disks]
 
     @property
     def grade(self) -> str | None:

@@ -27,6 +27,7 @@ from typing import Any
 
 from .. import __version__
 from ..inventory.errors import IllegalTransition
+from ..model import Machine
 from ..settings import load_settings
 from . import paper
 
@@ -47,8 +48,8 @@ def _specs(machine: dict | None) -> dict:
     cpu = m.get("cpu") or {}
     mem = m.get("memory") or {}
     sizes = [x.get("size_mb") for x in mem.get("modules") or []]
-    disks = [{"media": d.get("media"), "size_bytes": d.get("size_bytes")}
-             for d in m.get("disks") or () if not d.get("is_live_medium")]
+    disks = [{"media": d.media.value, "size_bytes": d.size_bytes}
+             for d in Machine.from_dict({"disks": m.get("disks")}).data_disks()]
     screens = [{"diagonal_in": s.get("diagonal_in"), "width": s.get("native_width"),
                 "height": s.get("native_height")} for s in m.get("screens") or []]
     batteries = [b for b in m.get("batteries") or [] if b.get("design_wh") and b.get("full_wh")]

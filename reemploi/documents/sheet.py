@@ -23,6 +23,7 @@ from ..grade.render import ITEM_TEXT
 from ..i18n import N_, number, tr, when
 from ..inventory import describe
 from ..inventory.describe import METHOD_NAMES, NIST_NAMES, word
+from ..model import Machine
 from ..probe.render import ram_size
 from ..settings import Settings
 from .content import MEDIA_NAMES, PART_KINDS, ram_text, size_text
@@ -128,13 +129,11 @@ def _specs(f: AssetFacts, lang) -> list[tuple[str, str]]:
         if mods:
             text += " (" + ", ".join(mods) + ")"
         rows.append((tr("Memory", lang), text))
-    for d in m.get("disks") or []:
-        if d.get("is_live_medium"):
-            continue
-        health = str(((d.get("smart") or {}).get("health")) or "unknown")
+    for d in Machine.from_dict({"disks": m.get("disks")}).data_disks():
+        health = d.smart.health.value if d.smart else "unknown"
         rows.append((tr("Disk", lang), " ".join(str(x) for x in (
-            MEDIA_NAMES.get(str(d.get("media")), ""), size_text(d.get("size_bytes"), lang),
-            d.get("model") or "", d.get("serial") or "",
+            MEDIA_NAMES.get(d.media.value, ""), size_text(d.size_bytes, lang),
+            d.model or "", d.serial or "",
             "—", tr(SMART_NAMES.get(health, health), lang)) if x)))
     for g in m.get("gpus") or []:
         rows.append((tr("Graphics", lang), " ".join(x for x in (g.get("vendor"), g.get("model")) if x)))

@@ -33,7 +33,6 @@ __all__ = ["grade_disk", "grade_battery", "grade_memory", "grade_cpu", "grade_ma
            "is_laptop", "internal_disks"]
 
 _LAPTOP = (Chassis.LAPTOP, Chassis.CONVERTIBLE, Chassis.TABLET)
-_NOT_INTERNAL = (Media.USB_FLASH, Media.SD, Media.OPTICAL, Media.VIRTUAL)
 _MEDIA_RANK = {Media.NVME: 3, Media.SSD: 2, Media.EMMC: 1, Media.HDD: 1}
 
 
@@ -43,10 +42,8 @@ def is_laptop(machine: Machine) -> bool:
 
 
 def internal_disks(machine: Machine) -> list[Disk]:
-    """Disks that belong to the machine: not the live USB, not removable, not USB."""
-    return [d for d in machine.disks
-            if not d.is_live_medium and not d.removable and d.media not in _NOT_INTERNAL
-            and (d.transport or "") != "usb"]
+    """Disks built into the machine (one definition: ``Machine.internal_disks``)."""
+    return list(machine.internal_disks())
 
 
 def _edition(rules: Rules, name: str | None, arch: str | None) -> Edition | None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+from ..model import Machine
 from .catalogue import Entry
 
 
@@ -72,8 +73,9 @@ def facts_from_machine(machine: dict, verdict: dict | None = None,
     mem = machine.get("memory") or {}
     system = machine.get("system") or {}
     if disk_bytes is None:
-        sizes = [d.get("size_bytes") or 0 for d in machine.get("disks") or ()
-                 if not d.get("is_live_medium") and not d.get("removable")]
+        # The disk a system goes on: one of the machine's own internal disks (the
+        # grade's definition, ``Machine.internal_disks``).
+        sizes = [d.size_bytes or 0 for d in Machine.from_dict(machine).internal_disks()]
         disk_bytes = max(sizes) if sizes else None
     # RAM as the grade counts it: the installed modules when dmidecode listed them;
     # MemTotal alone reads a little below the installed RAM (firmware and kernel

@@ -478,13 +478,14 @@ def choose_for(ctx, *, asset_id: str | None = None, machine: dict | None = None,
                verdict: dict | None = None) -> Choice:
     """The image for an asset (its last probe and grade) or for a probe JSON."""
     if asset_id:
+        # Through the inventory's typed reads (its latest probe and verdict), not the
+        # journal's dicts.
         inv = _inventory(ctx)
         inv.machine(asset_id)
-        for ev in inv.history(asset_id):
-            if ev.type == EventType.ASSET_PROBED.value:
-                machine = ev.payload.get("machine") or machine
-            elif ev.type == EventType.ASSET_GRADED.value:
-                verdict = ev.payload.get("verdict") or verdict
+        probed = inv.latest(asset_id, EventType.ASSET_PROBED)
+        graded = inv.latest(asset_id, EventType.ASSET_GRADED)
+        machine = probed.machine if probed is not None else machine
+        verdict = graded.verdict if graded is not None else verdict
         if machine is None:
             raise NoProbe(asset=asset_id)
     if machine is None:

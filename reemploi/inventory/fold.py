@@ -33,7 +33,8 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from .. import events as typed
-from .ids import clean_serial, counter_key, disk_identity
+from ..model import Machine
+from .ids import clean_serial, counter_key
 
 MAX_NOTES = 20
 RECEIVED = "received"
@@ -84,14 +85,13 @@ def probe_summary(machine: dict, time: str) -> dict:
     system = machine.get("system") or {}
     cpu = machine.get("cpu") or {}
     memory = machine.get("memory") or {}
-    disks = []
-    for d in machine.get("disks") or ():
-        if d.get("is_live_medium"):
-            continue  # the USB stick we booted from is not part of the machine
-        smart = d.get("smart") or {}
-        disks.append({"identity": disk_identity(d), "model": d.get("model"),
-                      "serial": d.get("serial"), "size_bytes": d.get("size_bytes"),
-                      "media": d.get("media"), "health": smart.get("health")})
+    # The disks custody accounts for, by the one definition (``Machine.data_disks``:
+    # not the live stick we booted from). Only the disks are read back: a rebuild folds
+    # tens of thousands of probes.
+    disks = [{"identity": d.identity, "model": d.model, "serial": d.serial,
+              "size_bytes": d.size_bytes, "media": d.media.value,
+              "health": d.smart.health.value if d.smart else None}
+             for d in Machine.from_dict({"disks": machine.get("disks")}).data_disks()]
     return {"vendor": system.get("vendor"), "product": system.get("product"),
             "serial": system.get("serial"), "uuid": system.get("uuid"),
             "chassis": system.get("chassis"), "cpu_model": cpu.get("model"),

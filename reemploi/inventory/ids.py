@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-from ..model import Disk
+from ..model import Machine
 
 ASSET_RE = re.compile(r"^(?P<prefix>[A-Z0-9]+)-(?P<station>[A-Z0-9]{1,3})-(?P<yy>\d{2})-"
                       r"(?P<marker>P?)(?P<num>\d{5,})$")
@@ -97,14 +97,6 @@ def clean_serial(serial: str | None) -> str | None:
     return s
 
 
-def disk_identity(disk: dict) -> str:
-    """Identity of a probed disk dict (Machine.to_dict()['disks'][i]): same rule as
-    ``model.Disk.identity`` so wipe and image records match."""
-    return Disk(name=str(disk.get("name") or "?"), path=str(disk.get("path") or ""),
-                model=disk.get("model"), serial=disk.get("serial"), wwn=disk.get("wwn"),
-                size_bytes=disk.get("size_bytes")).identity
-
-
 # DMI UUIDs that BIOS vendors leave in place of a real one (SMBIOS DSP0134 7.2.1:
 # all-zeros means "not present", all-FF "not settable"); the AMI Aptio default
 # 03000200-0400-0500-0006-000700080009 is shared by thousands of boards.
@@ -143,9 +135,10 @@ def machine_identity(machine: dict) -> str:
     macs = sorted({str(n.get("mac")).lower() for n in machine.get("network") or ()
                    if n.get("mac") and len(set(str(n.get("mac")).replace(":", ""))) > 1
                    and n.get("bus") != "usb"})
-    disks = sorted({str(d.get("serial")).strip() for d in machine.get("disks") or ()
-                    if clean_serial(d.get("serial")) and not d.get("is_live_medium")
-                    and not d.get("removable") and (d.get("transport") or "") != "usb"})
+    # Built-in disks only (``Machine.internal_disks``): a USB stick or a docked disk
+    # moves from machine to machine.
+    disks = sorted({str(d.serial).strip() for d in Machine.from_dict(machine).internal_disks()
+                    if clean_serial(d.serial)})
     if serial or uuid:
         keys, prefix = [serial, uuid, "", ""], "fp:"
     elif macs:

@@ -96,6 +96,18 @@ class EventsMixin:
             found[aid] = evs if evs is not None else list(self._scan(aid, types))
         return found
 
+    def latest(self, asset_id: str, etype: str | EventType) -> Any:
+        """The asset's latest event of this type as its typed payload (``events``:
+        migrated, validated), None if it has none or that one does not validate. How
+        the other stages read an asset's probe or verdict: never the journal's dicts."""
+        from .. import events as typed
+        name = etype.value if isinstance(etype, EventType) else etype
+        for ev in reversed(self.events_of([asset_id], [name])[asset_id]):
+            if ev.asset_id == asset_id:
+                p = typed.read(name, ev.payload)
+                return None if isinstance(p, typed.Unreadable) else p
+        return None
+
     def _scan(self, asset_id: str | None, types: Iterable[str | EventType] | None
               ) -> Iterator[Event]:
         """Events read by streaming the whole journal (a byte pre-filter first)."""
