@@ -25,6 +25,24 @@ def _intake(cli, *extra):
     return json.loads(res.output)
 
 
+def test_inventory_list_pages_and_streams_short_rows(cli):
+    ids = _intake(cli)["ids"] + _intake(cli)["ids"]
+    rows = json.loads(cli(["inventory", "list", "--json"]).output)
+    assert [r["id"] for r in rows] == sorted(ids)
+    # Short rows (inventory show has the record), the same fields for every asset.
+    assert rows[0] == {"id": ids[0], "kind": "machine", "status": "received",
+                       "device_kind": "laptop", "part_kind": None, "lot_id": rows[0]["lot_id"],
+                       "grade": None, "outcome": None, "vendor": None, "product": None,
+                       "serial": None, "voided": False}
+    page = json.loads(cli(["inventory", "list", "--offset", "2", "--limit", "3", "--json"]).output)
+    assert [r["id"] for r in page] == sorted(ids)[2:5]
+    assert json.loads(cli(["inventory", "list", "--offset", "6", "--json"]).output) == []
+    text = cli(["inventory", "list", "--offset", "4", "--limit", "10", "--lang", "fr"]).output
+    assert sorted(ids)[4] in text and sorted(ids)[3] not in text
+    assert "5 à 6 sur 6 élément(s)" in text
+    assert cli(["inventory", "list", "--limit", "0"]).exit_code == ExitCode.USAGE
+
+
 def test_intake_registers_lot_and_prints_ids(cli):
     out = _intake(cli)
     lot = out["lot"]

@@ -393,7 +393,11 @@ def test_rebuild_replaces_shards_in_place_and_prunes_strays(inv):
     aid = inv.create_asset("machine", "laptop")
     stray = inv.projection.assets_dir / "zz.json"
     stray.write_text('{"assets": {"1": {"id": "GHOST", "kind": "machine"}}}')
-    assert any(d["id"] == "GHOST" for d in inv.machines())   # the quick path trusts files
+    # A shard meta.json never wrote (no CRC-32 of it) is not trusted, even by the
+    # listing of every record: the projection is refolded and the stray removed.
+    assert [d["id"] for d in inv.machines()] == [aid]
+    assert not stray.exists()
+    stray.write_text('{"assets": {"1": {"id": "GHOST", "kind": "machine"}}}')
     inv.rebuild_projection()
     assert not stray.exists()
     assert [d["id"] for d in inv.machines()] == [aid]

@@ -100,6 +100,21 @@ def test_a_projection_file_edited_by_hand_is_never_trusted(cli, tmp_path):
     _ok(cli(["inventory", "verify", "--deep", "--home", home]))
 
 
+def test_a_listing_row_edited_by_hand_is_never_trusted(cli, tmp_path):
+    """The listing's rows (projection/rows) are checked like the records: a row
+    turned "ready" by hand is refolded, never listed."""
+    home = tmp_path / "shop"
+    ids = _shop(cli, home)
+    for shard in (home / "projection" / "rows").glob("*.json"):
+        text = shard.read_text()
+        if ids[0] in text:
+            shard.write_text(text.replace('"status":"diagnosed"', '"status":"ready"', 1))
+    report = cli(["inventory", "verify", "--home", home, "--lang", "en"])
+    assert report.exit_code == ExitCode.INTEGRITY, report.output
+    assert _ok(cli(["inventory", "list", "--status", "ready", "--json", "--home", home])) == []
+    _ok(cli(["inventory", "verify", "--deep", "--home", home]))
+
+
 @pytest.mark.root
 def test_documents_carry_the_journal_head_and_verify_against_checks_it(cli, loopdev, tmp_path):
     home = tmp_path / "shop"

@@ -6,6 +6,7 @@ Thin: each builds the context, opens the inventory, calls one method, renders.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
@@ -69,9 +70,12 @@ def _device(spec: str) -> tuple[str, int, float | None]:
 
 
 def _row(d: dict, lang: str) -> str:
-    probe = d.get("probe") or {}
+    """One line of a record, or of a listing row (which carries vendor, product and
+    grade itself: inventory/listing.py)."""
+    probe = d.get("probe") or d
     model = " ".join(x for x in (probe.get("vendor"), probe.get("product")) if x)
-    grade = (d.get("grade") or {}).get("grade") or ""
+    grade = d.get("grade") or ""
+    grade = (grade.get("grade") or "") if isinstance(grade, dict) else grade
     return "  ".join([d["id"].ljust(16), _status(d["status"], lang).ljust(12),
                       (kind_word(d.get("device_kind"), lang) if d.get("device_kind") else "")
                       .ljust(20), grade.ljust(2),
@@ -146,14 +150,37 @@ def inventory():
 @click.option("--kind", type=WordChoice(KIND_NAMES, open_ended=True), default=None,
               help="Only this device kind (laptop, desktop...).")
 @click.option("--lot", "lot_id", default=None, help="Only machines of this lot.")
+@click.option("--limit", type=click.IntRange(min=1), default=None,
+              help="At most this many machines (a page; default: all).")
+@click.option("--offset", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Skip this many machines first (the next page: --offset 100 --limit 100).")
 @json_option
 @lang_option
 @home_option
-def list_cmd(status, kind, lot_id, as_json, lang, home):
+def list_cmd(status, kind, lot_id, limit, offset, as_json, lang, home):
     """List machines with their status, grade and model."""
     inv, lang = _open(home, lang)
-    emit(inv.machines(status=status, device_kind=kind, lot_id=lot_id), as_json,
-         lambda docs: _rows(docs, lang))
+    rows = inv.listing(status=status, device_kind=kind, lot_id=lot_id)
+    page = rows[offset:None if limit is None else offset + limit]
+    # Streamed: 50 000 rows are written as they are formatted, never built into one
+    # string (issue 16).
+    if as_json:
+        click.echo("[", nl=False)
+        for i, row in enumerate(page):
+            click.echo(("," if i else "") + "\n" + json.dumps(row, ensure_ascii=False),
+                       nl=False)
+        click.echo("\n]" if page else "]")
+        return
+    if not rows:
+        click.echo(tr("Nothing found.", lang))
+        return
+    for start in range(0, len(page), 1000):
+        click.echo("\n".join(_row(d, lang) for d in page[start:start + 1000]))
+    if len(page) == len(rows):
+        click.echo(tr("{n} asset(s)", lang, n=len(rows)))
+    else:
+        click.echo(tr("{first}–{last} of {n} asset(s)", lang, first=offset + 1 if page else 0,
+                      last=offset + len(page), n=len(rows)))
 
 
 @inventory.command("show")
@@ -421,7 +448,8 @@ def verify(deep, repair, against, as_json, lang, home):
             raise JournalCut(**found)
         raise ProjectionMismatch(where=tr("the last event", ctx.lang))
     if report.projection is ProjectionState.MISMATCH:
-        raise ProjectionMismatch(where=found.get("record") or found.get("index") or "?")
+        raise ProjectionMismatch(where=found.get("record") or found.get("index")
+                                 or found.get("rows") or "?")
     if report.projection is ProjectionState.DAMAGED:
         # A file edited by hand, or left by a writer killed before meta.json moved:
         # never trusted (the next command refolds it; --repair does it now).

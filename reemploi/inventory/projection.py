@@ -10,9 +10,10 @@ and live in one TinyDB file. ``meta.json`` holds the last applied journal seq, h
 and byte offset and the id counters; it is written last, so a crash leaves it behind
 the shards and the next open re-applies the tail (the fold is idempotent).
 
-Every file is written atomically: temp file, fsync, rename, then the directory is
-fsynced before ``meta.json`` moves forward. The journal stays the truth: any
-missing, damaged or stale projection file triggers a rebuild from it.
+Every file is written atomically (temp file, rename) but not fsynced: the journal line
+was, and the journal stays the truth. ``meta.json`` holds a CRC-32 of every file it
+wrote; any missing, damaged, stale or hand-edited projection file disagrees with it
+and triggers a refold from the journal (see ``Session.save``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import functools
 import json
 import zlib
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from tinydb import TinyDB
 from tinydb.middlewares import CachingMiddleware
@@ -29,7 +30,7 @@ from tinydb.storages import Storage
 from tinydb.table import Document
 
 from ..system.files import private_subdir, write_atomic  # noqa: F401 (re-exported)
-from .journal import fsync_dir
+from .listing import rows_of
 
 PROJECTION_DIR = "projection"
 # Bumped whenever a record's shape changes: a projection of another format is rebuilt
@@ -45,7 +46,8 @@ PROJECTION_DIR = "projection"
 # every wipe, image write and probe on it: who held that disk when); meta.json holds a
 # CRC-32 of every shard file it wrote (``crc``): a file edited by hand, or written by a
 # writer killed before meta.json moved, is never trusted.
-FORMAT = 7
+# 8: ``rows/XX.json`` beside each asset shard, its assets' listing rows (listing.py).
+FORMAT = 8
 SHARDS = 256
 ASSETS_TABLE = "assets"
 INDEX_TABLES = ("serial", "identity", "disk", "events", "disk_events", "touch")
@@ -75,8 +77,9 @@ def read_json(path: Path) -> Any:
 
 
 class AtomicJSONStorage(Storage):
-    """TinyDB storage: whole-file JSON, written by temp file + fsync + rename so a
-    reader never sees half a file (TinyDB's JSONStorage rewrites in place)."""
+    """TinyDB storage: whole-file JSON, written by temp file + rename so a reader
+    never sees half a file (TinyDB's JSONStorage rewrites in place). Not fsynced: see
+    ``Session.save``."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -89,7 +92,7 @@ class AtomicJSONStorage(Storage):
 
     def write(self, data: dict) -> None:
         write_atomic(self.path, json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-                     .encode("utf-8"))
+                     .encode("utf-8"), sync=False)
 
     def close(self) -> None:
         pass
@@ -133,11 +136,12 @@ class Projection:
         self.root = Path(home) / PROJECTION_DIR
         self.assets_dir = self.root / "assets"
         self.index_dir = self.root / "index"
+        self.rows_dir = self.root / "rows"
         self.meta_path = self.root / "meta.json"
         self.catalog_path = self.root / "lots.json"
 
     def ensure_dirs(self) -> None:
-        for d in (self.root, self.assets_dir, self.index_dir):
+        for d in (self.root, self.assets_dir, self.index_dir, self.rows_dir):
             private_subdir(d)
 
     def read_meta(self) -> dict | None:
@@ -150,10 +154,14 @@ class Projection:
         return meta
 
     def write_meta(self, meta: dict) -> None:
-        write_atomic(self.meta_path, json.dumps(meta, sort_keys=True).encode("utf-8"))
+        write_atomic(self.meta_path, json.dumps(meta, sort_keys=True).encode("utf-8"),
+                     sync=False)
 
     def asset_path(self, shard: str) -> Path:
         return self.assets_dir / f"{shard}.json"
+
+    def rows_path(self, shard: str) -> Path:
+        return self.rows_dir / f"{shard}.json"
 
     def index_path(self, shard: str) -> Path:
         return self.index_dir / f"{shard}.json"
@@ -171,7 +179,8 @@ class Projection:
 
     def prune(self, asset_shards: set[str], index_shards: set[str]) -> None:
         """Remove shard files a rebuild did not write (their records no longer exist)."""
-        for folder, keep in ((self.assets_dir, asset_shards), (self.index_dir, index_shards)):
+        for folder, keep in ((self.assets_dir, asset_shards), (self.rows_dir, asset_shards),
+                             (self.index_dir, index_shards)):
             for f in folder.glob("*.json"):
                 if f.stem not in keep:
                     f.unlink()
@@ -221,6 +230,17 @@ class Session:
             docs = {} if self.fresh else load_table(self.proj.asset_path(shard), ASSETS_TABLE)
             self.asset_shards[shard] = docs
         return docs
+
+    def rows(self) -> Iterator[dict]:
+        """Every asset's listing row (listing.py), shard by shard; each file checked
+        against its CRC-32 like the records."""
+        for shard in sorted(p.stem for p in self.proj.assets_dir.glob("*.json")):
+            path = self.proj.rows_path(shard)
+            self._check(path, "rows/" + shard)
+            data = read_json(path)
+            if not isinstance(data, dict):
+                raise ProjectionDamaged(str(path))
+            yield from data.values()
 
     def _index(self, shard: str) -> dict[str, dict]:
         idx = self.index_shards.get(shard)
@@ -289,8 +309,15 @@ class Session:
     # -- saving ---------------------------------------------------------------------
 
     def save(self, seq: int, hash_: str, offset: int, prune: bool = False) -> None:
-        """Write changed shards, fsync their directories, then move meta forward.
-        ``prune`` (rebuild): also remove shard files this session does not hold."""
+        """Write changed shards, then move meta forward (it holds their CRC-32s).
+        ``prune`` (rebuild): also remove shard files this session does not hold.
+
+        Nothing here is fsynced: the journal line was, before (one fsync per command,
+        issue 16), and it is the truth. After a power cut a shard or meta.json may be
+        older, newer or empty; each file's CRC-32 in meta.json then disagrees (or
+        meta.json is unreadable, or behind the journal) and the next open refolds
+        from the journal (rebuild or catch-up) instead of trusting it. A kill -9
+        loses nothing written: the page cache survives the process."""
         self.proj.ensure_dirs()
         if prune:
             self.proj.prune(set(self.asset_shards), set(self.index_shards))
@@ -299,21 +326,19 @@ class Session:
             docs = self.asset_shards[shard].values()
             save_table(self.proj.asset_path(shard), {ASSETS_TABLE: docs})
             self._record_crc(self.proj.asset_path(shard), "assets/" + shard)
+            rows = json.dumps(rows_of(docs), ensure_ascii=False,
+                              separators=(",", ":")).encode("utf-8")
+            write_atomic(self.proj.rows_path(shard), rows, sync=False)
+            self.meta.setdefault("crc", {})["rows/" + shard] = zlib.crc32(rows)
         for shard in sorted(self.dirty_index):
             data = json.dumps(self.index_shards[shard], ensure_ascii=False,
                               separators=(",", ":")).encode("utf-8")
-            write_atomic(self.proj.index_path(shard), data)
+            write_atomic(self.proj.index_path(shard), data, sync=False)
             self.meta.setdefault("crc", {})["index/" + shard] = zlib.crc32(data)
         if self.dirty_catalog and self.catalog is not None:
             save_table(self.proj.catalog_path, {"lots": self.catalog["lots"].values(),
                                                 "donors": self.catalog["donors"].values()})
             self._record_crc(self.proj.catalog_path, "lots")
-        if self.dirty_assets:
-            fsync_dir(self.proj.assets_dir)
-        if self.dirty_index:
-            fsync_dir(self.proj.index_dir)
-        if self.dirty_catalog:
-            fsync_dir(self.proj.root)
         self.meta.update({"format": FORMAT, "seq": seq, "hash": hash_, "offset": offset})
         self.proj.write_meta(self.meta)
         self.dirty_assets.clear()

@@ -33,10 +33,11 @@ from .ids import (clean_serial, format_asset_id, format_donor_id, format_lot_id,
 from .journal import Journal, build_line, event_from_dict, parse_line
 from .integrity import SyncMixin
 from .intents import IntentsMixin
+from .listing import select
 from .lots import LotsMixin
 from .parts import PartsMixin
 from .reading import EventsMixin
-from .projection import Projection, ProjectionDamaged, Session, load_table
+from .projection import Projection, ProjectionDamaged, Session
 
 if TYPE_CHECKING:
     from .verify import VerifyReport
@@ -307,9 +308,10 @@ class Inventory(SyncMixin, EventsMixin, IntentsMixin, LotsMixin, PartsMixin):
     asset = machine
 
     def _all_assets(self, s: Session) -> list[dict]:
+        # Through the session: each shard checked against its CRC-32 like any read.
         docs: list[dict] = []
         for path in self.projection.all_asset_shards():
-            docs.extend(load_table(path, "assets").values())
+            docs.extend(s._assets(path.stem).values())
         return sorted(docs, key=lambda d: d["id"])
 
     def machines(self, status: str | None = None, device_kind: str | None = None,
@@ -319,6 +321,12 @@ class Inventory(SyncMixin, EventsMixin, IntentsMixin, LotsMixin, PartsMixin):
                 and (status is None or d["status"] == status)
                 and (device_kind is None or d.get("device_kind") == device_kind)
                 and (lot_id is None or d.get("lot_id") == lot_id)]
+
+    def listing(self, kind: str | None = "machine", status: str | None = None,
+                device_kind: str | None = None, lot_id: str | None = None) -> list[dict]:
+        """Short rows (listing.py) of the assets that pass the filters, sorted by id:
+        what ``inventory list`` prints, without loading any record."""
+        return self._reading(lambda s: select(s.rows(), kind, status, device_kind, lot_id))
 
     def parts(self, part_kind: str | None = None, status: str | None = None) -> list[dict]:
         docs = self._reading(self._all_assets)

@@ -162,6 +162,7 @@ def projection_state(proj: Projection, seq: int, hash_: str, offset: int) -> Pro
     crcs = meta.get("crc") or {}
     files = {f"assets/{p.stem}": p for p in proj.all_asset_shards()}
     files.update({f"index/{p.stem}": p for p in sorted(proj.index_dir.glob("*.json"))})
+    files.update({f"rows/{p.stem}": p for p in sorted(proj.rows_dir.glob("*.json"))})
     if proj.catalog_path.exists():
         files["lots"] = proj.catalog_path
     if set(files) != set(crcs) or any(zlib.crc32(p.read_bytes()) != crcs[k]
@@ -178,6 +179,7 @@ def deep_difference(journal: Journal, proj: Projection) -> dict:
     """Fold the whole journal in memory and compare with the stored projection;
     {} if equal, else where it first differs. Call with a lock held."""
     from . import fold
+    from .listing import rows_of
     from .projection import INDEX_TABLES, Session, load_table
 
     fresh = Session(proj, {"counters": {}}, fresh=True)
@@ -190,6 +192,9 @@ def deep_difference(journal: Journal, proj: Projection) -> dict:
         for key in sorted(set(stored) | set(mine)):
             if stored.get(key) != mine.get(key):
                 return {"record": key}
+        # The listing rows are the records' (listing.row_of), never another fold.
+        if (read_json(proj.rows_path(shard)) or {}) != rows_of(mine.values()):
+            return {"rows": shard}
     for shard, idx in sorted(fresh.index_shards.items()):
         stored = read_json(proj.index_path(shard)) or {}
         for table in INDEX_TABLES:

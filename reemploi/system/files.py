@@ -130,10 +130,12 @@ def open_private(path: Path, flags: int, mode: int = FILE_MODE) -> int:
     return fd
 
 
-def write_atomic(path: Path, data: bytes, mode: int = FILE_MODE) -> None:
+def write_atomic(path: Path, data: bytes, mode: int = FILE_MODE, *, sync: bool = True) -> None:
     """Replace ``path`` with ``data``: temp file in the same directory (``O_EXCL|
     O_NOFOLLOW``, mode ``mode``), fsync, rename. A reader sees the old or the new
-    file, never half of one; a crash leaves at most ``.NAME.PID.tmp`` behind."""
+    file, never half of one; a crash leaves at most ``.NAME.PID.tmp`` behind.
+    ``sync=False``: no fsync, for files a checksum elsewhere proves or disproves after
+    a power cut (the inventory's projection: journal.fsync is its durability)."""
     path = Path(path)
     tmp = temp_name(path)
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
@@ -149,7 +151,8 @@ def write_atomic(path: Path, data: bytes, mode: int = FILE_MODE) -> None:
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view):]
-        os.fsync(fd)
+        if sync:
+            os.fsync(fd)
     except BaseException:
         os.close(fd)
         _unlink_quietly(tmp)
