@@ -196,3 +196,12 @@ def test_dates_and_bounds_are_checked(cli, tmp_path):
     big = _ok(cli(["intake", "--donor", "Mairie", "--device", "laptop:2500", "--yes", "--json",
                    "--home", home]))
     assert big["lot"]["devices"][0]["count"] == 2500
+
+
+def test_a_placeholder_disk_serial_is_as_weak_as_no_serial():
+    """Disks reporting a filler serial share it with every disk of their batch: their
+    wipes obey the weak-identity rule (same asset, same physical session)."""
+    from reemploi.inventory.custody import is_weak
+    assert is_weak("serial:0000000000000000") and is_weak("serial:To Be Filled By O.E.M.")
+    assert is_weak("weak:?:8589934592:loop3") and is_weak(None)
+    assert not is_weak("serial:S2ZYJ9AF406447") and not is_weak("wwn:0x5000c500a1b2c3d4")
