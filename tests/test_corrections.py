@@ -47,3 +47,20 @@ def test_a_lot_typo_is_corrected_and_a_mistaken_asset_voided(cli, tmp_path):
                "--home", home])
     assert bad.exit_code == ExitCode.BAD_INPUT
     assert (home / "journal.jsonl").read_bytes() == before
+
+
+def test_papers_read_the_corrected_state(cli, tmp_path):
+    """One fold, one state: a machine's kind corrected after intake is what its sheet
+    and label facts say, while its history keeps the original."""
+    home = tmp_path / "shop"
+    made = _ok(cli(["intake", "--donor", "Mairie", "--device", "laptop:1", "--create-ids",
+                    "--json", "--home", home]))
+    aid = made["ids"][0]
+    _ok(cli(["inventory", "correct", aid, "--set", "device_kind=desktop", "--reason",
+             "a tower, not a laptop", "--home", home]))
+    from reemploi.documents.sources import asset_facts
+    from reemploi.inventory.store import Inventory
+    facts = asset_facts(Inventory.open(home, "T"), aid)
+    assert facts.device_kind == "desktop"
+    assert [h.type for h in facts.history] == ["asset.created", "correct"]
+    assert facts.history[0].detail["device_kind"] == "laptop"
