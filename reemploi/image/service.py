@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..errors import BadInput, ExitCode, ReemploiError
-from ..inventory.events import EventType, Status as AssetStatus
+from ..inventory.events import EventType
 from ..model import Disk
 from ..inventory.refusals import record_refusal
 from ..system import blockdev, guard, seal
@@ -124,16 +124,7 @@ def _check_asset(ctx, asset_id: str, wipe_event: str | None) -> None:
     A machine still "received" or "diagnosed" whose disk has its own successful wipe
     record (a disk wiped loose at a wipe station, then fitted) may go on: the record step
     moves it through "wiped", citing that wipe event."""
-    from ..inventory.errors import IllegalTransition
-    from ..inventory.lifecycle import transition_allowed
-
-    doc = _inventory(ctx).machine(asset_id)
-    status = doc.get("status")
-    if doc.get("kind") == "machine" and (
-            transition_allowed(status, AssetStatus.IMAGED.value)
-            or (wipe_event and transition_allowed(status, AssetStatus.WIPED.value))):
-        return
-    raise IllegalTransition(id=asset_id, current=status, to=AssetStatus.IMAGED.value)
+    _inventory(ctx).may_image(asset_id, wipe_event)   # the inventory's lifecycle decides
 
 
 def plan_write(ctx, image: str, device: str, *, asset_id: str | None = None,

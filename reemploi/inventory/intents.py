@@ -68,6 +68,30 @@ class IntentsMixin:
 
     # -- wipe and image ----------------------------------------------------------------
 
+    def may_wipe(self, asset_id: str) -> None:
+        """Checked before the first byte of a wipe under ``asset_id``: it exists
+        (UnknownAsset, exit 10) and, a machine, may become wiped once the wipe ends
+        (IllegalTransition, exit 11), or the disk would be erased and only then the
+        record refused. A part (a harvested disk wiped loose) keeps its own states."""
+        doc = self.machine(asset_id)
+        status = doc.get("status")
+        if doc.get("kind") == "machine" and status != Status.WIPED.value \
+                and not transition_allowed(status, Status.WIPED.value):
+            raise IllegalTransition(id=asset_id, current=status, to=Status.WIPED.value)
+
+    def may_image(self, asset_id: str, wipe_event: str | None) -> None:
+        """Checked before the first byte of an image write: the machine exists (exit
+        10) and may become imaged (exit 11); one still received or diagnosed whose disk
+        has its own wipe record (wiped loose, then fitted) may go on: ``finish_image``
+        moves it through wiped, citing that wipe."""
+        doc = self.machine(asset_id)
+        status = doc.get("status")
+        if doc.get("kind") == "machine" and (
+                transition_allowed(status, Status.IMAGED.value)
+                or (wipe_event and transition_allowed(status, Status.WIPED.value))):
+            return
+        raise IllegalTransition(id=asset_id, current=status, to=Status.IMAGED.value)
+
     def start_wipe(self, starts: Iterable[tuple[str | None, dict]]) -> list[Event]:
         """``wipe.started`` per disk, in one write, before the first byte. A machine
         imaged or ready goes back to diagnosed in the same write: from the first byte

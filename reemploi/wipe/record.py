@@ -101,12 +101,7 @@ def check_asset(ctx, asset_id: str) -> None:
     machine, may become "wiped" (IllegalTransition, exit 11). Otherwise the disk would be
     erased and recorded, and only then the command fail on the status change. A part
     (a harvested disk wiped loose) keeps its own states: no status change for it."""
-    from ..inventory.errors import IllegalTransition
-    from ..inventory.lifecycle import transition_allowed
-    doc = ctx.inventory().machine(asset_id)
-    if doc.get("kind") == "machine" and doc.get("status") != "wiped" \
-            and not transition_allowed(doc.get("status"), "wiped"):
-        raise IllegalTransition(id=asset_id, current=doc.get("status"), to="wiped")
+    ctx.inventory().may_wipe(asset_id)        # the inventory's lifecycle decides
 
 
 def record_all(ctx, records: list[WipeRecord]) -> list[str]:
