@@ -105,10 +105,14 @@ def test_a_listing_row_edited_by_hand_is_never_trusted(cli, tmp_path):
     turned "ready" by hand is refolded, never listed."""
     home = tmp_path / "shop"
     ids = _shop(cli, home)
+    row = f'["{ids[0]}","machine","diagnosed"'
+    edited = 0
     for shard in (home / "projection" / "rows").glob("*.json"):
         text = shard.read_text()
-        if ids[0] in text:
-            shard.write_text(text.replace('"status":"diagnosed"', '"status":"ready"', 1))
+        if row in text:
+            shard.write_text(text.replace(row, f'["{ids[0]}","machine","ready"'))
+            edited += 1
+    assert edited == 1
     report = cli(["inventory", "verify", "--home", home, "--lang", "en"])
     assert report.exit_code == ExitCode.INTEGRITY, report.output
     assert _ok(cli(["inventory", "list", "--status", "ready", "--json", "--home", home])) == []

@@ -30,7 +30,7 @@ from tinydb.storages import Storage
 from tinydb.table import Document
 
 from ..system.files import private_subdir, write_atomic  # noqa: F401 (re-exported)
-from .listing import rows_of
+from .listing import ROW_FIELDS, rows_file
 
 PROJECTION_DIR = "projection"
 # Bumped whenever a record's shape changes: a projection of another format is rebuilt
@@ -231,16 +231,16 @@ class Session:
             self.asset_shards[shard] = docs
         return docs
 
-    def rows(self) -> Iterator[dict]:
+    def rows(self) -> Iterator[list]:
         """Every asset's listing row (listing.py), shard by shard; each file checked
         against its CRC-32 like the records."""
         for shard in sorted(p.stem for p in self.proj.assets_dir.glob("*.json")):
             path = self.proj.rows_path(shard)
             self._check(path, "rows/" + shard)
             data = read_json(path)
-            if not isinstance(data, dict):
+            if not isinstance(data, dict) or data.get("fields") != list(ROW_FIELDS):
                 raise ProjectionDamaged(str(path))
-            yield from data.values()
+            yield from data["rows"]
 
     def _index(self, shard: str) -> dict[str, dict]:
         idx = self.index_shards.get(shard)
@@ -326,7 +326,7 @@ class Session:
             docs = self.asset_shards[shard].values()
             save_table(self.proj.asset_path(shard), {ASSETS_TABLE: docs})
             self._record_crc(self.proj.asset_path(shard), "assets/" + shard)
-            rows = json.dumps(rows_of(docs), ensure_ascii=False,
+            rows = json.dumps(rows_file(docs), ensure_ascii=False,
                               separators=(",", ":")).encode("utf-8")
             write_atomic(self.proj.rows_path(shard), rows, sync=False)
             self.meta.setdefault("crc", {})["rows/" + shard] = zlib.crc32(rows)

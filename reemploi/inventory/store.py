@@ -33,7 +33,7 @@ from .ids import (clean_serial, format_asset_id, format_donor_id, format_lot_id,
 from .journal import Journal, build_line, event_from_dict, parse_line
 from .integrity import SyncMixin
 from .intents import IntentsMixin
-from .listing import select
+from .listing import Row, select
 from .lots import LotsMixin
 from .parts import PartsMixin
 from .reading import EventsMixin
@@ -323,9 +323,9 @@ class Inventory(SyncMixin, EventsMixin, IntentsMixin, LotsMixin, PartsMixin):
                 and (lot_id is None or d.get("lot_id") == lot_id)]
 
     def listing(self, kind: str | None = "machine", status: str | None = None,
-                device_kind: str | None = None, lot_id: str | None = None) -> list[dict]:
-        """Short rows (listing.py) of the assets that pass the filters, sorted by id:
-        what ``inventory list`` prints, without loading any record."""
+                device_kind: str | None = None, lot_id: str | None = None) -> list[Row]:
+        """Short rows (``listing.Row``) of the assets that pass the filters, sorted by
+        id: what ``inventory list`` prints, without loading any record."""
         return self._reading(lambda s: select(s.rows(), kind, status, device_kind, lot_id))
 
     def parts(self, part_kind: str | None = None, status: str | None = None) -> list[dict]:

@@ -179,7 +179,7 @@ def deep_difference(journal: Journal, proj: Projection) -> dict:
     """Fold the whole journal in memory and compare with the stored projection;
     {} if equal, else where it first differs. Call with a lock held."""
     from . import fold
-    from .listing import rows_of
+    from .listing import rows_file
     from .projection import INDEX_TABLES, Session, load_table
 
     fresh = Session(proj, {"counters": {}}, fresh=True)
@@ -193,7 +193,7 @@ def deep_difference(journal: Journal, proj: Projection) -> dict:
             if stored.get(key) != mine.get(key):
                 return {"record": key}
         # The listing rows are the records' (listing.row_of), never another fold.
-        if (read_json(proj.rows_path(shard)) or {}) != rows_of(mine.values()):
+        if (read_json(proj.rows_path(shard)) or {}) != rows_file(mine.values()):
             return {"rows": shard}
     for shard, idx in sorted(fresh.index_shards.items()):
         stored = read_json(proj.index_path(shard)) or {}
