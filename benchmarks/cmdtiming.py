@@ -69,6 +69,13 @@ def med(values: list[float], fmt: str = "{:.2f}") -> str:
             + fmt.format(max(values)) + ")")
 
 
+def ratio(runs: dict[str, list[float]], a: str, b: str) -> str:
+    """Median (min–max) of a/b over the rounds both ran: each round's pair ran back to
+    back, so the ratio cancels most of the load that changed between rounds."""
+    n = min(len(runs[a]), len(runs[b]))
+    return med([runs[a][i] / runs[b][i] for i in range(n)])
+
+
 def load() -> str:
     with open("/proc/loadavg") as fh:
         return " ".join(fh.read().split()[:3])

@@ -53,7 +53,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.cmdtiming import Loads, cli_env, lodetach, losetup, med, run  # noqa: E402
+from benchmarks.cmdtiming import Loads, cli_env, lodetach, losetup, med, run
+from benchmarks.cmdtiming import ratio as interleaved  # noqa: E402
 
 GiB, MiB = 1 << 30, 1 << 20
 SOURCES = ["/usr/lib/x86_64-linux-gnu", "/usr/bin", "/usr/share/doc", "/usr/lib/python3",
@@ -290,8 +291,7 @@ def main() -> int:
             print(f"{k:28} {med(v):28} {size / MiB / statistics.median(v):14.0f}  {c}")
 
         def ratio(a: str, b: str) -> str:
-            n = min(len(t[a]), len(t[b]))
-            return med([t[a][i] / t[b][i] for i in range(n)])
+            return interleaved(t, a, b)
 
         print("\ntime ratios of interleaved runs, median (min–max) of the rounds:")
         if not args.no_write:
@@ -310,8 +310,7 @@ def main() -> int:
                   f"{ratio('ours image make', 'bmaptool create + zstd -3')}")
 
         def cratio(a: str, b: str) -> str:
-            n = min(len(cpu[a]), len(cpu[b]))
-            return med([cpu[a][i] / cpu[b][i] for i in range(n)])
+            return interleaved(cpu, a, b)
 
         print("CPU time ratios (what each command costs, less bent by the load):")
         if not args.no_write:

@@ -46,7 +46,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.cmdtiming import Loads, cli_env, lodetach, losetup, med, run, timed  # noqa: E402
+from benchmarks.cmdtiming import Loads, cli_env, lodetach, losetup, med, run
+from benchmarks.cmdtiming import ratio as interleaved, timed  # noqa: E402
 from reemploi.wipe import engine  # noqa: E402
 from reemploi.wipe.patterns import Keystream, byte_pattern, prng_pattern  # noqa: E402
 
@@ -255,8 +256,7 @@ def main() -> int:
             print(f"{k:24} {med(v):28} {mb / statistics.median(v):7.0f}  {c}")
 
         def ratio(a: str, b: str) -> str:
-            rounds = min(len(t[a]), len(t[b]))
-            return med([t[a][i] / t[b][i] for i in range(rounds)])
+            return interleaved(t, a, b)
 
         print("\nratios of interleaved runs, median (min–max) of the rounds:")
         print(f"  zero command, speed vs dd zero (goal >= 0.9):            "
