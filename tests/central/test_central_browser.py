@@ -75,6 +75,17 @@ class Driver:
     def url(self) -> str:
         return self.s("GET", "/url")
 
+    def url_after_submit(self, before: str, deadline_s: float = 30.0) -> str:
+        """The URL once the form's navigation has begun: WebDriver's click may return
+        before a POST-and-redirect has even started, so reading the URL at once can
+        still give the login page on a loaded machine."""
+        end = time.monotonic() + deadline_s
+        url = self.url()
+        while url == before and time.monotonic() < end:
+            time.sleep(0.1)
+            url = self.url()
+        return url
+
     def quit(self) -> None:
         try:
             self.s("DELETE", "")
@@ -113,8 +124,9 @@ def test_pages_render_in_chromium(server, station, browser, tmp_path):
     assert _non_blank(shot) and "Se connecter" in browser.text()
     browser.type("#login", "coord")
     browser.type("#password", PASSWORDS["coord"][1])
+    login_url = browser.url()
     browser.click("#submit")
-    assert browser.url().endswith("/inventory")
+    assert browser.url_after_submit(login_url).endswith("/inventory")
     pages = {
         "/inventory?station=TRI-R": [ids[0], "Latitude E5410", "Inventaire"],
         f"/machines/{ids[0]}": [ids[0], "Historique", "MSK423Y20S3HBC", "Diagnostiqué"],
