@@ -11,7 +11,7 @@ on this machine's virtual disk). In every round, interleaved so a load spike hit
 * ``reemploi wipe DEV --method prng|zero --verify none|full --yes --json`` as a
   process (guard, plan, exclusive open and re-check, the pass, the verification, the
   ``wipe.started``/``wipe.done`` records in a private inventory);
-* the engine alone inside this Python (``engine.overwrite`` and ``engine.verify`` on
+* the engine alone inside this Python (``engine.overwrite`` and ``verify.verify`` on
   an exclusively opened descriptor), reported apart;
 * ``dd if=/dev/zero of=DEV bs=4M oflag=direct``; ``dd`` of pre-generated random data
   from tmpfs then ``dd iflag=direct`` read-back (what a dd-speed eraser with a full
@@ -49,6 +49,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.cmdtiming import Loads, cli_env, lodetach, losetup, med, run
 from benchmarks.cmdtiming import ratio as interleaved, timed  # noqa: E402
 from reemploi.wipe import engine  # noqa: E402
+from reemploi.wipe.verify import verify as verify_pass  # noqa: E402
 from reemploi.wipe.patterns import Keystream, byte_pattern, prng_pattern  # noqa: E402
 
 CHUNK = 4 << 20
@@ -134,7 +135,7 @@ def engine_pass(dev: str, pattern, verify: str) -> None:
         if res.outcome != engine.Outcome.SUCCESS:
             raise SystemExit(f"engine pass: {res}")
         if verify != "none":
-            v = engine.verify(d, pattern, verify)
+            v = verify_pass(d, pattern, verify)
             if not v.ok:
                 raise SystemExit(f"engine verify: {v}")
     finally:
