@@ -27,9 +27,8 @@ CONSOLE_FONT = "/usr/share/consolefonts/Lat15-TerminusBold32x16.psf.gz"
 
 def _open(home: Path | None, lang: str):
     from ..atelier.record import Atelier
-    from ..inventory.store import Inventory
     ctx = make_context(home=home, lang=lang)
-    inv = Inventory.open(ctx.home, ctx.station, ctx.operator)
+    inv = ctx.inventory()
     return ctx, inv, Atelier(inv, ctx.home)
 
 

@@ -8,7 +8,6 @@ import click
 from ..i18n import tr
 from ..errors import BadInput
 from ..inventory.errors import DataDirBroken, JournalRewritten
-from ..inventory.store import Inventory
 from .common import emit, home_option, json_option, lang_option, make_context, operator_option
 
 
@@ -54,7 +53,7 @@ def raise_if_broken(report) -> None:
 def repair(note, as_json, lang, home):
     """Record a loss of journal events (integrity.incident) so the workshop can go on."""
     ctx = make_context(home, lang)
-    inv = Inventory.open(ctx.home, ctx.station, ctx.operator)
+    inv = ctx.inventory()
     ev = inv.repair(note)
     emit(ev if ev is not None else {"repaired": False}, as_json,
          lambda e: tr("Nothing to repair.", ctx.lang) if ev is None else
@@ -96,7 +95,7 @@ def correct(target, pairs, devices, reason, as_json, lang, home):
     """Correct a lot, donor or asset recorded wrong at intake (the original stays in the history)."""
     from ..inventory.parts import parse_facts
     ctx = make_context(home, lang)
-    inv = Inventory.open(ctx.home, ctx.station, ctx.operator)
+    inv = ctx.inventory()
     try:
         fields = parse_facts(pairs)
     except ValueError as exc:
@@ -120,7 +119,7 @@ def correct(target, pairs, devices, reason, as_json, lang, home):
 def void(target, reason, as_json, lang, home):
     """Void an asset or lot created by mistake: it leaves every list and figure, the journal keeps it."""
     ctx = make_context(home, lang)
-    inv = Inventory.open(ctx.home, ctx.station, ctx.operator)
+    inv = ctx.inventory()
     ev = inv.void(target, reason)
     emit(ev, as_json, lambda e: tr("{id} voided.", ctx.lang, id=target))
 

@@ -41,7 +41,7 @@ PROJECTION_TEXT = {"current": N_("up to date"), "behind": N_("behind (caught up 
 
 def _open(home: Path | None, lang: str | None) -> tuple[Inventory, str]:
     ctx = make_context(home, lang)
-    return Inventory.open(ctx.home, ctx.station, ctx.operator), ctx.lang
+    return ctx.inventory(), ctx.lang
 
 
 def _status(value: str | None, lang: str) -> str:
@@ -409,7 +409,7 @@ def verify(deep, repair, against, as_json, lang, home):
         return integrity_cmd.check_against(journal, against, as_json, ctx.lang)
     report = verify_home(journal, Projection(ctx.home), deep=deep)
     if report.ok and repair and report.projection is not ProjectionState.CURRENT:
-        Inventory.open(ctx.home, ctx.station, ctx.operator).rebuild_projection()
+        ctx.inventory().rebuild_projection()
         report = verify_home(journal, Projection(ctx.home), deep=deep)
 
     def render(r) -> str:

@@ -9,13 +9,12 @@ import click
 
 from ..documents import lotdocs
 from ..i18n import tr
-from ..inventory.store import Inventory
 from .common import emit, home_option, json_option, lang_option, make_context, operator_option
 
 
 def _issue(lot_id, kind, out_dir, as_json, lang, home) -> None:
     ctx = make_context(home, lang)
-    inv = Inventory.open(ctx.home, ctx.station, ctx.operator)
+    inv = ctx.inventory()
     issued = lotdocs.issue(ctx, inv, lot_id, kind, out_dir)
     result = {"kind": issued.kind, "id": issued.id, "json": str(issued.json_path),
               "pdf": str(issued.pdf_path), "sha256": issued.sha256,

@@ -7,7 +7,6 @@ import click
 
 from ..i18n import tr
 from ..inventory import operators
-from ..inventory.store import Inventory
 from .common import (ASSET_ID, emit, home_option, json_option, lang_option, make_context,
                      operator_option)
 from .words import ROLE_NAMES, WordChoice
@@ -20,7 +19,7 @@ def role_names(roles, lang) -> str:
 
 def _open(home, lang):
     ctx = make_context(home, lang)
-    return Inventory.open(ctx.home, ctx.station, ctx.operator), ctx
+    return ctx.inventory(), ctx
 
 
 def _person(p: operators.Operator | None) -> dict | None:

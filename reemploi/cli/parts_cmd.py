@@ -17,7 +17,6 @@ from ..i18n import N_, number, tr
 from ..inventory.describe import PART_KIND_NAMES, word
 from ..inventory.lifecycle import DESTINATIONS
 from ..inventory.parts import PART_KINDS, parse_facts, stock
-from ..inventory.store import Inventory
 from ..model import to_jsonable
 from .common import (ASSET_ID, emit, home_option, json_option, lang_option, make_context,
                      operator_option)
@@ -175,7 +174,7 @@ def checkout(asset_id, destination, organisation, when, price, backdated, with_r
              as_json, lang, home):
     """Record that a machine or part leaves the workshop (status becomes out)."""
     ctx = make_context(home, lang)
-    inv = Inventory.open(ctx.home, ctx.station, ctx.operator)
+    inv = ctx.inventory()
     lang = ctx.lang
     if with_receipt and destination not in ("given", "sold"):
         # Checked before anything is recorded: a receipt needs a recipient.

@@ -44,8 +44,7 @@ def receipt_out_option(f):
 @home_option
 def receipt(asset_id, out_dir, as_json, lang, home):
     """The recipient's papers for a machine given or sold: receipt (gift or sale, with the legal guarantee) and the plain-words "your computer" sheet."""
-    from ..inventory.store import Inventory
     ctx = make_context(home, lang)
-    inv = Inventory.open(ctx.home, ctx.station, ctx.operator)
+    inv = ctx.inventory()
     emit(issue_receipt(ctx, inv, asset_id, out_dir), as_json,
          lambda r: render_receipt(r, ctx.lang))

@@ -20,12 +20,11 @@ def record_refusal(ctx, action: str, disk: dict, exc, asset_id: str | None = Non
     """Append one ``guard.refused`` event; returns its id. A journal that cannot be
     written must not hide the refusal itself: that error is logged, and the caller
     still raises the refusal."""
-    from .store import Inventory
 
     payload = {"action": action, "disk": disk, "reason": exc.reason.value,
                "message": exc.render(), "differences": getattr(exc, "differences", [])}
     try:
-        inv = Inventory.open(ctx.home, ctx.station, ctx.operator)
+        inv = ctx.inventory()
         return inv.record(EventType.GUARD_REFUSED, asset_id, payload).id
     except ReemploiError as err:
         log.error("could not record the refusal of %s: %s", disk.get("path"), err.render())

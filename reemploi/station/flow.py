@@ -71,8 +71,7 @@ class StationReport:
 
 
 def _inventory(ctx: Context):
-    from ..inventory.store import Inventory
-    return Inventory.open(ctx.home, ctx.station, ctx.operator)
+    return ctx.inventory()
 
 
 # ------------------------------------------------------------------------ the run
