@@ -44,6 +44,9 @@ def test_usage_errors_read_in_french_with_the_usage_lines_words(cli):
     assert "ne fait pas partie des choix\u00a0: reçu, diagnostiqué" in out
     out = _fr(cli, ["intake", "--donor", "X", "--donor-kind", "zz"])
     assert "Valeur invalide pour «\u00a0--donor-kind\u00a0»" in out
+    # A number type's name is click's class attribute, outside its gettext calls.
+    out = _fr(cli, ["inventory", "list", "--limit", "abc"])
+    assert "n'est pas un intervalle d'entiers valide" in out and "integer" not in out
 
 
 def test_french_words_are_accepted_where_codes_are(cli):

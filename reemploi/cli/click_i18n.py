@@ -42,8 +42,27 @@ def _ngettext(singular: str, plural: str, n: int) -> str:
     return i18n.translations(i18n.current()).ngettext(singular, plural, n)
 
 
+class _TypeName(str):
+    """A click number type's ``name`` ("integer range"), put in the reader's language
+    when a message formats it: click builds "{value!r} is not a valid {number_type}."
+    from the class attribute, which no ``_()`` ever sees. As a ``str`` it stays what
+    click compares and upper-cases (metavars)."""
+
+    def __format__(self, spec: str) -> str:
+        return format(i18n._(str(self)), spec)
+
+
+# click's number types whose name reaches an error (click/types.py, _NumberParamTypeBase);
+# their msgids are in click.po.
+_NUMBER_TYPES = ("IntParamType", "FloatParamType", "IntRange", "FloatRange")
+
+
 def install() -> None:
     """Route click's message lookups through ``reemploi.i18n`` (idempotent)."""
+    for cls_name in _NUMBER_TYPES:
+        cls = getattr(click.types, cls_name, None)
+        if cls is not None and not isinstance(cls.__dict__.get("name"), _TypeName):
+            cls.name = _TypeName(cls.name)
     for name in CLICK_MODULES:
         try:
             module = importlib.import_module(f"click.{name}")
