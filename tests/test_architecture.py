@@ -1,5 +1,6 @@
 """House rules that hold for the whole package: one door to subprocess, help and
-exit codes documented, no import cycle between modules, no file over 500 lines."""
+exit codes documented, no import cycle between modules nor between the stages'
+packages, no file over 500 lines."""
 
 import ast
 from pathlib import Path
@@ -199,6 +200,71 @@ def test_import_edges_resolve_relative_function_local_and_submodule_imports(tmp_
     assert graph["p.sub.b"] == {"p", "p.a"}             # `..VALUE` is the package itself
     # one tangle of four modules; reported by its shortest loop from the first name
     assert find_cycles(graph) == [["p", "p.a", "p.sub.b", "p"]]
+
+
+def top_level(module: str) -> str:
+    """The part of reemploi a module belongs to: its stage package
+    (``reemploi.wipe.engine`` -> ``reemploi.wipe``), else the root module itself
+    (``reemploi.errors``, ``reemploi.context``) or the root package ``reemploi``."""
+    return ".".join(module.split(".")[:2])
+
+
+def package_graph(graph: dict[str, set[str]]) -> dict[str, set[str]]:
+    """The module graph folded onto ``top_level``: an edge X -> Y when any module of X
+    imports any module of Y (function-local imports included, as above)."""
+    out: dict[str, set[str]] = {}
+    for module, targets in graph.items():
+        out.setdefault(top_level(module), set())
+        for target in targets:
+            out.setdefault(top_level(target), set())
+            if top_level(target) != top_level(module):
+                out[top_level(module)].add(top_level(target))
+    return out
+
+
+def test_no_import_cycle_between_packages():
+    """The stages are layers (STYLE.md: machine -> probe -> grade -> wipe -> image ->
+    documents -> stats): two packages that import each other, even through modules
+    that do not form a module cycle (grade.service -> inventory.ids while
+    inventory.describe -> grade.render), cannot be understood, tested or moved apart.
+
+    No package and no root module is exempt. Each root module is its own node rather
+    than one "reemploi" hub: errors, i18n, model, vocabulary and identity import no
+    stage, so they are below all; context.py opens the inventory, so it is above it and
+    nothing below the inventory may take a Context; cli is imported by nothing but
+    ``__main__``. An exemption would hide exactly the cycles this test is for (a hub
+    that everything imports and that imports a stage closes a loop through it)."""
+    graph = import_graph()
+    cycles = find_cycles(package_graph(graph))
+    detail = []
+    for cycle in cycles:
+        for a, b in zip(cycle, cycle[1:]):
+            why = sorted(f"{m} -> {t}" for m, ts in graph.items() if top_level(m) == a
+                         for t in ts if top_level(t) == b)
+            detail.append(f"  {a} -> {b}: " + ", ".join(why))
+    assert not cycles, ("import cycles between packages:\n"
+                        + "\n".join(" -> ".join(c) for c in cycles) + "\n" + "\n".join(detail))
+
+
+def test_the_package_check_finds_a_cycle_no_module_cycle_shows():
+    """The guard above can fail: two packages that import each other through different
+    modules (no module cycle at all) are one package cycle; a root module that imports
+    a stage is a node of its own, not a free pass."""
+    graph = {"reemploi.grade.service": {"reemploi.inventory.ids", "reemploi.model"},
+             "reemploi.grade.render": {"reemploi.i18n"},
+             "reemploi.inventory.ids": {"reemploi.model"},
+             "reemploi.inventory.describe": {"reemploi.grade.render"},
+             "reemploi.model": set(), "reemploi.i18n": set()}
+    assert find_cycles(graph) == []
+    assert find_cycles(package_graph(graph)) == [["reemploi.grade", "reemploi.inventory",
+                                                   "reemploi.grade"]]
+    layered = {"reemploi.context": {"reemploi.inventory.store"},
+               "reemploi.inventory.store": {"reemploi.model"},
+               "reemploi.wipe.run": {"reemploi.context"}, "reemploi.model": set()}
+    assert find_cycles(package_graph(layered)) == []
+    layered["reemploi.inventory.store"].add("reemploi.context")     # store takes a Context
+    assert find_cycles(package_graph(layered)) == [["reemploi.context", "reemploi.inventory",
+                                                    "reemploi.context"]]
 
 
 # --- file length --------------------------------------------------------------------

@@ -104,7 +104,7 @@ def test_workshop_rules_in_home_are_used(cli, recorded, tmp_path):
 
 def test_interactive_checklist(cli, recorded, tmp_path):
     from reemploi.context import Context
-    from reemploi.grade.service import open_machine, probe
+    from reemploi.station.grading import open_machine, probe
     ctx, facts = open_machine(Context(home=tmp_path), recorded)
     laptop = is_laptop(probe(ctx, facts))
     asked = [i for i in ITEMS if laptop or i not in LAPTOP_ONLY]

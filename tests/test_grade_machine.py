@@ -185,7 +185,7 @@ EXPECTED_GRADE = {
 @pytest.mark.parametrize("name", sorted(EXPECTED_GRADE))
 def test_recorded_machines_get_a_sensible_grade_and_to_do_list(name):
     from reemploi.context import Context
-    from reemploi.grade.service import open_machine, probe
+    from reemploi.station.grading import open_machine, probe
     folder = MACHINES / name
     ctx, facts = open_machine(Context(home=folder), folder)
     v = grade_machine(probe(ctx, facts), None, RULES)
@@ -222,7 +222,7 @@ def test_a_failing_second_disk_is_taken_out_of_a_machine_that_goes_out():
 @pytest.mark.parametrize("folder", _fixture_machines(), ids=lambda p: p.name)
 def test_recorded_machines_get_a_complete_verdict(folder):
     from reemploi.context import Context
-    from reemploi.grade.service import open_machine, probe
+    from reemploi.station.grading import open_machine, probe
 
     ctx, facts = open_machine(Context(home=folder), folder)
     machine = probe(ctx, facts)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from reemploi.inventory.ids import (clean_serial, counter_key, format_asset_id,
-                                    format_donor_id, format_lot_id)
+from reemploi.identity import clean_serial
+from reemploi.inventory.ids import counter_key, format_asset_id, format_donor_id, format_lot_id
 from reemploi.inventory.parts import parse_facts, stock
 from reemploi.model import Disk
 
@@ -99,14 +99,14 @@ MACHINES = __import__("pathlib").Path(__file__).parent / "fixtures" / "machines"
 
 def _probed(name: str) -> dict:
     from reemploi.context import Context
-    from reemploi.grade.service import open_machine, probe
+    from reemploi.station.grading import open_machine, probe
     folder = MACHINES / name
     ctx, facts = open_machine(Context(home=folder), folder)
     return probe(ctx, facts).to_dict()
 
 
 def test_identity_survives_the_upgrade_the_verdict_asked_for():
-    from reemploi.inventory.ids import identity_is_strong, machine_identity
+    from reemploi.identity import identity_is_strong, machine_identity
     # Latitude E5410: blank DMI serial (linuxhw dump), two MACs, a failing disk. The
     # verdict asks for an SSD: once it is fitted, the machine must still be found.
     e5410 = _probed("latitude-e5410-failing-disk")
@@ -124,7 +124,7 @@ def test_identity_survives_the_upgrade_the_verdict_asked_for():
 
 
 def test_the_live_stick_and_a_usb_dock_are_not_the_machine():
-    from reemploi.inventory.ids import machine_identity
+    from reemploi.identity import machine_identity
     medion = _probed("medion-usb-dock")       # internal SSD + a donor's disk in a USB dock
     other_donor_disk = dict(medion, disks=[medion["disks"][0],
                                            dict(medion["disks"][1], serial="Z9OTHER")])
@@ -136,7 +136,7 @@ def test_the_workshops_usb_dongle_identifies_no_machine():
     linuxhw recording's is "--"), and the workshop's USB Wi-Fi dongle. The dongle's MAC
     travels from machine to machine: it must not make this machine recognisable, or
     the next one given the dongle would be filed as this one."""
-    from reemploi.inventory.ids import identity_is_strong, machine_identity
+    from reemploi.identity import identity_is_strong, machine_identity
     desk = _probed("broken-tools")
     assert [(n["bus"], n["kind"]) for n in desk["network"]] == [("usb", "wifi")]
     assert not identity_is_strong(machine_identity(desk))
@@ -150,7 +150,7 @@ def test_the_workshops_usb_dongle_identifies_no_machine():
                                   "00000000-0000-0000-0000-000000000000",
                                   "FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF", "--", None])
 def test_placeholder_uuids_identify_nothing(uuid):
-    from reemploi.inventory.ids import clean_uuid, identity_is_strong, machine_identity
+    from reemploi.identity import clean_uuid, identity_is_strong, machine_identity
     assert clean_uuid(uuid) is None
     # D600 probed from the replay: no DMI serial, no network, no disk serial.
     d600 = _probed("latitude-d600-32bit")

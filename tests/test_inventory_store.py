@@ -12,7 +12,7 @@ import pytest
 
 from reemploi.errors import BadInput, Conflict, ExitCode, NotFound
 from reemploi.inventory.events import EventType
-from reemploi.inventory.ids import machine_identity
+from reemploi.identity import machine_identity
 from reemploi.inventory.journal import build_line
 from reemploi.inventory.projection import shard_of
 from reemploi.inventory.store import Inventory

@@ -13,7 +13,7 @@ from reemploi.context import Context
 from reemploi.grade.engine import internal_disks
 from reemploi.image.choose import facts_from_machine
 from reemploi.inventory.fold import probe_summary
-from reemploi.inventory.ids import machine_identity
+from reemploi.identity import machine_identity
 from reemploi.model import Disk, Machine, Media
 from reemploi.probe import folder
 from reemploi.probe.collector import probe_machine

@@ -13,13 +13,19 @@ from pathlib import Path
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import (KeepTogether, SimpleDocTemplate, Spacer,
+from reportlab.platypus import (KeepTogether, Paragraph, SimpleDocTemplate, Spacer,
                                 Table, TableStyle)
 
+from ..documents.paper import pdf_text
 from ..documents.qr_flowable import QrFlowable
-from ..stats.report_pdf import _para
 from .carnet_view import build_view
 from .drawing import to_reportlab
+
+
+def _para(text: str, style) -> Paragraph:
+    """Plain text in a Paragraph: escaped (reportlab reads markup, and a name like
+    "Emmaüs & Co <Villeurbanne>" would lose its "<...>") and safe for the PDF fonts."""
+    return Paragraph(pdf_text(text), style)
 
 
 def _styles() -> dict:

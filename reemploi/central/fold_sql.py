@@ -21,7 +21,7 @@ from typing import Any, Iterable
 
 import psycopg
 
-from ..inventory.ids import clean_serial, clean_uuid
+from ..identity import clean_serial, clean_uuid
 
 
 ASSET_COLUMNS = ("station_id, asset_id, kind, device_kind, status, lot_id, donor_id, grade, "

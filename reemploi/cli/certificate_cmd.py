@@ -14,7 +14,7 @@ from ..i18n import N_, number, tr
 from ..wipe.certcheck import Verification, checked_document
 from ..wipe.certificate import DESTINATIONS, CertificateRequest, Person, issue
 from ..wipe import trust as truststore
-from ..documents.certificate_terms import DESTINATION
+from ..wipe.terms import DESTINATION
 from .common import ASSET_ID, dump_json, home_option, json_option, lang_option, make_context, \
     operator_option
 from .words import WordChoice

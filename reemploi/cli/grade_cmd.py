@@ -13,7 +13,7 @@ from ..grade.checks import ITEMS, LAPTOP_ONLY, Checks, CheckState, parse_check_a
 from ..grade.engine import is_laptop
 from ..grade.render import ITEM_TEXT, render_verdict
 from ..grade.rules import load_rules
-from ..grade.service import grade_machine_step, open_machine, probe
+from ..station.grading import grade_machine_step, open_machine, probe
 from ..i18n import tr
 from .common import ASSET_ID, dump_json, home_option, json_option, lang_option, make_context, \
     operator_option

@@ -14,7 +14,7 @@ from ..wipe.render import odds_text, plan_text
 from ..wipe.plan import METHODS, VERIFY_MODES
 from ..wipe.progress import MultiProgress
 from ..wipe.record import check_asset
-from ..documents.certificate_terms import CATEGORY, RESULT, VERIFY, label
+from ..wipe.terms import CATEGORY, RESULT, VERIFY, label
 from ..inventory.describe import METHOD_NAMES
 from .common import ASSET_ID, confirm, dump_json, home_option, json_option, lang_option, make_context, \
     operator_option, yes_option

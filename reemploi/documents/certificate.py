@@ -30,7 +30,7 @@ from .qr_flowable import QrFlowable
 
 # The words of a certificate live in a module without reportlab, so the wipe command
 # and its plan print them without loading the PDF toolkit (issue 16: ~0.3 s per start).
-from .certificate_terms import (CATEGORY, CAVEAT, CLASSIFICATION, DESTINATION, MEDIA, RESULT, TECHNIQUE, VERIFY,  # noqa: F401
+from ..wipe.terms import (CATEGORY, CAVEAT, CLASSIFICATION, DESTINATION, MEDIA, RESULT, TECHNIQUE, VERIFY,  # noqa: F401
                                 label)
 
 SIGNATURE_BOX = object()   # sentinel: an empty box to sign in

@@ -128,7 +128,7 @@ def _erasure(inv, machines: list[dict], donor: str | None) -> dict[str, list]:
 
 
 def _match(disk: dict, parts: list[dict]) -> dict | None:
-    from ..inventory.ids import clean_serial
+    from ..identity import clean_serial
     serial = clean_serial(disk.get("serial"))
     for part in parts:
         facts = part.get("facts") or {}

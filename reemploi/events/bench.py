@@ -12,7 +12,7 @@ from .base import Payload, event
 @dataclass(frozen=True)
 class AssetProbed(Payload):
     """``machine``: ``Machine.to_dict()`` of the probe (``model.Machine.from_dict``
-    reads it back). ``identity``: the machine's fingerprint (``inventory.ids``),
+    reads it back). ``identity``: the machine's fingerprint (``reemploi.identity``),
     computed once when the probe is recorded.
 
     Schema 2 makes ``identity`` required; schema-1 payloads without one get it
@@ -23,7 +23,7 @@ class AssetProbed(Payload):
     @classmethod
     def migrate(cls, version: int, data: dict) -> dict:
         if version == 1 and not data.get("identity"):
-            from ..inventory.ids import machine_identity
+            from ..identity import machine_identity
             data["identity"] = machine_identity(data.get("machine") or {})
         return data
 

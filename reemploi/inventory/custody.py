@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from .ids import clean_serial
+from ..identity import clean_serial
 
 WEAK_PREFIX = "weak:"
 SERIAL_PREFIX = "serial:"
@@ -56,7 +56,7 @@ def is_weak(identity: str | None) -> bool:
     """Could this identity name more than one physical disk? A weak one, and a serial
     that is a vendor placeholder ("0000000000000000", "To be filled by O.E.M.": cheap
     SSDs and USB bridges report them, many disks share them), by the same rule as a
-    machine's serial (``ids.clean_serial``)."""
+    machine's serial (``identity.clean_serial``)."""
     if not identity or identity.startswith(WEAK_PREFIX):
         return True
     return identity.startswith(SERIAL_PREFIX) and clean_serial(identity[len(SERIAL_PREFIX):]) is None

@@ -12,6 +12,8 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from ..i18n import N_, tr
+# Re-exported: the commands take every word table from here.
+from ..vocabulary import MEDIA_WORDS, word  # noqa: F401
 from .events import EventType
 
 EVENT_NAMES = {
@@ -56,22 +58,6 @@ METHOD_NAMES = {"auto": N_("automatic"), "zero": N_("zeros"), "prng": N_("random
                 "firmware": N_("firmware erase"), "unknown": N_("unknown")}
 NIST_NAMES = {"clear": N_("Clear"), "purge": N_("Purge"), "destroy": N_("Destroy"),
               "unknown": N_("unknown")}
-# Media kinds (model.Disk media) in words.
-MEDIA_WORDS = {"hdd": N_("hard disk (HDD)"), "ssd": N_("SATA solid-state drive (SSD)"),
-               "nvme": N_("NVMe solid-state drive"), "usb-flash": N_("USB flash drive"),
-               "sd": N_("SD card"), "emmc": N_("eMMC flash memory"),
-               "optical": N_("optical disc"), "virtual": N_("virtual disk"),
-               "unknown": N_("unknown media")}
-
-
-def word(table: Mapping[str, str], code: Any, lang: str | None = None) -> str:
-    """``code`` in the reader's words through ``table``; an unknown code as it is."""
-    if code is None or code == "":
-        return "?"
-    msgid = table.get(str(code))
-    return tr(msgid, lang) if msgid else str(code)
-
-
 def kind_word(kind: str | None, lang: str | None = None) -> str:
     """A device kind ("laptop") in words: the probe and stats stages' msgids."""
     return tr(kind, lang) if kind else "?"

@@ -15,7 +15,7 @@ class EventType(str, enum.Enum):
     DONOR_REGISTERED = "donor.registered"   # {donor_id, name, kind, contact?, siret?}
     LOT_RECEIVED = "lot.received"           # {lot_id, donor_id, date, devices:[{kind,count,weight_kg?}], weight_kg?, notes?}
     ASSET_CREATED = "asset.created"         # {kind: machine|part, device_kind, lot_id?, serial?, weight_kg?, identity?}
-    ASSET_PROBED = "asset.probed"           # {machine: Machine.to_dict(), identity?: ids.machine_identity (computed if absent)}
+    ASSET_PROBED = "asset.probed"           # {machine: Machine.to_dict(), identity?: identity.machine_identity (computed if absent)}
     ASSET_CHECKED = "asset.checked"         # {checks: {keyboard: ok|fail|na, ..., cosmetic: A|B|C, notes}}
     ASSET_GRADED = "asset.graded"           # {verdict: Verdict dict, rules_version, benchmark?}
     STATUS_CHANGED = "status.changed"       # {from, to}

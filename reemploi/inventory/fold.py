@@ -34,7 +34,8 @@ from typing import Any, Protocol
 
 from .. import events as typed
 from ..model import Machine
-from .ids import clean_serial, counter_key
+from ..identity import clean_serial
+from .ids import counter_key
 
 MAX_NOTES = 20
 RECEIVED = "received"

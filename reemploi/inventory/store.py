@@ -22,14 +22,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from ..errors import BadInput
+from ..identity import clean_serial, machine_identity
 from ..model import to_jsonable
 from ..settings import load_settings
 from .. import events as typed
 from . import fold
 from .errors import (DuplicateId, JournalWriteFailed, UnknownAsset)
 from .events import Event, EventType, Status
-from .ids import (clean_serial, format_asset_id, format_donor_id, format_lot_id,
-                  machine_identity)
+from .ids import format_asset_id, format_donor_id, format_lot_id
 from .journal import Journal, build_line, event_from_dict, parse_line
 from .integrity import SyncMixin
 from .intents import IntentsMixin

@@ -3,7 +3,7 @@
 ``run_station`` probes the machine, finds its asset (typed or scanned id, else the
 machine's identity, else a new id), reads from the journal which steps are done
 (``progress``), and runs the others in order: checklist and grade
-(``grade.service.grade_machine_step``), wipe (``wipe.run.prepare`` +
+(``grading.grade_machine_step``), wipe (``wipe.run.prepare`` +
 ``run_and_record``), certificate (``wipe.certificate.issue``), image
 (``image.service.plan_write`` + ``execute``), labels and sheet
 (``documents.labels.make_labels`` / ``make_sheet``), ready (the inventory's status
@@ -112,7 +112,7 @@ class Station:
                 self.ui.lines(["", exc.render(lambda m: tr(m, self.lang))])
 
     def probe(self) -> Machine:
-        from ..grade.service import open_machine, probe
+        from .grading import open_machine, probe
         self.ui.step(Step.PROBE)
         self.mctx, facts = open_machine(self.ctx, self.profile.replay)
         machine = probe(self.mctx, facts)
@@ -120,7 +120,7 @@ class Station:
         return machine
 
     def find_asset(self, typed: str | None, machine: Machine) -> str | None:
-        from ..inventory.ids import identity_is_strong, machine_identity
+        from ..identity import identity_is_strong, machine_identity
         inv = _inventory(self.ctx)
         if typed:
             inv.machine(typed)             # unknown id: exit 10 before anything else
@@ -177,7 +177,7 @@ class Station:
     def grade(self, machine: Machine, checks, asset_id: str | None) -> str:
         from ..grade.render import render_verdict
         from ..grade.rules import load_rules
-        from ..grade.service import grade_machine_step
+        from .grading import grade_machine_step
         self.ui.step(Step.GRADE)
         if asset_id is None and self.profile.unattended and self.profile.asset == "new":
             kind = machine.system.chassis.value

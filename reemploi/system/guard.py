@@ -222,7 +222,7 @@ def guard_target(ctx, path: str, *, program: tuple[str, ...] | None = None) -> D
 
 def confirm_text(disk: Disk, lang: str | None = None) -> str:
     """What the operator must see before saying yes: model, serial, size, bus, path."""
-    from ..inventory.describe import MEDIA_WORDS, word
+    from ..vocabulary import MEDIA_WORDS, word
     return tr("{path}: {model}, serial {serial}, {size}, {transport}", lang,
               path=disk.path, model=disk.model or tr("unknown model", lang),
               serial=disk.serial or "—",

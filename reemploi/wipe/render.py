@@ -22,7 +22,7 @@ BLOCKER_TEXT = {
 def plan_text(job, lang: str) -> str:
     """What the operator reads before saying yes: the disk, the device the kernel sees,
     then the method, estimate, caveats and every step (or why it cannot be wiped)."""
-    from ..documents.certificate_terms import CATEGORY, TECHNIQUE, VERIFY, label
+    from .terms import CATEGORY, TECHNIQUE, VERIFY, label
     p, d = job.plan, job.disk
     lines = [guard.confirm_text(d, lang)]
     if job.seal is not None:
@@ -45,7 +45,7 @@ def plan_text(job, lang: str) -> str:
     if p.estimate_seconds is not None:
         lines.append("  " + tr("estimated time: {minutes} min", lang,
                                minutes=max(1, round(p.estimate_seconds / 60))))
-    from ..documents.certificate_terms import CAVEAT
+    from .terms import CAVEAT
     for c in p.caveats:
         lines.append("  ! " + (tr(CAVEAT[c.value], lang) if c.value in CAVEAT else c.value))
     for step in p.steps:
@@ -74,7 +74,7 @@ PATTERN_TEXT = {"prng": N_("random data"), "0x00": N_("zeros"), "0xff": N_("ones
 
 
 def step_text(step, lang: str) -> str:
-    from ..documents.certificate_terms import VERIFY, label
+    from .terms import VERIFY, label
     if step.argv or step.kind not in STEP_TEXT:
         return step.describe()
     pattern = tr(PATTERN_TEXT[step.pattern], lang) if step.pattern in PATTERN_TEXT \

@@ -1,12 +1,15 @@
 """The words of an erasure certificate (categories, techniques, results, caveats),
 shared by the PDF (documents/certificate.py), the wipe plan and the wipe command.
 
-Apart from the PDF so that printing them does not import reportlab.
+Apart from the PDF so that printing them does not import reportlab; in the wipe stage,
+whose codes they name, so that the wipe never imports the documents (which import the
+wipe's certificates and signing: tests/test_architecture.py).
 """
 
 from __future__ import annotations
 
 from ..i18n import N_, tr
+from ..vocabulary import MEDIA_WORDS
 
 CATEGORY = {"clear": N_("Clear"), "purge": N_("Purge"), "destroy": N_("Destroy"),
             "mixed": N_("Clear and Purge (see each disk)")}
@@ -45,10 +48,7 @@ CAVEAT = {
 }
 
 
-MEDIA = {"hdd": N_("hard disk (HDD)"), "ssd": N_("SATA solid-state drive (SSD)"),
-         "nvme": N_("NVMe solid-state drive"), "usb-flash": N_("USB flash drive"),
-         "sd": N_("SD card"), "emmc": N_("eMMC flash memory"), "optical": N_("optical disc"),
-         "virtual": N_("virtual disk"), "unknown": N_("unknown media")}
+MEDIA = MEDIA_WORDS        # the same words as on every screen
 # NIST SP 800-88 r1 App. G "post-sanitization classification": donated computers held
 # no classified information; the code stays in the JSON, the words are made here.
 CLASSIFICATION = {"unclassified": N_("unclassified (no classified information)")}

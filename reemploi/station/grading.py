@@ -5,6 +5,12 @@ the machine (or replays a recorded folder), optionally benchmarks it, grades it 
 the rules in force, and records ``asset.probed`` / ``asset.checked`` /
 ``asset.graded`` in the inventory, creating the asset if no asset matches the
 machine's identity. The click command only parses options and renders.
+
+Here rather than in ``grade/``: the grade stage is pure (rules, engine, verdict and
+their words) and sits below the inventory, whose history names verdicts in its words;
+this step sits above both, like the station's other steps, since it opens the
+inventory through the ``Context`` and records into it. In ``grade/`` it made the two
+packages import each other (tests/test_architecture.py).
 """
 
 from __future__ import annotations
@@ -13,12 +19,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..context import Context
+from ..grade.bench import DEFAULT_SECONDS, run_bench
+from ..grade.checks import Checks
+from ..grade.engine import grade_machine, internal_disks
+from ..grade.rules import Rules
+from ..grade.verdict import BenchScores, Verdict
 from ..model import Machine
-from .bench import DEFAULT_SECONDS, run_bench
-from .checks import Checks
-from .engine import grade_machine, internal_disks
-from .rules import Rules
-from .verdict import BenchScores, Verdict
 
 
 @dataclass(frozen=True)
@@ -77,14 +83,14 @@ def grade_machine_step(ctx: Context, rules: Rules, *, checks: Checks | None = No
     created = False
     if save:
         asset_id, created = _record(ctx, machine, checks, verdict, scores, asset_id)
-    from ..inventory.ids import identity_is_strong, machine_identity
+    from ..identity import identity_is_strong, machine_identity
     weak = not identity_is_strong(machine_identity(machine.to_dict()))
     return GradeResult(machine, verdict, scores, checks, asset_id, created, weak)
 
 
 def _record(ctx: Context, machine: Machine, checks: Checks | None, verdict: Verdict,
             scores: BenchScores | None, asset_id: str | None) -> tuple[str, bool]:
-    from ..inventory.ids import identity_is_strong, machine_identity
+    from ..identity import identity_is_strong, machine_identity
     inv = ctx.inventory()
     data = machine.to_dict()
     identity = machine_identity(data)
