@@ -13,11 +13,13 @@ DEV=0
 RUNTIME_PKGS="python3 python3-venv python3-pip smartmontools dmidecode lshw hdparm nvme-cli
   pciutils usbutils util-linux fdisk gdisk parted e2fsprogs zstd upower edid-decode
   cups-client mokutil kbd console-setup-linux"
+# dosfstools, mtools: the image tests make FAT file systems and fill them (this
+# kernel may lack vfat, so files go in through mtools).
 # postgresql-15: the central server's tests start a real one (docs/central.md installs
 # it on the server; a station never needs it); chromium-driver drives Chromium there.
 DEV_PKGS="bmap-tools nwipe cups cups-bsd printer-driver-cups-pdf poppler-utils stress-ng
   sysbench gettext tmux chromium chromium-driver live-build xorriso isolinux qemu-system-x86 ovmf fuse3 openssl
-  postgresql-15 postgresql-client-15 libpq5"
+  postgresql-15 postgresql-client-15 libpq5 dosfstools mtools"
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "scripts/install.sh: run as root (sudo scripts/install.sh)" >&2

@@ -85,7 +85,7 @@ def sha256_of(path, length: int | None = None) -> str:
 
 def pack_szst(raw: Path, out: Path) -> Path:
     from reemploi.image.bmap import render_bmap
-    from reemploi.image.service import sidecar_bmap
+    from reemploi.image.capture import sidecar_bmap
     from reemploi.image.szst import pack
     with open(raw, "rb") as fh:
         res = pack(fh.read, raw.stat().st_size, out)

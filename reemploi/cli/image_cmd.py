@@ -9,7 +9,7 @@ import click
 
 from ..errors import BadInput, ReemploiError
 from ..i18n import number, tr
-from ..image import catalogue, render, service
+from ..image import capture, catalogue, render, service
 from ..image.errors import PostInstallFailed
 from ..image.postinstall import DEFAULT_STEPS, Step
 from ..system.blockdev import format_size
@@ -152,26 +152,32 @@ def _failure_json(exc: ReemploiError, plan: service.Plan) -> dict:
 @click.argument("out", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--level", type=click.IntRange(1, 19), default=3, show_default=True,
               help="zstd compression level.")
+@click.option("--fs-map/--no-fs-map", "fs_maps", default=True, show_default=True,
+              help="Leave out the blocks the disk's file systems (ext2/3/4, FAT) mark free.")
 @json_option
 @lang_option
 @home_option
-def make_cmd(device, out, level, as_json, lang, home):
+def make_cmd(device, out, level, fs_maps, as_json, lang, home):
     """Capture a master image OUT.img.zst (sparse zstd + .bmap) from a prepared disk."""
     ctx = make_context(home, lang)
     if not str(out).endswith(".zst"):
         raise BadInput(what=str(out), why="the output name must end in .zst")
     bar = render.ProgressBar(ctx.lang)
     try:
-        rep = service.make(ctx, device, out, level=level,
+        rep = capture.make(ctx, device, out, level=level, fs_maps=fs_maps,
                            progress=None if as_json else (lambda d, t: bar("read", d, t)))
     finally:
         bar.close()
-    emit(rep, as_json, lambda r: tr(
+    emit(rep, as_json, lambda r: "\n".join([tr(
         "Master image {out}: {size}, {mapped} mapped, {comp} compressed, in {seconds} s; "
         "block map {bmap}", ctx.lang, out=r.out, size=format_size(r.image_size, ctx.lang),
         mapped=format_size(r.mapped_bytes, ctx.lang),
         comp=format_size(r.compressed_bytes, ctx.lang), seconds=number(r.seconds, ctx.lang, 1),
-        bmap=r.bmap))
+        bmap=r.bmap)] + [tr(
+            "File system {kind} at {start}: {used} in use of {length}; its free blocks "
+            "were not read", ctx.lang, kind=f["kind"], start=format_size(f["start"], ctx.lang),
+            used=format_size(f["used_bytes"], ctx.lang),
+            length=format_size(f["length"], ctx.lang)) for f in r.filesystems]))
 
 
 @image.command("choose")

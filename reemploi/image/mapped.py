@@ -12,8 +12,8 @@ a file since put under that name.
 
 Anything else (a real disk, a backing file we cannot open, a file system without
 ``SEEK_DATA``) is read whole, and zero detection (``blockmap.segments``) finds the
-holes, as before. Reading a file system's own allocation maps (ext4 block bitmaps,
-the FAT) for real disks is not done yet.
+holes, as before. On any disk, the file systems' own allocation maps (ext2/3/4 block
+bitmaps, the FAT) then leave out the blocks they mark free: ``fsmap.py``.
 """
 
 from __future__ import annotations

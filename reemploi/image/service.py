@@ -1,5 +1,5 @@
 """What the ``image`` commands call: guard -> plan -> confirm -> write -> verify ->
-post-install -> record, plus ``make`` (capture a master) and ``choose``.
+post-install -> record, and ``choose`` (capturing a master is ``capture.py``).
 
 The writer is sparse: unmapped areas of the disk keep whatever was there. So, unlike
 ``dd``, writing over a donated disk is only safe once the disk has been wiped; we
@@ -15,7 +15,6 @@ import os
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable
 
 from ..errors import BadInput, ExitCode, ReemploiError
 from ..inventory.events import EventType
@@ -25,15 +24,11 @@ from ..system import blockdev, guard, seal
 from ..system.seal import Seal
 from ..system.signals import Stopped, StopSignals, stop_name
 from . import catalogue, postinstall, writer
-from .bmap import render_bmap
 from .choose import Choice, choose, facts_from_machine
 from .errors import (EmptyImage, ImageTooLarge, IsoNotAnInstall, NoProbe, NoWipeRecord,
-                     OutputExists, OutputOnSource, SourceMounted, WipedBeforeCheckout,
+                     WipedBeforeCheckout,
                      WipeUnfinished, WriteFailed)
 from .sources import ImageInfo, is_iso9660
-from .blockmap import mapped_segments
-from .mapped import source
-from .szst import pack
 
 log = logging.getLogger(__name__)
 
@@ -404,65 +399,6 @@ def _record(ctx, report: Report, start_event: str | None = None) -> str:
     # The record and the status it implies, in one write (inventory intents decide:
     # imaged after a success; after a failed re-install, no longer imaged/ready).
     return _inventory(ctx).finish_image(plan.asset_id, payload, plan.wipe_event).id
-
-
-@dataclass(frozen=True)
-class MakeReport:
-    device: str
-    out: str
-    bmap: str
-    image_size: int
-    mapped_bytes: int
-    compressed_bytes: int
-    image_sha256: str | None            # not measured (holes are not hashed): None
-    seconds: float
-    frames: int
-
-
-def sidecar_bmap(out: Path) -> Path:
-    """``x.img.zst`` -> ``x.img.bmap`` (bmaptool finds it beside the image)."""
-    name = out.name[:-4] if out.name.endswith(".zst") else out.name
-    return out.with_name(name + ".bmap")
-
-
-def make(ctx, device: str, out: Path, *, level: int = 3,
-         progress: Callable[[int, int], None] | None = None) -> MakeReport:
-    """Capture a master image (szst + bmap) from a prepared, unmounted disk."""
-    disk = blockdev.disk_by_path(ctx, device)
-    if disk.mounted:
-        raise SourceMounted(path=disk.path, mounts=", ".join(disk.mounted))
-    out = Path(out).resolve()
-    for existing in (out, sidecar_bmap(out)):
-        if existing.exists():         # never overwrite a master silently
-            raise OutputExists(out=str(existing))
-    if blockdev.resolve(ctx, device) in {f"/dev/{n}" for n in
-                                         blockdev.disks_of_path(ctx, str(out.parent))}:
-        raise OutputOnSource(out=str(out), path=disk.path)
-    fd = guard.open_exclusive(disk.path, write=False)
-    try:
-        size = os.lseek(fd, 0, os.SEEK_END)
-        os.lseek(fd, 0, os.SEEK_SET)
-        start = time.monotonic()
-        # Only what can hold data is read (a loop's sparse backing file says where,
-        # image/mapped.py), zeros found in bulk, frames compressed on every core, and
-        # only mapped data hashed (each frame's sha256): no whole-image checksum, which
-        # would hash every byte of the holes too (issue 16). ``image add`` measures one.
-        src = source(ctx, fd, os.path.basename(blockdev.resolve(ctx, disk.path)), size)
-        try:
-            segs = None if src.ranges is None else mapped_segments(src.read_at, size,
-                                                                   src.ranges)
-            result = pack(lambda n: os.read(fd, n), size, out, level=level,
-                          progress=(lambda done: progress(done, size)) if progress else None,
-                          whole_sha256=False, segs=segs)
-        finally:
-            src.close()
-    finally:
-        os.close(fd)
-    bmap_path = sidecar_bmap(out)
-    bmap_path.write_bytes(render_bmap(result.index.to_bmap()))
-    return MakeReport(disk.path, str(out), str(bmap_path), size, result.index.mapped_bytes,
-                      result.compressed_bytes, None,
-                      round(time.monotonic() - start, 3), len(result.index.frames))
 
 
 def choose_for(ctx, *, asset_id: str | None = None, machine: dict | None = None,
