@@ -6,10 +6,10 @@ import csv
 import io
 
 from .. import i18n
-from .figures import STAGES, YearFigures
+from .figures import COLUMNS as STAGES, YearFigures
 
 STAGE_NAMES = {"received": "received", "diagnosed": "diagnosed", "wiped": "wiped",
-               "imaged": "imaged", "ready": "ready", "out": "out"}
+               "imaged": "imaged", "ready": "ready", "out": "out", "built": "built"}
 
 
 def sections(f: YearFigures, lang: str) -> list[tuple[str, list[str], list[list]]]:

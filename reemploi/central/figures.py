@@ -21,21 +21,21 @@ from dataclasses import dataclass, field
 
 import psycopg
 
-from .milestones import LAST_VALUE, STAGES
+from .milestones import COLUMNS, LAST_VALUE
 
 
 @dataclass(frozen=True)
 class YearFigures:
     year: int
     station: str
-    totals: dict[str, int]
-    months: list[dict]                       # {month, received, ..., out}
-    by_station: list[dict]                   # {station, workshop, received, ..., out}
+    totals: dict[str, int]                   # received, ..., out, built
+    months: list[dict]                       # {month, received, ..., out, built}
+    by_station: list[dict]                   # {station, workshop, received, ..., out, built}
     outcomes: list[dict]                     # {outcome, machines}
     grades: list[dict]                       # {grade, machines}
     erasures: list[dict]                     # {method, succeeded, failed}
     seconds: float = 0.0
-    stages: tuple[str, ...] = field(default=STAGES)
+    stages: tuple[str, ...] = field(default=COLUMNS)
 
 
 def year_figures(conn: psycopg.Connection, year: int, station: str = "") -> YearFigures:
@@ -53,9 +53,9 @@ def year_figures(conn: psycopg.Connection, year: int, station: str = "") -> Year
     for (month, st, what, key), n in counts.items():
         if not n:
             continue
-        if what in STAGES:
-            months.setdefault(month, dict.fromkeys(STAGES, 0))[what] += n
-            per_station.setdefault(st, dict.fromkeys(STAGES, 0))[what] += n
+        if what in COLUMNS:
+            months.setdefault(month, dict.fromkeys(COLUMNS, 0))[what] += n
+            per_station.setdefault(st, dict.fromkeys(COLUMNS, 0))[what] += n
         elif what == "outcome":
             outcomes[key] += n
         elif what == "grade":
@@ -66,7 +66,7 @@ def year_figures(conn: psycopg.Connection, year: int, station: str = "") -> Year
         "SELECT station_id, workshop FROM stations WHERE station_id = ANY(%s)",
         (list(per_station),))}
     month_rows = [{"month": m, **v} for m, v in sorted(months.items())]
-    totals = {s: sum(m[s] for m in month_rows) for s in STAGES}
+    totals = {s: sum(m[s] for m in month_rows) for s in COLUMNS}
     return YearFigures(
         year, station, totals, month_rows,
         [{"station": st, "workshop": workshops.get(st, ""), **v}
@@ -89,6 +89,7 @@ def _count_groups_once(conn: psycopg.Connection, year: int, station: str,
             " root_asset FROM links) "
             "SELECT m.rs, m.ra, s.station_id, s.stage, s.time, s.day, s.tag FROM members m "
             "JOIN milestones s ON s.station_id = m.st AND s.asset_id = m.aid AND s.year = %s "
+            "AND s.counted "
             "WHERE %s = '' OR s.station_id = %s", (year, station, station)):
         groups[(r["rs"], r["ra"], r["stage"])].append(r)
     for (_, _, stage), rows in groups.items():

@@ -44,6 +44,7 @@ class SqlView:
         self.dirty_assets: set[str] = set()
         self.dirty_lots: set[str] = set()
         self.dirty_donors: set[str] = set()
+        self.flushed_lots: set[str] = set()     # the lots written back by the last flush
 
     # -- loading ------------------------------------------------------------------------
 
@@ -76,6 +77,10 @@ class SqlView:
         self._load("assets", "asset_id", assets, self.assets)
         self._load("lots", "lot_id", lots, self.lots)
         self._load("donors", "donor_id", donors, self.donors)
+
+    def load_assets(self, ids: Iterable[str]) -> None:
+        """Fetch the records of ``ids`` not loaded yet, in one query."""
+        self._load("assets", "asset_id", ids, self.assets)
 
     def _get(self, table: str, key: str, ident: str, cache: dict) -> dict | None:
         if not ident:
@@ -148,6 +153,7 @@ class SqlView:
                             f"({', '.join(['%s'] * (len(extra) + 3))}) "
                             f"ON CONFLICT (station_id, {key}) DO UPDATE SET {sets}", rows)
         changed = set(self.dirty_assets)
+        self.flushed_lots = set(self.dirty_lots)
         self.dirty_assets.clear()
         self.dirty_lots.clear()
         self.dirty_donors.clear()

@@ -82,16 +82,23 @@ def fold_batch(conn: psycopg.Connection, station: str, limit: int = BATCH) -> in
         events = [json.loads(bytes(r["line"])) for r in lines]
         view = SqlView(conn, station)
         view.preload(events)
+        # The lots the machines were in before the batch: a corrected ``lot_id`` moves
+        # a machine out of one lot's count and into another's (milestones._lots).
+        lots_before = {doc["lot_id"] for doc in view.assets.values()
+                       if doc and isinstance(doc.get("lot_id"), str)}
         for ev in events:
             fold.apply(view, ev, 0, 0)
         changed = view.flush()
+        lots_touched = lots_before | view.flushed_lots | {
+            doc["lot_id"] for aid in changed
+            if isinstance((doc := view.asset(aid) or {}).get("lot_id"), str)}
         with conn.cursor().copy("COPY facts (station_id, seq, asset_id, time, type, tag, subtag) "
                                 "FROM STDIN") as copy:
             for ev in events:
                 fact = fact_row(station, ev)
                 if fact is not None:
                     copy.write_row(fact)
-        milestones.apply(conn, station, events, view)
+        milestones.apply(conn, station, events, view, changed, lots_touched)
         matching.propose(conn, station, changed)
         conn.execute("UPDATE stations SET folded_seq = %s WHERE station_id = %s",
                      (events[-1]["seq"], station))

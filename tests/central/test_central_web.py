@@ -200,7 +200,7 @@ def test_figures_match_the_station_stats_and_download(server, station, web, tmp_
     assert f"Chiffres de tous les postes, {year}" in html and "TRI-Q" in html
     status, text, _ = reader.get(f"/figures.csv?year={year}&station=TRI-Q")
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
-    assert status == 200 and ["TRI-Q", "Atelier Q", "3", "2", "0", "0", "0", "0"] in rows
+    assert status == 200 and ["TRI-Q", "Atelier Q", "3", "2", "0", "0", "0", "0", "0"] in rows
     for fmt, magic in (("xlsx", b"PK"), ("pdf", b"%PDF-")):
         req = urllib.request.Request(f"{server.url}/figures.{fmt}?year={year}&station=TRI-Q")
         with reader.opener.open(req) as r:
@@ -210,7 +210,7 @@ def test_figures_match_the_station_stats_and_download(server, station, web, tmp_
     from openpyxl import load_workbook
     wb = load_workbook(tmp_path / "f.xlsx")
     assert "Par poste" in wb.sheetnames
-    assert ["TRI-Q", "Atelier Q", 3, 2, 0, 0, 0, 0] in [list(r) for r in wb["Par poste"].values]
+    assert ["TRI-Q", "Atelier Q", 3, 2, 0, 0, 0, 0, 0] in [list(r) for r in wb["Par poste"].values]
     text = subprocess.run(["pdftotext", str(tmp_path / "f.pdf"), "-"], capture_output=True,
                           text=True, check=True).stdout
     assert "TRI-Q" in text and str(year) in text
