@@ -117,8 +117,10 @@ def generate(home: Path, machines: int, seed: int = 7) -> tuple[int, list[str]]:
         emit(EventType.ASSET_CHECKED.value, aid, {"checks": {"keyboard": "ok", "screen": "ok",
                                                              "cosmetic": "B", "notes": ""}})
         emit(EventType.ASSET_GRADED.value, aid, {
-            "verdict": {"outcome": "reuse", "grade": rng.choice("ABC"),
-                        "reasons": [{"code": "ram-low", "params": {"mb": 2048},
+            # A verdict as grade.engine makes it (outcome and reason codes of grade.verdict).
+            "verdict": {"outcome": "ready-after-upgrade", "grade": rng.choice("ABC"),
+                        "reasons": [{"code": "RAM_TOO_LITTLE",
+                                     "params": {"mb": 2048, "need": 4096},
                                      "component": "memory"}], "emmabuntus": "DE5"},
             "rules_version": "2026.1"})
         emit(EventType.STATUS_CHANGED.value, aid, {"from": "received", "to": "diagnosed"})
@@ -128,7 +130,7 @@ def generate(home: Path, machines: int, seed: int = 7) -> tuple[int, list[str]]:
                 "disk": {"identity": ident, "model": disk.get("model"), "serial": disk["serial"],
                          "size_bytes": disk.get("size_bytes"), "media": disk.get("media"),
                          "path": "/dev/sda"},
-                "result": "success", "method": "overwrite-1pass", "nist": "clear",
+                "result": "success", "method": "prng", "technique": "overwrite", "nist": "clear",
                 "verified_pct": 5.0, "seconds": 1800})
             emit(EventType.CERTIFICATE_ISSUED.value, aid, {"certificate_id": f"CERT-{n:06d}",
                                                            "sha256": "0" * 64, "wipes": [wid]})
@@ -192,7 +194,7 @@ def main() -> None:
 
         rng = random.Random(1)
         targets = iter(rng.sample(ids, 40))
-        graded = {"verdict": {"outcome": "reuse", "grade": "B", "reasons": []},
+        graded = {"verdict": {"outcome": "ready", "grade": "B", "reasons": []},
                   "rules_version": "2026.1"}
         record = best(lambda: inv.record(EventType.ASSET_GRADED, next(targets), graded))
         line = b"x" * 400 + b"\n"

@@ -52,6 +52,11 @@ KINDS = [("laptop", 0.55, "laptop"), ("desktop", 0.30, "desktop"), ("screen", 0.
 OUTCOMES = [("given", 0.55), ("sold", 0.15), ("recycled", 0.2), ("dismantled", 0.1)]
 
 
+GRADED = ("ready", "ready-after-upgrade", "parts-only", "recycling")
+WIPES = (("zero", "overwrite", "clear"), ("firmware", "ata-security-erase", "purge"),
+         ("firmware", "nvme-format-crypto-erase", "purge"))
+
+
 def _pick(rng, table):
     x, acc = rng.random(), 0.0
     for item in table:
@@ -111,7 +116,9 @@ def generate(home: Path, seed: int = 7) -> int:
                                                        "cpu": {"model": "Intel(R) Core(TM) i5-6300U"},
                                                        "memory": {"total_mb": 8192}}}, day_of(day))
             day += rng.randrange(0, 10)
-            emit("asset.graded", aid, {"verdict": {"outcome": "reuse", "grade": rng.choice("ABC")},
+            # The grader's own outcomes (grade.verdict.Outcome), never a made-up one.
+            outcome = rng.choices(GRADED, weights=(70, 15, 10, 5))[0]
+            emit("asset.graded", aid, {"verdict": {"outcome": outcome, "grade": rng.choice("ABC")},
                                        "rules_version": "1"}, day_of(day))
             emit("status.changed", aid, {"from": "received", "to": "diagnosed"}, day_of(day))
             if chassis:
@@ -119,13 +126,14 @@ def generate(home: Path, seed: int = 7) -> int:
                 wipe_ok = rng.random() < 0.97
                 disk = {"identity": f"serial:WD-{machine_no:08d}", "model": "WDC WD5000LPVX",
                         "serial": f"WD-{machine_no:08d}", "size_bytes": 500107862016, "media": "hdd"}
-                method = rng.choice(["zero", "ata-secure-erase", "nvme-format"])
-                nist = "clear" if method == "zero" else "purge"
+                # What the wipe stage records: the method that ran and its technique.
+                method, technique, nist = rng.choice(WIPES)
                 # The wipe stage appends its intent first (wipe.started), then the end.
-                emit("wipe.started", aid, {"disk": disk, "method": method, "technique": method,
+                emit("wipe.started", aid, {"disk": disk, "method": method, "technique": technique,
                                            "nist": nist}, day_of(day))
                 emit("wipe.done", aid, {"disk": disk, "result": "success" if wipe_ok else "failed",
-                                        "method": method, "nist": nist}, day_of(day))
+                                        "method": method, "technique": technique, "nist": nist},
+                     day_of(day))
                 if wipe_ok:
                     emit("certificate.issued", aid, {"certificate_id": f"C{machine_no}", "sha256": "0" * 64,
                                                      "wipes": []}, day_of(day))

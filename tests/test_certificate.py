@@ -47,6 +47,10 @@ def first_json(text: str):
     return json.JSONDecoder().raw_decode(text)[0]
 
 
+def cert_id(info: dict) -> str:
+    return json.loads(open(info["json"]).read())["certificate"]["id"]
+
+
 def issue(cli, asset, tmp_path, *extra):
     out = tmp_path / "certs"
     result = cli(["certificate", "issue", "--asset", asset, "--out", str(out), "--json",
@@ -138,6 +142,20 @@ def test_interrupted_wipe_certificate_refuses_to_claim_success(cli, loopdev, mac
     assert "FAILED" in flat and "not a certificate" in flat
     shown = cli(["certificate", "show", info["json"], "--lang", "en"])
     assert shown.exit_code == 0 and "failed" in shown.output
+    # The failure report certifies nothing: not in the machine's certificates, not beside
+    # its wipes; its history names it for what it is.
+    m = Inventory.open(home, "T").machine(asset)
+    assert m["certificates"] == [] and [w["certificate"] for w in m["wipes"]] == [None, None]
+    history = cli(["inventory", "history", asset, "--lang", "en"]).output
+    assert f"{cert['id']}: failure report, not a certificate" in history
+    # The good wipe alone, certified by its event id: that one is listed.
+    good_wipe = m["wipes"][0]["event_id"]
+    result, _ = issue(cli, asset, tmp_path, "--event", good_wipe)
+    real = first_json(result.output)
+    assert real["result"] == "success"
+    m = Inventory.open(home, "T").machine(asset)
+    assert m["certificates"] == [cert_id(real)]
+    assert [w["certificate"] for w in m["wipes"]] == [cert_id(real), None]
 
 
 def test_no_wipe_no_certificate(cli, machine, tmp_path):

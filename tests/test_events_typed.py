@@ -94,6 +94,12 @@ def test_a_journal_of_the_previous_version_still_reads(tmp_path, cli):
     assert typed.read("part.harvested", harvested["payload"]).destiny == "stock"
     assert inv.machine(ids["part"])["installed_in"] == first
     assert [w["event_id"] for w in inv.machine(first)["wipes"]] == [ids["wipe_event"]]
+    # wipe.* schema 1 -> 2: the v1 CLI recorded the method asked ("auto"), read back as
+    # the method that ran (its technique: an overwrite, so random data).
+    for etype in ("wipe.started", "wipe.done"):
+        [old] = [d["payload"] for d in lines if d["type"] == etype]
+        assert old["method"] == "auto" and typed.read(etype, old).method == "prng"
+    assert inv.machine(first)["wipes"][0]["method"] == "prng"
     assert inv.lot(ids["lot"])["devices"] == [{"kind": "laptop", "count": 3, "weight_kg": 7.2}]
     # The chain continues on the old journal, new payloads carry their version.
     ev = inv.record("note", first, {"text": "after the upgrade"})
@@ -101,6 +107,40 @@ def test_a_journal_of_the_previous_version_still_reads(tmp_path, cli):
     report = cli(["inventory", "verify", "--deep", "--json", "--home", home])
     assert report.exit_code == 0, report.output
     assert json.loads(report.output)["projection"] == "current"
+
+
+def test_an_old_auto_wipe_reads_as_the_method_its_technique_shows():
+    """Schema-1 wipes said ``auto``; a firmware technique means the firmware erase ran;
+    with no technique recorded nothing tells, and ``auto`` stays. (The v1 journal's own
+    wipe, its technique changed to the firmware erase plan.py picks for an SSD.)"""
+    lines = [json.loads(l) for l in (V1 / "journal.jsonl").read_bytes().splitlines()]
+    [old] = [d["payload"] for d in lines if d["type"] == "wipe.done"]
+    firmware = {**old, "technique": "ata-security-erase-enhanced", "nist": "purge"}
+    assert typed.read("wipe.done", firmware).method == "firmware"
+    assert typed.read("wipe.started", firmware).method == "firmware"
+    bare = {k: v for k, v in old.items() if k != "technique"}
+    assert typed.read("wipe.done", bare).method == "auto"
+    # A current payload is not migrated: what it says is what ran.
+    assert typed.read("wipe.done", {**firmware, "v": 2, "method": "zero"}).method == "zero"
+
+
+def test_the_wipe_of_a_disk_over_a_terabyte_is_recorded(tmp_path):
+    """A byte count is a whole number too: the sanity bound on numbers refused every
+    wipe of a disk over 10^12 bytes (exit 7: the wipe never started). The biggest disk
+    of the corpus's smartctl recordings, in the v1 journal's own wipe records."""
+    from conftest import CORPUS
+    from reemploi.probe.smartctl import parse_smartctl
+    biggest = max(parse_smartctl(f.read_bytes()).capacity_bytes or 0
+                  for f in (CORPUS / "smartctl" / "hdd").glob("*.txt"))
+    assert biggest > 10 ** 13
+    lines = [json.loads(l) for l in (V1 / "journal.jsonl").read_bytes().splitlines()]
+    inv = Inventory.open(tmp_path / "shop", "A")
+    aid = inv.create_asset("machine", "desktop")
+    for etype in ("wipe.started", "wipe.done"):
+        [old] = [d["payload"] for d in lines if d["type"] == etype]
+        old.pop("start_event", None)
+        ev = inv.record(etype, aid, {**old, "disk": {**old["disk"], "size_bytes": biggest}})
+        assert typed.read(etype, ev.payload).disk.size_bytes == biggest
 
 
 def test_an_unreadable_payload_in_the_journal_is_skipped_not_fatal(tmp_path):

@@ -125,6 +125,11 @@ def test_parallel_wipe_of_three_loop_devices_gives_three_records(cli, loopdev, t
         assert p["verification"]["result"] == "passed"
         assert p["station"] == "T" and p["asset_id"] is None
         assert head(d.path) != b"\xab" * 4096
+        # The default method (auto) is recorded as the method that ran (random data on a
+        # disk with no firmware erase), in the start and the end (issue 10).
+        assert (p["method"], p["technique"]) == ("prng", "overwrite")
+    starts = Inventory.open(tmp_path / "home", "T").events(types=["wipe.started"])
+    assert [ev.payload["method"] for ev in starts] == ["prng"] * 3
 
 
 def test_asset_is_moved_to_wiped(cli, loopdev, tmp_path):

@@ -224,7 +224,8 @@ def facts_from_events(asset_id: str, events: Iterable[Any],
             if ended is not None:
                 wipes.remove(ended)
             label = " ".join(str(v) for v in (disk.get("model"), disk.get("serial")) if v)
-            # ``method`` is what the operator asked (often ``auto``); add what was done:
+            # ``method`` is the method that ran (raw schema-1 payloads: what was asked,
+            # often ``auto``); add what was done:
             # the overwrite patterns, or the firmware technique (as the certificate does).
             method = str(p.get("method") or "?")
             done = ("+".join(p.get("patterns") or []) if p.get("technique") == "overwrite"

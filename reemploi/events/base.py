@@ -38,9 +38,12 @@ from ..i18n import N_
 
 VERSION_KEY = "v"
 # Absolute sanity bounds of any number in a payload: far above anything a workshop
-# records (a lot of 10^6 devices, a 10^6 kg truck), far below what breaks arithmetic
-# (a count of 400 digits made ``stats`` raise OverflowError, issue 10).
-MAX_INT = 10 ** 12
+# records, far below what breaks arithmetic (a count of 400 digits made ``stats`` raise
+# OverflowError, issue 10). Whole numbers include byte counts: a 14 TB disk of the
+# corpus is 1.4×10^13 bytes (10^12 refused every wipe of a disk over 1 TB), so the
+# bound is the signed 64-bit range every store (SQLite, PostgreSQL bigint) holds.
+# Counts of devices and weights have their own, workshop-sized bounds (lots.py).
+MAX_INT = 2 ** 63 - 1
 MAX_FLOAT = 1e12
 
 

@@ -24,11 +24,22 @@ class DiskRef(Record):
     detail: dict | None = None
 
 
-@event("wipe.started", needs_asset=False)
+def resolved_method(data: dict) -> dict:
+    """Schema 1 -> 2: ``method`` is the method that ran, no longer ``auto`` (what the
+    operator asked). A schema-1 ``auto`` is read as what its ``technique`` shows: an
+    overwrite under ``auto`` was always random data (wipe/plan.py), anything else a
+    firmware erase; without a technique it stays ``auto`` (nothing tells)."""
+    if data.get("method") == "auto" and data.get("technique"):
+        data["method"] = "prng" if data["technique"] == "overwrite" else "firmware"
+    return data
+
+
+@event("wipe.started", version=2, needs_asset=False)
 @dataclass(frozen=True)
 class WipeStarted(Payload):
     """Appended (fsynced) before the first byte is written; the wipe.done that ends it
-    names it in ``start_event``. A start nobody ends never counts as wiped."""
+    names it in ``start_event``. A start nobody ends never counts as wiped. Schema 2:
+    ``method`` is the method that runs (``resolved_method``)."""
     OPEN = True                 # patterns, tool, verify mode...
     disk: DiskRef
     method: str | None = None
@@ -36,12 +47,17 @@ class WipeStarted(Payload):
     nist: str | None = None
     detail: dict | None = None
 
+    @classmethod
+    def migrate(cls, version: int, data: dict) -> dict:
+        return resolved_method(data) if version == 1 else data
 
-@event("wipe.done", needs_asset=False)
+
+@event("wipe.done", version=2, needs_asset=False)
 @dataclass(frozen=True)
 class WipeDone(Payload):
     """The wipe record (``wipe.record``); the rest of it (passes, commands, prng,
-    timings...) is kept as written in ``detail``."""
+    timings...) is kept as written in ``detail``. Schema 2: ``method`` is the method
+    that ran (``resolved_method``)."""
     OPEN = True
     disk: DiskRef
     result: str
@@ -55,6 +71,10 @@ class WipeDone(Payload):
         if self.result not in RESULTS:
             return N_("is not a wipe result")
         return None
+
+    @classmethod
+    def migrate(cls, version: int, data: dict) -> dict:
+        return resolved_method(data) if version == 1 else data
 
     @property
     def verified(self) -> bool:

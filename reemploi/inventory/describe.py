@@ -37,6 +37,12 @@ EVENT_NAMES = {
     EventType.OPERATOR_ADDED.value: N_("person added to the roster"),
     EventType.ASSET_VALIDATED.value: N_("validated (final check)"),
     EventType.DOCUMENT_ISSUED.value: N_("document issued"),
+    EventType.PART_REMOVED.value: N_("disk removed (destroyed or recycled)"),
+    EventType.BUILT.value: N_("assembled in the workshop"),
+    EventType.CORRECT.value: N_("corrected"),
+    EventType.VOID.value: N_("voided (created by mistake)"),
+    EventType.INTEGRITY_INCIDENT.value: N_("journal integrity incident"),
+    EventType.SYNC_RECEIPT.value: N_("synchronised with the server"),
 }
 
 # Same msgids (and French) as the inventory command's status column.
@@ -125,7 +131,20 @@ def event_detail(etype: str, payload: Mapping[str, Any] | None, asset_id: str | 
     if etype in (EventType.WIPE_STARTED.value, EventType.GUARD_REFUSED.value):
         return _disk_name(d.get("disk") or {})
     if etype == EventType.CERTIFICATE_ISSUED.value:
+        if d.get("result", "success") != "success":
+            return tr("{id}: failure report, not a certificate", lang,
+                      id=d.get("certificate_id") or "?")
         return str(d.get("certificate_id") or "")
+    if etype == EventType.CORRECT.value:
+        changes = ", ".join(f"{k} = {_value(v)}" for k, v in (d.get("fields") or {}).items())
+        return " — ".join(x for x in (changes, str(d.get("reason") or "")) if x)
+    if etype == EventType.VOID.value:
+        return str(d.get("reason") or "")
+    if etype == EventType.PART_REMOVED.value:
+        return " — ".join(str(x) for x in (d.get("part_id"), d.get("reason")) if x)
+    if etype == EventType.BUILT.value:
+        kind = tr(str(d["device_kind"]), lang) if d.get("device_kind") else ""
+        return " ".join(x for x in (kind, str(d.get("name") or "")) if x)
     if etype in (EventType.IMAGE_WRITTEN.value, EventType.IMAGE_STARTED.value):
         img = d.get("image") or {}
         name = " ".join(str(v) for v in (img.get("name"), img.get("version")) if v)
@@ -156,6 +175,15 @@ def event_detail(etype: str, payload: Mapping[str, Any] | None, asset_id: str | 
                   for k, v in (d.get("checks") or {}).items() if v == "fail"]
         return tr("failed: {items}", lang, items=", ".join(failed)) if failed else ""
     return ""
+
+
+def _value(value: Any) -> str:
+    """A corrected value as typed: a lot's devices as ``laptop:3:7.5``."""
+    if isinstance(value, list):
+        return " ".join(":".join(str(x) for x in (v.get("kind"), v.get("count"), v.get("weight_kg"))
+                                 if x is not None) if isinstance(v, dict) else str(v)
+                        for v in value)
+    return "—" if value is None else str(value)
 
 
 def describe_event(etype: str, payload: Mapping[str, Any] | None,

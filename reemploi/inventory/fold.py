@@ -279,7 +279,10 @@ def _apply_to_asset(view: View, doc: dict, ev: dict, etype: str, p: Any) -> None
             "disk_identity": disk.identity, "disk_model": disk.model,
             "disk_serial": disk.serial, "disk_path": disk.path,
             "image": p.image.get("name") if etype == "image.started" else None})
-    elif etype == "certificate.issued":
+    elif etype == "certificate.issued" and p.result in (None, "success"):
+        # Only real certificates: a failure report ("FAILED, not a certificate", issue
+        # 11) is in the journal and the history, never in the asset's certificates nor
+        # beside its wipes. Payloads without ``result`` predate failure reports.
         cert = p.certificate_id
         wiped = set(p.wipes)
         for w in doc["wipes"]:
@@ -392,9 +395,31 @@ def _fix(view: View, ev: dict, p: Any) -> None:
         fields = dict(p.fields)
         if kind == "lot" and "donor_id" in fields and fields["donor_id"] != doc.get("donor_id"):
             _move_lot(view, doc, fields["donor_id"], ev["seq"])
+        if kind == "asset" and "lot_id" in fields and fields["lot_id"] != doc.get("lot_id"):
+            fields["donor_id"] = _move_asset(view, doc, fields["lot_id"], ev["seq"])
+        if kind == "asset" and doc.get("kind") == "part" and "device_kind" in fields:
+            fields["part_kind"] = fields["device_kind"]     # a part's kind is its part_kind
         doc.update(fields)
         doc.setdefault("corrections", []).append({**note, "fields": sorted(fields)})
     put(doc)
+
+
+def _move_asset(view: View, asset: dict, lot_id: str | None, seq: int) -> str | None:
+    """An asset's lot corrected: it leaves the old lot's ``assets`` and joins the new
+    one's (idempotent: a replay after a crash finds it already moved). Returns the
+    new lot's donor, which the asset now shares."""
+    donor = None
+    for lid, add in ((asset.get("lot_id"), False), (lot_id, True)):
+        lot = view.lot(lid or "")
+        if lot is None:
+            continue
+        members = [x for x in lot.get("assets", []) if x != asset["id"]]
+        lot["assets"] = members + [asset["id"]] if add else members
+        lot["last_seq"] = max(lot.get("last_seq", 0), seq)
+        view.put_lot(lot)
+        if add:
+            donor = lot.get("donor_id")
+    return donor
 
 
 def _move_lot(view: View, lot: dict, donor_id: str, seq: int) -> None:
@@ -406,3 +431,9 @@ def _move_lot(view: View, lot: dict, donor_id: str, seq: int) -> None:
         donor["lots"] = lots + [lot["id"]] if add else lots
         donor["last_seq"] = max(donor.get("last_seq", 0), seq)
         view.put_donor(donor)
+    for aid in lot.get("assets") or ():
+        # Its assets are that donor's too (show, documents): derived, so idempotent.
+        asset = view.asset(aid)
+        if asset is not None and asset.get("donor_id") != donor_id:
+            asset["donor_id"] = donor_id
+            view.put_asset(asset)

@@ -216,10 +216,13 @@ class IntentsMixin:
         ``correct`` event; the original stays in the journal and in the history."""
         def build(s: Session) -> list[Spec]:
             kind = self._target_kind(s, target)
-            body = {"target": target, "target_kind": kind, "fields": dict(fields),
-                    "reason": reason}
+            changes = dict(fields)
             if kind == "lot":
-                self._check_lot_fields(s, fields)
+                self._check_lot_fields(s, changes)
+            elif kind == "asset":
+                changes = self._check_asset_fields(s, self._asset(s, target), changes)
+            body = {"target": target, "target_kind": kind, "fields": changes,
+                    "reason": reason}
             return [("correct", target if kind == "asset" else None, body)]
         return self._commit(build)[0]
 
@@ -252,6 +255,22 @@ class IntentsMixin:
         if s.donor(target) is not None:
             return "donor"
         raise UnknownAsset(id=target)
+
+    @staticmethod
+    def _check_asset_fields(s: Session, doc: dict, fields: dict) -> dict:
+        """An asset's lot must exist; a part's kind (``part_kind``, or ``device_kind``:
+        the same thing for a part) must be one ``parts harvest --kind`` offers."""
+        if "lot_id" in fields and s.lot(str(fields["lot_id"])) is None:
+            raise UnknownAsset(id=fields["lot_id"])
+        if doc.get("kind") == "part" and "part_kind" in fields:
+            fields = {**fields, "device_kind": fields["part_kind"]}
+            del fields["part_kind"]
+        if doc.get("kind") == "part" and "device_kind" in fields:
+            from .parts import PART_KINDS
+            if fields["device_kind"] not in PART_KINDS:
+                raise BadInput(N_("'{kind}' is not a kind of part (one of: {kinds})"),
+                               kind=fields["device_kind"], kinds=", ".join(PART_KINDS))
+        return fields
 
     @staticmethod
     def _check_lot_fields(s: Session, fields: dict) -> None:

@@ -47,7 +47,10 @@ PROJECTION_DIR = "projection"
 # CRC-32 of every shard file it wrote (``crc``): a file edited by hand, or written by a
 # writer killed before meta.json moved, is never trusted.
 # 8: ``rows/XX.json`` beside each asset shard, its assets' listing rows (listing.py).
-FORMAT = 8
+# 9: only real certificates in an asset's ``certificates`` (never a failure report);
+# an asset's lot corrected moves it between the lots' ``assets``; a part's kind corrected
+# is its ``part_kind``; a lot's donor corrected is its assets' ``donor_id`` too.
+FORMAT = 9
 SHARDS = 256
 ASSETS_TABLE = "assets"
 INDEX_TABLES = ("serial", "identity", "disk", "events", "disk_events", "touch")

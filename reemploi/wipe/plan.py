@@ -118,6 +118,8 @@ class Step:
 
 @dataclass(frozen=True)
 class WipePlan:
+    """``method``: the method that runs (``auto`` resolved to ``firmware`` or ``prng``),
+    which the journal and the certificate record; a blocked plan keeps the one asked."""
     path: str
     media: Media
     method: str
@@ -329,12 +331,14 @@ def plan_wipe(disk: Disk, *, method: str = "auto", verify: str = "full",
         if firmware is Technique.NVME_FORMAT_USER_DATA:
             caveats.append(Caveat.FORMAT_SES1)
         steps, cleanup, estimate = _firmware_steps(firmware, disk, ata, verify)
+        base["method"] = "firmware"
         return WipePlan(**base, technique=firmware, nist=Nist.PURGE,
                         passes=(firmware.value,), verify=verify if verify == "none" else "sample",
                         steps=tuple(pre + steps), on_failure=tuple(cleanup),
                         caveats=tuple(caveats), estimate_seconds=estimate)
 
     ow = "prng" if method in ("auto", "firmware") else method
+    base["method"] = ow
     patterns, steps = _overwrite_steps(ow, verify, final_blank)
     if len(patterns) > 1 and ow in ("dod3", "hmgis5"):
         caveats.append(Caveat.ONE_PASS_ENOUGH)
