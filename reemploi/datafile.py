@@ -16,6 +16,7 @@ from typing import Any
 
 from .errors import BadInput
 from .i18n import N_
+from .syserr import reason
 
 MAX_BYTES = 256 << 10        # a template or catalogue entry is a few dozen lines
 
@@ -44,7 +45,7 @@ def read_toml(path: Path) -> dict:
         with open(path, "rb") as fh:
             raw = fh.read(MAX_BYTES + 1)
     except OSError as exc:
-        raise DataFileError(UNREADABLE, path=str(path), detail=exc.strerror or str(exc)) from None
+        raise DataFileError(UNREADABLE, path=str(path), detail=reason(exc)) from None
     return parse_toml(raw, path)
 
 
@@ -60,7 +61,7 @@ def parse_toml(raw: bytes | str, path: Path | str) -> dict:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise DataFileError(NOT_TOML, path=str(path), detail=str(exc)) from None
+        raise DataFileError(NOT_TOML, path=str(path), detail=reason(exc)) from None
     except RecursionError:
         raise DataFileError(NOT_TOML, path=str(path), detail="nesting too deep") from None
 

@@ -17,13 +17,14 @@ import json
 from pathlib import Path
 
 from .errors import BadInput
+from .syserr import reason
 
 
 def loads_object(data: bytes | str, what: str) -> dict:
     try:
         value = json.loads(data)
     except ValueError as exc:             # JSONDecodeError and UnicodeDecodeError
-        raise BadInput(what=what, why=f"not JSON ({exc})") from None
+        raise BadInput(what=what, why=reason(exc)) from None
     if not isinstance(value, dict):
         raise BadInput(what=what, why="not a JSON object")
     return value
@@ -35,7 +36,7 @@ def read_object(path: Path) -> dict | None:
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise BadInput(what=str(path), why=str(exc)) from None
+        raise BadInput(what=str(path), why=reason(exc)) from None
     return loads_object(data, str(path))
 
 

@@ -32,6 +32,7 @@ from pathlib import Path
 
 from .errors import BadInput
 from .i18n import N_
+from .syserr import reason
 
 
 @dataclass(frozen=True)
@@ -138,7 +139,7 @@ def parse_settings(raw: bytes, path: Path) -> Settings:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise SettingsError(NOT_TOML, path=str(path), detail=str(exc)) from None
+        raise SettingsError(NOT_TOML, path=str(path), detail=reason(exc)) from None
     except RecursionError:                    # a = [[[[…]]]] thousands deep
         raise SettingsError(NOT_TOML, path=str(path), detail="nesting too deep") from None
     unknown = sorted(set(data) - set(SECTIONS))
@@ -190,5 +191,5 @@ def load_settings(home: Path) -> Settings:
         check_private_dir(Path(home))         # another user's data directory: exit 4/8
         raise SettingsError(UNREADABLE, path=str(path), detail="permission denied") from None
     except OSError as exc:
-        raise SettingsError(UNREADABLE, path=str(path), detail=exc.strerror or str(exc)) from None
+        raise SettingsError(UNREADABLE, path=str(path), detail=reason(exc)) from None
     return parse_settings(raw, path)

@@ -26,6 +26,7 @@ from .carnet_html import HTML_MARK
 from .content import STEPS, french_competences, load_content
 from .explain import explain_part
 from .record import JerryStory
+from ..syserr import reason
 
 KIND = "reemploi.carnet"
 VERSION = 1
@@ -127,7 +128,7 @@ def load_signed(path: Path) -> dict:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise BadInput(what=str(path), why=str(exc)) from None
+        raise BadInput(what=str(path), why=reason(exc)) from None
     if text.lstrip().startswith("<"):
         m = re.search(rf'<script type="application/json" id="{HTML_MARK}">(.*?)</script>',
                       text, re.S)
@@ -137,7 +138,7 @@ def load_signed(path: Path) -> dict:
     try:
         doc = json.loads(text)
     except ValueError as exc:
-        raise BadInput(what=str(path), why=str(exc)) from None
+        raise BadInput(what=str(path), why=reason(exc)) from None
     if not isinstance(doc, dict) or (doc.get("certificate") or {}).get("kind") != KIND:
         raise BadInput(what=str(path), why="not a carnet de montage")
     return doc

@@ -17,6 +17,7 @@ from typing import Mapping
 
 from ..errors import BadInput
 from ..i18n import normalise
+from ..syserr import reason
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "atelier"
 
@@ -82,7 +83,7 @@ def _read(path: Path) -> dict:
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise BadInput(what=str(path), why=str(exc)) from None
+        raise BadInput(what=str(path), why=reason(exc)) from None
 
 
 def _text(table: Mapping, key: str, path: Path, where: str) -> str:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from ..errors import BadInput
+from ..syserr import reason
 
 ENV = {"database_url": "REEMPLOI_DATABASE_URL", "listen": "REEMPLOI_LISTEN",
        "network": "REEMPLOI_NETWORK", "key_file": "REEMPLOI_SERVER_KEY",
@@ -73,7 +74,7 @@ def load_config(path: Path | None = None, environ: dict | None = None) -> Server
         try:
             data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
         except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise BadInput(what=str(path), why=str(exc)) from None
+            raise BadInput(what=str(path), why=reason(exc)) from None
         section = data.get("server", {})
         unknown = set(section) - set(ENV)
         if unknown or not isinstance(section, dict):

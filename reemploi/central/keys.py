@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (Ed25519PrivateKey
 
 from ..errors import BadInput
 from ..sync.protocol import canonical, receipt_body
+from ..syserr import reason
 
 
 def fingerprint(raw_public: bytes) -> str:
@@ -63,7 +64,7 @@ def load_or_create(path: str | Path) -> ServerKey:
     try:
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     except (OSError, ValueError, TypeError) as exc:
-        raise BadInput(what=str(path), why=str(exc)) from None
+        raise BadInput(what=str(path), why=reason(exc)) from None
     if not isinstance(key, Ed25519PrivateKey):
         raise BadInput(what=str(path), why="not an Ed25519 key")
     raw = key.public_key().public_bytes(serialization.Encoding.Raw,

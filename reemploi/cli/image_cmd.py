@@ -16,6 +16,7 @@ from ..system.blockdev import format_size
 from ..system.guard import confirm_text
 from ..system import leftovers
 from ..system.privileges import require_root
+from ..syserr import reason
 from .common import ASSET_ID, confirm, dump_json, emit, home_option, json_option, lang_option, \
     make_context, operator_option, yes_option
 
@@ -209,4 +210,4 @@ def _load_json(path: Path) -> dict:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise BadInput(what=str(path), why=str(exc)) from None
+        raise BadInput(what=str(path), why=reason(exc)) from None

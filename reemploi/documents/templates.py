@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ..errors import BadInput, NotFound
 from ..i18n import N_
+from ..syserr import reason
 
 def _shipped_dir() -> Path:
     """labels/ of the source tree (editable install, tests), else the copy a wheel
@@ -172,7 +173,7 @@ def load_templates(home: Path | None = None) -> dict[str, LabelTemplate]:
             try:
                 raw = path.read_bytes()
             except OSError as exc:
-                raise BadInput(what=str(path), why=exc.strerror or str(exc)) from None
+                raise BadInput(what=str(path), why=reason(exc)) from None
             tpl = parse_template(raw, path)
             found[tpl.name.upper()] = tpl
     return found

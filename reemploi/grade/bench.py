@@ -19,6 +19,7 @@ from pathlib import Path
 
 from ..errors import BadInput, DeviceError
 from .verdict import BenchScores
+from ..syserr import reason
 
 CHUNK = 1 << 20          # 1 MiB reads: large enough to reach sequential speed on HDDs
 DEFAULT_SECONDS = 8      # x 3 tests = 24 s, under the 30 s budget
@@ -73,7 +74,7 @@ def read_speed(path: str | Path, *, seconds: float = DEFAULT_SECONDS,
                 raise
             fd = os.open(path, flags)
     except OSError as exc:
-        raise DeviceError(device=path, why=exc.strerror or str(exc)) from None
+        raise DeviceError(device=path, why=reason(exc)) from None
     buf = mmap.mmap(-1, CHUNK)
     total = 0
     try:
@@ -92,7 +93,7 @@ def read_speed(path: str | Path, *, seconds: float = DEFAULT_SECONDS,
                     os.close(fd)
                     fd = os.open(path, flags)
                     continue
-                raise DeviceError(device=path, why=exc.strerror or str(exc)) from None
+                raise DeviceError(device=path, why=reason(exc)) from None
             if n <= 0:
                 break
             total += n

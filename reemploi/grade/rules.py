@@ -25,6 +25,7 @@ from .errors import (EXPECTED, TOML_DETAIL, RulesBadChoice, RulesMissingEditionK
                      RulesMissingKey, RulesNoVersion, RulesNotFound, RulesNotToml,
                      RulesUnknownKey, RulesUnknownKeyHint, RulesUnreadable, RulesWrongType,
                      toml_value)
+from ..syserr import reason
 
 PACKAGED = Path(__file__).resolve().parent.parent / "data" / "grading.toml"
 CHECK_ACTIONS = ("repair", "parts-only", "note")
@@ -166,7 +167,7 @@ def _read(path: Path) -> dict:
         raise RulesUnreadable(path=where, detail=N_("not UTF-8 text (save it as UTF-8)")) \
             from exc
     except OSError as exc:
-        raise RulesUnreadable(path=where, detail=exc.strerror or str(exc)) from None
+        raise RulesUnreadable(path=where, detail=reason(exc)) from None
     try:
         return tomllib.loads(text)
     except RecursionError:           # a = [[[[…]]]] thousands deep (issue 11)

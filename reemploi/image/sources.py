@@ -37,6 +37,7 @@ from ..errors import BadInput, VerifyFailed
 from .blockmap import BLOCK_SIZE, MAX_DATA
 from .bmap import BlockMap, Extent, parse_bmap
 from .szst import SzstIndex, read_index
+from ..syserr import reason
 
 PIECE = MAX_DATA                 # bytes per aligned write buffer
 
@@ -259,7 +260,7 @@ def _szst_pieces(info, pool, buffers, lookahead, verify_later=False):
         except zstandard.ZstdError as exc:
             view.release()
             buffers.release(buf)
-            raise VerifyFailed(why=f"frame at byte {frame.offset}: {exc}") from None
+            raise VerifyFailed(why=f"frame at byte {frame.offset}: {reason(exc)}") from None
         if got != frame.length or extra:
             view.release()
             buffers.release(buf)

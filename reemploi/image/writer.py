@@ -38,6 +38,7 @@ from typing import Callable
 
 from ..errors import DeviceError, VerifyFailed
 from .sources import PIECE, Buffers, ImageInfo, Piece, pieces
+from ..syserr import reason
 
 ALIGN = 4096                      # covers 512- and 4096-byte logical sectors
 FLUSH_EVERY = 1 << 30             # fdatasync after this many bytes (bmaptool: ~1 GiB too)
@@ -91,7 +92,7 @@ def _pwrite_all(fd: int, view, offset: int, device: str) -> None:
             n = os.pwrite(fd, view[done:], offset + done)
         except OSError as exc:
             raise DeviceError(device=device, why=f"write at byte {offset + done}: "
-                              f"{exc.strerror or exc}") from None
+                              f"{reason(exc)}") from None
         if n <= 0:
             raise DeviceError(device=device, why=f"short write at byte {offset + done}")
         done += n
@@ -253,7 +254,7 @@ def verify(fd: int, written: tuple[Written, ...], device: str, *, direct: bool =
             return h.hexdigest()
         except OSError as exc:
             raise DeviceError(device=device, why=f"read at byte {w.offset}: "
-                              f"{exc.strerror or exc}") from None
+                              f"{reason(exc)}") from None
         finally:
             buffers.release(buf)
 

@@ -38,6 +38,7 @@ from .lots import LotsMixin
 from .parts import PartsMixin
 from .reading import EventsMixin
 from .projection import Projection, ProjectionDamaged, Session
+from ..syserr import reason
 
 if TYPE_CHECKING:
     from .verify import VerifyReport
@@ -114,7 +115,7 @@ class Inventory(SyncMixin, EventsMixin, IntentsMixin, LotsMixin, PartsMixin):
                 # Nothing was recorded (append_lines took back what it wrote): say so
                 # as a typed error, exit 15, not a crash.
                 raise JournalWriteFailed(path=str(self.journal.path),
-                                         why=exc.strerror or str(exc)) from None
+                                         why=reason(exc)) from None
             # Durable from here on: a projection problem must not turn into an error
             # for the caller. Left behind, the projection is caught up or rebuilt later.
             offset = end

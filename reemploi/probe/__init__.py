@@ -16,6 +16,7 @@ from typing import Any
 
 from ..errors import BadInput
 from ..i18n import N_
+from ..syserr import reason
 
 log = logging.getLogger(__name__)
 
@@ -44,12 +45,12 @@ def read_input(path: Path) -> bytes:
         if not p.exists():
             raise BadInput(NO_SUCH_FILE, what=str(p))
     except OSError as exc:                    # a 5 000-character name: ENAMETOOLONG
-        raise BadInput(UNREADABLE, what=str(p)[:200], detail=exc.strerror or str(exc)) from None
+        raise BadInput(UNREADABLE, what=str(p)[:200], detail=reason(exc)) from None
     try:
         with open(p, "rb") as fh:
             data = fh.read(MAX_INPUT + 1)
     except OSError as exc:
-        raise BadInput(UNREADABLE, what=str(p), detail=exc.strerror or str(exc)) from None
+        raise BadInput(UNREADABLE, what=str(p), detail=reason(exc)) from None
     if len(data) > MAX_INPUT:
         raise BadInput(UNREADABLE, what=str(p), detail=f"> {MAX_INPUT >> 20} MiB")
     if not data.strip():

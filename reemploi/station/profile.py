@@ -48,6 +48,7 @@ from ..errors import BadInput
 from ..i18n import N_
 from ..grade.checks import COSMETIC, ITEMS
 from ..wipe.plan import METHODS, VERIFY_MODES
+from ..syserr import reason
 
 
 class Step(str, enum.Enum):
@@ -209,5 +210,5 @@ def load_profile(path: Path) -> Profile:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
-        raise _bad(path, UNREADABLE, detail=exc.strerror or str(exc)) from None
+        raise _bad(path, UNREADABLE, detail=reason(exc)) from None
     return parse_profile(text, Path(path))

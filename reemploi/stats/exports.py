@@ -30,6 +30,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from ..errors import BadInput
 from .tables import Table
+from ..syserr import reason
 
 
 def _fmt(value, french: bool) -> str:
@@ -48,7 +49,7 @@ def _writable_dir(folder: Path) -> Path:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise BadInput(what=str(folder), why=exc.strerror or str(exc)) from None
+        raise BadInput(what=str(folder), why=reason(exc)) from None
     return folder
 
 
@@ -64,7 +65,7 @@ def write_csv(tables: list[Table], folder: Path, french: bool = False) -> list[P
                 for row in table.rows:
                     w.writerow([_fmt(c, french) for c in row])
         except OSError as exc:
-            raise BadInput(what=str(path), why=exc.strerror or str(exc)) from None
+            raise BadInput(what=str(path), why=reason(exc)) from None
         written.append(path)
     return written
 
@@ -162,7 +163,7 @@ def write_xlsx(tables: list[Table], path: Path) -> Path:
                            '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
                            f"<sheetData>{rows}</sheetData></worksheet>")
     except OSError as exc:
-        raise BadInput(what=str(path), why=exc.strerror or str(exc)) from None
+        raise BadInput(what=str(path), why=reason(exc)) from None
     return path
 
 
@@ -205,5 +206,5 @@ def write_ods(tables: list[Table], path: Path) -> Path:
             z.writestr("META-INF/manifest.xml", _MANIFEST, compress_type=zipfile.ZIP_DEFLATED)
             z.writestr("content.xml", "".join(parts), compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
     except OSError as exc:
-        raise BadInput(what=str(path), why=exc.strerror or str(exc)) from None
+        raise BadInput(what=str(path), why=reason(exc)) from None
     return path

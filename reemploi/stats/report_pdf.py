@@ -30,6 +30,7 @@ from ..settings import Workshop
 from .figures import Figures
 from .summary import headline
 from .tables import KIND_NAMES, OUTCOME_NAMES, STAGE_NAMES, Table, _wcols, build_tables, name
+from ..syserr import reason
 
 PALETTE = [colors.HexColor(c) for c in ("#2e7d32", "#1565c0", "#ef6c00", "#6d4c41", "#8e24aa", "#00838f")]
 
@@ -284,5 +285,5 @@ def write_pdf(f: Figures, workshop: Workshop, path: Path, lang: str,
     try:
         doc.build(story)
     except OSError as exc:
-        raise BadInput(what=str(path), why=exc.strerror or str(exc)) from None
+        raise BadInput(what=str(path), why=reason(exc)) from None
     return path

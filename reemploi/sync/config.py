@@ -23,6 +23,7 @@ from ..errors import BadInput
 from ..jsondoc import read_object, write_object
 from ..settings import load_settings
 from .protocol import station_id
+from ..syserr import reason
 
 SYNC_DIR = "sync"
 SERVER_FILE = "server.json"
@@ -47,7 +48,7 @@ def load_sync_settings(home: Path) -> SyncSettings:
                             timeout=float(data.get("timeout", 10.0)))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError, TypeError, ValueError,
             AttributeError) as exc:
-        raise BadInput(what=str(path), why=f"[sync]: {exc}") from None
+        raise BadInput(what=str(path), why=f"[sync]: {reason(exc)}") from None
 
 
 def this_station(home: Path) -> str:

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from ..errors import NeedsRoot, Refused
 from ..i18n import N_
+from ..syserr import reason
 
 DIR_MODE = 0o700
 FILE_MODE = 0o600
@@ -201,7 +202,7 @@ def check_output_file(path: Path, create_parents: bool = True) -> Path:
         if p.exists() and not p.is_file():
             raise BadInput(OUT_NOT_REGULAR, path=str(p))
     except OSError as exc:                  # a parent folder's name too long, a loop
-        raise BadInput(OUT_UNWRITABLE, path=str(p)[:300], detail=exc.strerror or str(exc)) from None
+        raise BadInput(OUT_UNWRITABLE, path=str(p)[:300], detail=reason(exc)) from None
     try:
         if create_parents:
             make_dirs(p.parent, PARENT_MODE)
@@ -214,5 +215,5 @@ def check_output_file(path: Path, create_parents: bool = True) -> Path:
     except FileExistsError:
         _unlink_quietly(tmp)             # a dead process's temp name: write_atomic reuses it
     except OSError as exc:
-        raise BadInput(OUT_UNWRITABLE, path=str(p), detail=exc.strerror or str(exc)) from None
+        raise BadInput(OUT_UNWRITABLE, path=str(p), detail=reason(exc)) from None
     return p

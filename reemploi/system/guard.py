@@ -32,6 +32,7 @@ from ..errors import DeviceError, NeedsRoot, Refused
 from ..i18n import N_, tr
 from ..model import Disk
 from . import blockdev, seal
+from ..syserr import reason
 
 
 class Reason(str, enum.Enum):
@@ -251,7 +252,7 @@ def open_exclusive(path: str, *, write: bool = True, direct: bool = False) -> in
         if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM) and write:
             # Linux answers EACCES when opening a read-only block device for writing.
             raise TargetRefused(Refusal(Reason.READ_ONLY, {"path": path})) from None
-        raise DeviceError(device=path, why=exc.strerror or str(exc)) from None
+        raise DeviceError(device=path, why=reason(exc)) from None
     try:
         if not stat.S_ISBLK(os.fstat(fd).st_mode):
             raise TargetRefused(Refusal(Reason.NOT_BLOCK_DEVICE, {"path": path}))

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .files import DIR_MODE, make_dirs, write_atomic
+from ..syserr import reason
 
 log = logging.getLogger(__name__)
 
@@ -191,7 +192,7 @@ def clean(ctx, leftovers: list[Leftover]) -> list[tuple[Leftover, str | None]]:
         except FileNotFoundError:
             pass
         except Exception as exc:     # reported per item: one failure must not stop the rest
-            why = getattr(exc, "strerror", None) or str(exc)
+            why = reason(exc)
         if why:
             log.warning("leftover %s %s not removed: %s", item.kind, item.path, why)
         done.append((item, why))

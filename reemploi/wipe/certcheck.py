@@ -20,6 +20,7 @@ from pathlib import Path
 from ..errors import BadInput, NotFound
 from .signing import parse_signed, verify_document
 from .trust import UnexpectedKey, UntrustedKey, find_trusted, normalize_fingerprint
+from ..syserr import reason
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ def read_document(path: Path) -> tuple[dict, bytes]:
     except FileNotFoundError:
         raise NotFound(what=str(path)) from None
     except OSError as exc:
-        raise BadInput(what=str(path), why=exc.strerror or str(exc)) from None
+        raise BadInput(what=str(path), why=reason(exc)) from None
     return parse_signed(data, str(path)), data
 
 

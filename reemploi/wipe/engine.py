@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from .patterns import Keystream, Pattern
+from ..syserr import reason
 
 BLOCK = 4 << 20                      # 4 MiB per write
 MIB = 1 << 20
@@ -132,7 +133,7 @@ def _aligned(size: int) -> mmap.mmap:
 
 def _io_error(exc: OSError) -> str:
     name = errno.errorcode.get(exc.errno or 0, "E?")
-    return f"{name}: {exc.strerror or exc}"
+    return f"{name}: {reason(exc)}"
 
 
 def _pwrite_all(fd: int, view: memoryview, offset: int) -> None:

@@ -39,6 +39,7 @@ from .plan import Step, WipePlan, plan_wipe
 from .recheck import open_jobs
 from .record import (CommandLog, WipeRecord, disk_dict, mask,
                      record_all, smart_summary)
+from ..syserr import reason
 
 log = logging.getLogger(__name__)
 
@@ -224,7 +225,7 @@ class _Run:
             try:
                 rescan.write_text("1\n")
             except OSError as exc:
-                self.errors.append(f"rescan: {exc.strerror or exc}")
+                self.errors.append(f"rescan: {reason(exc)}")
         elif kind == "poll":
             self._poll(step)
         elif kind == "check-security":
@@ -288,7 +289,7 @@ class _Run:
             self.discard = "done"
         except OSError as exc:
             # Not every device discards (EOPNOTSUPP): the overwrite stands on its own.
-            self.discard = f"unsupported: {exc.strerror}"
+            self.discard = f"unsupported: {reason(exc)}"
 
     def _poll(self, step: Step) -> None:
         deadline = time.monotonic() + (step.timeout or 3600)
@@ -325,7 +326,7 @@ class _Run:
         except ReemploiError as exc:
             self.fail(Outcome.FAILED, exc.render())
         except OSError as exc:
-            self.fail(Outcome.FAILED, f"{exc.strerror or exc}")
+            self.fail(Outcome.FAILED, reason(exc))
         except Exception as exc:   # a bug must still leave a (failed) record, never none
             log.exception("wipe of %s", self.job.disk.path)
             self.fail(Outcome.FAILED, f"internal error: {exc!r}")

@@ -36,6 +36,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (Ed25519PrivateKey
                                                                Ed25519PublicKey)
 
 from ..errors import BadInput, IntegrityError
+from ..syserr import reason
 
 KEY_NAME = "station_ed25519"
 
@@ -86,7 +87,7 @@ def parse_signed(data: bytes, file: str = "-") -> dict:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise BadInput(what=file, why=str(exc)) from None
+        raise BadInput(what=file, why=reason(exc)) from None
     try:
         doc = json.loads(text, object_pairs_hook=_unique, parse_constant=_no_constant)
     except _Duplicate as dup:

@@ -38,6 +38,7 @@ from ..errors import BadInput, IntegrityError, NotFound
 from ..jsondoc import read_object, write_object
 from ..settings import load_settings
 from .signing import fingerprint, key_path, load_or_create_key, public_raw
+from ..syserr import reason
 
 STORE_NAME = "trusted.json"
 STORE_FORMAT = "reemploi-trust-store/1"
@@ -160,7 +161,7 @@ def export_key(ctx, out: Path | None) -> tuple[Path, TrustedKey]:
     try:
         write_atomic(target, public_key_text(key).encode("utf-8"), mode=0o644)
     except OSError as exc:
-        raise BadInput(what=str(target), why=exc.strerror or str(exc)) from None
+        raise BadInput(what=str(target), why=reason(exc)) from None
     return target, key
 
 
@@ -171,7 +172,7 @@ def read_key_file(path: Path) -> tuple[bytes, dict]:
     except FileNotFoundError:
         raise NotFound(what=str(path)) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise BadInput(what=str(path), why=str(exc)) from None
+        raise BadInput(what=str(path), why=reason(exc)) from None
     meta = {}
     for line in text.splitlines():
         if line.startswith("-----BEGIN"):
