@@ -71,6 +71,19 @@ def test_a_jerry_is_built_only_from_parts_in_stock_and_counts_its_time(stocked):
     # RAM estimated (facts.toml), disk too: 0.02 + 0.4 kg.
     assert story.ewaste_kg == pytest.approx(0.42)
     assert not any(p.weighed for p in story.parts)
+    assert story.probe is None
+    # Graded once assembled (the desktop recording aspire-m3920-desktop): the story holds
+    # the probe stage's typed Machine, read from the typed event, not a journal dict.
+    from conftest import FIXTURES
+    from reemploi.context import Context
+    from reemploi.model import Machine
+    from reemploi.station.grading import grade_machine_step, open_machine
+    from reemploi.grade.rules import load_rules
+    folder = FIXTURES / "machines" / "aspire-m3920-desktop"
+    ctx, _ = open_machine(Context(home=home, station="A"), folder)
+    grade_machine_step(ctx, load_rules(), asset_id=jerry)
+    probe = Atelier(inv, home).story(jerry).probe
+    assert isinstance(probe, Machine) and probe.system.product
 
 
 def test_a_trainee_name_with_digits_is_refused(cli):

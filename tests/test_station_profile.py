@@ -4,7 +4,6 @@ events, and the persistence check on a live system's mount table."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ from reemploi.context import Context
 from reemploi.errors import BadInput
 from reemploi.station.flow import NoPersistence, check_persistence
 from reemploi.station.profile import Profile, Step, parse_profile
+from reemploi.inventory.events import Event
 from reemploi.station.progress import progress_of
 from reemploi.system.sysfs import Sysfs
 
@@ -42,14 +42,16 @@ def test_a_typo_is_an_error_not_a_default(text, word):
     assert word in err.value.render()
 
 
-@dataclass
-class Ev:
-    type: str
-    payload: dict = field(default_factory=dict)
-    id: str = ""
+def Ev(type: str, payload: dict | None = None) -> Event:
+    """A journal event as the station reads it (typed through ``Event.data``)."""
+    return Event(seq=0, id="", time="2026-12-06T10:00:00Z", station="T", operator=None,
+                 asset_id="T-A-26-00001", type=type, payload=payload or {})
 
 
+# The disk and image as the wipe and image stages name them; only the keys the
+# progress reads matter here.
 DISK = {"disk": {"identity": "serial:A"}}
+IMAGE = {**DISK, "image": {"name": "master"}}
 
 
 @pytest.mark.parametrize("events, status, first", [
@@ -64,10 +66,10 @@ DISK = {"disk": {"identity": "serial:A"}}
      "wiped", Step.CERTIFICATE),
     ([Ev("asset.graded", {"verdict": {"outcome": "ready"}}),
       Ev("wipe.done", {**DISK, "result": "success"}), Ev("certificate.issued"),
-      Ev("image.started", DISK)], "wiped", Step.IMAGE),
+      Ev("image.started", IMAGE)], "wiped", Step.IMAGE),
     ([Ev("asset.graded", {"verdict": {"outcome": "ready"}}),
       Ev("wipe.done", {**DISK, "result": "success"}), Ev("certificate.issued"),
-      Ev("image.started", DISK), Ev("image.written", {**DISK, "result": "success"})],
+      Ev("image.started", IMAGE), Ev("image.written", {**IMAGE, "result": "success"})],
      "imaged", Step.DOCUMENTS),
     # a failed wipe is not done (the profile says stop)
     ([Ev("asset.graded", {"verdict": {"outcome": "ready"}}),

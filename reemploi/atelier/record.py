@@ -29,6 +29,7 @@ from ..i18n import N_
 from ..inventory import operators
 from ..events.atelier import CARNET, PEER_CHECK, QUIZ, SESSION
 from ..inventory.events import EventType
+from ..model import Machine
 from .content import load_facts
 
 ROLES = (operators.Role.TRAINEE.value, operators.Role.TRAINER.value)
@@ -76,6 +77,12 @@ class Sitting:
     steps: tuple[str, ...]
 
 
+def _sitting(p) -> Sitting:
+    """A sitting from its typed ``atelier.session`` event."""
+    return Sitting(p.session_id, p.trainee_id, p.trainer_id, p.started, p.ended, p.minutes,
+                   tuple(p.steps))
+
+
 @dataclass(frozen=True)
 class PartOrigin:
     part_id: str
@@ -99,7 +106,7 @@ class JerryStory:
     parts: tuple[PartOrigin, ...]
     quiz: tuple[int, int] | None              # (right, total), the last quiz taken
     peer_check: dict | None                   # {checker_id, role, ok, checks, time}
-    probe: dict | None = None
+    probe: Machine | None = None              # the Jerry's latest probe
 
     @property
     def minutes(self) -> int:
@@ -164,11 +171,13 @@ class Atelier:
                 pid = person_id(op.name, op.since)
                 found[pid] = Person(pid, op.name, role, op.since)
         for ev in self.inv.events(types=[SESSION]) if sittings is None else sittings:
-            for key in ("trainee_id", "trainer_id"):
-                pid = ev.payload.get(key)
+            s = ev.data
+            if s is None:
+                continue
+            for pid in (s.trainee_id, s.trainer_id):
                 if pid in found:
                     p = found[pid]
-                    found[pid] = Person(p.id, p.name, p.role, ev.payload.get("ended") or ev.time)
+                    found[pid] = Person(p.id, p.name, p.role, s.ended or ev.time)
         return list(found.values())
 
     def add_person(self, name: str, role: str) -> Person:
@@ -268,29 +277,27 @@ class Atelier:
                                                    QUIZ,
                                                    PEER_CHECK,
                                                    EventType.ASSET_PROBED]):
-            p = ev.payload
+            p = ev.data
+            if p is None:
+                continue
             if ev.type == SESSION:
-                sittings.append(Sitting(p["session_id"], p["trainee_id"], p.get("trainer_id"),
-                                        p["started"], p["ended"], int(p.get("minutes") or 0),
-                                        tuple(p.get("steps") or ())))
+                sittings.append(_sitting(p))
             elif ev.type == QUIZ:
-                quiz = (int(p["right"]), int(p["total"]))
+                quiz = (p.right, p.total)
             elif ev.type == PEER_CHECK:
-                peer = {**p, "time": ev.time}
+                peer = {"checker_id": p.checker_id, "role": p.role, "ok": p.ok,
+                        "checks": p.checks, "time": ev.time}
             else:
-                probe = p.get("machine")
+                probe = Machine.from_dict(p.machine)     # the probe stage's typed machine
         trainee = people.get(built.get("trainee_id") or "")
         # Sittings before the Jerry existed (no asset yet) belong to it too.
         if trainee is not None:
             known = {s.session_id for s in sittings}
             for ev in every_sitting:
-                p = ev.payload
-                if ev.asset_id is None and p.get("trainee_id") == trainee.id \
-                        and p["session_id"] not in known:
-                    sittings.append(Sitting(p["session_id"], p["trainee_id"],
-                                            p.get("trainer_id"), p["started"], p["ended"],
-                                            int(p.get("minutes") or 0),
-                                            tuple(p.get("steps") or ())))
+                p = ev.data
+                if p is not None and ev.asset_id is None and p.trainee_id == trainee.id \
+                        and p.session_id not in known:
+                    sittings.append(_sitting(p))
         sittings.sort(key=lambda s: s.started)
         trainer = next((people.get(s.trainer_id or "") for s in reversed(sittings)
                         if s.trainer_id in people), None)

@@ -50,8 +50,7 @@ def _issue(ctx, atelier, asset_id: str, out: Path, lang: str):
     story = atelier.story(asset_id)
     card = None
     if story.probe:
-        from ..model import Machine
-        card = identity_card(Machine.from_dict(story.probe), lang)
+        card = identity_card(story.probe, lang)
     checker = None
     if story.peer_check:
         people = {p.id: p for p in atelier.people()}

@@ -377,8 +377,8 @@ def status_cmd(asset_id, status, note, sign_off, as_json, lang, home):
     else:
         ev = inv.set_status(asset_id, status, **({"note": note} if note else {}))
     emit(ev, as_json, lambda e: tr("{id}: {before} → {after}", lang, id=asset_id,
-                                   before=_status(e.payload.get("from"), lang),
-                                   after=_status(e.payload.get("to"), lang)))
+                                   before=_status(e.data.source, lang),
+                                   after=_status(e.data.to, lang)))
 
 
 @inventory.command("verify")

@@ -107,4 +107,4 @@ def validate(asset_id, note, as_json, lang, home):
     inv, ctx = _open(home, lang)
     ev = operators.sign_off(inv, asset_id, ctx.operator, note)
     emit(ev, as_json, lambda e: tr("{id} validated by {name}: ready to leave.", ctx.lang,
-                                   id=asset_id, name=e.payload["validator"]))
+                                   id=asset_id, name=e.data.validator))

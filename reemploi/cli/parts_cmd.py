@@ -92,7 +92,7 @@ def remove(machine_id, disk, reason, as_json, lang, home):
     inv, lang = _open(home, lang)
     ev = inv.remove_disk(machine_id, disk, reason)
     emit(ev, as_json, lambda e: tr("Disk {disk} removed from {id}: {reason}", lang,
-                                   disk=e.payload.get("disk_identity"), id=machine_id,
+                                   disk=e.data.disk_identity, id=machine_id,
                                    reason=reason))
 
 

@@ -77,6 +77,11 @@ class WipeDone(Payload):
         return resolved_method(data) if version == 1 else data
 
     @property
+    def patterns(self) -> tuple[str, ...]:
+        """What the passes wrote, first to last, as planned ("0x00", "prng"...)."""
+        return tuple((self.detail or {}).get("patterns") or ())
+
+    @property
     def verified(self) -> bool:
         """A successful wipe whose read-back passed (or that had none to do: firmware
         erase commands verify inside the drive, NIST SP 800-88 r1 §4.7)."""

@@ -149,7 +149,7 @@ def plan_write(ctx, image: str, device: str, *, asset_id: str | None = None,
         if last is None:
             raise NoWipeRecord(path=disk.path, identity=disk.identity)
         wipe_event = last.id
-        patterns = last.payload.get("patterns") or ()
+        patterns = last.data.patterns if last.data is not None else ()
         zeros_known = bool(patterns) and patterns[-1] == "0x00"
         inv = _inventory(ctx)
         # A machine given, then returned: its disk holds the last owner's files,
@@ -164,7 +164,7 @@ def plan_write(ctx, image: str, device: str, *, asset_id: str | None = None,
                                                               EventType.IMAGE_STARTED,
                                                               EventType.WIPE_STARTED])
                  if ev.seq > last.seq
-                 and (ev.payload.get("disk") or {}).get("identity") == disk.identity]
+                 and ev.data is not None and ev.data.disk.identity == disk.identity]
         imaged_since = any(ev.type != EventType.WIPE_STARTED.value for ev in since)
         # A wipe started after the last recorded one and never ended: its record is
         # missing, its result unknown (a start that ended has a later wipe.done).

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 
@@ -74,3 +75,13 @@ class Event:
     payload: dict[str, Any] = field(default_factory=dict)
     prev: str = ""           # hash of the previous event ("" for the first)
     hash: str = ""           # SHA-256 over the canonical JSON of all fields but hash
+
+    @cached_property
+    def data(self) -> Any:
+        """The payload as its typed event (``reemploi/events``: migrated to the current
+        schema, validated), or None when it does not validate. How a stage reads
+        another stage's event: ``ev.data.disk.identity``, ``ev.data.verdict``, never
+        the raw ``payload`` dict (whose keys and versions are the writer's business)."""
+        from .. import events as typed
+        p = typed.read(self.type, self.payload)
+        return None if isinstance(p, typed.Unreadable) else p

@@ -148,7 +148,7 @@ class Station:
         doc = inv.machine(asset_id)
         events = inv.history(asset_id)
         prog = progress_of(events, doc.get("status"), self.profile)
-        if any(e.type == "note" and str(e.payload.get("text", "")).startswith(DOCUMENTS_NOTE)
+        if any(e.type == "note" and e.data is not None and e.data.text.startswith(DOCUMENTS_NOTE)
                for e in events[_last_graded(events):]):
             prog = replace(prog, done=prog.done | {Step.DOCUMENTS})
         return prog

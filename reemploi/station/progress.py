@@ -52,14 +52,16 @@ class Progress:
 
 
 def progress_of(events: Iterable, status: str | None, profile: Profile) -> Progress:
-    """``events``: the asset's journal events in order (objects with id, type, payload)."""
+    """``events``: the asset's journal events in order (``inventory.events.Event``,
+    read through their typed payloads, ``Event.data``)."""
     events = list(events)
     graded = max((i for i, e in enumerate(events) if e.type == "asset.graded"), default=None)
     done: set[Step] = set()
     if graded is None:
         return Progress(frozenset(), None, status, (), False)
     done |= {Step.PROBE, Step.CHECKLIST, Step.GRADE}
-    outcome = (events[graded].payload.get("verdict") or {}).get("outcome")
+    verdict = events[graded].data
+    outcome = verdict.verdict.get("outcome") if verdict is not None else None
     after = events[graded + 1:]
     open_: dict[tuple[str, str], str] = {}
     last_wipe = None
@@ -76,7 +78,7 @@ def progress_of(events: Iterable, status: str | None, profile: Profile) -> Progr
         if e.type == "wipe.done":
             last_wipe = i
             wipes.append(e.id)
-            failed = failed or e.payload.get("result") != "success"
+            failed = failed or e.data is None or e.data.result != "success"
     unfinished = set(open_.values())
     if wipes and "wipe.started" not in unfinished and (not failed or profile.on_failure == "continue"):
         done.add(Step.WIPE)
@@ -84,8 +86,8 @@ def progress_of(events: Iterable, status: str | None, profile: Profile) -> Progr
     if Step.WIPE in done and any(e.type == "certificate.issued" for e in since):
         done.add(Step.CERTIFICATE)
     if Step.WIPE in done and "image.started" not in unfinished and status in ("imaged", "ready") \
-            and any(e.type == "image.written" and e.payload.get("result") == "success"
-                    for e in since):
+            and any(e.type == "image.written" and e.data is not None
+                    and e.data.result == "success" for e in since):
         done.add(Step.IMAGE)
     if status in ("ready", "out"):
         done |= {Step.WIPE, Step.CERTIFICATE, Step.IMAGE, Step.DOCUMENTS, Step.READY}
@@ -93,5 +95,5 @@ def progress_of(events: Iterable, status: str | None, profile: Profile) -> Progr
 
 
 def _disk(event) -> str:
-    disk = event.payload.get("disk") or {}
-    return str(disk.get("identity") or disk.get("path") or "")
+    disk = event.data.disk if event.data is not None else None
+    return str((disk.identity or disk.path or "") if disk is not None else "")

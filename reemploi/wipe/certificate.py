@@ -66,16 +66,24 @@ class CertificateRequest:
     notes: str | None = None
 
 
+def _identity(ev) -> str | None:
+    """The disk a wipe event names (its typed payload, ``Event.data``)."""
+    return ev.data.disk.identity if ev.data is not None else None
+
+
 def _latest_per_disk(events) -> list:
     latest: dict[str, object] = {}
     for ev in events:
-        ident = (ev.payload.get("disk") or {}).get("identity") or ev.id
+        ident = _identity(ev) or ev.id
         latest[ident] = ev          # journal order: the last one wins
     return list(latest.values())
 
 
 def media_entry(ev, asset_id: str | None, donor: str | None) -> dict:
-    p = ev.payload
+    # The typed record for what it declares (migrated: ``method`` is the method that
+    # ran, even in a schema-1 record that said "auto"); the wipe stage's own details
+    # (passes, prng, tool, timings) as it wrote them.
+    p = {**ev.payload, **({"method": ev.data.method} if ev.data is not None else {})}
     disk = p.get("disk") or {}
     ver = p.get("verification") or {}
     return {
@@ -213,17 +221,18 @@ def _cut_short(inv, asset_id: str, latest: list, listed: set) -> list[dict]:
     """Disks of the machine whose last wipe started after their last ``wipe.done`` and
     never ended (power cut, SIGKILL): the record certified below is not the disk's
     last word, so the machine's certificate fails ("unfinished")."""
-    done = {(ev.payload.get("disk") or {}).get("identity"): ev.seq for ev in latest}
+    done = {_identity(ev): ev.seq for ev in latest}
     out: list[dict] = []
     for ev in inv.unfinished(asset_id):
-        disk = ev.payload.get("disk") or {}
-        ident = disk.get("identity")
-        if ev.type != "wipe.started" or ev.asset_id != asset_id or ident in listed \
-                or ev.seq < done.get(ident, 0):
+        if ev.type != "wipe.started" or ev.data is None:
             continue
-        listed.add(ident)
-        out.append({"serial": disk.get("serial"), "model": disk.get("model"),
-                    "identity": ident, "result": "unfinished"})
+        disk = ev.data.disk
+        if ev.asset_id != asset_id or disk.identity in listed \
+                or ev.seq < done.get(disk.identity, 0):
+            continue
+        listed.add(disk.identity)
+        out.append({"serial": disk.serial, "model": disk.model,
+                    "identity": disk.identity, "result": "unfinished"})
     return out
 
 
