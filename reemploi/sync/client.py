@@ -115,22 +115,51 @@ def status(home: Path, timeout: float = 10.0) -> dict:
     return {**answer, "station": station, "fingerprint": fp, "url": url}
 
 
-def _pending_lines(journal: Journal, server_seq: int, server_hash: str) -> list[bytes]:
+BLOCK = 1 << 20          # bytes read at a time, walking back from the journal's end
+
+
+def _pending_lines(journal: Journal, server_seq: int, server_hash: str,
+                   block: int = BLOCK) -> list[bytes]:
     """Local lines after the server's head, once the local line at that head is
-    checked to be the server's: a shorter or rewritten journal is refused here."""
-    out: list[bytes] = []
-    seq = 0
-    for _, line in journal.iter_lines():
-        seq += 1
-        if seq == server_seq:
-            i = line.find(HASH_KEY)
-            if line[i + 9:i + 73].decode(errors="replace") != server_hash:
-                raise JournalDiffers(seq=seq)
-        elif seq > server_seq:
-            out.append(line)
+    checked to be the server's: a shorter or rewritten journal is refused here.
+
+    Read backwards from the journal's end down to the server's head: the cost is that
+    of the new lines, not of the journal (a station pushes a few hundred lines at the
+    end of a flow into a journal of hundreds of thousands). Seqs rise by one a line,
+    so the walk stops at the first seq not above the head."""
+    seq, _, end = journal.tail()            # the last complete line; a torn tail ignored
     if seq < server_seq:
         raise JournalBehindServer(local=seq, server=server_seq)
-    return out
+    if server_seq == 0:
+        return [line for _, line in journal.iter_lines(0, end)]
+    newer: list[bytes] = []
+    with open(journal.path, "rb") as fh:
+        pos, carry = end, b""
+        while True:
+            start = max(0, pos - block)
+            fh.seek(start)
+            parts = (fh.read(pos - start) + carry).split(b"\n")[:-1]
+            # Above the start of the file, the first part is the end of a line that
+            # began in the block before: carried down to it.
+            carry, whole = (parts[0] + b"\n", parts[1:]) if start else (b"", parts)
+            for raw in reversed(whole):
+                line = raw + b"\n"
+                try:
+                    at = chain.first_seq(line)
+                except chain.LineRefused:
+                    raise JournalDiffers(seq=server_seq) from None
+                if at > server_seq:
+                    newer.append(line)
+                    continue
+                i = line.find(HASH_KEY)
+                if at != server_seq or \
+                        line[i + 9:i + 73].decode(errors="replace") != server_hash:
+                    raise JournalDiffers(seq=server_seq)
+                newer.reverse()
+                return newer
+            if not start:
+                raise JournalDiffers(seq=server_seq)
+            pos = start
 
 
 # Why a station may not push or restore, by its state on the server: one whole sentence

@@ -260,3 +260,22 @@ def test_offline_station_keeps_working(tmp_path):
         fh.write("auto_push = true\n")
     r = st.run("sync", "push", "--if-configured", check=False)
     assert r.returncode == 0 and "cannot be reached" in r.stderr
+
+
+def test_the_receipt_is_recorded_without_refolding_the_journal(server, station):
+    """The receipt is one append after the journal's last line: a push never opens
+    the inventory, so a stale projection (a format change, a missing one) is not
+    refolded by it — the next command catches it up (537 s for 200 000-line journals
+    in the central benchmark when the push opened the inventory)."""
+    import shutil
+    st = station("R")
+    st.intake(3)
+    shutil.rmtree(st.home / "projection")
+    out = _push(st)
+    last = json.loads(st.journal_lines()[-1])
+    assert last["type"] == "sync.receipt" and last["payload"]["seq"] == out["head_seq"]
+    assert last["seq"] == out["head_seq"] + 1 and last["station"] == st.station
+    assert not (st.home / "projection").exists()
+    verify = st.json("inventory", "verify")
+    assert verify["anchor"]["ok"] and verify["anchor"]["seq"] == out["head_seq"]
+    assert len(st.json("inventory", "list")) == 3
