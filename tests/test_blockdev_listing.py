@@ -60,3 +60,20 @@ def test_outside_a_planning_phase_every_listing_is_new(loopdev, tmp_path, caplog
         guard.check_target(ctx, dev.path)
         guard.check_target(ctx, dev.path)
     assert _lsblk_runs(caplog) == 2
+
+
+def test_the_station_chooses_the_disk_to_image_with_one_listing(tmp_path):
+    """The station's image step asked lsblk for its targets, then again for the disks
+    among them, then again for the guard check: one listing per planning phase now.
+    The ThinkBook's recorded lsblk (its NVMe disk, and the live USB stick it booted)."""
+    from conftest import MACHINES
+    from reemploi.station.flow import Station
+    from reemploi.station.grading import open_machine
+    from reemploi.station.profile import Profile
+    from reemploi.station.ui import LineUi
+    folder = MACHINES / "thinkbook-nvme-live-usb"
+    ctx, _ = open_machine(Context(home=tmp_path / "home"), folder)
+    station = Station(ctx, Profile(), LineUi("en"))
+    station.mctx = Context(home=tmp_path / "home")     # the targets: the disks ctx lists
+    assert station.image_disk() == "/dev/nvme0n1"
+    assert [argv[0] for argv in ctx.runner.calls].count("lsblk") == 1

@@ -147,11 +147,3 @@ def token_user(conn: psycopg.Connection, header: str | None) -> User | None:
         return None
     return User(0, "token:" + row["name"], row["name"], Role(row["role"]))
 
-
-def shared_secret(conn: psycopg.Connection) -> str:
-    """The signing secret of the login form's cookie, one for every worker."""
-    with conn.transaction():
-        conn.execute("INSERT INTO server_settings (key, value) VALUES ('secret', %s) "
-                     "ON CONFLICT DO NOTHING", (secrets.token_hex(32),))
-        return conn.execute("SELECT value FROM server_settings WHERE key = 'secret'"
-                            ).fetchone()["value"]

@@ -28,7 +28,6 @@ import fcntl
 import json
 import logging
 import os
-from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
@@ -53,12 +52,6 @@ def canonical(obj: Any) -> bytes:
     """Canonical JSON bytes: sorted keys, compact, UTF-8, finite numbers only."""
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
                       allow_nan=False).encode("utf-8")
-
-
-def event_hash(fields: dict) -> str:
-    """SHA-256 hex over the canonical JSON of ``fields`` (which must not hold ``hash``)."""
-    import hashlib  # late: read-only commands (show, list) never hash; saves their start-up
-    return hashlib.sha256(canonical(fields)).hexdigest()
 
 
 def utc_now() -> str:
@@ -97,10 +90,6 @@ def event_from_dict(d: dict) -> Event:
     return Event(seq=d["seq"], id=d["id"], time=d["time"], station=d["station"],
                  operator=d.get("operator"), asset_id=d.get("asset_id"), type=d["type"],
                  payload=d.get("payload") or {}, prev=d.get("prev", ""), hash=d.get("hash", ""))
-
-
-def event_to_dict(ev: Event) -> dict:
-    return asdict(ev)
 
 
 def fsync_dir(path: Path) -> None:

@@ -44,18 +44,6 @@ def check_date(value: str) -> None:
 
 
 class LotsMixin:
-    def register_donor(self, name: str, kind: str = "company", contact: str | None = None,
-                       siret: str | None = None) -> str:
-        """A donor id for ``name`` (an existing donor of that name is reused)."""
-        holder: list[str] = []
-
-        def build(s: Session) -> list:
-            did, specs = self._donor_specs(s, name, kind, contact, siret)
-            holder.append(did)
-            return specs
-        self._commit(build)
-        return holder[-1]
-
     def receive_lot(self, donor: str, donor_kind: str = "company", *, date: str | None = None,
                     devices: Iterable[tuple[str, int, float | None]] = (),
                     weight_kg: float | None = None, notes: str | None = None,

@@ -23,6 +23,7 @@ from ..context import Context
 from ..errors import Aborted, BadInput, Interrupted, NotFound, ReemploiError, Refused
 from ..i18n import N_, number, tr
 from ..model import Disk, Machine, Media
+from ..system import blockdev
 from ..system.privileges import require_root
 from .profile import Profile, Step
 from .progress import Progress, progress_of
@@ -220,16 +221,19 @@ class Station:
         from ..wipe.render import plan_text
         self.ui.step(Step.WIPE)
         require_root("reemploi station (wipe)")     # as reemploi wipe: before any plan
-        paths = self.targets()
-        if not paths:
-            self.mark(Step.WIPE, "nothing", disks=[])
-            return
-        check_asset(self.ctx, asset_id)
-        if self.mctx.replay and self.explicit:
-            self._replayed_disks_replaced(asset_id, paths)
         options = wiperun.WipeOptions(method=self.profile.wipe_method,
                                       verify=self.profile.wipe_verify, asset_id=asset_id)
-        jobs = wiperun.prepare(self.ctx, paths, options)
+        # One lsblk for the whole planning (the targets, then every guard check); the
+        # checks after "yes" (guard.open_sealed) read the devices again.
+        with blockdev.one_listing(self.ctx):
+            paths = self.targets()
+            if not paths:
+                self.mark(Step.WIPE, "nothing", disks=[])
+                return
+            check_asset(self.ctx, asset_id)
+            if self.mctx.replay and self.explicit:
+                self._replayed_disks_replaced(asset_id, paths)
+            jobs = wiperun.prepare(self.ctx, paths, options)
         plan = [line for j in jobs for line in plan_text(j, self.lang).splitlines()]
         if not self.profile.unattended and not self.ui.confirm(
                 tr("ERASE {count} disk(s) above? Everything on them will be lost.",
@@ -290,11 +294,12 @@ class Station:
     def image_disk(self) -> str:
         if self.profile.image_disk:
             return self.profile.image_disk
-        paths = self.targets()
-        if self.explicit:
-            return paths[0]
         from ..system import owndisks
-        disks = [d for d in owndisks.own_disks(self.ctx) if d.path in paths]
+        with blockdev.one_listing(self.ctx):      # the targets and the disks: one lsblk
+            paths = self.targets()
+            if self.explicit:
+                return paths[0]
+            disks = [d for d in owndisks.own_disks(self.ctx) if d.path in paths]
         return _best_disk(disks).path
 
     def image(self, asset_id: str) -> None:
@@ -313,8 +318,9 @@ class Station:
             if not choice.image or not choice.present:
                 raise NoImage(asset=asset_id, why=choice.image or "-")
             name = choice.image
-        plan = service.plan_write(self.ctx, name, self.image_disk(), asset_id=asset_id,
-                                  verify=self.profile.image_verify)
+        with blockdev.one_listing(self.ctx):      # the disk chosen, then its guard check
+            plan = service.plan_write(self.ctx, name, self.image_disk(), asset_id=asset_id,
+                                      verify=self.profile.image_verify)
         if not self.profile.unattended and not self.ui.confirm(
                 tr("Write {image} to {disk}? Everything on it will be replaced.", self.lang,
                    image=plan.image, disk=plan.disk.path), []):
@@ -467,7 +473,6 @@ def _machine_line(machine: Machine, lang: str) -> str:
 def check_persistence(ctx: Context, allow_missing: bool) -> None:
     """On a live system, the data directory must be on a real disk (the stick's
     persistence partition), not on the RAM overlay that power-off throws away."""
-    from ..system import blockdev
     if allow_missing or ctx.replay:
         return
     mounts = blockdev.mount_table(ctx)
