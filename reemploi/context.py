@@ -86,7 +86,12 @@ class Context:
         cached = self.__dict__.get("_inventory")
         if cached is None or cached[0] != key:
             from .inventory.store import Inventory
-            cached = (key, Inventory.open(self.home, self.station, self.operator))
+            from .stats.keep import follow
+            inv = Inventory.open(self.home, self.station, self.operator)
+            # Every command that writes the journal keeps the figures' ledger up to
+            # date, so 'reemploi stats' folds only the last lines (issue 16).
+            inv.followers.append(follow)
+            cached = (key, inv)
             self.__dict__["_inventory"] = cached
         return cached[1]
 

@@ -47,7 +47,9 @@ def stats(year, month, start, end, as_json, csv_dir, french, xlsx_file, ods_file
         if out is not None:
             check_output_file(out, create_parents=False)
     workshop = load_settings(ctx.home).workshop
-    ledger = load_ledger(ctx.home)          # the journal folded once, for every figure
+    from ..stats.health import check_whole
+    check_whole(ctx.home)                   # no figure of a journal that lost events
+    ledger = load_ledger(ctx.home)          # kept by the writers; the last lines folded here
     figures = ledger.figures(period, load_reference(ctx.home))
     atelier = atelier_figures(ledger, period)
     lang = ctx.lang

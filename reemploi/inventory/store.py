@@ -69,6 +69,11 @@ class Inventory(SyncMixin, EventsMixin, IntentsMixin, LotsMixin, PartsMixin):
         self.journal = Journal(self.home)
         self.projection = Projection(self.home)
         self.torn: list[Path] = []
+        # Called as ``follow(home, end)`` after each commit, under the lock, with the
+        # journal's new end: files other stages keep from the journal (the figures'
+        # ledger: stats.keep, handed in by the Context). A follower that fails is
+        # logged; the events are durable already.
+        self.followers: list[Callable[[Path, int], None]] = []
 
     @classmethod
     def open(cls, home: Path, station: str, operator: str | None = None) -> "Inventory":
@@ -126,6 +131,8 @@ class Inventory(SyncMixin, EventsMixin, IntentsMixin, LotsMixin, PartsMixin):
                 self._save(session, seq, hash_, offset)
             except ProjectionDamaged as exc:
                 log.warning("projection damaged (%s): it will be rebuilt from the journal", exc)
+            for follow in self.followers:
+                follow(self.home, end + sum(map(len, lines)))
             return events
 
     # -- writing --------------------------------------------------------------------

@@ -1,31 +1,39 @@
-"""The statistics' checkpoint: the ledger of the journal's first N bytes, kept between
+"""The figures' ledger on disk: the ledger of the journal's first N bytes, kept between
 runs and extended with the lines appended since.
 
 The journal is append-only and hash-chained, so the fold of its first N bytes never
-changes: we keep it (``Ledger.state()``, plain data) in ``<home>/stats-cache.marshal``
-with the byte offset N it covers and the hash of the event that ends there. A
-checkpoint is never trusted over the journal: before it is used, the journal must
-still be at least N bytes long and still hold that event, ending at N (same chain:
-not a cut, restored or replaced file), and the checkpoint's own SHA-256 must match
-its body (a damaged or edited file). Anything else means "no checkpoint": the journal
-is folded again from its first byte and stays the only source of truth. Checking the
-hash chain itself is ``reemploi inventory verify``'s job.
+changes: we keep it (``Ledger.state()``, plain data) in
+``<home>/projection/figures-ledger.marshal`` with the byte offset N it covers and the
+sequence number and hash of the event that ends there. The commands that write the
+journal keep it up to date (``stats.keep``); ``stats`` reads it and folds only the
+lines after it, and writes it itself when it had to fold many (``rewrite_due``).
 
-Without a checkpoint (the first run on a big journal, a new Python, a changed
-figure definition), a journal of more than ``PARALLEL_BYTES`` is folded in two halves
-at once on a machine with two cores or more: a forked child folds the second half
-while this process folds the first, and the two ledgers are joined
+The ledger is never trusted over the journal: before it is used, the journal must
+still be at least N bytes long and still hold that event (same sequence number, same
+hash), ending at N (same chain: not a cut, restored or replaced file), and the file's
+own SHA-256 must match its body (a damaged or edited file). Anything else means "no
+ledger": the journal is folded again from its first byte and stays the only source of
+truth. Checking the hash chain itself is ``reemploi inventory verify``'s job; a journal
+cut or replaced under the inventory's projection is ``stats.health``'s.
+
+Without a ledger (a data directory restored from a copy of its journal, a new Python,
+a changed figure definition), a journal of more than ``PARALLEL_BYTES`` is folded in
+two halves at once on a machine with two cores or more: a forked child folds the
+second half while this process folds the first, and the two ledgers are joined
 (``Ledger.extend``: a ledger of consecutive parts is their concatenation). Any
 failure in the child (killed, out of memory, a corrupt line) and this process folds
 the second half itself, so the error the user sees is the sequential one.
 
-Format: ``marshal`` (the standard library's serializer for core types: unlike pickle
-it calls no constructor on load, and it is several times faster than JSON). Its
-format changes between Python versions, so the key holds the version; the Python
-manual warns that marshal is not hardened against maliciously crafted input, which
-the checksum does not change (whoever can write the data directory can also write a
-matching checksum): like the journal beside it, the file is the workshop's own data.
-A read-only data directory just goes without checkpoint.
+Format (``ledgerfile.HEADER``): a magic, the offset N (so a writer learns whether a rewrite
+is due from 16 bytes), the body's SHA-256, the body in ``marshal`` (the standard
+library's serializer for core types: unlike pickle it calls no constructor on load,
+and it is several times faster than JSON). Its format changes between Python
+versions, so the key holds the version; the Python manual warns that marshal is not
+hardened against maliciously crafted input, which the checksum does not change
+(whoever can write the data directory can also write a matching checksum): like the
+journal beside it, the file is the workshop's own data. The file is replaced
+atomically and not fsynced: after a power cut a damaged file fails its checksum and is
+folded again. A read-only data directory just goes without ledger file.
 """
 
 from __future__ import annotations
@@ -34,63 +42,52 @@ import hashlib
 import logging
 import marshal
 import os
+import struct
 import sys
 from pathlib import Path
 
 from ..inventory.journal import JOURNAL_NAME
-from ..system.files import write_atomic
+from ..inventory.standing import holds
+from ..system.files import private_subdir, write_atomic
+from .ledgerfile import CACHE_NAME, HEADER, MAGIC, OLD_CACHE_NAME, REWRITE_BYTES, rewrite_due
 from .ledger import Ledger
 from .period import DEFAULT_TZ
 from .reader import read_records
 
 log = logging.getLogger(__name__)
 
-CACHE_NAME = "stats-cache.marshal"
-# Rewriting the checkpoint costs about as much as loading it; a few new lines cost far
-# less to fold again next time. So we rewrite only once the uncovered tail is this
-# big (about 2 500 events: a busy week).
-REWRITE_BYTES = 1 << 20
+__all__ = ["CACHE_NAME", "REWRITE_BYTES", "load_ledger"]
+
 # Below this a second process costs more than it saves (fork, pipe, join).
 PARALLEL_BYTES = 32 << 20
 # 2: only successful certificates are counted; 3: checkouts keep their price;
 # 4: one flat list per machine, the atelier's sittings and builds, corrections;
-# "machines built" are the ``built`` events only.
-FORMAT = 4
+# "machines built" are the ``built`` events only. 5: the anchor holds the sequence
+# number too, the file starts with ``keep.HEADER``.
+FORMAT = 5
 KEY = (FORMAT, tuple(sys.version_info[:2]))
-
-
-def _still_there(journal: Path, offset: int, last_hash: str) -> bool:
-    """Does the journal's line ending at ``offset`` carry ``last_hash``?"""
-    if offset == 0:
-        return True
-    try:
-        if journal.stat().st_size < offset or not last_hash:
-            return False
-        with open(journal, "rb") as fh:
-            back = min(offset, 1 << 20)
-            fh.seek(offset - back)
-            tail = fh.read(back)
-    except OSError:
-        return False
-    if not tail.endswith(b"\n"):
-        return False
-    line = tail[tail.rfind(b"\n", 0, len(tail) - 1) + 1:]
-    return (b'"hash":"' + last_hash.encode() + b'"') in line
 
 
 def _read_cache(home: Path, tz: str) -> tuple[Ledger, int] | None:
     path = Path(home) / CACHE_NAME
     try:
         raw = path.read_bytes()
-        digest, body = raw[:32], raw[32:]
-        if hashlib.sha256(body).digest() != digest:
-            raise ValueError("checksum")
-        key, cached_tz, offset, last_hash, state = marshal.loads(body)
-    except (OSError, EOFError, ValueError, TypeError):
+    except OSError:
         return None
-    if key != KEY or cached_tz != tz or not _still_there(Path(home) / JOURNAL_NAME, offset,
-                                                         last_hash):
-        log.debug("stats checkpoint %s does not match the journal: folding it again", path)
+    try:
+        magic, offset, digest = HEADER.unpack_from(raw)
+        body = memoryview(raw)[HEADER.size:]
+        if magic != MAGIC or hashlib.sha256(body).digest() != digest:
+            raise ValueError("checksum")
+        key, cached_tz, at, seq, last_hash, state = marshal.loads(body)
+        if at != offset:
+            raise ValueError("header")
+    except (EOFError, ValueError, TypeError, struct.error):
+        log.debug("figures' ledger %s is damaged: folding the journal again", path)
+        return None
+    if key != KEY or cached_tz != tz or not holds(Path(home) / JOURNAL_NAME, offset, seq,
+                                                   last_hash):
+        log.debug("figures' ledger %s does not match the journal: folding it again", path)
         return None
     try:
         return Ledger.from_state(state), offset
@@ -98,13 +95,17 @@ def _read_cache(home: Path, tz: str) -> tuple[Ledger, int] | None:
         return None
 
 
-def _write_cache(home: Path, tz: str, offset: int, last_hash: str, ledger: Ledger) -> None:
+def _write_cache(home: Path, tz: str, offset: int, seq: int, last_hash: str,
+                 ledger: Ledger) -> None:
     path = Path(home) / CACHE_NAME
-    body = marshal.dumps((KEY, tz, offset, last_hash, ledger.state()))
+    body = marshal.dumps((KEY, tz, offset, seq, last_hash, ledger.state()))
     try:
-        write_atomic(path, hashlib.sha256(body).digest() + body)
-    except (OSError, ValueError) as exc:      # read-only medium, full disk: no checkpoint
-        log.debug("stats checkpoint not written: %s", exc)
+        private_subdir(path.parent)
+        write_atomic(path, HEADER.pack(MAGIC, offset, hashlib.sha256(body).digest()) + body,
+                     sync=False)
+        (Path(home) / OLD_CACHE_NAME).unlink(missing_ok=True)
+    except (OSError, ValueError) as exc:      # read-only medium, full disk: no ledger file
+        log.debug("figures' ledger not written: %s", exc)
 
 
 def _cores() -> int:
@@ -142,7 +143,8 @@ def _fold_in_two(home: Path, tz: str, size: int, progress: dict) -> Ledger | Non
             os.close(read_fd)
             later, seen = Ledger(tz), {}
             later.fold(read_records(home, start=mid, progress=seen))
-            data = marshal.dumps((seen.get("end", mid), seen.get("last_hash", ""), later.state()))
+            data = marshal.dumps((seen.get("end", mid), seen.get("seq", 0),
+                                  seen.get("last_hash", ""), later.state()))
             with os.fdopen(write_fd, "wb") as out:
                 out.write(data)
             status = 0
@@ -159,9 +161,9 @@ def _fold_in_two(home: Path, tz: str, size: int, progress: dict) -> Ledger | Non
     later = None
     if status == 0:
         try:
-            end, last_hash, state = marshal.loads(data)
+            end, seq, last_hash, state = marshal.loads(data)
             later = Ledger.from_state(state)
-            progress.update(end=end, last_hash=last_hash)
+            progress.update(end=end, seq=seq, last_hash=last_hash)
         except (EOFError, ValueError, TypeError):
             later = None
     if later is None:                     # the child failed: fold its half here
@@ -174,9 +176,11 @@ def _fold_in_two(home: Path, tz: str, size: int, progress: dict) -> Ledger | Non
 
 
 def load_ledger(home: Path, tz: str = DEFAULT_TZ, use_cache: bool = True,
-                parallel: bool = True) -> Ledger:
-    """The ledger of the whole journal: from the checkpoint plus the new lines if it is
-    valid, else from the journal. Nothing is written if there is no journal."""
+                parallel: bool = True, rewrite=rewrite_due) -> Ledger:
+    """The ledger of the whole journal: from the ledger file plus the new lines if it is
+    valid, else from the journal. The file is (re)written when there was none, or when
+    ``rewrite(covered, end)`` says the lines folded past it are worth it. Nothing is
+    written if there is no journal."""
     journal = Path(home) / JOURNAL_NAME
     try:
         size = journal.stat().st_size
@@ -190,6 +194,8 @@ def load_ledger(home: Path, tz: str = DEFAULT_TZ, use_cache: bool = True,
     if ledger is None:
         ledger, offset = cached if cached else (Ledger(tz), 0)
         ledger.fold(read_records(home, start=offset, progress=progress))
-    if use_cache and progress.get("end", offset) - offset >= (REWRITE_BYTES if cached else 1):
-        _write_cache(home, tz, progress["end"], progress["last_hash"], ledger)
+    end = progress.get("end", offset)
+    if use_cache and end > offset and (not cached or rewrite(offset, end)):
+        _write_cache(home, tz, progress["end"], progress.get("seq", 0),
+                     progress["last_hash"], ledger)
     return ledger

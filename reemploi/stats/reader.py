@@ -62,7 +62,6 @@ CUT_TAILS = (PROBE_TAIL, STATUS_TAIL) + tuple(b'"type":"' + t.encode() + b'"}\n'
                                               for t in SKIPPED_TYPES)
 
 
-HASH_RE = re.compile(rb'"hash":"([0-9a-f]{64})"')
 
 
 def read_records(home: Path, start: int = 0, progress: dict | None = None,
@@ -85,8 +84,8 @@ def read_records(home: Path, start: int = 0, progress: dict | None = None,
 
     Reading starts at byte ``start`` and stops at byte ``end`` (line boundaries; the
     file's end by default); ``progress``, if given, is updated with ``end`` (the
-    offset after the last complete line read) and ``last_hash`` (that line's hash),
-    which is what ``stats.cache`` keeps.
+    offset after the last complete line read), ``seq`` and ``last_hash`` (that line's
+    sequence number and hash), which is what ``stats.cache`` keeps.
     """
     path = Journal(home).path
     if not path.exists():
@@ -139,8 +138,11 @@ def read_records(home: Path, start: int = 0, progress: dict | None = None,
             offset += len(block)
             if progress is not None:
                 last = block[block.rfind(b"\n", 0, len(block) - 1) + 1:]
-                found = HASH_RE.search(last)
-                progress.update(end=offset, last_hash=found.group(1).decode() if found else "")
+                try:
+                    d = json.loads(last)
+                    progress.update(end=offset, seq=d["seq"], last_hash=d["hash"])
+                except (ValueError, KeyError, TypeError):
+                    progress.update(end=offset, seq=0, last_hash="")
 
 
 def _cut_line(line: bytes, tail: bytes) -> tuple:
