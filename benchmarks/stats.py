@@ -1,30 +1,41 @@
-"""Benchmark: `reemploi stats --year 2026` over 50 000 machines and their histories,
-timed as a user runs it.
+"""Benchmark: `reemploi stats --year 2026` over 1 000, 10 000 and 50 000 machines and
+their histories, timed as a user runs it.
 
-Generates a journal of 50 000 machines (lots, donors, probe, grade, wipe start and
-end, certificate, image start and end, status changes, checkout; harvested and
-installed parts; machines built in the atelier from parts, with their sittings) with
-the inventory's own line writer (``journal.build_line``: canonical JSON, SHA-256
-chain), checks the chain with the inventory's verifier, then times:
+Generates, per size, a journal (lots, donors, probe, grade, wipe start and end,
+certificate, image start and end, status changes, checkout; harvested and installed
+parts; machines built in the atelier from parts, with their sittings) with the
+inventory's own line writer (``journal.build_line``: canonical JSON, SHA-256 chain),
+checks the chain with the inventory's verifier, then leaves the figures' ledger as the
+commands that write the journal leave it (``stats.keep``): folded up to about 0.9 MiB
+before the journal's end (the most a writer leaves behind at 50 000 machines: it
+rewrites the ledger once the tail passes 1 MiB), the real events after it. Then times:
 
 * the whole command (a new ``python -m reemploi stats --year 2026`` process: start,
-  imports, fold, figures, text), median (min–max) of ``--rounds`` rounds (5), wall
-  and CPU: *cold* (no checkpoint: the first run, or after a checkpoint was refused)
-  and *warm* (the checkpoint plus 200 new events), goal < 2 s each; interleaved in
-  every round with the reference: a Python process that parses every journal line
-  (``json.loads``), the floor of any figure over the journal without a fold;
-* the engine alone, inside this process: the fold in one process and in two
-  halves, the checkpoint load, the figures of the year;
+  imports, ledger, tail, figures, text), median (min–max) of ``--rounds`` rounds (5),
+  wall and CPU, interleaved in every round with the reference (a Python process that
+  parses every journal line with ``json.loads``: the floor of any figure over the
+  journal without a kept ledger):
+  - *cold*: the first ``stats`` ever on this data directory (no stats run before: the
+    ledger file restored as the writers left it before each round), goal < 2 s;
+  - *warm*: ``stats`` again after 200 new events;
+  - *journal only*: no ledger file at all (a data directory restored from a copy of
+    its journal alone): the whole journal folded, in two processes past 32 MiB;
+* the growth of each from 1 000 to 50 000 machines (least squares t = a + b·N);
+* the engine alone at the largest size, inside this process: the fold in one process
+  and in two halves, the ledger's load, the figures of the year;
 * every export (CSV, French CSV, XLSX, ODS, PDF), engine alone, budget 5 s each.
 
-On a shared, loaded machine wall time swings; CPU time much less: both are printed.
-Run: .venv/bin/python benchmarks/stats.py [--rounds 5] [--home DIR (kept, reused)]
+On a shared, loaded machine wall time swings; CPU time much less: both are printed,
+with the load average.
+Run: .venv/bin/python benchmarks/stats.py [--rounds 5] [--machines 1000,10000,50000]
+     [--home DIR (kept, reused: one data directory per size under it)]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import resource
 import statistics
@@ -40,7 +51,7 @@ sys.path.insert(0, str(ROOT))
 from reemploi.inventory.journal import Journal, build_line  # noqa: E402
 from reemploi.settings import Workshop  # noqa: E402
 from reemploi.stats import figures_for, make_period  # noqa: E402
-from reemploi.stats.cache import CACHE_NAME  # noqa: E402
+from reemploi.stats.cache import CACHE_NAME, load_ledger  # noqa: E402
 from reemploi.stats.exports import write_csv, write_ods, write_xlsx  # noqa: E402
 from reemploi.stats.report_pdf import write_pdf  # noqa: E402
 from reemploi.stats.summary import render_summary  # noqa: E402
@@ -66,7 +77,8 @@ def _pick(rng, table):
     return table[-1]
 
 
-def generate(home: Path, seed: int = 7) -> int:
+def generate(home: Path, seed: int = 7, machines: int | None = None) -> int:
+    n_machines = N_MACHINES if machines is None else machines
     rng = random.Random(seed)
     home.mkdir(parents=True, exist_ok=True)
     lines: list[bytes] = []
@@ -90,11 +102,11 @@ def generate(home: Path, seed: int = 7) -> int:
                                         "kind": rng.choice(["company", "public", "person"])}, "2025-01-01")
     machine_no, part_no, lot_no, built_no = 0, 0, 0, 0
     open_parts: list[str] = []
-    while machine_no < N_MACHINES:
+    while machine_no < n_machines:
         lot_no += 1
         lot_id = f"LOT-B-{lot_no:05d}"
         start = rng.randrange(0, 640)
-        size = min(rng.randrange(5, 40), N_MACHINES - machine_no)
+        size = min(rng.randrange(5, 40), n_machines - machine_no)
         kinds = [_pick(rng, KINDS) for _ in range(size)]
         counts: dict[str, int] = {}
         for k in kinds:
@@ -222,53 +234,81 @@ def _append_notes(home: Path, n: int) -> None:
         fh.write(b"".join(extra))
 
 
-def commands(home: Path, rounds: int) -> dict[str, list[float]]:
-    """``reemploi stats --year 2026`` as a user runs it: cold (no checkpoint: the first
-    run, or after any checkpoint was refused) and warm (checkpoint + a day's new
-    events), interleaved with the reference process in every round."""
+def keep_as_writers(home: Path) -> int:
+    """The ledger file as the writing commands leave it: folded up to the last line
+    boundary 0.9 MiB before the journal's end. Returns the bytes left after it."""
+    journal = home / "journal.jsonl"
+    data = journal.read_bytes()
+    cut = data.rfind(b"\n", 0, max(0, len(data) - 900 * 1024)) + 1
+    (home / CACHE_NAME).unlink(missing_ok=True)
+    journal.write_bytes(data[:cut])
+    try:
+        load_ledger(home)                                   # writes the ledger at ``cut``
+    finally:
+        journal.write_bytes(data)
+    return len(data) - cut
+
+
+def commands(home: Path, rounds: int) -> dict[str, dict[str, list[float]]]:
+    """``reemploi stats --year 2026`` as a user runs it (see the module's docstring),
+    interleaved with the reference process in every round."""
     py = sys.executable
     stats = [py, "-m", "reemploi", "stats", "--year", "2026", "--home", str(home)]
-    checkpoint = home / CACHE_NAME
+    ledger = home / CACHE_NAME
+    tail = keep_as_writers(home)
+    kept = ledger.read_bytes()
+    print(f"  the writers' ledger covers all but the last {tail / 1024:.0f} KiB")
     subprocess.run([py, "-m", "reemploi", "--help"], cwd=ROOT, stdout=subprocess.DEVNULL,
                    check=True)                              # the .pyc files exist
-    wall: dict[str, list[float]] = {"reference": [], "cold": [], "warm": []}
-    cpu: dict[str, list[float]] = {k: [] for k in wall}
+    names = ("reference", "cold", "warm", "journal only")
+    wall: dict[str, list[float]] = {k: [] for k in names}
+    cpu: dict[str, list[float]] = {k: [] for k in names}
     for r in range(rounds):
-        for name in ("reference", "cold", "warm"):
+        for name in names:
+            argv = stats
             if name == "reference":
                 argv = [py, "-c", REFERENCE, str(home)]
+            elif name == "cold":
+                ledger.write_bytes(kept)                    # no stats run before this one
+            elif name == "warm":
+                _append_notes(home, 200)
             else:
-                argv = stats
-                if name == "cold":
-                    checkpoint.unlink(missing_ok=True)
-                else:
-                    _append_notes(home, 200)
+                ledger.unlink(missing_ok=True)
             w, c = _process(argv)
             wall[name].append(w)
             cpu[name].append(c)
         print(f"  round {r + 1}: " + ", ".join(f"{k} {wall[k][-1]:.2f} s" for k in wall), flush=True)
+    ledger.write_bytes(kept)
     ref = statistics.median(wall["reference"])
     for name in wall:
         ratio = statistics.median(wall[name]) / ref
-        print(f"{name:9s} wall {_median(wall[name])}, CPU {_median(cpu[name])}"
+        print(f"  {name:12s} wall {_median(wall[name])}, CPU {_median(cpu[name])}"
               + ("" if name == "reference" else f", {ratio:.2f} x the reference"))
-    return wall
+    return {"wall": wall, "cpu": cpu}
+
+
+def fit(sizes: list[int], times: list[float]) -> tuple[float, float]:
+    """Least squares t = a + b * N: (a seconds, b seconds per 1 000 machines)."""
+    n = len(sizes)
+    mx, my = sum(sizes) / n, sum(times) / n
+    sxx = sum((x - mx) ** 2 for x in sizes)
+    b = sum((x - mx) * (y - my) for x, y in zip(sizes, times)) / sxx if sxx else 0.0
+    return my - b * mx, b * 1000
 
 
 def engine(home: Path, rounds: int) -> None:
     """The same work inside a running Python (no interpreter start, no imports, no text)."""
     from reemploi.stats import load_reference
-    from reemploi.stats.cache import load_ledger
     period, ref = make_period(year=2026), load_reference(home)
     runs: dict[str, list[float]] = {"fold, one process": [], "fold, two halves": [],
-                                    "checkpoint load": [], "figures of 2026": []}
+                                    "ledger load": [], "figures of 2026": []}
     for _ in range(rounds):
         runs["fold, one process"].append(timed(lambda: load_ledger(home, use_cache=False,
                                                                    parallel=False))[0])
         runs["fold, two halves"].append(timed(lambda: load_ledger(home, use_cache=False))[0])
-        load_ledger(home)                                        # (re)writes the checkpoint
+        load_ledger(home, rewrite=lambda at, end: True)          # covers the whole journal
         t, ledger = timed(lambda: load_ledger(home))
-        runs["checkpoint load"].append(t)
+        runs["ledger load"].append(t)
         runs["figures of 2026"].append(timed(lambda: ledger.figures(period, ref))[0])
     for name, ts in runs.items():
         print(f"  {name:18s} {_median(ts)}")
@@ -277,30 +317,47 @@ def engine(home: Path, rounds: int) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--machines", default="1000,10000,50000",
+                        help="sizes, comma-separated (the growth is fitted over them)")
     parser.add_argument("--home", type=Path, default=None,
-                        help="keep the generated data directory here (reused if it exists)")
+                        help="keep the generated data directories here (reused if they exist)")
     args = parser.parse_args()
+    sizes = [int(x) for x in args.machines.split(",")]
     with tempfile.TemporaryDirectory() as tmp:
-        home = args.home or Path(tmp) / "home"
-        if not (home / "journal.jsonl").exists():
-            t_gen, n = timed(lambda: generate(home))
-            print(f"generated {N_MACHINES} machines, {n} events in {t_gen:.1f} s")
-        size = (home / "journal.jsonl").stat().st_size
-        from reemploi.inventory.verify import check_chain
-        t_ver, (count, _h, _e, bad, problem, _d) = timed(lambda: check_chain(Journal(home)))
-        print(f"journal: {count} events, {size / 1e6:.1f} MB; hash chain checked in {t_ver:.2f} s: "
-              f"{'valid' if not bad else f'BROKEN at {bad}: {problem}'}")
-        print(f"whole command, median (min–max) of {args.rounds} rounds:")
-        wall = commands(home, args.rounds)
-        print("engine alone (in this process):")
+        base = args.home or Path(tmp)
+        runs: dict[int, dict] = {}
+        for n_machines in sizes:
+            home = base / f"h{n_machines}"
+            if not (home / "journal.jsonl").exists():
+                t_gen, n = timed(lambda: generate(home, machines=n_machines))
+                print(f"generated {n_machines} machines, {n} events in {t_gen:.1f} s")
+            size = (home / "journal.jsonl").stat().st_size
+            from reemploi.inventory.verify import check_chain
+            t_ver, (count, _h, _e, bad, problem, _d) = timed(lambda: check_chain(Journal(home)))
+            print(f"{n_machines} machines: journal of {count} events, {size / 1e6:.1f} MB; hash "
+                  f"chain checked in {t_ver:.2f} s: {'valid' if not bad else f'BROKEN at {bad}: {problem}'}")
+            print(f"  whole command, median (min–max) of {args.rounds} rounds "
+                  f"(load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} before):")
+            runs[n_machines] = commands(home, args.rounds)
+        print(f"growth from {sizes[0]} to {sizes[-1]} machines, medians, fitted t = a + b x N:")
+        for name in ("reference", "cold", "warm", "journal only"):
+            for what in ("wall", "cpu"):
+                meds = [statistics.median(runs[n][what][name]) for n in sizes]
+                a, b = fit(sizes, meds) if len(sizes) > 1 else (meds[0], 0.0)
+                print(f"  {name:12s} {what:4s} " + ", ".join(f"{m:.2f}" for m in meds)
+                      + f" s; a = {a:.2f} s, b = {b:.3f} s per 1 000 machines"
+                      + f" (x {meds[-1] / meds[0]:.1f} for x {sizes[-1] / sizes[0]:.0f} machines)")
+        home = base / f"h{sizes[-1]}"
+        print(f"engine alone at {sizes[-1]} machines (in this process):")
         engine(home, args.rounds)
+        keep_as_writers(home)
         ws = Workshop(name="Atelier bench", siret="12345678900012", departement="69")
         period = make_period(year=2026)
         f = figures_for(home, period)
         print("\n".join("   " + x for x in render_summary(f, ws, "fr").splitlines()[:9]))
         results = {}
         out = Path(tmp)
-        print("exports, engine alone (checkpoint present):")
+        print("exports, engine alone (the writers' ledger present):")
         for label, fn in [
             ("csv", lambda: write_csv(build_tables(figures_for(home, period), ws, "fr"), out / "csv")),
             ("csv --french", lambda: write_csv(build_tables(figures_for(home, period), ws, "fr"), out / "csvfr", True)),
@@ -311,10 +368,14 @@ def main() -> int:
             t, _ = timed(fn)
             results[label] = t
             print(f"  {label:13s} {t:5.2f} s  (budget 5 s; {len(f.machines)} machine rows)")
-        cold, warm = statistics.median(wall["cold"]), statistics.median(wall["warm"])
-        ok = cold < 2 and warm < 2 and all(v < 5 for v in results.values())
-        print(f"stats --year, whole command: cold {cold:.2f} s, warm {warm:.2f} s (goal < 2 s): "
-              + ("within budget" if ok else "OVER BUDGET"))
+        top = runs[sizes[-1]]
+        cold = [statistics.median(top[w]["cold"]) for w in ("wall", "cpu")]
+        warm = [statistics.median(top[w]["warm"]) for w in ("wall", "cpu")]
+        ok = max(cold + warm) < 2 and all(v < 5 for v in results.values())
+        print(f"stats --year at {sizes[-1]} machines, whole command: cold {cold[0]:.2f} s wall, "
+              f"{cold[1]:.2f} s CPU; warm {warm[0]:.2f} s wall, {warm[1]:.2f} s CPU (goal < 2 s): "
+              + ("within budget" if ok else "OVER BUDGET") + "; load average now "
+              + " ".join(f"{x:.2f}" for x in os.getloadavg()))
         return 0 if ok else 1
 
 

@@ -76,6 +76,11 @@ class Context:
     operator: str | None = None         # None: operator_for(home), when first read
     assume_yes: bool = False
     replay: bool = False
+    # Called after each commit of the inventory this Context opens (``Inventory.
+    # followers``): the CLI hands in stats.keep.follow, so every command that writes
+    # the journal keeps the figures' ledger up to date (issue 16). Handed in from
+    # above: the Context is below the stages that take it (documents, station).
+    followers: tuple = ()
 
     def inventory(self):
         """The inventory of ``home``, opened once per command (issue 16: each open
@@ -86,11 +91,8 @@ class Context:
         cached = self.__dict__.get("_inventory")
         if cached is None or cached[0] != key:
             from .inventory.store import Inventory
-            from .stats.keep import follow
             inv = Inventory.open(self.home, self.station, self.operator)
-            # Every command that writes the journal keeps the figures' ledger up to
-            # date, so 'reemploi stats' folds only the last lines (issue 16).
-            inv.followers.append(follow)
+            inv.followers.extend(self.followers)
             cached = (key, inv)
             self.__dict__["_inventory"] = cached
         return cached[1]

@@ -72,6 +72,10 @@ def make_context(home: Path | None = None, lang: str | None = None, **kw: Any) -
     if cli_operator() and "operator" not in kw:
         from ..inventory.operators import check_known
         kw["operator"] = check_known(Path(home), cli_operator())
+    # Every command that writes the journal keeps the figures' ledger (stats.keep:
+    # reads a 48-byte header per commit, imports the fold only when a rewrite is due).
+    from ..stats.keep import follow
+    kw.setdefault("followers", (follow,))
     return Context(home=home, lang=lang or i18n.current(), **kw)
 
 
