@@ -6,7 +6,7 @@ append (``for_append``) and reads them back migrated and validated (``read``).
 """
 
 from .base import (VERSION_KEY, BadPayload, Payload, Record, Unreadable, UnknownEventType,
-                   event, for_append, known_types, lookup, read)
+                   event, for_append, known_types, load, lookup, read)
 
 __all__ = ["VERSION_KEY", "BadPayload", "Payload", "Record", "Unreadable", "UnknownEventType",
-           "event", "for_append", "known_types", "lookup", "read"]
+           "event", "for_append", "known_types", "load", "lookup", "read"]

@@ -281,6 +281,14 @@ def _discover() -> None:
             importlib.import_module(f"{__package__}.{info.name}")
 
 
+def load(*modules: str) -> None:
+    """Import these modules of the package (registering their types) without
+    discovering the others: for a command that knows which types it appends."""
+    import importlib
+    for name in modules:
+        importlib.import_module(f"{__package__}.{name}")
+
+
 def lookup(type_name: str) -> type[Payload] | None:
     cls = _REGISTRY.get(type_name)
     if cls is None and not _discovered:

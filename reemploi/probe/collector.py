@@ -28,7 +28,7 @@ from .. import __version__
 from ..bounded import check_numbers
 from ..errors import (BadInput, NeedsRoot, ReemploiError, ReplayMissing, ToolFailed,
                       ToolMissing, ToolTimeout)
-from ..model import (Battery, Cpu, Device, Disk, Gpu, Machine, Media, Memory, Missing,
+from ..model import (Battery, Cpu, Device, Disk, Gpu, Machine, Memory, Missing,
                      Screen, Smart, SystemInfo)
 from ..system import blockdev, owndisks
 from . import cpu as cpu_mod
@@ -37,6 +37,7 @@ from .battery import parse_uevent
 from .dmidecode import DmiInfo, clean, parse_dmidecode
 from .edid import parse_edid
 from .pyfacts import LiveFacts
+from .smartargs import NO_SMART, smartctl_argv  # noqa: F401  (re-exported)
 from .smartctl import parse_smartctl
 
 log = logging.getLogger(__name__)
@@ -58,24 +59,6 @@ class Reason(str, enum.Enum):
 # Sections in the order they run; the names are the ``progress`` callback's argument.
 SECTIONS = ("system", "cpu", "memory", "disks", "gpus", "network", "batteries",
             "screens", "peripherals")
-
-# Media on which smartctl has nothing to say (loop/virtio, optical, cards and sticks
-# whose USB or MMC bridges do not pass ATA/NVMe commands).
-NO_SMART = (Media.VIRTUAL, Media.OPTICAL, Media.SD, Media.EMMC, Media.USB_FLASH)
-
-
-def smartctl_argv(disk: Disk, *, json: bool = True) -> tuple[str, ...]:
-    """``smartctl -x`` for ``disk``; USB bridges need ``-d sat`` (SCSI-ATA Translation,
-    T10 SAT) or smartctl sees only the bridge (smartctl(8), option ``-d``)."""
-    argv = ["smartctl"]
-    if json:
-        argv.append("--json=c")
-    argv.append("-x")
-    if disk.transport == "usb":
-        argv += ["-d", "sat"]
-    argv.append(disk.path)
-    return tuple(argv)
-
 
 @dataclass
 class _Probe:
