@@ -180,6 +180,11 @@ class _Ticker:
 WRITE_DEPTH = 2                      # writes in flight (see the module docstring)
 
 
+class _Broken(Exception):
+    """A thread of the pass died (the keystream's, a writer's): recorded as it is,
+    not as a device's errno."""
+
+
 class _ConstBlocks:
     """Blocks of one constant byte: every write comes from the same buffer."""
 
@@ -243,7 +248,7 @@ class _KeystreamBlocks:
         item = self.full.get()
         if isinstance(item, BaseException):
             self.full.put(item)        # the other writers see it too
-            raise OSError(errno.EIO, f"PRNG generator failed: {item!r}")
+            raise _Broken(f"PRNG generator failed: {item!r}")
         if item is None:
             self.full.put(None)        # the end, for every writer
         return item
@@ -294,7 +299,7 @@ def overwrite(dev: Device, pattern: Pattern, *, index: int = 1,
                 with take_lock:        # blocks leave in disk order
                     try:
                         item = source.take()
-                    except OSError as exc:
+                    except _Broken as exc:
                         done.put(("failed", None, exc))
                         return
                 if item is None:
@@ -315,7 +320,7 @@ def overwrite(dev: Device, pattern: Pattern, *, index: int = 1,
                     source.give_back(slot)
                 done.put(("written", off, n))
         except BaseException as exc:   # a writer never dies silently
-            done.put(("failed", None, OSError(errno.EIO, repr(exc))))
+            done.put(("failed", None, _Broken(f"writer failed: {exc!r}")))
         finally:
             done.put(None)
 
@@ -367,7 +372,8 @@ def overwrite(dev: Device, pattern: Pattern, *, index: int = 1,
     if failure is not None:
         outcome = Outcome.FAILED
         error_offset = failure[0] if failure[0] is not None else written
-        error = _io_error(failure[1])
+        cause = failure[1]
+        error = str(cause) if isinstance(cause, _Broken) else _io_error(cause)
     elif interrupted or written < total:
         outcome = Outcome.INTERRUPTED
     else:
