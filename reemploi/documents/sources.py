@@ -33,8 +33,8 @@ def assets_facts(inv, asset_ids: Sequence[str]) -> list[AssetFacts]:
     the lot catalogue (issue 16). UnknownAsset (exit 10) for the first unknown id."""
     records = inv.records(asset_ids)
     events = inv.events_of(asset_ids)
-    lots, donors = inv.catalog()
     facts = [facts_from_events(aid, events[aid], records[aid]) for aid in asset_ids]
+    lots, donors = inv.catalog_of([f.lot_id for f in facts], [f.donor_id for f in facts])
     part_ids = [p.part_id for f in facts for p in f.parts]
     parts = inv.records(part_ids, missing_ok=True) if part_ids else {}
     # The journal head at issue time, printed on the paper: a journal rewritten later

@@ -22,7 +22,7 @@ import functools
 import json
 import zlib
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from tinydb import TinyDB
 from tinydb.middlewares import CachingMiddleware
@@ -31,6 +31,7 @@ from tinydb.table import Document
 
 from ..system.files import private_subdir, write_atomic  # noqa: F401 (re-exported)
 from .listing import ROW_FIELDS, rows_file
+from .slices import ProjectionDamaged, SlicedReads, encode
 
 PROJECTION_DIR = "projection"
 # Bumped whenever a record's shape changes: a projection of another format is rebuilt
@@ -50,14 +51,12 @@ PROJECTION_DIR = "projection"
 # 9: only real certificates in an asset's ``certificates`` (never a failure report);
 # an asset's lot corrected moves it between the lots' ``assets``; a part's kind corrected
 # is its ``part_kind``; a lot's donor corrected is its assets' ``donor_id`` too.
-FORMAT = 9
+# 10: ``slices/``: where each record sits in its shard, with its CRC-32 (slices.py), so
+# one asset is read without its whole shard (issue 16).
+FORMAT = 10
 SHARDS = 256
 ASSETS_TABLE = "assets"
 INDEX_TABLES = ("serial", "identity", "disk", "events", "disk_events", "touch")
-
-
-class ProjectionDamaged(Exception):
-    """A projection file is unreadable: rebuild from the journal (internal signal)."""
 
 
 @functools.lru_cache(maxsize=65536)
@@ -140,11 +139,12 @@ class Projection:
         self.assets_dir = self.root / "assets"
         self.index_dir = self.root / "index"
         self.rows_dir = self.root / "rows"
+        self.slices_dir = self.root / "slices"
         self.meta_path = self.root / "meta.json"
         self.catalog_path = self.root / "lots.json"
 
     def ensure_dirs(self) -> None:
-        for d in (self.root, self.assets_dir, self.index_dir, self.rows_dir):
+        for d in (self.root, self.assets_dir, self.index_dir, self.rows_dir, self.slices_dir):
             private_subdir(d)
 
     def read_meta(self) -> dict | None:
@@ -169,6 +169,10 @@ class Projection:
     def index_path(self, shard: str) -> Path:
         return self.index_dir / f"{shard}.json"
 
+    def slices_path(self, name: str) -> Path:
+        """The slice file of ``assets-XX``, ``index-XX`` or ``lots`` (slices.py)."""
+        return self.slices_dir / f"{name}.json"
+
     def all_asset_shards(self) -> list[Path]:
         return sorted(self.assets_dir.glob("*.json"))
 
@@ -187,9 +191,14 @@ class Projection:
             for f in folder.glob("*.json"):
                 if f.stem not in keep:
                     f.unlink()
+        keep = ({f"assets-{s}" for s in asset_shards} | {f"index-{s}" for s in index_shards}
+                | {"lots"})
+        for f in self.slices_dir.glob("*.json"):
+            if f.stem not in keep:
+                f.unlink()
 
 
-class Session:
+class Session(SlicedReads):
     """A fold ``View`` over the projection files: loads shards lazily, remembers what
     changed, and ``save()`` writes only that. ``fresh=True`` starts empty (rebuild)."""
 
@@ -204,6 +213,10 @@ class Session:
         self.dirty_index: set[str] = set()
         self.dirty_catalog = False
         self.counters_changed = False
+        # Records read by their slice (shard not loaded): kept so that a record read
+        # twice, or read then its shard loaded for a write, stays one object.
+        self.loose: dict[tuple[str, str], dict | None] = {}
+        self.slice_files: dict[str, dict[str, bytes] | None] = {}
 
     # -- loading --------------------------------------------------------------------
 
@@ -222,17 +235,52 @@ class Session:
         if want != zlib.crc32(raw):
             raise ProjectionDamaged(str(path))
 
-    def _record_crc(self, path: Path, key: str) -> None:
-        self.meta.setdefault("crc", {})[key] = zlib.crc32(path.read_bytes())
-
     def _assets(self, shard: str) -> dict[str, dict]:
         docs = self.asset_shards.get(shard)
         if docs is None:
             if not self.fresh:
                 self._check(self.proj.asset_path(shard), "assets/" + shard)
             docs = {} if self.fresh else load_table(self.proj.asset_path(shard), ASSETS_TABLE)
+            self._overlay("a", docs, lambda aid: shard_of(aid) == shard)
             self.asset_shards[shard] = docs
         return docs
+
+    def _overlay(self, kind: str, docs: dict[str, dict], mine: Callable[[str], bool]) -> None:
+        """Put back the records already read by their slice (same file version, both
+        checked against meta.json) so their objects stay the ones the fold holds."""
+        for (k, key), doc in self.loose.items():
+            if k == kind and doc is not None and mine(key):
+                docs[key] = doc
+
+    def assets_of(self, asset_ids: Iterable[str]) -> dict[str, dict | None]:
+        """{asset id: record or None} for many ids: each shard's records read by their
+        slices, one open per shard; a loaded shard (a writer's) from memory."""
+        found: dict[str, dict | None] = {}
+        by_shard: dict[str, list[str]] = {}
+        for aid in dict.fromkeys(asset_ids):
+            if not aid:
+                found[aid] = None
+                continue
+            shard = shard_of(aid)
+            if self.fresh or shard in self.asset_shards:
+                found[aid] = self._assets(shard).get(aid)
+            elif ("a", aid) in self.loose:
+                found[aid] = self.loose[("a", aid)]
+            else:
+                by_shard.setdefault(shard, []).append(aid)
+        for shard, ids in by_shard.items():
+            got = self._sliced(self.proj.asset_path(shard), "assets-" + shard, ASSETS_TABLE,
+                               ids)
+            if got is None:
+                docs = self._assets(shard)
+                found.update((aid, docs.get(aid)) for aid in ids)
+                continue
+            for aid in ids:
+                doc = got.get(aid)
+                if doc is not None and (not isinstance(doc, dict) or doc.get("id") != aid):
+                    raise ProjectionDamaged(str(self.proj.asset_path(shard)))
+                self.loose[("a", aid)] = found[aid] = doc
+        return found
 
     def rows(self) -> Iterator[list]:
         """Every asset's listing row (listing.py), shard by shard; each file checked
@@ -265,14 +313,35 @@ class Session:
                 self._check(self.proj.catalog_path, "lots")
                 self.catalog = {"lots": load_table(self.proj.catalog_path, "lots"),
                                 "donors": load_table(self.proj.catalog_path, "donors")}
+                for table in ("lots", "donors"):
+                    self._overlay(table[0], self.catalog[table], lambda _: True)
         return self.catalog
+
+    def catalog_of(self, table: str, keys: Iterable[str | None]) -> dict[str, dict | None]:
+        """{id: lot or donor (``table``) or None} for many ids, read by their slices
+        (one open) while the catalogue is not loaded whole."""
+        kind = table[0]
+        keys = [k for k in dict.fromkeys(keys) if k]
+        if self.fresh or self.catalog is not None:
+            return {k: self._catalog()[table].get(k) for k in keys}
+        found = {k: self.loose[(kind, k)] for k in keys if (kind, k) in self.loose}
+        missing = [k for k in keys if k not in found]
+        got = self._sliced(self.proj.catalog_path, "lots", table, missing) if missing else {}
+        if got is None:
+            return {k: self._catalog()[table].get(k) for k in keys}
+        for key in missing:
+            doc = got.get(key)
+            if doc is not None and (not isinstance(doc, dict) or doc.get("id") != key):
+                raise ProjectionDamaged(str(self.proj.catalog_path))
+            self.loose[(kind, key)] = found[key] = doc
+        return found
 
     # -- the View protocol ----------------------------------------------------------
 
     def asset(self, asset_id: str) -> dict | None:
         if not asset_id:
             return None
-        return self._assets(shard_of(asset_id)).get(asset_id)
+        return self.assets_of([asset_id])[asset_id]
 
     def put_asset(self, doc: dict) -> None:
         shard = shard_of(doc["id"])
@@ -280,14 +349,14 @@ class Session:
         self.dirty_assets.add(shard)
 
     def lot(self, lot_id: str) -> dict | None:
-        return self._catalog()["lots"].get(lot_id)
+        return self.catalog_of("lots", [lot_id]).get(lot_id)
 
     def put_lot(self, doc: dict) -> None:
         self._catalog()["lots"][doc["id"]] = doc
         self.dirty_catalog = True
 
     def donor(self, donor_id: str) -> dict | None:
-        return self._catalog()["donors"].get(donor_id)
+        return self.catalog_of("donors", [donor_id]).get(donor_id)
 
     def put_donor(self, doc: dict) -> None:
         self._catalog()["donors"][doc["id"]] = doc
@@ -301,7 +370,30 @@ class Session:
             self.dirty_index.add(shard)
 
     def index_get(self, table: str, key: str) -> list:
-        return list(self._index(shard_of(key))[table].get(key, []))
+        return self.index_many(table, [key])[key]
+
+    def index_many(self, table: str, keys: Iterable[str]) -> dict[str, list]:
+        """{key: its values} of one index table for many keys, by their slices (one
+        open per index shard) unless the shard is loaded."""
+        found: dict[str, list] = {}
+        by_shard: dict[str, list[str]] = {}
+        for key in dict.fromkeys(keys):
+            shard = shard_of(key)
+            if self.fresh or shard in self.index_shards:
+                found[key] = list(self._index(shard)[table].get(key, []))
+            else:
+                by_shard.setdefault(shard, []).append(key)
+        for shard, wanted in by_shard.items():
+            got = self._sliced(self.proj.index_path(shard), "index-" + shard, table, wanted)
+            if got is None:
+                idx = self._index(shard)[table]
+                got = {k: idx[k] for k in wanted if k in idx}
+            for key in wanted:
+                values = got.get(key, [])
+                if not isinstance(values, list):
+                    raise ProjectionDamaged(str(self.proj.index_path(shard)))
+                found[key] = list(values)
+        return found
 
     def counter(self, key: str, number: int) -> None:
         counters = self.meta.setdefault("counters", {})
@@ -327,23 +419,41 @@ class Session:
             self.meta["crc"] = {}
         for shard in sorted(self.dirty_assets):
             docs = self.asset_shards[shard].values()
-            save_table(self.proj.asset_path(shard), {ASSETS_TABLE: docs})
-            self._record_crc(self.proj.asset_path(shard), "assets/" + shard)
+            self._write(self.proj.asset_path(shard), "assets/" + shard, "assets-" + shard,
+                        {ASSETS_TABLE: _tinydb_items(docs)})
             rows = json.dumps(rows_file(docs), ensure_ascii=False,
                               separators=(",", ":")).encode("utf-8")
             write_atomic(self.proj.rows_path(shard), rows, sync=False)
             self.meta.setdefault("crc", {})["rows/" + shard] = zlib.crc32(rows)
         for shard in sorted(self.dirty_index):
-            data = json.dumps(self.index_shards[shard], ensure_ascii=False,
-                              separators=(",", ":")).encode("utf-8")
-            write_atomic(self.proj.index_path(shard), data, sync=False)
-            self.meta.setdefault("crc", {})["index/" + shard] = zlib.crc32(data)
+            idx = self.index_shards[shard]
+            self._write(self.proj.index_path(shard), "index/" + shard, "index-" + shard,
+                        {t: ((k, k, v) for k, v in values.items())
+                         for t, values in idx.items()})
         if self.dirty_catalog and self.catalog is not None:
-            save_table(self.proj.catalog_path, {"lots": self.catalog["lots"].values(),
-                                                "donors": self.catalog["donors"].values()})
-            self._record_crc(self.proj.catalog_path, "lots")
+            self._write(self.proj.catalog_path, "lots", "lots",
+                        {t: _tinydb_items(self.catalog[t].values())
+                         for t in ("lots", "donors")})
         self.meta.update({"format": FORMAT, "seq": seq, "hash": hash_, "offset": offset})
         self.proj.write_meta(self.meta)
         self.dirty_assets.clear()
         self.dirty_index.clear()
         self.dirty_catalog = False
+        # Slices read before this save may point into files it replaced.
+        self.slice_files.clear()
+
+    def _write(self, path: Path, key: str, slices_name: str, tables: dict) -> None:
+        """A shard (plain JSON, TinyDB's layout) and its slice file, their CRC-32s kept
+        for meta.json (written after them)."""
+        data, side = encode(tables)
+        write_atomic(path, data, sync=False)
+        write_atomic(self.proj.slices_path(slices_name), side, sync=False)
+        crcs = self.meta.setdefault("crc", {})
+        crcs[key] = zlib.crc32(data)
+        crcs["slices/" + slices_name] = zlib.crc32(side)
+
+
+def _tinydb_items(docs: Iterable[dict]) -> Iterator[tuple[str, str, dict]]:
+    """A TinyDB table's documents: keyed "1", "2"... in the file, by id in the slices."""
+    for i, doc in enumerate(docs, 1):
+        yield str(i), doc["id"], doc

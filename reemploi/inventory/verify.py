@@ -163,6 +163,7 @@ def projection_state(proj: Projection, seq: int, hash_: str, offset: int) -> Pro
     files = {f"assets/{p.stem}": p for p in proj.all_asset_shards()}
     files.update({f"index/{p.stem}": p for p in sorted(proj.index_dir.glob("*.json"))})
     files.update({f"rows/{p.stem}": p for p in sorted(proj.rows_dir.glob("*.json"))})
+    files.update({f"slices/{p.stem}": p for p in sorted(proj.slices_dir.glob("*.json"))})
     if proj.catalog_path.exists():
         files["lots"] = proj.catalog_path
     if set(files) != set(crcs) or any(zlib.crc32(p.read_bytes()) != crcs[k]
@@ -206,6 +207,38 @@ def deep_difference(journal: Journal, proj: Projection) -> dict:
     meta = proj.read_meta() or {}
     if meta.get("counters") != fresh.meta.get("counters"):
         return {"record": "counters"}
+    return _slices_difference(proj)
+
+
+def _slices_difference(proj: Projection) -> dict:
+    """Every slice (slices.py) points at its record's bytes in its shard, and every
+    record has one: per-asset reads see what the whole-file reads see."""
+    from .projection import INDEX_TABLES, load_table
+    from .slices import parse_table, read_slices, split_tables
+
+    files = [(proj.asset_path(p.stem), f"assets-{p.stem}") for p in proj.all_asset_shards()]
+    files += [(p, f"index-{p.stem}") for p in sorted(proj.index_dir.glob("*.json"))]
+    files.append((proj.catalog_path, "lots"))
+    for path, name in files:
+        if not path.exists():
+            continue
+        try:
+            tables = split_tables(proj.slices_path(name).read_bytes())
+        except (OSError, ProjectionDamaged):
+            return {"slices": name}
+        if name.startswith("index-"):
+            stored = {t: (read_json(path) or {}).get(t) or {} for t in INDEX_TABLES}
+        else:
+            wanted = ("lots", "donors") if name == "lots" else ("assets",)
+            stored = {t: load_table(path, t) for t in wanted}
+        for table, records in stored.items():
+            try:
+                slices = parse_table(tables.get(table))
+                if set(slices) != set(records) or \
+                        read_slices(path, slices.items()) != records:
+                    return {"slices": f"{name}/{table}"}
+            except ProjectionDamaged:
+                return {"slices": f"{name}/{table}"}
     return {}
 
 
