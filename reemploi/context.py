@@ -11,8 +11,11 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .system.runner import RealRunner, Runner
-from .system.sysfs import Sysfs
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .system.runner import Runner
+    from .system.sysfs import Sysfs
 
 
 def default_home() -> Path:
@@ -68,8 +71,10 @@ def operator_for(home: Path) -> str | None:
 
 @dataclass
 class Context:
-    runner: Runner = field(default_factory=RealRunner)
-    sysfs: Sysfs = field(default_factory=Sysfs)
+    # None: the real machine's, made when first read (a command that reads the
+    # inventory never runs a tool: subprocess and the runner stay unimported).
+    runner: Runner | None = None
+    sysfs: Sysfs | None = None
     home: Path = field(default_factory=default_home)
     lang: str = "fr"
     station: str | None = None          # None: station_code(home), when first read
@@ -118,5 +123,17 @@ def _resolved_on_first_read(name: str, resolve) -> property:
     return property(get, set, doc=f"{name} (resolved from home when not given)")
 
 
+def _real_runner(home: Path):
+    from .system.runner import RealRunner
+    return RealRunner()
+
+
+def _real_sysfs(home: Path):
+    from .system.sysfs import Sysfs
+    return Sysfs()
+
+
+Context.runner = _resolved_on_first_read("runner", _real_runner)
+Context.sysfs = _resolved_on_first_read("sysfs", _real_sysfs)
 Context.station = _resolved_on_first_read("station", station_code)
 Context.operator = _resolved_on_first_read("operator", operator_for)

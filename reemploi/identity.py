@@ -10,8 +10,6 @@ made the packages import each other (tests/test_architecture.py).
 
 from __future__ import annotations
 
-from .model import Machine
-
 # Placeholder serials seen in DMI tables: BIOS vendors ship them unless the OEM fills
 # the field. From the corpus (/work/shared/corpus/dmidecode): "--", "Not Specified",
 # "None", "Chassis Serial Number", "00000000", "TBD by ODM"; plus AMI Aptio defaults
@@ -76,7 +74,9 @@ def machine_identity(machine: dict) -> str:
                    if n.get("mac") and len(set(str(n.get("mac")).replace(":", ""))) > 1
                    and n.get("bus") != "usb"})
     # Built-in disks only (``Machine.internal_disks``): a USB stick or a docked disk
-    # moves from machine to machine.
+    # moves from machine to machine. (The model, late: reading commands such as
+    # ``inventory show`` import this module and never fingerprint; start-up time.)
+    from .model import Machine
     disks = sorted({str(d.serial).strip() for d in Machine.from_dict(machine).internal_disks()
                     if clean_serial(d.serial)})
     if serial or uuid:

@@ -15,6 +15,9 @@ import typing
 from dataclasses import dataclass, field
 from typing import Any
 
+# The JSON form of these records; in its own module (the CLI's --json needs no model).
+from .jsonable import to_jsonable  # noqa: F401
+
 SCHEMA_VERSION = 1
 
 
@@ -50,21 +53,6 @@ class Health(str, enum.Enum):
     PASSED = "passed"
     FAILED = "failed"
     UNKNOWN = "unknown"
-
-
-def to_jsonable(obj: Any) -> Any:
-    """Dataclasses/enums/tuples to plain JSON types (stable key order)."""
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
-    if isinstance(obj, enum.Enum):
-        return obj.value
-    if isinstance(obj, (list, tuple)):
-        return [to_jsonable(x) for x in obj]
-    if isinstance(obj, dict):
-        return {str(k): to_jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, bytes):
-        return obj.hex()
-    return obj
 
 
 @dataclass(frozen=True)

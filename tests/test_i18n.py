@@ -1,6 +1,8 @@
 import ast
 from pathlib import Path
 
+import pytest
+
 from reemploi import i18n
 
 PKG = Path(__file__).resolve().parent.parent / "reemploi"
@@ -81,3 +83,38 @@ def test_one_translation_per_msgid_across_catalogues():
         for msgid, msgstr in i18n.parse_po(po.read_text(encoding="utf-8")).items():
             seen.setdefault(msgid, {}).setdefault(msgstr, []).append(po.stem)
     assert {k: v for k, v in seen.items() if len(v) > 1} == {}
+
+
+@pytest.fixture
+def own_catalogues(tmp_path, monkeypatch):
+    """A copy of the catalogues and an empty cache folder; the process's own cached
+    catalogues are dropped before and after, so no other test sees these."""
+    import shutil
+    locale = tmp_path / "locale"
+    shutil.copytree(i18n.LOCALE_DIR, locale)
+    monkeypatch.setattr(i18n, "LOCALE_DIR", locale)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    i18n.catalog.cache_clear()
+    i18n.translations.cache_clear()
+    yield locale
+    i18n.catalog.cache_clear()
+    i18n.translations.cache_clear()
+
+
+def test_the_kept_catalogue_is_used_only_for_the_very_same_files(own_catalogues, tmp_path):
+    first = i18n.catalog("fr")
+    [kept] = (tmp_path / "cache" / "reemploi").glob("catalogue-fr-*.marshal")
+    i18n.catalog.cache_clear()
+    assert i18n.catalog("fr") == first              # read back from the kept copy
+    # A catalogue edited (a translation fixed): the kept copy no longer counts.
+    po = own_catalogues / "fr" / "LC_MESSAGES" / "custody.po"
+    po.write_text(po.read_text(encoding="utf-8")
+                  + '\nmsgid "kept copy check"\nmsgstr "vérification : copie"\n', encoding="utf-8")
+    i18n.catalog.cache_clear()
+    assert i18n.catalog("fr")["kept copy check"] == "vérification\u00a0: copie"
+    # A damaged kept copy is ignored, and replaced.
+    kept.write_bytes(b"\x00garbage")
+    i18n.catalog.cache_clear()
+    assert i18n.catalog("fr")["kept copy check"] == "vérification\u00a0: copie"
+    i18n.catalog.cache_clear()
+    assert i18n._cached("fr", i18n._cache_key("fr", sorted(po.parent.glob("*.po")))) is not None

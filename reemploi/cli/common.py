@@ -80,7 +80,7 @@ def make_context(home: Path | None = None, lang: str | None = None, **kw: Any) -
 
 
 def dump_json(obj: Any) -> str:
-    from ..model import to_jsonable
+    from ..jsonable import to_jsonable
     return json.dumps(to_jsonable(obj), ensure_ascii=False, indent=2, sort_keys=False)
 
 

@@ -19,7 +19,6 @@ from ..inventory.lifecycle import MANUAL_STATUSES
 from ..inventory.listing import Row, row_of
 from ..inventory.lots import DONOR_KINDS
 from ..inventory.store import Inventory
-from ..model import to_jsonable
 from . import integrity_cmd
 from .words import DONOR_KIND_NAMES, KIND_NAMES, WordChoice, statuses
 from .common import (ASSET_ID, emit, home_option, json_option, lang_option, make_context,
@@ -341,6 +340,7 @@ def history(asset_id, as_json, lang, home):
                          + (f"  ! {tr(NO_END, lang)}" if e.id in open_ids else "")
                          for e, text in zip(events, texts))
     # --json: the events as recorded, plus "text", the line above in the reader's words.
+    from ..model import to_jsonable
     emit([{**to_jsonable(e), "text": text} for e, text in zip(events, texts)] if as_json
          else events, as_json, render)
 
@@ -442,6 +442,7 @@ def verify(deep, repair, against, as_json, lang, home):
     # was recomputed to look whole.
     from ..sync.anchor import AnchorBroken, check_anchor
     anchor = check_anchor(ctx.home)
+    from ..model import to_jsonable
     emit({**to_jsonable(report), "anchor": to_jsonable(anchor)} if as_json else report,
          as_json, render)
     if not report.ok:

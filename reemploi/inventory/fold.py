@@ -33,7 +33,6 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from .. import events as typed
-from ..model import Machine
 from ..identity import clean_serial
 from .ids import counter_key
 
@@ -82,6 +81,13 @@ def new_asset(ev: dict, p: Any) -> dict:
     }
 
 
+def _machine(data: dict):
+    """``Machine.from_dict``: the model late, only when a probe is folded (a command
+    that reads a projection never folds one; ``inventory show`` start-up time)."""
+    from ..model import Machine
+    return Machine.from_dict(data)
+
+
 def probe_summary(machine: dict, time: str) -> dict:
     system = machine.get("system") or {}
     cpu = machine.get("cpu") or {}
@@ -92,7 +98,7 @@ def probe_summary(machine: dict, time: str) -> dict:
     disks = [{"identity": d.identity, "model": d.model, "serial": d.serial,
               "size_bytes": d.size_bytes, "media": d.media.value,
               "health": d.smart.health.value if d.smart else None}
-             for d in Machine.from_dict({"disks": machine.get("disks")}).data_disks()]
+             for d in _machine({"disks": machine.get("disks")}).data_disks()]
     return {"vendor": system.get("vendor"), "product": system.get("product"),
             "serial": system.get("serial"), "uuid": system.get("uuid"),
             "chassis": system.get("chassis"), "cpu_model": cpu.get("model"),

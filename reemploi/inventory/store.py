@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from ..errors import BadInput
 from ..identity import clean_serial, machine_identity
-from ..model import to_jsonable
 from ..settings import load_settings
 from .. import events as typed
 from . import fold
@@ -248,6 +247,7 @@ class Inventory(SyncMixin, EventsMixin, IntentsMixin, LotsMixin, PartsMixin):
     def _jsonable(payload: Any) -> dict:
         if isinstance(payload, typed.Payload):
             return payload.to_payload()
+        from ..model import to_jsonable          # late: reading commands never write
         body = to_jsonable(payload or {})
         if not isinstance(body, dict):
             raise BadInput(what="event payload", why="must be a mapping")
