@@ -1,3 +1,3 @@
-from .cli.main import run
+from .entry import run
 
 run()

@@ -31,17 +31,12 @@ from pathlib import Path
 
 from ..errors import NotFound, ToolFailed
 from ..model import Disk, Media
-from .blocktext import Mount, Node, parse_lsblk, parse_mountinfo, parse_mounts, text_or_none
+from .blocktext import (LSBLK_ARGV, LSBLK_ARGV_OLD, LSBLK_COLUMNS,  # noqa: F401 (used by callers)
+                        LSBLK_COLUMNS_OLD, Mount, Node, parse_lsblk, parse_mountinfo,
+                        parse_mounts, text_or_none)
 
 log = logging.getLogger(__name__)
 
-# MOUNTPOINTS (all mount points of a device) appeared in util-linux 2.37; older lsblk
-# only knows MOUNTPOINT (the first one), hence the fallback list.
-LSBLK_COLUMNS = ("NAME,KNAME,PATH,TYPE,SIZE,MODEL,SERIAL,WWN,ROTA,TRAN,RM,RO,"
-                 "MOUNTPOINTS,FSTYPE,LABEL,PKNAME,HOTPLUG")
-LSBLK_COLUMNS_OLD = LSBLK_COLUMNS.replace("MOUNTPOINTS", "MOUNTPOINT")
-LSBLK_ARGV = ("lsblk", "--json", "--bytes", "--output", LSBLK_COLUMNS)
-LSBLK_ARGV_OLD = ("lsblk", "--json", "--bytes", "--output", LSBLK_COLUMNS_OLD)
 
 # Mount points whose disk is "the system" (never wiped, never overwritten).
 SYSTEM_MOUNTS = ("/", "/boot", "/boot/efi", "/efi", "/usr")

@@ -99,6 +99,63 @@ def _check(result: CommandResult, check: bool, ok_codes: Sequence[int],
                      stderr=result.error_text[-500:] or "-")
 
 
+# Tools started before the command line was parsed (``start_early``), by argv; the
+# first ``RealRunner.run`` of the same argv collects the process instead of starting
+# it again.
+_EARLY: dict[tuple[str, ...], subprocess.Popen] = {}
+
+
+def _tool_env() -> dict:
+    return dict(os.environ, LC_ALL="C", LANG="C", PATH=_path())
+
+
+def start_early(argv: Sequence[str]) -> None:
+    """Start a tool that only reads the machine now, so that its run overlaps the
+    interpreter's imports; ``RealRunner.run`` with the same argv (no input) then
+    waits for it, with its usual timeout, checks and log line.
+
+    For the probe's tools (probe/early.py): they waited for ~0.2 s of imports before
+    they started, then the probe waited for them (issue 16). Never for a tool that
+    changes anything: an early process may end up unclaimed (a usage error, --help),
+    and is then killed when the interpreter exits."""
+    argv = tuple(str(a) for a in argv)
+    exe = shutil.which(argv[0], path=_path())
+    if exe is None or argv in _EARLY:
+        return                   # run() reports the missing tool as usual
+    try:
+        _EARLY[argv] = subprocess.Popen([exe, *argv[1:]], stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE, env=_tool_env(),
+                                        start_new_session=True)
+    except OSError:
+        return                   # run() tries again and reports it
+    if len(_EARLY) == 1:
+        import atexit
+        atexit.register(_drop_early)
+
+
+def _drop_early() -> None:
+    while _EARLY:
+        _, proc = _EARLY.popitem()
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate()
+
+
+def _collect_early(proc: subprocess.Popen, argv: tuple[str, ...],
+                   limit: float) -> subprocess.CompletedProcess:
+    try:
+        out, err = proc.communicate(timeout=limit)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise
+    except BaseException:        # Ctrl-C while waiting: as subprocess.run does
+        proc.kill()
+        proc.communicate()
+        raise
+    return subprocess.CompletedProcess(argv, proc.returncode, out, err)
+
+
 class RealRunner:
     """Runs commands on this machine."""
 
@@ -116,24 +173,29 @@ class RealRunner:
             raise ToolMissing(tool=argv[0], package=PACKAGES.get(argv[0], "?"))
         if needs_root and os.geteuid() != 0:
             raise NeedsRoot(what=" ".join(argv))
-        env = dict(os.environ, LC_ALL="C", LANG="C", PATH=_path())
         limit = timeout if timeout is not None else self.default_timeout
+        early = _EARLY.pop(argv, None) if input is None else None
         start = time.monotonic()
         try:
-            # Own session: a Ctrl-C at the terminal reaches us, not the tool. A drive's
-            # firmware erase (hdparm, nvme, run from a wipe thread) must not be cut
-            # between "set password" and "erase"; we stop between steps ourselves. In
-            # the main thread, subprocess.run still kills its child when Ctrl-C lands.
-            proc = subprocess.run([exe, *argv[1:]], input=input, capture_output=True,
-                                  timeout=limit, env=env, check=False,
-                                  start_new_session=True)
+            if early is not None:
+                proc = _collect_early(early, argv, limit)
+            else:
+                # Own session: a Ctrl-C at the terminal reaches us, not the tool. A
+                # drive's firmware erase (hdparm, nvme, run from a wipe thread) must not
+                # be cut between "set password" and "erase"; we stop between steps
+                # ourselves. In the main thread, subprocess.run still kills its child
+                # when Ctrl-C lands.
+                proc = subprocess.run([exe, *argv[1:]], input=input, capture_output=True,
+                                      timeout=limit, env=_tool_env(), check=False,
+                                      start_new_session=True)
         except subprocess.TimeoutExpired:
             log.debug("timeout after %ss: %s", limit, argv)
             raise ToolTimeout(cmd=" ".join(argv), seconds=limit) from None
         except OSError as exc:  # e.g. exec format error, ENOEXEC
             raise ToolFailed(cmd=" ".join(argv), status=-1, stderr=str(exc)) from None
         seconds = time.monotonic() - start
-        log.debug("ran %s -> %s in %.3fs", " ".join(argv), proc.returncode, seconds)
+        log.debug("ran %s -> %s in %.3fs%s", " ".join(argv), proc.returncode, seconds,
+                  " (started early)" if early is not None else "")
         result = CommandResult(argv, proc.returncode, proc.stdout, proc.stderr, seconds)
         return _check(result, check, ok_codes, needs_root)
 
