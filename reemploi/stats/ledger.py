@@ -23,6 +23,7 @@ from sys import intern
 from typing import Iterable, NamedTuple
 
 from ..events.atelier import SESSION
+from ..events.wipe import resolved_method
 from ..inventory.events import EventType
 from .factors import Reference
 from .figures import CHASSIS_KINDS, Figures, Stage
@@ -211,7 +212,11 @@ class Ledger:
             elif t == _WIPE_DONE:
                 day = day_of(time, p, False)
                 ok = p.get("result") in _OK_RESULTS
-                self.erasures += (day, str(p.get("method") or "unknown"),
+                method = p.get("method")
+                if method == "auto":        # schema 1 said what was asked: what ran
+                    method = resolved_method({"method": method,
+                                              "technique": p.get("technique")})["method"]
+                self.erasures += (day, str(method or "unknown"),
                                   str(p.get("nist") or "unknown"), ok)
                 if ok and aid and aid not in parts:
                     machine(aid).extend((day, REACH, _WIPED))
