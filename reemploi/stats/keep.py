@@ -12,8 +12,8 @@ new lines into the ledger and writes it again. A command costs one 48-byte read;
 50 000 machines one command in about 2 500 events pays for the fold of its last
 megabyte and the rewrite (a few tenths of a second). ``stats`` then loads the ledger
 and folds at most that last megabyte. Without a ledger (a journal restored alone, an
-upgrade), the first command past 256 KiB of journal folds it whole once (in two
-processes past 32 MiB: about 4 s at 50 000 machines on this machine).
+upgrade), the first command past 256 KiB of journal folds it whole once (about 7 s of
+CPU at 50 000 machines on this machine; one process: see ``follow``).
 
 The ledger is a cache, never trusted over the journal (``stats.cache``): its body is
 checked against its SHA-256, and its anchor (the offset, sequence number and hash of
@@ -48,7 +48,9 @@ def follow(home: Path, end: int) -> None:
         return
     try:
         from .cache import load_ledger
-        load_ledger(home, rewrite=lambda at, end: True)
+        # In this process only: a writing command may run threads (the wipe's and the
+        # image's pools), and a fork beside threads can deadlock its child.
+        load_ledger(home, parallel=False, rewrite=lambda at, end: True)
     except Exception as exc:                  # noqa: BLE001 (see the docstring)
         log.warning("figures' ledger not brought up to date (%s): 'stats' will fold the "
                     "journal itself", exc)
