@@ -6,9 +6,9 @@ certificate, image start and end, status changes, checkout; harvested and instal
 parts; machines built in the atelier from parts, with their sittings) with the
 inventory's own line writer (``journal.build_line``: canonical JSON, SHA-256 chain),
 checks the chain with the inventory's verifier, then leaves the figures' ledger as the
-commands that write the journal leave it (``stats.keep``): folded up to about 0.9 MiB
-before the journal's end (the most a writer leaves behind at 50 000 machines: it
-rewrites the ledger once the tail passes 1 MiB), the real events after it. Then times:
+commands that write the journal leave it at worst (``stats.keep``): folded up to just
+before the point where the next command would rewrite it (95 % of 1 MiB at 10 000 and
+50 000 machines, of 256 KiB at 1 000), the real events after it. Then times:
 
 * the whole command (a new ``python -m reemploi stats --year 2026`` process: start,
   imports, ledger, tail, figures, text), median (min–max) of ``--rounds`` rounds (5),
@@ -52,6 +52,7 @@ from reemploi.inventory.journal import Journal, build_line  # noqa: E402
 from reemploi.settings import Workshop  # noqa: E402
 from reemploi.stats import figures_for, make_period  # noqa: E402
 from reemploi.stats.cache import CACHE_NAME, load_ledger  # noqa: E402
+from reemploi.stats.ledgerfile import REWRITE_BYTES, REWRITE_SHARE, WRITER_BYTES  # noqa: E402
 from reemploi.stats.exports import write_csv, write_ods, write_xlsx  # noqa: E402
 from reemploi.stats.report_pdf import write_pdf  # noqa: E402
 from reemploi.stats.summary import render_summary  # noqa: E402
@@ -235,11 +236,14 @@ def _append_notes(home: Path, n: int) -> None:
 
 
 def keep_as_writers(home: Path) -> int:
-    """The ledger file as the writing commands leave it: folded up to the last line
-    boundary 0.9 MiB before the journal's end. Returns the bytes left after it."""
+    """The ledger file as the writing commands leave it at worst: folded up to the last
+    line boundary 95 % of their rewrite threshold before the journal's end (the next
+    command would rewrite it; ``ledgerfile.rewrite_due``: 256 KiB at 1 000 machines,
+    1 MiB from 10 000). Returns the bytes left after it."""
     journal = home / "journal.jsonl"
     data = journal.read_bytes()
-    cut = data.rfind(b"\n", 0, max(0, len(data) - 900 * 1024)) + 1
+    behind = max(WRITER_BYTES, min(REWRITE_BYTES, len(data) // REWRITE_SHARE)) * 95 // 100
+    cut = data.rfind(b"\n", 0, max(0, len(data) - behind)) + 1
     (home / CACHE_NAME).unlink(missing_ok=True)
     journal.write_bytes(data[:cut])
     try:
