@@ -1,0 +1,80 @@
+"""Dataclass methods compiled once and then taken from a cache (reemploi.dataclass_cache).
+
+A class built from cached code must behave as one compiled afresh (init, defaults,
+repr, equality, hash, frozenness), a second class of the same shape must reuse the
+code, and the cache file must round-trip, refuse a foreign Python's file and a
+corrupt one, and not be written where bytecode may not be.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import marshal
+import sys
+
+import pytest
+
+from reemploi import dataclass_cache as cache
+
+pytestmark = pytest.mark.skipif(not cache.install(), reason="this Python builds dataclasses otherwise")
+
+
+def _make():
+    @dataclasses.dataclass(frozen=True)
+    class Disk:
+        path: str
+        size: int = 0
+        tags: tuple = dataclasses.field(default_factory=tuple)
+    return Disk
+
+
+def test_cached_methods_behave_as_compiled_ones():
+    first, second = _make(), _make()
+    # The second class's methods come from the code the first one compiled.
+    assert first.__init__.__code__ is second.__init__.__code__
+    assert first.__repr__.__wrapped__.__code__ is second.__repr__.__wrapped__.__code__
+    for cls in (first, second):
+        d = cls("/dev/sda", 512)
+        assert (d.path, d.size, d.tags) == ("/dev/sda", 512, ())
+        assert repr(d).endswith("Disk(path='/dev/sda', size=512, tags=())")
+        assert d == cls("/dev/sda", 512) and d != cls("/dev/sdb", 512)
+        assert hash(d) == hash(cls("/dev/sda", 512))
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            d.size = 1
+        with pytest.raises(TypeError):
+            cls()                                   # path is required
+
+
+def test_a_changed_class_is_compiled_anew():
+    @dataclasses.dataclass(frozen=True)
+    class Disk:
+        path: str
+        serial: str = "?"
+    assert Disk("/dev/sda").serial == "?"
+    assert Disk.__init__.__code__ is not _make().__init__.__code__
+
+
+def test_the_cache_file_round_trips_and_refuses_foreign_or_corrupt_files(tmp_path, monkeypatch):
+    path = tmp_path / "pycache" / "dataclass-methods.marshal"
+    monkeypatch.setattr(cache, "_path", str(path))
+    monkeypatch.setattr(cache, "_added", True)
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    _make()
+    cache._save()
+    saved = cache._load(str(path))
+    assert saved and set(saved) <= set(cache._codes)
+    text = next(iter(saved))
+    assert saved[text].co_code == cache._codes[text].co_code
+    path.write_bytes(marshal.dumps({"python": "2.7.18", "codes": saved}))
+    assert cache._load(str(path)) == {}
+    path.write_bytes(b"\x00not marshal")
+    assert cache._load(str(path)) == {}
+
+
+def test_nothing_is_written_where_bytecode_may_not_be(tmp_path, monkeypatch):
+    path = tmp_path / "dataclass-methods.marshal"
+    monkeypatch.setattr(cache, "_path", str(path))
+    monkeypatch.setattr(cache, "_added", True)
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    cache._save()
+    assert not path.exists()
