@@ -36,6 +36,7 @@ import http.client
 import json
 import os
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -97,6 +98,7 @@ class Writer:
 def generate(home: Path, code: str, target_events: int, seed: int = 7) -> int:
     """One station's journal of at least ``target_events`` events."""
     from inventory import corpus_templates
+    from reemploi.identity import machine_identity
     rng = random.Random(seed * 100 + ord(code))
     templates = corpus_templates()
     home.mkdir(parents=True, exist_ok=True)
@@ -136,7 +138,12 @@ def generate(home: Path, code: str, target_events: int, seed: int = 7) -> int:
         dserial = (f"DS{prev_code}{n:07d}" if prev_code and n % 200 == 0 else f"DS{code}{n:07d}")
         disk = {**machine["disks"][0], "serial": dserial}
         machine["disks"] = [disk]
-        w.emit("asset.probed", aid, {"machine": machine}, when)
+        # As a station writes it (schema 2): the fingerprint computed once, when the
+        # probe is recorded (reemploi.identity; from the DMI serial, real here, so the
+        # system block alone gives the same value as the whole machine). Without it the
+        # server's fold would compute it for every probe, as for an old line.
+        w.emit("asset.probed", aid, {"machine": machine, "identity": machine_identity(
+            {"system": machine["system"]}), "v": 2}, when)
         w.emit("asset.checked", aid, {"checks": {"keyboard": "ok", "screen": "ok",
                                                  "cosmetic": "B", "notes": ""}}, when)
         w.emit("asset.graded", aid, {"verdict": {"outcome": "reuse-after-upgrade",
@@ -176,12 +183,30 @@ def generate(home: Path, code: str, target_events: int, seed: int = 7) -> int:
 
 
 def _gen(args) -> int:
-    """A journal and its projection, as a station has them (the projection current, so
-    recording the receipt after a push is one append, not a rebuild)."""
-    n = generate(*args)
-    from reemploi.inventory.store import Inventory
-    Inventory.open(args[0], station=f"BEN-{args[1]}")
-    return n
+    """A journal, as a station has it. No projection is built: a push reads only the
+    journal's new lines and appends its receipt after the last one (sync/client.py,
+    sync/anchor.py), so the station's inventory is never opened by it."""
+    return generate(*args)
+
+
+def cpu_tree(root: int) -> float:
+    """CPU seconds (user + system) of ``root``'s descendants now alive, from /proc
+    (gunicorn's workers, PostgreSQL's backends and helpers)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    children: dict[int, list[tuple[int, float]]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(
+            (int(stat.parent.name), (int(fields[11]) + int(fields[12])) / tick))
+    total, todo = 0.0, [root]
+    while todo:
+        for pid, secs in children.get(todo.pop(), ()):
+            total += secs
+            todo.append(pid)
+    return total
 
 
 def load() -> str:
@@ -294,9 +319,13 @@ def main() -> int:
             st_mod.approve(conn, out["code"], "bench")
 
         # -- reference: bare COPY of the same bytes ------------------------------------
-        conn.execute("CREATE UNLOGGED TABLE IF NOT EXISTS copy_floor (station text, line bytea)")
-        conn.execute("DROP TABLE copy_floor")
-        conn.execute("CREATE TABLE copy_floor (station text, line bytea)")
+        # Stored as ``events.line`` is (lz4 since migration 0005): the floor moves the
+        # same bytes into the same kind of column.
+        method = {"l": "lz4", "p": "pglz"}.get(conn.execute(
+            "SELECT attcompression AS c FROM pg_attribute WHERE attrelid = 'events'::regclass "
+            "AND attname = 'line'").fetchone()["c"], "default")
+        conn.execute("DROP TABLE IF EXISTS copy_floor")
+        conn.execute(f"CREATE TABLE copy_floor (station text, line bytea COMPRESSION {method})")
         t = time.perf_counter()
         with conn.cursor().copy("COPY copy_floor FROM STDIN (FORMAT BINARY)") as copy:
             copy.set_types(["text", "bytea"])
@@ -308,6 +337,12 @@ def main() -> int:
         conn.execute("DROP TABLE copy_floor")
 
         # -- ingest: the real sync push, all stations at once ------------------------------
+        # CPU seconds of each side (the server's processes, PostgreSQL's, the station
+        # processes'): on a shared machine the wall time says how busy the others were,
+        # the CPU per event what the push costs.
+        postmaster = int((pg.data / "postmaster.pid").read_text().split()[0])
+        cpu0 = (cpu_tree(server.pid), cpu_tree(postmaster),
+                resource.getrusage(resource.RUSAGE_CHILDREN))
         t = time.perf_counter()
         started = conn.execute("SELECT clock_timestamp() AS t").fetchone()["t"]
         procs = [subprocess.Popen([sys.executable, "-m", "reemploi", "sync", "push", "--json",
@@ -320,6 +355,9 @@ def main() -> int:
         bad = [o for p, o in zip(procs, outs) if p.returncode != 0]
         if bad:
             raise SystemExit(f"push failed: {bad[0]}")
+        ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (cpu_tree(server.pid) - cpu0[0], cpu_tree(postmaster) - cpu0[1],
+               ru.ru_utime + ru.ru_stime - cpu0[2].ru_utime - cpu0[2].ru_stime)
         resent = total - sum(json.loads(o[0])["stored"] for o in outs)
         stored = int(conn.execute("SELECT sum(head_seq) AS n FROM stations").fetchone()["n"])
         assert stored == total, (stored, total)
@@ -341,6 +379,10 @@ def main() -> int:
         print(f"  folded into the state tables (background, the stations' fold) by "
               f"{folded_s:.1f} s = {stored / folded_s:,.0f} events/s end to end; "
               f"{machines} machines, {matches} matches proposed")
+        per = [c / total * 1e6 for c in cpu]
+        print(f"  CPU per event: server {per[0]:.0f} µs, PostgreSQL {per[1]:.0f} µs, "
+              f"stations {per[2]:.0f} µs = {sum(per):.0f} µs: on 2 idle cores at most "
+              f"{2e6 / sum(per):,.0f} events/s", flush=True)
         print(f"  reference: bare binary COPY of the same lines {floor_s:.1f} s "
               f"({total / floor_s:,.0f} lines/s); ingest/COPY = {ingest_s / floor_s:.1f}×",
               flush=True)
@@ -395,6 +437,7 @@ def main() -> int:
                              text=True, env={**os.environ, "REEMPLOI_STATION": f"BEN-{codes[0]}"})
         local = json.loads(out.stdout)["figures"]["totals"]
         server_side = year_figures(conn, YEAR, f"BEN-{codes[0]}").totals
+        server_side = {k: v for k, v in server_side.items() if k in local}   # built: apart
         print(f"  station BEN-{codes[0]}: reemploi stats {local} in "
               f"{time.perf_counter() - t:.1f} s; server "
               f"{'equal' if local == server_side else f'DIFFERENT {server_side}'}")

@@ -39,10 +39,10 @@ def test_migrations_apply_once_in_order(pg):
     url = pg.create_db("migrations")
     with db.connect(url) as conn:
         assert db.pending(conn) == [v for v, _, _ in db.migrations()]
-        assert db.migrate(conn) == [1, 2, 3, 4]
+        assert db.migrate(conn) == [1, 2, 3, 4, 5]
         assert db.migrate(conn) == [] and db.pending(conn) == []
         rows = conn.execute("SELECT version, name FROM schema_migrations ORDER BY 1").fetchall()
-        assert [(r["version"], r["name"]) for r in rows] == [(1, "init"), (2, "folding"), (3, "milestones"), (4, "corrections")]
+        assert [(r["version"], r["name"]) for r in rows] == [(1, "init"), (2, "folding"), (3, "milestones"), (4, "corrections"), (5, "ingest")]
         # 0002 moved the figures' columns to ``facts``.
         cols = {r["column_name"] for r in conn.execute(
             "SELECT column_name FROM information_schema.columns WHERE table_name = 'events'")}
