@@ -74,7 +74,7 @@ def test_each_summary_is_the_loaded_commands_short_help():
 # library or a cipher loaded by a command that never uses it is start-up time for
 # nothing). A regression here names the command and the library.
 HEAVY = ("reportlab", "cryptography", "openpyxl", "odf", "qrcode", "PIL", "tinydb", "psycopg",
-         "flask", "zstandard", "psutil")
+         "flask", "zstandard", "psutil", "reportlab.platypus")
 RUN = """
 import json, sys
 from reemploi.cli.main import main
@@ -103,3 +103,10 @@ def test_everyday_commands_import_no_library_they_do_not_use(tmp_path):
                                "REEMPLOI_STATION": "T"})
     asset = made.stdout.split()[-1]
     assert _heavy_imports(tmp_path, "inventory", "show", asset) == ["tinydb"]   # the store
+    # A label draws on a canvas: no platypus, the sheet's (with xml.sax's urllib, http
+    # and email), ~0.1 s of a label command's start-up (issue 16).
+    out = tmp_path / "labels.pdf"
+    assert _heavy_imports(tmp_path, "label", "--payload", "REE-T-26-00001", "--out",
+                          str(out)) == ["PIL", "qrcode", "reportlab"]
+    assert _heavy_imports(tmp_path, "label", asset, "--out", str(out)) == \
+        ["PIL", "qrcode", "reportlab", "tinydb"]

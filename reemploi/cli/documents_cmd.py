@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 
 from ..documents.labels import label_contents, make_labels, make_sheet
-from ..documents.printing import list_queues
 from ..documents.templates import load_templates
 from ..i18n import N_, plural, tr
 from .common import ASSET_ID, emit, home_option, json_option, lang_option, make_context
@@ -100,6 +99,7 @@ QUEUE_STATES = {"idle": N_("idle"), "printing": N_("printing"), "disabled": N_("
 def printers(lang, as_json):
     """List the CUPS print queues (lpstat)."""
     ctx = make_context(None, lang)
+    from ..documents.printing import list_queues
     queues = list_queues(ctx.runner)
 
     def render(qs) -> str:

@@ -16,7 +16,6 @@ from collections import abc as _abc
 from typing import Any, Iterable, Mapping
 
 from ..inventory.events import EventType
-from ..model import Machine
 
 
 @dataclass(frozen=True)
@@ -100,6 +99,7 @@ class AssetFacts:
     @property
     def disks(self) -> list[tuple[str, int | None]]:
         """(media, size_bytes) of the probed disks that are not the live USB."""
+        from ..model import Machine   # late: payload and intake labels never need it
         disks = Machine.from_dict({"disks": (self.machine or {}).get("disks")}).data_disks()
         return [(d.media.value, d.size_bytes) for d in disks]
 

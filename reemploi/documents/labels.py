@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from ..context import Context
 from ..errors import BadInput
@@ -16,11 +16,12 @@ from ..settings import Settings, load_settings
 from .content import facts_label, intake_label, payload_label
 from .facts import AssetFacts
 from .layout import LabelContent
-from .printing import preview_png, print_pdf
 from .render import LabelDocument, render_labels
-from .sheet import SheetDocument, render_sheet
 from .sources import asset_facts, assets_facts, lot_assets, open_inventory
 from .templates import get_template
+
+if TYPE_CHECKING:
+    from .sheet import SheetDocument
 
 A4_MEDIA = "A4"
 
@@ -89,8 +90,11 @@ def make_labels(ctx: Context, contents: Sequence[LabelContent], *, template: str
 
 def make_sheet(ctx: Context, asset_id: str, *, out: Path | None = None,
                preview: Path | None = None, send: bool = False,
-               printer: str | None = None) -> tuple[SheetDocument, Output]:
+               printer: str | None = None) -> tuple["SheetDocument", Output]:
+    # Late: the sheet's platypus (and xml.sax's urllib, http, email) cost ~0.3 s of
+    # start-up that ``label`` never needs (issue 16, measured with -X importtime).
     from ..system.files import check_output_file
+    from .sheet import render_sheet
     path = check_output_file(out) if out is not None else _default_path(ctx, f"sheet-{asset_id}")
     settings = load_settings(ctx.home)
     facts = asset_facts(open_inventory(ctx), asset_id)
@@ -100,6 +104,9 @@ def make_sheet(ctx: Context, asset_id: str, *, out: Path | None = None,
 
 
 def _finish(ctx, path, media, preview, send, printer, dpi) -> Output:
+    if not (preview or send):
+        return Output(str(path))
+    from .printing import preview_png, print_pdf
     png = str(preview_png(ctx.runner, path, Path(preview), dpi=dpi)) if preview else None
     queue = job = None
     if send:
