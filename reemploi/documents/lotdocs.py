@@ -84,13 +84,13 @@ def _part_fate(part: dict) -> dict:
 
 
 def _erasure(inv, machines: list[dict], donor: str | None) -> dict[str, list]:
-    from ..wipe.certificate import _latest_per_disk, media_entry
+    from ..wipe.certificate import latest_per_disk, media_entry
     harvested = _parts_by_source(inv, machines)
     disks, removed, pending, unexamined = [], [], [], []
     for m in machines:
         aid = m["id"]
         events = [ev for ev in inv.events(aid, types=["wipe.done"]) if ev.asset_id == aid]
-        entries = [media_entry(ev, aid, donor) for ev in _latest_per_disk(events)]
+        entries = [media_entry(ev, aid, donor) for ev in latest_per_disk(events)]
         for e in entries:
             cert = next((w.get("certificate") for w in m.get("wipes") or ()
                          if w.get("event_id") == e["event_id"]), None)

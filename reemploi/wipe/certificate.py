@@ -71,7 +71,9 @@ def _identity(ev) -> str | None:
     return ev.data.disk.identity if ev.data is not None else None
 
 
-def _latest_per_disk(events) -> list:
+def latest_per_disk(events) -> list:
+    """The last ``wipe.done`` of each disk (journal order), what a certificate covers;
+    the lot's certificate (documents/lotdocs.py) uses it too."""
     latest: dict[str, object] = {}
     for ev in events:
         ident = _identity(ev) or ev.id
@@ -129,7 +131,7 @@ def build_certificate(ctx, req: CertificateRequest) -> tuple[dict, list[str]]:
                   if ev.asset_id == req.asset_id]
         if req.event_ids:
             events = [ev for ev in events if ev.id in req.event_ids]
-        events = _latest_per_disk(events)
+        events = latest_per_disk(events)
     else:
         wanted = set(req.event_ids)
         events = [ev for ev in inv.events(types=["wipe.done"]) if ev.id in wanted]
