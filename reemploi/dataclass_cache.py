@@ -29,6 +29,7 @@ MAX_ENTRIES = 4000          # a cache that grew past this (many edits) starts af
 
 _codes: dict[str, object] = {}
 _added = False
+_loaded = False             # the file is read at the first class, not at import
 _path: str | None = None
 
 
@@ -56,8 +57,12 @@ def _load(path: str) -> dict[str, object]:
 
 
 def _exec(source, globals=None, locals=None, /):
-    global _added
+    global _added, _loaded
     if isinstance(source, str):
+        if not _loaded:
+            _loaded = True
+            if _path is not None:
+                _codes.update({**_load(_path), **_codes})
         code = _codes.get(source)
         if code is None:
             code = compile(source, "<string>", "exec")
@@ -97,8 +102,6 @@ def install() -> bool:
     if getattr(dataclasses, "exec", None) is _exec:
         return True
     _path = _cache_path()
-    if _path is not None:
-        _codes.update(_load(_path))
     dataclasses.exec = _exec
     import atexit
     atexit.register(_save)
