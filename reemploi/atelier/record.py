@@ -161,24 +161,31 @@ class Atelier:
 
     # -- people --------------------------------------------------------------------
 
-    def people(self, sittings: list | None = None) -> list[Person]:
-        """Roster entries with a trainee or trainer role, with their last sitting
-        (``sittings``: the atelier.session events, when the caller has read them)."""
+    def people(self) -> list[Person]:
+        """Roster entries with a trainee or trainer role, with their last sitting."""
         found: dict[str, Person] = {}
         for op in operators.roster(self.inv).values():
             role = next((r for r in ("trainer", "trainee") if op.has(r)), None)
             if role is not None:
                 pid = person_id(op.name, op.since)
                 found[pid] = Person(pid, op.name, role, op.since)
-        for ev in self.inv.events(types=[SESSION]) if sittings is None else sittings:
-            s = ev.data
-            if s is None:
-                continue
-            for pid in (s.trainee_id, s.trainer_id):
-                if pid in found:
+        # Each person's sittings by the ``lines`` index (issue 16: every sitting of the
+        # workshop was read for this): the last readable one in journal order is theirs.
+        for pid, sittings in self._sittings(found).items():
+            for ev in reversed(sittings):
+                s = ev.data
+                if s is not None and pid in (s.trainee_id, s.trainer_id):
                     p = found[pid]
                     found[pid] = Person(p.id, p.name, p.role, s.ended or ev.time)
+                    break
         return list(found.values())
+
+    def _sittings(self, person_ids) -> dict[str, list]:
+        """{person id: the atelier.session events naming them (trainee or trainer), in
+        journal order}, read at the offsets of the ``lines`` index."""
+        keys = {pid: f"person:{pid}" for pid in person_ids}
+        lines = self.inv.lines_of(keys.values(), types=[SESSION])
+        return {pid: lines[key] for pid, key in keys.items()}
 
     def add_person(self, name: str, role: str) -> Person:
         """Put a trainee or trainer on the workshop's roster (operator.added)."""
@@ -268,10 +275,7 @@ class Atelier:
         built = doc.get("built")
         if not built:
             raise NotFound(NOT_A_JERRY, id=asset_id)
-        # Sittings are not indexed by person: one read of them serves both the people
-        # (their last sitting) and the sittings before this Jerry existed.
-        every_sitting = list(self.inv.events(types=[SESSION]))
-        people = {p.id: p for p in self.people(every_sitting)}
+        people = {p.id: p for p in self.people()}
         sittings, quiz, peer, probe = [], None, None, None
         for ev in self.inv.events(asset_id, types=[SESSION,
                                                    QUIZ,
@@ -290,10 +294,11 @@ class Atelier:
             else:
                 probe = Machine.from_dict(p.machine)     # the probe stage's typed machine
         trainee = people.get(built.get("trainee_id") or "")
-        # Sittings before the Jerry existed (no asset yet) belong to it too.
+        # Sittings before the Jerry existed (no asset yet) belong to it too: the
+        # trainee's, read by the ``lines`` index of people's sittings.
         if trainee is not None:
             known = {s.session_id for s in sittings}
-            for ev in every_sitting:
+            for ev in self._sittings([trainee.id])[trainee.id]:
                 p = ev.data
                 if p is not None and ev.asset_id is None and p.trainee_id == trainee.id \
                         and p.session_id not in known:

@@ -126,6 +126,29 @@ def named_assets(ev: dict) -> set[str]:
     return {n for n in names if isinstance(n, str) and n}
 
 
+# Lines found by what they are rather than by asset (issue 16), in the ``lines`` index:
+# the roster (every ``operator.added``), a person's atelier sittings (most carry no
+# asset: they happen before the Jerry exists), a finished wipe by its event id
+# (``certificate issue --event``). Each was a scan of the whole journal.
+ROSTER_KEY = "type:operator.added"
+_SITTING = "atelier.session"
+
+
+def line_keys(ev: dict) -> list[str]:
+    """The ``lines`` index keys of one journal line (also the scan's test when the
+    index is out of step: ``Inventory.lines_of``)."""
+    etype = ev.get("type")
+    p = ev.get("payload") if isinstance(ev.get("payload"), dict) else {}
+    if etype == "operator.added":
+        return [ROSTER_KEY]
+    if etype == _SITTING:
+        people = (p.get("trainee_id"), p.get("trainer_id"))
+        return [f"person:{pid}" for pid in dict.fromkeys(people) if isinstance(pid, str) and pid]
+    if etype == "wipe.done" and isinstance(ev.get("id"), str):
+        return [f"event:{ev['id']}"]
+    return []
+
+
 def apply(view: View, ev: dict, offset: int = 0, length: int = 0) -> None:
     """Fold one event (a journal line as a dict) into the projection. The payload is
     read through its typed event (migrated, validated); one that does not validate
@@ -136,6 +159,8 @@ def apply(view: View, ev: dict, offset: int = 0, length: int = 0) -> None:
     # all): a label or a sheet reads its few lines instead of the whole journal.
     for named in named_assets(ev):
         view.index_add("events", named, [offset, length, seq])
+    for key in line_keys(ev):
+        view.index_add("lines", key, [offset, length, seq])
     if etype in DISK_EVENTS:
         # What touched a disk since its last wipe, for image planning (image/service).
         disk = (ev.get("payload") or {}).get("disk") if isinstance(ev.get("payload"), dict) \

@@ -104,12 +104,27 @@ def check_name(name: str, roles: tuple[str, ...]) -> str:
     return name
 
 
-def _added(home: Path):
-    """``operator.added`` events straight from the journal (no projection needed: the
-    roster is read by every command given ``--operator``, so it must stay light)."""
+def _added(inv: "Inventory | Path"):
+    """``operator.added`` events, in journal order. Read at the offsets the projection's
+    ``lines`` index keeps (issue 16: the roster is read by every command given
+    ``--operator`` and by the atelier; scanning the journal grew with the inventory).
+    Given only the data directory (``--operator``, before the command opens the
+    inventory), the index is used when the projection is in step with the journal,
+    without taking the lock; else the journal is scanned, as the open will refold."""
     from .journal import Journal, event_from_dict, parse_line
-    journal = Journal(home)
+    if not isinstance(inv, Path):
+        from .fold import ROSTER_KEY
+        yield from inv.lines_of([ROSTER_KEY])[ROSTER_KEY]
+        return
+    journal = Journal(inv)
     if not journal.path.exists():
+        return
+    from .projection import Projection
+    meta = Projection(inv).read_meta()
+    if meta is not None and meta.get("offset") == journal.size():
+        from .fold import ROSTER_KEY
+        from .store import Inventory
+        yield from Inventory(inv, station="").lines_of([ROSTER_KEY])[ROSTER_KEY]
         return
     needle = b'"type":"' + EventType.OPERATOR_ADDED.value.encode() + b'"'
     for _, line in journal.iter_lines():
@@ -123,8 +138,7 @@ def _added(home: Path):
 def roster(inv: "Inventory | Path") -> dict[str, Operator]:
     """Everyone on the roster, by case-folded name; roles added later are merged."""
     people: dict[str, Operator] = {}
-    home = inv if isinstance(inv, Path) else inv.home
-    for ev in _added(home):
+    for ev in _added(inv):
         name = str(ev.payload.get("name") or "")
         if not name:
             continue

@@ -53,10 +53,12 @@ PROJECTION_DIR = "projection"
 # is its ``part_kind``; a lot's donor corrected is its assets' ``donor_id`` too.
 # 10: ``slices/``: where each record sits in its shard, with its CRC-32 (slices.py), so
 # one asset is read without its whole shard (issue 16).
-FORMAT = 10
+# 11: the ``lines`` index (fold.line_keys: the roster, a person's sittings, a wipe by its
+# event id), so the roster, the carnet and ``certificate issue --event`` scan nothing.
+FORMAT = 11
 SHARDS = 256
 ASSETS_TABLE = "assets"
-INDEX_TABLES = ("serial", "identity", "disk", "events", "disk_events", "touch")
+INDEX_TABLES = ("serial", "identity", "disk", "events", "disk_events", "touch", "lines")
 
 
 @functools.lru_cache(maxsize=65536)

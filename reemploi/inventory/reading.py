@@ -119,6 +119,32 @@ class EventsMixin:
                 found[aid] = evs if evs is not None else list(self._scan(aid, types))
         return found
 
+    def lines_of(self, keys: Iterable[str], types: Iterable[str | EventType] | None = None
+                 ) -> dict[str, list[Event]]:
+        """{key: its events in journal order} of the ``lines`` index (``fold.line_keys``:
+        ``type:operator.added``, ``person:<id>``, ``event:<wipe.done id>``), read at their
+        offsets: what the roster, a person's sittings or a wipe cost, not the journal.
+        An index out of step falls back to scanning for that key."""
+        from .fold import line_keys
+        wanted = _type_names(types)
+        keys = list(dict.fromkeys(keys))
+        refs = self._reading(lambda s: s.index_many("lines", keys))
+        found: dict[str, list[Event]] = {}
+        with open(self.journal.path, "rb") as fh:
+            for key in keys:
+                evs = self._read_refs(refs[key], wanted, fh)
+                if evs is None:
+                    evs = []
+                    for _, line in self.journal.iter_lines():
+                        try:
+                            d = parse_line(line)
+                        except ValueError:
+                            continue     # a damaged line is for ``inventory verify``
+                        if key in line_keys(d) and (wanted is None or d.get("type") in wanted):
+                            evs.append(event_from_dict(d))
+                found[key] = evs
+        return found
+
     def latest(self, asset_id: str, etype: str | EventType) -> Any:
         """The asset's latest event of this type as its typed payload (``events``:
         migrated, validated), None if it has none or that one does not validate. How
