@@ -224,6 +224,20 @@ def test_facts_from_plain_dict_events_fold_in_journal_order():
     assert facts_from_events("X", events).grade == "C"
 
 
+def test_an_old_journal_s_wipe_reads_as_the_method_that_ran():
+    """tests/fixtures/journals/v1 (the real CLI before typed events): its wipe said
+    "auto"; the sheet reads the typed record, as the certificate and the statistics do,
+    and shows the method that ran (random data), not "automatic (random data)"."""
+    import json
+    from conftest import FIXTURES
+    v1 = FIXTURES / "journals" / "v1"
+    first = json.loads((v1 / "ids.json").read_text())["machines"][0]
+    lines = [json.loads(l) for l in (v1 / "journal.jsonl").read_bytes().splitlines()]
+    assert [d["payload"]["method"] for d in lines if d["type"] == "wipe.done"] == ["auto"]
+    facts = facts_from_events(first, [d for d in lines if d["asset_id"] == first])
+    assert [(w.method, w.result, w.nist) for w in facts.wipes] == [("prng", "success", "clear")]
+
+
 def test_label_without_anything_to_print_is_a_usage_error(cli):
     res = cli(["label", "--lang", "en"])
     assert res.exit_code == 2 and "--payload" in res.output

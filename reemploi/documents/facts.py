@@ -142,6 +142,23 @@ def _row(event: Any) -> Mapping[str, Any]:
     return vars(event)
 
 
+def _typed(ev: Mapping[str, Any], kind: str, payload: Mapping[str, Any]) -> Any:
+    """The event's typed payload (``Event.data`` when it is one, else read here), or
+    None when it does not validate (the fold skips it too)."""
+    data = ev.get("data") if "data" in ev else None
+    if data is None:
+        from .. import events as typed
+        data = typed.read(kind, payload)
+        if isinstance(data, typed.Unreadable):
+            return None
+    return data
+
+
+def _disk_label(disk: Any) -> str:
+    """Model and serial as the wipe recorded them (never the internal identity)."""
+    return " ".join(str(v) for v in (disk.model, disk.serial) if v)
+
+
 # Event type values as plain strings: an enum member's ``.value`` is a property call,
 # made once here instead of once per event and branch.
 _PART_INSTALLED = EventType.PART_INSTALLED.value
@@ -210,31 +227,33 @@ def facts_from_events(asset_id: str, events: Iterable[Any],
             values["verdict"] = p.get("verdict") or {}
         elif kind == _WIPE_STARTED:
             # Shown as "unfinished" until a wipe.done names it (power cut, SIGKILL).
-            disk = p.get("disk") or {}
-            label = " ".join(str(v) for v in (disk.get("model"), disk.get("serial")) if v)
+            w = _typed(ev, kind, p)
+            if w is None:
+                continue
             # No model nor serial: the sheet says so (never the internal identity).
-            fact = WipeFact(time, label,
-                            disk.get("size_bytes"), "unfinished", str(p.get("method") or "?"),
-                            str(p.get("nist") or "—"))
+            fact = WipeFact(time, _disk_label(w.disk), w.disk.size_bytes, "unfinished",
+                            str(w.method or "?"), str(w.nist or "—"))
             started[str(ev.get("id"))] = fact
             wipes.append(fact)
         elif kind == _WIPE_DONE:
-            disk = p.get("disk") or {}
-            ended = started.pop(str(p.get("start_event")), None)
+            # The wipe stage's typed record: ``method`` is the method that ran, a
+            # schema-1 "auto" read as its technique shows (events/wipe.py), as the
+            # certificate and the statistics read it.
+            w = _typed(ev, kind, p)
+            if w is None:
+                continue
+            ended = started.pop(str(w.start_event), None)
             if ended is not None:
                 wipes.remove(ended)
-            label = " ".join(str(v) for v in (disk.get("model"), disk.get("serial")) if v)
-            # ``method`` is the method that ran (raw schema-1 payloads: what was asked,
-            # often ``auto``); add what was done:
-            # the overwrite patterns, or the firmware technique (as the certificate does).
-            method = str(p.get("method") or "?")
-            done = ("+".join(p.get("patterns") or []) if p.get("technique") == "overwrite"
-                    else str(p.get("technique") or ""))
+            # Add what was done: the overwrite patterns, or the firmware technique (as
+            # the certificate does).
+            method = str(w.method or "?")
+            technique = (w.detail or {}).get("technique")
+            done = "+".join(w.patterns) if technique == "overwrite" else str(technique or "")
             if done and done != method:
                 method += f" ({done})"
-            wipes.append(WipeFact(time, label,
-                                  disk.get("size_bytes"), str(p.get("result", "?")),
-                                  method, str(p.get("nist") or "—")))
+            wipes.append(WipeFact(time, _disk_label(w.disk), w.disk.size_bytes, w.result,
+                                  method, str(w.nist or "—")))
         elif kind == _CERTIFICATE:
             # Only real certificates: a failure report ("FAILED, not a certificate") is
             # in the journal too, but no sheet may list it as a certificate (issue 11).
