@@ -1,17 +1,46 @@
 """The installed ``reemploi`` command and ``python -m reemploi``.
 
-Before importing the CLI (click, the model, the command's modules: ~0.2 s), a live
-``probe`` starts its tools so they run meanwhile (probe/early.py, issue 16). Every
-command line is then parsed by click exactly as before.
+Before importing the CLI (click, the model, the command's modules: ~0.2 s), two
+commands start the tools they will first need, which then run meanwhile (issue 16):
+a live ``probe`` its collectors (probe/early.py), a ``wipe`` the planning's listing of
+the block devices (the check after "yes" always lists anew: ``blockdev.lsblk_tree``
+with ``fresh`` drops an early one). Every command line is then parsed by click
+exactly as before; a tool started for nothing is killed at exit.
 """
 
 from __future__ import annotations
 
 import sys
 
+_ROOT_FLAGS = {"--debug"}
+
+
+def command_word(words: list[str]) -> str | None:
+    """The sub-command of ``words`` (argv without the program), past the root's own
+    options; None when there is none or an option the root does not have."""
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if word == "--lang":
+            i += 2
+        elif word.startswith("--lang=") or word in _ROOT_FLAGS:
+            i += 1
+        elif word.startswith("-"):
+            return None
+        else:
+            return word
+    return None
+
 
 def run() -> None:
-    from .probe.early import start
-    start(sys.argv[1:])
+    words = sys.argv[1:]
+    command = command_word(words)
+    if command == "probe":
+        from .probe.early import start
+        start(words)
+    elif command == "wipe" and not {"-h", "--help"} & set(words):
+        from .system.blocktext import LSBLK_ARGV
+        from .system.runner import start_early
+        start_early(LSBLK_ARGV)
     from .cli.main import run as cli_run
     cli_run()

@@ -31,6 +31,7 @@ from pathlib import Path
 
 from ..errors import NotFound, ToolFailed
 from ..model import Disk, Media
+from .runner import forget_early
 from .blocktext import (LSBLK_ARGV, LSBLK_ARGV_OLD, LSBLK_COLUMNS,  # noqa: F401 (used by callers)
                         LSBLK_COLUMNS_OLD, Mount, Node, parse_lsblk, parse_mountinfo,
                         parse_mounts, text_or_none)
@@ -86,6 +87,8 @@ def lsblk_tree(ctx, *, fresh: bool = False, run=None) -> tuple[Node, ...]:
     ``run`` replaces ``ctx.runner.run`` (the probe passes the one that collects what it
     started early, side by side with its other tools)."""
     kept = getattr(ctx, _LISTING, None)
+    if fresh:
+        forget_early(LSBLK_ARGV)       # a listing started with the process is not fresh
     if kept is None or fresh:
         return _read_tree(ctx, run)
     if not kept:

@@ -114,8 +114,9 @@ def start_early(argv: Sequence[str]) -> None:
     interpreter's imports; ``RealRunner.run`` with the same argv (no input) then
     waits for it, with its usual timeout, checks and log line.
 
-    For the probe's tools (probe/early.py): they waited for ~0.2 s of imports before
-    they started, then the probe waited for them (issue 16). Never for a tool that
+    For the probe's tools (probe/early.py) and a wipe's planning listing (entry.py):
+    they waited for ~0.2 s of imports before they started, then the command waited
+    for them (issue 16). Never for a tool that
     changes anything: an early process may end up unclaimed (a usage error, --help),
     and is then killed when the interpreter exits."""
     argv = tuple(str(a) for a in argv)
@@ -131,6 +132,17 @@ def start_early(argv: Sequence[str]) -> None:
     if len(_EARLY) == 1:
         import atexit
         atexit.register(_drop_early)
+
+
+def forget_early(argv: Sequence[str]) -> None:
+    """Drop what ``start_early`` started for ``argv``: a reading that must describe
+    the machine as it is now (the check after a wipe's "yes") never takes an answer
+    started before."""
+    proc = _EARLY.pop(tuple(str(a) for a in argv), None)
+    if proc is not None:
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate()
 
 
 def _drop_early() -> None:
