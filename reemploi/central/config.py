@@ -27,7 +27,7 @@ from ..syserr import reason
 
 ENV = {"database_url": "REEMPLOI_DATABASE_URL", "listen": "REEMPLOI_LISTEN",
        "network": "REEMPLOI_NETWORK", "key_file": "REEMPLOI_SERVER_KEY",
-       "workers": "REEMPLOI_WORKERS", "public_url": "REEMPLOI_PUBLIC_URL",
+       "workers": "REEMPLOI_WORKERS", "threads": "REEMPLOI_THREADS", "public_url": "REEMPLOI_PUBLIC_URL",
        "secure_cookies": "REEMPLOI_SECURE_COOKIES"}
 
 
@@ -38,6 +38,7 @@ class ServerConfig:
     network: str = "Réseau reemploi"
     key_file: str = "/var/lib/reemploi-server/server_ed25519"
     workers: int = 2
+    threads: int = 4
     public_url: str = ""
     secure_cookies: bool = False
 

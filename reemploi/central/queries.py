@@ -12,12 +12,13 @@ from ..errors import NotFound
 from .matching import Ref, group
 
 PAGE = 50
-# A term with at least this many matches is common (a model family: "latitude"):
-# walking the ids in order and keeping the matches finds a page after ~PAGE/share
-# rows, where fetching every match to sort it grows with the matches (20 000 for a
-# model on 10 % of 200 000 machines). Fewer matches (a serial, a rare model): fetch
-# them and sort, never walk every id for them.
-COMMON = 1000
+# A term's page is first looked for among the first SPREAD × (page + 1) × PAGE ids in
+# order: a common term (a model family, "latitude", on 10 % of machines) fills its page
+# there after ~PAGE/share rows, where fetching every match to sort it grows with the
+# matches (20 000 for a model on 10 % of 200 000 machines). A rare term (a serial), or
+# one whose matches all sit late in id order (one station's serials), does not fill
+# it: its matches are then fetched and sorted.
+SPREAD = 20
 # pg_trgm indexes three-letter slices: a shorter term cannot use the trigram index
 # (it would scan every machine), so it searches asset ids by prefix only.
 TRIGRAM_FROM = 3
@@ -32,7 +33,7 @@ _ID = 'asset_id COLLATE "C"'         # ids are ASCII: byte order, and LIKE 'X%' 
 
 
 def search(conn: psycopg.Connection, q: str = "", status: str = "", station: str = "",
-           page: int = 0, limit: int = PAGE, common: int = COMMON) -> list[dict]:
+           page: int = 0, limit: int = PAGE, spread: int = SPREAD) -> list[dict]:
     """Machines in id order. A term that begins some asset id is an id search: a range
     of the id index. Any other term of three letters or more is looked for in make,
     model and serial (the trigram index; the matches are fetched then sorted, never
@@ -40,9 +41,10 @@ def search(conn: psycopg.Connection, q: str = "", status: str = "", station: str
     contiguous, so a term matching only the last station's machines would walk all the
     others'). Ids stay out of the trigram index: every id shares trigrams such as
     "-26" and "000" with every other, and a term made of them would read the whole
-    index (measured: 1.2 s for "BEN-3-26-01" among 206 000 machines). A common term
-    (``common`` matches or more, counted up to that) walks the ids in order instead,
-    keeping the matches: a page needs ~``limit``/share rows, not every match sorted."""
+    index (measured: 1.2 s for "BEN-3-26-01" among 206 000 machines). The page is
+    first looked for among the first ``spread`` × (``page`` + 1) × ``limit`` ids in
+    order (see ``SPREAD``): a common term needs ~``limit``/share rows, not every
+    match sorted."""
     where, args = ["kind = 'machine'"], []
     if status:
         where.append("status = %s")
@@ -53,23 +55,27 @@ def search(conn: psycopg.Connection, q: str = "", status: str = "", station: str
     cond = " AND ".join(where)
     page_args = [limit, page * limit]
     prefix = _like(q.upper()) + "%"
+    # Never a prepared statement for a term: a generic plan cannot see it, and the term
+    # is what decides the plan — ``LIKE $1`` with no known prefix cannot use the id
+    # index as a range, and psycopg prepares a statement run five times on a
+    # connection, after which PostgreSQL may keep a generic plan: every id read for
+    # each search (measured: 15–45 ms instead of 0.1 ms among 200 000 machines).
     if q and len(q) >= TRIGRAM_FROM and conn.execute(
             f"SELECT NOT EXISTS (SELECT 1 FROM assets WHERE {_ID} LIKE %s) AS other",
-            [prefix]).fetchone()["other"]:
-        # Never a prepared statement: a generic plan cannot see the term, and the term
-        # (a rare serial, a common model) is what decides the plan. OFFSET 0 keeps the
-        # planner from turning the sort into an ordered id walk.
+            [prefix], prepare=False).fetchone()["other"]:
+        # A rare serial or a common model: the term decides the plan (never prepared).
         like = "%" + _like(q.lower()) + "%"
-        common = conn.execute(
-            f"SELECT count(*) AS n FROM (SELECT 1 FROM assets WHERE {cond} AND search LIKE %s "
-            f"LIMIT %s) AS t", [*args, like, common], prepare=False).fetchone()["n"] >= common
-        if common:
-            # ``search || ''`` is not what the trigram index covers: the plan walks the
-            # id index in order and stops at the page's end.
-            return conn.execute(
-                f"SELECT {_COLUMNS} FROM assets WHERE {cond} AND (search || '') LIKE %s "
-                f"ORDER BY {_ID} LIMIT %s OFFSET %s", [*args, like, *page_args],
-                prepare=False).fetchall()
+        # The first ids in order (the id index, walked), then the matches among them:
+        # when they fill the page, it is the page (every earlier match is among them).
+        window = spread * limit * (page + 1)
+        rows = conn.execute(
+            f"SELECT {_COLUMNS} FROM (SELECT {_COLUMNS}, search FROM assets WHERE {cond} "
+            f"ORDER BY {_ID} LIMIT %s) AS w WHERE search LIKE %s "
+            f"ORDER BY {_ID} LIMIT %s OFFSET %s", [*args, window, like, *page_args],
+            prepare=False).fetchall() if window else []
+        if len(rows) == limit:
+            return rows
+        # OFFSET 0 keeps the planner from turning the sort into an unbounded id walk.
         return conn.execute(
             f"SELECT * FROM (SELECT {_COLUMNS} FROM assets WHERE {cond} AND search LIKE %s "
             f"OFFSET 0) AS t ORDER BY {_ID} LIMIT %s OFFSET %s",
@@ -78,7 +84,8 @@ def search(conn: psycopg.Connection, q: str = "", status: str = "", station: str
         where.append(f"{_ID} LIKE %s")
         args.append(prefix)
     return conn.execute(f"SELECT {_COLUMNS} FROM assets WHERE {' AND '.join(where)} "
-                        f"ORDER BY {_ID} LIMIT %s OFFSET %s", [*args, *page_args]).fetchall()
+                        f"ORDER BY {_ID} LIMIT %s OFFSET %s", [*args, *page_args],
+                        prepare=False if q else None).fetchall()
 
 
 @dataclass(frozen=True)

@@ -27,8 +27,9 @@ class _Gunicorn(BaseApplication):
         return create_app(self._config)
 
 
-def run(config: ServerConfig, threads: int = 4) -> None:
+def run(config: ServerConfig) -> None:
     host, port = config.host_port
+    threads = config.threads
     _Gunicorn(config, {"bind": f"{host}:{port}", "workers": config.workers,
                        "worker_class": "gthread", "threads": threads, "timeout": 120,
                        "graceful_timeout": 10, "accesslog": None, "errorlog": "-",

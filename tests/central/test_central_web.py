@@ -255,8 +255,8 @@ def test_search_by_id_prefix_model_and_serial(server, station, web):
     assert found("TR") == set(ids)               # two letters: ids only
     assert found("la") == set()                  # …never a model: no trigram to use
     assert found("zzzz") == set()
-    # A common term walks the ids in order, a rare one is fetched and sorted: the same
-    # machines in the same order (a second station's Latitude, and any other pushed).
+    # A term's page found walking the ids in order, or its matches fetched and sorted:
+    # the same machines in the same order (a second station's Latitude, and others).
     other = station("L")
     other.grade(other.intake(1)[0], "latitude-e5410-failing-disk")
     other.json("sync", "push")
@@ -264,8 +264,8 @@ def test_search_by_id_prefix_model_and_serial(server, station, web):
     from psycopg.rows import dict_row
     from reemploi.central import queries
     with psycopg.connect(server.db_url, row_factory=dict_row, autocommit=True) as conn:
-        walked = queries.search(conn, "latitude", common=1, limit=100)
-        assert walked == queries.search(conn, "latitude", common=10 ** 6, limit=100)
-        assert ids[0] in {r["asset_id"] for r in walked} and len(walked) >= 2
-        assert queries.search(conn, "latitude", common=1, page=1, limit=1) == \
-            queries.search(conn, "latitude", common=10 ** 6, page=1, limit=1) == walked[1:2]
+        every = queries.search(conn, "latitude", spread=0, limit=100)    # fetched, sorted
+        assert ids[0] in {r["asset_id"] for r in every} and len(every) >= 2
+        for page in (0, 1):                                              # walked
+            assert queries.search(conn, "latitude", spread=10 ** 6, page=page, limit=1) \
+                == every[page:page + 1]
