@@ -442,6 +442,7 @@ def main() -> int:
               f"{time.perf_counter() - t:.1f} s; server "
               f"{'equal' if local == server_side else f'DIFFERENT {server_side}'}")
         conn.close()
+        print(f"whole run: {time.perf_counter() - t0:.0f} s (journals included); {load()}")
     finally:
         if server is not None:
             server.terminate()
