@@ -29,6 +29,7 @@ from ..i18n import N_
 from ..inventory import operators
 from ..events.atelier import CARNET, PEER_CHECK, QUIZ, SESSION
 from ..inventory.events import EventType
+from ..inventory.state import AssetState
 from ..model import Machine
 from .content import load_facts
 
@@ -267,13 +268,13 @@ class Atelier:
 
     # -- reading one Jerry back ----------------------------------------------------
 
-    def jerries(self) -> list[dict]:
-        return [d for d in self.inv.machines() if d.get("built")]
+    def jerries(self) -> list[AssetState]:
+        return [d for d in self.inv.machine_states() if d.built is not None]
 
     def story(self, asset_id: str) -> JerryStory:
-        doc = self.inv.machine(asset_id)
-        built = doc.get("built")
-        if not built:
+        doc = self.inv.state(asset_id)
+        built = doc.built
+        if built is None:
             raise NotFound(NOT_A_JERRY, id=asset_id)
         people = {p.id: p for p in self.people()}
         sittings, quiz, peer, probe = [], None, None, None
@@ -293,7 +294,7 @@ class Atelier:
                         "checks": p.checks, "time": ev.time}
             else:
                 probe = Machine.from_dict(p.machine)     # the probe stage's typed machine
-        trainee = people.get(built.get("trainee_id") or "")
+        trainee = people.get(built.trainee_id or "")
         # Sittings before the Jerry existed (no asset yet) belong to it too: the
         # trainee's, read by the ``lines`` index of people's sittings.
         if trainee is not None:
@@ -306,26 +307,27 @@ class Atelier:
         sittings.sort(key=lambda s: s.started)
         trainer = next((people.get(s.trainer_id or "") for s in reversed(sittings)
                         if s.trainer_id in people), None)
-        return JerryStory(asset_id, built.get("name") or "", built.get("time") or doc["created"],
+        return JerryStory(asset_id, built.name or "", built.time or doc.created or "",
                           trainee, trainer, tuple(sittings), self._origins(doc), quiz, peer,
                           probe)
 
-    def _origins(self, doc: dict) -> tuple[PartOrigin, ...]:
-        donors = {d["id"]: d.get("name") for d in self.inv.donors()}
+    def _origins(self, doc: AssetState) -> tuple[PartOrigin, ...]:
+        donors = {d.id: d.name for d in self.inv.donor_states()}
         out = []
-        for installed in doc.get("parts_installed") or ():
-            facts = installed.get("facts") or {}
-            source_id = installed.get("from_asset")
+        for installed in doc.parts_installed:
+            facts = dict(installed.facts or {})
+            source_id = installed.from_asset
             donor = lot = None
             if source_id:
                 try:
-                    source = self.inv.machine(source_id)
+                    source = self.inv.state(source_id)
                 except NotFound:
-                    source = {}
-                lot = source.get("lot_id")
-                donor = donors.get(source.get("donor_id") or "")
-            kind = installed.get("part_kind") or "other"
+                    source = None
+                if source is not None:
+                    lot = source.lot_id
+                    donor = donors.get(source.donor_id or "")
+            kind = installed.part_kind or "other"
             weight, weighed = part_weight(kind, facts)
-            out.append(PartOrigin(installed["part_id"], kind, facts, source_id, donor, lot,
+            out.append(PartOrigin(installed.part_id or "", kind, facts, source_id, donor, lot,
                                   weight, weighed))
         return tuple(out)

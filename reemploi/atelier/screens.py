@@ -121,8 +121,8 @@ class Flow:
         """A trainee's Jerry from an earlier sitting, if there is one."""
         assert self.trainee is not None
         for doc in self.atelier.jerries():
-            if (doc.get("built") or {}).get("trainee_id") == self.trainee.id:
-                self.asset_id = doc["id"]
+            if doc.built is not None and doc.built.trainee_id == self.trainee.id:
+                self.asset_id = doc.id
 
     def _record_sitting(self) -> None:
         if self.trainee is None:
@@ -176,14 +176,14 @@ class Flow:
 
     def _build(self) -> None:
         lang = self.lang
-        stock = [p for p in self.atelier.inv.parts(status="stock")]
+        stock = self.atelier.inv.part_states(status="stock")
         from .carnet import part_label
         from .explain import explain_part
         lines = [tr("Which parts did you fit? They come from donated computers.", lang), ""]
         for i, p in enumerate(stock, 1):
-            title = explain_part(p.get("part_kind") or "other", p.get("facts") or {}, lang).title
-            lines.append(f"{i:>3}. {title} {part_label(p.get('part_kind') or 'other', p.get('facts') or {})}"
-                         f" ({p['id']})")
+            kind, facts = p.part_kind or "other", dict(p.facts or {})
+            title = explain_part(kind, facts, lang).title
+            lines.append(f"{i:>3}. {title} {part_label(kind, facts)} ({p.id})")
         self.io.show(screen(tr("Your parts", lang), lines))
         while True:
             answer = self._ask(tr("Type their numbers, with spaces between (e.g. 1 3 4):", lang))
@@ -198,7 +198,7 @@ class Flow:
         while not name:
             name = " ".join(self._ask(tr("Choose a name for your Jerry:", lang)).split())[:40]
         assert self.trainee is not None
-        self.asset_id = self.atelier.build(name, [stock[x - 1]["id"] for x in picks],
+        self.asset_id = self.atelier.build(name, [stock[x - 1].id for x in picks],
                                            self.trainee)
         from ..inventory.events import EventType
         self.atelier.inv.record(EventType.ASSET_PROBED, self.asset_id,

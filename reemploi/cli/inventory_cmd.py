@@ -16,7 +16,8 @@ from ..i18n import N_, number, tr, when
 from ..inventory.describe import (MEDIA_WORDS, METHOD_NAMES, NIST_NAMES, PART_KIND_NAMES,
                                   STATUS_NAMES, disk_words, kind_word, word)
 from ..inventory.lifecycle import MANUAL_STATUSES
-from ..inventory.listing import Row, row_of
+from ..inventory.listing import Row
+from ..inventory.state import AssetState, Checkout, GradeSummary
 from ..inventory.lots import DONOR_KINDS
 from ..inventory.store import Inventory
 from . import integrity_cmd
@@ -47,11 +48,14 @@ def _status(value: str | None, lang: str) -> str:
     return tr(STATUS_TEXT.get(value or "", value or "?"), lang)
 
 
-def _destination(checkout: dict, lang: str) -> str:
-    msgid = DESTINATION_TEXT.get(checkout.get("destination_kind") or "", "{org} {date}")
-    text = tr(msgid, lang, org=checkout.get("organisation") or "?", date=when(checkout.get("date"), lang))
-    if checkout.get("price_eur") is not None:
-        text += f" ({number(checkout['price_eur'], lang, 2)} €)"
+def _destination(checkout: Checkout, lang: str) -> str:
+    """Where it went; ``checkout``: the state's, or a checkout event's typed payload
+    (the same fields)."""
+    kind = getattr(checkout.destination_kind, "value", checkout.destination_kind)
+    msgid = DESTINATION_TEXT.get(kind or "", "{org} {date}")
+    text = tr(msgid, lang, org=checkout.organisation or "?", date=when(checkout.date, lang))
+    if checkout.price_eur is not None:
+        text += f" ({number(checkout.price_eur, lang, 2)} €)"
     return text
 
 
@@ -84,12 +88,12 @@ def _line(r: Row, lang: str, words: dict) -> str:
                       (model or "-")[:40], r.lot_id or ""])
 
 
-def _rows(docs: list[dict], lang: str) -> str:
-    if not docs:
+def _rows(states: list[AssetState], lang: str) -> str:
+    if not states:
         return tr("Nothing found.", lang)
     words: dict = {}
-    return "\n".join(_line(Row(*row_of(d)), lang, words) for d in docs) + "\n" + \
-        tr("{n} asset(s)", lang, n=len(docs))
+    return "\n".join(_line(s.row(), lang, words) for s in states) + "\n" + \
+        tr("{n} asset(s)", lang, n=len(states))
 
 
 # -- intake ---------------------------------------------------------------------------
@@ -197,7 +201,9 @@ def list_cmd(status, kind, lot_id, limit, offset, as_json, lang, home):
 def show(asset_id, as_json, lang, home):
     """Show one machine or part: status, probe, grade, wipes, image, parts, checkout."""
     inv, lang = _open(home, lang)
-    emit(inv.machine(asset_id), as_json, lambda d: _render_asset(d, lang))
+    state = inv.state(asset_id)
+    # --json: the fold's record, as it always printed (state.to_record, key order kept).
+    emit(state.to_record() if as_json else state, as_json, lambda s: _render_asset(s, lang))
 
 
 def _outcome(code: str | None, lang: str) -> str:
@@ -210,17 +216,17 @@ def _outcome(code: str | None, lang: str) -> str:
         return code or "?"
 
 
-def _verdict_lines(grade: dict, lang: str) -> list[str]:
+def _verdict_lines(grade: GradeSummary, lang: str) -> list[str]:
     """What the last verdict asks for, in the grade stage's words: the edition, what to
     fit before the machine goes out, the parts to keep from a parts-only machine."""
     from ..grade.render import edition_text, render_harvest, render_upgrade
     lines = []
-    if grade.get("emmabuntus"):
+    if grade.emmabuntus:
         lines.append(tr("Emmabuntüs: {edition}", lang, edition=edition_text(
-            grade["emmabuntus"], grade.get("emmabuntus_arch"))))
-    for title, items, render in (("To do before it goes out:", grade.get("upgrades"),
+            grade.emmabuntus, grade.emmabuntus_arch)))
+    for title, items, render in (("To do before it goes out:", grade.upgrades,
                                   render_upgrade),
-                                 ("Parts to keep:", grade.get("harvest"), render_harvest)):
+                                 ("Parts to keep:", grade.harvest, render_harvest)):
         if items:
             lines.append(tr(title, lang))
             lines.extend("  - " + render(item, lang) for item in items)
@@ -246,66 +252,69 @@ def _unfinished_line(kind: str | None, time: str | None, disk: str | None, lang:
                      time=time or "?", disk=disk or "?")
 
 
-def _render_asset(d: dict, lang: str) -> str:
-    kind = d.get("part_kind") if d.get("kind") == "part" else d.get("device_kind")
-    kinds = PART_KIND_NAMES if d.get("kind") == "part" else {}
-    out = [f"{d['id']}  {_status(d['status'], lang)}  "
+def _render_asset(d: AssetState, lang: str) -> str:
+    kind = d.shown_kind
+    kinds = PART_KIND_NAMES if d.is_part else {}
+    out = [f"{d.id}  {_status(_code_of(d.status), lang)}  "
            + (word(kinds, kind, lang) if kinds else kind_word(kind, lang) if kind else "")]
-    if d.get("lot_id"):
-        out.append(tr("Lot: {lot} (donor {donor})", lang, lot=d["lot_id"],
-                      donor=d.get("donor_id") or "?"))
-    if d.get("serial"):
-        out.append(tr("Serial: {serial}", lang, serial=d["serial"]))
-    probe = d.get("probe")
+    if d.lot_id:
+        out.append(tr("Lot: {lot} (donor {donor})", lang, lot=d.lot_id,
+                      donor=d.donor_id or "?"))
+    if d.serial:
+        out.append(tr("Serial: {serial}", lang, serial=d.serial))
+    probe = d.probe
     if probe:
-        out.append(tr("Model: {vendor} {product}", lang, vendor=probe.get("vendor") or "?",
-                      product=probe.get("product") or ""))
-        out.append(tr("CPU: {cpu}; RAM: {ram} MB", lang, cpu=probe.get("cpu_model") or "?",
-                      ram=number(probe.get("ram_total_mb"), lang)))
-        for disk in probe.get("disks") or ():
+        out.append(tr("Model: {vendor} {product}", lang, vendor=probe.vendor or "?",
+                      product=probe.product or ""))
+        out.append(tr("CPU: {cpu}; RAM: {ram} MB", lang, cpu=probe.cpu_model or "?",
+                      ram=number(probe.ram_total_mb, lang)))
+        for disk in probe.disks:
             out.append(tr("Disk: {model} {size} GB ({media})", lang,
-                          model=disk_words(disk.get("model"), disk.get("serial"), lang),
-                          size=number(round((disk.get("size_bytes") or 0) / 1e9), lang),
-                          media=word(MEDIA_WORDS, disk.get("media"), lang)))
-    grade = d.get("grade")
+                          model=disk_words(disk.model, disk.serial, lang),
+                          size=number(round((disk.size_bytes or 0) / 1e9), lang),
+                          media=word(MEDIA_WORDS, disk.media, lang)))
+    grade = d.grade
     if grade:
-        out.append(tr("Grade: {grade} ({outcome})", lang, grade=grade.get("grade") or "-",
-                      outcome=_outcome(grade.get("outcome"), lang)))
+        out.append(tr("Grade: {grade} ({outcome})", lang, grade=grade.grade or "-",
+                      outcome=_outcome(grade.outcome, lang)))
         out.extend(_verdict_lines(grade, lang))
-    for w in d.get("wipes") or ():
+    for w in d.wipes:
         out.append(tr("Wipe {time}: {disk} {result} ({method}, {nist})", lang,
-                      time=when(w.get("time"), lang),
-                      disk=disk_words(w.get("disk_model"), w.get("disk_serial"), lang),
-                      result=_code(w.get("result"), lang),
-                      method=word(METHOD_NAMES, w.get("method"), lang),
-                      nist=word(NIST_NAMES, w.get("nist"), lang)))
-    image = d.get("image")
+                      time=when(w.time, lang),
+                      disk=disk_words(w.disk_model, w.disk_serial, lang),
+                      result=_code(w.result, lang),
+                      method=word(METHOD_NAMES, w.method, lang),
+                      nist=word(NIST_NAMES, w.nist, lang)))
+    image = d.image
     if image:
-        out.append(tr("Image: {name} {version} ({result})", lang, name=image.get("name") or "?",
-                      version=image.get("version") or "", result=_code(image.get("result"), lang)))
-    for u in d.get("unfinished") or ():
-        out.append(_unfinished_line(u.get("kind"), when(u.get("time"), lang),
-                                    disk_words(u.get("disk_model"), u.get("disk_serial"), lang)
-                                    if u.get("disk_model") or u.get("disk_serial")
-                                    else u.get("disk_path"), lang))
-    if d.get("validation"):
-        v = d["validation"]
-        out.append(tr("Validated by {name} on {date}", lang, name=v.get("by") or "?",
-                      date=when(v.get("time"), lang)))
-    for p in d.get("parts_installed") or ():
-        out.append(tr("Part installed: {part} ({kind}) from {source}", lang, part=p["part_id"],
-                      kind=word(PART_KIND_NAMES, p.get("part_kind"), lang),
-                      source=p.get("from_asset") or "?"))
-    if d.get("kind") == "part":
+        out.append(tr("Image: {name} {version} ({result})", lang, name=image.name or "?",
+                      version=image.version or "", result=_code(image.result, lang)))
+    for u in d.unfinished:
+        out.append(_unfinished_line(u.kind, when(u.time, lang),
+                                    disk_words(u.disk_model, u.disk_serial, lang)
+                                    if u.disk_model or u.disk_serial else u.disk_path, lang))
+    if d.validation:
+        v = d.validation
+        out.append(tr("Validated by {name} on {date}", lang, name=v.by or "?",
+                      date=when(v.time, lang)))
+    for p in d.parts_installed:
+        out.append(tr("Part installed: {part} ({kind}) from {source}", lang, part=p.part_id,
+                      kind=word(PART_KIND_NAMES, p.part_kind, lang),
+                      source=p.from_asset or "?"))
+    if d.is_part:
         out.append(tr("Part {kind} from {source}", lang,
-                      kind=word(PART_KIND_NAMES, d.get("part_kind"), lang),
-                      source=d.get("from_asset") or "?"))
-    co = d.get("checkout")
-    if co:
-        out.append(_destination(co, lang))
-    out.append(tr("{n} event(s), last on {time}", lang, n=d.get("history", 0),
-                  time=when(d.get("updated"), lang)))
+                      kind=word(PART_KIND_NAMES, d.part_kind, lang),
+                      source=d.from_asset or "?"))
+    if d.checkout:
+        out.append(_destination(d.checkout, lang))
+    out.append(tr("{n} event(s), last on {time}", lang, n=d.history,
+                  time=when(d.updated, lang)))
     return "\n".join(out)
+
+
+def _code_of(value) -> str:
+    """An enum's code (a status kept as a string when outside the closed set)."""
+    return getattr(value, "value", value)
 
 
 @inventory.command("search")
@@ -316,7 +325,9 @@ def _render_asset(d: dict, lang: str) -> str:
 def search(text, as_json, lang, home):
     """Find assets by id, serial, model, CPU, lot or donor name."""
     inv, lang = _open(home, lang)
-    emit(inv.search(text), as_json, lambda docs: _rows(docs, lang))
+    found = inv.search_states(text)
+    emit([s.to_record() for s in found] if as_json else found, as_json,
+         lambda states: _rows(states, lang))
 
 
 @inventory.command("history")
@@ -365,7 +376,7 @@ def status_cmd(asset_id, status, note, sign_off, as_json, lang, home):
         from ..inventory.operators import sign_off as validate
         if status != "ready":
             raise click.UsageError(tr("--validate goes with the status ready.", lang))
-        before = inv.machine(asset_id)["status"]
+        before = inv.state(asset_id).status
         validate(inv, asset_id, inv.operator, note)
         ev = next(e for e in reversed(inv.history(asset_id)) if e.type == "status.changed") \
             if before != "ready" else None

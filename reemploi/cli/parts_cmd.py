@@ -72,9 +72,10 @@ def harvest(from_id, part_kind, facts, grade, serial, disk, destiny, reason, as_
         raise BadInput(what="--facts", why=str(exc)) from None
     part_id = inv.harvest_part(from_id, part_kind, parsed, grade, serial, disk=disk,
                                destiny=destiny, reason=reason)
-    emit(inv.machine(part_id), as_json,
-         lambda d: tr("Part {part} ({kind}) harvested from {source}.", lang, part=d["id"],
-                      kind=word(PART_KIND_NAMES, d.get("part_kind"), lang), source=from_id))
+    part = inv.state(part_id)
+    emit(part.to_record() if as_json else part, as_json,
+         lambda d: tr("Part {part} ({kind}) harvested from {source}.", lang, part=d.id,
+                      kind=word(PART_KIND_NAMES, d.part_kind, lang), source=from_id))
 
 
 @parts.command("remove")
@@ -105,15 +106,16 @@ def parts_list(part_kind, as_json, lang, home):
     """List parts with their state and facts."""
     inv, lang = _open(home, lang)
 
-    def render(docs) -> str:
-        if not docs:
+    def render(states) -> str:
+        if not states:
             return tr("Nothing found.", lang)
         return "\n".join(
-            f"{d['id']:<18} {_status(d['status'], lang):<12} "
-            f"{word(PART_KIND_NAMES, d.get('part_kind'), lang):<16} "
-            + " ".join(f"{k}={v}" for k, v in sorted((d.get('facts') or {}).items()))
-            for d in docs)
-    emit(inv.parts(part_kind=part_kind), as_json, render)
+            f"{d.id:<18} {_status(getattr(d.status, 'value', d.status), lang):<12} "
+            f"{word(PART_KIND_NAMES, d.part_kind, lang):<16} "
+            + " ".join(f"{k}={v}" for k, v in sorted((d.facts or {}).items()))
+            for d in states)
+    found = inv.part_states(part_kind=part_kind)
+    emit([d.to_record() for d in found] if as_json else found, as_json, render)
 
 
 @parts.command("stock")
@@ -183,5 +185,5 @@ def checkout(asset_id, destination, organisation, when, price, backdated, with_r
     papers = issue_receipt(ctx, inv, asset_id, out_dir) if with_receipt else None
     result = {**to_jsonable(ev), "receipt": papers} if as_json else ev
     emit(result, as_json, lambda e: tr("{id}: {what}", lang, id=asset_id,
-                                       what=_destination(e.payload, lang))
+                                       what=_destination(e.data, lang))
          + ("\n" + render_receipt(papers, lang) if papers else ""))

@@ -3,8 +3,8 @@
 Labels and traceability sheets read the append-only journal (``inv.events(id)``)
 rather than a projection: the payload keys of each event type are the documented
 contract of ``reemploi.inventory.events``, and the sheet needs the history anyway.
-The projection (``inv.machine(id)``) is only consulted for what events alone cannot
-say cheaply (the donor behind a lot). Pure: events in, ``AssetFacts`` out, no I/O.
+The inventory's typed state (``inv.state(id)``, inventory/state.py) is only consulted
+for what events alone cannot say (the corrected kind, lot, weight; the donor). Pure: events in, ``AssetFacts`` out, no I/O.
 
 Events may arrive as ``Event`` dataclasses or as plain dicts (JSON lines); both work.
 """
@@ -13,9 +13,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from collections import abc as _abc
-from typing import Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from ..inventory.events import EventType
+
+if TYPE_CHECKING:
+    from ..inventory.state import AssetState
 
 
 @dataclass(frozen=True)
@@ -176,13 +179,24 @@ _VALIDATED = EventType.ASSET_VALIDATED.value
 _CHECKOUT = EventType.CHECKOUT.value
 
 
-# The record's fields that a sheet or label shows as they are now (corrected).
+def _typed_state(projection: Any) -> "AssetState | None":
+    """The inventory's typed state of the asset (never its record's keys)."""
+    from ..inventory.state import AssetState
+    if projection is None or isinstance(projection, AssetState):
+        return projection
+    return AssetState.from_record(projection) if projection else None
+
+
+# The typed state's fields that a sheet or label shows as they are now (corrected).
 RECORD_FIELDS = ("kind", "status", "lot_id", "donor_id", "device_kind", "serial", "weight_kg")
 
 
 def facts_from_events(asset_id: str, events: Iterable[Any],
-                      projection: Mapping[str, Any] | None = None) -> AssetFacts:
-    """Fold an asset's events (oldest first) into the facts documents show."""
+                      projection: "AssetState | Mapping[str, Any] | None" = None
+                      ) -> AssetFacts:
+    """Fold an asset's events (oldest first) into the facts documents show.
+    ``projection``: the asset's typed state (``Inventory.state``), or its record as
+    ``Inventory.records`` reads it (read through the typed state here)."""
     values: dict[str, Any] = {"asset_id": asset_id}
     wipes: list[WipeFact] = []
     certs: list[tuple[str, str, str]] = []
@@ -283,10 +297,12 @@ def facts_from_events(asset_id: str, events: Iterable[Any],
     # What the inventory's fold owns is read from its record, never re-derived from the
     # events: the record applies the corrections of issue 10 (``inventory correct``: a
     # kind, weight, serial or lot recorded wrong at intake), which events alone do not.
-    proj = projection or {}
-    for key in RECORD_FIELDS:
-        if proj.get(key) is not None:
-            values[key] = proj[key]
+    state = _typed_state(projection)
+    if state is not None:
+        for key in RECORD_FIELDS:
+            value = getattr(state, key)
+            if value is not None:
+                values[key] = getattr(value, "value", value)     # a status enum: its code
     from_asset = values.pop("from_asset", None)
     if from_asset and values.get("part_facts") is not None:
         values["part_facts"] = {**values["part_facts"], "from_asset": from_asset}

@@ -141,7 +141,7 @@ def plan_write(ctx, image: str, device: str, *, asset_id: str | None = None,
         raise ImageTooLarge(image_size=info.image_size, path=disk.path,
                             disk_size=disk.size_bytes)
     if asset_id:
-        _inventory(ctx).machine(asset_id)         # UnknownAsset (exit 10) first
+        _inventory(ctx).state(asset_id)           # UnknownAsset (exit 10) first
     wipe_event = None
     zeros_known = imaged_since = left_since = False
     if wipe_check:
@@ -408,7 +408,7 @@ def choose_for(ctx, *, asset_id: str | None = None, machine: dict | None = None,
         # Through the inventory's typed reads (its latest probe and verdict), not the
         # journal's dicts.
         inv = _inventory(ctx)
-        inv.machine(asset_id)
+        inv.state(asset_id)                       # UnknownAsset (exit 10) first
         probed = inv.latest(asset_id, EventType.ASSET_PROBED)
         graded = inv.latest(asset_id, EventType.ASSET_GRADED)
         machine = probed.machine if probed is not None else machine

@@ -9,11 +9,14 @@ records where each asset's lines are, so their cost does not grow with the journ
 from __future__ import annotations
 
 import json
-from typing import Any, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from .errors import UnknownAsset
 from .events import Event, EventType
 from .journal import Journal, event_from_dict, parse_line
+
+if TYPE_CHECKING:
+    from .state import AssetState, DonorState, LotState
 
 
 class EventsMixin:
@@ -206,3 +209,50 @@ def _seq_of(line: bytes) -> int | None:
         return int(digits)
     except ValueError:
         return None
+
+
+class StatesMixin:
+    """Typed reads of ``Inventory`` (``state.py``): what every reader outside the
+    inventory uses instead of the projection's records."""
+
+    def state(self, asset_id: str) -> "AssetState":
+        """An asset's typed state; UnknownAsset (exit 10)."""
+        from .state import AssetState
+        return AssetState.from_record(self.machine(asset_id))     # type: ignore[attr-defined]
+
+    def states(self, asset_ids: Iterable[str], missing_ok: bool = False
+               ) -> dict[str, "AssetState"]:
+        """{id: typed state} of many assets in one read (``records``)."""
+        from .state import AssetState
+        return {aid: AssetState.from_record(doc)
+                for aid, doc in self.records(asset_ids, missing_ok).items()}  # type: ignore[attr-defined]
+
+    def machine_states(self, **filters: Any) -> list["AssetState"]:
+        """``machines(status=, device_kind=, lot_id=)`` typed (voided ones left out)."""
+        from .state import AssetState
+        return [AssetState.from_record(d) for d in self.machines(**filters)]  # type: ignore[attr-defined]
+
+    def part_states(self, **filters: Any) -> list["AssetState"]:
+        """``parts(part_kind=, status=)`` typed (voided ones left out)."""
+        from .state import AssetState
+        return [AssetState.from_record(d) for d in self.parts(**filters)]  # type: ignore[attr-defined]
+
+    def search_states(self, text: str) -> list["AssetState"]:
+        from .state import AssetState
+        return [AssetState.from_record(d) for d in self.search(text)]  # type: ignore[attr-defined]
+
+    def lot_state(self, lot_id: str) -> "LotState":
+        from .state import LotState
+        return LotState.from_record(self.lot(lot_id))     # type: ignore[attr-defined]
+
+    def donor_states(self) -> list["DonorState"]:
+        from .state import DonorState
+        return [DonorState.from_record(d) for d in self.donors()]  # type: ignore[attr-defined]
+
+    def donor_state(self, donor_id: str) -> "DonorState":
+        """A donor's typed state; UnknownAsset (exit 10) for an unknown id."""
+        from .state import DonorState
+        doc = self._reading(lambda s: s.donor(donor_id))     # type: ignore[attr-defined]
+        if doc is None:
+            raise UnknownAsset(id=donor_id)
+        return DonorState.from_record(doc)

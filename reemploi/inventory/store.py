@@ -35,7 +35,7 @@ from .intents import IntentsMixin
 from .listing import Row, select
 from .lots import LotsMixin
 from .parts import PartsMixin
-from .reading import EventsMixin
+from .reading import EventsMixin, StatesMixin
 from .projection import Projection, ProjectionDamaged, Session
 from ..syserr import reason
 
@@ -57,7 +57,7 @@ STARTS = {EventType.WIPE_STARTED.value: EventType.WIPE_DONE.value,
 Spec = tuple[str, "str | None", dict]
 
 
-class Inventory(SyncMixin, EventsMixin, IntentsMixin, LotsMixin, PartsMixin):
+class Inventory(SyncMixin, EventsMixin, StatesMixin, IntentsMixin, LotsMixin, PartsMixin):
     """Open with ``Inventory.open(home, station, operator)``."""
 
     def __init__(self, home: Path, station: str, operator: str | None = None) -> None:
