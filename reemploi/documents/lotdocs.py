@@ -46,7 +46,8 @@ class EmptyLot(NotFound):
 
 
 def _donor(inv, donor_id: str | None) -> dict:
-    d = next((x for x in inv.donors() if x["id"] == donor_id), None) or {}
+    # The one donor, read by its slice, not the whole catalogue (issue 16).
+    d = inv.catalog_of([], [donor_id])[1].get(donor_id or "") or {}
     return {"id": donor_id, "name": d.get("name"), "kind": d.get("kind"),
             "siret": d.get("siret"), "contact": d.get("contact")}
 

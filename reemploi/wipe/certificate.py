@@ -207,7 +207,9 @@ def _owner(inv, asset_id: str | None) -> tuple[dict | None, str | None, str | No
     donor_id = doc.get("donor_id")
     donor = None
     if donor_id:
-        donor = next((d.get("name") for d in inv.donors() if d["id"] == donor_id), donor_id)
+        # The one donor, read by its slice, not the whole catalogue (issue 16).
+        found = inv.catalog_of([], [donor_id])[1].get(donor_id)
+        donor = found.get("name") if found is not None else donor_id
     return doc, donor, doc.get("lot_id")
 
 
