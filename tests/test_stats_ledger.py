@@ -255,3 +255,17 @@ def test_a_writer_killed_while_keeping_the_ledger_never_gives_wrong_figures(stor
         assert _kept(home) == _truth(home), round_
         # The file was replaced whole (rename) or not at all: it reads, or is refused.
         assert covered(home) is not None, round_
+
+
+def test_a_projection_rebuild_leaves_the_ledger_alone(story, tmp_path):
+    """The ledger is anchored to the journal, not to the projection: refolding the
+    projection (inventory verify --repair, a damaged shard) keeps it, still valid."""
+    from reemploi.inventory.store import Inventory
+    home = tmp_path / "home"
+    copy_story(story, home)
+    load_ledger(home)
+    kept = (home / CACHE_NAME).read_bytes()
+    Inventory.open(home, "T").rebuild_projection()
+    assert (home / CACHE_NAME).read_bytes() == kept
+    assert covered(home) == (home / "journal.jsonl").stat().st_size
+    assert _kept(home) == _truth(home)

@@ -63,7 +63,7 @@ PARALLEL_BYTES = 32 << 20
 # 2: only successful certificates are counted; 3: checkouts keep their price;
 # 4: one flat list per machine, the atelier's sittings and builds, corrections;
 # "machines built" are the ``built`` events only. 5: the anchor holds the sequence
-# number too, the file starts with ``keep.HEADER``. 6: erasures count the method that
+# number too, the file starts with ``ledgerfile.HEADER``. 6: erasures count the method that
 # ran (a schema-1 wipe's ``auto`` read as its technique shows, events/wipe.py).
 FORMAT = 6
 KEY = (FORMAT, tuple(sys.version_info[:2]))
