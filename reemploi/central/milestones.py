@@ -141,12 +141,14 @@ def apply(conn: psycopg.Connection, station: str, events: list[dict], view,
         e = erasure(ev)
         if e is not None:
             deltas[(e[0], "", "erasure-ok" if e[2] else "erasure-failed", e[1])] += 1
+    # The machines of every lot touched count anew too: a voided lot takes its machines
+    # out, a lot recorded after its machines makes them its members (no longer
+    # received on their own).
     affected = {k[0] for k in new} | set(changed)
-    voided_lots = [lot for lot in lots_touched if (view.lot(lot) or {}).get("voided")]
-    if voided_lots:
+    if lots_touched:
         affected |= {r["asset_id"] for r in conn.execute(
             "SELECT asset_id FROM assets WHERE station_id = %s AND lot_id = ANY(%s)",
-            (station, voided_lots))}
+            (station, list(lots_touched)))}
     if affected:
         _machines(conn, station, new, affected, view, deltas)
     _lots(conn, station, lots_touched, view, deltas)
