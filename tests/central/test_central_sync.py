@@ -268,7 +268,7 @@ def test_the_receipt_is_recorded_without_refolding_the_journal(server, station):
     refolded by it — the next command catches it up (537 s for 200 000-line journals
     in the central benchmark when the push opened the inventory)."""
     import shutil
-    st = station("R")
+    st = station("RX")
     st.intake(3)
     shutil.rmtree(st.home / "projection")
     out = _push(st)
