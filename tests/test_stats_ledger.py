@@ -187,7 +187,8 @@ def test_a_cut_journal_is_reported_and_no_figure_printed(story, tmp_path):
         refused = _stats(home, "--year", str(Y1), "--lang", lang)
         assert refused.exit_code == 12, refused.output
         assert "reemploi inventory repair" in refused.output
-        assert ("a perdu des événements" if lang == "fr" else "lost events") in refused.output
+        assert ("a perdu des événements (fin coupée" if lang == "fr"
+                else "lost events (its end cut") in refused.output
         assert "Traceback" not in refused.output
     json_run = _stats(home, "--year", str(Y1), "--json")
     assert json_run.exit_code == 12 and "inventory verify" in json_run.output
@@ -215,7 +216,8 @@ def test_a_replaced_journal_is_reported(story, tmp_path):
     assert (other / "journal.jsonl").stat().st_size > (home / "journal.jsonl").stat().st_size
     (home / "journal.jsonl").write_bytes((other / "journal.jsonl").read_bytes())
     refused = _stats(home, "--year", str(Y1), "--lang", "en")
-    assert refused.exit_code == 12 and "replaced" in refused.output, refused.output
+    assert refused.exit_code == 12 and "replaced by another journal" in refused.output, \
+        refused.output
 
 
 # A writer that keeps the ledger (as every command does through the Context), with
