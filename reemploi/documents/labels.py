@@ -46,7 +46,7 @@ def label_contents(ctx: Context, ids: Sequence[str] = (), *, lot: str | None = N
         contents += [_asset_label(f, settings, ctx.lang) for f in assets_facts(inv, ids)]
         if lot:
             record, assets = lot_assets(inv, lot)
-            received = record.get("date") or record.get("received")
+            received = record.date
             if not assets:   # nothing registered yet: one label for the lot itself
                 contents.append(intake_label(lot, None, None, received, settings, ctx.lang))
             contents += [_asset_label(f, settings, ctx.lang) for f in assets]

@@ -26,13 +26,16 @@ Erasure table rules (NIST SP 800-88 r1 §4.6 and App. G: a certificate per mediu
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from ..errors import NotFound
 from ..settings import load_settings
 from . import paper
 from .sources import lot_machines
+
+if TYPE_CHECKING:
+    from ..inventory.state import AssetState, ProbeDisk
 
 ATTESTATION = "lot-attestation"
 LOT_CERTIFICATE = "lot-certificate"
@@ -45,56 +48,59 @@ class EmptyLot(NotFound):
     msg = "The lot {lot} has no device with an asset id yet: create ids at intake (--create-ids) or grade its machines first"
 
 
+def _code(value: Any) -> Any:
+    """A state's enum as the code the documents print (JSON keeps codes)."""
+    return getattr(value, "value", value)
+
+
 def _donor(inv, donor_id: str | None) -> dict:
     # The one donor, read by its slice, not the whole catalogue (issue 16).
-    d = inv.catalog_of([], [donor_id])[1].get(donor_id or "") or {}
-    return {"id": donor_id, "name": d.get("name"), "kind": d.get("kind"),
-            "siret": d.get("siret"), "contact": d.get("contact")}
+    d = inv.donor_state(donor_id, missing_ok=True) if donor_id else None
+    return {"id": donor_id, "name": d and d.name, "kind": d and d.kind,
+            "siret": d and d.siret, "contact": d and d.contact}
 
 
-def _device(m: dict) -> dict:
-    probe = m.get("probe") or {}
-    checkout = m.get("checkout") or {}
-    return {"asset_id": m["id"], "kind": m.get("device_kind"),
-            "maker": probe.get("vendor"), "model": probe.get("product"),
-            "serial": m.get("serial") or probe.get("serial"),
-            "weight_kg": m.get("weight_kg"), "status": m.get("status"),
-            "grade": (m.get("grade") or {}).get("grade"),
-            "fate": checkout.get("destination_kind"), "fate_date": checkout.get("date"),
-            "validated_by": (m.get("validation") or {}).get("by"),
-            "certificates": list(m.get("certificates") or [])}
+def _device(m: AssetState) -> dict:
+    probe, checkout = m.probe, m.checkout
+    return {"asset_id": m.id, "kind": m.device_kind,
+            "maker": probe and probe.vendor, "model": probe and probe.product,
+            "serial": m.serial or (probe and probe.serial),
+            "weight_kg": m.weight_kg, "status": _code(m.status),
+            "grade": m.grade and m.grade.grade,
+            "fate": checkout and _code(checkout.destination_kind),
+            "fate_date": checkout and checkout.date,
+            "validated_by": m.validation and m.validation.by,
+            "certificates": list(m.certificates)}
 
 
-def _parts_by_source(inv, machines: list[dict]) -> dict[str, list[dict]]:
+def _parts_by_source(inv, machines: list[AssetState]) -> dict[str, list[AssetState]]:
     """The parts harvested from each machine, read by the ids the fold lists in the
-    machine's record (``parts_harvested``), not by listing every part of the inventory."""
-    wanted = {h["part_id"]: m["id"] for m in machines
-              for h in m.get("parts_harvested") or () if h.get("part_id")}
-    out: dict[str, list[dict]] = {}
-    for part in inv.records(list(wanted), missing_ok=True).values():
-        if part.get("from_asset") == wanted[part["id"]] and not part.get("voided"):
-            out.setdefault(part["from_asset"], []).append(part)
+    machine's state (``parts_harvested``), not by listing every part of the inventory."""
+    wanted = {h.part_id: m.id for m in machines for h in m.parts_harvested if h.part_id}
+    out: dict[str, list[AssetState]] = {}
+    for part in inv.states(list(wanted), missing_ok=True).values():
+        if part.from_asset == wanted[part.id] and not part.is_voided:
+            out.setdefault(part.from_asset, []).append(part)
     return out
 
 
-def _part_fate(part: dict) -> dict:
-    checkout = part.get("checkout") or {}
-    return {"part_id": part["id"], "status": part.get("status"),
-            "fate": checkout.get("destination_kind"), "fate_date": checkout.get("date"),
-            "installed_in": part.get("installed_in")}
+def _part_fate(part: AssetState) -> dict:
+    checkout = part.checkout
+    return {"part_id": part.id, "status": _code(part.status),
+            "fate": checkout and _code(checkout.destination_kind),
+            "fate_date": checkout and checkout.date, "installed_in": part.installed_in}
 
 
-def _erasure(inv, machines: list[dict], donor: str | None) -> dict[str, list]:
+def _erasure(inv, machines: list[AssetState], donor: str | None) -> dict[str, list]:
     from ..wipe.certificate import latest_per_disk, media_entry
     harvested = _parts_by_source(inv, machines)
     disks, removed, pending, unexamined = [], [], [], []
     for m in machines:
-        aid = m["id"]
+        aid = m.id
         events = [ev for ev in inv.events(aid, types=["wipe.done"]) if ev.asset_id == aid]
         entries = [media_entry(ev, aid, donor) for ev in latest_per_disk(events)]
         for e in entries:
-            cert = next((w.get("certificate") for w in m.get("wipes") or ()
-                         if w.get("event_id") == e["event_id"]), None)
+            cert = next((w.certificate for w in m.wipes if w.event_id == e["event_id"]), None)
             disks.append({"asset_id": aid, "model": e["model"], "serial": e["serial"],
                           "size_bytes": e["size_bytes"], "media": e["media_type"],
                           "result": e["result"], "category": e["category"],
@@ -102,52 +108,50 @@ def _erasure(inv, machines: list[dict], donor: str | None) -> dict[str, list]:
                           "verification": e["verification"], "time": e["time"],
                           "certificate": cert})
         wiped_ok = {e["identity"] for e in entries if e["result"] == "success"}
-        probe = m.get("probe")
-        parts = [x for x in harvested.get(aid, []) if x.get("part_kind") == "disk"]
+        probe = m.probe
+        parts = [x for x in harvested.get(aid, []) if x.part_kind == "disk"]
         if probe is None:
             if parts:
-                removed += [{"asset_id": aid, "model": None, "serial": x.get("serial"),
+                removed += [{"asset_id": aid, "model": None, "serial": x.serial,
                              **_part_fate(x)} for x in parts]
             else:
-                unexamined.append({"asset_id": aid, "status": m.get("status"),
-                                   "fate": (m.get("checkout") or {}).get("destination_kind")})
+                unexamined.append({"asset_id": aid, "status": _code(m.status),
+                                   "fate": m.checkout and _code(m.checkout.destination_kind)})
             continue
-        for disk in probe.get("disks") or ():
-            if disk.get("identity") in wiped_ok:
+        for disk in probe.disks:
+            if disk.identity in wiped_ok:
                 continue
             part = _match(disk, parts)
             if part is not None:
                 parts.remove(part)
-                removed.append({"asset_id": aid, "model": disk.get("model"),
-                                "serial": disk.get("serial"), **_part_fate(part)})
-            elif not any(e["identity"] == disk.get("identity") for e in entries):
-                pending.append({"asset_id": aid, "model": disk.get("model"),
-                                "serial": disk.get("serial"), "size_bytes": disk.get("size_bytes"),
-                                "media": disk.get("media")})
+                removed.append({"asset_id": aid, "model": disk.model,
+                                "serial": disk.serial, **_part_fate(part)})
+            elif not any(e["identity"] == disk.identity for e in entries):
+                pending.append({"asset_id": aid, "model": disk.model,
+                                "serial": disk.serial, "size_bytes": disk.size_bytes,
+                                "media": disk.media})
     return {"disks": disks, "removed": removed, "not_wiped": pending,
             "not_examined": unexamined}
 
 
-def _match(disk: dict, parts: list[dict]) -> dict | None:
+def _match(disk: ProbeDisk, parts: list[AssetState]) -> AssetState | None:
     from ..identity import clean_serial
-    serial = clean_serial(disk.get("serial"))
+    serial = clean_serial(disk.serial)
     for part in parts:
-        facts = part.get("facts") or {}
-        if serial and clean_serial(part.get("serial") or facts.get("serial")) == serial:
+        if serial and clean_serial(part.serial or (part.facts or {}).get("serial")) == serial:
             return part
     # A disk harvested without its serial noted: the machine's next unmatched disk.
-    return next((x for x in parts if not (x.get("serial") or (x.get("facts") or {}).get("serial"))),
-                None)
+    return next((x for x in parts if not (x.serial or (x.facts or {}).get("serial"))), None)
 
 
 def build(inv, lot_id: str, kind: str, *, station: str, operator: str | None) -> dict:
     """The unsigned body of the lot's attestation or erasure certificate, now."""
-    lot = inv.lot(lot_id)
+    lot = inv.lot_state(lot_id)
     settings = load_settings(inv.home)
     machines = lot_machines(inv, lot)
     if not machines:
         raise EmptyLot(lot=lot_id)
-    donor = _donor(inv, lot.get("donor_id"))
+    donor = _donor(inv, lot.donor_id)
     seq, hash_, _ = inv.journal.tail()
     issued = paper.now_utc()
     body: dict[str, Any] = {
@@ -155,8 +159,9 @@ def build(inv, lot_id: str, kind: str, *, station: str, operator: str | None) ->
         "id": paper.new_id(PREFIX[kind], lot_id, issued), "issued": issued,
         "workshop": paper.workshop_identity(settings, station),
         "donor": donor,
-        "lot": {"id": lot_id, "date": lot.get("date"), "declared": lot.get("devices") or [],
-                "weight_kg": lot.get("weight_kg"), "notes": lot.get("notes")},
+        "lot": {"id": lot_id, "date": lot.date,
+                "declared": [d.to_record() for d in lot.devices],
+                "weight_kg": lot.weight_kg, "notes": lot.notes},
         "devices": [_device(m) for m in machines],
         "journal": {"seq": seq, "hash": hash_},
         "issued_by": {"operator": operator, "station": station},

@@ -66,14 +66,16 @@ def _specs(machine: dict | None) -> dict:
 def build(inv, asset_id: str, *, station: str, operator: str | None) -> dict:
     """The unsigned receipt of a machine that was given or sold."""
     from .sources import asset_facts
-    doc = inv.machine(asset_id)
-    checkout = doc.get("checkout") or {}
-    kind = {"given": DONATION, "sold": SALE}.get(checkout.get("destination_kind") or "")
-    if doc.get("status") != "out" or kind is None:
-        raise NoRecipient(id=asset_id, current=doc.get("status"))
+    doc = inv.state(asset_id)
+    checkout = doc.checkout
+    destination = getattr(checkout and checkout.destination_kind, "value", None)
+    kind = {"given": DONATION, "sold": SALE}.get(destination or "")
+    status = getattr(doc.status, "value", doc.status)
+    if status != "out" or kind is None or checkout is None:
+        raise NoRecipient(id=asset_id, current=status)
     settings = load_settings(inv.home)
     facts = asset_facts(inv, asset_id)
-    probe = doc.get("probe") or {}
+    probe = doc.probe
     seq, hash_, _ = inv.journal.tail()
     issued = paper.now_utc()
     image = (facts.image or {}).get("image") or {}
@@ -82,21 +84,19 @@ def build(inv, asset_id: str, *, station: str, operator: str | None) -> dict:
         "format": FORMAT, "kind": kind,
         "id": paper.new_id("REC", asset_id, issued), "issued": issued,
         "workshop": paper.workshop_identity(settings, station),
-        "recipient": {"organisation": checkout.get("organisation"),
-                      "date": checkout.get("date")},
-        "machine": {"asset_id": asset_id, "kind": doc.get("device_kind"),
-                    "maker": probe.get("vendor") or facts.maker,
-                    "model": probe.get("product") or facts.model,
-                    "serial": doc.get("serial") or probe.get("serial"),
-                    "grade": (doc.get("grade") or {}).get("grade"),
+        "recipient": {"organisation": checkout.organisation, "date": checkout.date},
+        "machine": {"asset_id": asset_id, "kind": doc.device_kind,
+                    "maker": (probe and probe.vendor) or facts.maker,
+                    "model": (probe and probe.product) or facts.model,
+                    "serial": doc.serial or (probe and probe.serial),
+                    "grade": doc.grade and doc.grade.grade,
                     "system": {"name": image.get("name"), "version": image.get("version"),
-                               "edition": (doc.get("grade") or {}).get("emmabuntus")},
+                               "edition": doc.grade and doc.grade.emmabuntus},
                     **_specs(facts.machine)},
-        "erasure": {"certificates": list(doc.get("certificates") or []),
-                    "disks_wiped": sum(1 for w in doc.get("wipes") or ()
-                                       if w.get("result") == "success")},
-        "validated_by": (doc.get("validation") or {}).get("by"),
-        "price_eur": checkout.get("price_eur") if kind == SALE else None,
+        "erasure": {"certificates": list(doc.certificates),
+                    "disks_wiped": sum(1 for w in doc.wipes if w.result == "success")},
+        "validated_by": doc.validation and doc.validation.by,
+        "price_eur": checkout.price_eur if kind == SALE else None,
         "warranty": WARRANTY if kind == SALE else None,
         # The machine's public page, when the workshop has one (settings qr_payload):
         # the recipient scans it for the machine's papers and the workshop's help.

@@ -7,10 +7,13 @@ label and sheet code stay pure (facts in, PDF out) and are tested without a stor
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Mapping, Sequence
 
 from ..context import Context
 from .facts import AssetFacts, PartFact, facts_from_events
+
+if TYPE_CHECKING:
+    from ..inventory.state import AssetState, LotState
 
 
 def open_inventory(ctx: Context):
@@ -78,18 +81,17 @@ def _with_donor_and_lot(facts: AssetFacts, lots: Mapping[str, dict],
     return replace(facts, donor_name=donor_name, lot_received=received)
 
 
-def lot_machines(inv, lot: dict) -> list[dict]:
-    """The lot's machines (id order), read by the ids the fold lists in the lot's record
-    instead of listing every machine of the inventory (issue 16: a lot's papers cost
-    what its machines cost). A voided asset, or one whose lot was corrected to
-    another, is left out."""
-    ids = sorted(set(lot.get("assets") or ()))
-    return [d for d in inv.records(ids, missing_ok=True).values()
-            if d.get("kind") == "machine" and not d.get("voided")
-            and d.get("lot_id") == lot["id"]]
+def lot_machines(inv, lot: LotState) -> list[AssetState]:
+    """The lot's machines (id order, typed states), read by the ids the fold lists in
+    the lot's state instead of listing every machine of the inventory (issue 16: a
+    lot's papers cost what its machines cost). A voided asset, or one whose lot was
+    corrected to another, is left out."""
+    ids = sorted(set(lot.assets))
+    return [d for d in inv.states(ids, missing_ok=True).values()
+            if not d.is_part and not d.is_voided and d.lot_id == lot.id]
 
 
-def lot_assets(inv, lot_id: str) -> tuple[Mapping[str, Any], list[AssetFacts]]:
-    """A lot's record and the facts of every machine registered in it (in id order)."""
-    lot = inv.lot(lot_id)
-    return lot, assets_facts(inv, [d["id"] for d in lot_machines(inv, lot)])
+def lot_assets(inv, lot_id: str) -> tuple[LotState, list[AssetFacts]]:
+    """A lot's typed state and the facts of every machine registered in it (id order)."""
+    lot = inv.lot_state(lot_id)
+    return lot, assets_facts(inv, [d.id for d in lot_machines(inv, lot)])

@@ -249,10 +249,13 @@ class StatesMixin:
         from .state import DonorState
         return [DonorState.from_record(d) for d in self.donors()]  # type: ignore[attr-defined]
 
-    def donor_state(self, donor_id: str) -> "DonorState":
-        """A donor's typed state; UnknownAsset (exit 10) for an unknown id."""
+    def donor_state(self, donor_id: str, missing_ok: bool = False) -> "DonorState | None":
+        """A donor's typed state, read by its slice (``catalog_of``: not the whole
+        catalogue); UnknownAsset (exit 10) for an unknown id, or None if ``missing_ok``."""
         from .state import DonorState
-        doc = self._reading(lambda s: s.donor(donor_id))     # type: ignore[attr-defined]
+        doc = self.catalog_of([], [donor_id])[1].get(donor_id)
         if doc is None:
+            if missing_ok:
+                return None
             raise UnknownAsset(id=donor_id)
         return DonorState.from_record(doc)

@@ -136,8 +136,8 @@ class Station:
         # restart still resumes the unfinished run on this station, but a finished twin
         # is never taken for it.
         for asset_id in reversed(known):
-            doc = inv.machine(asset_id)
-            if doc.get("status") not in ("ready", "out") and self.ctx.station in (
+            doc = inv.state(asset_id)
+            if doc.status not in ("ready", "out") and self.ctx.station in (
                     e.station for e in inv.history(asset_id)):
                 return asset_id
         return None
@@ -146,9 +146,9 @@ class Station:
         if asset_id is None:
             return progress_of((), None, self.profile)
         inv = _inventory(self.ctx)
-        doc = inv.machine(asset_id)
+        status = inv.state(asset_id).status
         events = inv.history(asset_id)
-        prog = progress_of(events, doc.get("status"), self.profile)
+        prog = progress_of(events, getattr(status, "value", status), self.profile)
         if any(e.type == "note" and e.data is not None and e.data.text.startswith(DOCUMENTS_NOTE)
                for e in events[_last_graded(events):]):
             prog = replace(prog, done=prog.done | {Step.DOCUMENTS})
@@ -364,7 +364,7 @@ class Station:
     def ready(self, asset_id: str) -> None:
         self.ui.step(Step.READY)
         inv = _inventory(self.ctx)
-        if inv.machine(asset_id).get("status") != "ready":
+        if inv.state(asset_id).status != "ready":
             # The inventory's intent decides (custody: every probed disk wiped or removed).
             inv.mark_ready(asset_id, note=tr("station: awaiting validation", "en"))
         self.ui.lines([tr("{id} is ready, awaiting the technician's validation.", self.lang,
@@ -447,8 +447,8 @@ def _last_graded(events: list) -> int:
 
 
 def _grade_of(inv, asset_id: str) -> str | None:
-    doc = inv.machine(asset_id)
-    return ((doc.get("grade") or {}).get("grade")) if isinstance(doc.get("grade"), dict) else None
+    grade = inv.state(asset_id).grade
+    return grade.grade if grade is not None else None
 
 
 _RANK = {Media.NVME: 0, Media.SSD: 1, Media.EMMC: 2, Media.HDD: 3}

@@ -29,8 +29,8 @@ def part_for(inv, disk: Disk) -> tuple[str, bool]:
     """(part id, created) for a loose disk: the registered part with its serial, else new."""
     if disk.serial:
         for asset_id in reversed(inv.find_by_serial(disk.serial)):
-            doc = inv.machine(asset_id)
-            if doc.get("kind") == "part" and doc.get("status") != "out":
+            doc = inv.state(asset_id)
+            if doc.is_part and doc.status != "out":
                 return asset_id, False
     return inv.create_asset("part", "disk", serial=disk.serial, identity=disk.identity), True
 

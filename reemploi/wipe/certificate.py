@@ -27,11 +27,15 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import __version__
 from ..errors import BadInput, NotFound
 from ..settings import load_settings
 from .signing import serialize, sign_document
+
+if TYPE_CHECKING:
+    from ..inventory.state import AssetState
 
 FORMAT = "reemploi-erasure-certificate/1"
 DESTINATIONS = ("external-reuse", "internal-reuse", "recycling", "manufacturer", "other")
@@ -171,9 +175,9 @@ def build_certificate(ctx, req: CertificateRequest) -> tuple[dict, list[str]]:
     verified = req.verified_by.as_dict()
     # The person who validated (App. G): the machine's validator sign-off when there is
     # one; the workshop's identity for the rest, as for the sanitizer (docs/wipe.md).
-    validation = (machine or {}).get("validation") or {}
-    verified["name"] = verified["name"] or validation.get("by")
-    verified["date"] = verified["date"] or (validation.get("time") or "")[:10] or None
+    validation = machine.validation if machine is not None else None
+    verified["name"] = verified["name"] or (validation and validation.by)
+    verified["date"] = verified["date"] or ((validation and validation.time) or "")[:10] or None
     verified["organization"] = verified["organization"] or ws.name
     verified["location"] = verified["location"] or ws.address
     verified["contact"] = verified["contact"] or ws.contact
@@ -199,29 +203,29 @@ def build_certificate(ctx, req: CertificateRequest) -> tuple[dict, list[str]]:
     return body, [ev.id for ev in events]
 
 
-def _owner(inv, asset_id: str | None) -> tuple[dict | None, str | None, str | None]:
-    """(asset document, donor name, lot id) of ``asset_id``; Nones for a loose disk."""
+def _owner(inv, asset_id: str | None) -> tuple[AssetState | None, str | None, str | None]:
+    """(asset's typed state, donor name, lot id) of ``asset_id``; Nones for a loose disk."""
     if not asset_id:
         return None, None, None
-    doc = inv.machine(asset_id)
-    donor_id = doc.get("donor_id")
+    doc = inv.state(asset_id)
+    donor_id = doc.donor_id
     donor = None
     if donor_id:
         # The one donor, read by its slice, not the whole catalogue (issue 16).
-        found = inv.catalog_of([], [donor_id])[1].get(donor_id)
-        donor = found.get("name") if found is not None else donor_id
-    return doc, donor, doc.get("lot_id")
+        found = inv.donor_state(donor_id, missing_ok=True)
+        donor = found.name if found is not None else donor_id
+    return doc, donor, doc.lot_id
 
 
-def _not_wiped(machine: dict, wiped: set) -> list[dict]:
+def _not_wiped(machine: AssetState, wiped: set) -> list[dict]:
     """Disks the machine's probe saw that have no wipe record: a certificate "per
     machine, all its disks" must not read as success while one of them still holds
     the donor's data (a second disk forgotten in the bay). A disk taken out since the
     probe: probe again, or certify the wipes chosen with ``--event``."""
-    probe = machine.get("probe") or {}
-    return [{"serial": d.get("serial"), "model": d.get("model"),
-             "identity": d.get("identity"), "result": "not-wiped"}
-            for d in probe.get("disks") or () if d.get("identity") not in wiped]
+    disks = machine.probe.disks if machine.probe is not None else ()
+    return [{"serial": d.serial, "model": d.model, "identity": d.identity,
+             "result": "not-wiped"}
+            for d in disks if d.identity not in wiped]
 
 
 def _cut_short(inv, asset_id: str, latest: list, listed: set) -> list[dict]:
@@ -243,12 +247,12 @@ def _cut_short(inv, asset_id: str, latest: list, listed: set) -> list[dict]:
     return out
 
 
-def _machine_summary(machine: dict | None) -> dict | None:
-    if not machine:
+def _machine_summary(machine: AssetState | None) -> dict | None:
+    if machine is None:
         return None
-    probe = machine.get("probe") or {}
-    return {"vendor": probe.get("vendor"), "product": probe.get("product"),
-            "serial": probe.get("serial") or machine.get("serial")}
+    probe = machine.probe
+    return {"vendor": probe and probe.vendor, "product": probe and probe.product,
+            "serial": (probe and probe.serial) or machine.serial}
 
 
 @dataclass(frozen=True)
