@@ -33,6 +33,7 @@ from qrcode.exceptions import DataOverflowError
 
 from ..errors import Refused
 from .qr_codewords import codewords
+from .qr_penalty import columns, pack, penalty
 
 MM = 72.0 / 25.4          # PDF points per millimetre
 QUIET_ZONE_MODULES = 4     # ISO/IEC 18004:2015 §6.3.8
@@ -85,7 +86,7 @@ def qr_matrix(payload: str) -> QrMatrix:
     code.makeImpl(False, 0)
     n = code.modules_count
     rows0 = [sum(1 << j for j, v in enumerate(row) if v) for row in code.modules]
-    rows = _best_mask(rows0, _symbol_maps(code.version), n)
+    rows = _best_mask(rows0, _symbol_maps(code.version), n, code.version)
     lines = tuple(format(r, f"0{n}b")[::-1] for r in rows)      # column j = character j
     modules = tuple(tuple(ch == "1" for ch in line) for line in lines)
     return QrMatrix(payload=payload, version=code.version, modules=modules, lines=lines)
@@ -122,50 +123,38 @@ def _symbol_maps(version: int):
     return data, masks, formats
 
 
-def _best_mask(rows0: list[int], maps, n: int) -> list[int]:
-    """Re-mask the mask-0 symbol with each of the 8 patterns; keep the lowest penalty."""
+def _best_mask(rows0: list[int], maps, n: int, version: int) -> list[int]:
+    """Re-mask the mask-0 symbol with each of the 8 patterns; keep the lowest penalty
+    (the first of equals). Scored packed (qr_penalty.py): rows and columns each in one
+    integer, the mask applied to both at once."""
     data, masks, formats = maps
-    best, best_score = rows0, None
-    for k in range(8):
-        cells, values = formats[k]
-        rows = [((r ^ ((masks[0][i] ^ masks[k][i]) & data[i])) & ~cells[i]) | values[i]
-                for i, r in enumerate(rows0)]
-        score = _penalty(rows, n)
+    rows_packed, cols_packed = pack(rows0, n), pack(columns(rows0, n), n)
+    best_k, best_score = 0, None
+    for k, (x, f, v, xc, fc, vc) in enumerate(_packed_maps(version)):
+        score = penalty(((rows_packed ^ x) & ~f) | v, ((cols_packed ^ xc) & ~fc) | vc, n)
         if best_score is None or score < best_score:
-            best, best_score = rows, score
-    return best
+            best_k, best_score = k, score
+    cells, values = formats[best_k]
+    return [((r ^ ((masks[0][i] ^ masks[best_k][i]) & data[i])) & ~cells[i]) | values[i]
+            for i, r in enumerate(rows0)]
 
 
-_RUNS = re.compile(r"0{5,}|1{5,}")
 _DARK_RUN = re.compile("1+")
 
 
-def _penalty(rows: list[int], n: int) -> int:
-    """Mask penalty score of ISO/IEC 18004:2015 §7.8.3.1 (N1=3, N2=3, N3=40, N4=10).
-
-    Eight scores per symbol, 500 symbols per sheet of labels: written for CPython's
-    C-level string and int methods (joins, strided slices, one replace,
-    ``int.bit_count``)."""
-    spec = f"0{n}b"
-    lines = [format(r, spec) for r in rows]          # mirrored rows: same penalties
-    grid = "".join(lines)
-    lines += [grid[j::n] for j in range(n)]          # the columns, by strided slices
-    # One string per rule, lines apart by '2' so no run crosses from one to the next.
-    # A run of length L scores 3 + (L - 5) = L - 2.
-    joined = "2".join(lines)
-    runs = _RUNS.findall(joined)
-    score = sum(map(len, runs)) - 2 * len(runs)
-    # The quiet zone counts as light for the 1:1:3:1:1 finder-like rule.
-    # Neither pattern overlaps itself (no prefix equals a suffix), so str.count is exact.
-    padded = "0000" + joined.replace("2", "000020000") + "0000"
-    score += 40 * (padded.count("00001011101") + padded.count("10111010000"))
-    pair = (1 << (n - 1)) - 1
-    for a, b in zip(rows, rows[1:]):
-        same = ~(a ^ (a >> 1)) & ~(b ^ (b >> 1)) & ~(a ^ b) & pair
-        score += 3 * same.bit_count()
-    dark = sum(r.bit_count() for r in rows)
-    score += 10 * int(abs(dark * 100 / (n * n) - 50) // 5)
-    return score
+@functools.lru_cache(maxsize=40)
+def _packed_maps(version: int) -> tuple[tuple[int, ...], ...]:
+    """Per mask k, packed for rows then columns: the cells mask k flips relative to
+    mask 0 (data cells only), the format cells and their values (``_symbol_maps``)."""
+    data, masks, formats = _symbol_maps(version)
+    n = version * 4 + 17
+    out = []
+    for k in range(8):
+        cells, values = formats[k]
+        flip = [(masks[0][i] ^ masks[k][i]) & data[i] for i in range(n)]
+        out.append(tuple(pack(lines, n) for lines in (flip, cells, values))
+                   + tuple(pack(columns(lines, n), n) for lines in (flip, cells, values)))
+    return tuple(out)
 
 
 def modules_with_quiet_zone(payload: str, quiet_zone_modules: int = QUIET_ZONE_MODULES) -> int:
