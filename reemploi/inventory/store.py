@@ -68,10 +68,10 @@ class Inventory(SyncMixin, EventsMixin, StatesMixin, IntentsMixin, LotsMixin, Pa
         self.journal = Journal(self.home)
         self.projection = Projection(self.home)
         self.torn: list[Path] = []
-        # Called as ``follow(home, end)`` after each commit, under the lock, with the
-        # journal's new end: files other stages keep from the journal (the figures'
-        # ledger: stats.keep, handed in by the Context). A follower that fails is
-        # logged; the events are durable already.
+        # Called as ``follow(home, end)`` after each commit, once the lock is
+        # released, with the journal's new end: files other stages keep from the
+        # journal (the figures' ledger: stats.keep, handed in by the Context). A
+        # follower must not raise: the events are durable already.
         self.followers: list[Callable[[Path, int], None]] = []
 
     @classmethod
@@ -130,9 +130,12 @@ class Inventory(SyncMixin, EventsMixin, StatesMixin, IntentsMixin, LotsMixin, Pa
                 self._save(session, seq, hash_, offset)
             except ProjectionDamaged as exc:
                 log.warning("projection damaged (%s): it will be rebuilt from the journal", exc)
-            for follow in self.followers:
-                follow(self.home, end + sum(map(len, lines)))
-            return events
+            after = end + sum(map(len, lines))
+        # After the lock: a follower that folds a lot (a data directory without its
+        # figures' ledger) must not keep other stations' commands waiting.
+        for follow in self.followers:
+            follow(self.home, after)
+        return events
 
     # -- writing --------------------------------------------------------------------
 

@@ -4,7 +4,8 @@
 50 000 machines that fold reads 270 MB and costs several seconds of CPU, far over the
 2 s a coordinator should wait (issue 16). So the ledger is kept beside the projection,
 in ``projection/figures-ledger.marshal``, by the commands that append to the journal:
-after each commit the inventory calls ``follow`` (the Context hands it to the
+after each commit (once the journal's lock is released, so a long fold never keeps
+another station waiting) the inventory calls ``follow`` (the Context hands it to the
 inventory it opens: ``Inventory.followers``), which reads this file's header (the
 journal offset the ledger covers) and, once the journal has grown far enough past it
 (``ledgerfile.rewrite_due``: 1/32 of it, at least 256 KiB, at most 1 MiB), folds the
