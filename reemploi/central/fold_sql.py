@@ -82,6 +82,9 @@ class SqlView:
         """Fetch the records of ``ids`` not loaded yet, in one query."""
         self._load("assets", "asset_id", ids, self.assets)
 
+    def load_lots(self, ids: Iterable[str]) -> None:
+        self._load("lots", "lot_id", ids, self.lots)
+
     def _get(self, table: str, key: str, ident: str, cache: dict) -> dict | None:
         if not ident:
             return None

@@ -145,6 +145,7 @@ def apply(conn: psycopg.Connection, station: str, events: list[dict], view,
     # out, a lot recorded after its machines makes them its members (no longer
     # received on their own).
     affected = {k[0] for k in new} | set(changed)
+    view.load_lots(lots_touched)                 # one query, not one per lot
     if lots_touched:
         affected |= {r["asset_id"] for r in conn.execute(
             "SELECT asset_id FROM assets WHERE station_id = %s AND lot_id = ANY(%s)",
@@ -186,6 +187,8 @@ def _machines(conn: psycopg.Connection, station: str, new: dict[tuple, Mark],
     """Merge the batch's marks into the affected machines' milestones and move the
     tallies by what each row counts now minus what it counted before."""
     view.load_assets(affected)
+    view.load_lots(doc["lot_id"] for aid in affected
+                   if isinstance((doc := view.asset(aid) or {}).get("lot_id"), str))
     held = {(r["asset_id"], r["year"], r["stage"]): r for r in conn.execute(
         "SELECT asset_id, year, stage, time, day, tag, counted FROM milestones "
         "WHERE station_id = %s AND asset_id = ANY(%s)", (station, list(affected)))}
