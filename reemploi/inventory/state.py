@@ -31,7 +31,7 @@ from .state_pieces import (AssetKind, Built, Checkout, Destination, Destiny, Dev
                            DocumentRecord, Fix, GradeSummary, HarvestedPart, ImageRecord,
                            InstalledPart, Note, Origin, PartStatus, ProbeDisk, ProbeSummary,
                            RemovedDisk, Unfinished, Validation, WipeRecord, _enum, _many,
-                           _one, _plain)
+                           _one, _plain, build)
 
 __all__ = ["AssetState", "LotState", "DonorState", "AssetKind", "PartStatus", "Origin",
            "Destiny", "Destination", "ProbeDisk", "ProbeSummary", "GradeSummary",
@@ -70,7 +70,7 @@ _ASSET_CONVERT = {"built": _record, "validation": _record, "documents": _records
                   "voided": _record, "corrections": _records}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class AssetState:
     """A machine or a part as the fold left it (``fold.py``'s record, typed)."""
     id: str
@@ -127,26 +127,35 @@ class AssetState:
         status = (_enum(PartStatus, status or "stock") if part
                   else _enum(Status, status or "received"))
         documents, corrections = get("documents"), get("corrections")
-        return cls(
-            d["id"], kind, get("device_kind"), status,
-            _enum(Origin, get("origin") or "received"), get("lot_id"), get("donor_id"),
-            get("serial"), get("weight_kg"), get("identity"), get("station"),
-            get("created"), get("updated"), get("history") or 0, get("last_seq") or 0,
-            _one(ProbeSummary, get("probe")), _one(GradeSummary, get("grade")),
-            get("checks"), _many(WipeRecord, get("wipes")),
-            tuple(get("certificates") or ()), _one(ImageRecord, get("image")),
-            _many(InstalledPart, get("parts_installed")),
-            _many(HarvestedPart, get("parts_harvested")), _one(Checkout, get("checkout")),
-            _many(Note, get("notes")), _many(Unfinished, get("unfinished")),
-            get("entered_seq"), get("probe_seq"), _many(RemovedDisk, get("removed_disks")),
-            get("part_kind"), get("from_asset"), get("facts"), get("part_grade"),
-            get("installed_in"),
-            _enum(Destiny, get("destiny")) if get("destiny") is not None else None,
-            _one(Built, get("built")), get("ready_time"), _one(Validation, get("validation")),
-            None if documents is None else _many(DocumentRecord, documents),
-            _one(Fix, get("voided")),
-            None if corrections is None else _many(Fix, corrections),
-            _optional(d, _ASSET_OPTIONAL))
+        destiny = get("destiny")
+        # Every field, in the dataclass's order (``build``: no per-field __setattr__).
+        return build(cls, {
+            "id": d["id"], "kind": kind, "device_kind": get("device_kind"), "status": status,
+            "origin": _enum(Origin, get("origin") or "received"), "lot_id": get("lot_id"),
+            "donor_id": get("donor_id"), "serial": get("serial"),
+            "weight_kg": get("weight_kg"), "identity": get("identity"),
+            "station": get("station"), "created": get("created"), "updated": get("updated"),
+            "history": get("history") or 0, "last_seq": get("last_seq") or 0,
+            "probe": _one(ProbeSummary, get("probe")), "grade": _one(GradeSummary, get("grade")),
+            "checks": get("checks"), "wipes": _many(WipeRecord, get("wipes")),
+            "certificates": tuple(get("certificates") or ()),
+            "image": _one(ImageRecord, get("image")),
+            "parts_installed": _many(InstalledPart, get("parts_installed")),
+            "parts_harvested": _many(HarvestedPart, get("parts_harvested")),
+            "checkout": _one(Checkout, get("checkout")), "notes": _many(Note, get("notes")),
+            "unfinished": _many(Unfinished, get("unfinished")),
+            "entered_seq": get("entered_seq"), "probe_seq": get("probe_seq"),
+            "removed_disks": _many(RemovedDisk, get("removed_disks")),
+            "part_kind": get("part_kind"), "from_asset": get("from_asset"),
+            "facts": get("facts"), "part_grade": get("part_grade"),
+            "installed_in": get("installed_in"),
+            "destiny": None if destiny is None else _enum(Destiny, destiny),
+            "built": _one(Built, get("built")), "ready_time": get("ready_time"),
+            "validation": _one(Validation, get("validation")),
+            "documents": None if documents is None else _many(DocumentRecord, documents),
+            "voided": _one(Fix, get("voided")),
+            "corrections": None if corrections is None else _many(Fix, corrections),
+            "_present": _optional(d, _ASSET_OPTIONAL)})
 
     def to_record(self) -> dict[str, Any]:
         """The fold's record (key order included): what ``--json`` prints."""
@@ -205,7 +214,7 @@ _LOT_OPTIONAL = ("voided", "corrections")
 _FIX_CONVERT = {"voided": _record, "corrections": _records}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class LotState:
     id: str
     donor_id: str | None = None
@@ -242,7 +251,7 @@ class LotState:
         return self.voided is not None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class DonorState:
     id: str
     name: str | None = None
