@@ -18,6 +18,7 @@ import pytest
 from reemploi.documents.sources import assets_facts
 from reemploi.inventory import fold, projection
 from reemploi.inventory.journal import Journal
+from reemploi.inventory.reading import StatesMixin
 from reemploi.inventory.projection import Session, shard_of
 from reemploi.inventory.store import Inventory
 
@@ -52,9 +53,10 @@ def shop(cli, tmp_path):
     return inv, ids + [part]
 
 
-class Refolded:
+class Refolded(StatesMixin):
     """The reads ``assets_facts`` makes, answered from a fold of the whole journal in
-    memory and a scan of it: no projection file is read."""
+    memory and a scan of it: no projection file is read (the typed reads,
+    ``StatesMixin``, are made of ``records`` and ``catalog_of`` below)."""
 
     def __init__(self, inv: Inventory) -> None:
         self.inv = inv

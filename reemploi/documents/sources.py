@@ -13,7 +13,7 @@ from ..context import Context
 from .facts import AssetFacts, PartFact, facts_from_events
 
 if TYPE_CHECKING:
-    from ..inventory.state import AssetState, LotState
+    from ..inventory.state import AssetState, DonorState, LotState
 
 
 def open_inventory(ctx: Context):
@@ -34,12 +34,12 @@ def assets_facts(inv, asset_ids: Sequence[str]) -> list[AssetFacts]:
     journal lines (at the offsets the inventory indexes), their parts, lots and donors:
     500 labels cost what 500 machines' lines cost, not 500 reads of the journal or of
     the lot catalogue (issue 16). UnknownAsset (exit 10) for the first unknown id."""
-    records = inv.records(asset_ids)
+    states = inv.states(asset_ids)
     events = inv.events_of(asset_ids)
-    facts = [facts_from_events(aid, events[aid], records[aid]) for aid in asset_ids]
-    lots, donors = inv.catalog_of([f.lot_id for f in facts], [f.donor_id for f in facts])
+    facts = [facts_from_events(aid, events[aid], states[aid]) for aid in asset_ids]
+    lots, donors = inv.catalog_states([f.lot_id for f in facts], [f.donor_id for f in facts])
     part_ids = [p.part_id for f in facts for p in f.parts]
-    parts = inv.records(part_ids, missing_ok=True) if part_ids else {}
+    parts = inv.states(part_ids, missing_ok=True) if part_ids else {}
     # The journal head at issue time, printed on the paper: a journal rewritten later
     # disagrees with what was handed out (inventory verify --against).
     head = inv.head()
@@ -47,37 +47,37 @@ def assets_facts(inv, asset_ids: Sequence[str]) -> list[AssetFacts]:
             for f in facts]
 
 
-def _with_parts(facts: AssetFacts, records: Mapping[str, dict]) -> AssetFacts:
+def _with_parts(facts: AssetFacts, states: Mapping[str, AssetState]) -> AssetFacts:
     """Each installed part's kind and donor machine; a part the store lacks is kept
     as the journal names it."""
     if not facts.parts:
         return facts
     parts = []
     for part in facts.parts:
-        doc = records.get(part.part_id)
-        if doc is None:
+        state = states.get(part.part_id)
+        if state is None:
             parts.append(part)
             continue
         parts.append(PartFact(part.part_id, part.time,
-                              doc.get("part_kind") or doc.get("device_kind"),
-                              doc.get("from_asset")))
+                              state.part_kind or state.device_kind, state.from_asset))
     return replace(facts, parts=tuple(parts))
 
 
-def _with_donor_and_lot(facts: AssetFacts, lots: Mapping[str, dict],
-                        donors: Mapping[str, dict]) -> AssetFacts:
+def _with_donor_and_lot(facts: AssetFacts, lots: Mapping[str, LotState],
+                        donors: Mapping[str, DonorState]) -> AssetFacts:
     """The donor's name and the lot's reception date: a sheet names who gave the
     machine, not only the donor's id. A lot or donor the store lacks is left out."""
     donor_name = received = None
-    if facts.lot_id:
-        lot = lots.get(facts.lot_id) or {}
-        received = lot.get("date")
+    lot = lots.get(facts.lot_id) if facts.lot_id else None
+    if lot is not None:
+        received = lot.date
         # The lot names the donor: a lot's donor corrected after intake (issue 10's
-        # ``correct``) is in the lot's record; the machine's copy keeps the first one.
-        if lot.get("donor_id"):
-            facts = replace(facts, donor_id=lot["donor_id"])
+        # ``correct``) is in the lot's state; the machine's copy keeps the first one.
+        if lot.donor_id:
+            facts = replace(facts, donor_id=lot.donor_id)
     if facts.donor_id:
-        donor_name = (donors.get(facts.donor_id) or {}).get("name")
+        donor = donors.get(facts.donor_id)
+        donor_name = donor.name if donor is not None else None
     return replace(facts, donor_name=donor_name, lot_received=received)
 
 

@@ -245,6 +245,16 @@ class StatesMixin:
         from .state import LotState
         return LotState.from_record(self.lot(lot_id))     # type: ignore[attr-defined]
 
+    def catalog_states(self, lot_ids: Iterable[str | None],
+                       donor_ids: Iterable[str | None] = ()
+                       ) -> tuple[dict[str, "LotState"], dict[str, "DonorState"]]:
+        """``catalog_of`` typed: these lots, their donors and these donors, each read
+        by its slice (unknown ones left out)."""
+        from .state import DonorState, LotState
+        lots, donors = self.catalog_of(lot_ids, donor_ids)     # type: ignore[attr-defined]
+        return ({k: LotState.from_record(d) for k, d in lots.items()},
+                {k: DonorState.from_record(d) for k, d in donors.items()})
+
     def donor_states(self) -> list["DonorState"]:
         from .state import DonorState
         return [DonorState.from_record(d) for d in self.donors()]  # type: ignore[attr-defined]
