@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import click
@@ -48,9 +49,19 @@ def stats(year, month, start, end, as_json, csv_dir, french, xlsx_file, ods_file
     workshop = load_settings(ctx.home).workshop
     from ..stats.health import check_whole
     check_whole(ctx.home)                   # no figure of a journal that lost events
-    ledger = load_ledger(ctx.home)          # kept by the writers; the last lines folded here
-    figures = ledger.figures(period, load_reference(ctx.home))
-    atelier = atelier_figures(ledger, period)
+    # The ledger is a million small objects that live as long as the command: the cyclic
+    # collector would walk them again and again while the figures are built (0.2 s of
+    # CPU at 50 000 machines) and free nothing (the fold and the figures make no
+    # cycles; reference counting frees the rest). Enabled again before any output.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        ledger = load_ledger(ctx.home)      # kept by the writers; the last lines folded here
+        figures = ledger.figures(period, load_reference(ctx.home))
+        atelier = atelier_figures(ledger, period)
+    finally:
+        if collecting:
+            gc.enable()
     lang = ctx.lang
     extra = [atelier_table(atelier, lang)]
 
