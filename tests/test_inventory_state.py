@@ -58,6 +58,7 @@ def shop(story, tmp_path):  # noqa: F811
 
 
 def test_every_state_says_what_the_dict_fold_says(shop):
+    from reemploi.inventory.listing import row_of
     from reemploi.inventory.state import AssetState, DonorState, LotState
     from reemploi.inventory.store import Inventory
 
@@ -72,6 +73,7 @@ def test_every_state_says_what_the_dict_fold_says(shop):
         for key, value in record.items():
             assert _plain(getattr(state, key)) == value, (aid, key)
         assert json.dumps(state.to_record()) == json.dumps(record)
+        assert list(state.row()) == row_of(record)      # what inventory list shows
     # What the story made shows through the types.
     l1, l3, j1 = inv.state(ids["L1"]), inv.state(ids["L3"]), inv.state(ids["J1"])
     assert l1.status == "out" and l1.checkout.destination_kind == "given"
@@ -126,6 +128,19 @@ def test_a_record_of_an_older_format_reads():
     record = state.to_record()
     assert record["origin"] == "received" and record["unfinished"] == []
     assert "validation" not in record and "part_kind" not in record
+
+
+def test_an_older_lot_and_donor_read():
+    """Lots and donors written before corrections (no ``voided``/``corrections``) and
+    before a lot kept its assets' ids."""
+    from reemploi.inventory.state import DonorState, LotState
+    lot = LotState.from_record({"id": "LOT-T-26-0001", "donor_id": "DON-T-0001",
+                                "devices": [{"kind": "laptop", "count": 3}]})
+    assert lot.assets == () and lot.devices[0].weight_kg is None and not lot.is_voided
+    assert lot.to_record()["devices"] == [{"kind": "laptop", "count": 3, "weight_kg": None}]
+    donor = DonorState.from_record({"id": "DON-T-0001", "name": "Mairie"})
+    assert donor.lots == () and donor.corrections is None
+    assert "corrections" not in donor.to_record()
 
 
 def test_a_code_outside_the_closed_sets_is_kept():

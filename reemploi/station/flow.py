@@ -107,7 +107,7 @@ class Station:
             if typed is None:
                 return None
             try:
-                _inventory(self.ctx).machine(typed)
+                _inventory(self.ctx).state(typed)
                 return typed
             except NotFound as exc:          # a mistyped id: say so and ask again
                 self.ui.lines(["", exc.render(lambda m: tr(m, self.lang))])
@@ -124,7 +124,7 @@ class Station:
         from ..identity import identity_is_strong, machine_identity
         inv = _inventory(self.ctx)
         if typed:
-            inv.machine(typed)             # unknown id: exit 10 before anything else
+            inv.state(typed)               # unknown id: exit 10 before anything else
             return typed
         if self.profile.unattended and self.profile.asset == "new":
             return None
