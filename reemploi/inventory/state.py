@@ -22,7 +22,7 @@ per-event work); the fold itself never builds these.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any, Mapping
 
 from .events import Status
@@ -120,42 +120,38 @@ class AssetState:
 
     @classmethod
     def from_record(cls, d: Mapping[str, Any]) -> "AssetState":
-        get = d.get
-        kind = _enum(AssetKind, get("kind", "machine"))
-        part = kind is AssetKind.PART
-        status = get("status")
-        status = (_enum(PartStatus, status or "stock") if part
-                  else _enum(Status, status or "received"))
-        documents, corrections = get("documents"), get("corrections")
-        destiny = get("destiny")
-        # Every field, in the dataclass's order (``build``: no per-field __setattr__).
-        return build(cls, {
-            "id": d["id"], "kind": kind, "device_kind": get("device_kind"), "status": status,
-            "origin": _enum(Origin, get("origin") or "received"), "lot_id": get("lot_id"),
-            "donor_id": get("donor_id"), "serial": get("serial"),
-            "weight_kg": get("weight_kg"), "identity": get("identity"),
-            "station": get("station"), "created": get("created"), "updated": get("updated"),
-            "history": get("history") or 0, "last_seq": get("last_seq") or 0,
-            "probe": _one(ProbeSummary, get("probe")), "grade": _one(GradeSummary, get("grade")),
-            "checks": get("checks"), "wipes": _many(WipeRecord, get("wipes")),
-            "certificates": tuple(get("certificates") or ()),
-            "image": _one(ImageRecord, get("image")),
-            "parts_installed": _many(InstalledPart, get("parts_installed")),
-            "parts_harvested": _many(HarvestedPart, get("parts_harvested")),
-            "checkout": _one(Checkout, get("checkout")), "notes": _many(Note, get("notes")),
-            "unfinished": _many(Unfinished, get("unfinished")),
-            "entered_seq": get("entered_seq"), "probe_seq": get("probe_seq"),
-            "removed_disks": _many(RemovedDisk, get("removed_disks")),
-            "part_kind": get("part_kind"), "from_asset": get("from_asset"),
-            "facts": get("facts"), "part_grade": get("part_grade"),
-            "installed_in": get("installed_in"),
-            "destiny": None if destiny is None else _enum(Destiny, destiny),
-            "built": _one(Built, get("built")), "ready_time": get("ready_time"),
-            "validation": _one(Validation, get("validation")),
-            "documents": None if documents is None else _many(DocumentRecord, documents),
-            "voided": _one(Fix, get("voided")),
-            "corrections": None if corrections is None else _many(Fix, corrections),
-            "_present": _optional(d, _ASSET_OPTIONAL)})
+        if not d.keys() <= _ASSET_FIELDS:   # a key no field holds (not written today)
+            d = {k: x for k, x in d.items() if k in _ASSET_FIELDS}
+        # Every field: the defaults under the record (one C-level merge, then only the
+        # fields that need a type; ``build``: no per-field __setattr__).
+        v = {**_ASSET_DEFAULTS, **d}
+        v["id"] = d["id"]
+        kind = v["kind"] = _enum(AssetKind, v["kind"])
+        status = v["status"]
+        v["status"] = (_enum(PartStatus, status or "stock") if kind is AssetKind.PART
+                       else _enum(Status, status or "received"))
+        v["origin"] = _enum(Origin, v["origin"] or "received")
+        v["history"] = v["history"] or 0
+        v["last_seq"] = v["last_seq"] or 0
+        v["certificates"] = tuple(v["certificates"] or ())
+        for key, piece in _ASSET_ONE:
+            x = v[key]
+            if x is not None:
+                v[key] = piece.from_record(x) if isinstance(x, dict) else None
+        for key, piece in _ASSET_MANY:
+            x = v[key]
+            v[key] = _many(piece, x) if x else ()
+        for key in ("documents", "corrections"):
+            x = v[key]
+            if x is not None:
+                v[key] = _many(DocumentRecord if key == "documents" else Fix, x)
+        if v["destiny"] is not None:
+            v["destiny"] = _enum(Destiny, v["destiny"])
+        # The optional keys the record had, in its order (to_record gives them back so).
+        found = d.keys() & _ASSET_OPTIONAL_SET
+        v["_present"] = (() if not found else tuple(found) if len(found) == 1
+                         else _optional(d, _ASSET_OPTIONAL))
+        return build(cls, v)
 
     def to_record(self) -> dict[str, Any]:
         """The fold's record (key order included): what ``--json`` prints."""
@@ -209,6 +205,17 @@ class AssetState:
                    self.part_kind, self.lot_id, g and g.grade, g and g.outcome,
                    p and p.vendor, p and p.product, self.serial, self.voided is not None)
 
+
+_ASSET_FIELDS = frozenset(f.name for f in fields(AssetState)) - {"_present"}
+_ASSET_DEFAULTS = {**{f.name: f.default for f in fields(AssetState)},
+                   "kind": "machine", "status": None, "origin": None}
+_ASSET_OPTIONAL_SET = frozenset(_ASSET_OPTIONAL)
+_ASSET_ONE = (("probe", ProbeSummary), ("grade", GradeSummary), ("image", ImageRecord),
+              ("checkout", Checkout), ("built", Built), ("validation", Validation),
+              ("voided", Fix))
+_ASSET_MANY = (("wipes", WipeRecord), ("parts_installed", InstalledPart),
+               ("parts_harvested", HarvestedPart), ("notes", Note),
+               ("unfinished", Unfinished), ("removed_disks", RemovedDisk))
 
 _LOT_OPTIONAL = ("voided", "corrections")
 _FIX_CONVERT = {"voided": _record, "corrections": _records}
