@@ -48,14 +48,24 @@ def _record_read(node: ast.AST) -> bool:
 
 
 class _Walker(ast.NodeVisitor):
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, returning: set[str]) -> None:
         self.path = path
         self.tainted: set[str] = set()
         self.found: list[str] = []
+        # The module's functions that hand a record on (``return inv.machine(x)``, or
+        # in a tuple): a call of one holds a record too.
+        self.returning = returning
+        self.function: str | None = None
 
     def _bad(self, node: ast.AST) -> bool:
         """Does ``node`` hold a record (or records) read from the inventory?"""
         if _record_read(node):
+            return True
+        if isinstance(node, ast.Call) and (
+                (isinstance(node.func, ast.Name) and node.func.id in self.returning)
+                or (isinstance(node.func, ast.Attribute) and node.func.attr in self.returning
+                    and isinstance(node.func.value, ast.Name)
+                    and node.func.value.id in ("self", "cls"))):
             return True
         if isinstance(node, ast.Name):
             return node.id in self.tainted
@@ -84,8 +94,16 @@ class _Walker(ast.NodeVisitor):
 
     def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
         saved, self.tainted = self.tainted, set()
+        outer, self.function = self.function, node.name
         self.generic_visit(node)
-        self.tainted = saved
+        self.tainted, self.function = saved, outer
+
+    def visit_Return(self, node: ast.Return) -> None:
+        self.generic_visit(node)
+        value = node.value
+        parts = value.elts if isinstance(value, ast.Tuple) else [value]
+        if self.function and any(p is not None and self._bad(p) for p in parts):
+            self.returning.add(self.function)
 
     visit_AsyncFunctionDef = visit_FunctionDef  # type: ignore[assignment]
 
@@ -147,9 +165,14 @@ def _string_arg(node: ast.Call) -> bool:
 
 
 def record_key_reads(source: str, path: Path) -> list[str]:
-    walker = _Walker(path)
-    walker.visit(ast.parse(source))
-    return walker.found
+    tree = ast.parse(source)
+    returning: set[str] = set()
+    while True:             # until no new function is found handing a record on
+        known = set(returning)
+        walker = _Walker(path, returning)
+        walker.visit(tree)
+        if returning == known:
+            return walker.found
 
 
 def test_no_reader_outside_the_inventory_reads_a_record_by_key():
@@ -178,6 +201,12 @@ def d(inv):
 def e(inv, x):
     donor = next((d for d in inv.donors() if d["id"] == x), None) or {}
     return donor.get("name")
+def owner(inv, x):
+    doc = inv.machine(x)
+    return doc, "donor"
+def uses_owner(inv, x):
+    machine, donor = owner(inv, x)
+    return (machine or {}).get("validation")
 '''
     left = '''
 def f(inv, x):
@@ -191,5 +220,5 @@ def h(inv, x):
     return 1
 '''
     found = record_key_reads(caught, ROOT / "x.py")
-    assert [line.split(":")[1] for line in found] == ["3", "6", "9", "11", "13", "14"]
+    assert [line.split(":")[1] for line in found] == ["3", "6", "9", "11", "13", "14", "20"]
     assert record_key_reads(left, ROOT / "y.py") == []
