@@ -58,6 +58,7 @@ def shop(story, tmp_path):  # noqa: F811
 
 
 def test_every_state_says_what_the_dict_fold_says(shop):
+    from reemploi.inventory.custody import present_disks
     from reemploi.inventory.listing import row_of
     from reemploi.inventory.state import AssetState, DonorState, LotState
     from reemploi.inventory.store import Inventory
@@ -74,6 +75,8 @@ def test_every_state_says_what_the_dict_fold_says(shop):
             assert _plain(getattr(state, key)) == value, (aid, key)
         assert json.dumps(state.to_record()) == json.dumps(record)
         assert list(state.row()) == row_of(record)      # what inventory list shows
+        # Custody's disks still in the machine, by the one rule on either form.
+        assert [x.to_record() for x in state.present_disks()] == present_disks(record)
     # What the story made shows through the types.
     l1, l3, j1 = inv.state(ids["L1"]), inv.state(ids["L3"]), inv.state(ids["J1"])
     assert l1.status == "out" and l1.checkout.destination_kind == "given"
@@ -81,6 +84,7 @@ def test_every_state_says_what_the_dict_fold_says(shop):
     assert l1.image is not None and l1.image.result == "success"
     assert l1.probe.disks and {d.identity for d in l1.probe.disks} == \
         {r.identity for r in l1.removed_disks}
+    assert l1.present_disks() == ()                     # its donor disks all harvested
     assert l3.grade.outcome == "parts-only" and len(l3.parts_harvested) == 2
     assert j1.origin == "built" and j1.built.name == "Bidule" and j1.parts_installed
     assert inv.state(extra).is_voided and inv.state(extra).voided.reason == "typo at intake"

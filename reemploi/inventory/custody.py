@@ -116,21 +116,32 @@ def part_wiped(view: View, part: dict) -> bool:
 
 
 def present_disks(doc: dict) -> list[dict]:
-    """The latest probe's disks still in the machine: each removal recorded since that
-    probe takes out ONE disk of its identity. Two disks of one machine can share an
-    identity (cheap SSDs reporting the same placeholder serial; the corpus' redacted
-    serials), and taking one out must not count the other as gone."""
-    probe_seq = doc.get("probe_seq") or 0
-    gone: dict[str, int] = {}
-    for r in doc.get("removed_disks") or ():
-        if r.get("seq", 0) > probe_seq:
-            gone[r.get("identity")] = gone.get(r.get("identity"), 0) + 1
+    """The latest probe's disks still in the machine (``still_present``), as the
+    record's disk dicts."""
+    disks = (doc.get("probe") or {}).get("disks") or ()
+    removed = [(r.get("identity"), r.get("seq", 0)) for r in doc.get("removed_disks") or ()]
+    keep = still_present(doc.get("probe_seq") or 0, removed, [d.get("identity") for d in disks])
+    return [disks[i] for i in keep]
+
+
+def still_present(probe_seq: int, removed: list[tuple[Any, int]], identities: list[Any]
+                  ) -> list[int]:
+    """Which of the latest probe's disks (their identities, in order) are still in the
+    machine: each removal (identity, seq) recorded since that probe takes out ONE disk
+    of its identity. Two disks of one machine can share an identity (cheap SSDs
+    reporting the same placeholder serial; the corpus' redacted serials), and taking
+    one out must not count the other as gone. The one rule; ``AssetState.present_disks``
+    reads it too."""
+    gone: dict[Any, int] = {}
+    for identity, seq in removed:
+        if (seq or 0) > probe_seq:
+            gone[identity] = gone.get(identity, 0) + 1
     present = []
-    for d in (doc.get("probe") or {}).get("disks") or ():
-        if gone.get(d.get("identity"), 0) > 0:
-            gone[d.get("identity")] -= 1
+    for i, identity in enumerate(identities):
+        if gone.get(identity, 0) > 0:
+            gone[identity] -= 1
         else:
-            present.append(d)
+            present.append(i)
     return present
 
 

@@ -198,6 +198,16 @@ class AssetState:
         ok = [w for w in self.wipes if w.result == "success"]
         return ok[-1] if ok else None
 
+    def present_disks(self) -> tuple[ProbeDisk, ...]:
+        """The latest probe's disks still in the machine (custody's one rule,
+        ``custody.still_present``: a removal since that probe takes one disk out)."""
+        from .custody import still_present
+        disks = self.probe.disks if self.probe is not None else ()
+        keep = still_present(self.probe_seq or 0,
+                             [(r.identity, r.seq or 0) for r in self.removed_disks],
+                             [d.identity for d in disks])
+        return tuple(disks[i] for i in keep)
+
     def row(self) -> Row:
         """Its listing row (``listing.row_of`` of its record)."""
         p, g = self.probe, self.grade

@@ -208,10 +208,9 @@ class Station:
         """A recorded machine (tests, demos) wipes the named disks, never the recording's
         own: record those as removed, or the chain of custody would rightly refuse
         "ready" for disks nobody wiped (inventory/custody.py)."""
-        from ..inventory.custody import present_disks
         inv = _inventory(self.ctx)
-        for disk in present_disks(inv.machine(asset_id)):
-            inv.remove_disk(asset_id, disk.get("identity"),
+        for disk in inv.state(asset_id).present_disks():
+            inv.remove_disk(asset_id, disk.identity,
                             "replay: stands for " + ", ".join(paths))
 
     def wipe(self, asset_id: str) -> None:
