@@ -35,9 +35,15 @@ FIND_AT_MOST = 25
 Item = tuple[str, str, Any]
 
 
+# One encoder for every value: ``json.dumps`` with options builds a new one per call,
+# which was a third of encoding an index shard (a thousand small values at 50 000
+# machines: 9.3 -> 5.7 ms, the same bytes).
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def dumps(obj: Any) -> bytes:
     """The projection's one JSON spelling (compact, UTF-8)."""
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return _ENCODER.encode(obj).encode("utf-8")
 
 
 def encode(tables: dict[str, Iterable[Item]]) -> tuple[bytes, bytes]:
