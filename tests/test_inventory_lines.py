@@ -112,3 +112,12 @@ def test_an_index_out_of_step_falls_back_to_the_scan(shop, monkeypatch):
         return got
     monkeypatch.setattr(Session, "index_many", lying)
     assert inv.lines_of(keys) == expected
+
+
+def test_the_roster_by_home_reads_past_settings_the_command_will_refuse(shop):
+    """``--operator`` is checked before the command opens the inventory: settings it
+    will refuse (exit 7) do not turn the roster check into that error first."""
+    inv, _, _, _, _ = shop
+    roster = operators.roster(inv)
+    (inv.home / "settings.toml").write_text("[workshop]\nprefix = 5\n")
+    assert operators.roster(inv.home) == roster

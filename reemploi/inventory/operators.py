@@ -124,8 +124,13 @@ def _added(inv: "Inventory | Path"):
     if meta is not None and meta.get("offset") == journal.size():
         from .fold import ROSTER_KEY
         from .store import Inventory
-        yield from Inventory(inv, station="").lines_of([ROSTER_KEY])[ROSTER_KEY]
-        return
+        try:
+            reader = Inventory(inv, station="")
+        except BadInput:
+            reader = None     # settings the command itself will refuse: read as before
+        if reader is not None:
+            yield from reader.lines_of([ROSTER_KEY])[ROSTER_KEY]
+            return
     needle = b'"type":"' + EventType.OPERATOR_ADDED.value.encode() + b'"'
     for _, line in journal.iter_lines():
         if needle in line:
