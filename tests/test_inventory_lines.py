@@ -119,5 +119,5 @@ def test_the_roster_by_home_reads_past_settings_the_command_will_refuse(shop):
     will refuse (exit 7) do not turn the roster check into that error first."""
     inv, _, _, _, _ = shop
     roster = operators.roster(inv)
-    (inv.home / "settings.toml").write_text("[workshop]\nprefix = 5\n")
+    (inv.home / "settings.toml").write_text("workshop = 5\n")
     assert operators.roster(inv.home) == roster
