@@ -31,7 +31,7 @@ from ..events.atelier import CARNET, PEER_CHECK, QUIZ, SESSION
 from ..inventory.events import EventType
 from ..inventory.state import AssetState
 from ..model import Machine
-from .content import load_facts
+from .content import part_weight
 
 ROLES = (operators.Role.TRAINEE.value, operators.Role.TRAINER.value)
 NOT_A_JERRY = N_("Not found: {id} is not a machine built in the atelier")
@@ -142,15 +142,6 @@ def retention_days(home: Path) -> int:
     """``[atelier] retention_days`` of settings.toml (the workshop's choice, checked at load)."""
     from ..settings import load_settings
     return load_settings(home).atelier_retention_days
-
-
-def part_weight(part_kind: str, facts: dict) -> tuple[float, bool]:
-    """The part's weighed mass (facts ``weight_kg``), else facts.toml's estimate."""
-    w = facts.get("weight_kg")
-    if isinstance(w, (int, float)) and not isinstance(w, bool) and w > 0:
-        return float(w), True
-    table = load_facts().part_weights_kg
-    return float(table.get(part_kind, table["other"])), False
 
 
 class Atelier:

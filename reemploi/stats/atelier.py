@@ -55,7 +55,7 @@ class AtelierFigures:
 
 
 def _count_part(a: dict, parts: dict, part_id: str) -> None:
-    from ..atelier.record import part_weight
+    from ..atelier.content import part_weight
     kind, weighed = parts.get(part_id) or ("other", None)
     weight, measured = part_weight(kind, {} if weighed is None else {"weight_kg": weighed})
     a["parts"] += 1
