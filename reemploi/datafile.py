@@ -63,7 +63,7 @@ def parse_toml(raw: bytes | str, path: Path | str) -> dict:
     except tomllib.TOMLDecodeError as exc:
         raise DataFileError(NOT_TOML, path=str(path), detail=reason(exc)) from None
     except RecursionError:
-        raise DataFileError(NOT_TOML, path=str(path), detail="nesting too deep") from None
+        raise DataFileError(NOT_TOML, path=str(path), detail=N_("nesting too deep")) from None
 
 
 class Reader:

@@ -32,6 +32,9 @@ class ExitCode(enum.IntEnum):
     INTERRUPTED = 130     # Ctrl-C (128 + SIGINT, shell convention)
 
 
+_REASONS = frozenset({"why", "detail", "reason"})
+
+
 class ReemploiError(Exception):
     """Base class: ``msg`` is an English msgid with ``{name}`` placeholders."""
 
@@ -46,10 +49,18 @@ class ReemploiError(Exception):
 
     def render(self, translate=None) -> str:
         text = translate(self.msg) if translate else self.msg
+        params = self.params
+        if translate:
+            # A reason passed as a msgid (``why=N_("not a file")``) is said in the
+            # reader's language too; a reason made of other text (a tool's message)
+            # has no entry in the catalogues and comes back unchanged. Only reasons:
+            # a path or a device name that happened to spell a msgid must not change.
+            params = {k: translate(v) if k in _REASONS and isinstance(v, str) and v else v
+                      for k, v in params.items()}
         try:
-            return text.format(**self.params)
+            return text.format(**params)
         except (KeyError, IndexError, ValueError):
-            return f"{text} {self.params}"
+            return f"{text} {params}"
 
 
 class ToolMissing(ReemploiError):

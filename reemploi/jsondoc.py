@@ -18,6 +18,7 @@ from pathlib import Path
 
 from .errors import BadInput
 from .syserr import reason
+from .i18n import N_
 
 
 def loads_object(data: bytes | str, what: str) -> dict:
@@ -26,7 +27,7 @@ def loads_object(data: bytes | str, what: str) -> dict:
     except ValueError as exc:             # JSONDecodeError and UnicodeDecodeError
         raise BadInput(what=what, why=reason(exc)) from None
     if not isinstance(value, dict):
-        raise BadInput(what=what, why="not a JSON object")
+        raise BadInput(what=what, why=N_("not a JSON object"))
     return value
 
 

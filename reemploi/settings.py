@@ -141,7 +141,7 @@ def parse_settings(raw: bytes, path: Path) -> Settings:
     except tomllib.TOMLDecodeError as exc:
         raise SettingsError(NOT_TOML, path=str(path), detail=reason(exc)) from None
     except RecursionError:                    # a = [[[[…]]]] thousands deep
-        raise SettingsError(NOT_TOML, path=str(path), detail="nesting too deep") from None
+        raise SettingsError(NOT_TOML, path=str(path), detail=N_("nesting too deep")) from None
     unknown = sorted(set(data) - set(SECTIONS))
     if unknown:
         raise SettingsError(UNKNOWN_KEY, path=str(path), key=unknown[0],
@@ -189,7 +189,7 @@ def load_settings(home: Path) -> Settings:
     except PermissionError:
         from .system.files import check_private_dir
         check_private_dir(Path(home))         # another user's data directory: exit 4/8
-        raise SettingsError(UNREADABLE, path=str(path), detail="permission denied") from None
+        raise SettingsError(UNREADABLE, path=str(path), detail=N_("permission denied")) from None
     except OSError as exc:
         raise SettingsError(UNREADABLE, path=str(path), detail=reason(exc)) from None
     return parse_settings(raw, path)

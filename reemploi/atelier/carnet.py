@@ -27,6 +27,7 @@ from .content import STEPS, french_competences, load_content
 from .explain import explain_part
 from .record import JerryStory
 from ..syserr import reason
+from ..i18n import N_
 
 KIND = "reemploi.carnet"
 VERSION = 1
@@ -133,14 +134,14 @@ def load_signed(path: Path) -> dict:
         m = re.search(rf'<script type="application/json" id="{HTML_MARK}">(.*?)</script>',
                       text, re.S)
         if not m:
-            raise BadInput(what=str(path), why="no signed carnet in this page")
+            raise BadInput(what=str(path), why=N_("no signed carnet in this page"))
         text = m.group(1)
     try:
         doc = json.loads(text)
     except ValueError as exc:
         raise BadInput(what=str(path), why=reason(exc)) from None
     if not isinstance(doc, dict) or (doc.get("certificate") or {}).get("kind") != KIND:
-        raise BadInput(what=str(path), why="not a carnet de montage")
+        raise BadInput(what=str(path), why=N_("not a carnet de montage"))
     return doc
 
 

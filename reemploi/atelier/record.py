@@ -233,9 +233,9 @@ class Atelier:
         """The Jerry: one ``built`` event (parts in stock, moved to installed), named."""
         name = " ".join((name or "").split())
         if not name:
-            raise BadInput(what="name", why="empty")
+            raise BadInput(what="name", why=N_("empty"))
         if len(set(part_ids)) != len(part_ids):
-            raise BadInput(what="parts", why="a part is listed twice")
+            raise BadInput(what="parts", why=N_("a part is listed twice"))
         ev = self.inv.build_machine(device_kind, part_ids, name=name, trainee_id=trainee.id,
                                     session_id=session_id)
         return ev.asset_id

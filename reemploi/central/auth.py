@@ -24,6 +24,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..errors import BadInput, NotFound
 from .errors import Duplicate
+from ..i18n import N_
 
 SESSION_TTL = timedelta(hours=12)
 
@@ -56,7 +57,7 @@ def _sha(token: str) -> str:
 def create_user(conn: psycopg.Connection, login: str, password: str, role: str,
                 display_name: str = "") -> int:
     if len(password) < 10:
-        raise BadInput(what="password", why="at least 10 characters")
+        raise BadInput(what="password", why=N_("at least 10 characters"))
     role = Role(role).value
     try:
         with conn.transaction():
@@ -70,7 +71,7 @@ def create_user(conn: psycopg.Connection, login: str, password: str, role: str,
 
 def set_password(conn: psycopg.Connection, login: str, password: str) -> None:
     if len(password) < 10:
-        raise BadInput(what="password", why="at least 10 characters")
+        raise BadInput(what="password", why=N_("at least 10 characters"))
     with conn.transaction():
         cur = conn.execute("UPDATE users SET password_hash = %s WHERE login = %s",
                            (generate_password_hash(password), login))

@@ -28,6 +28,7 @@ from ..sync.protocol import VERSION, head_message
 from ..sync import chain
 from .errors import BadRequest, BadSignature, ChainBroken, Fork, StationNotActive, StationUnknown
 from .keys import ServerKey, signature_ok
+from ..i18n import N_
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,7 @@ def _push_locked(conn, key, network, station, seq, hash_, signature, body) -> Pu
     except chain.LineRefused as exc:
         raise ChainBroken(station=station, seq=exc.seq, why=exc.reason) from None
     if (tail.seq, tail.hash) != (seq, hash_) or tail.seq != first + len(raws) - 1:
-        raise BadRequest(why="the signed head is not the last line sent")
+        raise BadRequest(why=N_("the signed head is not the last line sent"))
     head = row["head_seq"]
     if first < 1 or first > head + 1:
         raise BadRequest(why=f"lines must start at or before {head + 1}, not {first}")

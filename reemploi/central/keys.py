@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (Ed25519PrivateKey
 from ..errors import BadInput
 from ..sync.protocol import canonical, receipt_body
 from ..syserr import reason
+from ..i18n import N_
 
 
 def fingerprint(raw_public: bytes) -> str:
@@ -66,7 +67,7 @@ def load_or_create(path: str | Path) -> ServerKey:
     except (OSError, ValueError, TypeError) as exc:
         raise BadInput(what=str(path), why=reason(exc)) from None
     if not isinstance(key, Ed25519PrivateKey):
-        raise BadInput(what=str(path), why="not an Ed25519 key")
+        raise BadInput(what=str(path), why=N_("not an Ed25519 key"))
     raw = key.public_key().public_bytes(serialization.Encoding.Raw,
                                         serialization.PublicFormat.Raw)
     return ServerKey(key, raw)

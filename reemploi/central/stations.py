@@ -24,6 +24,7 @@ from ..sync.protocol import STATION_RE, enrol_message
 from .errors import BadRequest, BadSignature, Fork
 from .ingest import record_incident
 from .keys import fingerprint, signature_ok
+from ..i18n import N_
 
 CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"      # no 0/O, 1/I/L, 2/Z, 5/S, 8/B look-alikes
 CODE_LENGTH = 8
@@ -45,7 +46,7 @@ def request(conn: psycopg.Connection, *, prefix: str, code: str, workshop: str,
     """A station's enrolment request; returns {state, code?, station, fingerprint}."""
     station = f"{prefix}-{code}"
     if not STATION_RE.match(station) or len(public_key) != 32:
-        raise BadRequest(why="station or public key")
+        raise BadRequest(why=N_("station or public key"))
     fp = fingerprint(public_key)
     if not signature_ok(public_key, enrol_message(station, fp, genesis), signature):
         raise BadSignature(station=station)

@@ -20,6 +20,7 @@ from ..sync import protocol as P
 from . import ingest, stations
 from .errors import BadRequest, BadSignature, StationNotActive, StationUnknown
 from .keys import signature_ok
+from ..i18n import N_
 
 bp = Blueprint("sync", __name__, url_prefix="/v1/sync")
 
@@ -36,7 +37,7 @@ def _network() -> str:
 def enrol():
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        raise BadRequest(why="JSON body")
+        raise BadRequest(why=N_("JSON body"))
     try:
         public_key = base64.b64decode(str(data["public_key"]), validate=True)
         out = stations.request(g.conn, prefix=str(data["prefix"]).upper(),
@@ -46,7 +47,7 @@ def enrol():
                                restore=bool(data.get("restore")),
                                signature=str(data["signature"]))
     except (KeyError, ValueError):
-        raise BadRequest(why="enrolment fields") from None
+        raise BadRequest(why=N_("enrolment fields")) from None
     return jsonify({**out, "network": _network(), "server_key": _key().fingerprint,
                     "server_public_key": _key().public_b64})
 
@@ -72,9 +73,9 @@ def _body() -> bytes:
             with gzip.GzipFile(fileobj=io.BytesIO(data)) as fh:
                 data = fh.read(P.MAX_BODY + 1)
         except (OSError, EOFError):
-            raise BadRequest(why="gzip body") from None
+            raise BadRequest(why=N_("gzip body")) from None
     if len(data) > P.MAX_BODY:
-        raise BadRequest(why="body too large")
+        raise BadRequest(why=N_("body too large"))
     return data
 
 
@@ -85,7 +86,7 @@ def push():
         station, seq, hash_ = h[P.H_STATION], int(h[P.H_SEQ]), h[P.H_HASH]
         signature = h[P.H_SIGNATURE]
     except (KeyError, ValueError):
-        raise BadRequest(why="sync headers") from None
+        raise BadRequest(why=N_("sync headers")) from None
     result = ingest.push(g.conn, _key(), _network(), station, seq, hash_, signature, _body())
     if result.stored:
         current_app.extensions["reemploi_folder"].submit(station)
@@ -102,7 +103,7 @@ def lines():
         start = int(request.args.get("from", "1"))
         limit = min(int(request.args.get("limit", "20000")), P.MAX_PUSH_LINES)
     except (KeyError, ValueError):
-        raise BadRequest(why="sync headers") from None
+        raise BadRequest(why=N_("sync headers")) from None
     row = g.conn.execute("SELECT status, public_key FROM stations WHERE station_id = %s",
                          (station,)).fetchone()
     if row is None:

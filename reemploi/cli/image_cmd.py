@@ -19,6 +19,7 @@ from ..system.privileges import require_root
 from ..syserr import reason
 from .common import ASSET_ID, confirm, dump_json, emit, home_option, json_option, lang_option, \
     make_context, operator_option, yes_option
+from ..i18n import N_
 
 
 @click.group("image")
@@ -162,7 +163,7 @@ def make_cmd(device, out, level, fs_maps, as_json, lang, home):
     """Capture a master image OUT.img.zst (sparse zstd + .bmap) from a prepared disk."""
     ctx = make_context(home, lang)
     if not str(out).endswith(".zst"):
-        raise BadInput(what=str(out), why="the output name must end in .zst")
+        raise BadInput(what=str(out), why=N_("the output name must end in .zst"))
     bar = render.ProgressBar(ctx.lang)
     try:
         rep = capture.make(ctx, device, out, level=level, fs_maps=fs_maps,

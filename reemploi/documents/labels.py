@@ -19,6 +19,7 @@ from .layout import LabelContent
 from .render import LabelDocument, render_labels
 from .sources import asset_facts, assets_facts, lot_assets, open_inventory
 from .templates import get_template
+from ..i18n import N_
 
 if TYPE_CHECKING:
     from .sheet import SheetDocument
@@ -51,7 +52,7 @@ def label_contents(ctx: Context, ids: Sequence[str] = (), *, lot: str | None = N
                 contents.append(intake_label(lot, None, None, received, settings, ctx.lang))
             contents += [_asset_label(f, settings, ctx.lang) for f in assets]
     if not contents:
-        raise BadInput(what="label", why="give asset ids, --lot or --payload")
+        raise BadInput(what="label", why=N_("give asset ids, --lot or --payload"))
     return contents
 
 

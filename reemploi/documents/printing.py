@@ -19,6 +19,7 @@ from pathlib import Path
 
 from ..errors import BadInput, NotFound, ToolFailed
 from ..system.runner import Runner
+from ..i18n import N_
 
 
 class CupsUnavailable(ToolFailed):
@@ -113,7 +114,7 @@ def print_pdf(runner: Runner, pdf: Path, media: str, queue: str | None = None, *
               copies: int = 1, title: str | None = None) -> tuple[str, str | None]:
     """Send ``pdf`` to ``queue`` (or the default one); returns (queue, CUPS job id)."""
     if not Path(pdf).is_file():
-        raise BadInput(what=str(pdf), why="no such file")
+        raise BadInput(what=str(pdf), why=N_("no such file"))
     name = choose_queue(runner, queue)
     result = runner.run(lp_argv(Path(pdf), name, media, copies=copies, title=title), timeout=60)
     return name, parse_job_id(result.text)

@@ -18,6 +18,7 @@ from ..errors import BadInput
 from .layout import LabelContent, LabelLayout, plan_label
 from .qr import MM, draw_qr
 from .templates import LabelTemplate
+from ..i18n import N_
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ def render_labels(template: LabelTemplate, contents: Sequence[LabelContent], *,
                   start: int = 1, title: str = "reemploi labels") -> LabelDocument:
     """PDF with ``contents`` laid out on ``template``, beginning at cell ``start``."""
     if not contents:
-        raise BadInput(what="labels", why="nothing to print")
+        raise BadInput(what="labels", why=N_("nothing to print"))
     if not 1 <= start <= template.per_page:
         raise StartOutOfRange(start=start, template=template.name, count=template.per_page)
     plans = {}

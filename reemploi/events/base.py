@@ -311,7 +311,7 @@ def for_append(type_name: str, payload: Any) -> Payload:
     if isinstance(payload, cls):
         payload = payload.to_payload()
     if isinstance(payload, dict) and payload.get(VERSION_KEY, cls.VERSION) != cls.VERSION:
-        raise BadPayload(type=type_name, field=VERSION_KEY, why="is not the current schema version")
+        raise BadPayload(type=type_name, field=VERSION_KEY, why=N_("is not the current schema version"))
     try:
         return cls.from_dict(payload, strict=True)
     except _Invalid as exc:

@@ -20,6 +20,7 @@ from pathlib import Path
 from ..errors import BadInput, DeviceError
 from .verdict import BenchScores
 from ..syserr import reason
+from ..i18n import N_
 
 CHUNK = 1 << 20          # 1 MiB reads: large enough to reach sequential speed on HDDs
 DEFAULT_SECONDS = 8      # x 3 tests = 24 s, under the 30 s budget
@@ -32,7 +33,7 @@ def parse_sysbench_cpu(text: str) -> float:
     """``sysbench cpu run`` output -> events per second (all threads)."""
     m = _CPU_RE.search(text)
     if not m:
-        raise BadInput(what="sysbench cpu output", why="no 'events per second' line")
+        raise BadInput(what="sysbench cpu output", why=N_("no 'events per second' line"))
     return float(m.group(1))
 
 
@@ -40,7 +41,7 @@ def parse_sysbench_memory(text: str) -> float:
     """``sysbench memory run`` output -> MiB/s."""
     m = _MEM_RE.search(text)
     if not m:
-        raise BadInput(what="sysbench memory output", why="no 'MiB transferred' line")
+        raise BadInput(what="sysbench memory output", why=N_("no 'MiB transferred' line"))
     return float(m.group(1))
 
 

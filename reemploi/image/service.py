@@ -29,6 +29,7 @@ from .errors import (EmptyImage, ImageTooLarge, IsoNotAnInstall, NoProbe, NoWipe
                      WipedBeforeCheckout,
                      WipeUnfinished, WriteFailed)
 from .sources import ImageInfo, is_iso9660
+from ..i18n import N_
 
 log = logging.getLogger(__name__)
 
@@ -194,7 +195,7 @@ def plan_write(ctx, image: str, device: str, *, asset_id: str | None = None,
         hostname = postinstall.hostname_for(asset_id)
     if hostname is not None and not postinstall.valid_hostname(hostname):
         raise BadInput(what=f"--hostname {hostname}",
-                       why="RFC 1123: lower-case letters, digits and '-', 1-63 characters")
+                       why=N_("RFC 1123: lower-case letters, digits and '-', 1-63 characters"))
     return Plan(resolved.name, info.path, info.kind.value, resolved.version, resolved.sha256,
                 info.image_size, info.mapped_bytes, info.has_map, disk, asset_id, hostname,
                 verify, tuple(steps), wipe_check, wipe_event, iso, fill,
@@ -416,7 +417,7 @@ def choose_for(ctx, *, asset_id: str | None = None, machine: dict | None = None,
         if machine is None:
             raise NoProbe(asset=asset_id)
     if machine is None:
-        raise BadInput(what="machine", why="give --asset or --probe")
+        raise BadInput(what="machine", why=N_("give --asset or --probe"))
     entries = catalogue.load_catalogue(ctx.home)
     registry = catalogue.load_registry(ctx.home)
     present = {r.entry or r.name for r in registry.values() if Path(r.path).is_file()}

@@ -38,6 +38,7 @@ from .blockmap import BLOCK_SIZE, MAX_DATA
 from .bmap import BlockMap, Extent, parse_bmap
 from .szst import SzstIndex, read_index
 from ..syserr import reason
+from ..i18n import N_
 
 PIECE = MAX_DATA                 # bytes per aligned write buffer
 
@@ -192,7 +193,7 @@ def inspect(path: Path | str, bmap: BlockMap | None = None) -> ImageInfo:
     """What we know before writing: kind, size, map (sidecar bmap when not given)."""
     path = Path(path)
     if not path.is_file():
-        raise BadInput(what=str(path), why="not a file")
+        raise BadInput(what=str(path), why=N_("not a file"))
     kind = detect_kind(path)
     if kind is Kind.SZST:
         index = read_index(path)
@@ -202,7 +203,7 @@ def inspect(path: Path | str, bmap: BlockMap | None = None) -> ImageInfo:
     bm = bmap or find_bmap(path)
     if bm is not None:
         if kind is Kind.RAW and path.stat().st_size < bm.image_size:
-            raise BadInput(what=str(path), why="the image is smaller than its bmap says")
+            raise BadInput(what=str(path), why=N_("the image is smaller than its bmap says"))
         return ImageInfo(str(path), kind, bm.image_size, bm.block_size, bm.mapped_bytes,
                          True, bm)
     if kind is Kind.RAW:
@@ -280,7 +281,7 @@ def _szst_pieces(info, pool, buffers, lookahead, verify_later=False):
     try:
         for frame in index.data_frames:
             if frame.length > buffers.size:
-                raise BadInput(what=info.path, why="szst frame larger than 16 MiB")
+                raise BadInput(what=info.path, why=N_("szst frame larger than 16 MiB"))
             if len(window) >= lookahead:
                 yield window.popleft()
             window.append(pool.submit(job, frame, buffers.acquire()))
@@ -369,7 +370,7 @@ class _Pipeline:
                         scratch = bytearray(8 << 20)
                     k = fh.readinto(memoryview(scratch)[:min(skip, len(scratch))])
                     if not k:
-                        raise BadInput(what=self.info.path, why="truncated stream")
+                        raise BadInput(what=self.info.path, why=N_("truncated stream"))
                     skip -= k
             later = bool(self.verify_later and ext.sha256)
             whole = (hashlib.sha256() if ext.sha256 and ext.length > self.buffers.size

@@ -36,6 +36,7 @@ from ..errors import BadInput
 from ..system.files import check_private_dir, open_private, secure_home
 from .errors import JournalCorrupt
 from .events import Event
+from ..i18n import N_
 
 log = logging.getLogger(__name__)
 
@@ -195,7 +196,7 @@ class Journal:
             d = parse_line(data)
             return int(d["seq"]), str(d["hash"]), end
         except (ValueError, KeyError, TypeError):
-            raise JournalCorrupt(seq="?", why="last line is not a valid event") from None
+            raise JournalCorrupt(seq="?", why=N_("last line is not a valid event")) from None
 
     def recover_torn(self) -> Path | None:
         """Move an unterminated last line aside and truncate. Call with the lock held."""

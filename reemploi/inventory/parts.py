@@ -24,6 +24,7 @@ from .errors import (DiskNotInProbe, DuplicateId, FailingDiskToStock, MachineGon
 from .events import Event, EventType, Status
 from .lifecycle import part_transition_allowed
 from .projection import Session
+from ..i18n import N_
 
 # part kind → facts that make two parts interchangeable, in display order.
 STOCK_KEYS: dict[str, tuple[str, ...]] = {
@@ -149,7 +150,7 @@ class PartsMixin:
         """A storage device taken out of a machine and destroyed or sent to recycling
         without a part record (``part.removed``): the machine no longer needs it wiped."""
         if not (reason or "").strip():
-            raise BadInput(what="--reason", why="empty")
+            raise BadInput(what="--reason", why=N_("empty"))
 
         def build(s: Session) -> list:
             doc = self._asset(s, machine_id)

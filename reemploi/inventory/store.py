@@ -38,6 +38,7 @@ from .parts import PartsMixin
 from .reading import EventsMixin, StatesMixin
 from .projection import Projection, ProjectionDamaged, Session
 from ..syserr import reason
+from ..i18n import N_
 
 if TYPE_CHECKING:
     from .verify import VerifyReport
@@ -253,7 +254,7 @@ class Inventory(SyncMixin, EventsMixin, StatesMixin, IntentsMixin, LotsMixin, Pa
         from ..model import to_jsonable          # late: reading commands never write
         body = to_jsonable(payload or {})
         if not isinstance(body, dict):
-            raise BadInput(what="event payload", why="must be a mapping")
+            raise BadInput(what="event payload", why=N_("must be a mapping"))
         return body
 
     @staticmethod

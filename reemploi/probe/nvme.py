@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from ..bounded import load_json
 from ..errors import BadInput
+from ..i18n import N_
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ def parse_nvme_id_ctrl(text: str) -> NvmeCaps:
     else:
         data = _text_fields(stripped)
         if "sanicap" not in data and "oacs" not in data:
-            raise BadInput(what="nvme id-ctrl output", why="no oacs/sanicap field")
+            raise BadInput(what="nvme id-ctrl output", why=N_("no oacs/sanicap field"))
 
     def s(key):
         v = data.get(key)

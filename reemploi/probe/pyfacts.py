@@ -24,6 +24,7 @@ from typing import Any
 
 from ..errors import BadInput, ReplayMissing
 from ..system.blockdev import program_paths
+from ..i18n import N_
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +130,7 @@ class ReplayFacts:
         except ValueError as exc:
             raise BadInput(what=str(self.path), why=str(exc)) from None
         if not isinstance(self.values, dict):
-            raise BadInput(what=str(self.path), why="not a JSON object")
+            raise BadInput(what=str(self.path), why=N_("not a JSON object"))
 
     def _get(self, key: str) -> Any:
         if key not in self.values:

@@ -31,6 +31,7 @@ from xml.sax.saxutils import escape, quoteattr
 from ..errors import BadInput
 from .tables import Table
 from ..syserr import reason
+from ..i18n import N_
 
 
 def _fmt(value, french: bool) -> str:
@@ -104,7 +105,7 @@ def sheet_names(tables: list[Table]) -> list[str]:
 def _out(path: Path) -> Path:
     path = Path(path)
     if path.parent and not path.parent.is_dir():
-        raise BadInput(what=str(path), why="the folder does not exist")
+        raise BadInput(what=str(path), why=N_("the folder does not exist"))
     return path
 
 

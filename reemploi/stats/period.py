@@ -23,6 +23,7 @@ from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 from ..errors import BadInput
+from ..i18n import N_
 
 DEFAULT_TZ = "Europe/Paris"
 
@@ -81,7 +82,7 @@ def make_period(year: int | None = None, month: str | None = None,
     p = Period(_parse_day(start, "--from") if start else None,
                _parse_day(end, "--to") if end else None)
     if p.start and p.end and p.start > p.end:
-        raise BadInput(what="--from/--to", why="the start is after the end")
+        raise BadInput(what="--from/--to", why=N_("the start is after the end"))
     return p
 
 

@@ -15,6 +15,7 @@ from typing import Iterator
 from ..inventory.errors import JournalCorrupt
 from ..inventory.events import EventType
 from ..inventory.journal import Journal, event_from_dict, parse_line
+from ..i18n import N_
 
 
 def read_events(home: Path) -> Iterator:
@@ -41,7 +42,7 @@ def journal_lines(home: Path):
 
 
 def corrupt(offset: int):
-    return JournalCorrupt(seq=f"@{offset}", why="not a valid event line")
+    return JournalCorrupt(seq=f"@{offset}", why=N_("not a valid event line"))
 
 
 # The chassis type inside a probe payload (model.SystemInfo.chassis), without

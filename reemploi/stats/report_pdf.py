@@ -31,6 +31,7 @@ from .figures import Figures
 from .summary import headline
 from .tables import KIND_NAMES, OUTCOME_NAMES, STAGE_NAMES, Table, _wcols, build_tables, name
 from ..syserr import reason
+from ..i18n import N_
 
 PALETTE = [colors.HexColor(c) for c in ("#2e7d32", "#1565c0", "#ef6c00", "#6d4c41", "#8e24aa", "#00838f")]
 
@@ -232,7 +233,7 @@ def write_pdf(f: Figures, workshop: Workshop, path: Path, lang: str,
     """``extra``: (lines, table) sections other stages add (the atelier's figures)."""
     path = Path(path)
     if not path.parent.is_dir():
-        raise BadInput(what=str(path), why="the folder does not exist")
+        raise BadInput(what=str(path), why=N_("the folder does not exist"))
     ss = getSampleStyleSheet()
     body, h1, h2 = ss["BodyText"], ss["Title"], ss["Heading2"]
     small = body.clone("small", fontSize=8, leading=10)

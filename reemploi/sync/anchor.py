@@ -21,6 +21,7 @@ from ..errors import IntegrityError
 from ..inventory.journal import HASH_KEY, Journal
 from .config import RECEIPT_FILE, last_receipt, pinned_server, sync_dir, write_json
 from .protocol import RECEIPT_EVENT, canonical, receipt_body
+from ..i18n import N_
 
 
 class ReceiptInvalid(IntegrityError):
@@ -32,18 +33,18 @@ def check_receipt_signature(home: Path, receipt: dict | None, station: str, seq:
     """The receipt is for this head and signed by the server key pinned at enrolment."""
     pinned = pinned_server(home) or {}
     if not isinstance(receipt, dict):
-        raise ReceiptInvalid(why="missing")
+        raise ReceiptInvalid(why=N_("missing"))
     body = receipt_body(receipt)
     if (body["station"], body["seq"], body["hash"]) != (station, seq, hash_):
         raise ReceiptInvalid(why=f"it is for {body['station']} line {body['seq']}")
     if body["server_key"] != pinned.get("server_key") or not pinned.get("server_public_key"):
-        raise ReceiptInvalid(why="signed by a key that is not the pinned server key")
+        raise ReceiptInvalid(why=N_("signed by a key that is not the pinned server key"))
     try:
         raw = base64.b64decode(pinned["server_public_key"], validate=True)
         Ed25519PublicKey.from_public_bytes(raw).verify(
             base64.b64decode(str(receipt.get("signature")), validate=True), canonical(body))
     except (InvalidSignature, ValueError, TypeError):
-        raise ReceiptInvalid(why="bad signature") from None
+        raise ReceiptInvalid(why=N_("bad signature")) from None
 
 
 def save_receipt(home: Path, receipt: dict, station_name: str | None, operator: str | None,

@@ -94,7 +94,7 @@ def enrol(home: Path, server: str, restore: bool = False, timeout: float = 10.0)
                      headers={"Content-Type": "application/json"}, timeout=timeout).json()
     pinned = pinned_server(home)
     if pinned and pinned.get("server_key") != answer.get("server_key") and not restore:
-        raise IntegrityError(why="the server's key is not the one pinned at enrolment")
+        raise IntegrityError(why=N_("the server's key is not the one pinned at enrolment"))
     write_json(sync_dir(home) / SERVER_FILE,
                {"url": server.rstrip("/"), "network": answer.get("network"),
                 "server_key": answer.get("server_key"),
@@ -111,7 +111,7 @@ def status(home: Path, timeout: float = 10.0) -> dict:
     q = urllib.parse.urlencode({"station": station, "fingerprint": fp})
     answer = request("GET", f"{url}/v1/sync/status?{q}", timeout=timeout).json()
     if pinned and answer.get("server_key") != pinned.get("server_key"):
-        raise IntegrityError(why="the server's key is not the one pinned at enrolment")
+        raise IntegrityError(why=N_("the server's key is not the one pinned at enrolment"))
     return {**answer, "station": station, "fingerprint": fp, "url": url}
 
 
@@ -225,7 +225,7 @@ def restore(home: Path, timeout: float = 10.0, progress=None) -> int:
     journal = Journal(home)
     journal.ensure()
     if journal.size() > 0:
-        raise Refused(why="the journal here is not empty: restore only onto a new stick")
+        raise Refused(why=N_("the journal here is not empty: restore only onto a new stick"))
     url, station = st["url"], st["station"]
     head_seq, head_hash = int(st["head_seq"]), str(st["head_hash"])
     receipt = st.get("receipt")
@@ -254,7 +254,7 @@ def restore(home: Path, timeout: float = 10.0, progress=None) -> int:
         os.fsync(out.fileno())
     if (got, prev) != (head_seq, head_hash):
         tmp.unlink()
-        raise IntegrityError(why="the restored chain does not end at the server's signed head")
+        raise IntegrityError(why=N_("the restored chain does not end at the server's signed head"))
     with journal.locked():
         os.replace(tmp, journal.path)
         fsync_dir(journal.home)

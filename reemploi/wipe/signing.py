@@ -37,6 +37,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (Ed25519PrivateKey
 
 from ..errors import BadInput, IntegrityError
 from ..syserr import reason
+from ..i18n import N_
 
 KEY_NAME = "station_ed25519"
 
@@ -102,8 +103,8 @@ def parse_signed(data: bytes, file: str = "-") -> dict:
     if extra:
         raise NotCanonical(file=file, why="unsigned keys: " + ", ".join(extra))
     if serialize(doc) != data:
-        raise NotCanonical(file=file, why="its layout was changed (spaces, line breaks "
-                                          "or escapes)")
+        raise NotCanonical(file=file, why=N_("its layout was changed (spaces, line breaks "
+                                             "or escapes)"))
     return doc
 
 
@@ -123,7 +124,7 @@ def load_or_create_key(home: Path) -> Ed25519PrivateKey:
         except (ValueError, TypeError) as exc:
             raise BadInput(what=str(path), why=str(exc)) from None
         if not isinstance(key, Ed25519PrivateKey):
-            raise BadInput(what=str(path), why="not an Ed25519 key")
+            raise BadInput(what=str(path), why=N_("not an Ed25519 key"))
         return key
     from ..system.files import private_subdir, secure_home
     secure_home(home)

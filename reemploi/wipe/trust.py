@@ -39,6 +39,7 @@ from ..jsondoc import read_object, write_object
 from ..settings import load_settings
 from .signing import fingerprint, key_path, load_or_create_key, public_raw
 from ..syserr import reason
+from ..i18n import N_
 
 STORE_NAME = "trusted.json"
 STORE_FORMAT = "reemploi-trust-store/1"
@@ -187,7 +188,7 @@ def read_key_file(path: Path) -> tuple[bytes, dict]:
     except (ValueError, TypeError) as exc:
         raise BadInput(what=str(path), why=str(exc)) from None
     if not isinstance(pub, Ed25519PublicKey):
-        raise BadInput(what=str(path), why="not an Ed25519 public key")
+        raise BadInput(what=str(path), why=N_("not an Ed25519 public key"))
     return public_raw(pub), meta
 
 
