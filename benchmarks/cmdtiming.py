@@ -76,6 +76,27 @@ def ratio(runs: dict[str, list[float]], a: str, b: str) -> str:
     return med([runs[a][i] / runs[b][i] for i in range(n)])
 
 
+def print_table(wall: dict[str, list[float]], cpu: dict[str, list[float]], *, width: int,
+                rate_head: str, rate, missing: str, cpu_head: str = "CPU s") -> None:
+    """One line per run: wall median (min–max), ``rate(median wall)`` and CPU median."""
+    print(f"{'run':{width}} {'wall s, median (min–max)':28} {rate_head:>{len(rate_head)}}  "
+          f"{cpu_head}")
+    for k, v in wall.items():
+        c = med(cpu[k]) if k in cpu else missing
+        print(f"{k:{width}} {med(v):28} {rate(statistics.median(v)):{len(rate_head)}.0f}  {c}")
+
+
+def print_ratios(title: str, runs: dict[str, list[float]],
+                 rows: list[tuple[str, str, str]]) -> None:
+    """``title`` then one ``label: ratio(a, b)`` line per row whose runs both exist,
+    labels padded to one column."""
+    rows = [r for r in rows if r[1] in runs and r[2] in runs]
+    width = max((len(label) for label, _, _ in rows), default=0) + 1
+    print(title)
+    for label, a, b in rows:
+        print(f"  {label + ':':{width}} {ratio(runs, a, b)}")
+
+
 def load() -> str:
     with open("/proc/loadavg") as fh:
         return " ".join(fh.read().split()[:3])

@@ -44,7 +44,6 @@ import json
 import os
 import random
 import shutil
-import statistics
 import subprocess
 import sys
 import time
@@ -53,8 +52,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.cmdtiming import Loads, cli_env, lodetach, losetup, med, run
-from benchmarks.cmdtiming import ratio as interleaved  # noqa: E402
+from benchmarks.cmdtiming import (Loads, cli_env, lodetach, losetup, print_ratios,  # noqa: E402
+                                  print_table, run)
 
 GiB, MiB = 1 << 30, 1 << 20
 SOURCES = ["/usr/lib/x86_64-linux-gnu", "/usr/bin", "/usr/share/doc", "/usr/lib/python3",
@@ -159,7 +158,7 @@ def main() -> int:
             return 3
     work = Path(args.dir) / f"reemploi-bench-{os.getpid()}"
     work.mkdir(parents=True)
-    size = int(args.size_gib * GiB)
+    size = int(args.size_gib * GiB) // MiB * MiB   # whole MiB: a loop device has whole sectors
     loops: list[str] = []
     try:
         raw = work / "raw.img"
@@ -285,42 +284,25 @@ def main() -> int:
 
         print(f"\n{args.rounds} rounds, {loads}; files and target in {args.dir}"
               f"{' (target with direct I/O)' if args.direct else ''}")
-        print(f"{'run':28} {'wall s, median (min–max)':28} {'MiB/s of image':>14}  CPU s")
-        for k, v in t.items():
-            c = med(cpu[k]) if k in cpu else "(in process)"
-            print(f"{k:28} {med(v):28} {size / MiB / statistics.median(v):14.0f}  {c}")
-
-        def ratio(a: str, b: str) -> str:
-            return interleaved(t, a, b)
-
-        print("\ntime ratios of interleaved runs, median (min–max) of the rounds:")
-        if not args.no_write:
-            print(f"  ours write + read-back, szst vs bmaptool copy (goal <= 0.4 disk): "
-                  f"{ratio('ours write szst', 'bmaptool copy szst')}")
-            print(f"  ours write + read-back, plain .zst + bmaptool's bmap vs bmaptool copy "
-                  f"(goal <= 0.7): {ratio('ours write zst', 'bmaptool copy zst')}")
-            print(f"  ours write + read-back, szst vs zstd -dc | dd: "
-                  f"{ratio('ours write szst', 'zstd -dc | dd')}")
-            print(f"  engine alone, szst vs bmaptool copy: "
-                  f"{ratio('engine write szst', 'bmaptool copy szst')}")
-            print(f"  engine alone, plain .zst vs bmaptool copy: "
-                  f"{ratio('engine write zst', 'bmaptool copy zst')}")
-        if not args.no_make:
-            print(f"  image make vs bmaptool create + zstd -3 (goal <= 0.7): "
-                  f"{ratio('ours image make', 'bmaptool create + zstd -3')}")
-
-        def cratio(a: str, b: str) -> str:
-            return interleaved(cpu, a, b)
-
-        print("CPU time ratios (what each command costs, less bent by the load):")
-        if not args.no_write:
-            print(f"  ours write szst vs bmaptool copy: "
-                  f"{cratio('ours write szst', 'bmaptool copy szst')}")
-            print(f"  ours write plain .zst vs bmaptool copy: "
-                  f"{cratio('ours write zst', 'bmaptool copy zst')}")
-        if not args.no_make:
-            print(f"  image make vs bmaptool create + zstd -3: "
-                  f"{cratio('ours image make', 'bmaptool create + zstd -3')}")
+        print_table(t, cpu, width=28, rate_head="MiB/s of image",
+                    rate=lambda wall: size / MiB / wall, missing="(in process)")
+        print()
+        print_ratios("time ratios of interleaved runs, median (min–max) of the rounds:", t, [
+            ("ours write + read-back, szst vs bmaptool copy (goal <= 0.4 disk)",
+             "ours write szst", "bmaptool copy szst"),
+            ("ours write + read-back, plain .zst + bmaptool's bmap vs bmaptool copy "
+             "(goal <= 0.7)", "ours write zst", "bmaptool copy zst"),
+            ("ours write + read-back, szst vs zstd -dc | dd", "ours write szst", "zstd -dc | dd"),
+            ("engine alone, szst vs bmaptool copy", "engine write szst", "bmaptool copy szst"),
+            ("engine alone, plain .zst vs bmaptool copy", "engine write zst",
+             "bmaptool copy zst"),
+            ("image make vs bmaptool create + zstd -3 (goal <= 0.7)", "ours image make",
+             "bmaptool create + zstd -3")])
+        print_ratios("CPU time ratios (what each command costs, less bent by the load):", cpu, [
+            ("ours write szst vs bmaptool copy", "ours write szst", "bmaptool copy szst"),
+            ("ours write plain .zst vs bmaptool copy", "ours write zst", "bmaptool copy zst"),
+            ("image make vs bmaptool create + zstd -3", "ours image make",
+             "bmaptool create + zstd -3")])
         return 0
     finally:
         for loop in loops:

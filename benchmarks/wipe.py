@@ -39,7 +39,6 @@ import json
 import mmap
 import os
 import shutil
-import statistics
 import sys
 import tempfile
 import time
@@ -47,8 +46,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.cmdtiming import Loads, cli_env, lodetach, losetup, med, run
-from benchmarks.cmdtiming import ratio as interleaved, timed  # noqa: E402
+from benchmarks.cmdtiming import (Loads, cli_env, lodetach, losetup, print_ratios,  # noqa: E402
+                                  print_table, run, timed)
 from reemploi.wipe import engine  # noqa: E402
 from reemploi.wipe.verify import verify as verify_pass  # noqa: E402
 from reemploi.wipe.patterns import Keystream, byte_pattern, prng_pattern  # noqa: E402
@@ -260,32 +259,22 @@ def main() -> int:
         if nwipe:
             print(f"nwipe: {run(['nwipe', '--version']).stdout.strip()} (Debian's package; "
                   "see apt-cache policy nwipe); upstream nwipe 0.42 is not installed")
-        print(f"{'run':24} {'wall s, median (min–max)':28} {'MB/s':>7}  CPU s (median)")
-        for k, v in t.items():
-            c = med(cpu[k]) if k in cpu else "—"
-            print(f"{k:24} {med(v):28} {mb / statistics.median(v):7.0f}  {c}")
-
-        def ratio(a: str, b: str) -> str:
-            return interleaved(t, a, b)
-
-        print("\nratios of interleaved runs, median (min–max) of the rounds:")
-        print(f"  zero command, speed vs dd zero (goal >= 0.9):            "
-              f"{ratio('dd zero', 'cmd zero')}")
-        print(f"  engine zero, speed vs dd zero:                           "
-              f"{ratio('dd zero', 'engine zero')}")
-        print(f"  prng command vs zero command, speed (goal >= 0.95):      "
-              f"{ratio('cmd zero', 'cmd prng')}")
-        print(f"  engine prng vs engine zero, speed (goal >= 0.95):        "
-              f"{ratio('engine zero', 'engine prng')}")
-        if "nwipe random + verify" in t:
-            print(f"  prng + full verify command vs nwipe, time (goal <= 0.4): "
-                  f"{ratio('cmd prng + verify', 'nwipe random + verify')}")
-        print(f"  prng + full verify command vs dd random write + read:    "
-              f"{ratio('cmd prng + verify', 'dd random + read')}")
-        print(f"  engine prng + verify vs dd random write + read:          "
-              f"{ratio('engine prng + verify', 'dd random + read')}")
-        print(f"  zero + full verify command vs dd zero write + read:      "
-              f"{ratio('cmd zero + verify', 'dd zero + read')}")
+        print_table(t, cpu, width=24, rate_head="MB/s", rate=lambda wall: mb / wall,
+                    missing="—", cpu_head="CPU s (median)")
+        print()
+        print_ratios("ratios of interleaved runs, median (min–max) of the rounds:", t, [
+            ("zero command, speed vs dd zero (goal >= 0.9)", "dd zero", "cmd zero"),
+            ("engine zero, speed vs dd zero", "dd zero", "engine zero"),
+            ("prng command vs zero command, speed (goal >= 0.95)", "cmd zero", "cmd prng"),
+            ("engine prng vs engine zero, speed (goal >= 0.95)", "engine zero", "engine prng"),
+            ("prng + full verify command vs nwipe, time (goal <= 0.4)", "cmd prng + verify",
+             "nwipe random + verify"),
+            ("prng + full verify command vs dd random write + read", "cmd prng + verify",
+             "dd random + read"),
+            ("engine prng + verify vs dd random write + read", "engine prng + verify",
+             "dd random + read"),
+            ("zero + full verify command vs dd zero write + read", "cmd zero + verify",
+             "dd zero + read")])
     finally:
         rand.unlink(missing_ok=True)
         lodetach(dev)
