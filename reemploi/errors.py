@@ -32,14 +32,15 @@ class ExitCode(enum.IntEnum):
     INTERRUPTED = 130     # Ctrl-C (128 + SIGINT, shell convention)
 
 
-_REASONS = frozenset({"why", "detail", "reason"})
-
-
 class ReemploiError(Exception):
     """Base class: ``msg`` is an English msgid with ``{name}`` placeholders."""
 
     exit_code: ExitCode = ExitCode.INTERNAL
     msg: str = "Internal error"
+    # Parameters said in the reader's language when given as a msgid
+    # (``why=N_("not a file")``); other text has no catalogue entry and is unchanged.
+    # Only reasons: a path or device name that happened to spell a msgid must not.
+    _translated: tuple[str, ...] = ("why", "detail", "reason")
 
     def __init__(self, msg: str | None = None, **params: object) -> None:
         if msg is not None:
@@ -51,12 +52,8 @@ class ReemploiError(Exception):
         text = translate(self.msg) if translate else self.msg
         params = self.params
         if translate:
-            # A reason passed as a msgid (``why=N_("not a file")``) is said in the
-            # reader's language too; a reason made of other text (a tool's message)
-            # has no entry in the catalogues and comes back unchanged. Only reasons:
-            # a path or a device name that happened to spell a msgid must not change.
-            params = {k: translate(v) if k in _REASONS and isinstance(v, str) and v else v
-                      for k, v in params.items()}
+            params = {k: translate(v) if k in self._translated and isinstance(v, str) and v
+                      else v for k, v in params.items()}
         try:
             return text.format(**params)
         except (KeyError, IndexError, ValueError):

@@ -49,16 +49,7 @@ MAX_FLOAT = 1e12
 
 class BadPayload(BadInput):
     """Exit 7: an event payload does not match its type's schema; nothing written."""
-    msg = "Event '{type}' refused: field '{field}' {why}"
-
-    def render(self, translate=None) -> str:
-        if translate is None:
-            return super().render(None)
-        params = {**self.params, "why": translate(str(self.params.get("why", "")))}
-        try:
-            return translate(self.msg).format(**params)
-        except (KeyError, IndexError, ValueError):
-            return super().render(translate)
+    msg = "Event '{type}' refused: field '{field}' {why}"   # why: translated (errors.py)
 
 
 class UnknownEventType(BadInput):

@@ -53,20 +53,6 @@ def toml_value(value: object) -> str:
 class RulesError(BadInput):
     """Exit 7: a grading rules file is wrong; nothing is graded or recorded."""
     msg = N_("Grading rules file {path}: {why}")
-    # Parameters whose value is one of our own msgids, translated when rendered.
-    _translated: tuple[str, ...] = ()
-
-    def render(self, translate=None) -> str:
-        if translate is None:
-            return super().render(None)
-        params = dict(self.params)
-        for key in self._translated:
-            if isinstance(params.get(key), str):
-                params[key] = translate(params[key])
-        try:
-            return translate(self.msg).format(**params)
-        except (KeyError, IndexError, ValueError):
-            return super().render(translate)
 
 
 class RulesNotFound(RulesError):
@@ -75,12 +61,10 @@ class RulesNotFound(RulesError):
 
 class RulesUnreadable(RulesError):
     msg = N_("Grading rules file {path} cannot be read: {detail}")
-    _translated = ("detail",)
 
 
 class RulesNotToml(RulesError):
     msg = N_("Grading rules file {path} is not valid TOML, line {line}, column {column}: {detail}")
-    _translated = ("detail",)
 
 
 class RulesNoVersion(RulesError):
@@ -109,7 +93,7 @@ class RulesMissingEditionKey(RulesMissingKey):
 
 class RulesWrongType(RulesError):
     msg = N_("Grading rules file {path}: '{key}' must be {expected}, not {value}")
-    _translated = ("expected",)
+    _translated = RulesError._translated + ("expected",)
 
 
 class RulesBadChoice(RulesError):

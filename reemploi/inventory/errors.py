@@ -163,13 +163,7 @@ class ImageNeedsMoreRam(Refused):
 
 class CannotVoid(Conflict):
     """Exit 11: only a record nothing happened to since its creation can be voided."""
-    msg = "{id} cannot be voided: {why}"
-
-    def render(self, translate=None) -> str:
-        if translate is None:
-            return super().render(None)
-        return translate(self.msg).format(id=self.params.get("id"),
-                                          why=translate(str(self.params.get("why"))))
+    msg = "{id} cannot be voided: {why}"      # why: translated (errors.py)
 
 
 class DataDirBroken(IntegrityError):
