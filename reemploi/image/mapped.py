@@ -24,9 +24,9 @@ import os
 import stat
 
 from ..system import seal
+from .fsmap import merge
 
 log = logging.getLogger(__name__)
-ALIGN = 4096
 
 
 def data_ranges(fd: int, start: int, length: int) -> list[tuple[int, int]] | None:
@@ -49,15 +49,9 @@ def data_ranges(fd: int, start: int, length: int) -> list[tuple[int, int]] | Non
         except OSError:
             return None
         hole = min(hole, end)
-        a = (data - start) // ALIGN * ALIGN
-        b = min(-(-(hole - start) // ALIGN) * ALIGN, length)
-        if out and a <= out[-1][0] + out[-1][1]:
-            o, n = out[-1]
-            out[-1] = (o, max(o + n, b) - o)
-        else:
-            out.append((a, b - a))
+        out.append((data - start, hole - data))
         pos = hole
-    return out
+    return merge(out, length)
 
 
 class Source:
