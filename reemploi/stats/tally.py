@@ -78,7 +78,9 @@ def _lot_receipts(lot: dict, members: list[tuple[PeriodMachine, str]], ref: Refe
     for m, kind in members:
         by_kind[kind].append(m)
     result: dict[str, tuple[int, Weight]] = {}
-    for kind in set(declared) | set(by_kind):
+    # Sorted, not set order: str hashes are salted per process, and the weights below
+    # are summed over kinds in this order (floats: the order changes the last bits).
+    for kind in sorted(set(declared) | set(by_kind), key=str):
         count, line_kg = declared.get(kind, (0, None))
         assets = by_kind.get(kind, [])
         units = max(count, len(assets))
