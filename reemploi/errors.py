@@ -41,6 +41,9 @@ class ReemploiError(Exception):
     # (``why=N_("not a file")``); other text has no catalogue entry and is unchanged.
     # Only reasons: a path or device name that happened to spell a msgid must not.
     _translated: tuple[str, ...] = ("why", "detail", "reason")
+    # Parameters that carry a code from a closed set (a status, a problem): the code is
+    # kept in ``params`` (JSON, logs) and said as its msgid, then translated, in text.
+    _worded: dict[str, dict[str, str]] = {}
 
     def __init__(self, msg: str | None = None, **params: object) -> None:
         if msg is not None:
@@ -51,9 +54,12 @@ class ReemploiError(Exception):
     def render(self, translate=None) -> str:
         text = translate(self.msg) if translate else self.msg
         params = self.params
+        if self._worded:
+            params = {k: self._worded.get(k, {}).get(v, v) if isinstance(v, str) else v
+                      for k, v in params.items()}
         if translate:
-            params = {k: translate(v) if k in self._translated and isinstance(v, str) and v
-                      else v for k, v in params.items()}
+            params = {k: translate(v) if (k in self._translated or k in self._worded)
+                      and isinstance(v, str) and v else v for k, v in params.items()}
         try:
             return text.format(**params)
         except (KeyError, IndexError, ValueError):

@@ -50,10 +50,15 @@ def test_a_cut_journal_stays_broken_until_repaired(cli, tmp_path):
         report = cli(["inventory", "verify", "--home", home, "--lang", "en"])
         assert report.exit_code == ExitCode.INTEGRITY, report.output
         assert "BROKEN" in report.output and f"event {total}" in report.output
+        # The problem is said in words, not as its code ("cut").
+        assert "(its end cut:" in report.output and "(cut" not in report.output
         _ok(cli(["inventory", "list", "--home", home]))
     before = (home / "journal.jsonl").read_bytes()
     refused = cli(["inventory", "status", ids[0], "received", "--home", home, "--lang", "fr"])
     assert refused.exit_code == ExitCode.INTEGRITY and "repair" in refused.output
+    assert "(fin coupée" in refused.output and "(cut" not in refused.output
+    stats = cli(["stats", "--home", home, "--lang", "fr"])
+    assert stats.exit_code == ExitCode.INTEGRITY and "(fin coupée" in stats.output
     assert (home / "journal.jsonl").read_bytes() == before          # nothing written
     fixed = _ok(cli(["inventory", "repair", "--note", "disk full on the station",
                      "--json", "--home", home]))
@@ -62,6 +67,8 @@ def test_a_cut_journal_stays_broken_until_repaired(cli, tmp_path):
     report = _ok(cli(["inventory", "verify", "--json", "--home", home]))
     assert report["broken"] is None
     assert [(i["problem"], i["seen_seq"]) for i in report["incidents"]] == [("cut", total)]
+    said = cli(["inventory", "verify", "--home", home, "--lang", "fr"]).output
+    assert "coupée" in said and "): cut," not in said
     _ok(cli(["inventory", "status", ids[0], "diagnosed", "--home", home]))
 
 

@@ -7,7 +7,7 @@ import click
 
 from ..i18n import tr
 from ..errors import BadInput
-from ..inventory.errors import DataDirBroken, JournalRewritten
+from ..inventory.errors import PROBLEM_WORDS, DataDirBroken, JournalRewritten
 from .common import emit, home_option, json_option, lang_option, make_context, operator_option
 
 
@@ -21,18 +21,24 @@ def anchor_line(anchor, lang: str) -> str:
               problem=tr(anchor.problem or "?", lang))
 
 
+def _problem(code, lang: str) -> str:
+    """A problem code said in words; a code from a newer version is shown as it is."""
+    word = PROBLEM_WORDS.get(str(code))
+    return tr(word, lang) if word else str(code)
+
+
 def incident_lines(report, lang: str) -> list[str]:
     lines = []
     if report.broken:
         b = report.broken
         lines.append(tr("BROKEN: the journal lost events ({problem}: it ends at event {kept}, "
                         "event {seen} had been seen); run 'reemploi inventory repair'", lang,
-                        problem=b.get("problem"), kept=b.get("kept_seq"),
+                        problem=_problem(b.get("problem"), lang), kept=b.get("kept_seq"),
                         seen=b.get("seen_seq") or "?"))
     for i in report.incidents:
         lines.append(tr("Incident recorded at event {seq} ({time}): {problem}, the journal "
                         "ended at event {kept}, event {seen} had been seen", lang,
-                        seq=i["seq"], time=i["time"], problem=i["problem"],
+                        seq=i["seq"], time=i["time"], problem=_problem(i["problem"], lang),
                         kept=i["kept_seq"], seen=i["seen_seq"] or "?"))
     return lines
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..errors import BadInput, Conflict, DeviceError, IntegrityError, NotFound, Refused
+from ..i18n import N_
 
 
 class UnknownAsset(NotFound):
@@ -20,18 +21,7 @@ STATUS_WORDS = {"received": "Received", "diagnosed": "Diagnosed", "wiped": "Wipe
 class IllegalTransition(Conflict):
     """Exit 11: the lifecycle table does not allow this status change."""
     msg = "{id}: cannot go from '{current}' to '{to}'"
-
-    def render(self, translate=None) -> str:
-        if translate is None:
-            return super().render(None)
-        params = dict(self.params)
-        for key in ("current", "to"):
-            if params.get(key) in STATUS_WORDS:
-                params[key] = translate(STATUS_WORDS[params[key]])
-        try:
-            return translate(self.msg).format(**params)
-        except (KeyError, IndexError, ValueError):
-            return super().render(translate)
+    _worded = {"current": STATUS_WORDS, "to": STATUS_WORDS}
 
 
 class NotReadyToLeave(IllegalTransition):
@@ -166,11 +156,17 @@ class CannotVoid(Conflict):
     msg = "{id} cannot be voided: {why}"      # why: translated (errors.py)
 
 
+# The inventory's problem codes (inventory/integrity.py) in words.
+PROBLEM_WORDS = {"cut": N_("its end cut"), "replaced": N_("replaced by another journal"),
+                 "chain": N_("its hash chain broken"), "unknown": N_("unknown")}
+
+
 class DataDirBroken(IntegrityError):
     """Exit 12: the journal lost events; writes wait for the explicit repair."""
     msg = ("The journal lost events ({problem}: it ends at event {kept}, event {seen} had "
            "been seen). Nothing is recorded until 'reemploi inventory repair' records the "
            "loss")
+    _worded = {"problem": PROBLEM_WORDS}
 
 
 class JournalRewritten(IntegrityError):

@@ -14,12 +14,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import IntegrityError
-from ..i18n import N_
+from ..inventory.errors import PROBLEM_WORDS
 from ..inventory.standing import broken_state
-
-# The inventory's problem codes (inventory/integrity.py) in words.
-PROBLEM_WORDS = {"cut": N_("its end cut"), "replaced": N_("replaced by another journal"),
-                 "chain": N_("its hash chain broken")}
 
 
 class FiguresOfBrokenJournal(IntegrityError):
@@ -27,14 +23,7 @@ class FiguresOfBrokenJournal(IntegrityError):
     msg = ("The journal lost events ({problem}: it ends at event {kept}, event {seen} had "
            "been seen): figures would leave them out. Check with 'reemploi inventory "
            "verify', then record the loss with 'reemploi inventory repair'")
-
-    def render(self, translate=None) -> str:
-        params = dict(self.params)
-        word = PROBLEM_WORDS.get(str(params.get("problem")))
-        if word is not None:
-            params["problem"] = translate(word) if translate else word
-        text = translate(self.msg) if translate else self.msg
-        return text.format(**params)
+    _worded = {"problem": PROBLEM_WORDS}
 
 
 def check_whole(home: Path) -> None:
