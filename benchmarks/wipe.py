@@ -2,7 +2,8 @@
 """Wipe speed as a user sees it: whole ``reemploi wipe`` commands against dd and nwipe.
 
     sudo .venv/bin/python benchmarks/wipe.py [--size-mib 2048] [--backing /dev/shm]
-                                             [--rounds 5] [--nwipe-rounds 5]
+                  [--direct] [--rounds 5] [--nwipe-rounds 1] [--only prng-verify]
+                  [--upstream-nwipe PATH] [--upstream-prng NAME ...]
 
 One loop device (default: 2 GiB backed by /dev/shm, i.e. RAM: the figures then
 measure our CPU and memory cost, not a disk; ``--backing /var/tmp --direct`` puts it
@@ -12,19 +13,29 @@ on this machine's virtual disk). In every round, interleaved so a load spike hit
   process (guard, plan, exclusive open and re-check, the pass, the verification, the
   ``wipe.started``/``wipe.done`` records in a private inventory);
 * the engine alone inside this Python (``engine.overwrite`` and ``verify.verify`` on
-  an exclusively opened descriptor), reported apart;
+  an exclusively opened descriptor), reported apart; and the keystream alone (2 GiB
+  of it into one RAM buffer: what the verification regenerates, without I/O);
 * ``dd if=/dev/zero of=DEV bs=4M oflag=direct``; ``dd`` of pre-generated random data
   from tmpfs then ``dd iflag=direct`` read-back (what a dd-speed eraser with a full
   read-back costs);
-* ``nwipe --autonuke --nogui --method=random --verify=last --noblank`` (Debian's
-  package; upstream releases, which write about as fast as dd, are not packaged).
+* nwipe doing the same job as ``--method prng --verify full`` (one PRNG pass, no
+  blanking pass, every byte read back; ``nwipe_ref.py`` says exactly what each run
+  does): upstream nwipe built by ``benchmarks/build-nwipe.sh`` (every round, one run
+  per ``--upstream-prng``: its default ``auto``, ``aes_ctr_prng`` where the kernel
+  can, ``chacha20``, ``splitmix64``) and Debian's package (``--nwipe-rounds`` rounds:
+  ~35 s per GiB).
+
+``--only prng-verify`` keeps the runs of the "PRNG + full verify" goal and what splits
+it into phases (command and engine PRNG + verify, engine PRNG pass, keystream alone,
+``dd`` random write + read, the nwipes).
 
 After every timed run the device is read back and checked: zeros after a zero pass,
 the exact keystream after an engine PRNG pass, the exact file after dd of random
-data, and after a command's PRNG pass (whose key never leaves the process) no 4 KiB
-run of zeros anywhere and a first MiB unlike the previous random run's. Each run
-writes over a device that the previous run filled differently (random after zeros,
-zeros after random), so a run that wrote nothing would fail its check.
+data, and after a command's or nwipe's PRNG pass (whose key never leaves the process)
+no 4 KiB run of zeros anywhere and a first MiB unlike the previous random run's. Each
+run writes over a device that the previous run filled differently (random after
+zeros, zeros after random), so a run that wrote nothing would fail its check; nwipe's
+own log must also say the pass was verified.
 
 Figures: median (min–max) of the rounds, wall and CPU for commands, and the ratio of
 each round's interleaved pair. Issue 16's goals: zero command >= 0.9 x dd's speed;
@@ -39,6 +50,7 @@ import json
 import mmap
 import os
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -46,8 +58,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.cmdtiming import (Loads, cli_env, lodetach, losetup, print_ratios,  # noqa: E402
-                                  print_table, run, timed)
+from benchmarks import nwipe_ref  # noqa: E402
+from benchmarks.cmdtiming import (Loads, cli_env, lodetach, losetup, med,  # noqa: E402
+                                  print_ratios, print_table, run, timed)
 from reemploi.wipe import engine  # noqa: E402
 from reemploi.wipe.verify import verify as verify_pass  # noqa: E402
 from reemploi.wipe.patterns import Keystream, byte_pattern, prng_pattern  # noqa: E402
@@ -150,6 +163,15 @@ def engine_pass(dev: str, pattern, verify: str) -> None:
         os.close(fd)
 
 
+def keystream_only(pattern, size: int) -> None:
+    """The keystream of the whole device into one RAM buffer, as the verification
+    regenerates it (same ``Keystream``, same chunk), with no I/O: the PRNG's share."""
+    stream = Keystream(pattern, CHUNK)
+    buf = bytearray(CHUNK)
+    for off in range(0, size, CHUNK):
+        stream.fill(buf, off, min(CHUNK, size - off))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--size-mib", type=int, default=2048)
@@ -158,13 +180,39 @@ def main() -> int:
     ap.add_argument("--direct", action="store_true",
                     help="attach the loop with --direct-io=on (a disk-backed folder)")
     ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--nwipe-rounds", type=int, default=5,
-                    help="rounds that also run nwipe (about 30 s per GiB here)")
+    ap.add_argument("--nwipe-rounds", type=int, default=1,
+                    help="rounds that also run Debian's nwipe (about 35 s per GiB here)")
+    ap.add_argument("--only", choices=("all", "prng-verify"), default="all",
+                    help="prng-verify: only the runs of the PRNG + full verify goal")
+    ap.add_argument("--upstream-nwipe", metavar="PATH",
+                    help="upstream nwipe binary (default: $REEMPLOI_NWIPE, else the "
+                         "newest build of benchmarks/build-nwipe.sh)")
+    ap.add_argument("--upstream-prng", action="append", metavar="NAME",
+                    help="its --prng for one run per round, repeatable (default: "
+                         + ", ".join(nwipe_ref.UPSTREAM_PRNGS) + "; none: no upstream run)")
     args = ap.parse_args()
     if os.geteuid() != 0:
         print("needs root (loop devices)", file=sys.stderr)
         return 4
     size = args.size_mib << 20
+    everything = args.only == "all"
+    nwipes: list[nwipe_ref.NwipeRun] = []
+    notes: list[str] = []
+    prngs = args.upstream_prng or list(nwipe_ref.UPSTREAM_PRNGS)
+    upstream = nwipe_ref.upstream_binary(args.upstream_nwipe)
+    if upstream and prngs != ["none"]:
+        version = nwipe_ref.version_of(run, upstream)
+        nwipes, notes = nwipe_ref.upstream_runs(upstream, version, prngs)
+        notes.insert(0, f"upstream nwipe {version}: {upstream} (built from "
+                        f"{nwipe_ref.build_source(upstream)})")
+    elif not upstream:
+        notes.append("upstream nwipe: not built (benchmarks/build-nwipe.sh, "
+                     "docs/benchmarks.md)")
+    debian = None
+    if nwipe_ref.DEBIAN.exists() and args.nwipe_rounds > 0:
+        debian = nwipe_ref.debian_run(nwipe_ref.version_of(run, nwipe_ref.DEBIAN))
+        notes.append(f"{debian.label}: {nwipe_ref.DEBIAN} (Debian's package 0.34-1+b1, "
+                     f"apt-cache policy nwipe), {args.nwipe_rounds} round(s)")
     workdir = Path(tempfile.mkdtemp(prefix="reemploi-bench-", dir=args.backing))
     backing = workdir / "disk.img"
     with open(backing, "wb") as fh:
@@ -201,6 +249,7 @@ def main() -> int:
         fresh = Fresh()
         t: dict[str, list[float]] = {}
         cpu: dict[str, list[float]] = {}
+        used: dict[str, set[str]] = {}       # the generator each nwipe run used
         loads = Loads()
 
         def put(name, wall, c=None):
@@ -208,79 +257,116 @@ def main() -> int:
             if c is not None:
                 cpu.setdefault(name, []).append(c)
 
-        nwipe = shutil.which("nwipe")
+        def nwipe(job: nwipe_ref.NwipeRun) -> None:
+            run(dd_zero)                     # zeros under it: a pass that wrote nothing fails
+            r = run([*job.argv, dev])
+            used.setdefault(job.label, set()).add(nwipe_ref.check_log(r.stdout, job.label))
+            fresh(dev, size, job.label)
+            put(job.label, r.wall, r.cpu)
+
         for rnd in range(args.rounds):
             loads.sample()
-            r = ours("prng", "none")
-            fresh(dev, size, "prng command")
-            put("cmd prng", r.wall, r.cpu)
-            r = run(dd_zero)
-            check_zeros(dev, size, "dd zero")
-            put("dd zero", r.wall, r.cpu)
+            if everything:
+                r = ours("prng", "none")
+                fresh(dev, size, "prng command")
+                put("cmd prng", r.wall, r.cpu)
+                r = run(dd_zero)
+                check_zeros(dev, size, "dd zero")
+                put("dd zero", r.wall, r.cpu)
             pat = prng_pattern()
             w, c = timed_cpu(engine_pass, dev, pat, "none")
             check_keystream(dev, size, pat, "engine prng")
             put("engine prng", w, c)
-            r = ours("zero", "none")
-            check_zeros(dev, size, "zero command")
-            put("cmd zero", r.wall, r.cpu)
+            w, c = timed_cpu(keystream_only, prng_pattern(), size)
+            put("keystream alone (RAM)", w, c)
+            if everything:
+                r = ours("zero", "none")
+                check_zeros(dev, size, "zero command")
+                put("cmd zero", r.wall, r.cpu)
             r = run(dd_rand)
             check_file(dev, size, rand_sha, "dd random")
             r2 = run(dd_read)
             put("dd random + read", r.wall + r2.wall, r.cpu + r2.cpu)
+            put("dd direct read", r2.wall, r2.cpu)
             w, c = timed_cpu(engine_pass, dev, byte_pattern(0), "none")
             check_zeros(dev, size, "engine zero")
-            put("engine zero", w, c)
+            if everything:
+                put("engine zero", w, c)
             r = ours("prng", "full")
             fresh(dev, size, "prng + verify command")
             put("cmd prng + verify", r.wall, r.cpu)
-            r = ours("zero", "full")
-            check_zeros(dev, size, "zero + verify command")
-            put("cmd zero + verify", r.wall, r.cpu)
+            if everything:
+                r = ours("zero", "full")
+                check_zeros(dev, size, "zero + verify command")
+                put("cmd zero + verify", r.wall, r.cpu)
             pat = prng_pattern()
             w, c = timed_cpu(engine_pass, dev, pat, "full")
             check_keystream(dev, size, pat, "engine prng + verify")
             put("engine prng + verify", w, c)
-            r = run(dd_zero)
-            r2 = run(dd_read)
-            check_zeros(dev, size, "dd zero + read")
-            put("dd zero + read", r.wall + r2.wall, r.cpu + r2.cpu)
-            if nwipe and rnd < args.nwipe_rounds:
-                r = run(["nwipe", "--autonuke", "--nogui", "--nowait", "--method=random",
-                         "--verify=last", "--noblank", dev])
-                fresh(dev, size, "nwipe")
-                put("nwipe random + verify", r.wall, r.cpu)
-                run(dd_zero)
+            if everything:
+                r = run(dd_zero)
+                r2 = run(dd_read)
+                check_zeros(dev, size, "dd zero + read")
+                put("dd zero + read", r.wall + r2.wall, r.cpu + r2.cpu)
+            for job in nwipes:
+                nwipe(job)
+            if debian and rnd < args.nwipe_rounds:
+                nwipe(debian)
             print(f"round {rnd + 1}: " + ", ".join(f"{k} {v[-1]:.2f}" for k, v in t.items()),
                   flush=True)
 
         mb = size / 1e6
         print(f"\n{args.rounds} rounds, {loads}")
-        if nwipe:
-            print(f"nwipe: {run(['nwipe', '--version']).stdout.strip()} (Debian's package; "
-                  "see apt-cache policy nwipe); upstream nwipe 0.42 is not installed")
-        print_table(t, cpu, width=24, rate_head="MB/s", rate=lambda wall: mb / wall,
-                    missing="—", cpu_head="CPU s (median)")
+        for note in notes:
+            print(note)
+        for label, names in used.items():
+            print(f"{label}: generator {', '.join(sorted(names))} (from its log)")
+        print_table(t, cpu, width=max(24, *(len(k) for k in t)), rate_head="MB/s",
+                    rate=lambda wall: mb / wall, missing="—", cpu_head="CPU s (median)")
         print()
+        goal = "cmd prng + verify"
         print_ratios("ratios of interleaved runs, median (min–max) of the rounds:", t, [
             ("zero command, speed vs dd zero (goal >= 0.9)", "dd zero", "cmd zero"),
             ("engine zero, speed vs dd zero", "dd zero", "engine zero"),
             ("prng command vs zero command, speed (goal >= 0.95)", "cmd zero", "cmd prng"),
             ("engine prng vs engine zero, speed (goal >= 0.95)", "engine zero", "engine prng"),
-            ("prng + full verify command vs nwipe, time (goal <= 0.4)", "cmd prng + verify",
-             "nwipe random + verify"),
-            ("prng + full verify command vs dd random write + read", "cmd prng + verify",
+            *[(f"prng + full verify command vs {job.label}, time (goal <= 0.4)", goal,
+               job.label) for job in [*nwipes, *([debian] if debian else [])]],
+            *[(f"engine prng + verify vs {job.label}, time", "engine prng + verify",
+               job.label) for job in nwipes],
+            ("prng + full verify command vs dd random write + read", goal,
              "dd random + read"),
             ("engine prng + verify vs dd random write + read", "engine prng + verify",
              "dd random + read"),
             ("zero + full verify command vs dd zero write + read", "cmd zero + verify",
              "dd zero + read")])
+        print_phases(t)
     finally:
         rand.unlink(missing_ok=True)
         lodetach(dev)
         shutil.rmtree(workdir, ignore_errors=True)
         shutil.rmtree(scratch, ignore_errors=True)
     return 0
+
+
+def print_phases(t: dict[str, list[float]]) -> None:
+    """Where the PRNG + full verify command's time goes, from the medians of runs of
+    the same rounds: the command's fixed part (start-up, guard, plan, records) is the
+    command less the engine; the verification is the engine's PRNG + verify less its
+    PRNG pass; the keystream alone is what the pass and the verification each
+    generate, and ``dd`` direct read the floor of the read-back."""
+    need = ("cmd prng + verify", "engine prng + verify", "engine prng")
+    if not all(k in t for k in need):
+        return
+    m = {k: statistics.median(v) for k, v in t.items()}
+    print("\nphases of the prng + full verify command (medians, s):")
+    print(f"  whole command {m['cmd prng + verify']:.2f} = fixed part "
+          f"{m['cmd prng + verify'] - m['engine prng + verify']:.2f} + PRNG pass "
+          f"{m['engine prng']:.2f} + read-back and compare "
+          f"{m['engine prng + verify'] - m['engine prng']:.2f}")
+    for k in ("keystream alone (RAM)", "dd direct read"):
+        if k in t:
+            print(f"  {k}: {med(t[k])}")
 
 
 if __name__ == "__main__":
