@@ -18,6 +18,12 @@ Cases (the ones that need root or a tool are skipped, and say so, without them):
   inventory show ID      one machine of a small inventory built by the real CLI
   wipe LOOP LOOP         a wipe's planning of two 64 MiB loop devices: guard, plan,
                          then the confirmation refuses (no terminal), nothing written
+  … [user install]       the interpreter, ``--version`` and ``probe --json`` of this
+                         checkout installed as a station installs it (``pip install .``
+                         into a venv cached outside the repository: installed.py). The
+                         other cases run in the development venv, an editable install,
+                         whose finder ``site`` imports at every start (~15–20 ms here).
+                         The probe's figure against lshw is the user-install one.
 
 Python runs as an installed package does: bytecode cached (here in a temporary
 ``PYTHONPYCACHEPREFIX``, so the checkout stays clean), ``PYTHONDONTWRITEBYTECODE``
@@ -27,6 +33,7 @@ before/after under the same load. ``--importtime`` also prints, per case, the pa
 cost (``python -X importtime``, self time summed per package, min over 3 runs).
 
     sudo .venv/bin/python benchmarks/command.py [--rounds 5] [--importtime] [--compare DIR]
+                                                [--no-user-install]
 """
 
 from __future__ import annotations
@@ -44,6 +51,10 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from installed import user_env, user_install  # noqa: E402
+
+USER = " [user install]"
 MACHINE = ROOT / "tests" / "fixtures" / "machines" / "latitude-e5410-failing-disk"
 PY = sys.executable
 
@@ -100,6 +111,14 @@ def _loops(work: Path) -> list[str]:
     return loops
 
 
+def user_cases(venv: Path) -> dict[str, list[str]]:
+    """The cases run from the station-style install (``installed.py``)."""
+    py, cmd = str(venv / "bin" / "python"), str(venv / "bin" / "reemploi")
+    return {"python -c pass" + USER: [py, "-c", "pass"],
+            "reemploi --version" + USER: [cmd, "--version"],
+            "probe --json" + USER: [cmd, "probe", "--json"]}
+
+
 def cases(work: Path, env: dict, loops: list[str]) -> dict[str, list[str]]:
     out = {"true": ["true"], "python -c pass": [PY, "-c", "pass"],
            "python -c import click": [PY, "-c", "import click"],
@@ -153,6 +172,8 @@ def main() -> None:
                     help="also print each command's largest import costs")
     ap.add_argument("--compare", type=Path, default=None,
                     help="another checkout whose reemploi runs too (e.g. main, for before/after)")
+    ap.add_argument("--no-user-install", action="store_true",
+                    help="skip the cases of the station-style install (installed.py)")
     args = ap.parse_args()
     rounds = max(5, args.rounds)
     work = Path(tempfile.mkdtemp(prefix="reemploi-bench-cmd-"))
@@ -160,26 +181,29 @@ def main() -> None:
     try:
         env = _env(work)
         loops = _loops(work)
-        todo = {name: (argv, ROOT) for name, argv in cases(work, env, loops).items()}
+        todo = {name: (argv, ROOT, env) for name, argv in cases(work, env, loops).items()}
+        if not args.no_user_install:
+            venv, uenv = user_install(ROOT), user_env(env)
+            todo.update({name: (argv, work, uenv) for name, argv in user_cases(venv).items()})
         if args.compare:
             other = args.compare.resolve()
-            for name, (argv, _) in list(todo.items()):
+            for name, (argv, _, e) in list(todo.items()):
                 if argv[:3] == [PY, "-m", "reemploi"]:
-                    todo[f"{name} [{other.name}]"] = (argv, other)
-        for argv, cwd in todo.values():          # warm-up: bytecode, page cache
-            run_once(argv, env, cwd)
+                    todo[f"{name} [{other.name}]"] = (argv, other, e)
+        for argv, cwd, e in todo.values():       # warm-up: bytecode, page cache
+            run_once(argv, e, cwd)
         wall: dict[str, list[float]] = {k: [] for k in todo}
         cpu: dict[str, list[float]] = {k: [] for k in todo}
         for _ in range(rounds):
-            for name, (argv, cwd) in todo.items():
-                w, c = run_once(argv, env, cwd)
+            for name, (argv, cwd, e) in todo.items():
+                w, c = run_once(argv, e, cwd)
                 wall[name].append(w)
                 cpu[name].append(c)
         load = os.getloadavg()[0]
         print(f"{rounds} rounds, interleaved; load average {load:.1f} on {os.cpu_count()} CPUs")
-        print(f"{'case':<24} {'wall, median (min–max)':>28} {'CPU, median':>12}")
+        print(f"{'case':<38} {'wall, median (min–max)':>28} {'CPU, median':>12}")
         for name in todo:
-            print(f"{name:<24} {_fmt(wall[name]):>28} "
+            print(f"{name:<38} {_fmt(wall[name]):>28} "
                   f"{statistics.median(cpu[name]) * 1000:9.0f} ms")
         med = {k: statistics.median(v) for k, v in wall.items()}
         cmed = {k: statistics.median(v) for k, v in cpu.items()}
@@ -188,6 +212,11 @@ def main() -> None:
         for name in todo:
             if todo[name][0][0] == PY and not name.startswith("python -c"):
                 print(f"  {name:<22} {(med[name] - base) * 1000:7.0f} ms")
+        if "python -c pass" + USER in med:
+            ubase = med["python -c pass" + USER]
+            print(f"beyond the user install's interpreter start ({ubase * 1000:.0f} ms):")
+            for name in (n for n in todo if n.endswith(USER) and not n.startswith("python")):
+                print(f"  {name:<36} {(med[name] - ubase) * 1000:7.0f} ms")
         for probe in [k for k in todo if k.startswith("probe --json") and "replay" not in k]:
             if "lshw -json" not in med:
                 break
@@ -205,10 +234,12 @@ def main() -> None:
                     print(f"  {name:<22} {med[name] / med[twin]:5.2f} ({cmed[name] / cmed[twin]:.2f})")
         if args.importtime:
             print("\nlargest import costs (self time per package, min of 3, ms):")
-            for name, (argv, cwd) in todo.items():
-                if argv[0] != PY or name.startswith("python -c"):
+            for name, (argv, cwd, e) in todo.items():
+                if name.startswith("python -c") or not (argv[0] == PY or name.endswith(USER)):
                     continue
-                costs = importtime(argv, env, cwd)
+                if argv[0] != PY:           # the installed script: its venv's python
+                    argv = [str(Path(argv[0]).with_name("python")), "-m", "reemploi", *argv[1:]]
+                costs = importtime(argv, e, cwd)
                 print(f"  {name}: " + ", ".join(f"{k} {v:.0f}" if v else k for k, v in costs))
     finally:
         for loop in loops:

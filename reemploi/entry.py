@@ -5,11 +5,14 @@ commands start the tools they will first need, which then run meanwhile (issue 1
 a live ``probe`` its collectors (probe/early.py), a ``wipe`` the planning's listing of
 the block devices (the check after "yes" always lists anew: ``blockdev.lsblk_tree``
 with ``fresh`` drops an early one). Every command line is then parsed by click
-exactly as before; a tool started for nothing is killed at exit.
+exactly as before; a tool started for nothing is killed at exit. The command lines of
+a plain live probe (``cli/probe_plain.py`` says which) never import click: the probe
+command's own code runs without it.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 
 _ROOT_FLAGS = {"--debug"}
@@ -38,6 +41,11 @@ def run() -> None:
     if command == "probe":
         from .probe.early import start
         start(words)
+        from .cli.probe_plain import recognise
+        form = recognise(words, os.environ)
+        if form is not None:          # a plain live probe: no click (cli/probe_plain.py)
+            from .cli.probe_plain import run as run_plain
+            run_plain(form)
     elif command == "wipe" and not {"-h", "--help"} & set(words):
         from .system.blocktext import LSBLK_ARGV
         from .system.runner import start_early

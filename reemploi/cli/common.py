@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
@@ -11,8 +10,11 @@ from typing import Any, Callable
 import click
 
 from .. import i18n
-from ..context import Context, cli_operator, default_home, set_cli_operator
+from ..context import set_cli_operator
 from ..errors import Aborted
+# make_context and dump_json live in plain.py (no click: the probe's fast path uses
+# them too); every command imports them from here as before.
+from .plain import dump_json, make_context  # noqa: F401
 
 
 def lang_option(f):
@@ -65,23 +67,6 @@ def operator_option(f):
                         help="Who does this: a name on the roster (reemploi operator list). "
                              "Default: REEMPLOI_OPERATOR, else the station's current operator "
                              "(reemploi operator use).")(f)
-
-
-def make_context(home: Path | None = None, lang: str | None = None, **kw: Any) -> Context:
-    home = home or default_home()
-    if cli_operator() and "operator" not in kw:
-        from ..inventory.operators import check_known
-        kw["operator"] = check_known(Path(home), cli_operator())
-    # Every command that writes the journal keeps the figures' ledger (stats.keep:
-    # reads a 48-byte header per commit, imports the fold only when a rewrite is due).
-    from ..stats.keep import follow
-    kw.setdefault("followers", (follow,))
-    return Context(home=home, lang=lang or i18n.current(), **kw)
-
-
-def dump_json(obj: Any) -> str:
-    from ..jsonable import to_jsonable
-    return json.dumps(to_jsonable(obj), ensure_ascii=False, indent=2, sort_keys=False)
 
 
 def emit(obj: Any, as_json: bool, render: Callable[[Any], str]) -> None:

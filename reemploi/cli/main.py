@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import logging
 import signal
 import sys
 
@@ -12,8 +11,9 @@ import click
 from .. import __version__, i18n
 from ..i18n import N_
 from ..context import set_cli_operator
-from ..errors import Aborted, ExitCode, Interrupted, PermissionDenied, ReemploiError
+from ..errors import Aborted, ExitCode, ReemploiError
 from .common import _set_lang
+from .plain import failure, setup_logging, stop, stops
 from .click_i18n import install as _install_click_i18n, translate_params
 from .help_i18n import TranslatedHelp, translate_tree
 
@@ -128,26 +128,18 @@ class ReemploiGroup(TranslatedHelp, click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except ReemploiError as exc:
-            click.echo(i18n._("Error: {message}").format(message=exc.render(i18n._)), err=True)
-            ctx.exit(int(exc.exit_code))
-        except PermissionError as exc:
-            # Every known case has its own check (data directory owner, root for
-            # destructive commands); this is the net under them: exit 4, no traceback.
-            # No file name: "?" rather than the C library's English strerror.
-            err = PermissionDenied(path=exc.filename or "?")
-            click.echo(i18n._("Error: {message}").format(message=err.render(i18n._)), err=True)
-            ctx.exit(int(err.exit_code))
+        except (ReemploiError, PermissionError, KeyboardInterrupt) as exc:
+            # One mapping to the message and exit code (plain.failure), which the
+            # probe's click-free path (probe_plain.py) uses too.
+            message, code = failure(exc)
+            click.echo(message, err=True)
+            ctx.exit(code)
         except (click.exceptions.Abort, EOFError):
             # "no" by Ctrl-D (or Ctrl-C) at a question: the operator's "no", exit 13
             # as for any refused confirmation, not click's exit 1 (README: a bug).
             click.echo("", err=True)
             click.echo(i18n._("Error: {message}").format(message=Aborted().render(i18n._)), err=True)
             ctx.exit(int(ExitCode.ABORTED))
-        except KeyboardInterrupt as exc:
-            from ..system.signals import stop_name
-            click.echo(Interrupted(what=stop_name(exc)).render(i18n._), err=True)
-            ctx.exit(int(ExitCode.INTERRUPTED))
 
 
 @click.group(cls=ReemploiGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -159,13 +151,7 @@ class ReemploiGroup(TranslatedHelp, click.Group):
                    "environment, else French).")
 def cli(debug: bool) -> None:
     """reemploi: probe, grade, wipe, install, label and report on donated computers."""
-    # Log lines are for --debug: a person reads sentences in their language (typed
-    # errors, reports), never "WARNING reemploi.inventory.store: …". Records are still
-    # made at WARNING (for a debugging session or a test's caplog), just not printed.
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setLevel(logging.DEBUG if debug else logging.CRITICAL + 1)
-    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s", handlers=[handler])
+    setup_logging(debug)
 
 
 def _register() -> None:
@@ -177,19 +163,6 @@ _register()
 translate_params(cli)      # the root's own --lang, --debug: errors in the reader's words
 
 
-def _stops(handler) -> None:
-    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        try:
-            signal.signal(signum, handler)
-        except ValueError:           # not the main thread (embedded use)
-            return
-
-
-def _stop(signum, frame) -> None:
-    from ..system.signals import Stopped
-    raise Stopped(signum)
-
-
 def main(argv: list[str] | None = None) -> int:
     """The installed command. SIGTERM and SIGHUP end it like Ctrl-C for its whole
     life (exit 130), not only while a wipe or an image write runs (their
@@ -198,14 +171,14 @@ def main(argv: list[str] | None = None) -> int:
     README's table does not explain. Once the command has its exit status, further
     stop signals are ignored: the work is done and recorded, the status stands."""
     i18n.set_language(None)
-    _stops(_stop)
+    stops(stop)
     try:
         cli.main(args=argv, prog_name="reemploi", standalone_mode=True)
         code = 0
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     finally:
-        _stops(signal.SIG_IGN)
+        stops(signal.SIG_IGN)
     return code
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 
 from ..probe import folder as machine_folder
-from ..probe.collector import probe_machine
 from .common import emit, home_option, json_option, lang_option, make_context
+from .probe_plain import describe
 
 
 @click.command("probe")
@@ -31,16 +31,8 @@ def probe(as_json: bool, lang: str, no_smart: bool, record: Path | None,
         session = machine_folder.recording(record)
     else:
         session = machine_folder.live()
-    ctx = make_context(lang=lang, runner=session.runner, sysfs=session.sysfs,
-                       replay=session.replay)
-    machine = probe_machine(ctx, smart=not no_smart, facts=session.facts)
-    session.finish()
-    emit(machine, as_json, lambda m: _text(m, lang))
-
-
-def _text(machine, lang: str) -> str:
-    from ..probe.render import render_machine     # imported for the text view only
-    return render_machine(machine, lang)
+    # The same code as the click-free path of a plain live probe (probe_plain.py).
+    describe(as_json=as_json, lang=lang, no_smart=no_smart, session=session, echo=click.echo)
 
 
 @click.command("doctor")

@@ -1,0 +1,143 @@
+"""``reemploi probe`` without click, for the command lines it exactly recognises (issue 16).
+
+The goal was a ``probe --json`` in ≤ 0.7 × ``lshw -json``'s time, as a command. Here
+lshw takes ~100 ms, the interpreter ~15 ms and ``import click`` with the CLI's root
+~30 ms more: the click command could not get there. So the installed command
+(``reemploi.entry``) hands the few command lines of a plain live probe to ``main``
+below, which never imports click, and leaves every other command line to click:
+
+    reemploi [--debug] [--lang fr|en] probe [--json] [--no-smart] [--lang fr|en]
+
+each option at most once, in any order on its side of ``probe``, ``--lang X`` or
+``--lang=X``. Anything else (``--help``, ``--replay``, ``--record``, an unknown or
+repeated option, a language click would refuse, shell completion) is click's, as
+before. What runs is the click command's own code, in the same order: the language
+(``ReemploiGroup.main``, then the root's ``--lang``, then the probe's), the logging
+(``plain.setup_logging``), the probe (``describe``, which the click command calls
+too), the printing (``plain.echo``) and the one mapping of a failure to its message
+and exit code (``plain.failure``). tests/test_probe_plain.py runs both paths on the
+same command lines and compares their bytes and exit codes.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+from dataclasses import dataclass
+from typing import Callable
+
+from .. import i18n
+from ..context import set_cli_operator
+from ..errors import ExitCode, ReemploiError
+from . import plain
+
+LANGUAGES = ("fr", "en")          # click.Choice of both --lang options
+# The root group's options before "probe", and the probe command's after it.
+_ROOT_FLAGS = {"--debug": "debug"}
+_PROBE_FLAGS = {"--json": "as_json", "--no-smart": "no_smart"}
+# click's shell completion: when this is set, click answers instead of running.
+COMPLETE_VAR = "_REEMPLOI_COMPLETE"
+
+
+@dataclass(frozen=True)
+class Form:
+    """A recognised ``probe`` command line."""
+    as_json: bool = False
+    no_smart: bool = False
+    debug: bool = False
+    root_lang: str | None = None
+    lang: str | None = None
+
+
+def recognise(words: list[str], environ) -> Form | None:
+    """The ``Form`` of ``words`` (argv without the program) when they are one of the
+    command lines this module runs exactly as click would; else None."""
+    if COMPLETE_VAR in environ:
+        return None
+    found: dict[str, object] = {}
+    flags, lang_key = _ROOT_FLAGS, "root_lang"
+    seen_probe = False
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if word == "probe" and not seen_probe:
+            seen_probe, flags, lang_key = True, _PROBE_FLAGS, "lang"
+        elif word in flags:
+            if flags[word] in found:
+                return None                      # repeated: click's to judge
+            found[flags[word]] = True
+        elif word == "--lang" or word.startswith("--lang="):
+            if word == "--lang":
+                if i + 1 >= len(words):
+                    return None
+                i += 1
+                value = words[i]
+            else:
+                value = word[len("--lang="):]
+            if value not in LANGUAGES or lang_key in found:
+                return None
+            found[lang_key] = value
+        else:
+            return None
+        i += 1
+    return Form(**found) if seen_probe else None
+
+
+def describe(*, as_json: bool, lang: str, no_smart: bool, session,
+             echo: Callable[[str], None] = plain.echo) -> None:
+    """The probe command's work, for both paths: probe through ``session`` (live,
+    recording or replaying: probe/folder.py), then print JSON or the text view."""
+    from ..probe.collector import probe_machine
+    ctx = plain.make_context(lang=lang, runner=session.runner, sysfs=session.sysfs,
+                             replay=session.replay)
+    machine = probe_machine(ctx, smart=not no_smart, facts=session.facts)
+    session.finish()
+    if as_json:
+        echo(plain.dump_json(machine))
+    else:
+        from ..probe.render import render_machine     # imported for the text view only
+        echo(render_machine(machine, lang))
+
+
+def run(form: Form) -> None:
+    """The installed command's end for a recognised probe (as ``cli.main.run``)."""
+    try:
+        code = main(form)
+    except KeyboardInterrupt:        # a stop in the few instructions around main's end
+        code = int(ExitCode.INTERRUPTED)
+    sys.exit(code)
+
+
+def main(form: Form, session=None) -> int:
+    """Run the live probe of ``form`` (``session``: a probe/folder.py session, the live
+    machine when None) as ``cli.main.main`` would run its command line; the exit code."""
+    i18n.set_language(None)                       # as cli.main.main, ReemploiGroup.main
+    set_cli_operator(None)
+    plain.stops(plain.stop)
+    try:
+        return _run(form, session)
+    finally:
+        plain.stops(signal.SIG_IGN)
+
+
+def _run(form: Form, session) -> int:
+    try:
+        if form.root_lang:                        # the root's eager --lang, then the probe's
+            i18n.set_language(form.root_lang)
+        if form.lang:
+            i18n.set_language(form.lang)
+        lang = i18n.current()
+        plain.setup_logging(form.debug)
+        if session is None:
+            from ..probe.folder import live
+            session = live()
+        describe(as_json=form.as_json, lang=lang, no_smart=form.no_smart, session=session)
+        return 0
+    except (ReemploiError, PermissionError, KeyboardInterrupt) as exc:
+        message, code = plain.failure(exc)
+        plain.echo(message, err=True)
+        return code
+    except OSError as exc:
+        if not plain.broken_pipe(exc):
+            raise
+        return 1
