@@ -110,6 +110,13 @@ def _frames(doc: dict, path) -> tuple[Frame, ...]:
     return tuple(frames)
 
 
+# The last indexes parsed, by their bytes: one ``image write`` asks for the same index
+# four times (kind, plan, map check, frames). Reading its bytes again is cheap (the
+# page cache holds them); parsing and checking them is ~10 ms for a 2 GiB image and
+# grows with it. Keyed by the bytes themselves, a file changed in place is parsed anew.
+_PARSED: dict[tuple[int, bytes], SzstIndex] = {}
+
+
 def read_index(path: Path | str) -> SzstIndex | None:
     """The index of a szst file, or None if the file is not one (a plain .zst)."""
     with open(path, "rb") as fh:
@@ -129,10 +136,22 @@ def read_index(path: Path | str) -> SzstIndex | None:
         magic, frame_len = struct.unpack("<II", head)
         if magic != SKIPPABLE_MAGIC or frame_len != json_len + 12:
             raise BadInput(INDEX_FRAME, path=str(path))
-        try:
-            doc = load_json(fh.read(json_len).decode("utf-8"), "szst index", str(path))
-        except (ValueError, UnicodeDecodeError):
-            raise BadInput(INDEX_JSON, path=str(path)) from None
+        raw = fh.read(json_len)
+    key = (start, raw)
+    index = _PARSED.get(key)
+    if index is None:
+        index = _parse_index(raw, start, path)
+        if len(_PARSED) >= 4:
+            _PARSED.clear()
+        _PARSED[key] = index
+    return index
+
+
+def _parse_index(raw: bytes, start: int, path) -> SzstIndex:
+    try:
+        doc = load_json(raw.decode("utf-8"), "szst index", str(path))
+    except (ValueError, UnicodeDecodeError):
+        raise BadInput(INDEX_JSON, path=str(path)) from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT or doc.get("version") != 1:
         raise BadInput(INDEX_VERSION, path=str(path))
     frames = _frames(doc, path)
