@@ -34,6 +34,7 @@ from PIL import Image
 from conftest import MACHINES
 from french_support import ENGLISH, FRENCH, leaks as _leaks, untranslated as _untranslated
 from test_image_support import MiB, build_master
+from test_printing_cups import pdf_queue  # noqa: F401  (`printers` lists a real, running queue)
 
 pytestmark = pytest.mark.root
 
@@ -107,7 +108,8 @@ def _checked_pdf(pdf, tmp_path, kept: list, lang: str, texts: dict) -> str:
     return text
 
 
-def test_five_machines_from_intake_to_papers(cli, loopdev, tmp_path, monkeypatch):
+def test_five_machines_from_intake_to_papers(cli, loopdev, tmp_path, monkeypatch,
+                                             pdf_queue):  # noqa: F811
     monkeypatch.delenv("REEMPLOI_STATION")            # the station code comes from settings
     monkeypatch.setenv("REEMPLOI_HOME", str(tmp_path / "home"))
     home = tmp_path / "home"
