@@ -2,7 +2,12 @@
 1 000 / 10 000 / 50 000 machines, timed as a user runs them (whole CLI process).
 
 Goals (issue 16): ``label`` of 500 registered machines < 2 s and of 50 < 0.5 s at
-50 000 machines; nothing per-asset grows with the inventory. The inventory is the
+50 000 machines; nothing per-asset grows with the inventory, reads or writes. The
+writing commands timed: ``grade`` of a registered machine (a recorded machine of
+tests/fixtures/machines replayed: status, probe, checklist and verdict in one append),
+``intake`` of one machine (an existing donor found by name, a new lot, a new id),
+``inventory status``, ``inventory correct`` and ``checkout``; each round writes on other machines, so no
+command repeats on a state it made. The inventory is the
 corpus-shaped one of ``benchmarks/inventory.py`` (real dmidecode/smartctl outputs
 parsed by our parsers, ~12 events per machine).
 
@@ -30,6 +35,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Iterator
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -40,23 +46,118 @@ from inventory import generate  # noqa: E402
 from reemploi.inventory.store import Inventory  # noqa: E402
 
 
+CACHE = Path(os.environ.get("REEMPLOI_BENCH_CACHE", "/var/tmp/reemploi-bench"))
+
+
+def _generator_key(n: int) -> str:
+    """The cache key of a generated journal: its size and the generator's own source
+    (``benchmarks/inventory.py``: seed, templates, events), so a changed generator
+    never reuses an old journal."""
+    import hashlib
+    import inventory
+    src = Path(inventory.__file__).read_bytes()
+    return f"{n}-{hashlib.sha256(src).hexdigest()[:12]}"
+
+
+def cached_journal(n: int) -> tuple[Path, list[str]]:
+    """The generated journal of ``n`` machines and its machine ids, made once under
+    ``CACHE`` (outside the repository: 50 000 machines take minutes to generate)."""
+    folder = CACHE / f"journal-{_generator_key(n)}"
+    ids_file = folder / "ids.txt"
+    if not ids_file.exists():
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        t = time.perf_counter()
+        _, ids = generate(folder, n)
+        ids_file.write_text("\n".join(ids))       # last: a cut run is made again
+        print(f"{n} machines: journal {(folder / 'journal.jsonl').stat().st_size / 1e6:.0f}"
+              f" MB generated in {time.perf_counter() - t:.0f} s (cached in {folder})",
+              flush=True)
+    return folder / "journal.jsonl", ids_file.read_text().split()
+
+
 def inventory_at(base: Path, n: int) -> tuple[Path, list[str]]:
-    """The corpus-shaped inventory of ``n`` machines under ``base`` (made once, reused
-    when kept): (its home, its machine ids). Shared with benchmarks/documents.py."""
+    """The corpus-shaped inventory of ``n`` machines under ``base`` (its journal from
+    the cache, its projection built by opening it; reused when kept): (its home, its
+    machine ids). Shared with benchmarks/documents.py. Opened once before any timing,
+    so a projection of an older format is rebuilt here, not in a timed command."""
     home = base / f"inv-{n}"
     ids_file = home / "ids.txt"
     if not ids_file.exists():
+        journal, ids = cached_journal(n)
         shutil.rmtree(home, ignore_errors=True)
         home.mkdir(parents=True)
-        t = time.perf_counter()
-        _, ids = generate(home, n)
-        t2 = time.perf_counter()
-        Inventory.open(home, "bench", "bench")
-        ids_file.write_text("\n".join(ids))       # last: a cut run is made again
-        print(f"{n} machines: journal {(home / 'journal.jsonl').stat().st_size / 1e6:.0f}"
-              f" MB generated in {t2 - t:.0f} s, projection built in "
-              f"{time.perf_counter() - t2:.0f} s", flush=True)
+        shutil.copyfile(journal, home / "journal.jsonl")
+        ids_file.write_text("\n".join(ids))
+    t = time.perf_counter()
+    Inventory.open(home, "bench", "bench")
+    took = time.perf_counter() - t
+    if took > 1:
+        print(f"{n} machines: projection brought up to date in {took:.0f} s", flush=True)
     return home, ids_file.read_text().split()
+
+
+# Machines the generator leaves in each state (benchmarks/inventory.py: the n-th machine,
+# from 1, is ready when n % 10 < 6, diagnosed when n % 10 is 8 or 9).
+READY = (1, 2, 3, 4, 5)
+DIAGNOSED = (8, 9)
+RECORDED = ROOT / "tests" / "fixtures" / "machines" / "aspire-es1-non-root"
+
+
+def _in_state(ids: list[str], ends: tuple[int, ...], home: Path, tag: str) -> Iterator[str]:
+    """Machines the generator left in a state, spread over the inventory, never one a
+    previous run of this benchmark on the same home already used (kept in the home)."""
+    used_file = home / f"bench-used-{tag}.txt"
+    used = set(used_file.read_text().split()) if used_file.exists() else set()
+    step = max(1, len(ids) // 97)
+    for start in range(step):
+        for i in range(start, len(ids), step):
+            if (i + 1) % 10 in ends and ids[i] not in used:
+                with open(used_file, "a") as fh:
+                    fh.write(ids[i] + "\n")
+                yield ids[i]
+
+
+def write_cases(home: Path, ids: list[str], rounds: int) -> dict[str, list[list[str]]]:
+    """{case: one argv per round} of the writing commands, each round on other machines."""
+    ready = _in_state(ids, READY, home, "ready")
+    diagnosed = _in_state(ids, DIAGNOSED, home, "diagnosed")
+    cases: dict[str, list[list[str]]] = {
+        "grade --asset (write)": [], "intake 1 machine (write)": [],
+        "inventory status (write)": [], "inventory correct (write)": [],
+        "checkout (write)": []}
+    for r in range(rounds):
+        cases["grade --asset (write)"].append(
+            ["grade", "--replay", str(RECORDED), "--asset", next(diagnosed), "--json",
+             "--check", "keyboard=ok"])
+        cases["intake 1 machine (write)"].append(
+            ["intake", "--donor", "Donateur DON-A-0007", "--device", "laptop:1:2.5",
+             "--create-ids", "--json"])
+        cases["inventory status (write)"].append(
+            ["inventory", "status", next(ready), "diagnosed"])
+        cases["inventory correct (write)"].append(
+            ["inventory", "correct", next(ready), "--set", "weight_kg=2.4", "--reason",
+             "pesée refaite"])
+        cases["checkout (write)"].append(
+            ["checkout", next(ready), "--to", "given", "--org", "Banc d'essai", "--json"])
+    return cases
+
+
+def first_write(py: str, env: dict, home: Path, ids: list[str], n: int) -> None:
+    """Before the rounds: the first writing command on a home restored from its journal
+    alone (it folds the figures' ledger once, ``stats.keep``), then a second one, each
+    timed, so the rounds time what a write costs every day."""
+    for label in ("first write after a restore", "second write"):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t = time.perf_counter()
+        subprocess.run([py, "-m", "reemploi", "inventory", "status",
+                        next(_in_state(ids, READY, home, "ready")), "diagnosed"],
+                       env=env, cwd=ROOT, stdout=subprocess.DEVNULL, check=True)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        ledger = (home / "projection" / "figures-ledger.marshal").exists()
+        print(f"{n:>6} machines  {label:<32} {time.perf_counter() - t:.2f} s, CPU "
+              f"{after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime:.2f} s"
+              f"  (figures' ledger {'kept' if ledger else 'absent'} after it)", flush=True)
 
 
 def fmt(ts: list[float]) -> str:
@@ -78,6 +179,7 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--keep", type=Path, default=None,
                     help="Keep (and reuse) the generated inventories under this folder.")
+    ap.add_argument("--no-writes", action="store_true", help="Time the reading commands only.")
     args = ap.parse_args()
     base = args.keep or Path(tempfile.mkdtemp(prefix="reemploi-scale-"))
     py = sys.executable
@@ -99,17 +201,27 @@ def main() -> None:
                     "label", *[x for a in chosen for x in ("--payload", a)]]
             cases["sheet 1 registered"] = ["sheet", ids[len(ids) // 2]]
             cases["inventory show 1"] = ["inventory", "show", ids[len(ids) // 3], "--json"]
+            writes = {} if args.no_writes else write_cases(home, ids, args.rounds)
+            for name in writes:
+                cases[name] = []
             times: dict[str, list[float]] = {c: [] for c in cases}
             cpu: dict[str, list[float]] = {c: [] for c in cases}
             subprocess.run([py, "-m", "reemploi", "--help"], env=cmd_env, cwd=ROOT,
                            stdout=subprocess.DEVNULL, check=True)       # warm the .pyc cache
-            for _ in range(args.rounds):
+            if writes:
+                first_write(py, cmd_env, home, ids, n)
+            for r in range(args.rounds):
                 for name, argv in cases.items():
+                    if name in writes:
+                        argv = writes[name][r]
                     extra = ["--out", str(out)] if argv[0] in ("label", "sheet") else []
                     before = resource.getrusage(resource.RUSAGE_CHILDREN)
                     t = time.perf_counter()
-                    subprocess.run([py, "-m", "reemploi", *argv, *extra], env=cmd_env,
-                                   cwd=ROOT, stdout=subprocess.DEVNULL, check=True)
+                    done = subprocess.run([py, "-m", "reemploi", *argv, *extra], env=cmd_env,
+                                          cwd=ROOT, stdout=subprocess.DEVNULL,
+                                          stderr=subprocess.PIPE, text=True)
+                    if done.returncode != 0:
+                        raise SystemExit(f"{name} failed ({done.returncode}): {done.stderr}")
                     times[name].append(time.perf_counter() - t)
                     after = resource.getrusage(resource.RUSAGE_CHILDREN)
                     cpu[name].append(after.ru_utime - before.ru_utime

@@ -126,13 +126,15 @@ def test_a_stale_or_forged_slice_file_is_never_believed(shop):
     while len({shard_of(x) for x in ids}) == len(ids):
         ids.append(inv.create_asset("machine", "desktop"))
     a = next(x for x in ids if sum(shard_of(y) == shard_of(x) for y in ids) > 1)
+    inv.rebuild_projection()                # every record in its base shard, none in a tail
     truth = {x: inv.machine(x) for x in ids}
     name = "assets-" + shard_of(a)
     side_path = inv.projection.slices_path(name)
     old_side = side_path.read_bytes()
-    # Stale: a slice file from before the last write of its shard (a writer killed
-    # between the shard and meta.json, then a later one that moved meta.json).
+    # Stale: a slice file from before the last whole write of its shard (a writer
+    # killed between the shard and meta.json, then a later one that moved meta.json).
     inv.record("note", a, {"text": "une de plus"})
+    inv.rebuild_projection()
     truth[a] = inv.machine(a)
     side_path.write_bytes(old_side)
     assert Inventory.open(inv.home, "x").machine(a) == truth[a]

@@ -197,6 +197,7 @@ def test_deep_verify_finds_an_edited_projection_and_repair_rebuilds(tmp_path):
     from reemploi.inventory.projection import save_table, load_table, shard_of
     inv, ids = _filled(tmp_path)
     assert inv.verify(deep=True).projection is ProjectionState.CURRENT
+    inv.rebuild_projection()    # every record in its base shard (tails: test_inventory_tails)
     path = inv.projection.asset_path(shard_of(ids[1]))
     docs = load_table(path, "assets")
     docs[ids[1]]["status"] = "ready"                  # hand-edited state, journal untouched

@@ -94,10 +94,12 @@ def test_random_truncations_are_never_forgotten(cli, tmp_path):
 def test_a_projection_file_edited_by_hand_is_never_trusted(cli, tmp_path):
     home = tmp_path / "shop"
     ids = _shop(cli, home)
-    for shard in (home / "projection" / "assets").glob("*.json"):
+    # Wherever its record is: its base shard, or the tail a later write appended to.
+    for shard in [*(home / "projection" / "assets").glob("*.json"),
+                  *(home / "projection" / "tails").glob("assets-*.bin")]:
         text = shard.read_text()
         if ids[0] in text:
-            shard.write_text(text.replace('"status":"diagnosed"', '"status":"ready"', 1))
+            shard.write_text(text.replace('"status":"diagnosed"', '"status":"ready"'))
     report = cli(["inventory", "verify", "--home", home, "--lang", "en"])
     assert report.exit_code == ExitCode.INTEGRITY, report.output
     refused = cli(["checkout", ids[0], "--to", "given", "--org", "X", "--home", home])
@@ -114,7 +116,8 @@ def test_a_listing_row_edited_by_hand_is_never_trusted(cli, tmp_path):
     ids = _shop(cli, home)
     row = f'["{ids[0]}","machine","diagnosed"'
     edited = 0
-    for shard in (home / "projection" / "rows").glob("*.json"):
+    for shard in [*(home / "projection" / "rows").glob("*.json"),
+                  *(home / "projection" / "tails").glob("assets-*.log")]:
         text = shard.read_text()
         if row in text:
             shard.write_text(text.replace(row, f'["{ids[0]}","machine","ready"'))

@@ -106,7 +106,8 @@ class LotsMixin:
         if kind not in DONOR_KINDS:
             raise BadInput(what="donor kind", why=str(kind))
         wanted = " ".join(name.casefold().split())
-        for donor in (s._catalog()["donors"]).values():
+        # The donors read by their slices: not the lots (one per ten machines).
+        for donor in s.all_of("donors"):
             if " ".join(str(donor.get("name", "")).casefold().split()) == wanted:
                 return donor["id"], []
         did = self._next_id(s, "donor")

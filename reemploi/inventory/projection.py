@@ -30,8 +30,10 @@ from tinydb.storages import Storage
 from tinydb.table import Document
 
 from ..system.files import private_subdir, write_atomic  # noqa: F401 (re-exported)
-from .listing import ROW_FIELDS, rows_file
-from .slices import ProjectionDamaged, SlicedReads, encode
+from .listing import ROW_FIELDS
+from .saving import SessionSaving
+from .slices import ProjectionDamaged, SlicedReads, parse_table
+from . import tails
 
 PROJECTION_DIR = "projection"
 # Bumped whenever a record's shape changes: a projection of another format is rebuilt
@@ -55,7 +57,11 @@ PROJECTION_DIR = "projection"
 # one asset is read without its whole shard (issue 16).
 # 11: the ``lines`` index (fold.line_keys: the roster, a person's sittings, a wipe by its
 # event id), so the roster, the carnet and ``certificate issue --event`` scan nothing.
-FORMAT = 11
+# 12: ``tails/``: a write appends its records to its groups' tails (tails.py) instead of
+# rewriting their shards; meta.json's ``tails`` vouches for them. A format-11 projection
+# is a format-12 one without tails: it is read as it is, never rebuilt for this.
+FORMAT = 12
+READABLE_FORMATS = (11, 12)
 SHARDS = 256
 ASSETS_TABLE = "assets"
 INDEX_TABLES = ("serial", "identity", "disk", "events", "disk_events", "touch", "lines")
@@ -144,9 +150,11 @@ class Projection:
         self.slices_dir = self.root / "slices"
         self.meta_path = self.root / "meta.json"
         self.catalog_path = self.root / "lots.json"
+        self.tails_dir = self.root / tails.TAILS_DIR
 
     def ensure_dirs(self) -> None:
-        for d in (self.root, self.assets_dir, self.index_dir, self.rows_dir, self.slices_dir):
+        for d in (self.root, self.assets_dir, self.index_dir, self.rows_dir, self.slices_dir,
+                  self.tails_dir):
             private_subdir(d)
 
     def read_meta(self) -> dict | None:
@@ -154,7 +162,7 @@ class Projection:
             meta = read_json(self.meta_path)
         except ProjectionDamaged:
             return None
-        if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        if not isinstance(meta, dict) or meta.get("format") not in READABLE_FORMATS:
             return None
         return meta
 
@@ -198,9 +206,11 @@ class Projection:
         for f in self.slices_dir.glob("*.json"):
             if f.stem not in keep:
                 f.unlink()
+        for f in self.tails_dir.glob("*"):      # a rebuild writes every base whole
+            f.unlink()
 
 
-class Session(SlicedReads):
+class Session(SessionSaving, tails.TailReads, SlicedReads):
     """A fold ``View`` over the projection files: loads shards lazily, remembers what
     changed, and ``save()`` writes only that. ``fresh=True`` starts empty (rebuild)."""
 
@@ -219,6 +229,16 @@ class Session(SlicedReads):
         # twice, or read then its shard loaded for a write, stays one object.
         self.loose: dict[tuple[str, str], dict | None] = {}
         self.slice_files: dict[str, dict[str, bytes] | None] = {}
+        self.tail_files: dict[str, tails.Tail | None] = {}
+        # Writes to groups not loaded whole: {group: {table: {key: value}}}, appended to
+        # their tails by ``save`` (tails.py). The values are the objects the fold holds.
+        self.pending: dict[str, dict[str, dict[str, Any]]] = {}
+
+    # What ``SessionSaving.save`` writes.
+    FORMAT = FORMAT
+    ASSETS_TABLE = ASSETS_TABLE
+    INDEX_TABLES = INDEX_TABLES
+    shard_of = staticmethod(shard_of)
 
     # -- loading --------------------------------------------------------------------
 
@@ -242,10 +262,17 @@ class Session(SlicedReads):
         if docs is None:
             if not self.fresh:
                 self._check(self.proj.asset_path(shard), "assets/" + shard)
-            docs = {} if self.fresh else load_table(self.proj.asset_path(shard), ASSETS_TABLE)
+            absent = self.fresh or self._absent("assets/" + shard)
+            docs = {} if absent else load_table(self.proj.asset_path(shard), ASSETS_TABLE)
+            docs.update(self._tail_all("assets-" + shard, ASSETS_TABLE))
             self._overlay("a", docs, lambda aid: shard_of(aid) == shard)
             self.asset_shards[shard] = docs
         return docs
+
+    def _absent(self, key: str) -> bool:
+        """meta.json records no such file (a shard nothing was written to yet)."""
+        crcs = self.meta.get("crc")
+        return crcs is not None and key not in crcs
 
     def _overlay(self, kind: str, docs: dict[str, dict], mine: Callable[[str], bool]) -> None:
         """Put back the records already read by their slice (same file version, both
@@ -288,12 +315,23 @@ class Session(SlicedReads):
         """Every asset's listing row (listing.py), shard by shard; each file checked
         against its CRC-32 like the records."""
         for shard in sorted(p.stem for p in self.proj.assets_dir.glob("*.json")):
-            path = self.proj.rows_path(shard)
-            self._check(path, "rows/" + shard)
-            data = read_json(path)
-            if not isinstance(data, dict) or data.get("fields") != list(ROW_FIELDS):
-                raise ProjectionDamaged(str(path))
+            yield from self.rows_of(shard)
+
+    def rows_of(self, shard: str) -> Iterator[list]:
+        """One shard's listing rows: its rows file's, those of its tail over them."""
+        path = self.proj.rows_path(shard)
+        self._check(path, "rows/" + shard)
+        data = read_json(path)
+        if not isinstance(data, dict) or data.get("fields") != list(ROW_FIELDS):
+            raise ProjectionDamaged(str(path))
+        tail = self._tail("assets-" + shard)
+        if tail is None or not tail.rows:
             yield from data["rows"]
+            return
+        newer = tail.rows
+        yield from (r for r in data["rows"] if not isinstance(r, list) or not r
+                    or r[0] not in newer)
+        yield from newer.values()
 
     def _index(self, shard: str) -> dict[str, dict]:
         idx = self.index_shards.get(shard)
@@ -304,6 +342,10 @@ class Session(SlicedReads):
             if data is not None and not isinstance(data, dict):
                 raise ProjectionDamaged(str(self.proj.index_path(shard)))
             idx = {t: dict((data or {}).get(t) or {}) for t in INDEX_TABLES}
+            for t in INDEX_TABLES:
+                idx[t].update(self._tail_all("index-" + shard, t))
+            for t, values in self.pending.get("index-" + shard, {}).items():
+                idx[t].update(values)
             self.index_shards[shard] = idx
         return idx
 
@@ -316,6 +358,7 @@ class Session(SlicedReads):
                 self.catalog = {"lots": load_table(self.proj.catalog_path, "lots"),
                                 "donors": load_table(self.proj.catalog_path, "donors")}
                 for table in ("lots", "donors"):
+                    self.catalog[table].update(self._tail_all("lots", table))
                     self._overlay(table[0], self.catalog[table], lambda _: True)
         return self.catalog
 
@@ -338,6 +381,22 @@ class Session(SlicedReads):
             self.loose[(kind, key)] = found[key] = doc
         return found
 
+    def all_of(self, table: str) -> list[dict]:
+        """Every lot or donor (``table``), read by their slices: the donors (a few
+        hundred) without the lots (one per ten machines) when the catalogue is not
+        loaded whole."""
+        if self.fresh or self.catalog is not None:
+            return list(self._catalog()[table].values())
+        raw = self._slice_table("lots", table)
+        if raw is None:
+            return list(self._catalog()[table].values())
+        keys = set(parse_table(raw))
+        tail = self._tail("lots")
+        if tail is not None:
+            keys.update(tail.refs.get(table, ()))
+        keys.update(k for kind, k in self.loose if kind == table[0])
+        return [d for d in self.catalog_of(table, sorted(keys)).values() if d is not None]
+
     # -- the View protocol ----------------------------------------------------------
 
     def asset(self, asset_id: str) -> dict | None:
@@ -347,29 +406,51 @@ class Session(SlicedReads):
 
     def put_asset(self, doc: dict) -> None:
         shard = shard_of(doc["id"])
-        self._assets(shard)[doc["id"]] = doc
-        self.dirty_assets.add(shard)
+        if self.fresh or shard in self.asset_shards:
+            self._assets(shard)[doc["id"]] = doc
+            self.dirty_assets.add(shard)
+        else:
+            self.loose[("a", doc["id"])] = doc
+            self._pend("assets-" + shard, ASSETS_TABLE, doc["id"], doc)
+
+    def _pend(self, group: str, table: str, key: str, value: Any) -> None:
+        self.pending.setdefault(group, {}).setdefault(table, {})[key] = value
 
     def lot(self, lot_id: str) -> dict | None:
         return self.catalog_of("lots", [lot_id]).get(lot_id)
 
     def put_lot(self, doc: dict) -> None:
-        self._catalog()["lots"][doc["id"]] = doc
-        self.dirty_catalog = True
+        self._put_catalog("lots", doc)
+
+    def _put_catalog(self, table: str, doc: dict) -> None:
+        if self.fresh or self.catalog is not None:
+            self._catalog()[table][doc["id"]] = doc
+            self.dirty_catalog = True
+        else:
+            self.loose[(table[0], doc["id"])] = doc
+            self._pend("lots", table, doc["id"], doc)
 
     def donor(self, donor_id: str) -> dict | None:
         return self.catalog_of("donors", [donor_id]).get(donor_id)
 
     def put_donor(self, doc: dict) -> None:
-        self._catalog()["donors"][doc["id"]] = doc
-        self.dirty_catalog = True
+        self._put_catalog("donors", doc)
 
     def index_add(self, table: str, key: str, value: Any) -> None:
         shard = shard_of(key)
-        values = self._index(shard)[table].setdefault(key, [])
+        pending = self.pending.get("index-" + shard, {}).get(table, {})
+        values = pending.get(key)
+        if values is None and not (self.fresh or shard in self.index_shards):
+            values = self.index_many(table, [key])[key]     # may load the shard whole
+        if self.fresh or shard in self.index_shards:
+            values = self._index(shard)[table].setdefault(key, [])
+            if value not in values:
+                values.append(value)
+                self.dirty_index.add(shard)
+            return
         if value not in values:
             values.append(value)
-            self.dirty_index.add(shard)
+            self._pend("index-" + shard, table, key, values)
 
     def index_get(self, table: str, key: str) -> list:
         return self.index_many(table, [key])[key]
@@ -381,8 +462,11 @@ class Session(SlicedReads):
         by_shard: dict[str, list[str]] = {}
         for key in dict.fromkeys(keys):
             shard = shard_of(key)
+            pending = self.pending.get("index-" + shard, {}).get(table, {})
             if self.fresh or shard in self.index_shards:
                 found[key] = list(self._index(shard)[table].get(key, []))
+            elif key in pending:
+                found[key] = list(pending[key])
             else:
                 by_shard.setdefault(shard, []).append(key)
         for shard, wanted in by_shard.items():
@@ -402,60 +486,3 @@ class Session(SlicedReads):
         if number > counters.get(key, 0):
             counters[key] = number
             self.counters_changed = True
-
-    # -- saving ---------------------------------------------------------------------
-
-    def save(self, seq: int, hash_: str, offset: int, prune: bool = False) -> None:
-        """Write changed shards, then move meta forward (it holds their CRC-32s).
-        ``prune`` (rebuild): also remove shard files this session does not hold.
-
-        Nothing here is fsynced: the journal line was, before (one fsync per command,
-        issue 16), and it is the truth. After a power cut a shard or meta.json may be
-        older, newer or empty; each file's CRC-32 in meta.json then disagrees (or
-        meta.json is unreadable, or behind the journal) and the next open refolds
-        from the journal (rebuild or catch-up) instead of trusting it. A kill -9
-        loses nothing written: the page cache survives the process."""
-        self.proj.ensure_dirs()
-        if prune:
-            self.proj.prune(set(self.asset_shards), set(self.index_shards))
-            self.meta["crc"] = {}
-        for shard in sorted(self.dirty_assets):
-            docs = self.asset_shards[shard].values()
-            self._write(self.proj.asset_path(shard), "assets/" + shard, "assets-" + shard,
-                        {ASSETS_TABLE: _tinydb_items(docs)})
-            rows = json.dumps(rows_file(docs), ensure_ascii=False,
-                              separators=(",", ":")).encode("utf-8")
-            write_atomic(self.proj.rows_path(shard), rows, sync=False)
-            self.meta.setdefault("crc", {})["rows/" + shard] = zlib.crc32(rows)
-        for shard in sorted(self.dirty_index):
-            idx = self.index_shards[shard]
-            self._write(self.proj.index_path(shard), "index/" + shard, "index-" + shard,
-                        {t: ((k, k, v) for k, v in values.items())
-                         for t, values in idx.items()})
-        if self.dirty_catalog and self.catalog is not None:
-            self._write(self.proj.catalog_path, "lots", "lots",
-                        {t: _tinydb_items(self.catalog[t].values())
-                         for t in ("lots", "donors")})
-        self.meta.update({"format": FORMAT, "seq": seq, "hash": hash_, "offset": offset})
-        self.proj.write_meta(self.meta)
-        self.dirty_assets.clear()
-        self.dirty_index.clear()
-        self.dirty_catalog = False
-        # Slices read before this save may point into files it replaced.
-        self.slice_files.clear()
-
-    def _write(self, path: Path, key: str, slices_name: str, tables: dict) -> None:
-        """A shard (plain JSON, TinyDB's layout) and its slice file, their CRC-32s kept
-        for meta.json (written after them)."""
-        data, side = encode(tables)
-        write_atomic(path, data, sync=False)
-        write_atomic(self.proj.slices_path(slices_name), side, sync=False)
-        crcs = self.meta.setdefault("crc", {})
-        crcs[key] = zlib.crc32(data)
-        crcs["slices/" + slices_name] = zlib.crc32(side)
-
-
-def _tinydb_items(docs: Iterable[dict]) -> Iterator[tuple[str, str, dict]]:
-    """A TinyDB table's documents: keyed "1", "2"... in the file, by id in the slices."""
-    for i, doc in enumerate(docs, 1):
-        yield str(i), doc["id"], doc

@@ -137,6 +137,11 @@ class SlicedReads:
     meta: dict
     slice_files: dict[str, dict[str, bytes] | None]
 
+    def _newer(self, name: str, table: str, keys: list[str]) -> tuple[dict[str, Any], list[str]]:
+        """({key: value} of these keys found in the group's tail, the keys left to read
+        in its base): the projection ``Session`` reads its tails (tails.py) here."""
+        return {}, keys
+
     def _slice_table(self, name: str, table: str) -> bytes | None:
         """The slice table ``table`` of slice file ``name`` (its JSON text, b"" if the
         table is empty); None when meta.json holds no CRC-32 for that file (read the
@@ -146,7 +151,11 @@ class SlicedReads:
             crcs = self.meta.get("crc")
             want = None if crcs is None else crcs.get("slices/" + name)
             path = self.proj.slices_path(name)
-            if want is None:
+            if want is None and crcs is not None and _base_key(name) not in crcs:
+                # No base file recorded (a shard nothing was ever written to): an
+                # empty table, as meta.json vouches, not a whole read of nothing.
+                self.slice_files[name] = {}
+            elif want is None:
                 self.slice_files[name] = None
             else:
                 try:
@@ -162,10 +171,17 @@ class SlicedReads:
     def _sliced(self, path: Path, name: str, table: str, keys: list[str]
                 ) -> dict[str, Any] | None:
         """{key: value} of these keys of one file (absent keys left out), read by their
-        slices in one open; None if the file has no slice file to trust."""
+        slices in one open; None if the file has no slice file to trust. A key in the
+        group's tail (tails.py) is read there: the tail is newer than the base."""
+        newer, keys = self._newer(name, table, keys)
         raw = self._slice_table(name, table)
         if raw is None:
             return None
+        if not keys:
+            return newer
+        return {**self._base_sliced(path, raw, keys), **newer}
+
+    def _base_sliced(self, path: Path, raw: bytes, keys: list[str]) -> dict[str, Any]:
         if len(keys) > FIND_AT_MOST:
             # Many keys in one table (the lots of 500 labels): one parse beats a
             # search per key through the same bytes.
@@ -174,6 +190,13 @@ class SlicedReads:
         else:
             refs = [(k, ref) for k in keys if (ref := find_ref(raw, k)) is not None]
         return read_slices(path, refs)
+
+
+def _base_key(name: str) -> str:
+    """meta.json's CRC key of the file a slice file describes: ``assets-3f`` ->
+    ``assets/3f``, ``lots`` -> ``lots``."""
+    kind, _, shard = name.partition("-")
+    return f"{kind}/{shard}" if shard else kind
 
 
 def find_ref(raw: bytes, key: str) -> list[int] | None:

@@ -169,6 +169,8 @@ def projection_state(proj: Projection, seq: int, hash_: str, offset: int) -> Pro
     if set(files) != set(crcs) or any(zlib.crc32(p.read_bytes()) != crcs[k]
                                       for k, p in files.items()):
         return ProjectionState.DAMAGED            # a file edited or left behind by a crash
+    if not _tails_hold(proj, meta):
+        return ProjectionState.DAMAGED
     if meta.get("seq") == seq and meta.get("hash") == hash_ and meta.get("offset") == offset:
         return ProjectionState.CURRENT
     if (meta.get("seq", 0) < seq and meta.get("offset", 0) < offset):
@@ -176,35 +178,45 @@ def projection_state(proj: Projection, seq: int, hash_: str, offset: int) -> Pro
     return ProjectionState.MISMATCH
 
 
+def _tails_hold(proj: Projection, meta: dict) -> bool:
+    """Every tail meta.json names (tails.py) is as recorded: both files' CRC-32s."""
+    from .tails import holds
+    return all(holds(proj, group, state) for group, state in (meta.get("tails") or {}).items())
+
+
 def deep_difference(journal: Journal, proj: Projection) -> dict:
     """Fold the whole journal in memory and compare with the stored projection;
     {} if equal, else where it first differs. Call with a lock held."""
     from . import fold
     from .listing import rows_file
-    from .projection import INDEX_TABLES, Session, load_table
+    from .projection import INDEX_TABLES, Session
 
     fresh = Session(proj, {"counters": {}}, fresh=True)
     for offset, line in journal.iter_lines():
         fold.apply(fresh, json.loads(line), offset, len(line))
+    meta = proj.read_meta() or {}
+    # What readers see: each base file with its tail over it (every value of a tail
+    # checked against its CRC-32 on the way), compared record by record.
+    seen = Session(proj, meta)
     stored_shards = {p.stem for p in proj.all_asset_shards()}
     for shard in sorted(stored_shards | set(fresh.asset_shards)):
-        stored = load_table(proj.asset_path(shard), "assets")
+        stored = seen._assets(shard)
         mine = fresh.asset_shards.get(shard, {})
         for key in sorted(set(stored) | set(mine)):
             if stored.get(key) != mine.get(key):
                 return {"record": key}
         # The listing rows are the records' (listing.row_of), never another fold.
-        if (read_json(proj.rows_path(shard)) or {}) != rows_file(mine.values()):
+        rows = {r[0]: r for r in seen.rows_of(shard)}
+        if rows != {r[0]: r for r in rows_file(mine.values())["rows"]}:
             return {"rows": shard}
     for shard, idx in sorted(fresh.index_shards.items()):
-        stored = read_json(proj.index_path(shard)) or {}
+        stored = seen._index(shard)
         for table in INDEX_TABLES:
-            if (stored.get(table) or {}) != idx[table]:
+            if stored[table] != idx[table]:
                 return {"index": f"{shard}/{table}"}
     for table in ("lots", "donors"):
-        if load_table(proj.catalog_path, table) != fresh._catalog()[table]:
+        if seen._catalog()[table] != fresh._catalog()[table]:
             return {"record": table}
-    meta = proj.read_meta() or {}
     if meta.get("counters") != fresh.meta.get("counters"):
         return {"record": "counters"}
     return _slices_difference(proj)
