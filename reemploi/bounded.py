@@ -20,7 +20,10 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any
+TYPE_CHECKING = False   # as typing.TYPE_CHECKING, without importing typing (issue 16)
+
+if TYPE_CHECKING:
+    from typing import Any
 
 from .errors import BadInput
 from .i18n import N_

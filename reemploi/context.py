@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from typing import TYPE_CHECKING
+TYPE_CHECKING = False   # as typing.TYPE_CHECKING, without importing typing (issue 16)
 
 if TYPE_CHECKING:
     from .system.runner import Runner
@@ -71,6 +71,7 @@ def operator_for(home: Path) -> str | None:
 
 @dataclass
 class Context:
+    """What a command works with: the data directory, language, runner, sysfs."""
     # None: the real machine's, made when first read (a command that reads the
     # inventory never runs a tool: subprocess and the runner stay unimported).
     runner: Runner | None = None

@@ -24,8 +24,12 @@ from __future__ import annotations
 import builtins
 import os
 import sys
+import types
 
 MAX_ENTRIES = 4000          # a cache that grew past this (many edits) starts afresh
+# 2: methods compiled without this module's future flags (format 1's had string
+# annotations): a file of another format is ignored and rewritten.
+FORMAT = 2
 
 _codes: dict[str, object] = {}
 _added = False
@@ -50,7 +54,8 @@ def _load(path: str) -> dict[str, object]:
             doc = marshal.loads(fh.read())
     except (OSError, EOFError, ValueError, TypeError):
         return {}
-    if not isinstance(doc, dict) or doc.get("python") != sys.version:
+    if not isinstance(doc, dict) or doc.get("python") != sys.version \
+            or doc.get("format") != FORMAT:
         return {}
     codes = doc.get("codes")
     return codes if isinstance(codes, dict) else {}
@@ -65,7 +70,10 @@ def _exec(source, globals=None, locals=None, /):
                 _codes.update({**_load(_path), **_codes})
         code = _codes.get(source)
         if code is None:
-            code = compile(source, "<string>", "exec")
+            # dont_inherit: this module's ``from __future__ import annotations`` must
+            # not reach the generated methods (their annotations would become the
+            # strings '_type_x', and a class's signature read "A(x: '_type_x')").
+            code = compile(source, "<string>", "exec", dont_inherit=True)
             _codes[source] = code
             _added = True
         source = code
@@ -83,7 +91,8 @@ def _save() -> None:
     try:
         os.makedirs(os.path.dirname(_path), exist_ok=True)
         with open(tmp, "wb") as fh:
-            fh.write(marshal.dumps({"python": sys.version, "codes": codes}))
+            fh.write(marshal.dumps({"python": sys.version, "format": FORMAT,
+                                     "codes": codes}))
         os.replace(tmp, _path)
     except OSError:
         try:
@@ -92,9 +101,42 @@ def _save() -> None:
             pass
 
 
+class _InspectOnDemand(types.ModuleType):
+    """Stands for ``inspect`` in ``sys.modules`` until something reads from it.
+
+    ``dataclasses`` imports ``inspect`` for one thing: writing ``Name(field, …)`` into
+    the ``__doc__`` of a class that has no docstring. ``inspect`` brings ``ast``,
+    ``dis`` and ``tokenize`` with it: 29 M instructions (valgrind), ~9 ms of every
+    command's start here, a tenth of ``lshw -json``'s whole run (issue 16). The probe's
+    dataclasses all have docstrings, so the probe never needs it. The first attribute
+    read here (another class without docstring, click, a test) imports the real
+    module, which then answers every read; ``import inspect`` from then on gets the
+    real module itself."""
+
+    def __getattr__(self, name: str):
+        real = _real_inspect()
+        self.__dict__.update(real.__dict__)    # later reads: straight from here
+        return getattr(real, name)
+
+
+def _real_inspect():
+    if isinstance(sys.modules.get("inspect"), _InspectOnDemand):
+        del sys.modules["inspect"]
+    import importlib
+    return importlib.import_module("inspect")
+
+
+def _inspect_on_demand() -> None:
+    """Put the stand-in in place, only before anything imported ``inspect`` (with a
+    test runner or click loaded first, it is already there: nothing to do)."""
+    if "inspect" not in sys.modules and "dataclasses" not in sys.modules:
+        sys.modules["inspect"] = _InspectOnDemand("inspect")
+
+
 def install() -> bool:
     """Give ``dataclasses`` the caching ``exec``; False where it does not apply."""
     global _path
+    _inspect_on_demand()
     import dataclasses
     if not (3, 10) <= sys.version_info[:2] <= (3, 12) or \
             not hasattr(dataclasses, "_create_fn"):

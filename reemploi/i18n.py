@@ -16,9 +16,7 @@ French rather than choosing English for the trainee.
 
 from __future__ import annotations
 
-import ast
 import functools
-import gettext
 import os
 from pathlib import Path
 
@@ -37,6 +35,7 @@ def _unquote(literal: str) -> str:
     inner = literal[1:-1]
     if len(literal) >= 2 and literal[0] == literal[-1] == '"' and "\\" not in inner and '"' not in inner:
         return inner
+    import ast          # here: most starts read the catalogue cache, not a .po (issue 16)
     return ast.literal_eval(literal)
 
 
@@ -83,18 +82,26 @@ def parse_po(text: str) -> dict[str, str]:
     return entries
 
 
-class PoTranslations(gettext.NullTranslations):
-    """gettext translations backed by the merged .po catalogues of one language."""
+@functools.lru_cache(maxsize=None)
+def _translations_class() -> type:
+    """``PoTranslations``, made at the first translation: a ``probe --json`` translates
+    nothing and need not import gettext (issue 16)."""
+    import gettext
 
-    def __init__(self, catalog: dict[str, str]) -> None:
-        super().__init__()
-        self._catalog = catalog
+    class PoTranslations(gettext.NullTranslations):
+        """gettext translations backed by the merged .po catalogues of one language."""
 
-    def gettext(self, message: str) -> str:
-        return self._catalog.get(message, message)
+        def __init__(self, catalog: dict[str, str]) -> None:
+            super().__init__()
+            self._catalog = catalog
 
-    def ngettext(self, singular: str, plural: str, n: int) -> str:
-        return self.gettext(singular if n == 1 else plural)
+        def gettext(self, message: str) -> str:
+            return self._catalog.get(message, message)
+
+        def ngettext(self, singular: str, plural: str, n: int) -> str:
+            return self.gettext(singular if n == 1 else plural)
+
+    return PoTranslations
 
 
 # French typography (Lexique des règles typographiques en usage à l'Imprimerie nationale):
@@ -178,8 +185,9 @@ def _keep(lang: str, key: tuple, merged: dict[str, str]) -> None:
 
 
 @functools.lru_cache(maxsize=None)
-def translations(lang: str) -> PoTranslations:
-    return PoTranslations(catalog(normalise(lang)))
+def translations(lang: str):
+    """gettext translations (a ``gettext.NullTranslations``) for ``lang``."""
+    return _translations_class()(catalog(normalise(lang)))
 
 
 def _code(lang: str | None) -> str | None:

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from typing import Any
+TYPE_CHECKING = False   # as typing.TYPE_CHECKING, without importing typing (issue 16)
+
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def to_jsonable(obj: Any) -> Any:

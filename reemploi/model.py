@@ -11,9 +11,11 @@ import dataclasses
 import enum
 import functools
 import types
-import typing
 from dataclasses import dataclass, field
-from typing import Any
+TYPE_CHECKING = False   # as typing.TYPE_CHECKING, without importing typing (issue 16)
+
+if TYPE_CHECKING:
+    from typing import Any
 
 # The JSON form of these records; in its own module (the CLI's --json needs no model).
 from .jsonable import to_jsonable  # noqa: F401
@@ -65,6 +67,7 @@ class Missing:
 
 @dataclass(frozen=True)
 class SystemInfo:
+    """The machine's identity and firmware: SMBIOS/DMI fields, boot mode, Secure Boot."""
     vendor: str | None = None
     product: str | None = None
     version: str | None = None
@@ -83,6 +86,7 @@ class SystemInfo:
 
 @dataclass(frozen=True)
 class Cpu:
+    """The processor: /proc/cpuinfo (or py-cpuinfo), its frequency and flags."""
     vendor: str | None = None
     model: str | None = None
     cores: int | None = None
@@ -123,6 +127,7 @@ class Cpu:
 
 @dataclass(frozen=True)
 class MemoryModule:
+    """One RAM module in a slot (dmidecode type 17)."""
     locator: str | None = None
     bank: str | None = None
     size_mb: int | None = None
@@ -136,6 +141,7 @@ class MemoryModule:
 
 @dataclass(frozen=True)
 class Memory:
+    """The RAM: total, modules and slots."""
     total_mb: int | None = None
     modules: tuple[MemoryModule, ...] = ()
     slots_total: int | None = None
@@ -154,6 +160,7 @@ class Memory:
 
 @dataclass(frozen=True)
 class Smart:
+    """A disk's SMART health as smartctl reported it."""
     available: bool = False
     source: str | None = None             # "smartctl-json", "smartctl-text", "pysmart"
     smartctl_version: str | None = None
@@ -185,6 +192,7 @@ class Smart:
 
 @dataclass(frozen=True)
 class Disk:
+    """One disk of the machine (lsblk, sysfs), with its SMART health."""
     # Defaults only so a probe read back from an old or hand-made journal line keeps
     # every disk it names (custody must account for each); the probe always sets both.
     name: str = "?"                       # kernel name: sda, nvme0n1, loop3
@@ -230,6 +238,7 @@ class Disk:
 
 @dataclass(frozen=True)
 class Gpu:
+    """A graphics adapter (lspci)."""
     vendor: str | None = None
     model: str | None = None
     driver: str | None = None
@@ -238,6 +247,7 @@ class Gpu:
 
 @dataclass(frozen=True)
 class NetInterface:
+    """A network interface (sysfs): wired, wifi or other."""
     name: str
     kind: str                             # "wired" | "wifi" | "other"
     mac: str | None = None
@@ -247,6 +257,7 @@ class NetInterface:
 
 @dataclass(frozen=True)
 class Battery:
+    """A battery of the machine (power_supply uevent)."""
     name: str | None = None
     manufacturer: str | None = None
     model: str | None = None
@@ -273,6 +284,7 @@ class Battery:
 
 @dataclass(frozen=True)
 class Screen:
+    """A connected screen, from its EDID."""
     connector: str | None = None
     manufacturer: str | None = None       # 3-letter PNP id, e.g. "LGD"
     model: str | None = None
@@ -296,6 +308,7 @@ class Device:
 
 @dataclass(frozen=True)
 class Machine:
+    """What a probe found: every section, and which fields are missing and why."""
     schema_version: int = SCHEMA_VERSION
     probed_at: str | None = None
     tool_version: str | None = None
@@ -342,6 +355,7 @@ class Machine:
 def _converter(hint: Any) -> Any:
     """A function turning a JSON value into ``hint`` (built once per type: the fold
     and the documents read thousands of probes)."""
+    import typing           # here: a probe never reads a model back (issue 16)
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
     if origin in (typing.Union, types.UnionType):

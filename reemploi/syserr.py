@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import errno
 import json
-import re
 
 from .i18n import N_, _
+from .lazyre import lazy
 
 _ERRNO = {
     errno.ENOENT: N_("no such file or directory"),
@@ -53,7 +53,7 @@ _ERRNO = {
     errno.ENETUNREACH: N_("network unreachable"),
     errno.ENOEXEC: N_("not an executable program"),
 }
-_TOML_AT = re.compile(r"\(at line (\d+), column (\d+)\)")
+_TOML_AT = lazy(r"\(at line (\d+), column (\d+)\)")
 
 
 def reason(exc: BaseException) -> str:

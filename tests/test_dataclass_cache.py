@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import dataclasses
 import marshal
+import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from reemploi import dataclass_cache as cache
+
+ROOT = Path(__file__).resolve().parent.parent
 
 pytestmark = pytest.mark.skipif(not cache.install(), reason="this Python builds dataclasses otherwise")
 
@@ -78,3 +82,37 @@ def test_nothing_is_written_where_bytecode_may_not_be(tmp_path, monkeypatch):
     monkeypatch.setattr(sys, "dont_write_bytecode", True)
     cache._save()
     assert not path.exists()
+
+
+def test_generated_methods_carry_the_fields_annotations():
+    """Compiled without this module's future flags: the annotations are the fields'
+    (here strings, as this test module writes them), not the names '_type_path' that
+    the generated source uses for them (format 1 of the cache did that)."""
+    cls = _make()
+    assert cls.__init__.__annotations__ == {"path": "str", "size": "int", "tags": "tuple",
+                                            "return": None}
+
+
+def test_inspect_waits_for_its_first_use_and_then_is_the_real_module():
+    """dataclasses imports inspect only to write the signature of a class without a
+    docstring; reemploi's start leaves it unimported until something reads from it
+    (issue 16), and then nothing can tell the difference."""
+    code = """if True:
+        import sys
+        import reemploi.model
+        print(type(sys.modules["inspect"]).__name__, "dis" in sys.modules)
+        import dataclasses
+        @dataclasses.dataclass
+        class Plain:
+            x: int
+            y: str = "a"
+        print(Plain.__doc__)
+        import inspect
+        print(type(inspect).__name__, inspect is sys.modules["inspect"],
+              inspect.isfunction(test), dataclasses.inspect.isfunction(test))
+    """
+    out = subprocess.run([sys.executable, "-c", "def test(): pass\n" + code],
+                         capture_output=True, text=True, check=True, cwd=ROOT).stdout.split("\n")
+    assert out[0] == "_InspectOnDemand False"
+    assert out[1] == "Plain(x: int, y: str = 'a')"
+    assert out[2] == "module True True True"

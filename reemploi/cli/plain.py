@@ -17,7 +17,10 @@ import logging
 import signal
 import sys
 from pathlib import Path
-from typing import Any
+TYPE_CHECKING = False   # as typing.TYPE_CHECKING, without importing typing (issue 16)
+
+if TYPE_CHECKING:
+    from typing import Any
 
 from .. import i18n
 from ..context import Context, cli_operator, default_home

@@ -21,10 +21,14 @@ same command lines and compares their bytes and exit codes.
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from dataclasses import dataclass
-from typing import Callable
+TYPE_CHECKING = False   # as typing.TYPE_CHECKING, without importing typing (issue 16)
+
+if TYPE_CHECKING:
+    from typing import Callable
 
 from .. import i18n
 from ..context import set_cli_operator
@@ -105,6 +109,28 @@ def run(form: Form) -> None:
         code = main(form)
     except KeyboardInterrupt:        # a stop in the few instructions around main's end
         code = int(ExitCode.INTERRUPTED)
+    leave(code)
+
+
+def leave(code: int) -> None:
+    """End the process with ``code`` as ``sys.exit`` would, minus the interpreter's
+    teardown: the exit handlers run (logging's flush, the early tools' reaping, the
+    dataclass cache), the standard streams are flushed, then ``os._exit``. Freeing
+    every module and object one by one is ~8 ms of CPU here (27 M instructions,
+    valgrind), a tenth of ``lshw -json``'s whole run, for memory the kernel takes
+    back anyway. Only when no other thread is left; otherwise ``sys.exit``."""
+    import atexit
+    import threading
+    if threading.active_count() == 1:
+        try:
+            atexit._run_exitfuncs()
+            for stream in (sys.stdout, sys.stderr):
+                if stream is not None:
+                    stream.flush()
+        except Exception:               # a closed pipe, a full disk: the slow way
+            pass
+        else:
+            os._exit(code)
     sys.exit(code)
 
 

@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+TYPE_CHECKING = False   # as typing.TYPE_CHECKING, without importing typing (issue 16)
+
+if TYPE_CHECKING:
+    from typing import Any
 
 from ..errors import BadInput
 from ..i18n import N_

@@ -14,13 +14,13 @@ Wear (``Battery.wear_pct``) is ``1 - full / design``: the capacity lost since ne
 
 from __future__ import annotations
 
-import re
 
 from ..bounded import check_lines
 from ..errors import BadInput
 from ..i18n import N_
 from ..model import Battery
 from .dmidecode import clean
+from ..lazyre import lazy
 
 NOT_BATTERY = N_("{what} does not look like a power_supply uevent or upower output")
 EMPTY_INPUT = N_("{what} is empty")
@@ -70,7 +70,7 @@ def parse_uevent(text: str | bytes) -> Battery:
         cycle_count=_int(kv.get("CYCLE_COUNT")), status=kv.get("STATUS"))
 
 
-_WH = re.compile(r"^\s*(-?\d+(?:[.,]\d+)?)\s*Wh")
+_WH = lazy(r"^\s*(-?\d+(?:[.,]\d+)?)\s*Wh")
 
 
 def _wh(value: str | None) -> float | None:

@@ -22,7 +22,11 @@ import enum
 import logging
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from typing import Callable
+TYPE_CHECKING = False   # as typing.TYPE_CHECKING, without importing typing (issue 16)
+
+if TYPE_CHECKING:
+    from typing import Callable
+    Progress = Callable[[str], None]     # told each section's name as it starts
 
 from .. import __version__
 from ..bounded import check_numbers
@@ -42,7 +46,6 @@ from .smartctl import parse_smartctl
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[str], None]
 
 
 class Reason(str, enum.Enum):
@@ -62,6 +65,7 @@ SECTIONS = ("system", "cpu", "memory", "disks", "gpus", "network", "batteries",
 
 @dataclass
 class _Probe:
+    """One probe's state: the context, facts, prefetched tools and missing fields."""
     ctx: object
     facts: object
     smart: bool

@@ -16,9 +16,9 @@ is skipped (house rule 4), never a crash.
 
 from __future__ import annotations
 
-import re
 
 from ..model import Device, NetInterface
+from ..lazyre import lazy
 
 ARPHRD_ETHER = 1  # linux/if_arp.h
 
@@ -71,7 +71,7 @@ def webcams(sysfs) -> tuple[Device, ...]:
     return tuple(out)
 
 
-_CARD = re.compile(r"^\s*(\d+)\s+\[([^\]]*)\]:\s*(\S+)\s+-\s+(.*)$")
+_CARD = lazy(r"^\s*(\d+)\s+\[([^\]]*)\]:\s*(\S+)\s+-\s+(.*)$")
 
 
 def parse_asound_cards(text: str) -> tuple[Device, ...]:

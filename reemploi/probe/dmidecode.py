@@ -26,6 +26,7 @@ from ..bounded import check_lines
 from ..errors import BadInput
 from ..i18n import N_
 from ..model import Battery, Chassis, Memory, MemoryModule, SystemInfo
+from ..lazyre import lazy
 
 NOT_DMIDECODE = N_("{what} does not look like dmidecode output")
 EMPTY_INPUT = N_("{what} is empty")
@@ -33,6 +34,7 @@ EMPTY_INPUT = N_("{what} is empty")
 
 @dataclass(frozen=True)
 class DmiInfo:
+    """What dmidecode's tables give the probe: system, memory, batteries, processor, versions."""
     system: SystemInfo = field(default_factory=SystemInfo)
     memory: Memory = field(default_factory=Memory)
     batteries: tuple[Battery, ...] = ()
@@ -45,6 +47,7 @@ class DmiInfo:
 
 @dataclass(frozen=True)
 class DmiRecord:
+    """One record of dmidecode's output: handle, type, title and fields."""
     handle: str
     type: int
     title: str
@@ -65,7 +68,7 @@ _PLACEHOLDERS = {
     "cpu version", "processor version", "no asset information", "asset-1234567890",
     "03000200-0400-0500-0006-000700080009",
 }
-_UUID_PLACEHOLDERS = re.compile(r"^(0{8}-0{4}-0{4}-0{4}-0{12}|f{8}-f{4}-f{4}-f{4}-f{12})$", re.I)
+_UUID_PLACEHOLDERS = lazy(r"^(0{8}-0{4}-0{4}-0{4}-0{12}|f{8}-f{4}-f{4}-f{4}-f{12})$", re.I)
 
 
 def clean(value: str | None) -> str | None:
@@ -114,8 +117,8 @@ _TITLES = {"BIOS Information": 0, "System Information": 1, "Base Board Informati
            "Chassis Information": 3, "Processor Information": 4, "Physical Memory Array": 16,
            "Memory Device": 17, "Portable Battery": 22}
 
-_HEADER = re.compile(r"^Handle (0x[0-9A-Fa-f]+)(?:,\s*DMI type (\d+),)?")
-_OLD_TYPE = re.compile(r"^\s*DMI type (\d+),")
+_HEADER = lazy(r"^Handle (0x[0-9A-Fa-f]+)(?:,\s*DMI type (\d+),)?")
+_OLD_TYPE = lazy(r"^\s*DMI type (\d+),")
 
 
 def records(text: str) -> list[DmiRecord]:
@@ -280,7 +283,7 @@ def _memory(by_type: dict[int, list[DmiRecord]], notes: list[str]) -> Memory:
     return Memory(total_mb=total, modules=tuple(modules), slots_total=slots, max_capacity_mb=max_mb)
 
 
-_FAKE_BATTERY = re.compile(r"^(battery (\d+ )?\w+|-?virtual battery \d+-?|crb battery \d+|location of the battery)$", re.I)
+_FAKE_BATTERY = lazy(r"^(battery (\d+ )?\w+|-?virtual battery \d+-?|crb battery \d+|location of the battery)$", re.I)
 
 
 def _is_placeholder_battery(v: dict[str, str]) -> bool:

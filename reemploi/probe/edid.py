@@ -23,6 +23,7 @@ from ..bounded import check_lines
 from ..errors import BadInput
 from ..i18n import N_
 from ..model import Screen
+from ..lazyre import lazy
 
 NOT_EDID = N_("{what} does not contain an EDID block")
 TRUNCATED_EDID = N_("{what} holds only {size} bytes of EDID (128 needed)")
@@ -33,6 +34,7 @@ HEADER = bytes.fromhex("00ffffffffffff00")   # E-EDID 1.4 section 3.3, bytes 00h
 
 @dataclass(frozen=True)
 class EdidResult:
+    """A parsed EDID: the screen, its version, checksum and blocks, and notes."""
     screen: Screen
     version: str | None
     checksum_ok: bool
@@ -49,7 +51,7 @@ def parse_edid_full(data: bytes | str) -> EdidResult:
     return decode(raw)
 
 
-_HEX_LINE = re.compile(r"^\s*(?:[0-9a-fA-F]{2}\s*){8,}$")
+_HEX_LINE = lazy(r"^\s*(?:[0-9a-fA-F]{2}\s*){8,}$")
 
 
 def edid_bytes(data: bytes | str) -> bytes:

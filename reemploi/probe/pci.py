@@ -10,11 +10,11 @@ we read the same ids from sysfs and have no names, only the numeric ids.
 
 from __future__ import annotations
 
-import re
 
 from ..model import Gpu
+from ..lazyre import lazy
 
-_ID = re.compile(r"\s*\[([0-9a-fA-F]{4})\]\s*$")
+_ID = lazy(r"\s*\[([0-9a-fA-F]{4})\]\s*$")
 
 
 def records(text: str) -> list[dict[str, str]]:

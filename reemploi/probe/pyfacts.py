@@ -14,13 +14,15 @@ machine folder can hold them too (``python.json``) and ``--replay`` is fully off
 
 from __future__ import annotations
 
-import datetime as _dt
 import json
 import logging
 import os
-import platform
+import time
 from pathlib import Path
-from typing import Any
+TYPE_CHECKING = False   # as typing.TYPE_CHECKING, without importing typing (issue 16)
+
+if TYPE_CHECKING:
+    from typing import Any
 
 from ..errors import BadInput, ReplayMissing
 from ..system.blockdev import program_paths
@@ -38,10 +40,14 @@ class LiveFacts:
         return os.geteuid()
 
     def machine(self) -> str:
-        return platform.machine()
+        # What platform.machine() returns on Linux (uname's machine field), without
+        # importing platform: ~3 ms of every probe's start (issue 16).
+        return os.uname().machine
 
     def now(self) -> str:
-        return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+        # datetime.now(timezone.utc).isoformat(timespec="seconds"), the same text
+        # ("2026-12-06T18:49:51+00:00"), without importing datetime (issue 16).
+        return time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
 
     def memory_total(self) -> int | None:
         # The kernel's total RAM (sysinfo totalram, what /proc/meminfo calls MemTotal

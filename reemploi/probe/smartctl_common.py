@@ -11,10 +11,10 @@ Pure: no I/O.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from ..i18n import N_
+from ..lazyre import lazy
 
 # Error texts (msgids; French in locale/fr/LC_MESSAGES/probe_parse.po).
 NOT_SMARTCTL = N_("{what} does not look like smartctl output (text or --json)")
@@ -64,8 +64,8 @@ class AtaAttribute:
     failed_now: bool = False
 
 
-_LEADING_INT = re.compile(r"^\s*(-?\d+)")
-_HOURS_MIN = re.compile(r"^\s*(\d+)h(?:\+(\d+)m)?")
+_LEADING_INT = lazy(r"^\s*(-?\d+)")
+_HOURS_MIN = lazy(r"^\s*(\d+)h(?:\+(\d+)m)?")
 
 
 def raw_int(text: str) -> int | None:

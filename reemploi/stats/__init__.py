@@ -21,7 +21,10 @@ dataclasses (about 0.1 s) to do so.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+TYPE_CHECKING = False   # as typing.TYPE_CHECKING, without importing typing (issue 16)
+
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["Figures", "Ledger", "Period", "Record", "Reference", "Weight", "compute", "compute_records",
            "figures_for", "load_ledger", "load_reference", "make_period", "read_events", "read_records"]

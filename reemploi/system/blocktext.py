@@ -7,11 +7,11 @@ what the fuzz tests feed recorded and mangled outputs to.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from ..bounded import load_json
 from ..errors import BadInput
+from ..lazyre import lazy
 
 # MOUNTPOINTS (all mount points of a device) appeared in util-linux 2.37; older lsblk
 # only knows MOUNTPOINT (the first one), hence the fallback list. Here, beside the
@@ -116,7 +116,7 @@ def parse_lsblk(text: str) -> tuple[Node, ...]:
     return tuple(_node(d) for d in devices if isinstance(d, dict))
 
 
-_OCTAL = re.compile(r"\\([0-7]{3})")
+_OCTAL = lazy(r"\\([0-7]{3})")
 
 
 def _unescape(field: str) -> str:
