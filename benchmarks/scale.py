@@ -160,6 +160,34 @@ def first_write(py: str, env: dict, home: Path, ids: list[str], n: int) -> None:
               f"  (figures' ledger {'kept' if ledger else 'absent'} after it)", flush=True)
 
 
+def _written() -> int:
+    """Bytes this process has passed to write(2) so far (``wchar``, proc(5))."""
+    with open("/proc/self/io") as fh:
+        return next(int(line.split()[1]) for line in fh if line.startswith("wchar:"))
+
+
+def write_engine(home: Path, ids: list[str], n: int, count: int = 40) -> tuple[float, float]:
+    """The write alone, in this process (no start-up, no figures' ledger): ``count``
+    status changes on machines spread over the inventory, each one journal append
+    and its projection save. Prints the median and mean CPU per write and the bytes
+    each one writes (journal line, projection files, meta.json): what grows if a
+    write rewrites what it did not change."""
+    inv = Inventory.open(home, "bench", "bench")
+    ready = _in_state(ids, READY, home, "ready")
+    cpu, written = [], []
+    for _ in range(count):
+        aid = next(ready)
+        c, w = time.process_time(), _written()
+        inv.set_status(aid, "diagnosed")
+        cpu.append(time.process_time() - c)
+        written.append(_written() - w)
+    print(f"{n:>6} machines  engine: one status change, in-process: CPU "
+          f"{statistics.median(cpu) * 1000:.1f} ms median, {statistics.fmean(cpu) * 1000:.1f}"
+          f" ms mean (max {max(cpu) * 1000:.0f}); written {statistics.median(written) / 1024:.1f}"
+          f" KiB median, {statistics.fmean(written) / 1024:.1f} KiB mean", flush=True)
+    return statistics.fmean(cpu), statistics.fmean(written)
+
+
 def fmt(ts: list[float]) -> str:
     return f"{statistics.median(ts):.2f} s ({min(ts):.2f}–{max(ts):.2f})"
 
@@ -180,6 +208,8 @@ def main() -> None:
     ap.add_argument("--keep", type=Path, default=None,
                     help="Keep (and reuse) the generated inventories under this folder.")
     ap.add_argument("--no-writes", action="store_true", help="Time the reading commands only.")
+    ap.add_argument("--engine-only", action="store_true",
+                    help="Only the in-process write engine (no CLI rounds).")
     args = ap.parse_args()
     base = args.keep or Path(tempfile.mkdtemp(prefix="reemploi-scale-"))
     py = sys.executable
@@ -190,6 +220,12 @@ def main() -> None:
     try:
         for n in [int(s) for s in args.sizes.split(",")]:
             home, ids = inventory_at(base, n)
+            if args.engine_only:
+                mean_cpu, mean_written = write_engine(home, ids, n)
+                results.setdefault("engine: status change CPU", []).append((n, mean_cpu))
+                results.setdefault("engine: status change bytes", []).append(
+                    (n, mean_written))
+                continue
             step = max(1, len(ids) // 500)
             picks = {50: ids[::len(ids) // 50][:50], 500: ids[::step][:500]}
             cmd_env = {**env, "REEMPLOI_HOME": str(home)}
@@ -210,6 +246,10 @@ def main() -> None:
                            stdout=subprocess.DEVNULL, check=True)       # warm the .pyc cache
             if writes:
                 first_write(py, cmd_env, home, ids, n)
+                mean_cpu, mean_written = write_engine(home, ids, n)
+                results.setdefault("engine: status change CPU", []).append((n, mean_cpu))
+                results.setdefault("engine: status change bytes", []).append(
+                    (n, mean_written))
             for r in range(args.rounds):
                 for name, argv in cases.items():
                     if name in writes:
