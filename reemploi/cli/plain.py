@@ -34,9 +34,15 @@ def make_context(home: Path | None = None, lang: str | None = None, **kw: Any) -
         kw["operator"] = check_known(Path(home), cli_operator())
     # Every command that writes the journal keeps the figures' ledger (stats.keep:
     # reads a 48-byte header per commit, imports the fold only when a rewrite is due).
-    from ..stats.keep import follow
-    kw.setdefault("followers", (follow,))
+    kw.setdefault("followers", (_follow,))
     return Context(home=home, lang=lang or i18n.current(), **kw)
+
+
+def _follow(home: Path, end: int) -> None:
+    """``stats.keep.follow``, imported at the first commit: a probe or a listing never
+    commits, and need not import the ledger's modules (issue 16)."""
+    from ..stats.keep import follow
+    follow(home, end)
 
 
 def dump_json(obj: Any) -> str:

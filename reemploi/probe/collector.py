@@ -42,7 +42,6 @@ from .dmidecode import DmiInfo, clean, parse_dmidecode
 from .edid import parse_edid
 from .pyfacts import LiveFacts
 from .smartargs import NO_SMART, smartctl_argv  # noqa: F401  (re-exported)
-from .smartctl import parse_smartctl
 
 log = logging.getLogger(__name__)
 
@@ -233,6 +232,9 @@ class _Probe:
             # smartctl < 7 has no --json ("UNRECOGNIZED OPTION: json", exit 1).
             result = self.ctx.runner.run(smartctl_argv(disk, json=False), timeout=90,
                                          check=False)
+        # Imported here: a machine without a SMART disk (a VM, a stick-only station)
+        # never needs the smartctl parsers (issue 16).
+        from .smartctl import parse_smartctl
         return parse_smartctl(result.stdout, exit_status=result.returncode)
 
     def gpus(self) -> tuple[Gpu, ...]:

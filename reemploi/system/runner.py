@@ -18,7 +18,6 @@ from __future__ import annotations
 import logging
 import os
 import re
-import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -130,7 +129,21 @@ def _check(result: CommandResult, check: bool, ok_codes: Sequence[int],
 # Tools started before the command line was parsed (``start_early``), by argv; the
 # first ``RealRunner.run`` of the same argv collects the process instead of starting
 # it again.
-_EARLY: dict[tuple[str, ...], subprocess.Popen] = {}
+_EARLY: dict[tuple[str, ...], "_Early"] = {}
+
+
+class _Early:
+    """A tool ``start_early`` started: its process id, the read ends of its stdout
+    and stderr pipes, and its exit status once reaped (None before, as Popen's)."""
+    __slots__ = ("pid", "out", "err", "returncode")
+
+    def __init__(self, pid: int, out: int, err: int) -> None:
+        self.pid, self.out, self.err = pid, out, err
+        self.returncode: int | None = None
+
+
+class _Timeout(Exception):
+    """A tool ran past its time (``RealRunner.run`` makes it ``ToolTimeout``)."""
 
 
 def _tool_env() -> dict:
@@ -146,17 +159,32 @@ def start_early(argv: Sequence[str]) -> None:
     they waited for ~0.2 s of imports before they started, then the command waited
     for them (issue 16). Never for a tool that
     changes anything: an early process may end up unclaimed (a usage error, --help),
-    and is then killed when the interpreter exits."""
+    and is then killed when the interpreter exits.
+
+    Started with ``os.posix_spawn`` as ``subprocess.Popen`` would start it here (own
+    session, SIGPIPE and SIGXFSZ back to their defaults, the tools' environment, both
+    outputs piped), without importing subprocess: a live probe on a machine without
+    SMART disks then never needs it (~3 ms of its start)."""
+    import signal
     argv = tuple(str(a) for a in argv)
     exe = which(argv[0])
     if exe is None or argv in _EARLY:
         return                   # run() reports the missing tool as usual
+    out_r, out_w = os.pipe()
+    err_r, err_w = os.pipe()
     try:
-        _EARLY[argv] = subprocess.Popen([exe, *argv[1:]], stdout=subprocess.PIPE,
-                                        stderr=subprocess.PIPE, env=_tool_env(),
-                                        start_new_session=True)
+        pid = os.posix_spawn(exe, [exe, *argv[1:]], _tool_env(), setsid=True,
+                             setsigdef=(signal.SIGPIPE, signal.SIGXFSZ),
+                             file_actions=[(os.POSIX_SPAWN_DUP2, out_w, 1),
+                                           (os.POSIX_SPAWN_DUP2, err_w, 2)])
     except OSError:
+        for fd in (out_r, err_r):
+            os.close(fd)
         return                   # run() tries again and reports it
+    finally:
+        os.close(out_w)
+        os.close(err_w)
+    _EARLY[argv] = _Early(pid, out_r, err_r)
     if len(_EARLY) == 1:
         import atexit
         atexit.register(_drop_early)
@@ -168,32 +196,71 @@ def forget_early(argv: Sequence[str]) -> None:
     started before."""
     proc = _EARLY.pop(tuple(str(a) for a in argv), None)
     if proc is not None:
-        if proc.poll() is None:
-            proc.kill()
-        proc.communicate()
+        _end(proc)
 
 
 def _drop_early() -> None:
     while _EARLY:
         _, proc = _EARLY.popitem()
-        if proc.poll() is None:
-            proc.kill()
-        proc.communicate()
+        _end(proc)
 
 
-def _collect_early(proc: subprocess.Popen, argv: tuple[str, ...],
-                   limit: float) -> subprocess.CompletedProcess:
+def _end(proc: _Early) -> None:
+    """Kill the tool if it still runs, close its pipes and reap it."""
+    if proc.returncode is None:
+        try:
+            pid, status = os.waitpid(proc.pid, os.WNOHANG)
+            if not pid:
+                os.kill(proc.pid, 9)                 # SIGKILL, as Popen.kill
+                pid, status = os.waitpid(proc.pid, 0)
+            proc.returncode = os.waitstatus_to_exitcode(status)
+        except ChildProcessError:
+            pass
+    for fd in (proc.out, proc.err):
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+
+
+def _collect_early(proc: _Early, limit: float) -> tuple[int, bytes, bytes]:
+    """Exit status (negative: the signal that ended it, as Popen's ``returncode``),
+    stdout and stderr of an early tool, read until both pipes close and the tool has
+    exited, within ``limit`` seconds; ``_Timeout`` past it. Any other way out (Ctrl-C)
+    kills and reaps the tool first, as ``subprocess.run`` does."""
+    import select
+    deadline = time.monotonic() + limit
+    chunks: dict[int, list[bytes]] = {proc.out: [], proc.err: []}
+    poller = select.poll()
+    for fd in chunks:
+        poller.register(fd, select.POLLIN)
+    pending = set(chunks)
     try:
-        out, err = proc.communicate(timeout=limit)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.communicate()
+        while pending:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise _Timeout()
+            for fd, _ in poller.poll(max(1, int(left * 1000))):
+                data = os.read(fd, 1 << 16)
+                if data:
+                    chunks[fd].append(data)
+                else:
+                    poller.unregister(fd)
+                    pending.discard(fd)
+        while True:              # both pipes closed: the tool is ending
+            pid, status = os.waitpid(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.monotonic() >= deadline:
+                raise _Timeout()
+            time.sleep(0.001)
+    except BaseException:
+        _end(proc)
         raise
-    except BaseException:        # Ctrl-C while waiting: as subprocess.run does
-        proc.kill()
-        proc.communicate()
-        raise
-    return subprocess.CompletedProcess(argv, proc.returncode, out, err)
+    for fd in (proc.out, proc.err):
+        os.close(fd)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return proc.returncode, b"".join(chunks[proc.out]), b"".join(chunks[proc.err])
 
 
 class RealRunner:
@@ -218,25 +285,30 @@ class RealRunner:
         start = time.monotonic()
         try:
             if early is not None:
-                proc = _collect_early(early, argv, limit)
+                returncode, out, err = _collect_early(early, limit)
             else:
+                import subprocess   # here: a probe whose tools all started early never needs it
                 # Own session: a Ctrl-C at the terminal reaches us, not the tool. A
                 # drive's firmware erase (hdparm, nvme, run from a wipe thread) must not
                 # be cut between "set password" and "erase"; we stop between steps
                 # ourselves. In the main thread, subprocess.run still kills its child
                 # when Ctrl-C lands.
-                proc = subprocess.run([exe, *argv[1:]], input=input, capture_output=True,
-                                      timeout=limit, env=_tool_env(), check=False,
-                                      start_new_session=True)
-        except subprocess.TimeoutExpired:
+                try:
+                    proc = subprocess.run([exe, *argv[1:]], input=input, capture_output=True,
+                                          timeout=limit, env=_tool_env(), check=False,
+                                          start_new_session=True)
+                except subprocess.TimeoutExpired:
+                    raise _Timeout() from None
+                returncode, out, err = proc.returncode, proc.stdout, proc.stderr
+        except _Timeout:
             log.debug("timeout after %ss: %s", limit, argv)
             raise ToolTimeout(cmd=" ".join(argv), seconds=limit) from None
         except OSError as exc:  # e.g. exec format error, ENOEXEC
             raise ToolFailed(cmd=" ".join(argv), status=-1, stderr=str(exc)) from None
         seconds = time.monotonic() - start
-        log.debug("ran %s -> %s in %.3fs%s", " ".join(argv), proc.returncode, seconds,
+        log.debug("ran %s -> %s in %.3fs%s", " ".join(argv), returncode, seconds,
                   " (started early)" if early is not None else "")
-        result = CommandResult(argv, proc.returncode, proc.stdout, proc.stderr, seconds)
+        result = CommandResult(argv, returncode, out, err, seconds)
         return _check(result, check, ok_codes, needs_root)
 
 
