@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 
 BLKDISCARD = 0x1277          # linux/fs.h _IO(0x12, 119)
 POLL_SECONDS = 10.0
+STOP_POLL_SECONDS = 0.05     # how soon a deferred stop signal reaches the disks
 
 
 @dataclass(frozen=True)
@@ -311,10 +312,10 @@ class _Run:
     def run(self) -> WipeRecord:
         started, t0 = now_iso(), time.monotonic()
         plan = self.job.plan
-        tools = sorted({s.argv[0] for s in plan.steps if s.argv and s.argv[0] in
-                        firmware.VERSION_ARGV})
-        self.tool_versions = {t: firmware.tool_version(self.ctx, t) for t in tools}
         try:
+            tools = sorted({s.argv[0] for s in plan.steps if s.argv and s.argv[0] in
+                            firmware.VERSION_ARGV})
+            self.tool_versions = {t: firmware.tool_version(self.ctx, t) for t in tools}
             for step in plan.steps:
                 if self.stop.is_set() and self.result == Outcome.SUCCESS:
                     self.fail(Outcome.INTERRUPTED, "stopped")
@@ -413,28 +414,24 @@ def run_all(ctx, jobs: list[Job], options: WipeOptions, *, stop: threading.Event
 
     threads = [threading.Thread(target=work, args=(i, j), name=f"wipe-{j.disk.name}", daemon=True)
                for i, j in enumerate(jobs)]
-    interrupted = False
-    # A signal while the threads start (seen: a SIGINT 1 ms after the first start)
-    # used to leave run_all with the first disk half-written and no record; caught
-    # inside Thread.start it cannot tell whether that thread runs. So the starts are
-    # not interrupted: under ``signals`` the signal waits, then sets ``stop``; the
-    # threads started see it and are recorded interrupted.
-    if signals is not None:
-        with signals.hold():
-            for t in threads:
-                t.start()
-        if signals.received:
-            stop.set()
-    else:
-        for t in threads:
-            t.start()
-    while True:
+    # Under the command (run_and_record) the signals are deferred: none raises here,
+    # so nothing can cut this function short; the flag is read between two short
+    # waits, and one that came while the starts were written stops the disks before
+    # their first byte. A caller under a raising handler (library use, tests) gets
+    # KeyboardInterrupt in the wait; a second one keeps waiting, so every disk still
+    # stops between two blocks and gets recorded.
+    deferring = signals is not None and signals.defer
+    interrupted = bool(deferring and signals.received)
+    if interrupted:
+        stop.set()
+    for t in threads:
+        t.start()
+    while not all(f.is_set() for f in finished):
         try:
-            if all(f.is_set() for f in finished):
-                break
-            # Event.wait with a timeout is safe to interrupt: a second Ctrl-C keeps
-            # waiting, so every disk still stops between two blocks and gets recorded.
-            next(f for f in finished if not f.is_set()).wait(0.2)
+            if deferring and signals.received and not stop.is_set():
+                interrupted = True
+                stop.set()
+            next(f for f in finished if not f.is_set()).wait(STOP_POLL_SECONDS)
         except KeyboardInterrupt:
             interrupted = True
             stop.set()
@@ -473,26 +470,27 @@ def run_and_record(ctx, jobs: list[Job], options: WipeOptions,
                    ) -> tuple[list[WipeRecord], list[str]]:
     """The act and its records: the starts, the wipes, the ``wipe.done`` events.
 
-    From the intent record to the last ``wipe.done``, Ctrl-C, SIGTERM and SIGHUP all
-    stop the disks between two blocks and are recorded as interrupted (exit 130);
-    none can cut the records short (system/signals.py). A signal that arrives while
-    the starts are written is seen by ``run_all`` (``signals.received``), which then
-    starts the threads stopped, so each disk is still recorded."""
-    with StopSignals() as signals:
-        with signals.hold():
-            # The types this command appends loaded first, so the intent follows the
-            # opens at once; not all types (~30 ms of each start, issue 16).
-            from .. import events as typed
-            typed.load("wipe", "lifecycle", "trust")
-            # Opened exclusively and re-checked first (a refusal raises, exit 8,
-            # nothing started); the descriptors are closed below, whatever happens.
-            jobs = open_jobs(ctx, jobs, options.asset_id)
+    From the disks' opening to the last ``wipe.done``, Ctrl-C, SIGTERM and SIGHUP
+    (first, second or any) stop the disks between two blocks and are recorded as
+    interrupted (exit 130); none raises, so none can cut the records short
+    (system/signals.py, deferring). A signal that arrives while the starts are
+    written is seen by ``run_all``, which then starts the threads stopped, so each
+    disk is still recorded."""
+    # Deferring (system/signals.py): from here to the last record no signal raises;
+    # run_all reads them between two waits. Before this, nothing is open or written
+    # and a signal ends the command as before (exit 130, nothing to record).
+    with StopSignals(defer=True) as signals:
+        # The types this command appends loaded first, so the intent follows the
+        # opens at once; not all types (~30 ms of each start, issue 16).
+        from .. import events as typed
+        typed.load("wipe", "lifecycle", "trust")
+        # Opened exclusively and re-checked first (a refusal raises, exit 8,
+        # nothing started); the descriptors are closed below, whatever happens.
+        jobs = open_jobs(ctx, jobs, options.asset_id)
         try:
-            with signals.hold():
-                jobs = record_starts(ctx, jobs, options.asset_id)
+            jobs = record_starts(ctx, jobs, options.asset_id)
             records = run_all(ctx, jobs, options, signals=signals, progress_for=progress_for)
-            with signals.hold():
-                ids = record_all(ctx, records)
+            ids = record_all(ctx, records)
         finally:
             for job in jobs:
                 if job.fd is not None:
