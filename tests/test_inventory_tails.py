@@ -167,3 +167,21 @@ def test_tail_files_are_private(shop):
     for path in tails.paths(inv.projection, "assets-" + shard_of(ids[2])):
         assert path.stat().st_mode & 0o777 == 0o600
     assert Path(inv.projection.tails_dir).stat().st_mode & 0o777 == 0o700
+
+
+def test_a_key_found_by_search_is_its_latest_line(shop):
+    """A few keys are found by a byte search from the log's end; many by parsing it:
+    both give every key's latest line."""
+    inv, ids = shop
+    same = [a for a in ids if shard_of(a) == shard_of(ids[0])][:2] or ids[:1]
+    for _ in range(3):
+        for aid in same:
+            inv.set_status(aid, "diagnosed")
+    group = "assets-" + shard_of(ids[0])
+    meta = _meta(inv)
+    searched = tails.read_tail(inv.projection, group, meta["tails"][group])
+    found = searched.find("assets", [*same, "REE-NONE"])
+    parsed = tails.read_tail(inv.projection, group, meta["tails"][group])
+    assert found == {a: parsed.refs["assets"][a] for a in same}
+    assert len(searched.raw.splitlines()) == 3 * len(same)          # three lines a key
+    assert tails.tail_values(parsed, "assets") == {a: inv.machine(a) for a in same}

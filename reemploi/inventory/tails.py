@@ -36,10 +36,10 @@ import json
 import os
 import zlib
 from pathlib import Path
-from typing import Any, Iterable, NamedTuple
+from typing import Any, Iterable
 
 from ..system.files import open_private
-from .slices import ProjectionDamaged, dumps, read_slices
+from .slices import FIND_AT_MOST, ProjectionDamaged, dumps, read_slices
 
 TAILS_DIR = "tails"
 # A tail is compacted once its values pass this or its base file's size, whichever is
@@ -50,11 +50,76 @@ MIN_COMPACT = 64 * 1024
 Item = tuple[str, str, Any, "list | None"]
 
 
-class Tail(NamedTuple):
-    """A group's tail as meta.json vouches for it."""
-    refs: dict[str, dict[str, list[int]]]     # table -> key -> [offset, length, crc32]
-    rows: dict[str, list]                     # asset id -> its listing row (assets-XX)
-    bin_path: Path
+class Tail:
+    """A group's tail as meta.json vouches for it: its log (checked whole against its
+    CRC-32), parsed only when all of a table is wanted (a listing, a compaction);
+    a few keys are found by a byte search from its end, as slice tables are
+    (``slices.find_ref``): what a label costs does not depend on the tail's length."""
+
+    def __init__(self, raw: bytes, bin_len: int, bin_path: Path, log_path: Path) -> None:
+        self.raw = raw
+        self.bin_len = bin_len
+        self.bin_path = bin_path
+        self.log_path = log_path
+        self._refs: dict[str, dict[str, list[int]]] | None = None
+        self._rows: dict[str, list] = {}
+
+    def _parse(self) -> None:
+        refs: dict[str, dict[str, list[int]]] = {}
+        try:
+            # One parse of the whole log (a JSON array of its lines), not one a line.
+            entries = json.loads(b"[" + self.raw.rstrip(b"\n").replace(b"\n", b",") + b"]")
+            for entry in entries:
+                refs.setdefault(entry[0], {})[entry[1]] = self._checked(entry[2:5])
+                if len(entry) > 5:
+                    self._rows[entry[1]] = entry[5]
+        except (ValueError, TypeError, IndexError, KeyError, AttributeError):
+            raise ProjectionDamaged(str(self.log_path)) from None
+        self._refs = refs
+
+    def _checked(self, ref: Any) -> list[int]:
+        if not (isinstance(ref, list) and len(ref) == 3
+                and all(isinstance(x, int) and x >= 0 for x in ref)
+                and ref[0] + ref[1] <= self.bin_len):
+            raise ProjectionDamaged(str(self.log_path))
+        return ref
+
+    @property
+    def refs(self) -> dict[str, dict[str, list[int]]]:
+        """{table: {key: [offset, length, crc32]}}, the latest line of each key."""
+        if self._refs is None:
+            self._parse()
+        return self._refs or {}
+
+    @property
+    def rows(self) -> dict[str, list]:
+        """{asset id: its latest listing row} (an ``assets-XX`` tail)."""
+        if self._refs is None:
+            self._parse()
+        return self._rows
+
+    def find(self, table: str, keys: list[str]) -> dict[str, list[int]]:
+        """{key: ref} of these keys of ``table`` that the tail holds."""
+        if self._refs is not None or len(keys) > FIND_AT_MOST:
+            refs = self.refs.get(table) or {}
+            return {k: refs[k] for k in keys if k in refs}
+        found = {}
+        for key in keys:
+            # Lines start with ``[table,key,``; the last such line is the key's value.
+            needle = b"[" + dumps(table) + b"," + dumps(key) + b","
+            at = self.raw.rfind(needle)
+            if at < 0:
+                continue
+            if at and self.raw[at - 1] != 0x0A:     # not at a line's start: parse it all
+                self._parse()
+                return self.find(table, keys)
+            end = self.raw.find(b"\n", at)
+            try:
+                entry = json.loads(self.raw[at:end if end >= 0 else None])
+            except ValueError:
+                raise ProjectionDamaged(str(self.log_path)) from None
+            found[key] = self._checked(entry[2:5] if isinstance(entry, list) else None)
+        return found
 
 
 class TailReads:
@@ -77,10 +142,10 @@ class TailReads:
 
     def _newer(self, name: str, table: str, keys: list[str]) -> tuple[dict[str, Any], list[str]]:
         tail = self._tail(name)
-        if tail is None or table not in tail.refs:
+        if tail is None:
             return {}, keys
-        refs = tail.refs[table]
-        return tail_values(tail, table, keys), [k for k in keys if k not in refs]
+        refs = tail.find(table, keys)
+        return read_slices(tail.bin_path, refs.items()), [k for k in keys if k not in refs]
 
     def _tail_all(self, group: str, table: str) -> dict[str, Any]:
         """Every value of ``table`` in the group's tail (newer than its base)."""
@@ -110,28 +175,13 @@ def read_tail(proj: Any, group: str, state: Any) -> Tail:
         raise ProjectionDamaged(str(log_path)) from None
     if len(raw) != log_len or zlib.crc32(raw) != log_crc:
         raise ProjectionDamaged(str(log_path))
-    refs: dict[str, dict[str, list[int]]] = {}
-    rows: dict[str, list] = {}
-    try:
-        for line in raw.splitlines():
-            entry = json.loads(line)
-            table, key, ref = entry[0], entry[1], entry[2:5]
-            if ref[0] + ref[1] > bin_len:
-                raise ProjectionDamaged(str(log_path))
-            refs.setdefault(table, {})[key] = ref
-            if len(entry) > 5:
-                rows[key] = entry[5]
-    except (ValueError, TypeError, IndexError, KeyError):
-        raise ProjectionDamaged(str(log_path)) from None
-    return Tail(refs, rows, bin_path)
+    return Tail(raw, bin_len, bin_path, log_path)
 
 
-def tail_values(tail: Tail, table: str, keys: Iterable[str] | None = None) -> dict[str, Any]:
-    """{key: value} of a tail's ``table`` (these keys, or all), each value checked
-    against its CRC-32."""
-    refs = tail.refs.get(table) or {}
-    wanted = refs.items() if keys is None else [(k, refs[k]) for k in keys if k in refs]
-    return read_slices(tail.bin_path, wanted)
+def tail_values(tail: Tail, table: str) -> dict[str, Any]:
+    """{key: value} of all of a tail's ``table``, each value checked against its
+    CRC-32."""
+    return read_slices(tail.bin_path, (tail.refs.get(table) or {}).items())
 
 
 def appended_size(items: Iterable[Item]) -> tuple[list[bytes], int]:
