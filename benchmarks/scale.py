@@ -166,6 +166,32 @@ def _written() -> int:
         return next(int(line.split()[1]) for line in fh if line.startswith("wchar:"))
 
 
+def aged(home: Path, ids: list[str], writes: int) -> Path:
+    """A copy of ``home`` after ``writes`` status changes (to diagnosed, allowed from
+    every state but out) over all its machines in turn, in-process: what a write
+    appends to the projection's tails stays there until its group is compacted, so
+    reads then go through tails of every length. Made once (kept beside ``home``)."""
+    copy = home.with_name(f"{home.name}-aged-{writes}")
+    done = copy / "aged.txt"
+    if not done.exists():
+        shutil.rmtree(copy, ignore_errors=True)
+        shutil.copytree(home, copy)
+        inv = Inventory.open(copy, "bench", "bench")
+        t, made, i = time.perf_counter(), 0, 0
+        while made < writes:
+            try:
+                inv.set_status(ids[i % len(ids)], "diagnosed")
+                made += 1
+            except Exception:             # noqa: BLE001 (a machine out: skipped)
+                pass
+            i += 1
+        done.write_text(str(made))
+        tails = sum(p.stat().st_size for p in (copy / "projection" / "tails").iterdir())
+        print(f"aged copy: {made} status changes in {time.perf_counter() - t:.0f} s; "
+              f"tails {tails / 1e6:.0f} MB", flush=True)
+    return copy
+
+
 def write_engine(home: Path, ids: list[str], n: int, count: int = 40) -> tuple[float, float]:
     """The write alone, in this process (no start-up, no figures' ledger): ``count``
     status changes on machines spread over the inventory, each one journal append
@@ -210,6 +236,10 @@ def main() -> None:
     ap.add_argument("--no-writes", action="store_true", help="Time the reading commands only.")
     ap.add_argument("--engine-only", action="store_true",
                     help="Only the in-process write engine (no CLI rounds).")
+    ap.add_argument("--age", type=int, default=0, metavar="WRITES",
+                    help="Time a copy of each inventory after this many status changes "
+                         "spread over it (the projection's tails as a busy workshop "
+                         "leaves them), made once and kept beside it.")
     args = ap.parse_args()
     base = args.keep or Path(tempfile.mkdtemp(prefix="reemploi-scale-"))
     py = sys.executable
@@ -220,6 +250,8 @@ def main() -> None:
     try:
         for n in [int(s) for s in args.sizes.split(",")]:
             home, ids = inventory_at(base, n)
+            if args.age:
+                home = aged(home, ids, args.age)
             if args.engine_only:
                 mean_cpu, mean_written = write_engine(home, ids, n)
                 results.setdefault("engine: status change CPU", []).append((n, mean_cpu))

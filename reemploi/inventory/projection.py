@@ -3,12 +3,14 @@
 Why sharded: TinyDB's JSON storage rewrites its whole file on every write. With
 20 000 machines (about 40 MB of JSON) one file would cost ~0.5 s per event, far from
 the 150 ms goal. So asset records are spread over 256 TinyDB files by a stable hash
-of the asset id (``assets/3f.json``, ~80 machines each at that size); recording an
-event rewrites only the shard(s) it touched. Lookup indexes (serial, fingerprint,
-disk identity → wipe events) are sharded the same way by key. Lots and donors are few
-and live in one TinyDB file. ``meta.json`` holds the last applied journal seq, hash
-and byte offset and the id counters; it is written last, so a crash leaves it behind
-the shards and the next open re-applies the tail (the fold is idempotent).
+of the asset id (``assets/3f.json``, ~80 machines each at that size). Recording an
+event rewrites no shard: it appends what changed to the tails of the shards it
+touched (``tails.py``), compacted into them once a tail passes its shard's size.
+Lookup indexes (serial, fingerprint, disk identity → wipe events) are sharded the
+same way by key. Lots and donors are few and live in one TinyDB file. ``meta.json``
+holds the last applied journal seq, hash and byte offset and the id counters; it is
+written last, so a crash leaves it behind the shards and the next open re-applies the
+journal's tail (the fold is idempotent).
 
 Every file is written atomically (temp file, rename) but not fsynced: the journal line
 was, and the journal stays the truth. ``meta.json`` holds a CRC-32 of every file it
