@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import enum
 import logging
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 TYPE_CHECKING = False   # as typing.TYPE_CHECKING, without importing typing (issue 16)
 
@@ -70,7 +69,7 @@ class _Probe:
     smart: bool
     progress: Progress | None
     missing: list[Missing] = field(default_factory=list)
-    pool: ThreadPoolExecutor | None = None
+    pool: object | None = None              # a ThreadPoolExecutor, made when first needed
     pending: dict = field(default_factory=dict)
 
     # ------------------------------------------------------------ helpers
@@ -80,12 +79,20 @@ class _Probe:
         The tools are independent and mostly wait (lspci loads pci.ids, smartctl waits
         for the drive), so running them side by side cuts the probe's wall time.
         Results are consumed in a fixed order, so ``missing`` stays deterministic.
+        A tool already started before the imports (probe/early.py) needs no thread:
+        ``run`` collects it. The pool is made at the first tool that does (issue 16:
+        importing concurrent.futures and starting threads for nothing cost a live
+        probe ~2 ms where every tool had started early).
         """
-        if self.pool is not None and argv not in self.pending:
-            self.pending[argv] = self.pool.submit(self.ctx.runner.run, argv, **kw)
+        if argv in self.pending or self.ctx.runner.running(argv):
+            return
+        if self.pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+            self.pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="probe")
+        self.pending[argv] = self.pool.submit(self.ctx.runner.run, argv, **kw)
 
     def run(self, argv: tuple[str, ...], **kw):
-        future: Future | None = self.pending.pop(argv, None)
+        future = self.pending.pop(argv, None)
         if future is not None:
             return future.result()
         return self.ctx.runner.run(argv, **kw)
@@ -294,8 +301,8 @@ def _meminfo_kib(text: str) -> int | None:
 def probe_machine(ctx, *, smart: bool = True, progress: Progress | None = None,
                   facts=None) -> Machine:
     """Probe the machine behind ``ctx`` (live, recording or replayed)."""
-    with ThreadPoolExecutor(max_workers=4, thread_name_prefix="probe") as pool:
-        p = _Probe(ctx, facts or LiveFacts(), smart, progress, pool=pool)
+    p = _Probe(ctx, facts or LiveFacts(), smart, progress)
+    try:
         if p.root:
             p.prefetch(("dmidecode",), timeout=30, needs_root=True)
         p.prefetch(("lspci", "-vmmnnk"), timeout=30)
@@ -304,6 +311,9 @@ def probe_machine(ctx, *, smart: bool = True, progress: Progress | None = None,
         for future in p.pending.values():   # started but not needed: let them finish
             future.cancel()
         return machine
+    finally:
+        if p.pool is not None:
+            p.pool.shutdown(wait=True)
 
 
 def _collect(p: _Probe, ctx) -> Machine:

@@ -103,6 +103,8 @@ def _protocol():
 
         def has_tool(self, tool: str) -> bool: ...
 
+        def running(self, argv: Sequence[str]) -> bool: ...
+
     Runner.__module__ = __name__
     return Runner
 
@@ -272,6 +274,11 @@ class RealRunner:
     def has_tool(self, tool: str) -> bool:
         return which(tool) is not None
 
+    def running(self, argv: Sequence[str]) -> bool:
+        """A process ``start_early`` started for ``argv`` waits to be collected: ``run``
+        will take it, no thread need start it (the probe's prefetch)."""
+        return tuple(str(a) for a in argv) in _EARLY
+
     def run(self, argv, *, timeout=None, check=True, ok_codes=(0,), input=None,
             needs_root=False):
         argv = tuple(str(a) for a in argv)
@@ -357,6 +364,9 @@ class ReplayRunner:
     def has_tool(self, tool: str) -> bool:
         return tool not in self._missing_tools()
 
+    def running(self, argv: Sequence[str]) -> bool:
+        return False                      # recordings: nothing ever runs
+
     def run(self, argv, *, timeout=None, check=True, ok_codes=(0,), input=None,
             needs_root=False):
         argv = tuple(str(a) for a in argv)
@@ -403,6 +413,9 @@ class RecordRunner:
             known = set(marker.read_text().split()) if marker.exists() else set()
             marker.write_text("\n".join(sorted(known | {tool})) + "\n")
         return present
+
+    def running(self, argv: Sequence[str]) -> bool:
+        return self.inner.running(argv)
 
     def run(self, argv, *, timeout=None, check=True, ok_codes=(0,), input=None,
             needs_root=False):
