@@ -23,6 +23,13 @@ target loop device that is ``blkdiscard``-ed (reads zeros) before each run:
   each form, reported apart;
 * ``bmaptool copy IMG DEV`` on each form; ``zstd -dc IMG.zst | dd of=DEV bs=4M
   oflag=direct`` (the whole image);
+* the device's floor for the same bytes: ``dd bs=16M oflag=direct conv=fsync`` of as
+  many random bytes as the image maps (page-cached, so only the target is timed),
+  then ``dd bs=16M iflag=direct`` of them back: the least any tool can take to write
+  what bmaptool writes, and to read it back once (sequential 16 MiB requests, not the
+  image's scattered extents, so an optimistic floor); with our fixed part
+  (``reemploi image write IMG DEV --dry-run --json``: start-up and plan), the least
+  our command could take;
 * ``reemploi image make SRC OUT.img.zst --json`` (SRC: a loop device over the raw
   file) against ``bmaptool create RAW > RAW.bmap`` followed by ``zstd -3 RAW``.
 
@@ -197,6 +204,11 @@ def main() -> int:
         from reemploi.system.blockdev import disk_by_path
         home = work / "home"
         identity = disk_by_path(Context(home=home), dev).identity
+        floor = work / "floor.bin"            # as many bytes as our image maps
+        floor_mib = inspect(ours_img).mapped_bytes // MiB
+        with open(floor, "wb") as fh:
+            for _ in range(floor_mib):
+                fh.write(os.urandom(MiB))
 
         def discard():
             subprocess.run(["blkdiscard", dev], check=True)
@@ -262,6 +274,22 @@ def main() -> int:
                         shell=True)
                 check("zstd | dd")
                 put("zstd -dc | dd", r.wall, r.cpu)
+                discard()
+                r = run(["dd", f"if={floor}", f"of={dev}", "bs=16M", "oflag=direct",
+                         "conv=fsync", "status=none"])
+                put("floor: dd write", r.wall, r.cpu)
+                r = run(["dd", f"if={dev}", "of=/dev/null", "bs=16M", "iflag=direct,count_bytes",
+                         f"count={floor_mib * MiB}", "status=none"])
+                put("floor: dd read back", r.wall, r.cpu)
+                put("floor: dd write + read back", t["floor: dd write"][-1] + r.wall,
+                    cpu["floor: dd write"][-1] + r.cpu)
+                # Our fixed part: the same command up to the plan (interpreter, imports,
+                # image, guard, wipe check), nothing written or recorded.
+                r = run([sys.executable, "-m", "reemploi", "image", "write", str(ours_img),
+                         dev, "--dry-run", "--json"], env=env)
+                put("ours --dry-run (fixed part)", r.wall, r.cpu)
+                put("floor: --dry-run + dd write + read back",
+                    r.wall + t["floor: dd write + read back"][-1])
             if not args.no_make:
                 out = work / "made.img.zst"
                 r = run([sys.executable, "-m", "reemploi", "image", "make", src, str(out),
@@ -293,6 +321,16 @@ def main() -> int:
             ("ours write + read-back, plain .zst + bmaptool's bmap vs bmaptool copy "
              "(goal <= 0.7)", "ours write zst", "bmaptool copy zst"),
             ("ours write + read-back, szst vs zstd -dc | dd", "ours write szst", "zstd -dc | dd"),
+            ("device floor, dd write of the mapped bytes vs bmaptool copy szst",
+             "floor: dd write", "bmaptool copy szst"),
+            ("device floor, dd read back of them vs bmaptool copy szst",
+             "floor: dd read back", "bmaptool copy szst"),
+            ("device floor, dd write + read back vs bmaptool copy szst",
+             "floor: dd write + read back", "bmaptool copy szst"),
+            ("our floor (--dry-run + dd write + read back) vs bmaptool copy szst",
+             "floor: --dry-run + dd write + read back", "bmaptool copy szst"),
+            ("ours write + read-back, szst vs our floor",
+             "ours write szst", "floor: --dry-run + dd write + read back"),
             ("engine alone, szst vs bmaptool copy", "engine write szst", "bmaptool copy szst"),
             ("engine alone, plain .zst vs bmaptool copy", "engine write zst",
              "bmaptool copy zst"),
