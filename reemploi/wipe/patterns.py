@@ -25,7 +25,6 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 
@@ -42,6 +41,9 @@ FILL_STEP = 256 << 10
 # an NVMe drive writes; issue 16).
 FILL_WORKERS = max(1, min(4, os.cpu_count() or 1))
 FILL_PIECE_MIN = 1 << 20
+TYPE_CHECKING = False       # as typing.TYPE_CHECKING, without importing typing
+if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
 
@@ -60,9 +62,21 @@ def _fill_pool() -> ThreadPoolExecutor:
     global _pool
     with _pool_lock:
         if _pool is None:
+            # Imported here: a zero pass never needs it (issue 16, start-up).
+            from concurrent.futures import ThreadPoolExecutor
             _pool = ThreadPoolExecutor(max_workers=FILL_WORKERS,
                                        thread_name_prefix="reemploi-keystream")
         return _pool
+
+
+def close_pool() -> None:
+    """Let the fill workers end (idle between fills): a command that is done calls it
+    so that it can leave without the interpreter's teardown (entry.py)."""
+    global _pool
+    with _pool_lock:
+        pool, _pool = _pool, None
+    if pool is not None:
+        pool.shutdown(wait=True)
 
 
 @dataclass(frozen=True)

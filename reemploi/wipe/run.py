@@ -26,7 +26,6 @@ from typing import Callable
 from .. import __version__
 from ..errors import ReemploiError, ToolFailed
 from ..model import Disk
-from ..probe.hdparm import parse_hdparm_identify
 from ..probe.smartargs import NO_SMART, smartctl_argv
 from ..system import blockdev, guard
 from ..system.seal import Seal
@@ -238,6 +237,7 @@ class _Run:
         """Never trust hdparm's exit status alone: it is 0 when the drive aborted the
         command (seen on QEMU's ide-hd, sense key ABORTED COMMAND printed as "SG_IO:
         bad/missing sense data"). The drive's IDENTIFY says what really happened."""
+        from ..probe.hdparm import parse_hdparm_identify   # ATA erases only (~6 ms)
         ident = parse_hdparm_identify(self.command(step) or "")
         if step.expect == "enabled" and not ident.security_enabled:
             raise ToolFailed(cmd=step.command_line(), status=0,
