@@ -77,13 +77,17 @@ def ratio(runs: dict[str, list[float]], a: str, b: str) -> str:
 
 
 def print_table(wall: dict[str, list[float]], cpu: dict[str, list[float]], *, width: int,
-                rate_head: str, rate, missing: str, cpu_head: str = "CPU s") -> None:
-    """One line per run: wall median (min–max), ``rate(median wall)`` and CPU median."""
+                rate_head: str, rate, missing: str, cpu_head: str = "CPU s",
+                no_rate=lambda name: False) -> None:
+    """One line per run: wall median (min–max), ``rate(median wall)`` (``missing`` for
+    the runs ``no_rate`` names: another size) and CPU median."""
     print(f"{'run':{width}} {'wall s, median (min–max)':28} {rate_head:>{len(rate_head)}}  "
           f"{cpu_head}")
     for k, v in wall.items():
         c = med(cpu[k]) if k in cpu else missing
-        print(f"{k:{width}} {med(v):28} {rate(statistics.median(v)):{len(rate_head)}.0f}  {c}")
+        r = (f"{missing:>{len(rate_head)}}" if no_rate(k)
+             else f"{rate(statistics.median(v)):{len(rate_head)}.0f}")
+        print(f"{k:{width}} {med(v):28} {r}  {c}")
 
 
 def print_ratios(title: str, runs: dict[str, list[float]],

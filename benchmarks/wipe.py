@@ -26,8 +26,10 @@ on this machine's virtual disk). In every round, interleaved so a load spike hit
   ~35 s per GiB).
 
 ``--only prng-verify`` keeps the runs of the "PRNG + full verify" goal and what splits
-it into phases (command and engine PRNG + verify, engine PRNG pass, keystream alone,
-``dd`` random write + read, the nwipes).
+it into phases (command and engine PRNG + verify, engine PRNG and zero passes,
+keystream alone, ``dd`` random write + read, the nwipes); ``--fixed-mib`` also runs
+ours and each upstream nwipe on a tiny RAM loop every round, to split each whole run
+into its fixed part and its work on the device.
 
 After every timed run the device is read back and checked: zeros after a zero pass,
 the exact keystream after an engine PRNG pass, the exact file after dd of random
@@ -184,6 +186,9 @@ def main() -> int:
                     help="rounds that also run Debian's nwipe (about 35 s per GiB here)")
     ap.add_argument("--only", choices=("all", "prng-verify"), default="all",
                     help="prng-verify: only the runs of the PRNG + full verify goal")
+    ap.add_argument("--fixed-mib", type=int, default=8,
+                    help="also run the PRNG + verify command and each upstream nwipe on a "
+                         "loop this small, every round: their fixed part (0: not)")
     ap.add_argument("--upstream-nwipe", metavar="PATH",
                     help="upstream nwipe binary (default: $REEMPLOI_NWIPE, else the "
                          "newest build of benchmarks/build-nwipe.sh)")
@@ -218,6 +223,13 @@ def main() -> int:
     with open(backing, "wb") as fh:
         fh.truncate(size)
     dev = losetup(backing, args.direct)
+    # The fixed part (start-up, device scan, bookkeeping, nwipe's one-second polls) is
+    # the same job on a device too small for the work to count, always RAM-backed.
+    tiny, tiny_file = None, Path("/dev/shm") / f"reemploi-bench-{os.getpid()}.tiny"
+    if args.fixed_mib > 0:
+        with open(tiny_file, "wb") as fh:
+            fh.truncate(args.fixed_mib << 20)
+        tiny = losetup(tiny_file)
     scratch = Path(tempfile.mkdtemp(prefix="reemploi-bench-"))
     env = cli_env(scratch / "home", scratch / "pycache")
     rand = Path("/dev/shm") / f"reemploi-bench-{os.getpid()}.rand"
@@ -238,8 +250,8 @@ def main() -> int:
                 fh.write(block)
         rand_sha = h.hexdigest()
 
-        def ours(method: str, verify: str):
-            r = run([sys.executable, "-m", "reemploi", "wipe", dev, "--method", method,
+        def ours(method: str, verify: str, target: str = dev):
+            r = run([sys.executable, "-m", "reemploi", "wipe", target, "--method", method,
                      "--verify", verify, "--yes", "--json"], env=env)
             command_ok(r.stdout, verify, f"reemploi wipe {method}/{verify}")
             return r
@@ -290,8 +302,7 @@ def main() -> int:
             put("dd direct read", r2.wall, r2.cpu)
             w, c = timed_cpu(engine_pass, dev, byte_pattern(0), "none")
             check_zeros(dev, size, "engine zero")
-            if everything:
-                put("engine zero", w, c)
+            put("engine zero", w, c)         # also the write floor of the phases below
             r = ours("prng", "full")
             fresh(dev, size, "prng + verify command")
             put("cmd prng + verify", r.wall, r.cpu)
@@ -310,6 +321,14 @@ def main() -> int:
                 put("dd zero + read", r.wall + r2.wall, r.cpu + r2.cpu)
             for job in nwipes:
                 nwipe(job)
+            if tiny:
+                small = f", {args.fixed_mib} MiB"
+                r = ours("prng", "full", tiny)
+                put("cmd prng + verify" + small, r.wall, r.cpu)
+                for job in nwipes:
+                    r = run([*job.argv, tiny])
+                    nwipe_ref.check_log(r.stdout, job.label + small)
+                    put(job.label + small, r.wall, r.cpu)
             if debian and rnd < args.nwipe_rounds:
                 nwipe(debian)
             print(f"round {rnd + 1}: " + ", ".join(f"{k} {v[-1]:.2f}" for k, v in t.items()),
@@ -322,7 +341,8 @@ def main() -> int:
         for label, names in used.items():
             print(f"{label}: generator {', '.join(sorted(names))} (from its log)")
         print_table(t, cpu, width=max(24, *(len(k) for k in t)), rate_head="MB/s",
-                    rate=lambda wall: mb / wall, missing="—", cpu_head="CPU s (median)")
+                    rate=lambda wall: mb / wall, missing="—", cpu_head="CPU s (median)",
+                    no_rate=lambda name: name.endswith(f", {args.fixed_mib} MiB"))
         print()
         goal = "cmd prng + verify"
         print_ratios("ratios of interleaved runs, median (min–max) of the rounds:", t, [
@@ -340,21 +360,28 @@ def main() -> int:
              "dd random + read"),
             ("zero + full verify command vs dd zero write + read", "cmd zero + verify",
              "dd zero + read")])
-        print_phases(t)
+        print_phases(t, [goal, *(job.label for job in nwipes)],
+                     f", {args.fixed_mib} MiB" if tiny else None)
     finally:
         rand.unlink(missing_ok=True)
         lodetach(dev)
+        if tiny:
+            lodetach(tiny)
+        tiny_file.unlink(missing_ok=True)
         shutil.rmtree(workdir, ignore_errors=True)
         shutil.rmtree(scratch, ignore_errors=True)
     return 0
 
 
-def print_phases(t: dict[str, list[float]]) -> None:
+def print_phases(t: dict[str, list[float]], jobs: list[str], small: str | None) -> None:
     """Where the PRNG + full verify command's time goes, from the medians of runs of
     the same rounds: the command's fixed part (start-up, guard, plan, records) is the
     command less the engine; the verification is the engine's PRNG + verify less its
     PRNG pass; the keystream alone is what the pass and the verification each
-    generate, and ``dd`` direct read the floor of the read-back."""
+    generate, the engine's zero pass the floor of the write and ``dd`` direct read
+    that of the read-back. Then, for ours and
+    each nwipe, the whole run split into its run on the tiny loop (fixed part) and
+    the rest (the work on the device), and the work's ratio to nwipe's."""
     need = ("cmd prng + verify", "engine prng + verify", "engine prng")
     if not all(k in t for k in need):
         return
@@ -364,9 +391,20 @@ def print_phases(t: dict[str, list[float]]) -> None:
           f"{m['cmd prng + verify'] - m['engine prng + verify']:.2f} + PRNG pass "
           f"{m['engine prng']:.2f} + read-back and compare "
           f"{m['engine prng + verify'] - m['engine prng']:.2f}")
-    for k in ("keystream alone (RAM)", "dd direct read"):
+    for k in ("engine zero", "keystream alone (RAM)", "dd direct read"):
         if k in t:
             print(f"  {k}: {med(t[k])}")
+    if small is None:
+        return
+    work = {}
+    print("whole run = the same run on the tiny loop + the rest (medians, s):")
+    for k in jobs:
+        if k in t and k + small in t:
+            work[k] = m[k] - m[k + small]
+            print(f"  {k}: {m[k]:.2f} = {m[k + small]:.2f} + {work[k]:.2f}")
+    for k in jobs[1:]:
+        if k in work and jobs[0] in work and work[k] > 0:
+            print(f"  work part, ours vs {k}: {work[jobs[0]] / work[k]:.2f}")
 
 
 if __name__ == "__main__":
