@@ -160,6 +160,34 @@ def importtime(argv: list[str], env: dict, cwd: Path, top: int = 6) -> list[tupl
         [(k, v / 1000) for k, v in per.most_common(top)]
 
 
+def instructions(argv: list[str], env: dict, cwd: Path) -> int | None:
+    """Instructions the process itself executed (valgrind's callgrind, its children not
+    followed), or None without valgrind."""
+    if shutil.which("valgrind") is None:
+        return None
+    res = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+                          *argv], env=env, cwd=cwd, stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                         check=False)
+    found = [line for line in res.stderr.splitlines() if "Collected :" in line]
+    return int(found[-1].split()[-1]) if found else None
+
+
+def print_instructions(todo: dict) -> None:
+    """Each Python case's instruction count, beside its interpreter's: load-proof
+    evidence of start-up work (not a time: Python and lshw's C differ in instructions
+    per cycle). The tools a probe starts are not counted (other processes)."""
+    print("\ninstructions executed by the process (valgrind callgrind), millions:")
+    for name, (argv, cwd, env) in todo.items():
+        if argv[0] == "true" or (argv[0] != PY and not name.endswith(USER)):
+            continue
+        count = instructions(argv, env, cwd)
+        if count is None:
+            print("  valgrind not installed: skipped")
+            return
+        print(f"  {name:<38} {count / 1e6:8.1f}")
+
+
 def _fmt(values: list[float]) -> str:
     return f"{statistics.median(values) * 1000:7.0f} ms ({min(values) * 1000:.0f}–" \
            f"{max(values) * 1000:.0f})"
@@ -172,6 +200,9 @@ def main() -> None:
                     help="also print each command's largest import costs")
     ap.add_argument("--compare", type=Path, default=None,
                     help="another checkout whose reemploi runs too (e.g. main, for before/after)")
+    ap.add_argument("--instructions", action="store_true",
+                    help="also count each Python case's instructions (valgrind callgrind): "
+                         "a figure the machine's load does not move")
     ap.add_argument("--no-user-install", action="store_true",
                     help="skip the cases of the station-style install (installed.py)")
     args = ap.parse_args()
@@ -232,6 +263,8 @@ def main() -> None:
                 twin = f"{name} [{args.compare.resolve().name}]"
                 if twin in med:
                     print(f"  {name:<22} {med[name] / med[twin]:5.2f} ({cmed[name] / cmed[twin]:.2f})")
+        if args.instructions:
+            print_instructions(todo)
         if args.importtime:
             print("\nlargest import costs (self time per package, min of 3, ms):")
             for name, (argv, cwd, e) in todo.items():

@@ -153,9 +153,9 @@ def test_the_installed_command_prints_what_click_printed(words, tmp_path):
 
 
 def test_a_stream_that_is_not_utf8_is_written_as_click_writes_it(tmp_path):
-    """plain.echo hands a stream that is not UTF-8 to click.echo. (In French such a
-    stream cannot hold the narrow no-break space of "23,5 Go": both paths then fail
-    alike, a known gap noted in docs/benchmarks.md, so English here.)"""
+    """plain.echo hands a stream that is not UTF-8 to click.echo. (English here: a
+    Latin-1 stream cannot hold the French text's narrow no-break space, and both
+    paths then fail alike, with a traceback: a gap of the click command too.)"""
     env = _env(tmp_path, PYTHONIOENCODING="latin-1", REEMPLOI_LANG="en")
     ours, theirs = _installed(["probe"], env), _through_click(["probe"], env)
     assert (ours.stdout, ours.stderr, ours.returncode) == \
