@@ -203,6 +203,9 @@ def main() -> None:
     ap.add_argument("--instructions", action="store_true",
                     help="also count each Python case's instructions (valgrind callgrind): "
                          "a figure the machine's load does not move")
+    ap.add_argument("--only", default=None,
+                    help="comma-separated parts of case names to run (e.g. 'probe --json,lshw' "
+                         "for more rounds of the probe's figure); the interpreters always run")
     ap.add_argument("--no-user-install", action="store_true",
                     help="skip the cases of the station-style install (installed.py)")
     args = ap.parse_args()
@@ -216,6 +219,10 @@ def main() -> None:
         if not args.no_user_install:
             venv, uenv = user_install(ROOT), user_env(env)
             todo.update({name: (argv, work, uenv) for name, argv in user_cases(venv).items()})
+        if args.only:
+            parts = [p.strip() for p in args.only.split(",") if p.strip()]
+            todo = {k: v for k, v in todo.items()
+                    if k.startswith("python -c pass") or any(p in k for p in parts)}
         if args.compare:
             other = args.compare.resolve()
             for name, (argv, _, e) in list(todo.items()):
