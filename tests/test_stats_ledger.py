@@ -273,3 +273,46 @@ def test_a_projection_rebuild_leaves_the_ledger_alone(story, tmp_path):
     assert (home / CACHE_NAME).read_bytes() == kept
     assert covered(home) == (home / "journal.jsonl").stat().st_size
     assert _kept(home) == _truth(home)
+
+
+# A writer of its own (a fresh interpreter: no thread left by earlier tests' wipes),
+# the thresholds lowered to this journal; prints how many times it forked.
+FOLLOWER = r"""
+import os, sys, threading
+from pathlib import Path
+from reemploi.stats import cache, keep
+cache.PARALLEL_BYTES = keep.WRITER_BYTES = 1     # this small journal is "big"
+forks, real_fork = [], os.fork
+def counted():
+    forks.append(1)
+    return real_fork()
+os.fork = counted
+stop = threading.Event()
+helpers = [threading.Thread(target=stop.wait) for _ in range(int(sys.argv[3]))]
+for t in helpers:
+    t.start()
+keep.follow(Path(sys.argv[1]), int(sys.argv[2]))
+stop.set()
+print(len(forks))
+"""
+
+
+def test_a_writer_without_a_ledger_folds_it_in_two_processes_unless_threads_run(
+        story, tmp_path):
+    """The first write after a restore from the journal alone folds the ledger whole
+    once: in two processes (stats.cache's fork) when the writer runs no other thread,
+    in its own process beside threads (a fork there can deadlock the child); both give
+    the figures of a full refold."""
+    home = tmp_path / "home"
+    copy_story(story, home)
+    truth = _truth(home)
+    size = (home / "journal.jsonl").stat().st_size
+    from reemploi.stats.cache import _cores
+    two = 1 if _cores() >= 2 else 0             # one core: never forked (stats.cache)
+    for threads, forks in ((0, two), (1, 0)):
+        (home / CACHE_NAME).unlink(missing_ok=True)
+        done = subprocess.run([sys.executable, "-c", FOLLOWER, str(home), str(size),
+                               str(threads)], cwd=ROOT, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        assert int(done.stdout) == forks, threads
+        assert covered(home) == size and _kept(home) == truth
