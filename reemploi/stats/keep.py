@@ -14,7 +14,8 @@ new lines into the ledger and writes it again. A command costs one 48-byte read;
 megabyte and the rewrite (a few tenths of a second). ``stats`` then loads the ledger
 and folds at most that last megabyte. Without a ledger (a journal restored alone, an
 upgrade), the first command past 256 KiB of journal folds it whole once (about 7 s of
-CPU at 50 000 machines on this machine; one process: see ``follow``).
+CPU at 50 000 machines on this machine; in two processes when the writer runs no
+other thread: see ``follow``).
 
 The ledger is a cache, never trusted over the journal (``stats.cache``): its body is
 checked against its SHA-256, and its anchor (the offset, sequence number and hash of
