@@ -2,9 +2,9 @@
 
 Why: a shard holds N/256 records. A write used to rewrite every file it touched
 whole (the asset shard, its slice file, its listing rows, the index shards of the
-keys it added, ``lots.json``), so every writing command (``grade``, ``inventory
-add``, a wipe's record, ``checkout``) cost a little more with each machine in the
-inventory (issue 16). Now a write appends, beside each file it touches (a *group*:
+keys it added, ``lots.json``), so every writing command (``grade``, ``intake``, a
+wipe's record, ``checkout``) cost a little more with each machine in the inventory
+(at 50 000 machines a status change wrote 524 KiB and took 21 ms of CPU, issue 16). Now a write appends, beside each file it touches (a *group*:
 ``assets-XX``, ``index-XX`` or ``lots``, named as their slice files):
 
 - ``tails/<group>.bin``: the new values' bytes (the records, an index key's values),
@@ -17,7 +17,8 @@ The cost of a write is then what it changed, whatever the inventory's size. A gr
 is *compacted* (its base file, slice file and rows rewritten whole, its tail emptied)
 when its ``.bin`` would pass the size of its base file (``MIN_COMPACT`` at least):
 one whole rewrite per base-size of appended bytes, so a write costs O(1) amortised,
-and a reader never reads a tail longer than its base's slice file by much.
+and a tail's log (what a reader reads whole, to check it) stays a fraction of its
+base.
 
 Trust, as for every projection file: meta.json, written last, holds each tail's
 state ``[bin length, bin crc32, log length, log crc32]`` (CRC-32s carried forward on
