@@ -61,6 +61,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks import nwipe_ref  # noqa: E402
+from benchmarks.installed import user_env, user_install  # noqa: E402
 from benchmarks.cmdtiming import (Loads, cli_env, lodetach, losetup, med,  # noqa: E402
                                   print_ratios, print_table, run, timed)
 from reemploi.wipe import engine  # noqa: E402
@@ -182,6 +183,10 @@ def main() -> int:
     ap.add_argument("--direct", action="store_true",
                     help="attach the loop with --direct-io=on (a disk-backed folder)")
     ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--installed", action="store_true",
+                    help="time the command installed as a station installs it (pip "
+                         "install ., installed.py) instead of this checkout run with "
+                         "python -m through the development venv (editable finder)")
     ap.add_argument("--nwipe-rounds", type=int, default=1,
                     help="rounds that also run Debian's nwipe (about 35 s per GiB here)")
     ap.add_argument("--only", choices=("all", "prng-verify"), default="all",
@@ -250,9 +255,17 @@ def main() -> int:
                 fh.write(block)
         rand_sha = h.hexdigest()
 
+        if args.installed:
+            venv = user_install(Path(__file__).resolve().parent.parent)
+            program, cmd_env = [str(venv / "bin" / "reemploi")], user_env(env)
+        else:
+            program, cmd_env = [sys.executable, "-m", "reemploi"], env
+        print(f"command: {' '.join(program)}"
+              f"{' (pip install ., station-style)' if args.installed else ''}", flush=True)
+
         def ours(method: str, verify: str, target: str = dev):
-            r = run([sys.executable, "-m", "reemploi", "wipe", target, "--method", method,
-                     "--verify", verify, "--yes", "--json"], env=env)
+            r = run([*program, "wipe", target, "--method", method,
+                     "--verify", verify, "--yes", "--json"], env=cmd_env)
             command_ok(r.stdout, verify, f"reemploi wipe {method}/{verify}")
             return r
 
