@@ -26,10 +26,10 @@ the native max that ``-N`` reports, which ``Real max sectors`` reveals.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from ..bounded import check_lines
+from ..lazyre import lazy   # compiled on first use: a wipe plans without reading hdparm's text
 
 
 @dataclass(frozen=True)
@@ -63,12 +63,12 @@ class AtaIdentify:
         return self.model is not None
 
 
-_FIELD = re.compile(r"^\s*(Model Number|Serial Number|Firmware Revision):\s*(.*?)\s*$")
-_LBA48 = re.compile(r"LBA48\s+user addressable sectors:\s*(\d+)")
-_LOGICAL = re.compile(r"Logical(?:/Physical)?\s+Sector size:\s*(\d+)\s*bytes")
-_ROTATION = re.compile(r"Nominal Media Rotation Rate:\s*(.+?)\s*$")
-_ERASE_TIME = re.compile(r"(\d+)min for (ENHANCED )?SECURITY ERASE UNIT")
-_PRINTABLE = re.compile(r"^[\x20-\x7e]*$")
+_FIELD = lazy(r"^\s*(Model Number|Serial Number|Firmware Revision):\s*(.*?)\s*$")
+_LBA48 = lazy(r"LBA48\s+user addressable sectors:\s*(\d+)")
+_LOGICAL = lazy(r"Logical(?:/Physical)?\s+Sector size:\s*(\d+)\s*bytes")
+_ROTATION = lazy(r"Nominal Media Rotation Rate:\s*(.+?)\s*$")
+_ERASE_TIME = lazy(r"(\d+)min for (ENHANCED )?SECURITY ERASE UNIT")
+_PRINTABLE = lazy(r"^[\x20-\x7e]*$")
 
 
 def _clean(value: str) -> str | None:
@@ -173,7 +173,7 @@ class HpaState:
         return max(self.native_sectors - self.visible_sectors, 0)
 
 
-_MAX = re.compile(r"max sectors\s*=\s*(\d+)\s*/\s*(\d+)(?:.*HPA is (enabled|disabled))?")
+_MAX = lazy(r"max sectors\s*=\s*(\d+)\s*/\s*(\d+)(?:.*HPA is (enabled|disabled))?")
 
 
 def parse_hdparm_N(text: str) -> HpaState | None:
@@ -192,8 +192,8 @@ class DcoState:
     revision: str | None = None
 
 
-_REAL_MAX = re.compile(r"Real max sectors:\s*(\d+)")
-_DCO_REV = re.compile(r"DCO Revision:\s*(\S+)")
+_REAL_MAX = lazy(r"Real max sectors:\s*(\d+)")
+_DCO_REV = lazy(r"DCO Revision:\s*(\S+)")
 
 
 def parse_dco_identify(text: str) -> DcoState | None:
