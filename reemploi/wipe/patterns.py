@@ -58,6 +58,20 @@ def _encryptor(key: bytes, counter: int):
     return Cipher(algorithms.AES(key), modes.CTR(counter.to_bytes(16, "big"))).encryptor()
 
 
+def warm_up() -> None:
+    """Import the cipher in a background thread, now: a command that will write a PRNG
+    pass calls it once the plan says so, and the ~60 ms of ``import cryptography``
+    then overlap the waits before the first byte (the fresh ``lsblk`` of the check
+    after "yes", the fsync of the ``wipe.started`` record) instead of delaying the
+    pass's first block (issue 16). A failure here is left for the pass to report."""
+    def load() -> None:
+        try:
+            _encryptor(bytes(16), 0)
+        except Exception:                  # noqa: BLE001 - the pass reports it, typed
+            pass
+    threading.Thread(target=load, name="reemploi-cipher-import", daemon=True).start()
+
+
 def _fill_pool() -> ThreadPoolExecutor:
     global _pool
     with _pool_lock:

@@ -34,7 +34,7 @@ from ..system.signals import SIGNAL_NAMES, StopSignals, stop_name
 from . import engine, firmware, verify
 from .engine import Device, Outcome
 from .odds import detection_table
-from .patterns import Pattern, byte_pattern, prng_pattern
+from .patterns import Pattern, byte_pattern, prng_pattern, warm_up
 from .plan import Step, WipePlan, plan_wipe
 from .recheck import open_jobs
 from .record import (CommandLog, WipeRecord, disk_dict, mask,
@@ -109,6 +109,8 @@ def prepare(ctx, paths: list[str], options: WipeOptions, *,
                 continue
             seen.add(disk.path)
             jobs.append(make_job(ctx, disk, options))
+    if any("prng" in j.plan.passes for j in jobs):
+        warm_up()
     return jobs
 
 
@@ -414,12 +416,11 @@ def run_all(ctx, jobs: list[Job], options: WipeOptions, *, stop: threading.Event
 
     threads = [threading.Thread(target=work, args=(i, j), name=f"wipe-{j.disk.name}", daemon=True)
                for i, j in enumerate(jobs)]
-    # Under the command (run_and_record) the signals are deferred: none raises here,
-    # so nothing can cut this function short; the flag is read between two short
-    # waits, and one that came while the starts were written stops the disks before
-    # their first byte. A caller under a raising handler (library use, tests) gets
-    # KeyboardInterrupt in the wait; a second one keeps waiting, so every disk still
-    # stops between two blocks and gets recorded.
+    # Under the command (run_and_record) signals are deferred: none raises here, the
+    # flag is read between two short waits, and one that came while the starts were
+    # written stops the disks before their first byte. Under a raising handler
+    # (library use, tests) KeyboardInterrupt comes in the wait; a second one keeps
+    # waiting, so every disk still stops between two blocks and gets recorded.
     deferring = signals is not None and signals.defer
     interrupted = bool(deferring and signals.received)
     if interrupted:
