@@ -206,3 +206,19 @@ def test_click_is_imported_only_when_click_has_the_command_line(tmp_path):
     assert not click.search(imports("--lang", "en", "probe"))
     assert click.search(imports("probe", "--json", "--replay", str(MACHINES[0])))
     assert click.search(imports("probe", "--help"))
+
+
+def test_a_command_line_left_to_click_runs_with_garbage_collection(monkeypatch, capsys,
+                                                                   signals):
+    """The entry turns the collector off while it decides (issue 16) and back on when
+    click takes the command line."""
+    import gc
+    from reemploi import entry
+    monkeypatch.setattr(sys, "argv", ["reemploi", "probe", "--help"])
+    try:
+        with pytest.raises(SystemExit) as ended:
+            entry.run()
+        assert ended.value.code == 0 and "--no-smart" in capsys.readouterr().out
+        assert gc.isenabled()
+    finally:
+        gc.enable()
