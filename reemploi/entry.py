@@ -36,7 +36,18 @@ def command_word(words: list[str]) -> str | None:
     return None
 
 
+def _never_unencodable() -> None:
+    """A terminal or pipe that is not UTF-8 (LANG=C on an old console, PYTHONIOENCODING
+    =latin-1) cannot hold French typography's U+202F or an accent-less encoding's "é":
+    the text is shown with a replacement character rather than ending in a traceback."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+        if encoding and encoding != "utf8" and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
+
+
 def run() -> None:
+    _never_unencodable()
     words = sys.argv[1:]
     command = command_word(words)
     if command == "probe":
