@@ -327,6 +327,11 @@ def main() -> int:
             w, c = timed_cpu(engine_pass, dev, pat, "full")
             check_keystream(dev, size, pat, "engine prng + verify")
             put("engine prng + verify", w, c)
+            # The same pass and read-back with no keystream at all: our engine's I/O
+            # floor, what the PRNG + verify would take if its stream cost nothing.
+            w, c = timed_cpu(engine_pass, dev, byte_pattern(0), "full")
+            check_zeros(dev, size, "engine zero + verify")
+            put("engine zero + verify", w, c)
             if everything:
                 r = run(dd_zero)
                 r2 = run(dd_read)
@@ -404,7 +409,8 @@ def print_phases(t: dict[str, list[float]], jobs: list[str], small: str | None) 
           f"{m['cmd prng + verify'] - m['engine prng + verify']:.2f} + PRNG pass "
           f"{m['engine prng']:.2f} + read-back and compare "
           f"{m['engine prng + verify'] - m['engine prng']:.2f}")
-    for k in ("engine zero", "keystream alone (RAM)", "dd direct read"):
+    for k in ("engine zero", "engine zero + verify", "keystream alone (RAM)",
+              "dd direct read"):
         if k in t:
             print(f"  {k}: {med(t[k])}")
     if small is None:
