@@ -233,6 +233,23 @@ def slope(points: list[tuple[int, float]]) -> float:
     return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / den if den else 0.0
 
 
+def cli_cases(home: Path, ids: list[str], rounds: int, writes: bool
+              ) -> dict[str, list[list[str]]]:
+    """{case: its argv in each round} of the whole commands at one size."""
+    picks = {50: ids[::len(ids) // 50][:50], 500: ids[::max(1, len(ids) // 500)][:500]}
+    cases: dict[str, list[str]] = {}
+    for k, chosen in picks.items():
+        cases[f"label {k} registered"] = ["label", *chosen]
+        cases[f"label {k} --payload (reference)"] = [
+            "label", *[x for a in chosen for x in ("--payload", a)]]
+    cases["sheet 1 registered"] = ["sheet", ids[len(ids) // 2]]
+    cases["inventory show 1"] = ["inventory", "show", ids[len(ids) // 3], "--json"]
+    runs = {name: [argv] * rounds for name, argv in cases.items()}
+    if writes:
+        runs.update(write_cases(home, ids, rounds))
+    return runs
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="1000,10000,50000")
@@ -254,45 +271,37 @@ def main() -> None:
     env.update(REEMPLOI_STATION="bench", PYTHONPYCACHEPREFIX=str(base / "pycache"))
     results: dict[str, list[tuple[int, float]]] = {}
     try:
+        # Every inventory made ready first, then the rounds interleave the sizes as
+        # well as the cases: a neighbour's burst of load falls on all sizes alike, and
+        # the fitted growth measures the inventory, not the load's drift.
+        ready = []
         for n in [int(s) for s in args.sizes.split(",")]:
             home, ids = inventory_at(base, n)
             if args.age:
                 home = aged(home, ids, args.age)
-            if args.engine_only:
+            if not args.no_writes or args.engine_only:
+                cmd_env = {**env, "REEMPLOI_HOME": str(home)}
+                subprocess.run([py, "-m", "reemploi", "--help"], env=cmd_env, cwd=ROOT,
+                               stdout=subprocess.DEVNULL, check=True)   # warm the .pyc cache
+                if not args.engine_only:
+                    first_write(py, cmd_env, home, ids, n)
                 mean_cpu, mean_written = write_engine(home, ids, n)
                 results.setdefault("engine: status change CPU", []).append((n, mean_cpu))
                 results.setdefault("engine: status change bytes", []).append(
                     (n, mean_written))
-                continue
-            step = max(1, len(ids) // 500)
-            picks = {50: ids[::len(ids) // 50][:50], 500: ids[::step][:500]}
-            cmd_env = {**env, "REEMPLOI_HOME": str(home)}
-            out = home / "bench.pdf"
-            cases = {}
-            for k, chosen in picks.items():
-                cases[f"label {k} registered"] = ["label", *chosen]
-                cases[f"label {k} --payload (reference)"] = [
-                    "label", *[x for a in chosen for x in ("--payload", a)]]
-            cases["sheet 1 registered"] = ["sheet", ids[len(ids) // 2]]
-            cases["inventory show 1"] = ["inventory", "show", ids[len(ids) // 3], "--json"]
-            writes = {} if args.no_writes else write_cases(home, ids, args.rounds)
-            for name in writes:
-                cases[name] = []
-            times: dict[str, list[float]] = {c: [] for c in cases}
-            cpu: dict[str, list[float]] = {c: [] for c in cases}
-            subprocess.run([py, "-m", "reemploi", "--help"], env=cmd_env, cwd=ROOT,
-                           stdout=subprocess.DEVNULL, check=True)       # warm the .pyc cache
-            if writes:
-                first_write(py, cmd_env, home, ids, n)
-                mean_cpu, mean_written = write_engine(home, ids, n)
-                results.setdefault("engine: status change CPU", []).append((n, mean_cpu))
-                results.setdefault("engine: status change bytes", []).append(
-                    (n, mean_written))
-            for r in range(args.rounds):
-                for name, argv in cases.items():
-                    if name in writes:
-                        argv = writes[name][r]
-                    extra = ["--out", str(out)] if argv[0] in ("label", "sheet") else []
+            if not args.engine_only:
+                ready.append((n, home, ids))
+        runs = {n: cli_cases(home, ids, args.rounds, not args.no_writes)
+                for n, home, ids in ready}
+        times: dict[tuple[int, str], list[float]] = {}
+        cpu: dict[tuple[int, str], list[float]] = {}
+        for r in range(args.rounds):
+            for n, home, _ in ready:
+                cmd_env = {**env, "REEMPLOI_HOME": str(home)}
+                for name, argvs in runs[n].items():
+                    argv = argvs[r]
+                    extra = (["--out", str(home / "bench.pdf")]
+                             if argv[0] in ("label", "sheet") else [])
                     before = resource.getrusage(resource.RUSAGE_CHILDREN)
                     t = time.perf_counter()
                     done = subprocess.run([py, "-m", "reemploi", *argv, *extra], env=cmd_env,
@@ -300,15 +309,17 @@ def main() -> None:
                                           stderr=subprocess.PIPE, text=True)
                     if done.returncode != 0:
                         raise SystemExit(f"{name} failed ({done.returncode}): {done.stderr}")
-                    times[name].append(time.perf_counter() - t)
+                    times.setdefault((n, name), []).append(time.perf_counter() - t)
                     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-                    cpu[name].append(after.ru_utime - before.ru_utime
-                                     + after.ru_stime - before.ru_stime)
-            for name, ts in times.items():
-                c = statistics.median(cpu[name])
-                print(f"{n:>6} machines  {name:<32} {fmt(ts)}, CPU {c:.2f} s  (whole command)",
-                      flush=True)
-                results.setdefault(name, []).append((n, c))
+                    cpu.setdefault((n, name), []).append(after.ru_utime - before.ru_utime
+                                                         + after.ru_stime - before.ru_stime)
+        for (n, name), ts in times.items():
+            c = statistics.median(cpu[(n, name)])
+            print(f"{n:>6} machines  {name:<32} {fmt(ts)}, CPU {c:.2f} s  (whole command)",
+                  flush=True)
+            results.setdefault(name, []).append((n, c))
+        print("load average (1, 5, 15 min) after the rounds: "
+              + ", ".join(f"{x:.1f}" for x in os.getloadavg()), flush=True)
         if len({n for pts in results.values() for n, _ in pts}) > 1:
             print("growth of CPU time with the inventory, t ∝ N^k (0 = flat, 1 = linear):")
             for name, pts in results.items():
