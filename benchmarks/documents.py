@@ -2,13 +2,14 @@
 machines of a real inventory at 1 000 / 10 000 / 50 000 machines.
 
 Timed as whole CLI processes (interpreter, imports, opening the inventory, the work, the
-PDF written), each case once per round and the rounds interleaved (every case, then the
-next round), so a neighbour's burst of load falls on all of them alike. Each figure is
-the median (min–max) of ``--rounds`` (at least 5) rounds of wall time, with the median
-CPU time (user + system of the child): on a shared, loaded machine wall time mostly
-measures the neighbours, CPU time what the command costs. The growth exponent k of
-t ∝ N^k is fitted on the CPU medians over the sizes and printed: 0 is flat (the goal:
-nothing per-asset grows with the inventory), 1 is linear.
+PDF written), each case once per round at every size and the rounds interleaved (every
+case at every size, then the next round), so a neighbour's burst of load falls on all
+of them alike. Each figure is the median (min–max) of ``--rounds`` (at least 5) rounds
+of wall time, with the median CPU time (user + system of the child): on a shared,
+loaded machine wall time mostly measures the neighbours, CPU time what the command
+costs. The growth exponent k of t ∝ N^k is fitted on the CPU medians over the sizes
+and printed: 0 is flat (the goal: nothing per-asset grows with the inventory), 1 is
+linear.
 
 Cases: ``label`` of 50 and of 500 registered machines (goals < 0.5 s and < 2 s at 50 000
 machines), each beside the same ``label`` on as many free ``--payload`` ids (same start,
@@ -168,6 +169,12 @@ def main() -> None:
                REEMPLOI_YES="1", PYTHONPYCACHEPREFIX=str(base / "pycache"))
     cpu_by_case: dict[str, list[tuple[int, float]]] = {}
     wall_by_case: dict[str, list[tuple[int, float]]] = {}
+    # Every inventory made ready first (its lot, Jerry, roster and wiped loop), then the
+    # rounds interleave the sizes as well as the cases: a load that drifts during the
+    # run falls on every size alike, and the fitted growth measures the inventory.
+    ready: list[tuple[int, Path, list[str], dict, dict]] = []
+    loops: list[WipedLoop] = []
+    tmps: list[Path] = []
     try:
         for n in [int(s) for s in args.sizes.split(",")]:
             home, ids = inventory_at(base, n)
@@ -179,6 +186,7 @@ def main() -> None:
             jerry = _jerry(home, ids)
             _on_roster(home)
             tmp = Path(tempfile.mkdtemp(prefix="docs-run-", dir=base))
+            tmps.append(tmp)
             loop = asset = None
             if os.geteuid() == 0 and shutil.which("losetup"):
                 asset = next(a for i, a in enumerate(ids) if i % 10 == 9)   # diagnosed
@@ -186,48 +194,50 @@ def main() -> None:
                     asset = next(a for i, a in enumerate(ids) if i % 10 == 9
                                  and a not in (home / "bench-wiped.txt").read_text().split())
                 loop = WipedLoop(py, cmd_env, home, asset, tmp)
+                loops.append(loop)
                 with open(home / "bench-wiped.txt", "a") as fh:
                     fh.write(asset + "\n")
-            try:
-                run = cases(home, ids, jerry, loop, asset, tmp)
-                _cli(py, cmd_env, "--help")                      # warm the .pyc cache
-                times = {c: [] for c in run}
-                cpu = {c: [] for c in run}
-                for _ in range(rounds):
-                    for name, argv in run.items():
-                        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-                        t = time.perf_counter()
-                        r = _cli(py, cmd_env, *argv, check=False)
-                        times[name].append(time.perf_counter() - t)
-                        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-                        cpu[name].append(after.ru_utime - before.ru_utime
-                                         + after.ru_stime - before.ru_stime)
-                        if r.returncode != 0:
-                            raise SystemExit(f"{name} failed ({r.returncode}): {r.stderr}")
-            finally:
-                if loop is not None:
-                    loop.close()
-                shutil.rmtree(tmp, ignore_errors=True)
-            for name, ts in times.items():
-                c = statistics.median(cpu[name])
-                goal = GOALS.get(name)
-                verdict = "" if goal is None or n < 50000 else \
-                    f"  goal < {goal} s: {'met' if statistics.median(ts) < goal else 'NOT met'}"
-                print(f"{n:>6} machines  {name:<34} {fmt(ts)}, CPU {c:.2f} s{verdict}",
-                      flush=True)
-                cpu_by_case.setdefault(name, []).append((n, c))
-                wall_by_case.setdefault(name, []).append((n, statistics.median(ts)))
+            _cli(py, cmd_env, "--help")                          # warm the .pyc cache
+            ready.append((n, home, ids, cmd_env, cases(home, ids, jerry, loop, asset, tmp)))
+        times: dict[tuple[int, str], list[float]] = {}
+        cpu: dict[tuple[int, str], list[float]] = {}
+        for _ in range(rounds):
+            for n, _, _, cmd_env, run in ready:
+                for name, argv in run.items():
+                    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+                    t = time.perf_counter()
+                    r = _cli(py, cmd_env, *argv, check=False)
+                    times.setdefault((n, name), []).append(time.perf_counter() - t)
+                    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                    cpu.setdefault((n, name), []).append(after.ru_utime - before.ru_utime
+                                                         + after.ru_stime - before.ru_stime)
+                    if r.returncode != 0:
+                        raise SystemExit(f"{name} failed ({r.returncode}): {r.stderr}")
+        print("load average (1, 5, 15 min) after the rounds: "
+              + ", ".join(f"{x:.1f}" for x in os.getloadavg()), flush=True)
+        for (n, name), ts in times.items():
+            c = statistics.median(cpu[(n, name)])
+            goal = GOALS.get(name)
+            verdict = "" if goal is None or n < 50000 else \
+                f"  goal < {goal} s: {'met' if statistics.median(ts) < goal else 'NOT met'}"
+            print(f"{n:>6} machines  {name:<34} {fmt(ts)}, CPU {c:.2f} s{verdict}",
+                  flush=True)
+            cpu_by_case.setdefault(name, []).append((n, c))
+            wall_by_case.setdefault(name, []).append((n, statistics.median(ts)))
+        for n, home, ids, _, _ in ready:
             wall, cpu_s = engine(home, ids)
             print(f"{n:>6} machines  engine: facts + labels of 500, in-process "
                   f"{wall:.2f} s, CPU {cpu_s:.2f} s (medians of 5)", flush=True)
-            print(f"{n:>6} machines  load average (1, 5, 15 min) after the rounds: "
-                  + ", ".join(f"{x:.1f}" for x in os.getloadavg()), flush=True)
         if len({n for pts in cpu_by_case.values() for n, _ in pts}) > 1:
             print("growth with the inventory, t ∝ N^k (0 = flat, 1 = linear), CPU and wall:")
             for name, pts in cpu_by_case.items():
                 print(f"  {name:<34} k = {slope(pts):+.2f} (CPU)  "
                       f"{slope(wall_by_case[name]):+.2f} (wall)")
     finally:
+        for loop in loops:
+            loop.close()
+        for tmp in tmps:
+            shutil.rmtree(tmp, ignore_errors=True)
         if args.keep is None:
             shutil.rmtree(base, ignore_errors=True)
 
