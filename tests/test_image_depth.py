@@ -21,18 +21,9 @@ from reemploi.errors import ExitCode, ReemploiError
 from reemploi.image import writer
 from reemploi.image.sources import inspect
 from reemploi.system import guard
-from test_image_support import MiB, pack_szst
+from test_image_support import MiB, pack_szst, put_synced
 
 pytestmark = pytest.mark.root
-
-
-def _put(path: str, data: bytes, offset: int = 0) -> None:
-    fd = os.open(path, os.O_WRONLY)
-    try:
-        os.pwrite(fd, data, offset)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _damage(backing, offset: int) -> None:
@@ -56,7 +47,7 @@ def _verify(dev, ranges):
 def test_a_range_read_in_parallel_parts_passes_when_the_disk_holds_it(loopdev):
     dev = loopdev(48 * MiB)
     data = os.urandom(40 * MiB)                  # 16 + 16 + 8 MiB: three parts
-    _put(dev.path, data)
+    put_synced(dev.path, data)
     ranges = (writer.Written(0, len(data), hashlib.sha256(data).hexdigest()),)
     assert _verify(dev, ranges).bytes_read == len(data)
 
@@ -65,7 +56,7 @@ def test_a_range_read_in_parallel_parts_passes_when_the_disk_holds_it(loopdev):
 def test_one_changed_byte_in_any_part_of_a_long_range_fails_the_read_back(loopdev, where):
     dev = loopdev(48 * MiB)
     data = os.urandom(40 * MiB)
-    _put(dev.path, data)
+    put_synced(dev.path, data)
     _damage(dev.backing, where)
     ranges = (writer.Written(0, len(data), hashlib.sha256(data).hexdigest()),)
     with pytest.raises(ReemploiError) as err:
@@ -80,7 +71,7 @@ def test_many_small_ranges_in_flight_each_checked(loopdev):
     ranges = []
     for i in range(24):                           # 64 KiB pieces with holes between
         piece = os.urandom(64 << 10)
-        _put(dev.path, piece, i * (256 << 10))
+        put_synced(dev.path, piece, i * (256 << 10))
         ranges.append(writer.Written(i * (256 << 10), len(piece),
                                      hashlib.sha256(piece).hexdigest()))
     assert _verify(dev, tuple(ranges)).bytes_read == 24 * (64 << 10)

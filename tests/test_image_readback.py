@@ -18,6 +18,7 @@ import pytest
 from reemploi.errors import ReemploiError
 from reemploi.image import writer
 from reemploi.system import guard
+from test_image_support import put_synced
 
 pytestmark = pytest.mark.root
 
@@ -25,21 +26,12 @@ OFFSET = 40 * 4096
 TAIL = b"end of an image that is not a multiple of 4 KiB\n" * 20      # 980 bytes
 
 
-def _write_buffered(path: str, data: bytes, offset: int) -> None:
-    fd = os.open(path, os.O_WRONLY)
-    try:
-        os.pwrite(fd, data, offset)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def test_unaligned_tail_is_read_from_the_disk(loopdev):
     dev = loopdev(8 << 20)
     # An open descriptor keeps the block device's page cache alive (the kernel drops it
     # at the last close), as the writer's own descriptor does between write and verify.
     holder = os.open(dev.path, os.O_RDONLY)
-    _write_buffered(dev.path, TAIL, OFFSET)            # as the writer does for a tail
+    put_synced(dev.path, TAIL, OFFSET)            # as the writer does for a tail
     assert os.pread(holder, len(TAIL), OFFSET) == TAIL  # the kernel caches it
     # The medium changes under the cache: one byte of the backing file.
     with open(dev.backing, "r+b") as fh:
@@ -60,7 +52,7 @@ def test_unaligned_tail_is_read_from_the_disk(loopdev):
 
 def test_unaligned_tail_that_matches_passes(loopdev):
     dev = loopdev(8 << 20)
-    _write_buffered(dev.path, TAIL, OFFSET)
+    put_synced(dev.path, TAIL, OFFSET)
     piece = writer.Written(OFFSET, len(TAIL), hashlib.sha256(TAIL).hexdigest())
     fd = guard.open_exclusive(dev.path, write=True, direct=True)
     try:

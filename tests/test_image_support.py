@@ -66,6 +66,17 @@ def build_master(folder: Path, size: int = 64 * MiB, label: str = "gpt") -> tupl
     return img, files
 
 
+def put_synced(path: str, data: bytes, offset: int = 0) -> None:
+    """Write ``data`` at ``offset`` through the page cache and fsync it, as the image
+    writer does for a tail (or a test does to place bytes on a device)."""
+    fd = os.open(path, os.O_WRONLY)
+    try:
+        os.pwrite(fd, data, offset)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def sha256_of(path, length: int | None = None) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
