@@ -23,9 +23,11 @@ import signal
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 from reemploi.context import Context
+from reemploi.system.guard import TargetRefused
 from reemploi.system.signals import SIGNAL_NAMES, Stopped
 from reemploi.wipe import run as wiperun
 
@@ -109,15 +111,25 @@ def test_a_stop_signal_at_any_line_of_the_act_never_loses_the_record(tmp_path, l
         assert escaped is None and total > 100
         for at in range(1, total + 10):
             sigs = VARIANTS[at % len(VARIANTS)]
-            seen = len(_journal(ctx.home))
-            _, escaped, sent = _act(ctx, jobs, options, at, sigs)
-            new = _journal(ctx.home)[seen:]
-            starts = {e["id"] for e in new if e["type"] == "wipe.started"}
+            for _attempt in range(3):
+                seen = len(_journal(ctx.home))
+                _, escaped, sent = _act(ctx, jobs, options, at, sigs)
+                new = _journal(ctx.home)[seen:]
+                starts = {e["id"] for e in new if e["type"] == "wipe.started"}
+                # Another program holding a disk for a moment (a benchmark's nwipe
+                # scanning every device on this shared machine) refuses the act
+                # before anything starts (exit 8, recorded): not what is swept here.
+                if not (isinstance(escaped, TargetRefused) and not starts):
+                    break
+                time.sleep(0.5)
             dones = [e["payload"] for e in new if e["type"] == "wipe.done"]
             if starts != {d["start_event"] for d in dones} or len(dones) != len(starts):
                 lost.setdefault(at, (sent, repr(escaped)))
-            # A signal may end the command (Stopped) only before anything started.
-            if escaped is not None and (starts or not isinstance(escaped, Stopped)):
+            # A signal may end the command (Stopped, exit 130) before anything started
+            # or once every record is written (the handlers given back at the act's
+            # end, as cli.main's): the check above already says whether any record
+            # is missing. Anything else escaping (RuntimeError from a lock) is lost.
+            if escaped is not None and not isinstance(escaped, Stopped):
                 lost.setdefault(at, (sent, repr(escaped)))
             for d in dones:
                 outcomes.add(d["result"])

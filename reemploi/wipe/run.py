@@ -402,10 +402,8 @@ def run_all(ctx, jobs: list[Job], options: WipeOptions, *, stop: threading.Event
     stop = stop or threading.Event()
     results: dict[int, WipeRecord] = {}
     # One "finished" event per disk, set by the worker itself. Not Thread.join/is_alive:
-    # on CPython 3.9.8-3.11, a join() interrupted by Ctrl-C marks the still-running
-    # thread as stopped (bpo-45274's fix releases its tstate lock), so is_alive() turns
-    # False, we returned with no record at all and the daemon threads died mid-pass
-    # with nothing in the journal and exit 0 (seen here on 3.11.7 with a real SIGINT).
+    # on CPython 3.9.8-3.11 a join() interrupted by Ctrl-C marks the running thread as
+    # stopped (bpo-45274's fix), so we returned with no record at all (seen on 3.11.7).
     finished = [threading.Event() for _ in jobs]
 
     def work(i: int, job: Job) -> None:
@@ -416,11 +414,10 @@ def run_all(ctx, jobs: list[Job], options: WipeOptions, *, stop: threading.Event
 
     threads = [threading.Thread(target=work, args=(i, j), name=f"wipe-{j.disk.name}", daemon=True)
                for i, j in enumerate(jobs)]
-    # Under the command (run_and_record) signals are deferred: none raises here, the
-    # flag is read between two short waits, and one that came while the starts were
-    # written stops the disks before their first byte. Under a raising handler
-    # (library use, tests) KeyboardInterrupt comes in the wait; a second one keeps
-    # waiting, so every disk still stops between two blocks and gets recorded.
+    # Under run_and_record signals are deferred: none raises here, the flag is read
+    # between two short waits (one that came while the starts were written stops the
+    # disks before their first byte). Under a raising handler (library use, tests)
+    # KeyboardInterrupt comes in the wait; a second one keeps waiting.
     deferring = signals is not None and signals.defer
     interrupted = bool(deferring and signals.received)
     if interrupted:
@@ -432,7 +429,10 @@ def run_all(ctx, jobs: list[Job], options: WipeOptions, *, stop: threading.Event
             if deferring and signals.received and not stop.is_set():
                 interrupted = True
                 stop.set()
-            next(f for f in finished if not f.is_set()).wait(STOP_POLL_SECONDS)
+            for f in finished:      # not next(…): a disk done meanwhile raised StopIteration
+                if not f.is_set():
+                    f.wait(STOP_POLL_SECONDS)
+                    break
         except KeyboardInterrupt:
             interrupted = True
             stop.set()
