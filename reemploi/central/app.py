@@ -10,7 +10,6 @@ be kept up to date by ``apt``. gunicorn (pre-fork, a few threads per worker) ser
 
 from __future__ import annotations
 
-import logging
 
 from flask import Flask, Response, g, jsonify, render_template, request
 
@@ -20,8 +19,9 @@ from .config import ServerConfig
 from .db import Pool
 from .errors import BadSignature, ChainBroken, DatabaseUnavailable, Fork
 from .keys import load_or_create
+from ..lazylog import getLogger
 
-log = logging.getLogger(__name__)
+log = getLogger(__name__)
 
 
 def http_status(exc: ReemploiError) -> int:

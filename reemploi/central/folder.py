@@ -24,7 +24,6 @@ pushes still folds. The stations page shows how far each station is folded.
 from __future__ import annotations
 
 import json
-import logging
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -34,8 +33,9 @@ import psycopg
 from ..inventory import fold
 from . import matching, milestones
 from .fold_sql import SqlView
+from ..lazylog import getLogger
 
-log = logging.getLogger(__name__)
+log = getLogger(__name__)
 
 BATCH = 20_000
 QUIET_S = 0.5

@@ -13,7 +13,6 @@ from __future__ import annotations
 import codecs
 import errno
 import json
-import logging
 import signal
 import sys
 from pathlib import Path
@@ -76,13 +75,10 @@ def _utf8(stream) -> bool:
 
 
 def setup_logging(debug: bool) -> None:
-    """Log lines are for --debug: a person reads sentences in their language (typed
-    errors, reports), never "WARNING reemploi.inventory.store: …". Records are still
-    made at WARNING (for a debugging session or a test's caplog), just not printed."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setLevel(logging.DEBUG if debug else logging.CRITICAL + 1)
-    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s", handlers=[handler])
+    """Log lines are for --debug only (lazylog.setup, which imports logging only when a
+    record can go somewhere)."""
+    from ..lazylog import setup
+    setup(debug)
 
 
 def failure(exc: BaseException) -> tuple[str, int] | None:

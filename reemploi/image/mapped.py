@@ -19,14 +19,14 @@ bitmaps, the FAT) then leave out the blocks they mark free: ``fsmap.py``.
 from __future__ import annotations
 
 import errno
-import logging
 import os
 import stat
 
 from ..system import seal
 from .fsmap import merge
+from ..lazylog import getLogger
 
-log = logging.getLogger(__name__)
+log = getLogger(__name__)
 
 
 def data_ranges(fd: int, start: int, length: int) -> list[tuple[int, int]] | None:

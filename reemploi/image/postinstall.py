@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import enum
 import json
-import logging
 import os
 import re
 import shutil
@@ -47,8 +46,9 @@ from pathlib import Path
 
 from ..errors import ReemploiError, ToolFailed, ToolMissing
 from ..system import leftovers
+from ..lazylog import getLogger
 
-log = logging.getLogger(__name__)
+log = getLogger(__name__)
 
 
 class Step(str, enum.Enum):

@@ -10,7 +10,6 @@ refuse otherwise (``--no-wipe-check`` overrides, and the record says so).
 from __future__ import annotations
 
 import enum
-import logging
 import os
 import time
 from dataclasses import dataclass, field, replace
@@ -30,8 +29,9 @@ from .errors import (EmptyImage, ImageTooLarge, IsoNotAnInstall, NoProbe, NoWipe
                      WipeUnfinished, WriteFailed)
 from .sources import ImageInfo, is_iso9660
 from ..i18n import N_
+from ..lazylog import getLogger
 
-log = logging.getLogger(__name__)
+log = getLogger(__name__)
 
 
 class Result(str, enum.Enum):

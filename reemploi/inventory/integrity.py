@@ -17,7 +17,6 @@ showing that incident afterwards.
 from __future__ import annotations
 
 import json
-import logging
 from datetime import datetime, timezone
 from typing import Any, Callable
 
@@ -25,8 +24,9 @@ from . import fold
 from .errors import DataDirBroken, JournalCorrupt
 from .journal import BROKEN_NAME, MISMATCH_PREFIX, parse_line
 from .projection import FORMAT, ProjectionDamaged, Session, write_atomic
+from ..lazylog import getLogger
 
-log = logging.getLogger(__name__)
+log = getLogger(__name__)
 
 
 class SyncMixin:

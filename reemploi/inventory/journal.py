@@ -26,7 +26,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
-import logging
 import os
 from datetime import datetime, timezone
 from pathlib import Path
@@ -37,8 +36,9 @@ from ..system.files import check_private_dir, open_private, secure_home
 from .errors import JournalCorrupt
 from .events import Event
 from ..i18n import N_
+from ..lazylog import getLogger
 
-log = logging.getLogger(__name__)
+log = getLogger(__name__)
 
 JOURNAL_NAME = "journal.jsonl"
 LOCK_NAME = "journal.lock"

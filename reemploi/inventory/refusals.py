@@ -8,12 +8,12 @@ event: it is not a failed wipe (nothing was erased), so no statistic counts it.
 
 from __future__ import annotations
 
-import logging
 
 from ..errors import ReemploiError
 from .events import EventType
+from ..lazylog import getLogger
 
-log = logging.getLogger(__name__)
+log = getLogger(__name__)
 
 
 def record_refusal(ctx, action: str, disk: dict, exc, asset_id: str | None = None) -> str | None:

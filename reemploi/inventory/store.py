@@ -16,7 +16,6 @@ the projection. A method returns once its events are durable.
 from __future__ import annotations
 
 import json
-import logging
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
@@ -39,11 +38,12 @@ from .reading import EventsMixin, StatesMixin
 from .projection import Projection, ProjectionDamaged, Session
 from ..syserr import reason
 from ..i18n import N_
+from ..lazylog import getLogger
 
 if TYPE_CHECKING:
     from .verify import VerifyReport
 
-log = logging.getLogger(__name__)
+log = getLogger(__name__)
 
 ASSET_KINDS = ("machine", "part")
 # Events a stage may append with ``record``/``record_many``; the others are written

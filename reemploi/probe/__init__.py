@@ -10,7 +10,6 @@ their output to these parsers.
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 TYPE_CHECKING = False   # as typing.TYPE_CHECKING, without importing typing (issue 16)
 
@@ -20,8 +19,9 @@ if TYPE_CHECKING:
 from ..errors import BadInput
 from ..i18n import N_
 from ..syserr import reason
+from ..lazylog import getLogger
 
-log = logging.getLogger(__name__)
+log = getLogger(__name__)
 
 #: Kinds of saved tool output ``parse_kind`` (and ``reemploi parse``) understands.
 KINDS = ("smartctl", "dmidecode", "lshw", "hdparm", "edid", "battery")

@@ -19,7 +19,6 @@ runs and lists those fields as ``needs-root``.
 from __future__ import annotations
 
 import enum
-import logging
 from dataclasses import dataclass, field, replace
 TYPE_CHECKING = False   # as typing.TYPE_CHECKING, without importing typing (issue 16)
 
@@ -41,8 +40,9 @@ from .dmidecode import DmiInfo, clean, parse_dmidecode
 from .edid import parse_edid
 from .pyfacts import LiveFacts
 from .smartargs import NO_SMART, smartctl_argv  # noqa: F401  (re-exported)
+from ..lazylog import getLogger
 
-log = logging.getLogger(__name__)
+log = getLogger(__name__)
 
 
 

@@ -15,7 +15,6 @@ machine folder can hold them too (``python.json``) and ``--replay`` is fully off
 from __future__ import annotations
 
 import json
-import logging
 import os
 import time
 from pathlib import Path
@@ -27,8 +26,9 @@ if TYPE_CHECKING:
 from ..errors import BadInput, ReplayMissing
 from ..system.blockdev import program_paths
 from ..i18n import N_
+from ..lazylog import getLogger
 
-log = logging.getLogger(__name__)
+log = getLogger(__name__)
 
 PYTHON_JSON = "python.json"
 

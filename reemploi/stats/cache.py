@@ -39,7 +39,6 @@ folded again. A read-only data directory just goes without ledger file.
 from __future__ import annotations
 
 import hashlib
-import logging
 import marshal
 import os
 import struct
@@ -53,8 +52,9 @@ from .ledgerfile import CACHE_NAME, HEADER, MAGIC, OLD_CACHE_NAME, REWRITE_BYTES
 from .ledger import Ledger
 from .period import DEFAULT_TZ
 from .reader import read_records
+from ..lazylog import getLogger
 
-log = logging.getLogger(__name__)
+log = getLogger(__name__)
 
 __all__ = ["CACHE_NAME", "REWRITE_BYTES", "load_ledger"]
 

@@ -30,12 +30,12 @@ itself (``stats.cache``) is imported only when a rewrite is due.
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from .ledgerfile import WRITER_BYTES, covered, rewrite_due
+from ..lazylog import getLogger
 
-log = logging.getLogger(__name__)
+log = getLogger(__name__)
 
 
 def follow(home: Path, end: int) -> None:

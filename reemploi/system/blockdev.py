@@ -22,7 +22,6 @@ replays offline.
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 from contextlib import contextmanager
@@ -32,11 +31,12 @@ from pathlib import Path
 from ..errors import NotFound, ToolFailed
 from ..model import Disk, Media
 from .runner import forget_early
+from ..lazylog import getLogger
 from .blocktext import (LSBLK_ARGV, LSBLK_ARGV_OLD, LSBLK_COLUMNS,  # noqa: F401 (used by callers)
                         LSBLK_COLUMNS_OLD, Mount, Node, parse_lsblk, parse_mountinfo,
                         parse_mounts, text_or_none)
 
-log = logging.getLogger(__name__)
+log = getLogger(__name__)
 
 
 # Mount points whose disk is "the system" (never wiped, never overwritten).

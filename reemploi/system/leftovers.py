@@ -26,7 +26,6 @@ describes), or ``REEMPLOI_RUN_DIR``.
 from __future__ import annotations
 
 import json
-import logging
 import os
 import re
 import shutil
@@ -36,8 +35,9 @@ from pathlib import Path
 
 from .files import DIR_MODE, make_dirs, write_atomic
 from ..syserr import reason
+from ..lazylog import getLogger
 
-log = logging.getLogger(__name__)
+log = getLogger(__name__)
 
 FOLDER_PREFIX = "reemploi-postinstall-"
 RECORD_PREFIX = "postinstall-"

@@ -13,12 +13,12 @@ device or an image file be written.
 from __future__ import annotations
 
 import enum
-import logging
 
 from ..model import Disk
 from .blockdev import Node, Roles, _disk, _whole_disk_nodes, lsblk_tree, roles
+from ..lazylog import getLogger
 
-log = logging.getLogger(__name__)
+log = getLogger(__name__)
 
 # Kernel names that are never one of a machine's own disks: loop devices (the live
 # system's squashfs is loop0), floppies (QEMU's default i440fx machine has fd0, seen

@@ -15,7 +15,6 @@ status, default 0) and ``<name>.stderr``; ``<name>`` comes from ``recording_name
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 import time
@@ -27,8 +26,9 @@ if TYPE_CHECKING:
     from typing import Sequence
 
 from ..errors import NeedsRoot, ReplayMissing, ToolFailed, ToolMissing, ToolTimeout
+from ..lazylog import getLogger
 
-log = logging.getLogger(__name__)
+log = getLogger(__name__)
 
 # Tool -> Debian package, for "install it" messages.
 PACKAGES = {

@@ -22,15 +22,15 @@ their data, so writing one destroys a filesystem mounted from the other.
 """
 
 from __future__ import annotations
+from ..lazylog import getLogger
 
 import fcntl
-import logging
 import os
 import stat
 import struct
 from dataclasses import asdict, dataclass
 
-log = logging.getLogger(__name__)
+log = getLogger(__name__)
 
 LOOP_GET_STATUS64 = 0x4C05          # linux/loop.h
 BLKGETDISKSEQ = 0x80081280          # linux/fs.h _IOR(0x12, 128, __u64), Linux 5.15+

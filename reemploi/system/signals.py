@@ -32,13 +32,13 @@ no-op and the caller's own handling applies.
 """
 
 from __future__ import annotations
+from ..lazylog import getLogger
 
 import contextlib
-import logging
 import signal
 from typing import Iterator
 
-log = logging.getLogger(__name__)
+log = getLogger(__name__)
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 # What the record says (Ctrl-C as before: operators know it by that name).

@@ -10,12 +10,12 @@ fixture tree; ``RecordingSysfs`` copies every file it read into a fixture folder
 """
 
 from __future__ import annotations
+from ..lazylog import getLogger
 
-import logging
 import os
 from pathlib import Path
 
-log = logging.getLogger(__name__)
+log = getLogger(__name__)
 
 
 class Sysfs:

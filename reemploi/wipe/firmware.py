@@ -17,7 +17,6 @@ Status decoding:
 from __future__ import annotations
 
 import json
-import logging
 import re
 
 from ..errors import ReemploiError
@@ -26,8 +25,9 @@ from ..probe.hdparm import (AtaIdentify, DcoState, HpaState, parse_dco_identify,
                             parse_hdparm_N, parse_hdparm_identify)
 from ..probe.nvme import NvmeCaps, parse_nvme_id_ctrl
 from .plan import nvme_controller
+from ..lazylog import getLogger
 
-log = logging.getLogger(__name__)
+log = getLogger(__name__)
 
 IN_PROGRESS, DONE, FAILED = "in-progress", "done", "failed"
 

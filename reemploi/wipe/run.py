@@ -12,7 +12,6 @@ and it then sets the shared ``stop`` event that every engine loop checks.
 from __future__ import annotations
 
 import fcntl
-import logging
 import math
 import os
 import random
@@ -40,8 +39,9 @@ from .recheck import open_jobs
 from .record import (CommandLog, WipeRecord, disk_dict, mask,
                      record_all, smart_summary)
 from ..syserr import reason
+from ..lazylog import getLogger
 
-log = logging.getLogger(__name__)
+log = getLogger(__name__)
 
 BLKDISCARD = 0x1277          # linux/fs.h _IO(0x12, 119)
 POLL_SECONDS = 10.0

@@ -1,0 +1,85 @@
+"""Loggers that import ``logging`` only once a record can go somewhere (issue 16).
+
+``import logging`` took ~7 ms of every command's start on this 2-vCPU machine (it
+brings traceback, linecache, tokenize, textwrap and string: ``python -X importtime``
+on the station-style install), for log lines that a command without ``--debug`` never
+shows (``setup``). Until some code imports ``logging``, no level, handler or filter
+can exist but the defaults: the root logger at WARNING. A debug or info call made
+before then is therefore dropped exactly as ``logging`` itself would drop it. A
+warning or worse imports ``logging``, applies the set-up the command asked for, and
+goes through the real logger. Once ``logging`` is in ``sys.modules`` (``--debug``, a
+test's caplog, a library that imported it), every call goes through the real logger.
+"""
+
+from __future__ import annotations
+
+import sys
+
+_WARNING = 30                      # logging.WARNING, the root logger's default level
+_pending: list[bool] = []          # set-up asked for before logging was imported
+
+
+def setup(debug: bool) -> None:
+    """Log lines are for --debug: a person reads sentences in their language (typed
+    errors, reports), never "WARNING reemploi.inventory.store: …". Records are still
+    made at WARNING (for a debugging session or a test's caplog), just not printed."""
+    _pending.clear()
+    if debug or "logging" in sys.modules:
+        _apply(debug)
+    else:
+        _pending.append(debug)
+
+
+def _apply(debug: bool) -> None:
+    import logging
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(logging.DEBUG if debug else logging.CRITICAL + 1)
+    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s", handlers=[handler])
+
+
+def _real(name: str):
+    import logging
+    if _pending:
+        _apply(_pending.pop())
+    return logging.getLogger(name)
+
+
+def _caller(kwargs: dict) -> dict:
+    """The record names the line that logged, not this module's (%(funcName)s, caplog)."""
+    return {**kwargs, "stacklevel": kwargs.get("stacklevel", 1) + 1}
+
+
+class Logger:
+    """The part of ``logging.Logger`` reemploi uses, imported on first need."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def debug(self, msg, *args, **kwargs) -> None:
+        if "logging" in sys.modules:
+            _real(self.name).debug(msg, *args, **_caller(kwargs))
+
+    def info(self, msg, *args, **kwargs) -> None:
+        if "logging" in sys.modules:
+            _real(self.name).info(msg, *args, **_caller(kwargs))
+
+    def warning(self, msg, *args, **kwargs) -> None:
+        _real(self.name).warning(msg, *args, **_caller(kwargs))
+
+    def error(self, msg, *args, **kwargs) -> None:
+        _real(self.name).error(msg, *args, **_caller(kwargs))
+
+    def exception(self, msg, *args, exc_info=True, **kwargs) -> None:
+        _real(self.name).exception(msg, *args, exc_info=exc_info, **_caller(kwargs))
+
+    def isEnabledFor(self, level: int) -> bool:
+        if "logging" in sys.modules:
+            return _real(self.name).isEnabledFor(level)
+        return level >= _WARNING
+
+
+def getLogger(name: str) -> Logger:  # noqa: N802  (logging's own name, on purpose)
+    return Logger(name)
