@@ -69,7 +69,12 @@ def warm_up() -> None:
             _encryptor(bytes(16), 0)
         except Exception:                  # noqa: BLE001 - the pass reports it, typed
             pass
-    threading.Thread(target=load, name="reemploi-cipher-import", daemon=True).start()
+    # Not a daemon: an operator who answers "no" ends the command while the import may
+    # still run, and a daemon thread inside OpenSSL's/Rust's initialisation cut down by
+    # the interpreter's finalisation aborted the process ("FATAL: exception not
+    # rethrown", SIGABRT instead of exit 13; seen in the full suite). The exit waits for
+    # it instead: ~60 ms at most.
+    threading.Thread(target=load, name="reemploi-cipher-import", daemon=False).start()
 
 
 def _fill_pool() -> ThreadPoolExecutor:
