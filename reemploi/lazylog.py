@@ -5,9 +5,11 @@ brings traceback, linecache, tokenize, textwrap and string: ``python -X importti
 on the station-style install), for log lines that a command without ``--debug`` never
 shows (``setup``). Until some code imports ``logging``, no level, handler or filter
 can exist but the defaults: the root logger at WARNING. A debug or info call made
-before then is therefore dropped exactly as ``logging`` itself would drop it. A
-warning or worse imports ``logging``, applies the set-up the command asked for, and
-goes through the real logger. Once ``logging`` is in ``sys.modules`` (``--debug``, a
+before then is therefore dropped exactly as ``logging`` itself would drop it. So is a
+warning or worse once the command has asked for the quiet set-up (no ``--debug``):
+its only handler prints nothing, so nobody could see the record; in particular a
+signal handler's warning (system/signals.py) never imports a module. Otherwise (no
+set-up asked, as in a library) a warning imports ``logging`` and goes through it. Once ``logging`` is in ``sys.modules`` (``--debug``, a
 test's caplog, a library that imported it), every call goes through the real logger.
 """
 
@@ -45,6 +47,12 @@ def _real(name: str):
     return logging.getLogger(name)
 
 
+def _heard() -> bool:
+    """Whether a warning or worse can reach anyone: not while the quiet set-up waits
+    for ``logging`` to be imported (its handler would print nothing)."""
+    return "logging" in sys.modules or _pending != [False]
+
+
 def _caller(kwargs: dict) -> dict:
     """The record names the line that logged, not this module's (%(funcName)s, caplog)."""
     return {**kwargs, "stacklevel": kwargs.get("stacklevel", 1) + 1}
@@ -67,18 +75,21 @@ class Logger:
             _real(self.name).info(msg, *args, **_caller(kwargs))
 
     def warning(self, msg, *args, **kwargs) -> None:
-        _real(self.name).warning(msg, *args, **_caller(kwargs))
+        if _heard():
+            _real(self.name).warning(msg, *args, **_caller(kwargs))
 
     def error(self, msg, *args, **kwargs) -> None:
-        _real(self.name).error(msg, *args, **_caller(kwargs))
+        if _heard():
+            _real(self.name).error(msg, *args, **_caller(kwargs))
 
     def exception(self, msg, *args, exc_info=True, **kwargs) -> None:
-        _real(self.name).exception(msg, *args, exc_info=exc_info, **_caller(kwargs))
+        if _heard():
+            _real(self.name).exception(msg, *args, exc_info=exc_info, **_caller(kwargs))
 
     def isEnabledFor(self, level: int) -> bool:
         if "logging" in sys.modules:
             return _real(self.name).isEnabledFor(level)
-        return level >= _WARNING
+        return level >= _WARNING and _heard()
 
 
 def getLogger(name: str) -> Logger:  # noqa: N802  (logging's own name, on purpose)

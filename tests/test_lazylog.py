@@ -54,11 +54,15 @@ def test_warnings_before_logging_is_imported_go_where_logging_sends_them():
                         "assert 'logging' not in sys.modules\n"
                         "getLogger('reemploi.t').warning('heard %s', 1)")
     assert bare.returncode == 0 and bare.stderr == "heard 1\n"
-    # The command's set-up (no --debug) is applied first: made, but never printed.
+    # The command's set-up (no --debug): nothing printed; logging not even imported for
+    # it, and applied as soon as something else imports logging.
     quiet = _python(code="import sys; from reemploi.lazylog import getLogger, setup\n"
                          "setup(False); assert 'logging' not in sys.modules\n"
                          "getLogger('reemploi.t').warning('hidden')\n"
-                         "import logging; assert logging.getLogger().level == logging.WARNING")
+                         "getLogger('reemploi.t').error('hidden too')\n"
+                         "assert 'logging' not in sys.modules\n"
+                         "import logging; getLogger('reemploi.t').warning('made')\n"
+                         "assert logging.getLogger().level == logging.WARNING")
     assert quiet.returncode == 0, quiet.stderr
     assert quiet.stderr == ""
 

@@ -22,13 +22,14 @@ their data, so writing one destroys a filesystem mounted from the other.
 """
 
 from __future__ import annotations
-from ..lazylog import getLogger
 
 import fcntl
 import os
 import stat
 import struct
 from dataclasses import asdict, dataclass
+
+from ..lazylog import getLogger
 
 log = getLogger(__name__)
 

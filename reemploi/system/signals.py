@@ -32,11 +32,12 @@ no-op and the caller's own handling applies.
 """
 
 from __future__ import annotations
-from ..lazylog import getLogger
 
 import contextlib
 import signal
 from typing import Iterator
+
+from ..lazylog import getLogger
 
 log = getLogger(__name__)
 

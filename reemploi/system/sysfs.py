@@ -10,10 +10,11 @@ fixture tree; ``RecordingSysfs`` copies every file it read into a fixture folder
 """
 
 from __future__ import annotations
-from ..lazylog import getLogger
 
 import os
 from pathlib import Path
+
+from ..lazylog import getLogger
 
 log = getLogger(__name__)
 
