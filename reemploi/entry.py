@@ -71,7 +71,8 @@ def run() -> None:
     from .cli.main import run as cli_run
     if command == "wipe":
         _wipe_end(cli_run)
-    cli_run()
+    else:
+        cli_run()
 
 
 def _wipe_end(cli_run) -> None:

@@ -47,6 +47,16 @@ def _real(name: str):
     return logging.getLogger(name)
 
 
+def _logger(lazy: "Logger"):
+    """The real logger, resolved once per lazy one (logging.getLogger takes a lock)."""
+    real = lazy._logger
+    if real is None:
+        real = lazy._logger = _real(lazy.name)
+    elif _pending:
+        _apply(_pending.pop())
+    return real
+
+
 def _heard() -> bool:
     """Whether a warning or worse can reach anyone: not while the quiet set-up waits
     for ``logging`` to be imported (its handler would print nothing)."""
@@ -61,34 +71,35 @@ def _caller(kwargs: dict) -> dict:
 class Logger:
     """The part of ``logging.Logger`` reemploi uses, imported on first need."""
 
-    __slots__ = ("name",)
+    __slots__ = ("name", "_logger")
 
     def __init__(self, name: str) -> None:
         self.name = name
+        self._logger = None
 
     def debug(self, msg, *args, **kwargs) -> None:
         if "logging" in sys.modules:
-            _real(self.name).debug(msg, *args, **_caller(kwargs))
+            _logger(self).debug(msg, *args, **_caller(kwargs))
 
     def info(self, msg, *args, **kwargs) -> None:
         if "logging" in sys.modules:
-            _real(self.name).info(msg, *args, **_caller(kwargs))
+            _logger(self).info(msg, *args, **_caller(kwargs))
 
     def warning(self, msg, *args, **kwargs) -> None:
         if _heard():
-            _real(self.name).warning(msg, *args, **_caller(kwargs))
+            _logger(self).warning(msg, *args, **_caller(kwargs))
 
     def error(self, msg, *args, **kwargs) -> None:
         if _heard():
-            _real(self.name).error(msg, *args, **_caller(kwargs))
+            _logger(self).error(msg, *args, **_caller(kwargs))
 
     def exception(self, msg, *args, exc_info=True, **kwargs) -> None:
         if _heard():
-            _real(self.name).exception(msg, *args, exc_info=exc_info, **_caller(kwargs))
+            _logger(self).exception(msg, *args, exc_info=exc_info, **_caller(kwargs))
 
     def isEnabledFor(self, level: int) -> bool:
         if "logging" in sys.modules:
-            return _real(self.name).isEnabledFor(level)
+            return _logger(self).isEnabledFor(level)
         return level >= _WARNING and _heard()
 
 

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 from ..errors import NeedsRoot, ReplayMissing, ToolFailed, ToolMissing, ToolTimeout
 from ..lazylog import getLogger
+from ..lazyre import lazy
 
 log = getLogger(__name__)
 
@@ -47,19 +48,11 @@ PACKAGES = {
     "mount": "mount", "umount": "mount", "dmsetup": "dmsetup", "setfont": "kbd",
 }
 
-_ROOT_HINTS_TEXT = (
+# Compiled at the first failed tool, not at import (lazyre): most probes never need
+# it, and compiling a pattern costs a start-up a few hundred microseconds (issue 16).
+_ROOT_HINTS = lazy(
     rb"permission denied|operation not permitted|must be root|you must be root|"
-    rb"requires root|are you root|need(s)? to be root|superuser")
-_root_hints: re.Pattern | None = None
-
-
-def _root_hint(stderr: bytes) -> bool:
-    # Compiled at the first failed tool, not at import: most probes never need it,
-    # and compiling a pattern costs a start-up of a few hundred microseconds (issue 16).
-    global _root_hints
-    if _root_hints is None:
-        _root_hints = re.compile(_ROOT_HINTS_TEXT, re.IGNORECASE)
-    return _root_hints.search(stderr) is not None
+    rb"requires root|are you root|need(s)? to be root|superuser", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -121,7 +114,7 @@ def _check(result: CommandResult, check: bool, ok_codes: Sequence[int],
     if not check or result.returncode in ok_codes:
         return result
     cmd = " ".join(result.argv)
-    if needs_root or _root_hint(result.stderr):
+    if needs_root or _ROOT_HINTS.search(result.stderr):
         if os.geteuid() != 0:
             raise NeedsRoot(what=cmd)
     raise ToolFailed(cmd=cmd, status=result.returncode,
