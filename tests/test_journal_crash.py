@@ -163,7 +163,7 @@ while True:
 # (inventory/tails.py: normally once past its shard's size), so a kill lands in a
 # compaction (a shard rewritten, its tail dropped) as often as in an append.
 COMPACTING = ("from reemploi.inventory import tails\n"
-              "tails.needs_compaction = lambda base, state, adding: base is None or bool(state)\n"
+              "tails.needs_compaction = lambda base, state, adding: bool(state)\n"
               + MANY)
 
 

@@ -17,7 +17,7 @@ from typing import Any, Iterable, Iterator
 from ..system.files import write_atomic
 from . import tails
 from .listing import row_of, rows_file
-from .slices import encode
+from .slices import _base_key, encode
 
 
 class SessionSaving:
@@ -97,16 +97,18 @@ class SessionSaving:
                     (kind == "index" and shard in self.dirty_index) or \
                     (kind == "lots" and self.dirty_catalog):
                 continue        # loaded whole: the whole write holds these values
-            items = [(table, key, value, row_of(value) if kind == "assets" else None)
-                     for table, values in tables.items() for key, value in values.items()]
-            bodies, size = tails.appended_size(items)
-            base = {"assets": self.proj.asset_path, "index": self.proj.index_path
-                    }.get(kind, lambda _: self.proj.catalog_path)(shard)
-            if self._absent(f"{kind}/{shard}" if shard else kind):
+            if self._absent(_base_key(group)):
                 # A group nothing was written to (so no tail either): its first base
                 # is what this session holds, whatever a killed writer left there.
                 self._start_group(kind, shard)
-            elif not tails.needs_compaction(base, states.get(group), size):
+                continue
+            items = [(table, key, value, row_of(value) if kind == "assets" else None)
+                     for table, values in tables.items() for key, value in values.items()]
+            bodies, size = tails.appended_size(items)
+            base = (self.proj.asset_path(shard) if kind == "assets" else
+                    self.proj.index_path(shard) if kind == "index" else
+                    self.proj.catalog_path)
+            if not tails.needs_compaction(base, states.get(group), size):
                 states[group] = tails.append(self.proj, group, states.get(group), items,
                                              bodies)
             elif kind == "assets":

@@ -157,8 +157,7 @@ class TailReads:
 
 
 def paths(proj: Any, group: str) -> tuple[Path, Path]:
-    folder = proj.root / TAILS_DIR
-    return folder / f"{group}.bin", folder / f"{group}.log"
+    return proj.tails_dir / f"{group}.bin", proj.tails_dir / f"{group}.log"
 
 
 def read_tail(proj: Any, group: str, state: Any) -> Tail:
@@ -253,13 +252,10 @@ def drop(proj: Any, group: str) -> None:
             pass
 
 
-def needs_compaction(base: Path | None, state: list[int] | None, adding: int) -> bool:
-    """True when the group's base should be rewritten whole: none recorded in
-    meta.json yet (``base`` None: a tail is always beside a base, for listings and
-    checks enumerate the base files; a file there unrecorded is a killed writer's and
-    is replaced), or the tail's values would pass the base's size."""
-    if base is None:
-        return True
+def needs_compaction(base: Path, state: list[int] | None, adding: int) -> bool:
+    """True when the group's base should be rewritten whole: it is missing, or the
+    tail's values would pass the base's size. (A group meta.json records nothing of
+    is started whole before this is asked: saving.py ``_start_group``.)"""
     try:
         base_size = base.stat().st_size
     except FileNotFoundError:
