@@ -57,6 +57,11 @@ def test_szst_is_a_valid_zstd_stream_and_its_index_matches(raw, tmp_path):
     for f in index.frames:
         if f.is_hole:
             assert out[f.offset:f.offset + f.length] == bytes(f.length)
+    # The index read to tell the kind travels with the image's description: planning,
+    # the writer and the catalogue take it from there, none parses the file again.
+    assert sources.detect(szst) == (sources.Kind.SZST, index)
+    info = sources.inspect(szst)
+    assert info.index == index and info.bmap.ranges == index.to_bmap().ranges
 
 
 def test_plain_zst_is_not_mistaken_for_szst(raw, tmp_path):
@@ -64,6 +69,7 @@ def test_plain_zst_is_not_mistaken_for_szst(raw, tmp_path):
     sh("zstd", "-q", "-o", plain, raw)
     assert sources.detect_kind(plain) is sources.Kind.ZST
     assert read_index(plain) is None
+    assert sources.detect(plain) == (sources.Kind.ZST, None)
 
 
 @pytest.mark.root

@@ -31,8 +31,7 @@ from ..i18n import N_
 from .errors import ChecksumMismatch, NotRegistered
 from .blockmap import scan
 from .bmap import BlockMap, parse_bmap, render_bmap
-from .sources import ImageInfo, Kind, _stream_opener, detect_kind, find_bmap, inspect
-from .szst import read_index
+from .sources import ImageInfo, Kind, _stream_opener, detect, find_bmap, inspect
 
 # images/ of the source tree (editable install, tests), else the copy a wheel install
 # puts in <prefix>/share/reemploi/images (pyproject data-files), as for labels/.
@@ -196,13 +195,12 @@ def add(home: Path, path: Path, name: str | None = None,
     name = name or auto
     if not NAME_RE.fullmatch(name):
         raise BadInput(BAD_NAME, name=name[:100] + ("…" if len(name) > 100 else ""))
-    kind = detect_kind(path)
+    kind, index = detect(path)
     size = path.stat().st_size
     tick = (lambda phase: (lambda done: progress(phase, done, size))) if progress else \
         (lambda phase: None)
     image_sha = None
-    if kind is Kind.SZST:
-        index = read_index(path)
+    if index is not None:
         bmap = index.to_bmap()
         image_size = index.image_size
         sha = file_sha256(path, tick("hash"))

@@ -27,7 +27,7 @@ import queue
 import threading
 from collections import deque
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -54,16 +54,24 @@ class Kind(str, enum.Enum):
 _MAGICS = ((b"\x28\xb5\x2f\xfd", Kind.ZST), (b"\xfd7zXZ\x00", Kind.XZ), (b"\x1f\x8b", Kind.GZ))
 
 
-def detect_kind(path: Path | str) -> Kind:
-    """By magic bytes (not the file name): a renamed file is still read right."""
+def detect(path: Path | str) -> tuple[Kind, SzstIndex | None]:
+    """The kind by magic bytes (not the file name: a renamed file is still read
+    right), and a szst file's index, read to tell it from a plain zstd stream and
+    handed on so nothing reads it again."""
     with open(path, "rb") as fh:
         head = fh.read(8)
     for magic, kind in _MAGICS:
         if head.startswith(magic):
-            if kind is Kind.ZST and read_index(path) is not None:
-                return Kind.SZST
-            return kind
-    return Kind.RAW
+            if kind is Kind.ZST:
+                index = read_index(path)
+                if index is not None:
+                    return Kind.SZST, index
+            return kind, None
+    return Kind.RAW, None
+
+
+def detect_kind(path: Path | str) -> Kind:
+    return detect(path)[0]
 
 
 def bmap_candidates(path: Path) -> list[Path]:
@@ -142,6 +150,9 @@ class ImageInfo:
     mapped_bytes: int
     has_map: bool                # False: the whole image is written
     bmap: BlockMap | None
+    # A szst file's index, parsed once by ``inspect``: the writer decodes its frames
+    # from it (None for every other kind).
+    index: SzstIndex | None = field(default=None, repr=False)
 
     @property
     def extents(self) -> list[Extent]:
@@ -194,12 +205,11 @@ def inspect(path: Path | str, bmap: BlockMap | None = None) -> ImageInfo:
     path = Path(path)
     if not path.is_file():
         raise BadInput(what=str(path), why=N_("not a file"))
-    kind = detect_kind(path)
-    if kind is Kind.SZST:
-        index = read_index(path)
+    kind, index = detect(path)
+    if index is not None:
         bm = bmap or index.to_bmap()
         return ImageInfo(str(path), kind, index.image_size, index.block_size,
-                         index.mapped_bytes, True, bm)
+                         index.mapped_bytes, True, bm, index)
     bm = bmap or find_bmap(path)
     if bm is not None:
         if kind is Kind.RAW and path.stat().st_size < bm.image_size:
@@ -220,7 +230,7 @@ def pieces(info: ImageInfo, pool: Executor, buffers: Buffers, lookahead: int,
     ``verify_later``: a read-back will compare the disk with the index's sha256, so
     a szst frame is checked on the way by its zstd content checksum (XXH64, several
     times cheaper) instead of a second sha256 pass."""
-    if info.kind is Kind.SZST and (info.bmap is None or _same_map(info)):
+    if info.index is not None and (info.bmap is None or _same_map(info)):
         yield from _szst_pieces(info, pool, buffers, lookahead, verify_later)
     elif info.kind is Kind.RAW:
         yield from _raw_pieces(info, pool, buffers, lookahead, verify_later)
@@ -229,8 +239,7 @@ def pieces(info: ImageInfo, pool: Executor, buffers: Buffers, lookahead: int,
 
 
 def _same_map(info: ImageInfo) -> bool:
-    index = read_index(info.path)
-    return index.to_bmap().ranges == info.bmap.ranges
+    return info.index.to_bmap().ranges == info.bmap.ranges
 
 
 class _Decoders(threading.local):
@@ -239,7 +248,7 @@ class _Decoders(threading.local):
 
 
 def _szst_pieces(info, pool, buffers, lookahead, verify_later=False):
-    index: SzstIndex = read_index(info.path)
+    index: SzstIndex = info.index
     local = _Decoders()
     fd = os.open(info.path, os.O_RDONLY | os.O_CLOEXEC)
 
