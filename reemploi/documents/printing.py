@@ -18,8 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import BadInput, NotFound, ToolFailed
-from ..system.runner import Runner
 from ..i18n import N_
+
+TYPE_CHECKING = False   # as typing.TYPE_CHECKING, without importing typing (issue 16)
+if TYPE_CHECKING:
+    from ..system.runner import Runner
 
 
 class CupsUnavailable(ToolFailed):
