@@ -24,6 +24,7 @@ from . import fold
 from .errors import DataDirBroken, JournalCorrupt
 from .journal import BROKEN_NAME, MISMATCH_PREFIX, parse_line
 from .projection import FORMAT, ProjectionDamaged, Session, write_atomic
+from .saving import settle
 from ..lazylog import getLogger
 
 log = getLogger(__name__)
@@ -87,6 +88,8 @@ class SyncMixin:
             self.torn.append(torn)
         seq, hash_, end = self.journal.tail()
         meta = self.projection.read_meta()
+        if meta and (meta.get("staged") or meta.get("offset") != end):
+            self._settle(meta, sweep=meta.get("offset") != end)
         if meta and (meta.get("seq"), meta.get("hash"), meta.get("offset")) == (seq, hash_, end):
             return Session(self.projection, meta), seq, hash_, end
         if meta and meta.get("seq", 0) < seq and meta.get("offset", 0) < end:
@@ -108,6 +111,18 @@ class SyncMixin:
             self._mark_broken("cut" if meta.get("seq", 0) > seq else "replaced", meta, seq,
                               hash_, kept)
         return self._rebuild_locked(), seq, hash_, end
+
+    def _settle(self, meta: dict, sweep: bool) -> None:
+        """A save killed between meta.json and moving its staged files in place
+        (saving.py): move them now, each checked against meta.json's CRC-32. A file
+        that cannot be moved stays a damaged one: refolded when read."""
+        try:
+            moved = settle(self.projection, meta, sweep)
+        except OSError as exc:
+            log.warning("projection: staged files not moved (%s)", exc)
+            return
+        if moved:
+            log.info("projection: a save cut after meta.json finished (%s)", ", ".join(moved))
 
     def _keep_evidence(self, meta: dict, seq: int, hash_: str, why: str) -> str:
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")

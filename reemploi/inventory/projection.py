@@ -210,6 +210,8 @@ class Projection:
                 f.unlink()
         for f in self.tails_dir.glob("*"):      # a rebuild writes every base whole
             f.unlink()
+        for f in self.root.glob("**/*.json.next"):    # saves killed before meta.json
+            f.unlink()
 
 
 class Session(SessionSaving, tails.TailReads, SlicedReads):

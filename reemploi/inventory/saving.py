@@ -10,6 +10,7 @@ written last, vouches for all of it (see ``Session.save``).
 from __future__ import annotations
 
 import json
+import os
 import zlib
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -40,6 +41,7 @@ class SessionSaving:
     INDEX_TABLES: tuple
     shard_of: Any
     tail_files: dict
+    _in_place = False
 
     # -- saving ---------------------------------------------------------------------
 
@@ -52,32 +54,49 @@ class SessionSaving:
         older, newer or empty; each file's CRC-32 in meta.json then disagrees (or
         meta.json is unreadable, or behind the journal) and the next open refolds
         from the journal (rebuild or catch-up) instead of trusting it. A kill -9
-        loses nothing written: the page cache survives the process."""
+        loses nothing written: the page cache survives the process.
+
+        Files written whole (a compaction, a group first written, a rebuild) go in two
+        phases (``_stage``): staged beside their places, meta.json, then moved in
+        place; so a kill -9 at any point leaves a state the next open accepts as it
+        is, after checking it, and folds the journal's new lines over it: it never
+        refolds the whole journal for that. A rebuild (``prune``) writes in place:
+        meta.json is gone until it ends, so nothing vouches for the files meanwhile."""
         self.proj.ensure_dirs()
+        self._in_place = prune
         if prune:
             self.proj.prune(set(self.asset_shards), set(self.index_shards))
             self.meta["crc"] = {}
             self.meta["tails"] = {}
         self._append_pending()
+        staged: list[str] = []          # meta.json's keys of the files written whole
+        emptied: list[str] = []         # groups whose tails those files take in
         for shard in sorted(self.dirty_assets):
             docs = self.asset_shards[shard].values()
-            self._write(self.proj.asset_path(shard), "assets/" + shard, "assets-" + shard,
-                        {self.ASSETS_TABLE: _tinydb_items(docs)})
+            self._write("assets/" + shard, "assets-" + shard,
+                        {self.ASSETS_TABLE: _tinydb_items(docs)}, staged, emptied)
             rows = json.dumps(rows_file(docs), ensure_ascii=False,
                               separators=(",", ":")).encode("utf-8")
-            write_atomic(self.proj.rows_path(shard), rows, sync=False)
-            self.meta.setdefault("crc", {})["rows/" + shard] = zlib.crc32(rows)
+            self._stage("rows/" + shard, rows, staged)
         for shard in sorted(self.dirty_index):
             idx = self.index_shards[shard]
-            self._write(self.proj.index_path(shard), "index/" + shard, "index-" + shard,
+            self._write("index/" + shard, "index-" + shard,
                         {t: ((k, k, v) for k, v in values.items())
-                         for t, values in idx.items()})
+                         for t, values in idx.items()}, staged, emptied)
         if self.dirty_catalog and self.catalog is not None:
-            self._write(self.proj.catalog_path, "lots", "lots",
-                        {t: _tinydb_items(self.catalog[t].values())
-                         for t in ("lots", "donors")})
+            self._write("lots", "lots", {t: _tinydb_items(self.catalog[t].values())
+                                         for t in ("lots", "donors")}, staged, emptied)
         self.meta.update({"format": self.FORMAT, "seq": seq, "hash": hash_, "offset": offset})
+        if staged:
+            self.meta["staged"] = staged
+        else:
+            self.meta.pop("staged", None)
         self.proj.write_meta(self.meta)
+        # Second phase: meta.json now vouches for the staged files; put them in place,
+        # then drop the tails they took in (meta.json no longer names those).
+        promote(self.proj, staged)
+        for group in emptied:
+            tails.drop(self.proj, group)
         self.dirty_assets.clear()
         self.dirty_index.clear()
         self.dirty_catalog = False
@@ -140,23 +159,87 @@ class SessionSaving:
                 self._overlay(table[0], self.catalog[table], lambda _: True)
             self.dirty_catalog = True
 
-    def _write(self, path: Path, key: str, slices_name: str, tables: dict) -> None:
-        """A shard (plain JSON, TinyDB's layout) and its slice file, their CRC-32s kept
-        for meta.json (written after them)."""
+    def _write(self, key: str, slices_name: str, tables: dict, staged: list[str],
+               emptied: list[str]) -> None:
+        """A shard (plain JSON, TinyDB's layout) and its slice file, staged beside
+        their places, their CRC-32s kept for meta.json. The group's tail is forgotten
+        by meta.json (the base now holds its values) and its files dropped after it."""
         data, side = encode(tables)
-        write_atomic(path, data, sync=False)
-        write_atomic(self.proj.slices_path(slices_name), side, sync=False)
-        # The base now holds the tail's values: meta.json (written after) forgets the
-        # tail, and its files go (a writer killed before meta.json moved leaves meta
-        # naming a tail whose file is gone: damaged, refolded, never believed).
+        self._stage(key, data, staged)
+        self._stage("slices/" + slices_name, side, staged)
         if self.meta.get("tails", {}).pop(slices_name, None) is not None:
-            tails.drop(self.proj, slices_name)
-        crcs = self.meta.setdefault("crc", {})
-        crcs[key] = zlib.crc32(data)
-        crcs["slices/" + slices_name] = zlib.crc32(side)
+            emptied.append(slices_name)
+
+    def _stage(self, key: str, data: bytes, staged: list[str]) -> None:
+        """Write the file of meta.json's ``key`` as its staged copy (``staged_path``), moved in place once meta.json vouches for it.
+
+        Why two phases (a compaction rewrites a group whole): a writer killed between
+        the files and meta.json left files that disagreed with it, and the next open
+        refolded the whole journal (18 s at 10 000 machines, minutes at 50 000). Now a
+        kill before meta.json leaves the files it vouches for untouched (the catch-up
+        folds the journal's new lines over them); a kill after it leaves staged files
+        that the next open moves in place once each matches its CRC-32
+        (``settle``)."""
+        if self._in_place:
+            write_atomic(final_path(self.proj, key), data, sync=False)
+        else:
+            write_atomic(staged_path(self.proj, key), data, sync=False)
+            staged.append(key)
+        self.meta.setdefault("crc", {})[key] = zlib.crc32(data)
 
 
 def _tinydb_items(docs: Iterable[dict]) -> Iterator[tuple[str, str, dict]]:
     """A TinyDB table's documents: keyed "1", "2"... in the file, by id in the slices."""
     for i, doc in enumerate(docs, 1):
         yield str(i), doc["id"], doc
+
+
+# The staged copy of a projection file, beside it: never matched by the ``*.json``
+# globs of readers, ``verify`` and ``prune`` (which removes leftovers of a rebuild).
+STAGED = ".next"
+
+
+def final_path(proj: Any, key: str) -> Path:
+    """The file of meta.json's CRC key: ``assets/3f`` -> ``assets/3f.json``,
+    ``slices/lots`` -> ``slices/lots.json``, ``lots`` -> ``lots.json``."""
+    return proj.root / f"{key}.json"
+
+
+def staged_path(proj: Any, key: str) -> Path:
+    return proj.root / f"{key}.json{STAGED}"
+
+
+def promote(proj: Any, keys: Iterable[str]) -> None:
+    """Move staged files in place (each rename atomic), once meta.json vouches for
+    them."""
+    for key in keys:
+        os.replace(staged_path(proj, key), final_path(proj, key))
+
+
+def settle(proj: Any, meta: dict, sweep: bool = False) -> list[str]:
+    """Finish the second phase of a save that was killed after meta.json: each staged
+    file meta.json names is moved in place if it matches meta.json's CRC-32 (else it is
+    another, unfinished save's: removed). Call under the journal's lock. Returns the
+    keys moved. What is moved is then read like any file: checked against meta.json,
+    which is checked against the journal's head. ``sweep`` (meta.json behind the
+    journal: a save was cut before it): also remove the staged files it does not name,
+    that save's leftovers."""
+    if sweep:
+        named = {staged_path(proj, k) for k in meta.get("staged") or () if isinstance(k, str)}
+        for path in proj.root.glob("**/*.json" + STAGED):
+            if path not in named:
+                path.unlink()
+    moved = []
+    crcs = meta.get("crc") or {}
+    for key in meta.get("staged") or ():
+        path = staged_path(proj, key)
+        try:
+            data = path.read_bytes()
+        except (FileNotFoundError, NotADirectoryError):
+            continue                    # moved already (the usual case)
+        if isinstance(key, str) and crcs.get(key) == zlib.crc32(data):
+            os.replace(path, final_path(proj, key))
+            moved.append(key)
+        else:
+            path.unlink()
+    return moved
