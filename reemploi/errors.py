@@ -131,6 +131,18 @@ class DeviceError(ReemploiError):
     msg = "Device error on {device}: {why}"
 
 
+class WriteFailed(DeviceError):
+    """Exit 15: a file could not be written or read (a full or read-only medium, an I/O
+    error) where no check foresaw it: the file and the reason in words, not a
+    traceback (``cli.main`` turns a stray ``OSError`` into this)."""
+    msg = "Cannot write {path}: {why}"
+
+
+class SystemFailed(DeviceError):
+    """Exit 15: the system refused an operation no check foresaw (``OSError``)."""
+    msg = "The system refused an operation on {path}: {why}"
+
+
 class Interrupted(ReemploiError):
     exit_code = ExitCode.INTERRUPTED
     msg = "Interrupted: {what}"

@@ -128,10 +128,14 @@ class ReemploiGroup(TranslatedHelp, click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except (ReemploiError, PermissionError, KeyboardInterrupt) as exc:
+        except (ReemploiError, OSError, KeyboardInterrupt) as exc:
             # One mapping to the message and exit code (plain.failure), which the
-            # probe's click-free path (probe_plain.py) uses too.
-            message, code = failure(exc)
+            # probe's click-free path (probe_plain.py) uses too. What it does not map
+            # (a closed stdout: EPIPE) goes on to click.
+            mapped = failure(exc)
+            if mapped is None:
+                raise
+            message, code = mapped
             click.echo(message, err=True)
             ctx.exit(code)
         except (click.exceptions.Abort, EOFError):

@@ -92,6 +92,14 @@ def failure(exc: BaseException) -> tuple[str, int] | None:
         # No file name: "?" rather than the C library's English strerror.
         err = PermissionDenied(path=exc.filename or "?")
         return i18n._("Error: {message}").format(message=err.render(i18n._)), int(err.exit_code)
+    if isinstance(exc, OSError) and exc.errno not in (None, errno.EPIPE):
+        # The net under the typed errors for the rest: a medium full or read-only, an
+        # I/O error (a label on a full persistence partition). EPIPE is the reader
+        # gone (broken_pipe), which click ends quietly.
+        from ..errors import SystemFailed
+        from ..syserr import reason
+        err = SystemFailed(path=exc.filename or "?", why=reason(exc))
+        return i18n._("Error: {message}").format(message=err.render(i18n._)), int(err.exit_code)
     if isinstance(exc, KeyboardInterrupt):
         from ..system.signals import stop_name
         return Interrupted(what=stop_name(exc)).render(i18n._), int(ExitCode.INTERRUPTED)

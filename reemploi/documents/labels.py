@@ -73,9 +73,14 @@ def _default_path(ctx: Context, stem: str) -> Path:
 def _write(path: Path, data: bytes) -> None:
     # Temp file + rename (system.files): never a half-written PDF under the final
     # name, and no temp file left behind when the write fails.
+    from ..errors import WriteFailed
+    from ..syserr import reason
     from ..system.files import make_dirs, write_atomic
-    make_dirs(path.parent, 0o755)
-    write_atomic(path, data, mode=0o644)
+    try:
+        make_dirs(path.parent, 0o755)
+        write_atomic(path, data, mode=0o644)
+    except OSError as exc:              # a full stick, a read-only one: exit 15, in words
+        raise WriteFailed(path=str(path), why=reason(exc)) from None
 
 
 def make_labels(ctx: Context, contents: Sequence[LabelContent], *, template: str | None = None,

@@ -24,6 +24,7 @@ journal is truncated to its last complete line. Nothing is ever silently deleted
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import os
@@ -117,7 +118,15 @@ class Journal:
         readable by all (0644: donor names, serials) is made 0600."""
         secure_home(self.home)
         existed = self.path.exists()
-        fd = open_private(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+        try:
+            fd = open_private(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+        except OSError as exc:
+            # A read-only medium (a stick's write-protect switch, an ext4 the kernel
+            # remounted read-only after an I/O error): there is nothing to create, and
+            # readers read; a write says why when it comes (JournalWriteFailed, exit 15).
+            if exc.errno == errno.EROFS and existed:
+                return
+            raise
         try:
             if not existed:
                 os.fsync(fd)
@@ -145,6 +154,16 @@ class Journal:
             except PermissionError:
                 check_private_dir(self.home)
                 raise
+        except OSError as exc:
+            if exc.errno != errno.EROFS:
+                raise
+            # A read-only medium (see ``ensure``): flock(2) needs no write access, so
+            # the lock is taken as asked on a read-only descriptor; nobody appends there.
+            try:
+                fd = os.open(self.lock_path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+            except FileNotFoundError:
+                yield
+                return
         try:
             fcntl.flock(fd, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
             yield
@@ -203,10 +222,12 @@ class Journal:
         size = self.size()
         if size == 0:
             return None
-        with open(self.path, "r+b") as fh:
+        # Looked at read-only first: a whole journal on a read-only medium is read.
+        with open(self.path, "rb") as fh:
             fh.seek(size - 1)
             if fh.read(1) == b"\n":
                 return None
+        with open(self.path, "r+b") as fh:
             start, torn = self._tail_bytes(fh, size)
             if torn.endswith(b"\n"):       # cannot happen: _tail_bytes saw no newline
                 return None
