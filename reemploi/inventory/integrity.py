@@ -23,7 +23,8 @@ from typing import Any, Callable
 from . import fold
 from .errors import DataDirBroken, JournalCorrupt
 from .journal import BROKEN_NAME, MISMATCH_PREFIX, parse_line
-from .projection import FORMAT, ProjectionDamaged, Session, write_atomic
+from .layout import FORMAT
+from .projection import ProjectionDamaged, Session, write_atomic
 from .saving import settle
 from ..lazylog import getLogger
 

@@ -17,6 +17,7 @@ from typing import Any, Iterable, Iterator
 
 from ..system.files import write_atomic
 from . import tails
+from .layout import ASSETS_TABLE, FORMAT, INDEX_TABLES, shard_of
 from .listing import row_of, rows_file
 from .slices import _base_key, encode
 
@@ -26,8 +27,6 @@ class SessionSaving:
 
     proj: Any
     meta: dict
-    FORMAT: int
-    ASSETS_TABLE: str
     asset_shards: dict
     index_shards: dict
     catalog: Any
@@ -38,8 +37,6 @@ class SessionSaving:
     slice_files: dict
     _absent: Any
     _overlay: Any
-    INDEX_TABLES: tuple
-    shard_of: Any
     tail_files: dict
     _in_place = False
 
@@ -74,7 +71,7 @@ class SessionSaving:
         for shard in sorted(self.dirty_assets):
             docs = self.asset_shards[shard].values()
             self._write("assets/" + shard, "assets-" + shard,
-                        {self.ASSETS_TABLE: _tinydb_items(docs)}, staged, emptied)
+                        {ASSETS_TABLE: _tinydb_items(docs)}, staged, emptied)
             rows = json.dumps(rows_file(docs), ensure_ascii=False,
                               separators=(",", ":")).encode("utf-8")
             self._stage("rows/" + shard, rows, staged)
@@ -86,7 +83,7 @@ class SessionSaving:
         if self.dirty_catalog and self.catalog is not None:
             self._write("lots", "lots", {t: _tinydb_items(self.catalog[t].values())
                                          for t in ("lots", "donors")}, staged, emptied)
-        self.meta.update({"format": self.FORMAT, "seq": seq, "hash": hash_, "offset": offset})
+        self.meta.update({"format": FORMAT, "seq": seq, "hash": hash_, "offset": offset})
         if staged:
             self.meta["staged"] = staged
         else:
@@ -145,13 +142,13 @@ class SessionSaving:
         only, and mark it for a whole write."""
         if kind == "assets":
             docs: dict = {}
-            self._overlay("a", docs, lambda aid: self.shard_of(aid) == shard)
+            self._overlay("a", docs, lambda aid: shard_of(aid) == shard)
             self.asset_shards[shard] = docs
             self.dirty_assets.add(shard)
         elif kind == "index":
             pending = self.pending.get("index-" + shard, {})
             self.index_shards[shard] = {t: dict(pending.get(t, {}))
-                                        for t in self.INDEX_TABLES}
+                                        for t in INDEX_TABLES}
             self.dirty_index.add(shard)
         else:
             self.catalog = {"lots": {}, "donors": {}}

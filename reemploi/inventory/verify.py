@@ -189,7 +189,8 @@ def deep_difference(journal: Journal, proj: Projection) -> dict:
     {} if equal, else where it first differs. Call with a lock held."""
     from . import fold
     from .listing import rows_file
-    from .projection import INDEX_TABLES, Session
+    from .layout import INDEX_TABLES
+    from .projection import Session
 
     fresh = Session(proj, {"counters": {}}, fresh=True)
     for offset, line in journal.iter_lines():
@@ -225,7 +226,8 @@ def deep_difference(journal: Journal, proj: Projection) -> dict:
 def _slices_difference(proj: Projection) -> dict:
     """Every slice (slices.py) points at its record's bytes in its shard, and every
     record has one: per-asset reads see what the whole-file reads see."""
-    from .projection import INDEX_TABLES, load_table
+    from .layout import INDEX_TABLES
+    from .projection import load_table
     from .slices import parse_table, read_slices, split_tables
 
     files = [(proj.asset_path(p.stem), f"assets-{p.stem}") for p in proj.all_asset_shards()]
