@@ -22,7 +22,7 @@ from typing import Any, Callable
 
 from . import fold
 from .errors import DataDirBroken, JournalCorrupt
-from .journal import BROKEN_NAME, MISMATCH_PREFIX, parse_line
+from .journal import BROKEN_NAME, MISMATCH_PREFIX, parse_line, read_broken
 from .layout import FORMAT
 from .projection import ProjectionDamaged, Session, write_atomic
 from .saving import settle
@@ -36,13 +36,7 @@ class SyncMixin:
 
     def broken(self) -> dict | None:
         """What was lost, while the data directory is broken (else None)."""
-        try:
-            data = json.loads((self.home / BROKEN_NAME).read_bytes())
-        except FileNotFoundError:
-            return None
-        except ValueError:
-            return {"problem": "unknown"}
-        return data if isinstance(data, dict) else {"problem": "unknown"}
+        return read_broken(self.home)
 
     def _mark_broken(self, problem: str, seen: dict | None, seq: int, hash_: str,
                      evidence: str | None) -> None:

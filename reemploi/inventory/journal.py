@@ -50,6 +50,19 @@ HASH_KEY = b',"hash":"'
 READ_CHUNK = 1 << 20
 
 
+def read_broken(home: Path) -> dict | None:
+    """The broken-state marker's record (what was lost), None if there is none; a
+    marker that is not a JSON object still means broken: ``{"problem": "unknown"}``.
+    Another OSError (a directory the user may not read) goes up to the command."""
+    try:
+        data = json.loads((Path(home) / BROKEN_NAME).read_bytes())
+    except FileNotFoundError:
+        return None
+    except ValueError:
+        return {"problem": "unknown"}
+    return data if isinstance(data, dict) else {"problem": "unknown"}
+
+
 def canonical(obj: Any) -> bytes:
     """Canonical JSON bytes: sorted keys, compact, UTF-8, finite numbers only."""
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False,

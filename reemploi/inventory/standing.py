@@ -17,7 +17,7 @@ import json
 from pathlib import Path
 
 from .errors import JournalCorrupt
-from .journal import BROKEN_NAME, Journal
+from .journal import Journal, read_broken
 
 # projection.Projection.meta_path, not imported from there: it brings TinyDB, which the
 # statistics never need (tests/test_cli_lazy.py).
@@ -52,15 +52,11 @@ def broken_state(home: Path) -> dict | None:
     """What was lost (``problem``: cut | replaced | chain..., ``kept_seq``, ``seen_seq``)
     if the data directory is broken or its next open will find it so; else None."""
     home = Path(home)
-    try:
-        data = json.loads((home / BROKEN_NAME).read_bytes())
-        return data if isinstance(data, dict) else {"problem": "unknown"}
-    except FileNotFoundError:
-        pass
-    except ValueError:
-        return {"problem": "unknown"}
     # (Another OSError, such as a data directory the user may not read, goes up: the
     # command says it with its own exit code, as reading the journal would.)
+    marker = read_broken(home)
+    if marker is not None:
+        return marker
     try:
         meta = json.loads((home / META).read_bytes())
     except (OSError, ValueError):

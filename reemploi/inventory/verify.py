@@ -17,7 +17,7 @@ import time
 import zlib
 from dataclasses import dataclass, field
 
-from .journal import BROKEN_NAME, HASH_KEY, MISMATCH_PREFIX, Journal
+from .journal import HASH_KEY, MISMATCH_PREFIX, Journal, read_broken
 from .projection import Projection, ProjectionDamaged, read_json
 
 PREV_KEY = b',"prev":"'
@@ -286,17 +286,7 @@ def verify_home(journal: Journal, proj: Projection, deep: bool = False) -> Verif
                                              sorted(journal.home.glob(MISMATCH_PREFIX + "*"))),
                         seconds=round(time.perf_counter() - started, 3),
                         unfinished=unfinished_summary(starts),
-                        broken=_broken(journal), incidents=_incidents(starts))
-
-
-def _broken(journal: Journal) -> dict | None:
-    try:
-        data = json.loads((journal.home / BROKEN_NAME).read_bytes())
-    except FileNotFoundError:
-        return None
-    except ValueError:
-        return {"problem": "unknown"}
-    return data if isinstance(data, dict) else {"problem": "unknown"}
+                        broken=read_broken(journal.home), incidents=_incidents(starts))
 
 
 def _incidents(starts: dict) -> tuple[dict, ...]:
