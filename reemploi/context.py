@@ -87,6 +87,9 @@ class Context:
     # the journal keeps the figures' ledger up to date (issue 16). Handed in from
     # above: the Context is below the stages that take it (documents, station).
     followers: tuple = ()
+    # Told how far a refold of the whole journal is (``Inventory.open``'s
+    # ``rebuilding``): the CLI hands in its notice (cli/refolding.py).
+    rebuilding: object = None
 
     def inventory(self):
         """The inventory of ``home``, opened once per command (issue 16: each open
@@ -97,7 +100,8 @@ class Context:
         cached = self.__dict__.get("_inventory")
         if cached is None or cached[0] != key:
             from .inventory.store import Inventory
-            inv = Inventory.open(self.home, self.station, self.operator)
+            inv = Inventory.open(self.home, self.station, self.operator,
+                                 rebuilding=self.rebuilding)
             inv.followers.extend(self.followers)
             cached = (key, inv)
             self.__dict__["_inventory"] = cached

@@ -34,7 +34,22 @@ def make_context(home: Path | None = None, lang: str | None = None, **kw: Any) -
     # Every command that writes the journal keeps the figures' ledger (stats.keep:
     # reads a 48-byte header per commit, imports the fold only when a rewrite is due).
     kw.setdefault("followers", (_follow,))
-    return Context(home=home, lang=lang or i18n.current(), **kw)
+    lang = lang or i18n.current()
+    kw.setdefault("rebuilding", _refold_notice(lang))
+    return Context(home=home, lang=lang, **kw)
+
+
+def _refold_notice(lang: str):
+    """The notice of a refold of the whole journal (cli/refolding.py), imported at its
+    first report: a command whose projection is in step never imports it."""
+    made: list = []
+
+    def rebuilding(done: int, total: int) -> None:
+        if not made:
+            from .refolding import RefoldNotice
+            made.append(RefoldNotice(lang))
+        made[0](done, total)
+    return rebuilding
 
 
 def _follow(home: Path, end: int) -> None:

@@ -86,5 +86,6 @@ def pull(home, restore, as_json) -> None:
     from ..sync import client
     ctx = make_context(home)
     n = client.restore(ctx.home)
-    Inventory.open(ctx.home, station=ctx.station, operator=ctx.operator)   # rebuilds state
+    Inventory.open(ctx.home, station=ctx.station, operator=ctx.operator,   # rebuilds state
+                   rebuilding=ctx.rebuilding)
     emit({"restored": n}, as_json, lambda r: i18n.tr("{n} journal lines restored", n=r["restored"]))

@@ -32,6 +32,10 @@ log = getLogger(__name__)
 
 
 class SyncMixin:
+    # Called as ``rebuilding(done, total)`` (journal bytes folded) when the projection
+    # is refolded from the whole journal: (0, total) first, (total, total) once saved.
+    rebuilding: "Callable[[int, int], None] | None" = None
+
     # -- the broken state ---------------------------------------------------------------
 
     def broken(self) -> dict | None:
@@ -149,11 +153,20 @@ class SyncMixin:
 
     def _rebuild_locked(self) -> Session:
         log.info("rebuilding the inventory projection from the journal")
+        # Told to whoever opened the inventory (``rebuilding``: the CLI's notice, a
+        # sentence and a progress line): at 50 000 machines a refold takes about a
+        # minute of CPU, which must not look like a hung command or a lost inventory.
+        told = self.rebuilding
+        total = self.journal.size()
+        if told is not None:
+            told(0, total)
         self.projection.drop_meta()
         session = Session(self.projection, {"format": FORMAT, "counters": {}}, fresh=True)
         seq, hash_, end = 0, "", 0
         linked = True
         for offset, line in self.journal.iter_lines():
+            if told is not None and not seq % 2048:
+                told(offset, total)
             d = self._parse(line, seq + 1)
             if linked and (d.get("prev") != hash_ or d.get("seq") != seq + 1):
                 # A line deleted, inserted or moved: the chain breaks here (the full
@@ -167,6 +180,8 @@ class SyncMixin:
         session.dirty_catalog = True
         session.fresh = False
         session.save(seq, hash_, end, prune=True)
+        if told is not None:
+            told(total, total)
         return session
 
     @staticmethod

@@ -76,10 +76,13 @@ class Inventory(SyncMixin, EventsMixin, StatesMixin, IntentsMixin, LotsMixin, Pa
         self.followers: list[Callable[[Path, int], None]] = []
 
     @classmethod
-    def open(cls, home: Path, station: str, operator: str | None = None) -> "Inventory":
+    def open(cls, home: Path, station: str, operator: str | None = None,
+             rebuilding: Callable[[int, int], None] | None = None) -> "Inventory":
         """Create the data directory if needed, move a torn last line aside, and
-        bring the projection up to date (rebuilt if missing, behind or damaged)."""
+        bring the projection up to date (rebuilt if missing, behind or damaged;
+        ``rebuilding`` is told how far a rebuild is, ``SyncMixin.rebuilding``)."""
         inv = cls(home, station, operator)
+        inv.rebuilding = rebuilding
         inv.journal.ensure()
         inv.projection.ensure_dirs()
         with inv.journal.locked():
