@@ -405,7 +405,7 @@ class _Pipeline:
                     continue
                 # Every piece waits for its own range update (in order, so the last
                 # one's means the whole range): its buffer is reused once written.
-                updated = (self.ranger.submit(_update, whole, buf, n)
+                updated = (self.ranger.submit(update_hash, whole, buf, n)
                            if whole is not None else None)
                 check = ext.sha256 if final and ext.sha256 else None
                 fut = self.pool.submit(_hash_piece, pos, n, buf, self.buffers, updated,
@@ -443,7 +443,9 @@ class _Pipeline:
             self.ranger.shutdown(wait=True)
 
 
-def _update(whole, buf, n: int) -> None:
+def update_hash(whole, buf, n: int) -> None:
+    """``whole.update`` with the first ``n`` bytes of ``buf``, without copying them
+    (a view, released at once so the buffer can be reused or closed)."""
     view = memoryview(buf)[:n]
     try:
         whole.update(view)

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ..errors import DeviceError, VerifyFailed
-from .sources import PIECE, Buffers, ImageInfo, Piece, pieces
+from .sources import PIECE, Buffers, ImageInfo, Piece, pieces, update_hash
 from ..syserr import reason
 
 ALIGN = 4096                      # covers 512- and 4096-byte logical sectors
@@ -319,12 +319,9 @@ def verify(fd: int, written: tuple[Written, ...], device: str, *, direct: bool =
         if n == w.length:
             digest = got
         else:
-            h = hashes.setdefault(w.offset, hashlib.sha256())
-            view = memoryview(got)[:n]
             try:
-                h.update(view)
+                update_hash(hashes.setdefault(w.offset, hashlib.sha256()), got, n)
             finally:
-                view.release()
                 buffers.release(got)
             digest = hashes.pop(w.offset).hexdigest() if last else None
         if last and digest != w.sha256:
