@@ -176,7 +176,10 @@ class Flow:
 
     def _build(self) -> None:
         lang = self.lang
-        stock = self.atelier.inv.part_states(status="stock")
+        # Only reusable parts: one kept for destruction (a failing disk) is never
+        # fitted, and choosing it would end the sitting refused (exit 8).
+        stock = [p for p in self.atelier.inv.part_states(status="stock")
+                 if getattr(p.destiny, "value", p.destiny) in (None, "stock")]
         from .carnet import part_label
         from .explain import explain_part
         lines = [tr("Which parts did you fit? They come from donated computers.", lang), ""]

@@ -97,6 +97,16 @@ def remove(machine_id, disk, reason, as_json, lang, home):
                                    reason=reason))
 
 
+def _part_state(d, lang: str) -> str:
+    """Its status, or what it is kept for when that is not reuse: a failing disk kept
+    for destruction waits in the workshop but is not "in stock" for anyone."""
+    status = getattr(d.status, "value", d.status)
+    destiny = getattr(d.destiny, "value", d.destiny)
+    if status == "stock" and destiny not in (None, "stock"):
+        return word(DESTINY_NAMES, destiny, lang).capitalize()
+    return _status(status, lang)
+
+
 @parts.command("list")
 @click.option("--kind", "part_kind", type=WordChoice({k: PART_KIND_NAMES.get(k, k) for k in PART_KINDS}), default=None, help="Only this kind of part.")
 @json_option
@@ -110,7 +120,7 @@ def parts_list(part_kind, as_json, lang, home):
         if not states:
             return tr("Nothing found.", lang)
         return "\n".join(
-            f"{d.id:<18} {_status(getattr(d.status, 'value', d.status), lang):<12} "
+            f"{d.id:<18} {_part_state(d, lang):<12} "
             f"{word(PART_KIND_NAMES, d.part_kind, lang):<16} "
             + " ".join(f"{k}={v}" for k, v in sorted((d.facts or {}).items()))
             for d in states)

@@ -70,6 +70,8 @@ SYNONYMS = {
     "coordinator": ("coordinateur", "coordinatrice"),
     "read-only": ("lecture", "lecteur", "lectrice", "readonly"),
     "ram": ("memoire", "barrette", "memory"),
+    # The README's own harvest line says "--kind hdd"; what a disk is called at a bench.
+    "disk": ("hdd", "ssd", "nvme", "disque dur", "hard disk", "hard drive", "drive"),
     "psu": ("alimentation", "bloc d'alimentation"),
     "zero": ("zeros", "zeroes"),
     "prng": ("aleatoire", "random", "hasard"),

@@ -28,6 +28,7 @@ from typing import Callable
 from ..datafile import read_toml
 from ..errors import BadInput, NotFound
 from ..i18n import N_
+from ..syserr import reason
 from .errors import ChecksumMismatch, NotRegistered
 from .blockmap import scan
 from .bmap import BlockMap, parse_bmap, render_bmap
@@ -142,8 +143,10 @@ def load_registry(home: Path) -> dict[str, Registered]:
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
         return {name: Registered(**rec) for name, rec in doc.get("images", {}).items()}
-    except (ValueError, TypeError) as exc:
-        raise BadInput(what=str(path), why=str(exc)) from None
+    except json.JSONDecodeError as exc:
+        raise BadInput(what=str(path), why=reason(exc)) from None
+    except (ValueError, TypeError, AttributeError):
+        raise BadInput(what=str(path), why=N_("not an image registry")) from None
 
 
 def _save_registry(home: Path, reg: dict[str, Registered]) -> None:

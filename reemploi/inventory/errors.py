@@ -55,9 +55,20 @@ class DuplicateId(Conflict):
     msg = "The id {id} is already in the inventory"
 
 
+# What ``inventory verify`` found wrong with a line (verify.Problem), in words: the
+# code stays in --json, a person reads what happened to the line.
+CHAIN_PROBLEM_WORDS = {
+    "malformed": N_("not a valid event line"),
+    "hash-mismatch": N_("its content was changed after it was written"),
+    "prev-mismatch": N_("a line before it was deleted, inserted or moved"),
+    "seq-mismatch": N_("the numbering is broken (lines deleted or swapped)"),
+}
+
+
 class JournalCorrupt(IntegrityError):
     """Exit 12: the journal cannot be extended because a line is not a valid event."""
     msg = "Journal damaged at event {seq}: {why}"
+    _worded = {"why": CHAIN_PROBLEM_WORDS}
 
 
 class JournalCut(IntegrityError):
@@ -82,6 +93,7 @@ class DisksNotWiped(Refused):
     msg = ("{id} cannot become '{to}': no verified wipe under this machine since it came in "
            "for {disks}. Wipe it (reemploi wipe DEVICE --asset {id}) or record it removed "
            "(reemploi parts harvest / parts remove)")
+    _worded = {"to": STATUS_WORDS}
 
 
 class NoProbe(Refused):
@@ -96,9 +108,15 @@ class PartNotWiped(Refused):
            "first (reemploi wipe DEVICE --asset {id})")
 
 
+# A harvested part's destiny in words (the msgids of ``parts harvest --for``).
+DESTINY_WORDS = {"stock": N_("reusable stock"), "destruction": N_("destruction"),
+                 "recycling": N_("recycling")}
+
+
 class PartKeptForDestruction(Refused):
     """Exit 8: a part kept for destruction or recycling is never reused."""
     msg = "Part {id} is kept for {destiny}: it cannot be installed, given or sold"
+    _worded = {"destiny": DESTINY_WORDS}
 
 
 class FailingDiskToStock(Refused):

@@ -27,6 +27,8 @@ from .layout import FORMAT
 from .projection import ProjectionDamaged, Session, write_atomic
 from .saving import settle
 from ..lazylog import getLogger
+from ..i18n import N_
+from ..syserr import reason
 
 log = getLogger(__name__)
 
@@ -188,11 +190,11 @@ class SyncMixin:
     def _parse(line: bytes, seq: int) -> dict:
         try:
             d = parse_line(line)
-            if not isinstance(d, dict) or "seq" not in d or "hash" not in d:
-                raise ValueError("not an event")
-            return d
         except ValueError as exc:
-            raise JournalCorrupt(seq=seq, why=str(exc)) from None
+            raise JournalCorrupt(seq=seq, why=reason(exc)) from None
+        if not isinstance(d, dict) or "seq" not in d or "hash" not in d:
+            raise JournalCorrupt(seq=seq, why=N_("not a valid event line"))
+        return d
 
     def _save(self, session: Session, seq: int, hash_: str, end: int) -> None:
         try:

@@ -90,11 +90,18 @@ def normalise_facts(part_kind: str, facts: dict) -> dict:
     return out
 
 
+def reusable(part: dict) -> bool:
+    """In the reusable stock: status "stock" and not kept for destruction or recycling
+    (a failing disk harvested ``--for destruction`` waits in the workshop too, but it
+    is never offered for reuse: docs/inventory.md, chain of custody rule 3)."""
+    return part.get("status") == "stock" and (part.get("destiny") or "stock") == "stock"
+
+
 def stock(parts: Iterable[dict]) -> list[StockLine]:
-    """Group parts in stock (status "stock") into lines, biggest first."""
+    """Group parts in the reusable stock into lines, biggest first."""
     groups: dict[tuple, list[str]] = {}
     for p in parts:
-        if p.get("status") != "stock":
+        if not reusable(p):
             continue
         kind = p.get("part_kind") or p.get("device_kind") or "other"
         facts = p.get("facts") or {}

@@ -134,7 +134,8 @@ class ReplayFacts:
         try:
             self.values = json.loads(self.path.read_text(encoding="utf-8"))
         except ValueError as exc:
-            raise BadInput(what=str(self.path), why=str(exc)) from None
+            from ..syserr import reason      # late: only a damaged recording needs it
+            raise BadInput(what=str(self.path), why=reason(exc)) from None
         if not isinstance(self.values, dict):
             raise BadInput(what=str(self.path), why=N_("not a JSON object"))
 

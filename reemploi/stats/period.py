@@ -28,6 +28,13 @@ from ..i18n import N_
 DEFAULT_TZ = "Europe/Paris"
 
 
+class NotADate(BadInput):
+    """Exit 7: a --from, --to or --month the calendar does not know, said in the
+    reader's words (the value as typed, the form expected)."""
+    msg = N_("Cannot read {what}: '{text}' is not a date YYYY-MM-DD")
+    month = N_("Cannot read {what}: '{text}' is not a month YYYY-MM")
+
+
 @dataclass(frozen=True)
 class Period:
     start: date | None = None   # inclusive; None = from the first event
@@ -60,7 +67,7 @@ def _parse_day(text: str, what: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise BadInput(what=what, why=f"'{text}' is not a date YYYY-MM-DD") from None
+        raise NotADate(what=what, text=text) from None
 
 
 def make_period(year: int | None = None, month: str | None = None,
@@ -76,7 +83,7 @@ def make_period(year: int | None = None, month: str | None = None,
     if month is not None:
         m = re.fullmatch(r"(\d{4})-(\d{2})", month)
         if not m or not 1 <= int(m.group(2)) <= 12:
-            raise BadInput(what="--month", why=f"'{month}' is not a month YYYY-MM")
+            raise NotADate(NotADate.month, what="--month", text=month)
         y, mo = int(m.group(1)), int(m.group(2))
         return Period(date(y, mo, 1), date(y, mo, calendar.monthrange(y, mo)[1]))
     p = Period(_parse_day(start, "--from") if start else None,

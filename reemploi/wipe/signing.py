@@ -37,7 +37,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (Ed25519PrivateKey
 
 from ..errors import BadInput, IntegrityError
 from ..syserr import reason
-from ..i18n import N_
+from ..i18n import N_, _
 
 KEY_NAME = "station_ed25519"
 
@@ -72,7 +72,7 @@ def _unique(pairs: list) -> dict:
 
 
 def _no_constant(name: str):
-    raise ValueError(f"{name} is not JSON")
+    raise ValueError(_("{name} is not JSON").format(name=name))
 
 
 def serialize(doc: dict) -> bytes:
@@ -94,7 +94,8 @@ def parse_signed(data: bytes, file: str = "-") -> dict:
     except _Duplicate as dup:
         raise NotCanonical(file=file, why=f"duplicate key {dup.args[0]!r}") from None
     except (ValueError, RecursionError) as exc:
-        raise BadInput(what=file, why=str(exc)[:200]) from None
+        # The place where the JSON stops, in words (syserr): not the parser's English.
+        raise BadInput(what=file, why=reason(exc)[:200]) from None
     if not isinstance(doc, dict) or not isinstance(doc.get("signature"), dict) \
             or not isinstance(doc.get("certificate"), dict):
         raise SignatureMissing(file=file)
@@ -121,8 +122,9 @@ def load_or_create_key(home: Path) -> Ed25519PrivateKey:
     if path.exists():
         try:
             key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-        except (ValueError, TypeError) as exc:
-            raise BadInput(what=str(path), why=str(exc)) from None
+        except (ValueError, TypeError):
+            # cryptography's own text is English and names its FAQ: say what it is.
+            raise BadInput(what=str(path), why=N_("not a PEM key file")) from None
         if not isinstance(key, Ed25519PrivateKey):
             raise BadInput(what=str(path), why=N_("not an Ed25519 key"))
         return key

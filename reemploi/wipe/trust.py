@@ -185,8 +185,9 @@ def read_key_file(path: Path) -> tuple[bytes, dict]:
     start = text.find("-----BEGIN")
     try:
         pub = serialization.load_pem_public_key(text[start:].encode() if start >= 0 else b"")
-    except (ValueError, TypeError) as exc:
-        raise BadInput(what=str(path), why=str(exc)) from None
+    except (ValueError, TypeError):
+        # cryptography's own text is English and names its FAQ: say what it is.
+        raise BadInput(what=str(path), why=N_("not a PEM key file")) from None
     if not isinstance(pub, Ed25519PublicKey):
         raise BadInput(what=str(path), why=N_("not an Ed25519 public key"))
     return public_raw(pub), meta

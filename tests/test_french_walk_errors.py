@@ -1,0 +1,109 @@
+"""Errors a French workshop met, said in French only (qa17's walk of the real CLI).
+
+Each case is a path a user took: a machine marked ready before its wipe, a recycled
+part fitted, a journal someone edited, a period typed wrong, a donor's certificate or
+a key file damaged on the way. Before, each French message carried an English code or
+a library's English sentence ("« ready »", "hash-mismatch", "is not a date",
+"Expecting property name…", "Could not deserialize key data…"). Machines are recorded
+ones (tests/fixtures/machines); disks are real loop devices; every file damaged here
+is a real one the CLI wrote first.
+"""
+
+from __future__ import annotations
+
+import json
+
+from conftest import MACHINES, needs_root
+from reemploi.errors import ExitCode
+
+ASPIRE = MACHINES / "aspire-es1-non-root"
+FAILING = MACHINES / "latitude-e5410-failing-disk"
+ENGLISH = ("ready", "recycling", "hash-mismatch", "is not a", "Expecting", "deserialize",
+           "Unable to load", "line 1 column")
+
+
+def _ok(result):
+    assert result.exit_code == 0, result.output
+    text = result.output.strip()
+    return json.loads(text) if text.startswith(("{", "[")) else text
+
+
+def _french_error(result, code: ExitCode) -> str:
+    assert result.exit_code == code, result.output
+    assert "Traceback" not in result.output
+    assert result.output.startswith("Erreur"), result.output
+    leaked = [w for w in ENGLISH if w in result.output]
+    assert not leaked, (leaked, result.output)
+    return result.output
+
+
+def _lot(cli, home, n=2):
+    return _ok(cli(["intake", "--donor", "Mairie", "--device", f"laptop:{n}", "--create-ids",
+                    "--json", "--home", home]))["ids"]
+
+
+def test_ready_before_the_wipe_names_the_status_in_french(cli, tmp_path):
+    home = tmp_path / "shop"
+    [a] = _lot(cli, home, 1)
+    _ok(cli(["grade", "--replay", ASPIRE, "--asset", a, "--json", "--home", home]))
+    said = _french_error(cli(["inventory", "status", a, "ready", "--home", home,
+                              "--lang", "fr"]), ExitCode.REFUSED)
+    assert "Prêt" in said
+
+
+def test_a_part_kept_for_recycling_says_so_in_french(cli, tmp_path):
+    home = tmp_path / "shop"
+    a, b = _lot(cli, home)
+    _ok(cli(["grade", "--replay", FAILING, "--asset", a, "--json", "--home", home]))
+    _ok(cli(["grade", "--replay", ASPIRE, "--asset", b, "--json", "--home", home]))
+    part = _ok(cli(["parts", "harvest", a, "--kind", "disk", "--for", "recycling",
+                    "--reason", "SMART en échec", "--json", "--home", home]))["id"]
+    said = _french_error(cli(["parts", "install", part, b, "--home", home, "--lang", "fr"]),
+                         ExitCode.REFUSED)
+    assert "recyclage" in said
+
+
+def test_an_edited_journal_is_named_in_french(cli, tmp_path):
+    home = tmp_path / "shop"
+    _lot(cli, home)
+    journal = home / "journal.jsonl"
+    journal.write_bytes(journal.read_bytes().replace(b"Mairie", b"Marie!", 1))
+    said = cli(["inventory", "verify", "--home", home, "--lang", "fr"])
+    assert said.exit_code == ExitCode.INTEGRITY, said.output
+    error = said.output[said.output.index("Erreur"):]
+    assert not [w for w in ENGLISH if w in error], error
+    assert "modifié" in error
+
+
+def test_a_period_typed_wrong_is_said_in_french(cli, tmp_path):
+    home = tmp_path / "shop"
+    _lot(cli, home)
+    for args in (["--from", "2026-13-01"], ["--to", "hier"], ["--month", "2026/02"]):
+        said = _french_error(cli(["stats", *args, "--home", home, "--lang", "fr"]),
+                             ExitCode.BAD_INPUT)
+        assert "AAAA-MM" in said, said
+
+
+@needs_root
+def test_a_damaged_certificate_or_key_file_is_said_in_french(cli, loopdev, tmp_path):
+    home = tmp_path / "shop"
+    [part] = _lot(cli, home, 1)
+    disk = loopdev(32 << 20)
+    _ok(cli(["wipe", disk.path, "--asset", part, "--yes", "--verify", "sample", "--json",
+             "--home", home]))
+    issued = _ok(cli(["certificate", "issue", "--asset", part, "--out", tmp_path / "certs",
+                      "--json", "--home", home]))
+    cert = tmp_path / "certs" / issued["json"].rsplit("/", 1)[-1]
+    cut = tmp_path / "cut.json"
+    cut.write_bytes(cert.read_bytes()[:300])          # a mail client's truncation
+    said = _french_error(cli(["certificate", "verify", cut, "--home", home, "--lang", "fr"]),
+                         ExitCode.BAD_INPUT)
+    assert "JSON" in said
+    key = tmp_path / "cle.pem"
+    _ok(cli(["certificate", "export-key", "--out", key, "--home", home]))
+    fingerprint = _ok(cli(["certificate", "verify", cert, "--json", "--home", home]))["fingerprint"]
+    lines = key.read_text(encoding="utf-8").splitlines(keepends=True)
+    broken = tmp_path / "cle-abimee.pem"
+    broken.write_text("".join(l for l in lines if not l.startswith("-----END")), encoding="utf-8")
+    _french_error(cli(["certificate", "trust", broken, "--fingerprint", fingerprint,
+                       "--home", tmp_path / "other", "--lang", "fr"]), ExitCode.BAD_INPUT)

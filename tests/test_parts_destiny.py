@@ -1,0 +1,65 @@
+"""A part kept for destruction or recycling is not reusable stock, wherever stock shows.
+
+Found walking the workshop's day (qa17): the Latitude's failing disk, harvested
+``--for destruction`` as custody demands, was counted by ``parts stock`` as a disk
+ready for reuse, listed "En stock", and offered to a trainee at the atelier's "your
+parts" screen; picking it ended the sitting with exit 8 and nothing of it recorded.
+Machines are recorded ones (tests/fixtures/machines), the CLI the real one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from conftest import MACHINES, ROOT
+
+FAILING = MACHINES / "latitude-e5410-failing-disk"  # one disk, SMART health failed
+DESKTOP = MACHINES / "aspire-m3920-desktop"
+
+
+def _ok(result):
+    assert result.exit_code == 0, result.output
+    text = result.output.strip()
+    return json.loads(text) if text.startswith(("{", "[")) else text
+
+
+def _shop(cli, home):
+    """A laptop whose failing disk is kept for destruction, one RAM stick into stock."""
+    ids = _ok(cli(["intake", "--donor", "Mairie", "--device", "laptop:2", "--create-ids",
+                   "--json", "--home", home]))["ids"]
+    _ok(cli(["grade", "--replay", FAILING, "--asset", ids[0], "--json", "--home", home]))
+    dead = _ok(cli(["parts", "harvest", ids[0], "--kind", "disk", "--for", "destruction",
+                    "--reason", "SMART en échec", "--json", "--home", home]))["id"]
+    ram = _ok(cli(["parts", "harvest", ids[1], "--kind", "ram", "--facts", "type=DDR3",
+                   "--facts", "size_gb=4", "--json", "--home", home]))["id"]
+    return dead, ram
+
+
+def test_stock_leaves_out_what_is_kept_for_destruction(cli, tmp_path):
+    home = tmp_path / "shop"
+    dead, ram = _shop(cli, home)
+    lines = _ok(cli(["parts", "stock", "--json", "--home", home]))
+    assert [line["ids"] for line in lines] == [[ram]]
+    text = _ok(cli(["parts", "stock", "--home", home, "--lang", "fr"]))
+    assert "Disque" not in text and "Barrette de RAM" in text
+    # The list still shows the part, as what it is kept for, not "in stock".
+    listed = _ok(cli(["parts", "list", "--home", home, "--lang", "fr"]))
+    dead_line = next(line for line in listed.splitlines() if dead in line)
+    assert "En stock" not in dead_line and "destruction" in dead_line.lower()
+
+
+def test_the_atelier_does_not_offer_a_part_kept_for_destruction(cli, tmp_path):
+    home = tmp_path / "shop"
+    dead, ram = _shop(cli, home)
+    env = {**os.environ, "REEMPLOI_HOME": str(home), "REEMPLOI_STATION": "A",
+           "LANG": "fr_FR.UTF-8"}
+    keys = "Léa\nPaul\n" + "\n" * 40          # then end of input: the sitting stops
+    done = subprocess.run([sys.executable, "-m", "reemploi", "atelier", "--replay", DESKTOP,
+                           "--out", tmp_path / "carnets"], cwd=ROOT, env=env, input=keys,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "TES PIÈCES" in done.stdout
+    assert ram in done.stdout and dead not in done.stdout
