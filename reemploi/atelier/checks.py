@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..grade.components import cpu_flags, runnable_editions
+from ..grade.components import cpu_flags, grade_memory, runnable_editions
 from ..grade.rules import Rules, load_rules
+from ..grade.verdict import State
 from ..i18n import number
 from ..model import Health, Machine
 from .content import Content, load_content
@@ -40,9 +41,13 @@ def emmabuntus_for(m: Machine, rules: Rules | None = None) -> Edition:
     editions = runnable_editions(m.cpu, rules)
     if not editions:
         return Edition(None, None, None)
-    ram = m.memory.total_mb
     for ed in editions:
-        if ram is None or ram >= ed.min_ram_mb:
+        # Memory measured as grading measures it (the modules fitted, else MemTotal
+        # with its tolerance): MemTotal alone is a little short of the modules (the
+        # firmware's reserve), and the Aspire M3920's two 2 GB sticks read 3 946 MB,
+        # which made the card say DE5 where grading and image choose say DE6.
+        state = grade_memory(m.memory, rules, need_mb=ed.min_ram_mb).state
+        if state in (State.ENOUGH, State.UNKNOWN):
             return Edition(ed.name, 64 if ed.arch == "amd64" else 32, None)
     last = editions[-1]
     return Edition(last.name, 64 if last.arch == "amd64" else 32, last.min_ram_mb)
