@@ -2,7 +2,7 @@
 
 Before importing the CLI (click, the model, the command's modules: ~0.2 s), two
 commands start the tools they will first need, which then run meanwhile (issue 16):
-a live ``probe`` its collectors (probe/early.py), a ``wipe`` the planning's listing of
+a live ``probe`` its collectors (cli/probe_words.py), a ``wipe`` the planning's listing of
 the block devices (the check after "yes" always lists anew: ``blockdev.lsblk_tree``
 with ``fresh`` drops an early one). Every command line is then parsed by click
 exactly as before; a tool started for nothing is killed at exit. The command lines of
@@ -56,17 +56,16 @@ def run() -> None:
         # command, issue 16), to free next to nothing in a process that lives a tenth
         # of a second and ends with os._exit. Back on if click takes the line.
         gc.disable()
-        from .probe.early import start
-        start(words)
-        from .cli.probe_plain import recognise
-        form = recognise(words, os.environ)
-        if form is not None:          # a plain live probe: no click (cli/probe_plain.py)
-            from .cli.probe_plain import run as run_plain
-            run_plain(form)
+        from .cli import probe_words
+        live, plain = probe_words.read(words, os.environ)
+        if live:                      # before any other import: the tools run meanwhile
+            probe_words.start_tools()
+        if plain is not None:         # a plain live probe: no click (cli/probe_plain.py)
+            from .cli import probe_plain
+            probe_plain.run(probe_plain.Form(**plain))
         gc.enable()
     elif command == "wipe" and not {"-h", "--help"} & set(words):
-        from .system.blocktext import LSBLK_ARGV
-        from .system.runner import start_early
+        from .system.early import LSBLK_ARGV, start_early
         start_early(LSBLK_ARGV)
     from .cli.main import run as cli_run
     if command == "wipe":

@@ -58,20 +58,27 @@ def test_a_changed_class_is_compiled_anew():
     assert Disk.__init__.__code__ is not _make().__init__.__code__
 
 
-def test_the_cache_file_round_trips_and_refuses_foreign_or_corrupt_files(tmp_path, monkeypatch):
-    path = tmp_path / "pycache" / "dataclass-methods.marshal"
-    monkeypatch.setattr(cache, "_path", str(path))
-    monkeypatch.setattr(cache, "_added", True)
+def test_the_cache_files_round_trip_and_refuse_foreign_or_corrupt_files(tmp_path, monkeypatch):
+    monkeypatch.setattr(cache, "_dir", str(tmp_path / "pycache"))
+    monkeypatch.setattr(cache, "_added", set())
     monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    monkeypatch.setattr(cache, "_codes", {})
     _make()
+    assert cache._added == {__name__}                # this module's class, compiled anew
     cache._save()
+    path = Path(cache._file(__name__))
+    assert path.parent == tmp_path / "pycache" and __name__ in path.name
     saved = cache._load(str(path))
-    assert saved and set(saved) <= set(cache._codes)
+    assert saved and set(saved) <= set(cache._codes[__name__])
     text = next(iter(saved))
-    kept = cache._codes[text]
+    kept = cache._codes[__name__][text]
     kept = kept if not isinstance(kept, bytes) else marshal.loads(kept)
     # Each code object is kept as its own bytes, decoded only when a class asks.
     assert isinstance(saved[text], bytes) and marshal.loads(saved[text]).co_code == kept.co_code
+    # A second command reads this module's file at its first class, and compiles nothing.
+    monkeypatch.setattr(cache, "_codes", {})
+    _make()
+    assert not cache._added and set(cache._codes) == {__name__}
     # A damaged entry is compiled again, not trusted.
     assert cache._decode(b"\x00not marshal") is None and cache._decode(marshal.dumps(3)) is None
     path.write_bytes(marshal.dumps({"python": "2.7.18", "codes": saved}))
@@ -81,12 +88,31 @@ def test_the_cache_file_round_trips_and_refuses_foreign_or_corrupt_files(tmp_pat
 
 
 def test_nothing_is_written_where_bytecode_may_not_be(tmp_path, monkeypatch):
-    path = tmp_path / "dataclass-methods.marshal"
-    monkeypatch.setattr(cache, "_path", str(path))
-    monkeypatch.setattr(cache, "_added", True)
+    monkeypatch.setattr(cache, "_dir", str(tmp_path))
+    monkeypatch.setattr(cache, "_added", {__name__})
     monkeypatch.setattr(sys, "dont_write_bytecode", True)
     cache._save()
-    assert not path.exists()
+    assert not list(tmp_path.iterdir())
+
+
+def test_the_patch_waits_for_dataclasses_to_be_imported():
+    """The installed command's start does not import ``dataclasses`` (issue 16: a
+    live probe starts its tools first); the first import of it is patched before any
+    class is made, and the module and its spec keep their own loader."""
+    code = """if True:
+        import sys
+        import reemploi
+        print("dataclasses" in sys.modules)
+        import dataclasses
+        from reemploi import dataclass_cache
+        print(dataclasses.exec is dataclass_cache._exec,
+              type(dataclasses.__loader__).__name__, type(dataclasses.__spec__.loader).__name__,
+              dataclass_cache._AtImport in sys.meta_path)
+    """
+    out = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True,
+                         check=True, cwd=ROOT).stdout.split("\n")
+    assert out[0] == "False"
+    assert out[1] == "True SourceFileLoader SourceFileLoader False"
 
 
 def test_generated_methods_carry_the_fields_annotations():

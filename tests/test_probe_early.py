@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from reemploi.errors import ToolTimeout
-from reemploi.probe.early import is_live_probe
+from reemploi.cli.probe_words import read
 from reemploi.system import runner
 from reemploi.system.runner import RealRunner, start_early
 
@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
     (["--lang"], False),
 ])
 def test_which_command_lines_start_the_tools_early(words, live):
-    assert is_live_probe(words) is live
+    assert read(words, {})[0] is live
 
 
 def test_the_runner_returns_the_process_started_early(tmp_path):
@@ -95,3 +95,42 @@ def test_help_and_usage_errors_read_as_before_through_the_entry(tmp_path):
     wrong = run("probe", "--jsn")
     assert wrong.returncode == 2 and "--jsn" in wrong.stderr
     assert "Traceback" not in wrong.stderr
+
+
+@pytest.mark.parametrize("words, live, plain", [
+    (["probe", "--json"], True, {"as_json": True}),
+    (["--debug", "--lang", "en", "probe"], True, {"debug": True, "root_lang": "en"}),
+    (["probe", "--json", "--json"], True, None),       # repeated: click judges it
+    (["--json", "probe"], True, None),                 # the probe's option on the root
+    (["probe", "--debug"], True, None),                # the root's option on the probe
+    (["probe", "--lang", "de"], True, None),           # a language click refuses
+    (["probe", "--help"], False, None),
+    (["probe", "--lang"], False, None),
+])
+def test_one_reading_of_the_words_says_live_and_plain(words, live, plain):
+    assert read(words, {}) == (live, plain)
+    assert read(words, {"_REEMPLOI_COMPLETE": "bash_complete"}) == (live, None)
+
+
+def test_the_tools_start_before_the_heavy_imports():
+    """The entry point starts a live probe's tools before importing the package's
+    dataclasses, enums, regexes or pathlib (issue 16: they cost ~40 M instructions
+    before the first tool started). ``-S``: no site, whose editable finder imports
+    ``re``; the checkout is the working directory."""
+    code = ("import sys\n"
+            "import reemploi.system.early as early\n"
+            "def spy(argv):\n"
+            "    loaded = [m for m in ('dataclasses', 'enum', 're', 'pathlib', 'click')\n"
+            "              if m in sys.modules]\n"
+            "    print(argv[0], *loaded, flush=True)\n"
+            "    if argv[0] == 'lsblk':\n"
+            "        raise SystemExit(0)\n"
+            "early.start_early = spy\n"
+            "sys.argv = ['reemploi', 'probe', '--json']\n"
+            "from reemploi.entry import run\n"
+            "run()\n")
+    proc = subprocess.run([sys.executable, "-S", "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    started = proc.stdout.split("\n")
+    assert "lspci" in started and "lsblk" in started, proc.stdout

@@ -13,8 +13,11 @@ from __future__ import annotations
 import codecs
 import errno
 import json
-import signal
 import sys
+# The C half of ``signal``: the module builds its IntEnums at import (~3 M instructions,
+# valgrind; issue 16) and the stop handlers need none of them. Its functions take and
+# give the same numbers (``signal.SIG_IGN`` from the module is equal to this one's).
+import _signal
 from pathlib import Path
 TYPE_CHECKING = False   # as typing.TYPE_CHECKING, without importing typing (issue 16)
 
@@ -122,10 +125,12 @@ def failure(exc: BaseException) -> tuple[str, int] | None:
 
 
 def stops(handler) -> None:
-    """SIGINT, SIGTERM and SIGHUP to ``handler`` (see ``cli.main.main``)."""
-    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+    """SIGINT, SIGTERM and SIGHUP to ``handler`` (see ``cli.main.main``): a function,
+    or ``SIG_IGN``/``SIG_DFL`` of either module (``_signal`` wants a plain int)."""
+    handler = handler if callable(handler) else int(handler)
+    for signum in (_signal.SIGINT, _signal.SIGTERM, _signal.SIGHUP):
         try:
-            signal.signal(signum, handler)
+            _signal.signal(signum, handler)
         except ValueError:           # not the main thread (embedded use)
             return
 

@@ -9,7 +9,7 @@ below, which never imports click, and leaves every other command line to click:
     reemploi [--debug] [--lang fr|en] probe [--json] [--no-smart] [--lang fr|en]
 
 each option at most once, in any order on its side of ``probe``, ``--lang X`` or
-``--lang=X``. Anything else (``--help``, ``--replay``, ``--record``, an unknown or
+``--lang=X`` (``probe_words.py`` reads the words). Anything else (``--help``, ``--replay``, ``--record``, an unknown or
 repeated option, a language click would refuse, shell completion) is click's, as
 before. What runs is the click command's own code, in the same order: the language
 (``ReemploiGroup.main``, then the root's ``--lang``, then the probe's), the logging
@@ -21,8 +21,8 @@ same command lines and compares their bytes and exit codes.
 
 from __future__ import annotations
 
+import _signal                   # as plain.py: the stop handlers need no IntEnum
 import os
-import signal
 import sys
 from dataclasses import dataclass
 TYPE_CHECKING = False   # as typing.TYPE_CHECKING, without importing typing (issue 16)
@@ -33,14 +33,7 @@ if TYPE_CHECKING:
 from .. import i18n
 from ..context import set_cli_operator
 from ..errors import ExitCode, ReemploiError
-from . import plain
-
-LANGUAGES = ("fr", "en")          # click.Choice of both --lang options
-# The root group's options before "probe", and the probe command's after it.
-_ROOT_FLAGS = {"--debug": "debug"}
-_PROBE_FLAGS = {"--json": "as_json", "--no-smart": "no_smart"}
-# click's shell completion: when this is set, click answers instead of running.
-COMPLETE_VAR = "_REEMPLOI_COMPLETE"
+from . import plain, probe_words
 
 
 @dataclass(frozen=True)
@@ -55,36 +48,10 @@ class Form:
 
 def recognise(words: list[str], environ) -> Form | None:
     """The ``Form`` of ``words`` (argv without the program) when they are one of the
-    command lines this module runs exactly as click would; else None."""
-    if COMPLETE_VAR in environ:
-        return None
-    found: dict[str, object] = {}
-    flags, lang_key = _ROOT_FLAGS, "root_lang"
-    seen_probe = False
-    i = 0
-    while i < len(words):
-        word = words[i]
-        if word == "probe" and not seen_probe:
-            seen_probe, flags, lang_key = True, _PROBE_FLAGS, "lang"
-        elif word in flags:
-            if flags[word] in found:
-                return None                      # repeated: click's to judge
-            found[flags[word]] = True
-        elif word == "--lang" or word.startswith("--lang="):
-            if word == "--lang":
-                if i + 1 >= len(words):
-                    return None
-                i += 1
-                value = words[i]
-            else:
-                value = word[len("--lang="):]
-            if value not in LANGUAGES or lang_key in found:
-                return None
-            found[lang_key] = value
-        else:
-            return None
-        i += 1
-    return Form(**found) if seen_probe else None
+    command lines this module runs exactly as click would; else None. The entry point
+    reads the words once (``probe_words.read``) and builds the form itself."""
+    _live, found = probe_words.read(words, environ)
+    return None if found is None else Form(**found)
 
 
 def describe(*, as_json: bool, lang: str, no_smart: bool, session,
@@ -120,8 +87,10 @@ def leave(code: int) -> None:
     valgrind), a tenth of ``lshw -json``'s whole run, for memory the kernel takes
     back anyway. Only when no other thread is left; otherwise ``sys.exit``."""
     import atexit
-    import threading
-    if threading.active_count() == 1:
+    # No threading module, no other thread (the probe imports it only to run a tool
+    # in a pool): the check then costs no import (~4 M instructions, issue 16).
+    threading = sys.modules.get("threading")
+    if threading is None or threading.active_count() == 1:
         try:
             atexit._run_exitfuncs()
             for stream in (sys.stdout, sys.stderr):
@@ -143,7 +112,7 @@ def main(form: Form, session=None) -> int:
     try:
         return _run(form, session)
     finally:
-        plain.stops(signal.SIG_IGN)
+        plain.stops(_signal.SIG_IGN)
 
 
 def _run(form: Form, session) -> int:

@@ -33,6 +33,7 @@ from ..errors import (BadInput, NeedsRoot, ReemploiError, ReplayMissing, ToolFai
 from ..model import (Battery, Cpu, Device, Disk, Gpu, Machine, Memory, Missing,
                      Screen, Smart, SystemInfo)
 from ..system import blockdev, owndisks
+from ..system.early import DMIDECODE_ARGV, LSPCI_ARGV
 from . import cpu as cpu_mod
 from . import devices, firmware, pci
 from .battery import parse_uevent
@@ -79,7 +80,7 @@ class _Probe:
         The tools are independent and mostly wait (lspci loads pci.ids, smartctl waits
         for the drive), so running them side by side cuts the probe's wall time.
         Results are consumed in a fixed order, so ``missing`` stays deterministic.
-        A tool already started before the imports (probe/early.py) needs no thread:
+        A tool already started before the imports (entry.py, system/early.py) needs no thread:
         ``run`` collects it. The pool is made at the first tool that does (issue 16:
         importing concurrent.futures and starting threads for nothing cost a live
         probe ~2 ms where every tool had started early).
@@ -143,7 +144,7 @@ class _Probe:
             return None
 
         def run() -> DmiInfo:
-            result = self.run(("dmidecode",), timeout=30, needs_root=True)
+            result = self.run(DMIDECODE_ARGV, timeout=30, needs_root=True)
             return parse_dmidecode(result.stdout)
         return self.guarded("dmidecode", run)
 
@@ -246,7 +247,7 @@ class _Probe:
 
     def gpus(self) -> tuple[Gpu, ...]:
         def run() -> tuple[Gpu, ...]:
-            result = self.run(("lspci", "-vmmnnk"), timeout=30)
+            result = self.run(LSPCI_ARGV, timeout=30)
             return pci.parse_lspci_gpus(result.text)
         found = self.guarded("gpus.names", run)
         if found is None:
@@ -304,8 +305,8 @@ def probe_machine(ctx, *, smart: bool = True, progress: Progress | None = None,
     p = _Probe(ctx, facts or LiveFacts(), smart, progress)
     try:
         if p.root:
-            p.prefetch(("dmidecode",), timeout=30, needs_root=True)
-        p.prefetch(("lspci", "-vmmnnk"), timeout=30)
+            p.prefetch(DMIDECODE_ARGV, timeout=30, needs_root=True)
+        p.prefetch(LSPCI_ARGV, timeout=30)
         p.prefetch(blockdev.LSBLK_ARGV, timeout=30)
         machine = _collect(p, ctx)
         for future in p.pending.values():   # started but not needed: let them finish

@@ -12,15 +12,12 @@ from dataclasses import dataclass
 from ..bounded import load_json
 from ..errors import BadInput
 from ..lazyre import lazy
+from .early import LSBLK_ARGV, LSBLK_COLUMNS  # noqa: F401 (blockdev and tests read them here)
 
+# lsblk's argv (early.py: the probe and a wipe start it before anything is imported).
 # MOUNTPOINTS (all mount points of a device) appeared in util-linux 2.37; older lsblk
-# only knows MOUNTPOINT (the first one), hence the fallback list. Here, beside the
-# parser, rather than in blockdev: the probe starts lsblk before the command line is
-# parsed (probe/early.py), without importing blockdev and the model behind it.
-LSBLK_COLUMNS = ("NAME,KNAME,PATH,TYPE,SIZE,MODEL,SERIAL,WWN,ROTA,TRAN,RM,RO,"
-                 "MOUNTPOINTS,FSTYPE,LABEL,PKNAME,HOTPLUG")
+# only knows MOUNTPOINT (the first one), hence the fallback list.
 LSBLK_COLUMNS_OLD = LSBLK_COLUMNS.replace("MOUNTPOINTS", "MOUNTPOINT")
-LSBLK_ARGV = ("lsblk", "--json", "--bytes", "--output", LSBLK_COLUMNS)
 LSBLK_ARGV_OLD = ("lsblk", "--json", "--bytes", "--output", LSBLK_COLUMNS_OLD)
 
 

@@ -42,6 +42,10 @@ if TYPE_CHECKING:
 from ..errors import NeedsRoot, ReplayMissing, ToolFailed, ToolMissing, ToolTimeout
 from ..lazylog import getLogger
 from ..lazyre import lazy
+# Starting tools early, finding them, their environment: in early.py, which the entry
+# point imports before anything heavy; re-exported here, the one door to commands.
+from .early import (_EARLY, _Early, end, forget_early, start_early,  # noqa: F401
+                    tool_env, tool_path, which)
 
 log = getLogger(__name__)
 
@@ -106,101 +110,8 @@ def _check(result: CommandResult, check: bool, ok_codes: Sequence[int],
                      stderr=result.error_text[-500:] or "-")
 
 
-# Tools started before the command line was parsed (``start_early``), by argv; the
-# first ``RealRunner.run`` of the same argv collects the process instead of starting
-# it again.
-_EARLY: dict[tuple[str, ...], "_Early"] = {}
-
-
-class _Early:
-    """A tool ``start_early`` started: its process id, the read ends of its stdout
-    and stderr pipes, and its exit status once reaped (None before, as Popen's)."""
-    __slots__ = ("pid", "out", "err", "returncode")
-
-    def __init__(self, pid: int, out: int, err: int) -> None:
-        self.pid, self.out, self.err = pid, out, err
-        self.returncode: int | None = None
-
-
 class _Timeout(Exception):
     """A tool ran past its time (``RealRunner.run`` makes it ``ToolTimeout``)."""
-
-
-def _tool_env() -> dict:
-    return dict(os.environ, LC_ALL="C", LANG="C", PATH=_path())
-
-
-def start_early(argv: Sequence[str]) -> None:
-    """Start a tool that only reads the machine now, so that its run overlaps the
-    interpreter's imports; ``RealRunner.run`` with the same argv (no input) then
-    waits for it, with its usual timeout, checks and log line.
-
-    For the probe's tools (probe/early.py) and a wipe's planning listing (entry.py):
-    they waited for ~0.2 s of imports before they started, then the command waited
-    for them (issue 16). Never for a tool that
-    changes anything: an early process may end up unclaimed (a usage error, --help),
-    and is then killed when the interpreter exits.
-
-    Started with ``os.posix_spawn`` as ``subprocess.Popen`` would start it here (own
-    session, SIGPIPE and SIGXFSZ back to their defaults, the tools' environment, both
-    outputs piped), without importing subprocess: a live probe on a machine without
-    SMART disks then never needs it (~3 ms of its start)."""
-    import signal
-    argv = tuple(str(a) for a in argv)
-    exe = which(argv[0])
-    if exe is None or argv in _EARLY:
-        return                   # run() reports the missing tool as usual
-    out_r, out_w = os.pipe()
-    err_r, err_w = os.pipe()
-    try:
-        pid = os.posix_spawn(exe, [exe, *argv[1:]], _tool_env(), setsid=True,
-                             setsigdef=(signal.SIGPIPE, signal.SIGXFSZ),
-                             file_actions=[(os.POSIX_SPAWN_DUP2, out_w, 1),
-                                           (os.POSIX_SPAWN_DUP2, err_w, 2)])
-    except OSError:
-        for fd in (out_r, err_r):
-            os.close(fd)
-        return                   # run() tries again and reports it
-    finally:
-        os.close(out_w)
-        os.close(err_w)
-    _EARLY[argv] = _Early(pid, out_r, err_r)
-    if len(_EARLY) == 1:
-        import atexit
-        atexit.register(_drop_early)
-
-
-def forget_early(argv: Sequence[str]) -> None:
-    """Drop what ``start_early`` started for ``argv``: a reading that must describe
-    the machine as it is now (the check after a wipe's "yes") never takes an answer
-    started before."""
-    proc = _EARLY.pop(tuple(str(a) for a in argv), None)
-    if proc is not None:
-        _end(proc)
-
-
-def _drop_early() -> None:
-    while _EARLY:
-        _, proc = _EARLY.popitem()
-        _end(proc)
-
-
-def _end(proc: _Early) -> None:
-    """Kill the tool if it still runs, close its pipes and reap it."""
-    if proc.returncode is None:
-        try:
-            pid, status = os.waitpid(proc.pid, os.WNOHANG)
-            if not pid:
-                os.kill(proc.pid, 9)                 # SIGKILL, as Popen.kill
-                pid, status = os.waitpid(proc.pid, 0)
-            proc.returncode = os.waitstatus_to_exitcode(status)
-        except ChildProcessError:
-            pass
-    for fd in (proc.out, proc.err):
-        try:
-            os.close(fd)
-        except OSError:
-            pass
 
 
 def _collect_early(proc: _Early, limit: float) -> tuple[int, bytes, bytes]:
@@ -235,7 +146,7 @@ def _collect_early(proc: _Early, limit: float) -> tuple[int, bytes, bytes]:
                 raise _Timeout()
             time.sleep(0.001)
     except BaseException:
-        _end(proc)
+        end(proc)
         raise
     for fd in (proc.out, proc.err):
         os.close(fd)
@@ -280,7 +191,7 @@ class RealRunner:
                 # when Ctrl-C lands.
                 try:
                     proc = subprocess.run([exe, *argv[1:]], input=input, capture_output=True,
-                                          timeout=limit, env=_tool_env(), check=False,
+                                          timeout=limit, env=tool_env(), check=False,
                                           start_new_session=True)
                 except subprocess.TimeoutExpired:
                     raise _Timeout() from None
@@ -295,34 +206,6 @@ class RealRunner:
                   " (started early)" if early is not None else "")
         result = CommandResult(argv, returncode, out, err, seconds)
         return _check(result, check, ok_codes, needs_root)
-
-
-def which(tool: str) -> str | None:
-    """The executable ``tool`` on the tools' PATH (``_path``), or None: what
-    ``shutil.which(tool, path=_path())`` answers on Linux (a name with a slash is
-    checked as given; else the first PATH entry holding an executable non-directory
-    of that name), without importing shutil and its compression modules, ~3 ms of
-    every probe's start (issue 16)."""
-    def usable(name: str) -> bool:
-        return os.path.exists(name) and os.access(name, os.F_OK | os.X_OK) \
-            and not os.path.isdir(name)
-    if os.path.dirname(tool):
-        return tool if usable(tool) else None
-    seen: set[str] = set()
-    for folder in _path().split(os.pathsep):
-        if folder in seen:
-            continue
-        seen.add(folder)
-        name = os.path.join(folder, tool)
-        if usable(name):
-            return name
-    return None
-
-
-def _path() -> str:
-    # Tools such as dmidecode live in /usr/sbin, which a non-root PATH may lack.
-    extra = "/usr/local/sbin:/usr/sbin:/sbin"
-    return os.environ.get("PATH", "/usr/bin:/bin") + ":" + extra
 
 
 class ReplayRunner:
