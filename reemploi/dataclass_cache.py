@@ -147,36 +147,12 @@ def _write(path: str, mine: dict[str, object]) -> None:
             pass
 
 
-class _InspectOnDemand(types.ModuleType):
-    """Stands for ``inspect`` in ``sys.modules`` until something reads from it.
-
-    ``dataclasses`` imports ``inspect`` for one thing: writing ``Name(field, …)`` into
-    the ``__doc__`` of a class that has no docstring. ``inspect`` brings ``ast``,
-    ``dis`` and ``tokenize`` with it: 29 M instructions (valgrind), ~9 ms of every
-    command's start here, a tenth of ``lshw -json``'s whole run (issue 16). The probe's
-    dataclasses all have docstrings, so the probe never needs it. The first attribute
-    read here (another class without docstring, click, a test) imports the real
-    module, which then answers every read; ``import inspect`` from then on gets the
-    real module itself."""
-
-    def __getattr__(self, name: str):
-        real = _real_inspect()
-        self.__dict__.update(real.__dict__)    # later reads: straight from here
-        return getattr(real, name)
-
-
-def _real_inspect():
-    if isinstance(sys.modules.get("inspect"), _InspectOnDemand):
-        del sys.modules["inspect"]
-    import importlib
-    return importlib.import_module("inspect")
-
-
 def _inspect_on_demand() -> None:
-    """Put the stand-in in place, only before anything imported ``inspect`` (with a
-    test runner or click loaded first, it is already there: nothing to do)."""
-    if "inspect" not in sys.modules and "dataclasses" not in sys.modules:
-        sys.modules["inspect"] = _InspectOnDemand("inspect")
+    """``inspect`` stood in for until something reads from it (ondemand.py): here,
+    before ``dataclasses`` imports it (with a test runner or click loaded first, it
+    is already there: nothing to do)."""
+    from .ondemand import stand_in
+    stand_in("inspect", unless=("dataclasses",))
 
 
 def install() -> bool:

@@ -144,6 +144,6 @@ def test_inspect_waits_for_its_first_use_and_then_is_the_real_module():
     """
     out = subprocess.run([sys.executable, "-c", "def test(): pass\n" + code],
                          capture_output=True, text=True, check=True, cwd=ROOT).stdout.split("\n")
-    assert out[0] == "_InspectOnDemand False"
+    assert out[0] == "OnDemand False"
     assert out[1] == "Plain(x: int, y: str = 'a')"
     assert out[2] == "module True True True"
