@@ -107,3 +107,34 @@ def test_a_damaged_certificate_or_key_file_is_said_in_french(cli, loopdev, tmp_p
     broken.write_text("".join(l for l in lines if not l.startswith("-----END")), encoding="utf-8")
     _french_error(cli(["certificate", "trust", broken, "--fingerprint", fingerprint,
                        "--home", tmp_path / "other", "--lang", "fr"]), ExitCode.BAD_INPUT)
+
+
+@needs_root
+def test_an_interrupted_wipe_is_told_in_french_on_screen_and_in_its_report(tmp_path, loopdev):
+    """Ctrl-C mid-wipe: the summary and the failure report's "Erreurs" said "stopped" and
+    "verification interrupted" in the middle of French text."""
+    import signal
+    import subprocess
+    from signal_support import run_cli, signal_mid_act
+    home = tmp_path / "shop"
+    made = run_cli(["intake", "--donor", "Mairie", "--device", "laptop:1", "--create-ids",
+                    "--json"], home)
+    [asset] = json.loads(made.stdout)["ids"]
+    disk = loopdev(768 << 20)
+    code, out, err = signal_mid_act(["wipe", disk.path, "--asset", asset, "--yes", "--method",
+                                     "zero", "--lang", "fr"], home, disk.path, signal.SIGINT,
+                                    settle=0.2)
+    assert code == ExitCode.INTERRUPTED, err
+    summary = out[out.index("Bilan"):]
+    assert "interrompu" in summary
+    english = ("stopped", "interrupted", "verification:", "Ctrl-C\n    stopped")
+    assert not [w for w in english if w in summary], summary
+    issued = run_cli(["certificate", "issue", "--asset", asset, "--out", tmp_path / "certs",
+                      "--lang", "fr", "--json"], home)
+    assert issued.returncode == ExitCode.REFUSED, issued.stderr
+    pdf = next((tmp_path / "certs").glob("*.pdf"))
+    text = subprocess.run(["pdftotext", "-layout", pdf, "-"], capture_output=True, text=True,
+                          check=True).stdout
+    errors = " ".join(text[text.index("Erreurs"):].split("\n")[0].split())
+    assert "arrêté par Ctrl-C" in errors, errors
+    assert not [w for w in english if w in errors], errors

@@ -14,21 +14,13 @@ from ..wipe.render import odds_text, plan_text
 from ..wipe.plan import METHODS, VERIFY_MODES
 from ..wipe.progress import MultiProgress
 from ..wipe.record import check_asset
-from ..wipe.terms import CATEGORY, RESULT, VERIFY, label
+from ..wipe.terms import CATEGORY, RESULT, VERIFY, error_text, label
 from ..inventory.describe import METHOD_NAMES
 from .common import ASSET_ID, confirm, dump_json, home_option, json_option, lang_option, make_context, \
     operator_option, yes_option
 from .words import WordChoice
 
 RESULT_TEXT = {"success": N_("success"), "failed": N_("failed"), "interrupted": N_("interrupted")}
-
-
-def _error_text(error: str, lang: str) -> str:
-    """A wipe record's error (recorded in English, wipe/run.py) in the reader's words
-    when it is one we know; a device's own message stays as the kernel gave it."""
-    if error.startswith("stopped by "):
-        return tr("stopped by {what}", lang, what=error[len("stopped by "):])
-    return error
 
 
 def _plan_json(job) -> dict:
@@ -122,7 +114,7 @@ def wipe(devices, method, verify_mode, asset_id, remove_hpa, final_blank, dry_ru
                 if r.verification.get("detection"):
                     click.echo("    " + odds_text(r.verification["detection"], ctx.lang))
                 for e in r.errors:
-                    click.echo("    " + _error_text(e, ctx.lang))
+                    click.echo("    " + error_text(e, ctx.lang))
     elif as_json:
         click.echo(dump_json({"records": [], "blocked": [_plan_json(j) for j in blocked]}))
     raise_for(records, blocked)

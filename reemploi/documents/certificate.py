@@ -31,7 +31,7 @@ from .qr_flowable import QrFlowable
 # The words of a certificate live in a module without reportlab, so the wipe command
 # and its plan print them without loading the PDF toolkit (issue 16: ~0.3 s per start).
 from ..wipe.terms import (CATEGORY, CAVEAT, CLASSIFICATION, DESTINATION, MEDIA, RESULT, TECHNIQUE, VERIFY,  # noqa: F401
-                                label)
+                                error_text, label)
 
 SIGNATURE_BOX = object()   # sentinel: an empty box to sign in
 
@@ -122,7 +122,8 @@ def _media_rows(m: dict, lang: str) -> list[tuple[str, str]]:
         (tr("Throughput", lang), tr("{n} MB/s", lang, n=_num(m.get("throughput_mb_s"), lang))),
         (tr("Start / end", lang), f"{when(m.get('started'), lang, seconds=True)} / "
                                   f"{when(m.get('ended'), lang, seconds=True)}"),
-        (tr("Errors", lang), "; ".join(m.get("errors") or []) or tr("none", lang)),
+        (tr("Errors", lang), "; ".join(error_text(e, lang) for e in m.get("errors") or [])
+         or tr("none", lang)),
         (tr("SMART", lang), smart_text),
     ]
     notes = [tr(CAVEAT[c], lang) for c in m.get("caveats") or [] if c in CAVEAT]

@@ -59,3 +59,24 @@ VERIFY = {"full": N_("full read-back"), "sample": N_("NIST sampled read-back (at
 
 def label(text: str | None, lang: str) -> str:
     return tr(text, lang) if text else "-"
+
+
+# A wipe record's errors are kept in English in the journal and the signed certificate
+# (wipe/run.py: the evidence is never rewritten); these are the fixed ones, said in the
+# reader's words wherever they are shown. A device's own message stays as it came.
+ERRORS = {"stopped": N_("stopped"), "interrupted": N_("interrupted"), "failed": N_("failed"),
+          "verification interrupted": N_("verification interrupted"),
+          "stopped while the drive was sanitizing": N_("stopped while the drive was sanitizing")}
+_MISMATCH = N_("verification: {n} mismatching sectors, first at {offset}")
+
+
+def error_text(error: str, lang: str) -> str:
+    """One recorded wipe error in the reader's words when it is one we write."""
+    if error in ERRORS:
+        return tr(ERRORS[error], lang)
+    if error.startswith("stopped by "):
+        return tr("stopped by {what}", lang, what=error[len("stopped by "):])
+    head, sep, tail = error.partition(" mismatching sectors, first at ")
+    if sep and head.startswith("verification: ") and head[len("verification: "):].isdigit():
+        return tr(_MISMATCH, lang, n=head[len("verification: "):], offset=tail)
+    return error
