@@ -223,6 +223,39 @@ def write_engine(home: Path, ids: list[str], n: int, count: int = 40) -> tuple[f
     return statistics.fmean(cpu), statistics.fmean(written)
 
 
+def _read() -> int:
+    """Bytes this process has read with read(2) so far (``rchar``, proc(5))."""
+    with open("/proc/self/io") as fh:
+        return next(int(line.split()[1]) for line in fh if line.startswith("rchar:"))
+
+
+def read_engine(home: Path, ids: list[str], n: int, count: int = 300) -> tuple[float, float]:
+    """A per-asset read alone, in this process: ``count`` machines spread over the
+    inventory, each its record and its ``events`` index entry (what ``inventory show``
+    and a label read) through a new session (no file read before is reused). Prints
+    the mean wall time, the median CPU and the bytes read per asset: each read checks
+    a slice file whole against meta.json (slices.py), and slice files hold N/256
+    records, so this is what would grow with the inventory."""
+    from reemploi.inventory.projection import Session
+    inv = Inventory.open(home, "bench", "bench")
+    meta = inv.projection.read_meta()
+    picks = ids[::max(1, len(ids) // count)][:count]
+    cpu, read = [], []
+    t = time.perf_counter()
+    for aid in picks:
+        c, r = time.process_time(), _read()
+        s = Session(inv.projection, meta)
+        s.asset(aid)
+        s.index_get("events", aid)
+        cpu.append(time.process_time() - c)
+        read.append(_read() - r)
+    wall = (time.perf_counter() - t) / len(picks)
+    print(f"{n:>6} machines  engine: one asset's record and events, in-process: "
+          f"{wall * 1e6:.0f} us wall mean, CPU {statistics.median(cpu) * 1e6:.0f} us median;"
+          f" read {statistics.fmean(read) / 1024:.1f} KiB mean", flush=True)
+    return statistics.median(cpu), statistics.fmean(read)
+
+
 def fmt(ts: list[float]) -> str:
     return f"{statistics.median(ts):.2f} s ({min(ts):.2f}–{max(ts):.2f})"
 
@@ -288,6 +321,10 @@ def main() -> None:
                                stdout=subprocess.DEVNULL, check=True)   # warm the .pyc cache
                 if not args.engine_only:
                     first_write(py, cmd_env, home, ids, n)
+                cpu_read, mean_read = read_engine(home, ids, n)
+                # In microseconds: ``slope`` floors a figure at 1e-3 (of its unit).
+                results.setdefault("engine: asset read CPU", []).append((n, cpu_read * 1e6))
+                results.setdefault("engine: asset read bytes", []).append((n, mean_read))
                 mean_cpu, mean_written = write_engine(home, ids, n)
                 results.setdefault("engine: status change CPU", []).append((n, mean_cpu))
                 results.setdefault("engine: status change bytes", []).append(
