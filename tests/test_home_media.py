@@ -59,15 +59,19 @@ def full_home(tmp_path):
     subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mnt)], check=True)
     try:
         _made_home(mnt / "home")
-        with open(mnt / "filler", "wb", buffering=0) as fh:
-            try:
-                while True:
-                    fh.write(b"\0" * 4096)
-            except OSError:
-                pass
+        _fill(mnt / "filler")
         yield mnt
     finally:
         subprocess.run(["umount", str(mnt)], check=False)
+
+
+def _fill(path: Path) -> None:
+    with open(path, "ab", buffering=0) as fh:
+        try:
+            while True:
+                fh.write(b"\0" * 4096)
+        except OSError:
+            pass
 
 
 def test_reading_a_read_only_home_works(read_only_home):
@@ -106,3 +110,32 @@ def test_documents_on_a_full_disk_say_why(full_home, args):
     # Nothing half-written left behind in the documents folder.
     left = [p for p in (home / "documents").rglob("*") if p.is_file()]
     assert all(p.stat().st_size > 0 and not p.name.startswith(".") for p in left), left
+
+
+def test_exports_on_a_full_disk_keep_the_previous_ones(full_home):
+    """``stats --pdf/--xlsx/--ods/--csv`` wrote in place: on a full stick last month's
+    report became a 0-byte file, and the message said "Cannot read" (exit 7)."""
+    home = full_home / "home"
+    (full_home / "filler").unlink()
+    outs = ["--pdf", full_home / "bilan.pdf", "--xlsx", full_home / "bilan.xlsx",
+            "--ods", full_home / "bilan.ods", "--csv", full_home / "tableaux"]
+    first = _run(["stats", *outs], home)
+    assert first.returncode == 0, first.stderr
+    kept = {p: p.read_bytes() for p in full_home.rglob("*")
+            if p.is_file() and home not in p.parents}
+    assert len(kept) >= 4 and all(kept.values())
+    _fill(full_home / "filler")
+    for option, target in zip(outs[::2], outs[1::2]):
+        done = _run(["stats", option, target], home)
+        assert done.returncode == 15, (option, done.stderr)
+        assert "Traceback" not in done.stderr and done.stderr.startswith("Erreur")
+        assert "Impossible d'écrire" in done.stderr, done.stderr
+        assert "plus de place sur le périphérique" in done.stderr
+    assert {p: p.read_bytes() for p in kept} == kept
+    for option, name in (("--pdf", "neuf.pdf"), ("--xlsx", "neuf.xlsx"), ("--ods", "neuf.ods"),
+                         ("--csv", "neufs")):
+        done = _run(["stats", option, full_home / name], home)
+        assert done.returncode == 15, (option, done.stderr)
+    left = [p for p in full_home.rglob("neuf*") if p.is_file()]
+    assert not left, left                                    # no empty or half export
+    assert not [p for p in full_home.rglob(".*") if p.is_file()]      # no temp file left

@@ -23,6 +23,7 @@ use, opens the streamed files as well.
 from __future__ import annotations
 
 import csv
+import io
 import re
 import zipfile
 from pathlib import Path
@@ -54,19 +55,30 @@ def _writable_dir(folder: Path) -> Path:
     return folder
 
 
+def save(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` whole (temp file beside it, then rename:
+    system.files). A full or pulled stick leaves the previous export as it was and no
+    empty or half file under the name; the exports were written in place, and a full
+    stick turned last month's report into a 0-byte file (qa17). Exit 15 in words."""
+    from ..errors import WriteFailed
+    from ..system.files import write_atomic
+    try:
+        write_atomic(Path(path), data, mode=0o644)
+    except OSError as exc:
+        raise WriteFailed(path=str(path), why=reason(exc)) from None
+
+
 def write_csv(tables: list[Table], folder: Path, french: bool = False) -> list[Path]:
     folder = _writable_dir(folder)
     written = []
     for table in tables:
         path = folder / f"{table.key}.csv"
-        try:
-            with open(path, "w", newline="", encoding="utf-8-sig" if french else "utf-8") as fh:
-                w = csv.writer(fh, delimiter=";" if french else ",")
-                w.writerow(table.headers)
-                for row in table.rows:
-                    w.writerow([_fmt(c, french) for c in row])
-        except OSError as exc:
-            raise BadInput(what=str(path), why=reason(exc)) from None
+        text = io.StringIO(newline="")
+        w = csv.writer(text, delimiter=";" if french else ",")
+        w.writerow(table.headers)
+        for row in table.rows:
+            w.writerow([_fmt(c, french) for c in row])
+        save(path, text.getvalue().encode("utf-8-sig" if french else "utf-8"))
         written.append(path)
     return written
 
@@ -146,25 +158,24 @@ def _xlsx_cell(value) -> str:
 def write_xlsx(tables: list[Table], path: Path) -> Path:
     path = _out(path)
     names = sheet_names(tables)
-    try:
-        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as z:
-            z.writestr("[Content_Types].xml", _XLSX_CT.format(
-                sheets="".join(_XLSX_CT_SHEET.format(n=i + 1) for i in range(len(tables)))))
-            z.writestr("_rels/.rels", _XLSX_RELS)
-            z.writestr("xl/workbook.xml", _XLSX_WB.format(sheets="".join(
-                f'<sheet name={quoteattr(n)} sheetId="{i + 1}" r:id="rId{i + 1}"/>'
-                for i, n in enumerate(names))))
-            z.writestr("xl/_rels/workbook.xml.rels", _XLSX_WB_RELS.format(
-                rels="".join(_XLSX_REL.format(n=i + 1) for i in range(len(tables)))))
-            for i, table in enumerate(tables):
-                rows = "".join("<row>" + "".join(_xlsx_cell(c) for c in row) + "</row>"
-                               for row in (table.headers,) + table.rows)
-                z.writestr(f"xl/worksheets/sheet{i + 1}.xml",
-                           '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-                           '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-                           f"<sheetData>{rows}</sheetData></worksheet>")
-    except OSError as exc:
-        raise BadInput(what=str(path), why=reason(exc)) from None
+    data = io.BytesIO()
+    with zipfile.ZipFile(data, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+        z.writestr("[Content_Types].xml", _XLSX_CT.format(
+            sheets="".join(_XLSX_CT_SHEET.format(n=i + 1) for i in range(len(tables)))))
+        z.writestr("_rels/.rels", _XLSX_RELS)
+        z.writestr("xl/workbook.xml", _XLSX_WB.format(sheets="".join(
+            f'<sheet name={quoteattr(n)} sheetId="{i + 1}" r:id="rId{i + 1}"/>'
+            for i, n in enumerate(names))))
+        z.writestr("xl/_rels/workbook.xml.rels", _XLSX_WB_RELS.format(
+            rels="".join(_XLSX_REL.format(n=i + 1) for i in range(len(tables)))))
+        for i, table in enumerate(tables):
+            rows = "".join("<row>" + "".join(_xlsx_cell(c) for c in row) + "</row>"
+                           for row in (table.headers,) + table.rows)
+            z.writestr(f"xl/worksheets/sheet{i + 1}.xml",
+                       '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                       '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                       f"<sheetData>{rows}</sheetData></worksheet>")
+    save(path, data.getvalue())
     return path
 
 
@@ -200,12 +211,11 @@ def write_ods(tables: list[Table], path: Path) -> Path:
             parts.append("<table:table-row>" + "".join(_ods_cell(c) for c in row) + "</table:table-row>")
         parts.append("</table:table>")
     parts.append("</office:spreadsheet></office:body></office:document-content>")
-    try:
-        with zipfile.ZipFile(path, "w") as z:
-            # ODF 1.2 part 3 §3.3: "mimetype" first, stored (not compressed).
-            z.writestr(zipfile.ZipInfo("mimetype"), _MIME, compress_type=zipfile.ZIP_STORED)
-            z.writestr("META-INF/manifest.xml", _MANIFEST, compress_type=zipfile.ZIP_DEFLATED)
-            z.writestr("content.xml", "".join(parts), compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
-    except OSError as exc:
-        raise BadInput(what=str(path), why=reason(exc)) from None
+    data = io.BytesIO()
+    with zipfile.ZipFile(data, "w") as z:
+        # ODF 1.2 part 3 §3.3: "mimetype" first, stored (not compressed).
+        z.writestr(zipfile.ZipInfo("mimetype"), _MIME, compress_type=zipfile.ZIP_STORED)
+        z.writestr("META-INF/manifest.xml", _MANIFEST, compress_type=zipfile.ZIP_DEFLATED)
+        z.writestr("content.xml", "".join(parts), compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
+    save(path, data.getvalue())
     return path

@@ -9,6 +9,8 @@ source and year of each factor.
 
 from __future__ import annotations
 
+import io
+
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -27,10 +29,10 @@ from reportlab.platypus import (KeepTogether, Paragraph, SimpleDocTemplate, Spac
 from ..errors import BadInput
 from ..i18n import _, number, tr
 from ..settings import Workshop
+from .exports import save
 from .figures import Figures
 from .summary import headline
 from .tables import KIND_NAMES, OUTCOME_NAMES, STAGE_NAMES, Table, _wcols, build_tables, name
-from ..syserr import reason
 from ..i18n import N_
 
 PALETTE = [colors.HexColor(c) for c in ("#2e7d32", "#1565c0", "#ef6c00", "#6d4c41", "#8e24aa", "#00838f")]
@@ -279,12 +281,11 @@ def write_pdf(f: Figures, workshop: Workshop, path: Path, lang: str,
     for lines, table in extra:
         story += [_para(table.title, h2), *[_para("• " + x, body) for x in lines],
                   *_rl_table(table, lang, ss)]
-    doc = SimpleDocTemplate(str(path), pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm,
+    data = io.BytesIO()      # whole, then in place (exports.save): never a 0-byte report
+    doc = SimpleDocTemplate(data, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm,
                             topMargin=15 * mm, bottomMargin=15 * mm,
                             title=tr("Activity report {period}", lang, period=period),
                             author=workshop.name)
-    try:
-        doc.build(story)
-    except OSError as exc:
-        raise BadInput(what=str(path), why=reason(exc)) from None
+    doc.build(story)
+    save(path, data.getvalue())
     return path
