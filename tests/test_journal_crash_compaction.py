@@ -5,6 +5,7 @@ touched, and never refolds the whole journal."""
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 import subprocess  # tests may drive processes directly; the package may not
@@ -113,6 +114,11 @@ def test_every_kill_point_of_a_compaction_is_repaired_locally(prepared, tmp_path
         rewritten = {k for k, v in after.items() if at_kill.get(k) != v}
         assert not rewritten & untouched, (step, sorted(rewritten & untouched))
         assert not [k for k in after if k.endswith(".next")], (step, sorted(after))
+        # No tail file meta.json does not name (one a compaction took in, left by a
+        # writer killed before it removed it).
+        vouched = json.loads((home / "projection" / "meta.json").read_bytes())["tails"]
+        assert {k.split("/")[1].rsplit(".", 1)[0] for k in after if k.startswith("tails/")} \
+            <= set(vouched), step
 
 
 def test_a_staged_file_of_an_unfinished_save_is_never_moved_in(prepared, tmp_path):
@@ -143,3 +149,21 @@ def test_a_staged_file_of_an_unfinished_save_is_never_moved_in(prepared, tmp_pat
     report = inv.verify(deep=True)
     assert report.ok and report.projection.value == "current", report
     assert report.projection_detail == {}
+
+
+def test_a_staged_name_out_of_the_projection_is_never_followed(tmp_path):
+    """meta.json edited by hand to name a staged file outside the projection (with its
+    right CRC-32): the next open moves nothing there."""
+    import os
+    import zlib
+    home = tmp_path / "home"
+    Inventory.open(home, "T").create_asset("machine", "laptop")
+    outside = tmp_path / "outside.json.next"
+    outside.write_bytes(b"{}")
+    meta_path = home / "projection" / "meta.json"
+    meta = json.loads(meta_path.read_bytes())
+    key = os.path.relpath(tmp_path / "outside", home / "projection")
+    meta["staged"], meta["crc"][key] = [key], zlib.crc32(b"{}")
+    meta_path.write_text(json.dumps(meta))
+    Inventory.open(home, "T")
+    assert outside.exists() and not (tmp_path / "outside.json").exists()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import zlib
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -216,27 +217,49 @@ def promote(proj: Any, keys: Iterable[str]) -> None:
 def settle(proj: Any, meta: dict, sweep: bool = False) -> list[str]:
     """Finish the second phase of a save that was killed after meta.json: each staged
     file meta.json names is moved in place if it matches meta.json's CRC-32 (else it is
-    another, unfinished save's: removed). Call under the journal's lock. Returns the
+    another, unfinished save's: removed), and the tails its groups took in, which
+    meta.json no longer names, are removed. Call under the journal's lock. Returns the
     keys moved. What is moved is then read like any file: checked against meta.json,
     which is checked against the journal's head. ``sweep`` (meta.json behind the
     journal: a save was cut before it): also remove the staged files it does not name,
     that save's leftovers."""
+    keys = [k for k in meta.get("staged") or () if isinstance(k, str) and _KEY.match(k)]
     if sweep:
-        named = {staged_path(proj, k) for k in meta.get("staged") or () if isinstance(k, str)}
+        named = {staged_path(proj, k) for k in keys}
         for path in proj.root.glob("**/*.json" + STAGED):
             if path not in named:
                 path.unlink()
     moved = []
     crcs = meta.get("crc") or {}
-    for key in meta.get("staged") or ():
+    vouched = meta.get("tails") or {}
+    for key in keys:
+        group = _group_of(key)
+        if group is not None and group not in vouched and \
+                any(p.exists() for p in tails.paths(proj, group)):
+            tails.drop(proj, group)     # killed before the save dropped it
         path = staged_path(proj, key)
         try:
             data = path.read_bytes()
-        except (FileNotFoundError, NotADirectoryError):
+        except FileNotFoundError:
             continue                    # moved already (the usual case)
-        if isinstance(key, str) and crcs.get(key) == zlib.crc32(data):
+        if crcs.get(key) == zlib.crc32(data):
             os.replace(path, final_path(proj, key))
             moved.append(key)
         else:
             path.unlink()
     return moved
+
+
+# The CRC keys a save stages (a hand-edited meta.json naming anything else, such as
+# a path out of the projection, is not followed).
+_KEY = re.compile(r"(?:(?:assets|index|rows)/[0-9a-f]{2}|slices/(?:(?:assets|index)-[0-9a-f]{2}"
+                  r"|lots)|lots)\Z")
+
+
+def _group_of(key: str) -> str | None:
+    """The group (tails.py) whose base file is ``key``: ``assets/3f`` -> ``assets-3f``,
+    ``lots`` -> ``lots``; None for a slice or rows file."""
+    kind, _, shard = key.partition("/")
+    if kind in ("assets", "index"):
+        return f"{kind}-{shard}"
+    return "lots" if key == "lots" else None
