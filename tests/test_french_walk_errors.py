@@ -138,3 +138,16 @@ def test_an_interrupted_wipe_is_told_in_french_on_screen_and_in_its_report(tmp_p
     errors = " ".join(text[text.index("Erreurs"):].split("\n")[0].split())
     assert "arrêté par Ctrl-C" in errors, errors
     assert not [w for w in english if w in errors], errors
+
+
+def test_an_impossible_count_or_weight_at_intake_says_why(cli, tmp_path):
+    """"Lecture impossible de --device : laptop:-3:None": the value in the program's
+    spelling (None, -1.0), and no reason."""
+    home = tmp_path / "shop"
+    for args, why in ((["--device", "portable:-3"], "entre 1 et 100 000"),
+                      (["--device", "portable:2:-1"], "poids plausible"),
+                      (["--device", "portable:2:nan"], "poids plausible"),
+                      (["--device", "portable:1", "--weight", "-5"], "poids plausible")):
+        said = _french_error(cli(["intake", "--donor", "Mairie", *args, "--home", home,
+                                  "--lang", "fr"]), ExitCode.BAD_INPUT)
+        assert why in said and "None" not in said and "laptop" not in said, said

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable
 
 from ..errors import BadInput
+from ..i18n import N_
 from .errors import DateInFuture, LargeLot
 from .events import EventType
 from .projection import Session
@@ -59,13 +60,16 @@ class LotsMixin:
         100 000 ids in an append-only journal. The date is not in the future."""
         rows = []
         for kind, count, weight in devices:
-            if not kind or int(count) < 1 or (weight is not None and not
-                                                0 <= float(weight) < float("inf")):
-                raise BadInput(what="--device", why=f"{kind}:{count}:{weight}")
+            # The value as typed is in the command line; the reason is the events' own
+            # (events/intake.py), said in the reader's words.
+            if not kind or int(count) < 1:
+                raise BadInput(what="--device", why=N_("count must be between 1 and 100000"))
+            if weight is not None and not 0 <= float(weight) < float("inf"):
+                raise BadInput(what="--device", why=N_("is not a plausible weight in kg"))
             rows.append({"kind": kind, "count": int(count),
                          "weight_kg": None if weight is None else float(weight)})
         if weight_kg is not None and not 0 <= weight_kg < float("inf"):
-            raise BadInput(what="--weight", why=str(weight_kg))
+            raise BadInput(what="--weight", why=N_("is not a plausible weight in kg"))
         when = date or Date.today().isoformat()
         check_not_future(when)
         count = sum(r["count"] for r in rows)
