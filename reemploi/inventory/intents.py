@@ -217,6 +217,15 @@ class IntentsMixin:
         def build(s: Session) -> list[Spec]:
             kind = self._target_kind(s, target)
             changes = dict(fields)
+            # A field that is not intake data named as such (the event's own check
+            # would only say "field 'payload'"); a part's kind may be said part_kind.
+            from ..events.lifecycle import CORRECTABLE
+            allowed = CORRECTABLE[kind] + (("part_kind",) if kind == "asset" else ())
+            unknown = sorted(set(changes) - set(allowed))
+            if unknown:
+                raise BadInput(N_("'{field}' cannot be corrected: only what was recorded "
+                                  "at intake ({fields})"), field=unknown[0],
+                               fields=", ".join(CORRECTABLE[kind]))
             if kind == "lot":
                 self._check_lot_fields(s, changes)
             elif kind == "asset":
@@ -262,6 +271,15 @@ class IntentsMixin:
         the same thing for a part) must be one ``parts harvest --kind`` offers."""
         if "lot_id" in fields and s.lot(str(fields["lot_id"])) is None:
             raise UnknownAsset(id=fields["lot_id"])
+        if "weight_kg" in fields:
+            # The same bounds as at intake (events/intake.py): a machine of -3 kg or
+            # of "abc" kg would count in every tonnage figure.
+            from ..events.intake import MAX_WEIGHT_KG
+            kg = fields["weight_kg"]
+            if isinstance(kg, bool) or not isinstance(kg, (int, float)) \
+                    or not 0 <= kg <= MAX_WEIGHT_KG:
+                raise BadInput(what="weight_kg", why=N_("is not a plausible weight in kg"))
+            fields = {**fields, "weight_kg": float(kg)}
         if doc.get("kind") == "part" and "part_kind" in fields:
             fields = {**fields, "device_kind": fields["part_kind"]}
             del fields["part_kind"]
