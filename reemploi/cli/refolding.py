@@ -45,7 +45,7 @@ class RefoldNotice:
         now = time.monotonic()
         tty = hasattr(out, "isatty") and out.isatty()
         if self.start is None:
-            self.start = now
+            self.start = self.last = now     # the first line once there is a speed
             out.write(tr(STARTED, self.lang, size=format_size(total, self.lang)) + "\n")
         elif done >= total:
             if tty:
