@@ -63,3 +63,6 @@ def test_the_atelier_does_not_offer_a_part_kept_for_destruction(cli, tmp_path):
     assert done.returncode == 0, done.stderr
     assert "TES PIÈCES" in done.stdout
     assert ram in done.stdout and dead not in done.stdout
+    # The stick in French units, as the carnet writes it ("4 Go"), not "4 GB".
+    line = next(l for l in done.stdout.splitlines() if ram in l)
+    assert "DDR3 4 Go" in line, line

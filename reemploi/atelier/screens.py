@@ -180,13 +180,14 @@ class Flow:
         # fitted, and choosing it would end the sitting refused (exit 8).
         stock = [p for p in self.atelier.inv.part_states(status="stock")
                  if getattr(p.destiny, "value", p.destiny) in (None, "stock")]
-        from .carnet import part_label
+        from .carnet import local_units, part_label
         from .explain import explain_part
         lines = [tr("Which parts did you fit? They come from donated computers.", lang), ""]
         for i, p in enumerate(stock, 1):
             kind, facts = p.part_kind or "other", dict(p.facts or {})
             title = explain_part(kind, facts, lang).title
-            lines.append(f"{i:>3}. {title} {part_label(kind, facts)} ({p.id})")
+            label = local_units(part_label(kind, facts), lang)     # "4 Go" in French
+            lines.append(f"{i:>3}. " + " ".join(x for x in (title, label, f"({p.id})") if x))
         self.io.show(screen(tr("Your parts", lang), lines))
         while True:
             answer = self._ask(tr("Type their numbers, with spaces between (e.g. 1 3 4):", lang))
