@@ -14,7 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from reemploi.inventory.journal import Journal
+from reemploi.inventory.projection import Projection
 from reemploi.inventory.store import Inventory
+from reemploi.inventory.verify import verify_home
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,7 +31,10 @@ KILLED = r"""
 import os, signal, sys
 from pathlib import Path
 from reemploi.inventory import tails
+from reemploi.inventory.journal import Journal
+from reemploi.inventory.projection import Projection
 from reemploi.inventory.store import Inventory
+from reemploi.inventory.verify import verify_home
 home, aid, step = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 inv = Inventory.open(home, "K")
 tails.needs_compaction = lambda base, state, adding: True
@@ -97,6 +103,11 @@ def test_every_kill_point_of_a_compaction_is_repaired_locally(prepared, tmp_path
         killed = _killed(home, aid, step)
         assert killed.returncode == -9, (step, killed.returncode, killed.stderr)
         at_kill = _files(home)
+        # ``inventory verify`` (read-only) before any open: a state the next open
+        # accepts, never "damaged"; and it changes nothing.
+        seen = verify_home(Journal(home), Projection(home))
+        assert seen.projection.value in ("behind", "current"), (step, seen.projection)
+        assert _files(home) == at_kill
         caplog.clear()
         inv = Inventory.open(home, "after")
         # Nothing lost: the note is in the journal (it was fsynced before any step),

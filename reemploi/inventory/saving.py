@@ -250,6 +250,13 @@ def settle(proj: Any, meta: dict, sweep: bool = False) -> list[str]:
     return moved
 
 
+def pending(proj: Any, meta: dict) -> dict[str, Path]:
+    """{key: staged file} of the staged files meta.json names that are still there
+    (a save cut after meta.json; ``settle`` moves them at the next open)."""
+    return {k: path for k in meta.get("staged") or ()
+            if isinstance(k, str) and _KEY.match(k) and (path := staged_path(proj, k)).exists()}
+
+
 # The CRC keys a save stages (a hand-edited meta.json naming anything else, such as
 # a path out of the projection, is not followed).
 _KEY = re.compile(r"(?:(?:assets|index|rows)/[0-9a-f]{2}|slices/(?:(?:assets|index)-[0-9a-f]{2}"

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from .journal import HASH_KEY, MISMATCH_PREFIX, Journal, read_broken
 from .projection import Projection, ProjectionDamaged, read_json
+from .saving import pending
 
 PREV_KEY = b',"prev":"'
 SEQ_KEY = b',"seq":'
@@ -166,13 +167,17 @@ def projection_state(proj: Projection, seq: int, hash_: str, offset: int) -> Pro
     files.update({f"slices/{p.stem}": p for p in sorted(proj.slices_dir.glob("*.json"))})
     if proj.catalog_path.exists():
         files["lots"] = proj.catalog_path
+    # A save cut between meta.json and moving its staged files in place (saving.py):
+    # meta.json vouches for the staged files, which the next open moves in.
+    staged = pending(proj, meta)
+    files.update(staged)
     if set(files) != set(crcs) or any(zlib.crc32(p.read_bytes()) != crcs[k]
                                       for k, p in files.items()):
         return ProjectionState.DAMAGED            # a file edited or left behind by a crash
     if not _tails_hold(proj, meta):
         return ProjectionState.DAMAGED
     if meta.get("seq") == seq and meta.get("hash") == hash_ and meta.get("offset") == offset:
-        return ProjectionState.CURRENT
+        return ProjectionState.BEHIND if staged else ProjectionState.CURRENT
     if (meta.get("seq", 0) < seq and meta.get("offset", 0) < offset):
         return ProjectionState.BEHIND
     return ProjectionState.MISMATCH
