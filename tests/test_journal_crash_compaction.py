@@ -120,7 +120,7 @@ def test_every_kill_point_of_a_compaction_is_repaired_locally(prepared, tmp_path
         assert report.ok and report.projection.value == "current", (step, report)
         assert report.projection_detail == {}, (step, report.projection_detail)
         # Local: no full refold, and no file outside the write's groups rewritten.
-        assert not [r for r in caplog.records if "rebuild" in r.getMessage()], step
+        assert not [r for r in caplog.records if "rebuil" in r.getMessage()], step
         after = _files(home)
         rewritten = {k for k, v in after.items() if at_kill.get(k) != v}
         assert not rewritten & untouched, (step, sorted(rewritten & untouched))
