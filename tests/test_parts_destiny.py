@@ -66,3 +66,28 @@ def test_the_atelier_does_not_offer_a_part_kept_for_destruction(cli, tmp_path):
     # The stick in French units, as the carnet writes it ("4 Go"), not "4 GB".
     line = next(l for l in done.stdout.splitlines() if ram in l)
     assert "DDR3 4 Go" in line, line
+
+
+def test_a_disk_taken_out_is_not_on_the_machine_label_nor_its_sheet(cli, tmp_path):
+    """The Latitude's failing disk, harvested for destruction, was still printed on
+    the machine's label ("HDD 500 Go") and on its sheet's specifications: the person
+    who gets the machine would read a disk it no longer has."""
+    import subprocess
+    home = tmp_path / "shop"
+    [a, b] = _ok(cli(["intake", "--donor", "Mairie", "--device", "laptop:2", "--create-ids",
+                      "--json", "--home", home]))["ids"]
+    for asset in (a, b):
+        _ok(cli(["grade", "--replay", FAILING, "--asset", asset, "--json", "--home", home]))
+    _ok(cli(["parts", "harvest", a, "--kind", "disk", "--for", "destruction", "--reason",
+             "SMART en échec", "--json", "--home", home]))
+
+    def text(*args) -> str:
+        out = tmp_path / f"{args[0]}-{args[1]}.pdf"
+        _ok(cli([*args, "--out", out, "--home", home, "--lang", "fr"]))
+        return subprocess.run(["pdftotext", "-layout", out, "-"], capture_output=True,
+                              text=True, check=True).stdout
+    assert "HDD 500 Go" not in text("label", a)
+    assert "Hitachi" not in text("sheet", a).split("Historique")[0]
+    # The other machine still has its disk: both papers say so.
+    assert "HDD 500 Go" in text("label", b)
+    assert "Hitachi" in text("sheet", b).split("Historique")[0]

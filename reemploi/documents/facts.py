@@ -303,8 +303,23 @@ def facts_from_events(asset_id: str, events: Iterable[Any],
             value = getattr(state, key)
             if value is not None:
                 values[key] = getattr(value, "value", value)     # a status enum: its code
+        if values.get("machine") and state.removed_disks:
+            values["machine"] = _as_it_is_now(values["machine"], state)
     from_asset = values.pop("from_asset", None)
     if from_asset and values.get("part_facts") is not None:
         values["part_facts"] = {**values["part_facts"], "from_asset": from_asset}
     return AssetFacts(wipes=tuple(wipes), certificates=tuple(certs), parts=tuple(parts),
                       history=tuple(history), **values)
+
+
+def _as_it_is_now(machine: Mapping[str, Any], state: "AssetState") -> Mapping[str, Any]:
+    """The probed machine without the disks recorded removed since that probe
+    (harvested, destroyed, kept by the donor: custody.still_present, the one rule): a
+    label or a sheet must not promise the next owner a disk that was taken out."""
+    from ..inventory.custody import still_present
+    from ..model import Disk
+    disks = list(machine.get("disks") or ())
+    keep = still_present(state.probe_seq or 0,
+                         [(r.identity, r.seq or 0) for r in state.removed_disks],
+                         [Disk.from_dict(d).identity for d in disks])
+    return {**machine, "disks": [disks[i] for i in keep]}
