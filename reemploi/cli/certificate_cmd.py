@@ -153,11 +153,14 @@ def show_cmd(file, expected, as_json, lang, home):
     from ..documents.certificate import TECHNIQUE
     from ..inventory.describe import NIST_NAMES, disk_words, word
     for m in cert.get("media") or []:
-        click.echo(f"  {disk_words(m.get('model'), m.get('serial'), ctx.lang)}: "
-                   f"{tr(RESULT_TEXT.get(m.get('result'), m.get('result') or '?'), ctx.lang)}, "
-                   f"{word(NIST_NAMES, m.get('category'), ctx.lang)}, "
-                   f"{word(TECHNIQUE, m.get('technique'), ctx.lang)}, "
-                   f"{number(m.get('percent_erased'), ctx.lang, 1)} %")
+        # Through the catalogue: French puts a space before the colon.
+        click.echo("  " + tr("{disk}: {result}, {category}, {technique}, {percent} %", ctx.lang,
+                             disk=disk_words(m.get("model"), m.get("serial"), ctx.lang),
+                             result=tr(RESULT_TEXT.get(m.get("result"), m.get("result") or "?"),
+                                       ctx.lang),
+                             category=word(NIST_NAMES, m.get("category"), ctx.lang),
+                             technique=word(TECHNIQUE, m.get("technique"), ctx.lang),
+                             percent=number(m.get("percent_erased"), ctx.lang, 1)))
 
 
 @certificate.command("pdf")

@@ -66,7 +66,8 @@ def _person_rows(p: dict, lang: str) -> list[tuple[str, str]]:
     return [(tr("Name", lang), _v(p.get("name"))), (tr("Title", lang), _v(p.get("title"))),
             (tr("Organization", lang), _v(p.get("organization"))),
             (tr("Location", lang), _v(p.get("location"))),
-            (tr("Contact", lang), _v(p.get("contact"))), (tr("Date", lang), _v(p.get("date"))),
+            (tr("Contact", lang), _v(p.get("contact"))), (tr("Date", lang),
+             when(p["date"], lang) if p.get("date") else _v(None)),   # "06/12/2026" in French
             (tr("Signature", lang), SIGNATURE_BOX)]
 
 
