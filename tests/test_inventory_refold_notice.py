@@ -66,13 +66,16 @@ class _Terminal(io.StringIO):
 def test_on_a_terminal_a_progress_line_is_redrawn_in_place():
     out = _Terminal()
     notice = RefoldNotice("fr", stream=out)
-    notice(0, 4_000_000)
+    notice("read", 0, 4_000_000)
     notice.last = -1.0                        # the next report is due (every 0.2 s)
-    notice(1_000_000, 4_000_000)
-    notice(4_000_000, 4_000_000)
+    notice("read", 1_000_000, 4_000_000)
+    notice("write", 128, 512)                 # a new phase is drawn at once
+    notice("done", 4_000_000, 4_000_000)
     first, rest, end = out.getvalue().split("\n")
     assert "(4,0 Mo à relire)" in first and end == ""
-    # The progress line, then erased (carriage return, erase line) for the last words.
-    progress, erase, last = rest.partition("\r\x1b[K")
-    assert progress.startswith("\rlecture [") and "25,0" in progress and erase
-    assert last.startswith("État de l'inventaire reconstruit à partir du journal en")
+    # The progress lines (each from a carriage return), then the line erased for the
+    # last words.
+    _, reading, writing, last = rest.split("\r")
+    assert reading.startswith("lecture [") and "25,0" in reading
+    assert writing.startswith("écriture de l'état [#######-") and "128/512 fragments" in writing
+    assert last.startswith("\x1b[KÉtat de l'inventaire reconstruit à partir du journal en")

@@ -47,11 +47,11 @@ def _refold_notice(lang: str):
     first report: a command whose projection is in step never imports it."""
     made: list = []
 
-    def rebuilding(done: int, total: int) -> None:
+    def rebuilding(phase: str, done: int, total: int) -> None:
         if not made:
             from .refolding import RefoldNotice
             made.append(RefoldNotice(lang))
-        made[0](done, total)
+        made[0](phase, done, total)
     return rebuilding
 
 

@@ -34,9 +34,10 @@ log = getLogger(__name__)
 
 
 class SyncMixin:
-    # Called as ``rebuilding(done, total)`` (journal bytes folded) when the projection
-    # is refolded from the whole journal: (0, total) first, (total, total) once saved.
-    rebuilding: "Callable[[int, int], None] | None" = None
+    # Told how a refold of the whole journal goes, as ``rebuilding(phase, done, total)``:
+    # ("read", 0, journal bytes) first, ("read", bytes folded, journal bytes), then
+    # ("write", groups written, groups) while the state is saved, ("done", n, n) last.
+    rebuilding: "Callable[[str, int, int], None] | None" = None
 
     # -- the broken state ---------------------------------------------------------------
 
@@ -161,14 +162,14 @@ class SyncMixin:
         told = self.rebuilding
         total = self.journal.size()
         if told is not None:
-            told(0, total)
+            told("read", 0, total)
         self.projection.drop_meta()
         session = Session(self.projection, {"format": FORMAT, "counters": {}}, fresh=True)
         seq, hash_, end = 0, "", 0
         linked = True
         for offset, line in self.journal.iter_lines():
             if told is not None and not seq % 2048:
-                told(offset, total)
+                told("read", offset, total)
             d = self._parse(line, seq + 1)
             if linked and (d.get("prev") != hash_ or d.get("seq") != seq + 1):
                 # A line deleted, inserted or moved: the chain breaks here (the full
@@ -181,9 +182,10 @@ class SyncMixin:
         session.dirty_index.update(session.index_shards)
         session.dirty_catalog = True
         session.fresh = False
-        session.save(seq, hash_, end, prune=True)
+        session.save(seq, hash_, end, prune=True,
+                     progress=None if told is None else (lambda i, n: told("write", i, n)))
         if told is not None:
-            told(total, total)
+            told("done", total, total)
         return session
 
     @staticmethod

@@ -14,7 +14,7 @@ import os
 import re
 import zlib
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from ..system.files import write_atomic
 from . import tails
@@ -43,7 +43,8 @@ class SessionSaving:
 
     # -- saving ---------------------------------------------------------------------
 
-    def save(self, seq: int, hash_: str, offset: int, prune: bool = False) -> None:
+    def save(self, seq: int, hash_: str, offset: int, prune: bool = False,
+             progress: "Callable[[int, int], None] | None" = None) -> None:
         """Write changed shards, then move meta forward (it holds their CRC-32s).
         ``prune`` (rebuild): also remove shard files this session does not hold.
 
@@ -69,6 +70,8 @@ class SessionSaving:
         self._append_pending()
         staged: list[str] = []          # meta.json's keys of the files written whole
         emptied: list[str] = []         # groups whose tails those files take in
+        whole = len(self.dirty_assets) + len(self.dirty_index)
+        done = 0
         for shard in sorted(self.dirty_assets):
             docs = self.asset_shards[shard].values()
             self._write("assets/" + shard, "assets-" + shard,
@@ -76,11 +79,17 @@ class SessionSaving:
             rows = json.dumps(rows_file(docs), ensure_ascii=False,
                               separators=(",", ":")).encode("utf-8")
             self._stage("rows/" + shard, rows, staged)
+            if progress is not None:
+                done += 1
+                progress(done, whole)
         for shard in sorted(self.dirty_index):
             idx = self.index_shards[shard]
             self._write("index/" + shard, "index-" + shard,
                         {t: ((k, k, v) for k, v in values.items())
                          for t, values in idx.items()}, staged, emptied)
+            if progress is not None:
+                done += 1
+                progress(done, whole)
         if self.dirty_catalog and self.catalog is not None:
             self._write("lots", "lots", {t: _tinydb_items(self.catalog[t].values())
                                          for t in ("lots", "donors")}, staged, emptied)

@@ -77,7 +77,7 @@ class Inventory(SyncMixin, EventsMixin, StatesMixin, IntentsMixin, LotsMixin, Pa
 
     @classmethod
     def open(cls, home: Path, station: str, operator: str | None = None,
-             rebuilding: Callable[[int, int], None] | None = None) -> "Inventory":
+             rebuilding: Callable[[str, int, int], None] | None = None) -> "Inventory":
         """Create the data directory if needed, move a torn last line aside, and
         bring the projection up to date (rebuilt if missing, behind or damaged;
         ``rebuilding`` is told how far a rebuild is, ``SyncMixin.rebuilding``)."""
