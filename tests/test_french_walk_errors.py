@@ -180,3 +180,15 @@ def test_a_field_that_cannot_be_corrected_is_named(cli, tmp_path):
     said = _french_error(cli(["inventory", "correct", a, "--set", "color=red", "--reason",
                               "x", "--home", home, "--lang", "fr"]), ExitCode.BAD_INPUT)
     assert "color" in said and "weight_kg" in said and "payload" not in said, said
+
+
+@needs_root
+def test_an_image_plan_names_the_device_in_french(cli, loopdev, master):
+    """``image write --dry-run`` in French said "backing file … (dev 254:0, …)": the
+    plan's device line in English, where the wipe's plan says it in French."""
+    dev = loopdev(96 << 20)
+    r = cli(["image", "write", master["szst"], dev.path, "--dry-run", "--no-wipe-check",
+             "--lang", "fr"])
+    assert r.exit_code == 0, r.output
+    line = next(l for l in r.output.splitlines() if l.startswith("Périphérique"))
+    assert "fichier support" in line and "backing file" not in line and "(dev " not in line

@@ -69,7 +69,9 @@ def plan_text(plan, lang: str) -> str:
     ]
     if plan.seal is not None:
         # What the kernel says this device is, re-checked after the confirmation.
-        lines.append(tr("Device: {seal}", lang, seal=plan.seal.describe()))
+        # In words, as the wipe's plan says it (seal.describe() is the log's English).
+        from ..wipe.render import seal_text
+        lines.append(tr("Device: {seal}", lang, seal=seal_text(plan.seal, lang)))
     if not plan.has_map:
         lines.append(tr("No block map: the whole image will be written", lang))
     if plan.fill_holes:
