@@ -192,3 +192,14 @@ def test_an_image_plan_names_the_device_in_french(cli, loopdev, master):
     assert r.exit_code == 0, r.output
     line = next(l for l in r.output.splitlines() if l.startswith("Périphérique"))
     assert "fichier support" in line and "backing file" not in line and "(dev " not in line
+
+
+def test_a_file_that_is_no_disk_image_is_not_registered(cli, tmp_path):
+    """``image add /etc/passwd --name x`` registered a 1.3 kB "raw image" that
+    ``image write x /dev/sdX`` then wrote onto a disk and recorded as installed."""
+    home = tmp_path / "shop"
+    said = _french_error(cli(["image", "add", "/etc/passwd", "--name", "x", "--home", home,
+                              "--lang", "fr"]), ExitCode.BAD_INPUT)
+    assert "512" in said, said
+    listed = cli(["image", "list", "--json", "--home", home])
+    assert [i for i in json.loads(listed.output) if i.get("name") == "x"] == []

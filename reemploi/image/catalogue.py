@@ -200,6 +200,11 @@ def add(home: Path, path: Path, name: str | None = None,
         raise BadInput(BAD_NAME, name=name[:100] + ("…" if len(name) > 100 else ""))
     kind, index = detect(path)
     size = path.stat().st_size
+    if kind is Kind.RAW and (size == 0 or size % 512):
+        # A disk image is whole sectors; a text file, a checksum or a half download is
+        # not one, and would otherwise be written onto a disk as "installed".
+        raise BadInput(what=str(path), why=N_("not a disk image: its size is not a whole "
+                                              "number of 512-byte sectors"))
     tick = (lambda phase: (lambda done: progress(phase, done, size))) if progress else \
         (lambda phase: None)
     image_sha = None
