@@ -199,6 +199,29 @@ def test_verify_deep_and_repair(cli):
     assert json.loads(cli(["inventory", "show", ids[0], "--json"]).output)["id"] == ids[0]
 
 
+def test_verify_repair_catches_a_projection_behind_up_without_a_rebuild(cli):
+    """A projection left behind the journal (the state of one command ago, as after a
+    kill -9 between the journal line and the projection's save) is caught up by
+    opening, not refolded whole: the shards the last write did not touch stay."""
+    import shutil
+    from reemploi.inventory.projection import Projection
+    _intake(cli)
+    proj = Projection(_home())
+    before = _home().parent / "projection-before"
+    shutil.copytree(proj.root, before)
+    ids = _intake(cli)["ids"]
+    shutil.rmtree(proj.root)
+    shutil.copytree(before, proj.root)
+    res = cli(["inventory", "verify", "--json"])
+    assert res.exit_code == 0 and json.loads(res.output)["projection"] == "behind"
+    files = {p: p.stat().st_mtime_ns for p in proj.root.rglob("*") if p.is_file()}
+    res = cli(["inventory", "verify", "--deep", "--repair", "--json"])
+    assert res.exit_code == 0 and json.loads(res.output)["projection"] == "current"
+    kept = [p for p, t in files.items() if p.exists() and p.stat().st_mtime_ns == t]
+    assert len(kept) > len(files) // 2, "a rebuild rewrote every file"
+    assert json.loads(cli(["inventory", "show", ids[-1], "--json"]).output)["id"] == ids[-1]
+
+
 def test_verify_cut_journal_exit_12(cli):
     _intake(cli)
     path = _home() / "journal.jsonl"
