@@ -203,3 +203,25 @@ def test_a_file_that_is_no_disk_image_is_not_registered(cli, tmp_path):
     assert "512" in said, said
     listed = cli(["image", "list", "--json", "--home", home])
     assert [i for i in json.loads(listed.output) if i.get("name") == "x"] == []
+
+
+def test_a_server_address_typed_wrong_is_said_not_a_traceback(cli, tmp_path):
+    """``sync enrol --server notaurl`` (no http://) and a cut IPv6 address ended in a
+    Python traceback (urllib's ValueError), exit 1."""
+    for url in ("notaurl", "https://[::1", "ftp://serveur.example"):
+        said = _french_error(cli(["sync", "enrol", "--server", url, "--home",
+                                  tmp_path / "shop", "--lang", "fr"]), ExitCode.BAD_INPUT)
+        assert "http" in said, said
+
+
+def test_a_refused_connection_is_said_in_french(tmp_path):
+    """"injoignable ([Errno 111] Connection refused)": the C library's English inside
+    the French sentence. A real refused connection: nothing listens on port 9 here."""
+    from reemploi import i18n
+    from reemploi.sync.http import ServerUnreachable, request
+    i18n.set_language("fr")
+    try:
+        request("GET", "http://127.0.0.1:9/v1/sync/status", timeout=2, budget=0)
+    except ServerUnreachable as exc:
+        said = exc.render(i18n._)
+    assert "connexion refusée" in said and "Errno" not in said, said

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from .. import i18n
-from .common import emit, home_option, json_option, make_context
+from .common import emit, home_option, json_option, lang_option, make_context
 
 _ = i18n._
 
@@ -17,12 +17,13 @@ def sync() -> None:
 
 @sync.command()
 @home_option
+@lang_option
 @click.option("--server", required=True, help="The server's URL, e.g. https://inventaire.example.org")
 @click.option("--restore", is_flag=True,
               help="A new stick for a station the server knows: replace its key, then "
                    "'sync pull --restore'.")
 @json_option
-def enrol(home, server, restore, as_json) -> None:
+def enrol(home, lang, server, restore, as_json) -> None:
     """Ask to enrol this station; give the code shown to a coordinator."""
     from ..sync import client
     ctx = make_context(home)
@@ -39,8 +40,9 @@ def _render_enrol(r: dict) -> str:
 
 @sync.command()
 @home_option
+@lang_option
 @json_option
-def status(home, as_json) -> None:
+def status(home, lang, as_json) -> None:
     """Is this station enrolled, and how far has the server got?"""
     from ..sync import client
     out = client.status(make_context(home).home)
@@ -51,13 +53,14 @@ def status(home, as_json) -> None:
 
 @sync.command()
 @home_option
+@lang_option
 @click.option("--if-configured", is_flag=True,
               help="For station flows: do nothing unless [sync] auto_push is set, and never "
                    "fail when the server is unreachable.")
 @click.option("--budget", type=float, default=30.0, show_default=True,
               help="Seconds to keep retrying an unreachable server.")
 @json_option
-def push(home, if_configured, budget, as_json) -> None:
+def push(home, lang, if_configured, budget, as_json) -> None:
     """Send the journal lines the server does not have; record its signed receipt."""
     from ..sync import client
     ctx = make_context(home)
@@ -77,10 +80,11 @@ def push(home, if_configured, budget, as_json) -> None:
 
 @sync.command()
 @home_option
+@lang_option
 @click.option("--restore", is_flag=True, required=True,
               help="Rebuild this (empty) data directory's journal from the server.")
 @json_option
-def pull(home, restore, as_json) -> None:
+def pull(home, lang, restore, as_json) -> None:
     """Restore a lost or re-flashed stick's journal from the server."""
     from ..inventory.store import Inventory
     from ..sync import client

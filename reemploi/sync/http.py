@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from ..errors import (BadInput, Conflict, IntegrityError, NotFound, Refused, ToolFailed)
 from ..jsondoc import loads_object
+from ..i18n import N_, _
 
 GZIP_FROM = 64 << 10
 
@@ -67,6 +68,33 @@ def _raise_for(url: str, answer: Answer) -> None:
     raise Conflict(why=why)
 
 
+def check_url(url: str) -> None:
+    """An http(s) address with a host, or BadInput (exit 7) before any exchange:
+    "serveur.example" typed without http:// ended in urllib's traceback."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        parts.port                     # a port that is no number raises here
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise BadInput(what=url, why=N_("not a server address: give http://HOST:PORT or "
+                                        "https://HOST"))
+
+
+def _network_reason(why: object) -> str:
+    """Why the exchange failed, in the reader's words where we have them (a refused
+    connection, a time-out: syserr), not the C library's English."""
+    import socket
+    from ..syserr import reason
+    if isinstance(why, socket.gaierror):
+        return _(N_("the server's name is not known (DNS)"))
+    if isinstance(why, OSError) and (why.errno or 0) > 0:
+        return reason(why)
+    if isinstance(why, (TimeoutError, socket.timeout)):
+        return _(N_("timed out"))
+    return str(why)
+
+
 def loopback(url: str) -> bool:
     """Is the server on this machine (by its address, without resolving any name)?"""
     host = urllib.parse.urlsplit(url).hostname or ""
@@ -82,6 +110,7 @@ def request(method: str, url: str, *, body: bytes | None = None, headers: dict |
             timeout: float = 10.0, budget: float = 30.0, sleep=time.sleep) -> Answer:
     """One HTTP exchange with retries on network errors and 5xx."""
     from .. import i18n
+    check_url(url)
     # The server words its refusals in the station's language.
     headers = {"Accept-Language": i18n.current(), **(headers or {})}
     if body is not None and len(body) >= GZIP_FROM and not loopback(url):
@@ -101,7 +130,7 @@ def request(method: str, url: str, *, body: bytes | None = None, headers: dict |
                 _raise_for(url, answer)
             why = f"HTTP {exc.code}"
         except (urllib.error.URLError, OSError, TimeoutError) as exc:
-            why = str(getattr(exc, "reason", exc))
+            why = _network_reason(getattr(exc, "reason", exc))
         if time.monotonic() + delay > deadline:
             raise ServerUnreachable(url=url, why=why)
         sleep(delay * (0.5 + random.random()))
