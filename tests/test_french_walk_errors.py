@@ -225,3 +225,11 @@ def test_a_refused_connection_is_said_in_french(tmp_path):
     except ServerUnreachable as exc:
         said = exc.render(i18n._)
     assert "connexion refusée" in said and "Errno" not in said, said
+
+
+def test_someone_added_twice_is_named_with_roles_in_french(cli, tmp_path):
+    home = tmp_path / "shop"
+    _ok(cli(["operator", "add", "Camille Martin", "--role", "technician", "--home", home]))
+    said = _french_error(cli(["operator", "add", "Camille Martin", "--role", "technicien",
+                              "--home", home, "--lang", "fr"]), ExitCode.CONFLICT)
+    assert "technicien" in said and "technician" not in said, said

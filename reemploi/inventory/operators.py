@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import BadInput, Conflict, NotFound, Refused
+from ..i18n import N_
 from .errors import NotAMachine
 from .events import EventType
 
@@ -55,9 +56,22 @@ class UnknownOperator(NotFound):
     msg = "Unknown operator: {name} (add them with 'reemploi operator add {name} --role technician')"
 
 
+# The roles in words (the msgids the roster shows), for the messages below.
+ROLE_WORDS = {"technician": N_("technician"), "validator": N_("validator"),
+              "trainer": N_("trainer"), "trainee": N_("trainee")}
+
+
 class OperatorExists(Conflict):
     """Exit 11: the person already has these roles."""
     msg = "{name} is already on the roster with the role(s) {roles}"
+
+    def render(self, translate=None) -> str:
+        # ``roles`` is a list of codes ("technician, validator"): each one in words.
+        roles = str(self.params.get("roles") or "")
+        if translate is not None and roles:
+            words = ", ".join(translate(ROLE_WORDS.get(r, r)) for r in roles.split(", "))
+            return translate(self.msg).format(name=self.params.get("name"), roles=words)
+        return super().render(translate)
 
 
 class TraineeName(BadInput):
