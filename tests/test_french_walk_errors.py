@@ -233,3 +233,14 @@ def test_someone_added_twice_is_named_with_roles_in_french(cli, tmp_path):
     said = _french_error(cli(["operator", "add", "Camille Martin", "--role", "technicien",
                               "--home", home, "--lang", "fr"]), ExitCode.CONFLICT)
     assert "technicien" in said and "technician" not in said, said
+
+
+def test_the_root_folder_as_an_output_file_is_refused_in_words(cli, tmp_path):
+    """``--out /`` (a slip of the keyboard): pathlib's "PosixPath('/') has an empty
+    name" traceback in label, sheet and every stats export."""
+    home = tmp_path / "shop"
+    [a] = _lot(cli, home, 1)
+    for args in (["label", a, "--out", "/"], ["sheet", a, "--out", "/"],
+                 ["stats", "--xlsx", "/"], ["stats", "--pdf", "/"]):
+        said = _french_error(cli([*args, "--home", home, "--lang", "fr"]), ExitCode.BAD_INPUT)
+        assert "dossier" in said, said

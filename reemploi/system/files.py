@@ -191,6 +191,8 @@ def check_output_file(path: Path, create_parents: bool = True) -> Path:
     p = Path(path)
     if str(path) in ("", "."):
         raise BadInput(OUT_IS_FOLDER, path=".")
+    if not p.name:                       # "/": no file name at all (temp_name needs one)
+        raise BadInput(OUT_IS_FOLDER, path=str(p))
     tmp = temp_name(p)
     limit = 255 - (len(tmp.name.encode()) - len(p.name.encode()))
     if len(p.name.encode("utf-8", "surrogateescape")) > limit:
