@@ -16,105 +16,43 @@ lines after the first (a second Ctrl-C while the records are written).
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import signal
-import sys
-import tempfile
 import threading
 import time
-from pathlib import Path
 
 from reemploi.context import Context
 from reemploi.system.guard import TargetRefused
 from reemploi.system.signals import SIGNAL_NAMES, Stopped
 from reemploi.wipe import run as wiperun
+from signal_support import (SWEEP_VARIANTS, close_left_open, command_handlers,
+                            JournalTail, ram_home, traced_act)
 
 MIB = 1 << 20
 # The main thread's code of the act: the orchestration, not the journal's internals
 # (which a signal can reach only through these frames' calls).
 SWEPT = ("/reemploi/wipe/run.py", "/reemploi/wipe/recheck.py", "/reemploi/wipe/record.py",
          "/reemploi/system/signals.py", "/threading.py")
-VARIANTS = (((0, signal.SIGINT),),
-            ((0, signal.SIGTERM),),
-            ((0, signal.SIGINT), (3, signal.SIGINT)),
-            ((0, signal.SIGHUP), (25, signal.SIGINT)))
-
-
-def _act(ctx, jobs, options, at: int, sigs) -> tuple[int, BaseException | None, list]:
-    """run_and_record with ``sigs`` raised at line ``at`` (+ their offsets); returns
-    (lines counted, what escaped, the signals raised with the line they hit)."""
-    count, sent = [0], []
-
-    def tracer(frame, event, arg):
-        if not frame.f_code.co_filename.endswith(SWEPT):
-            return None
-        if event == "line":
-            count[0] += 1
-            for offset, sig in sigs:
-                if count[0] == at + offset:
-                    sent.append((sig, f"{os.path.basename(frame.f_code.co_filename)}:"
-                                      f"{frame.f_lineno}"))
-                    signal.raise_signal(sig)     # delivered now, in this thread
-        return tracer
-
-    escaped = None
-    sys.settrace(tracer)
-    try:
-        wiperun.run_and_record(ctx, jobs, options)
-    except BaseException as exc:                 # noqa: BLE001 - what escaped is the point
-        escaped = exc
-    finally:
-        sys.settrace(None)
-    return count[0], escaped, sent
-
-
-def _journal(home) -> list[dict]:
-    path = home / "journal.jsonl"
-    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
-
-
-def _close_left_open(paths: list[str]) -> list[str]:
-    """Close (and name) this process's descriptors still open on ``paths``."""
-    left = []
-    for fd in os.listdir("/proc/self/fd"):
-        try:
-            target = os.readlink(f"/proc/self/fd/{fd}")
-        except OSError:
-            continue
-        if target in paths:
-            os.close(int(fd))
-            left.append(target)
-    return left
-
-
-def _raise_stop(signum, frame):                  # what cli.main installs around commands
-    raise Stopped(signum)
 
 
 def test_a_stop_signal_at_any_line_of_the_act_never_loses_the_record(tmp_path, loopdev):
     devs = [loopdev(1 * MIB), loopdev(1 * MIB)]
-    # The inventory in RAM when there is a tmpfs: the sweep runs the act hundreds of
-    # times, and the journal's fsyncs on this VM's disk made it minutes long.
-    shm = Path("/dev/shm")
-    home = Path(tempfile.mkdtemp(dir=shm)) if shm.is_dir() else tmp_path
-    ctx = Context(home=home / "home", station="T", operator="op")
-    options = wiperun.WipeOptions(method="zero", verify="none")
-    jobs = wiperun.prepare(ctx, [d.path for d in devs], options)
     assert threading.current_thread() is threading.main_thread()
-    old = {s: signal.signal(s, _raise_stop) for s in (signal.SIGINT, signal.SIGTERM,
-                                                       signal.SIGHUP)}
     lost, outcomes = {}, set()
-    try:
-        total, escaped, _ = _act(ctx, jobs, options, 10 ** 9, ())
+    with ram_home(tmp_path) as home, command_handlers():
+        ctx = Context(home=home / "home", station="T", operator="op")
+        tail = JournalTail(ctx.home)
+        options = wiperun.WipeOptions(method="zero", verify="none")
+        jobs = wiperun.prepare(ctx, [d.path for d in devs], options)
+
+        def act():
+            wiperun.run_and_record(ctx, jobs, options)
+        total, escaped, _, _ = traced_act(act, SWEPT, (), at=10 ** 9)
         assert escaped is None and total > 100
         for at in range(1, total + 10):
-            sigs = VARIANTS[at % len(VARIANTS)]
+            sigs = SWEEP_VARIANTS[at % len(SWEEP_VARIANTS)]
             for _attempt in range(3):
-                seen = len(_journal(ctx.home))
-                _, escaped, sent = _act(ctx, jobs, options, at, sigs)
-                new = _journal(ctx.home)[seen:]
+                tail.new()                  # what came before this act
+                _, escaped, sent, _ = traced_act(act, SWEPT, sigs, at=at)
+                new = tail.new()
                 starts = {e["id"] for e in new if e["type"] == "wipe.started"}
                 # Another program holding a disk for a moment (a benchmark's nwipe
                 # scanning every device on this shared machine) refuses the act
@@ -139,14 +77,9 @@ def test_a_stop_signal_at_any_line_of_the_act_never_loses_the_record(tmp_path, l
             for t in threading.enumerate():     # a disk's thread left running by an
                 if t.name.startswith("wipe-"):  # escaped signal: let it end before the
                     t.join(30)                  # next act opens the same disks
-            left = _close_left_open([d.path for d in devs])
+            left = close_left_open([d.path for d in devs])
             if left:                        # the next act could not open the disk
                 lost.setdefault(at, (sent, f"descriptors left open: {left}"))
-    finally:
-        for s, h in old.items():
-            signal.signal(s, h)
-        if home != tmp_path:
-            shutil.rmtree(home, ignore_errors=True)
     print(f"{total} lines swept")
     assert not lost, f"{len(lost)} of {total} lines lose a record: {sorted(lost.items())[:12]}"
     assert outcomes == {"success", "interrupted"}     # the sweep did stop wipes
