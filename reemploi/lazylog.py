@@ -7,8 +7,7 @@ shows (``setup``). Until some code imports ``logging``, no level, handler or fil
 can exist but the defaults: the root logger at WARNING. A debug or info call made
 before then is therefore dropped exactly as ``logging`` itself would drop it. So is a
 warning or worse once the command has asked for the quiet set-up (no ``--debug``):
-its only handler prints nothing, so nobody could see the record; in particular a
-signal handler's warning (system/signals.py) never imports a module. Otherwise (no
+its only handler prints nothing, so nobody could see the record. Otherwise (no
 set-up asked, as in a library) a warning imports ``logging`` and goes through it. Once ``logging`` is in ``sys.modules`` (``--debug``, a
 test's caplog, a library that imported it), every call goes through the real logger.
 """

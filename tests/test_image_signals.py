@@ -30,11 +30,12 @@ def big_image(tmp_path_factory) -> Path:
 
 
 def _write_and_signal(home: Path, img: Path, dev, sig: int, asset: str,
-                      wipe_check: bool = False) -> tuple[int, str, str]:
+                      wipe_check: bool = False, then: tuple[int, ...] = ()
+                      ) -> tuple[int, str, str]:
     checks = () if wipe_check else ("--no-wipe-check",)
     return signal_mid_act(["image", "write", img, dev.path, "--yes", *checks,
                            "--no-postinstall", "--asset", asset, "--json", "--lang", "en"],
-                          home, dev.path, sig)
+                          home, dev.path, sig, then=then)
 
 
 def _machine(home: Path, status: str = "wiped", device: str | None = None) -> str:
@@ -65,6 +66,24 @@ def test_sigterm_mid_image_write_is_recorded_and_json_names_the_event(tmp_path, 
     assert doc["event_id"] == ev.id and doc["result"] == "interrupted"
     assert doc["exit_code"] == ExitCode.INTERRUPTED and "SIGTERM" in doc["error"]
     assert "SIGTERM" in err                               # the error itself on stderr
+
+
+def test_a_closed_terminal_then_more_signals_stop_the_write_once(tmp_path, loopdev,
+                                                                   big_image):
+    """SIGHUP (the terminal closed), then SIGTERM and Ctrl-C while the write stops:
+    one record naming the first, exit 130, no traceback (tests/test_image_signal_sweep.py
+    sweeps the same line by line, in-process)."""
+    home = tmp_path / "home"
+    dev = loopdev(384 * MiB)
+    asset = _machine(home)
+    status, out, err = _write_and_signal(home, big_image, dev, signal.SIGHUP, asset,
+                                         then=(signal.SIGTERM, signal.SIGINT))
+    assert status == ExitCode.INTERRUPTED, err
+    assert "Traceback" not in err
+    [ev] = image_events(home)
+    assert ev.payload["result"] == "interrupted" and ev.payload["error"] == "SIGHUP"
+    assert json.loads(out)["event_id"] == ev.id
+    assert Inventory.open(home, "T", None).unfinished() == []
 
 
 def test_sigkill_mid_image_write_leaves_a_start_that_show_reports(tmp_path, loopdev,

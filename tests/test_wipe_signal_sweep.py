@@ -24,7 +24,8 @@ from reemploi.system.guard import TargetRefused
 from reemploi.system.signals import SIGNAL_NAMES, Stopped
 from reemploi.wipe import run as wiperun
 from signal_support import (SWEEP_VARIANTS, close_left_open, command_handlers,
-                            JournalTail, ram_home, traced_act)
+                            JournalTail, handlers_given_back, ram_home,
+                            traced_act)
 
 MIB = 1 << 20
 # The main thread's code of the act: the orchestration, not the journal's internals
@@ -77,6 +78,8 @@ def test_a_stop_signal_at_any_line_of_the_act_never_loses_the_record(tmp_path, l
             for t in threading.enumerate():     # a disk's thread left running by an
                 if t.name.startswith("wipe-"):  # escaped signal: let it end before the
                     t.join(30)                  # next act opens the same disks
+            if not handlers_given_back():
+                lost.setdefault(at, (sent, "stop handlers not given back"))
             left = close_left_open([d.path for d in devs])
             if left:                        # the next act could not open the disk
                 lost.setdefault(at, (sent, f"descriptors left open: {left}"))

@@ -46,6 +46,7 @@ from pathlib import Path
 
 from ..errors import ReemploiError, ToolFailed, ToolMissing
 from ..system import leftovers
+from ..system.signals import never_stop
 from ..lazylog import getLogger
 
 log = getLogger(__name__)
@@ -148,15 +149,19 @@ def hostname_for(asset_id: str) -> str:
 class _Disk:
     """The written disk and the partition devices we opened for it."""
 
-    def __init__(self, ctx, device: str) -> None:
+    def __init__(self, ctx, device: str, stop=never_stop) -> None:
         self.ctx = ctx
         self.device = device
+        # Called before each tool: raises Stopped once a stop signal came, so the steps
+        # stop between two tools, never inside one (system/signals.py).
+        self.stop = stop
         self.loops: list[tuple[str, dict]] = []
         # Each loop is written down before losetup runs, so a kill -9 leaves a
         # record the next start (or doctor --clean) detaches (system/leftovers.py).
         self.record = leftovers.LoopRecord()
 
     def run(self, argv, **kw):
+        self.stop()
         return self.ctx.runner.run(argv, timeout=kw.pop("timeout", 600), **kw)
 
     def table(self) -> Table | None:
@@ -259,10 +264,13 @@ def _replace_file(workdir: Path, name: str, content: str, mode: int, target: str
 
 
 def run_steps(ctx, device: str, *, hostname: str | None, steps: tuple[Step, ...] = DEFAULT_STEPS,
-              asset_id: str | None = None) -> list[StepResult]:
-    """Run the chosen post-install steps on ``device`` (already guarded and written)."""
+              asset_id: str | None = None, stop=never_stop) -> list[StepResult]:
+    """Run the chosen post-install steps on ``device`` (already guarded and written).
+
+    ``stop`` is called before each tool; what it raises (``Stopped``) leaves after the
+    partition loops are detached."""
     results: list[StepResult] = []
-    disk = _Disk(ctx, device)
+    disk = _Disk(ctx, device, stop)
 
     def add(step, status, reason="", **params):
         results.append(StepResult(step, status, reason, params))
@@ -361,6 +369,7 @@ def run_steps(ctx, device: str, *, hostname: str | None, steps: tuple[Step, ...]
             failed([s for s in file_steps if s not in {r.step for r in results}], exc)
         return results
     finally:
+        disk.stop = never_stop        # the clean-up runs to its end, stopped or not
         try:
             disk.close()
             disk.kernel_sync()        # leave the kernel with the final table

@@ -21,7 +21,7 @@ from ..model import Disk
 from ..inventory.refusals import record_refusal
 from ..system import blockdev, guard, seal
 from ..system.seal import Seal
-from ..system.signals import Stopped, StopSignals, stop_name
+from ..system.signals import StopSignals, stop_name
 from . import catalogue, postinstall, writer
 from .choose import Choice, choose, facts_from_machine
 from .errors import (EmptyImage, ImageTooLarge, IsoNotAnInstall, NoProbe, NoWipeRecord,
@@ -230,7 +230,13 @@ def execute(ctx, plan: Plan, *, progress: writer.Progress | None = None,
     that failed gives a recorded FAILED report (the caller shows its steps, then fails).
 
     Ctrl-C, SIGTERM and SIGHUP take the same path for the whole act (system/signals.py):
-    recorded *interrupted*, exit 130; the records themselves are never cut short. With
+    from here to the record no signal raises anywhere; each is noted, and the act
+    stops at its next safe point: before the disk is opened (nothing written, nothing
+    recorded), between two pieces written, zeroed or read back, between two
+    post-install steps, or at the end of the post-install (a signal that came during
+    its last tool). It is then recorded *interrupted* and raises WriteFailed (exit
+    130); a second signal changes nothing. One that comes while the final record is
+    written is too late to stop anything: the record says what was done. With
     ``record``, an ``image.started`` event is appended (fsynced) before the first byte,
     so a power cut or SIGKILL mid-write leaves a start that no ``image.written`` names."""
     with StopSignals() as signals:
@@ -261,6 +267,7 @@ def _execute(ctx, plan: Plan, progress: writer.Progress | None, record: bool,
         # that window stays as short as it can be (a kill there leaves no trace).
         from .. import events as typed
         typed.known_types()
+        signals.check()                     # stopped before anything is opened: exit 130
         fd = guard.open_sealed(ctx, plan.seal or seal.take(ctx, plan.disk))
     except guard.TargetRefused as exc:
         if record:
@@ -277,25 +284,26 @@ def _execute(ctx, plan: Plan, progress: writer.Progress | None, record: bool,
     start_event = None
     if record:
         try:
-            with signals.hold():
-                start_event = _record_start(ctx, plan)
+            start_event = _record_start(ctx, plan)
         except BaseException:
             os.close(fd)                    # JournalWriteFailed: nothing written, exit 15
             raise
     phase = "write"
+    stop = signals.check                    # raises Stopped between two pieces
     try:
         try:
-            if signals.received:            # arrived while the start was written
-                raise Stopped(signals.first)
+            stop()                          # one that arrived while the start was written
             if plan.fill_holes:
                 zeroed = writer.fill_zeros(fd, writer.holes(info), plan.disk.path,
-                                           progress=progress)
+                                           progress=progress, stop=stop)
             stats = writer.write(info, fd, plan.disk.path, progress=track,
-                                 verify_later=plan.verify)
+                                 verify_later=plan.verify, stop=stop)
             if plan.verify:
                 verify_state = "failed"
-                v = writer.verify(fd, stats.pieces, plan.disk.path, progress=track)
+                v = writer.verify(fd, stats.pieces, plan.disk.path, progress=track,
+                                  stop=stop)
                 verify_state, verify_seconds = "passed", v.seconds
+            stop()                          # one during the last piece or its read-back
         finally:
             os.close(fd)
         phase = "post-install"
@@ -306,26 +314,26 @@ def _execute(ctx, plan: Plan, progress: writer.Progress | None, record: bool,
                      for s in plan.steps]
         elif plan.steps:
             steps = postinstall.run_steps(ctx, plan.disk.path, hostname=plan.hostname,
-                                          steps=plan.steps, asset_id=plan.asset_id)
+                                          steps=plan.steps, asset_id=plan.asset_id,
+                                          stop=stop)
+            stop()                          # one during the last step's tool
         phase = "record"
-        with signals.hold():
-            return _record_success(ctx, plan, record, start, start_event, stats, steps,
-                                   verify_state, verify_seconds, zeroed)
+        return _record_success(ctx, plan, record, start, start_event, stats, steps,
+                               verify_state, verify_seconds, zeroed)
     except (ReemploiError, KeyboardInterrupt, OSError) as exc:
         if phase == "record" and not isinstance(exc, KeyboardInterrupt):
             raise                           # the journal refused the record (exit 15)
-        with signals.hold():
-            if phase == "write":
-                err = _failed(ctx, plan, exc, record, ExitCode.DEVICE_ERROR, "{signal}",
-                              stats.bytes_written if stats else done["write"],
-                              time.monotonic() - start, start_event, verify=verify_state)
-            else:
-                # Ctrl-C while the partition table or the filesystem was being changed:
-                # the disk is in an unknown state, so it is not installed.
-                err = _failed(ctx, plan, exc, record, ExitCode.TOOL_FAILED,
-                              "{signal} (post-install)", stats.bytes_written,
-                              time.monotonic() - start, start_event, verify=verify_state,
-                              verify_seconds=round(verify_seconds, 3), zeroed_bytes=zeroed)
+        if phase == "write":
+            err = _failed(ctx, plan, exc, record, ExitCode.DEVICE_ERROR, "{signal}",
+                          stats.bytes_written if stats else done["write"],
+                          time.monotonic() - start, start_event, verify=verify_state)
+        else:
+            # Ctrl-C while the partition table or the filesystem was being changed:
+            # the disk is in an unknown state, so it is not installed.
+            err = _failed(ctx, plan, exc, record, ExitCode.TOOL_FAILED,
+                          "{signal} (post-install)", stats.bytes_written,
+                          time.monotonic() - start, start_event, verify=verify_state,
+                          verify_seconds=round(verify_seconds, 3), zeroed_bytes=zeroed)
         raise err from (None if isinstance(exc, KeyboardInterrupt) else exc)
 
 

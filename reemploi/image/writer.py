@@ -17,6 +17,12 @@ verification. What we add for speed:
   and hashes on the pool while the next piece is read; an unaligned piece is read
   buffered after its cached pages are evicted (``_drop_cache``).
 
+Stopping: the main thread never gets an exception thrown at it by a signal (see
+``system/signals.py``: one raised inside a ``queue.get`` or a future's wait can leave
+a lock held, and the write then waits forever). ``write``, ``fill_zeros`` and
+``verify`` call ``stop()`` between two pieces instead; it raises ``Stopped`` when a
+stop signal came, and the writes or reads in flight end before the error leaves.
+
 Holes: our block maps come from zero detection, so an unmapped range means "zeros",
 and zero runs inside files (ELF alignment padding, zeroed inode-table blocks) do
 matter. Skipping them is only right when the disk already reads zeros there (its last
@@ -39,6 +45,7 @@ from typing import Callable
 from ..errors import DeviceError, VerifyFailed
 from .sources import PIECE, Buffers, ImageInfo, Piece, pieces, update_hash
 from ..syserr import reason
+from ..system.signals import never_stop
 
 ALIGN = 4096                      # covers 512- and 4096-byte logical sectors
 FLUSH_EVERY = 1 << 30             # fdatasync after this many bytes (bmaptool: ~1 GiB too)
@@ -53,6 +60,7 @@ WRITE_DEPTH = 2
 READ_DEPTH = 4
 
 Progress = Callable[[str, int, int], None]   # (phase "write"|"verify", done, total)
+Stop = Callable[[], None]                     # raises to stop between two pieces
 
 
 @dataclass(frozen=True)
@@ -110,13 +118,13 @@ def _pwrite_all(fd: int, view, offset: int, device: str) -> None:
 def write(info: ImageInfo, fd: int, device: str, *, direct: bool = True,
           threads: int | None = None, progress: Progress | None = None,
           flush_every: int = FLUSH_EVERY, verify_later: bool = False,
-          depth: int = WRITE_DEPTH) -> WriteStats:
+          depth: int = WRITE_DEPTH, stop: Stop = never_stop) -> WriteStats:
     """Write the mapped pieces of ``info`` to ``fd``. Raises VerifyFailed/DeviceError.
 
     ``depth`` writes are in flight at once (see ``WRITE_DEPTH``); pieces are settled
     in image order, so ``progress`` and the pieces returned count only what the disk
     acknowledged, in order. ``verify_later``: the caller runs ``verify`` afterwards
-    (see ``sources.pieces``)."""
+    (see ``sources.pieces``). ``stop`` is called before each piece (see above)."""
     threads = threads or _threads()
     depth = max(1, depth)
     lookahead = threads + 1
@@ -170,6 +178,7 @@ def write(info: ImageInfo, fd: int, device: str, *, direct: bool = True,
                             settle()
                         os.fdatasync(fd)
                         since_flush = 0
+                    stop()                 # before the next piece is taken from gen
                 while inflight:
                     settle()
             finally:
@@ -201,41 +210,48 @@ def holes(info: ImageInfo) -> list[tuple[int, int]]:
 
 
 def fill_zeros(fd: int, ranges: list[tuple[int, int]], device: str,
-               progress: Progress | None = None) -> int:
+               progress: Progress | None = None, stop: Stop = never_stop) -> int:
     """Make ``ranges`` read as zeros: BLKZEROOUT (the drive's WRITE ZEROES / UNMAP when
-    it has one, else the kernel writes zero pages), or plain zero writes if refused."""
+    it has one, else the kernel writes zero pages), or plain zero writes if refused.
+    ``stop`` is called between two chunks (at most ``FILL_CHUNK``)."""
     total = sum(n for _, n in ranges)
     done = 0
     zero = None
-    for offset, length in ranges:
-        pos, end = offset, offset + length
-        while pos < end:
-            n = min(FILL_CHUNK, end - pos)
-            aligned = n - n % 512 if pos % 512 == 0 else 0
-            try:
-                if not aligned:
-                    raise OSError("unaligned")
-                fcntl.ioctl(fd, BLKZEROOUT, struct.pack("QQ", pos, aligned))
-                n = aligned
-            except OSError:
-                if zero is None:
-                    zero = mmap.mmap(-1, 1 << 20)
-                n = min(n, len(zero))
-                want_direct = pos % ALIGN == 0 and n % ALIGN == 0
-                flags = fcntl.fcntl(fd, fcntl.F_GETFL)
-                if not want_direct and flags & os.O_DIRECT:
-                    _set_direct(fd, False)
+    try:
+        for offset, length in ranges:
+            pos, end = offset, offset + length
+            while pos < end:
+                n = min(FILL_CHUNK, end - pos)
+                aligned = n - n % 512 if pos % 512 == 0 else 0
                 try:
-                    _pwrite_all(fd, memoryview(zero)[:n], pos, device)
-                finally:
+                    if not aligned:
+                        raise OSError("unaligned")
+                    fcntl.ioctl(fd, BLKZEROOUT, struct.pack("QQ", pos, aligned))
+                    n = aligned
+                except OSError:
+                    if zero is None:
+                        zero = mmap.mmap(-1, 1 << 20)
+                    n = min(n, len(zero))
+                    want_direct = pos % ALIGN == 0 and n % ALIGN == 0
+                    flags = fcntl.fcntl(fd, fcntl.F_GETFL)
                     if not want_direct and flags & os.O_DIRECT:
-                        _set_direct(fd, True)
-            pos += n
-            done += n
-            if progress:
-                progress("zero", done, total)
-    if zero is not None:
-        zero.close()
+                        _set_direct(fd, False)
+                    try:
+                        _pwrite_all(fd, memoryview(zero)[:n], pos, device)
+                    finally:
+                        if not want_direct and flags & os.O_DIRECT:
+                            _set_direct(fd, True)
+                pos += n
+                done += n
+                if progress:
+                    progress("zero", done, total)
+                stop()
+    finally:               # a stop or an I/O error: the zero buffer goes too
+        if zero is not None:
+            try:
+                zero.close()
+            except BufferError:    # a view still held by a traceback frame: GC frees it
+                pass
     return done
 
 
@@ -264,7 +280,8 @@ def _parts(written: tuple[Written, ...], size: int):
 
 
 def verify(fd: int, written: tuple[Written, ...], device: str, *, direct: bool = True,
-           threads: int | None = None, progress: Progress | None = None) -> VerifyStats:
+           threads: int | None = None, progress: Progress | None = None,
+           stop: Stop = never_stop) -> VerifyStats:
     """Read back every written piece (or whole range) from the disk and compare its
     sha256; a range longer than one buffer is read in buffer-sized parts.
 
@@ -336,6 +353,7 @@ def verify(fd: int, written: tuple[Written, ...], device: str, *, direct: bool =
         with ThreadPoolExecutor(threads, thread_name_prefix="img-verify") as pool:
             try:
                 for part in _parts(written, size):
+                    stop()
                     w = part[0]
                     use_direct = direct and _aligned(w)
                     if use_direct != direct_now:

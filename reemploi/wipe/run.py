@@ -418,7 +418,7 @@ def run_all(ctx, jobs: list[Job], options: WipeOptions, *, stop: threading.Event
     # between two short waits (one that came while the starts were written stops the
     # disks before their first byte). Under a raising handler (library use, tests)
     # KeyboardInterrupt comes in the wait; a second one keeps waiting.
-    deferring = signals is not None and signals.defer
+    deferring = signals is not None
     interrupted = bool(deferring and signals.received)
     if interrupted:
         stop.set()
@@ -480,7 +480,7 @@ def run_and_record(ctx, jobs: list[Job], options: WipeOptions,
     # Deferring (system/signals.py): from here to the last record no signal raises;
     # run_all reads them between two waits. Before this, nothing is open or written
     # and a signal ends the command as before (exit 130, nothing to record).
-    with StopSignals(defer=True) as signals:
+    with StopSignals() as signals:
         # The types this command appends loaded first, so the intent follows the
         # opens at once; not all types (~30 ms of each start, issue 16).
         from .. import events as typed
