@@ -19,8 +19,8 @@ each piece, and threading.py's thread starts and waits repeat with them; a windo
 at the same line with the same callers is the same window. So each act raises its
 signal at the first line whose stack (file:line of every swept frame) no earlier
 act has swept, until an act meets none: ~1,150 acts for the ~3,700 lines the two
-images run (the wipe's sweep runs ~400 acts of a longer act); 2 min 20 s on this
-2-vCPU machine at load 4, the wipe sweep's 1 min 45 s at load 3.
+images run (the wipe's sweep runs ~400 acts of a longer act): ~45 s on this
+2-vCPU machine when quiet, 2 min 20 s at load 4 (the wipe sweep: 1 min 45 s at 3).
 
 With the raising handler the image write had before (``Stopped`` wherever the main
 thread was), 67 to 69 of ~1,150 positions lost (four runs): 45 raised
