@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from typing import Any
 
 from .errors import BadInput
-from .i18n import N_
+from .i18n import N_, _
 
 MAX_DEPTH = 64
 MAX_LINE = 4096
@@ -159,3 +159,18 @@ def parse_xml(data: bytes, kind: str, what: str = "input"):
     if root is None:
         raise ET.ParseError("no element found")
     return root
+
+
+TOO_LARGE = N_("far too large for this kind of file (more than {limit} MiB)")
+
+
+def read_at_most(path, limit: int) -> bytes:
+    """The bytes of ``path``, or BadInput (exit 7) when it holds more than ``limit``: a
+    file given by mistake (an ISO for a certificate, /dev/zero) must not be read whole
+    into memory first (MemoryError, or the OOM killer on a 2 GB netbook). OSError and
+    its subclasses pass through, for the caller's own words."""
+    with open(path, "rb") as fh:
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise BadInput(what=str(path), why=_(TOO_LARGE).format(limit=limit >> 20))
+    return data

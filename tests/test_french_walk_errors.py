@@ -244,3 +244,31 @@ def test_the_root_folder_as_an_output_file_is_refused_in_words(cli, tmp_path):
                  ["stats", "--xlsx", "/"], ["stats", "--pdf", "/"]):
         said = _french_error(cli([*args, "--home", home, "--lang", "fr"]), ExitCode.BAD_INPUT)
         assert "dossier" in said, said
+
+
+def test_a_file_far_too_large_is_refused_before_it_fills_the_memory(cli, tmp_path):
+    """A certificate, a carnet, grading rules, a station profile or a key file given
+    by mistake as something huge (an ISO; here a 1.5 GiB sparse file of zeros) was read
+    whole: MemoryError traceback, or the OOM killer on a 2 GB netbook."""
+    import os
+    import subprocess
+    import sys
+    from conftest import MACHINES, ROOT
+    big = tmp_path / "emmabuntus.iso"
+    with open(big, "wb") as fh:
+        fh.truncate(1536 << 20)
+    home = tmp_path / "shop"
+    d600 = MACHINES / "latitude-d600-32bit"
+    for args in (["certificate", "verify", big],
+                 ["atelier", "verify", big],
+                 ["grade", "--rules", big, "--replay", d600, "--no-save", "--no-bench"],
+                 ["station", "--profile", big, "--replay", d600],
+                 ["certificate", "trust", big, "--fingerprint", "SHA256:" + "0" * 64]):
+        # Whole processes with their address space capped at 1 GiB: reading the file
+        # whole would fail (MemoryError), as it would on a small machine.
+        done = subprocess.run(
+            ["sh", "-c", 'ulimit -v 1048576; exec "$@"', "sh", sys.executable, "-m", "reemploi",
+             "--lang", "fr", *map(str, args)], cwd=ROOT, capture_output=True, text=True,
+            timeout=120, env={**os.environ, "REEMPLOI_HOME": str(home)})
+        assert done.returncode == ExitCode.BAD_INPUT, (args, done.stderr[-600:])
+        assert "Traceback" not in done.stderr and "trop" in done.stderr, done.stderr

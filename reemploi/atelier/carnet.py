@@ -127,7 +127,8 @@ def issue_carnet(home: Path, data: dict, out_dir: Path) -> CarnetFiles:
 def load_signed(path: Path) -> dict:
     """The signed carnet from its JSON file or from the HTML page that embeds it."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        from ..bounded import read_at_most      # an ISO given by mistake is not read whole
+        text = read_at_most(path, 64 << 20).decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise BadInput(what=str(path), why=reason(exc)) from None
     if text.lstrip().startswith("<"):

@@ -156,7 +156,8 @@ _AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)$|\s*\(at end of document\)
 def _read(path: Path) -> dict:
     where = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        from ..bounded import read_at_most      # a rules file is a few KB; not read whole
+        text = read_at_most(path, 1 << 20).decode("utf-8")
     except FileNotFoundError:
         raise RulesNotFound(path=where) from None
     except IsADirectoryError:

@@ -208,7 +208,8 @@ def parse_profile(text: str, path: Path | str = "profile") -> Profile:
 
 def load_profile(path: Path) -> Profile:
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        from ..bounded import read_at_most      # a profile is a few lines; not read whole
+        text = read_at_most(path, 1 << 20).decode("utf-8")
     except OSError as exc:
         raise _bad(path, UNREADABLE, detail=reason(exc)) from None
     return parse_profile(text, Path(path))

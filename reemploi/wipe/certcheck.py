@@ -21,6 +21,7 @@ from ..errors import BadInput, NotFound
 from .signing import parse_signed, verify_document
 from .trust import UnexpectedKey, UntrustedKey, find_trusted, normalize_fingerprint
 from ..syserr import reason
+from ..bounded import read_at_most
 
 
 @dataclass(frozen=True)
@@ -36,10 +37,14 @@ class Verification:
     station: str | None
 
 
+# A lot's certificate for 2 000 machines is a few MB; anything far above is no certificate.
+MAX_DOCUMENT = 64 << 20
+
+
 def read_document(path: Path) -> tuple[dict, bytes]:
     """(signed document, file bytes), read strictly."""
     try:
-        data = Path(path).read_bytes()
+        data = read_at_most(path, MAX_DOCUMENT)
     except FileNotFoundError:
         raise NotFound(what=str(path)) from None
     except OSError as exc:

@@ -169,7 +169,8 @@ def export_key(ctx, out: Path | None) -> tuple[Path, TrustedKey]:
 def read_key_file(path: Path) -> tuple[bytes, dict]:
     """(raw public key, {workshop, station} from the header lines) of a key file."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        from ..bounded import read_at_most      # a key file is a few lines; not read whole
+        text = read_at_most(path, 1 << 20).decode("utf-8")
     except FileNotFoundError:
         raise NotFound(what=str(path)) from None
     except (OSError, UnicodeDecodeError) as exc:
