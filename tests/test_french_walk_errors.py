@@ -272,3 +272,23 @@ def test_a_file_far_too_large_is_refused_before_it_fills_the_memory(cli, tmp_pat
             timeout=120, env={**os.environ, "REEMPLOI_HOME": str(home)})
         assert done.returncode == ExitCode.BAD_INPUT, (args, done.stderr[-600:])
         assert "Traceback" not in done.stderr and "trop" in done.stderr, done.stderr
+
+
+def test_a_command_line_that_is_not_utf8_is_said_in_words(tmp_path):
+    """A name typed on an old Latin-1 console reaches us as bytes that are not UTF-8
+    ("Soci\\xe9t\\xe9"): intake said "Lecture impossible de event payload : 'utf-8'
+    codec can't encode character '\\udce9'…", and show/label/history of such an id
+    ended in a UnicodeEncodeError traceback."""
+    import os
+    import subprocess
+    import sys
+    from conftest import ROOT
+    env = {**os.environ, "REEMPLOI_HOME": str(tmp_path / "shop"), "LANG": "fr_FR.UTF-8"}
+    for args in ([b"intake", b"--donor", b"Soci\xe9t\xe9", b"--device", b"laptop:1"],
+                 [b"inventory", b"show", b"REE-\xff"], [b"label", b"\xff"],
+                 [b"inventory", b"history", b"\xff"]):
+        done = subprocess.run([sys.executable.encode(), b"-m", b"reemploi", *args], cwd=ROOT,
+                              env=env, capture_output=True, timeout=120)
+        err = done.stderr.decode("utf-8", "replace")
+        assert done.returncode == ExitCode.BAD_INPUT, (args, err)
+        assert "Traceback" not in err and "codec" not in err and "UTF-8" in err, err

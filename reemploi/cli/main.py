@@ -11,7 +11,7 @@ import click
 from .. import __version__, i18n
 from ..i18n import N_
 from ..context import set_cli_operator
-from ..errors import Aborted, ExitCode, ReemploiError
+from ..errors import Aborted, BadInput, ExitCode, ReemploiError
 from .common import _set_lang
 from .plain import failure, setup_logging, stop, stops
 from .click_i18n import install as _install_click_i18n, translate_params
@@ -118,12 +118,13 @@ class ReemploiGroup(TranslatedHelp, click.Group):
             with formatter.section("Commands"):    # translated by the formatter
                 formatter.write_dl(rows)
 
-    def main(self, *args, **kwargs):
+    def main(self, args=None, *rest, **kwargs):
         # In-process callers (tests' CliRunner with env=…) get the language their
         # environment asks for, as the installed command does through ``main()``.
         i18n.set_language(None)
         set_cli_operator(None)
-        return super().main(*args, **kwargs)
+        _refuse_undecodable(sys.argv[1:] if args is None else args)
+        return super().main(args, *rest, **kwargs)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -144,6 +145,20 @@ class ReemploiGroup(TranslatedHelp, click.Group):
             click.echo("", err=True)
             click.echo(i18n._("Error: {message}").format(message=Aborted().render(i18n._)), err=True)
             ctx.exit(int(ExitCode.ABORTED))
+
+
+def _refuse_undecodable(words) -> None:
+    """A word of the command line that is not UTF-8 (an old Latin-1 console: "Soci\xe9t\xe9"
+    arrives as lone surrogates) is refused here, exit 7 in words: a donor's name so
+    typed would otherwise reach the journal's encoder (a codec error) or an id's index
+    (a traceback)."""
+    for word in words:
+        if isinstance(word, str) and any("\udc80" <= c <= "\udcff" for c in word):
+            shown = word.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            err = BadInput(N_("'{word}' is not UTF-8 text: set the terminal to UTF-8 "
+                              "(LANG=fr_FR.UTF-8) and type it again"), word=shown)
+            click.echo(i18n._("Error: {message}").format(message=err.render(i18n._)), err=True)
+            sys.exit(int(err.exit_code))
 
 
 @click.group(cls=ReemploiGroup, context_settings={"help_option_names": ["-h", "--help"]})
