@@ -20,8 +20,8 @@ signal at each line the act runs: tests/test_wipe_signal_sweep.py,
 tests/test_image_signal_sweep.py), a ``Stopped`` raised while ``run_all`` built its
 threads, inside ``Event.wait`` (then ``RuntimeError: release unlocked lock`` from the
 condition's ``__exit__``), between two records, or inside ``queue.get`` after its
-lock was taken (the image writer then waited forever on that lock) left a start with
-no end, or no end at all (seen once in CI: exit 130 and no record). The handler does
+lock was taken left a start with no end (seen once in CI: exit 130 and no record), a
+descriptor open, or the image writer waiting for ever on that lock. The handler does
 nothing but append to a list: no lock, no log line (an ``Event.set`` or a log line
 from a handler can deadlock on a lock the interrupted code holds).
 
