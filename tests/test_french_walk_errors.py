@@ -292,3 +292,31 @@ def test_a_command_line_that_is_not_utf8_is_said_in_words(tmp_path):
         err = done.stderr.decode("utf-8", "replace")
         assert done.returncode == ExitCode.BAD_INPUT, (args, err)
         assert "Traceback" not in err and "codec" not in err and "UTF-8" in err, err
+
+
+def test_the_report_pdf_survives_a_very_long_name(cli, tmp_path):
+    """A name pasted 5 000 characters long (a donor's at intake then; a recipient
+    organisation's at checkout still) made ``stats --pdf`` end in reportlab's
+    LayoutError traceback: the table row was taller than the page, and the workshop had
+    no report at all until the name was corrected."""
+    import subprocess
+    home = tmp_path / "shop"
+    long_name = "Association " + "des amis du réemploi " * 240
+    [a, _] = _lot(cli, home)
+    _ok(cli(["checkout", a, "--to", "recycled", "--org", long_name, "--home", home]))
+    out = tmp_path / "bilan.pdf"
+    done = cli(["stats", "--pdf", out, "--home", home, "--lang", "fr"])
+    assert done.exit_code == 0, done.output
+    text = subprocess.run(["pdftotext", "-layout", out, "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "Association des amis du réemploi" in text and "…" in text
+
+
+def test_a_donor_name_pasted_far_too_long_is_refused_at_intake(cli, tmp_path):
+    """The same 5 000-character name also made the donor's attestation (lot
+    attestation) end in reportlab's LayoutError: refused where it is typed."""
+    home = tmp_path / "shop"
+    said = _french_error(cli(["intake", "--donor", "Association " + "x" * 300, "--device",
+                              "laptop:1", "--home", home, "--lang", "fr"]), ExitCode.BAD_INPUT)
+    assert "--donor" in said and "200" in said, said
+    assert not (home / "journal.jsonl").exists() or b"xxxx" not in (home / "journal.jsonl").read_bytes()

@@ -44,6 +44,10 @@ def check_date(value: str) -> None:
             from None
 
 
+# A donor's name as its papers print it: far more than any organisation's name needs.
+MAX_DONOR_NAME = 200
+
+
 class LotsMixin:
     def receive_lot(self, donor: str, donor_kind: str = "company", *, date: str | None = None,
                     devices: Iterable[tuple[str, int, float | None]] = (),
@@ -58,6 +62,10 @@ class LotsMixin:
         A lot above ``LARGE_LOT_DEVICES`` devices or ``LARGE_LOT_KG`` is refused (LargeLot,
         exit 8) unless ``confirmed``: one typo (laptop:100000) would otherwise create
         100 000 ids in an append-only journal. The date is not in the future."""
+        if len(donor.strip()) > MAX_DONOR_NAME:
+            # A paste gone wrong, not a name: it would also break every paper that
+            # prints it (the attestation's table row taller than the page).
+            raise BadInput(what="--donor", why=N_("longer than 200 characters"))
         rows = []
         for kind, count, weight in devices:
             # The value as typed is in the command line; the reason is the events' own

@@ -189,11 +189,21 @@ def _columns(t: Table, keep: list[int]) -> Table:
                  tuple(tuple(r[i] for i in keep) for r in t.rows))
 
 
+# A cell's text at most this long: a name pasted 5 000 characters long made a row
+# taller than the page, and reportlab gives up on the whole report (LayoutError). The
+# spreadsheets and CSV keep the full text.
+MAX_CELL = 200
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= MAX_CELL else text[:MAX_CELL - 1].rstrip() + "…"
+
+
 def _rl_table(t: Table, lang: str, style) -> list:
     cell = style["BodyText"].clone("cell", fontSize=7, leading=8.5)
     head = style["BodyText"].clone("head", fontSize=7, leading=8.5, fontName="Helvetica-Bold")
     headers = [pdf_text(str(h)) for h in t.headers]
-    rows = [[_num(c, lang) for c in row] for row in t.rows[:MAX_ROWS]]
+    rows = [[_cut(_num(c, lang)) for c in row] for row in t.rows[:MAX_ROWS]]
     data = [[_para(h, head) for h in headers]]
     # Paragraphs (wrapping text) only where text is long: a plain string draws far
     # faster, and numbers never need to wrap.
