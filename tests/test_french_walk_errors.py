@@ -320,3 +320,18 @@ def test_a_donor_name_pasted_far_too_long_is_refused_at_intake(cli, tmp_path):
                               "laptop:1", "--home", home, "--lang", "fr"]), ExitCode.BAD_INPUT)
     assert "--donor" in said and "200" in said, said
     assert not (home / "journal.jsonl").exists() or b"xxxx" not in (home / "journal.jsonl").read_bytes()
+
+
+def test_the_donor_papers_survive_a_very_long_name(cli, tmp_path):
+    """A donor's name corrected into 5 000 characters (``inventory correct``), or a
+    recipient organisation's at checkout: the attestation and the receipt ended in
+    reportlab's LayoutError traceback (a table row taller than the page)."""
+    home = tmp_path / "shop"
+    long_name = "Association " + "des amis du réemploi " * 240
+    made = _ok(cli(["intake", "--donor", "Mairie", "--device", "laptop:1", "--create-ids",
+                    "--json", "--home", home]))
+    _ok(cli(["inventory", "correct", made["lot"]["donor_id"], "--set", f"name={long_name}",
+             "--reason", "x", "--home", home]))
+    done = cli(["lot", "attestation", made["lot"]["id"], "--out", tmp_path / "papiers",
+                "--home", home, "--lang", "fr"])
+    assert done.exit_code == 0, done.output

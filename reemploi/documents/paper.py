@@ -59,8 +59,20 @@ def p(text, style) -> Paragraph:
     return Paragraph(pdf_text(text if text not in (None, "") else "—"), style)
 
 
+# A table cell's text at most this long: a name pasted 5 000 characters long made a row
+# taller than the page, and reportlab gives up on the whole document (LayoutError).
+MAX_CELL = 600
+
+
+def cut(text):
+    """``text`` cut to ``MAX_CELL`` characters ("…"); anything else as it is."""
+    if isinstance(text, str) and len(text) > MAX_CELL:
+        return text[:MAX_CELL - 1].rstrip() + "…"
+    return text
+
+
 def kv_table(rows, st, width_mm: float = 174.0, key_mm: float = 48.0) -> Table:
-    data = [[p(k, st["small"]), p(v, st["base"])] for k, v in rows]
+    data = [[p(k, st["small"]), p(cut(v), st["base"])] for k, v in rows]
     table = Table(data, colWidths=[key_mm * mm, (width_mm - key_mm) * mm])
     table.setStyle(TableStyle([
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -72,7 +84,7 @@ def kv_table(rows, st, width_mm: float = 174.0, key_mm: float = 48.0) -> Table:
 
 def grid(header, rows, st, widths_mm) -> Table:
     data = [[p(h, st["small"]) for h in header]]
-    data += [[p(c, st["small"]) for c in row] for row in rows]
+    data += [[p(cut(c), st["small"]) for c in row] for row in rows]
     table = Table(data, colWidths=[w * mm for w in widths_mm], repeatRows=1)
     table.setStyle(TableStyle([
         ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
