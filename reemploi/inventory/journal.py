@@ -148,6 +148,13 @@ class Journal:
         if not existed:
             fsync_dir(self.home)
 
+    def _read_only_lock(self) -> int | None:
+        """The lock file opened read-only (flock works on it), or None if there is none."""
+        try:
+            return os.open(self.lock_path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except FileNotFoundError:
+            return None
+
     @contextlib.contextmanager
     def locked(self, shared: bool = False) -> Iterator[None]:
         try:
@@ -160,10 +167,7 @@ class Journal:
             # directory): a shared lock needs only read access, and without even
             # that we read unlocked, as a reader of an append-only file may.
             try:
-                fd = os.open(self.lock_path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
-            except FileNotFoundError:
-                yield
-                return
+                fd = self._read_only_lock()
             except PermissionError:
                 check_private_dir(self.home)
                 raise
@@ -172,11 +176,10 @@ class Journal:
                 raise
             # A read-only medium (see ``ensure``): flock(2) needs no write access, so
             # the lock is taken as asked on a read-only descriptor; nobody appends there.
-            try:
-                fd = os.open(self.lock_path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
-            except FileNotFoundError:
-                yield
-                return
+            fd = self._read_only_lock()
+        if fd is None:                          # no lock file to take: read unlocked
+            yield
+            return
         try:
             fcntl.flock(fd, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
             yield
