@@ -335,3 +335,39 @@ def test_the_donor_papers_survive_a_very_long_name(cli, tmp_path):
     done = cli(["lot", "attestation", made["lot"]["id"], "--out", tmp_path / "papiers",
                 "--home", home, "--lang", "fr"])
     assert done.exit_code == 0, done.output
+
+
+@needs_root
+def test_a_station_run_reads_in_french_in_the_history(cli, loopdev, tmp_path):
+    """The station writes its own notes in English into the journal (evidence in one
+    language; the resume reads them): ``inventory history`` showed "(station: awaiting
+    validation)", "station: documents: …" and "replay: stands for /dev/loopN" inside the
+    French history."""
+    from conftest import MACHINES
+    home = tmp_path / "shop"
+    [a] = _lot(cli, home, 1)
+    disk = loopdev(32 << 20)
+    profile = tmp_path / "profil.toml"
+    profile.write_text(f"""[station]
+steps = ["probe", "checklist", "grade", "wipe", "certificate", "documents", "ready"]
+asset = "{a}"
+lang = "fr"
+require_persistence = false
+disks = ["{disk.path}"]
+ready_when = ["ready", "ready-after-upgrade"]
+
+[checklist]
+keyboard = "ok"
+cosmetic = "B"
+
+[wipe]
+method = "zero"
+verify = "sample"
+""", encoding="utf-8")
+    ran = cli(["station", "--profile", profile, "--replay", MACHINES / "aspire-es1-non-root",
+               "--lines", "--home", home])
+    assert ran.exit_code == 0, ran.output
+    history = _ok(cli(["inventory", "history", a, "--home", home, "--lang", "fr"]))
+    assert "en attente de validation" in history, history
+    for english in ("awaiting validation", "station: documents", "stands for"):
+        assert english not in history, history

@@ -106,6 +106,23 @@ BECAUSE = {"wipe-started": N_("its disk is being wiped: the installed system is 
            "image-started": N_("a new image is being written: the installed system is gone")}
 
 
+# Notes the tool itself writes into the journal, in English (evidence in one language;
+# the station's resume reads them back: station/flow.py): said in the reader's words.
+TOOL_NOTES = {"station: awaiting validation": N_("station: awaiting validation")}
+TOOL_NOTE_PREFIXES = {"station: documents: ": N_("station: documents: {files}"),
+                      "replay: stands for ": N_("replay: stands for {files}")}
+
+
+def tool_note(text: str, lang: str | None = None) -> str:
+    """A note the tool wrote, in the reader's words; a person's note as written."""
+    if text in TOOL_NOTES:
+        return tr(TOOL_NOTES[text], lang)
+    for prefix, msgid in TOOL_NOTE_PREFIXES.items():
+        if text.startswith(prefix):
+            return tr(msgid, lang, files=text[len(prefix):])
+    return text
+
+
 def event_detail(etype: str, payload: Mapping[str, Any] | None, asset_id: str | None = None,
                  lang: str | None = None) -> str:
     """What the event is about: the note's text, the wiped disk, the part, the verdict...
@@ -116,11 +133,11 @@ def event_detail(etype: str, payload: Mapping[str, Any] | None, asset_id: str | 
         ends = [d.get(k) or "?" for k in ("from", "to")]
         ends = [tr(STATUS_NAMES[e], lang) if e in STATUS_NAMES else e for e in ends]
         text = f"{ends[0]} → {ends[1]}"
-        why = d.get("note") or (tr(BECAUSE[d["because"]], lang) if d.get("because") in BECAUSE
-                                else None)
+        why = (tool_note(str(d["note"]), lang) if d.get("note") else None) or \
+            (tr(BECAUSE[d["because"]], lang) if d.get("because") in BECAUSE else None)
         return f"{text} ({why})" if why else text
     if etype == EventType.NOTE.value:
-        return str(d.get("text") or "")
+        return tool_note(str(d.get("text") or ""), lang)
     if etype == EventType.ASSET_VALIDATED.value:
         return " — ".join(str(x) for x in (d.get("validator"), d.get("note")) if x)
     if etype == EventType.DOCUMENT_ISSUED.value:
@@ -141,7 +158,8 @@ def event_detail(etype: str, payload: Mapping[str, Any] | None, asset_id: str | 
     if etype == EventType.VOID.value:
         return str(d.get("reason") or "")
     if etype == EventType.PART_REMOVED.value:
-        return " — ".join(str(x) for x in (d.get("part_id"), d.get("reason")) if x)
+        reason = tool_note(str(d["reason"]), lang) if d.get("reason") else None
+        return " — ".join(str(x) for x in (d.get("part_id"), reason) if x)
     if etype == EventType.BUILT.value:
         kind = tr(str(d["device_kind"]), lang) if d.get("device_kind") else ""
         return " ".join(x for x in (kind, str(d.get("name") or "")) if x)
