@@ -91,3 +91,38 @@ def test_a_disk_taken_out_is_not_on_the_machine_label_nor_its_sheet(cli, tmp_pat
     # The other machine still has its disk: both papers say so.
     assert "HDD 500 Go" in text("label", b)
     assert "Hitachi" in text("sheet", b).split("Historique")[0]
+
+
+def test_a_sitting_stopped_by_ctrl_c_is_recorded(tmp_path):
+    """Ctrl-C (or SIGTERM, SIGHUP) during an atelier sitting ended it with exit 130 and
+    nothing of it recorded: the steps done, the time spent, gone from the trainee's
+    record and the figures. Typed "q", the same sitting was recorded."""
+    import signal
+    import time
+    home = tmp_path / "shop"
+    env = {**os.environ, "REEMPLOI_HOME": str(home), "REEMPLOI_STATION": "A",
+           "LANG": "fr_FR.UTF-8"}
+    proc = subprocess.Popen([sys.executable, "-m", "reemploi", "atelier", "--replay", DESKTOP,
+                             "--out", tmp_path / "carnets"], cwd=ROOT, env=env,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        proc.stdin.write("Léa\nPaul\n\n\n")      # names, then step 1 and 2 read
+        proc.stdin.flush()
+        deadline = time.monotonic() + 60
+        seen = ""
+        while "ÉTAPE 3" not in seen:
+            assert time.monotonic() < deadline and proc.poll() is None, seen
+            seen += proc.stdout.read1(4096) if hasattr(proc.stdout, "read1") else \
+                proc.stdout.readline()
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    sittings = [json.loads(l) for l in (home / "journal.jsonl").read_text().splitlines()
+                if '"atelier.session"' in l]
+    assert len(sittings) == 1, err
+    assert sittings[0]["payload"]["steps"][:2] == ["safety", "motherboard"], sittings

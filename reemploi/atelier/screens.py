@@ -105,6 +105,11 @@ class Flow:
                     break
                 self._step(key)
             self._peer_check()
+        except KeyboardInterrupt:
+            # Ctrl-C, SIGTERM or SIGHUP (cli.main): the sitting so far is recorded, as
+            # for "q", before the command ends with exit 130; nothing done is lost.
+            self._record_sitting()
+            raise
         except Stop:
             self._record_sitting()
             self.io.show(screen(tr("See you soon", lang), [
