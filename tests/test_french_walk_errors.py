@@ -371,3 +371,19 @@ verify = "sample"
     assert "en attente de validation" in history, history
     for english in ("awaiting validation", "station: documents", "stands for"):
         assert english not in history, history
+
+
+def test_a_donor_siret_typed_wrong_is_refused_before_it_reaches_the_papers(cli, tmp_path):
+    """``--donor-siret 123``, or the README's SIRET with its last digit slipped, was
+    recorded and printed on the donor's attestation de prise en charge."""
+    home = tmp_path / "shop"
+    for siret in ("123", "55210055400014", "5521005540001X"):
+        said = _french_error(cli(["intake", "--donor", "Entreprise X", "--donor-siret", siret,
+                                  "--device", "laptop:1", "--home", home, "--lang", "fr"]),
+                             ExitCode.BAD_INPUT)
+        assert "SIRET" in said, said
+    assert not (home / "journal.jsonl").exists() or \
+        b"5521005540001" not in (home / "journal.jsonl").read_bytes()
+    # The README's own, with the spaces people type it with.
+    _ok(cli(["intake", "--donor", "Entreprise X", "--donor-siret", "552 100 554 00013",
+             "--device", "laptop:1", "--home", home]))

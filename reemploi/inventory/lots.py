@@ -48,6 +48,27 @@ def check_date(value: str) -> None:
 MAX_DONOR_NAME = 200
 
 
+def check_siret(siret: str | None) -> str | None:
+    """A SIRET as typed ("552 100 554 00013") to its 14 digits, or BadInput (exit 7)
+    before it is recorded and printed on the donor's papers. INSEE's check: the 14
+    digits pass the Luhn key; La Poste's establishments (SIREN 356 000 000) are the
+    exception, whose digits add up to a multiple of 5."""
+    if siret is None or not siret.strip():
+        return None
+    digits = "".join(siret.split())
+    if not (len(digits) == 14 and digits.isascii() and digits.isdigit()):
+        raise BadInput(what="--donor-siret", why=N_("a SIRET is 14 digits"))
+    total = 0
+    for i, c in enumerate(reversed(digits)):
+        d = int(c) * (2 if i % 2 else 1)
+        total += d - 9 if d > 9 else d
+    if total % 10 and not (digits.startswith("356000000")
+                           and sum(map(int, digits)) % 5 == 0):
+        raise BadInput(what="--donor-siret",
+                       why=N_("not a SIRET: its check digit does not match (a digit mistyped?)"))
+    return digits
+
+
 class LotsMixin:
     def receive_lot(self, donor: str, donor_kind: str = "company", *, date: str | None = None,
                     devices: Iterable[tuple[str, int, float | None]] = (),
@@ -62,6 +83,7 @@ class LotsMixin:
         A lot above ``LARGE_LOT_DEVICES`` devices or ``LARGE_LOT_KG`` is refused (LargeLot,
         exit 8) unless ``confirmed``: one typo (laptop:100000) would otherwise create
         100 000 ids in an append-only journal. The date is not in the future."""
+        donor_siret = check_siret(donor_siret)
         if len(donor.strip()) > MAX_DONOR_NAME:
             # A paste gone wrong, not a name: it would also break every paper that
             # prints it (the attestation's table row taller than the page).
