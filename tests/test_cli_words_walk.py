@@ -51,3 +51,19 @@ def test_the_readme_harvest_line_works_as_written(cli, tmp_path):
     part = json.loads(done.output)
     listed = json.loads(cli(["parts", "list", "--json", "--home", home]).output)
     assert [p["part_kind"] for p in listed if p["id"] == part["id"]] == ["disk"]
+
+
+def test_checklist_items_may_be_typed_as_people_say_them(cli):
+    """``grade --check clavier=ok`` was refused: only the English codes were items
+    (keyboard, touchpad…), though the French screens and the sheet say "clavier",
+    "pavé tactile", "ports USB"."""
+    args = ["grade", "--replay", MACHINES / "latitude-e5410-failing-disk", "--no-save",
+            "--no-bench", "--json", "--lang", "fr"]
+    done = cli([*args, "--check", "clavier=ok", "--check", "pave tactile=panne",
+                "--check", "Ports USB=ok", "--check", "wi-fi=hs"])
+    assert done.exit_code == 0, done.output
+    checks = json.loads(done.output)["checks"]
+    assert (checks["keyboard"], checks["touchpad"], checks["usb_ports"], checks["wifi"]) == \
+        ("ok", "fail", "ok", "fail")
+    refused = cli([*args, "--check", "frigo=ok"])
+    assert refused.exit_code == 7 and "clavier" in refused.output, refused.output

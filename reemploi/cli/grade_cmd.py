@@ -77,7 +77,7 @@ def grade(replay_dir, asset_id, rules_file, bench, bench_seconds, check_pairs, c
     """Probe this machine (or a recorded one), grade it and record the verdict."""
     ctx = make_context(home, lang)
     rules = load_rules(rules_file, home=ctx.home)      # bad rules: exit 7 before probing
-    checks = parse_check_args(check_pairs, cosmetic, notes)
+    checks = parse_check_args(_item_codes(check_pairs, ctx.lang), cosmetic, notes)
     ctx, facts = open_machine(ctx, replay_dir)
     machine = probe(ctx, facts)
     if interactive:
@@ -109,3 +109,25 @@ def _fmt(value) -> str:
 # i18n keys used through a variable above (marked for the catalogue check)
 i18n.N_("New asset: {id}")
 i18n.N_("Asset: {id}")
+
+
+def _item_codes(pairs, lang: str) -> list[str]:
+    """``clavier=ok`` as ``keyboard=ok``: an item typed as the screens and the sheet
+    name it, in either language, without minding case or accents (cli/words.fold), or
+    as its code. An unknown item is refused naming the items in the reader's words."""
+    from ..i18n import LANGUAGES
+    from .words import fold
+    names = {}
+    for code in ITEMS:
+        for form in (code, code.replace("_", " "), ITEM_TEXT.get(code, code),
+                     *(tr(ITEM_TEXT.get(code, code), other) for other in LANGUAGES)):
+            names[fold(form.replace("-", " ").replace("_", " "))] = code
+    out = []
+    for pair in pairs:
+        item, sep, state = pair.partition("=")
+        code = names.get(fold(item.replace("-", " ").replace("_", " ")))
+        if sep and code is None:
+            raise BadInput("Cannot read --check {pair}: unknown item; known: {known}", pair=pair,
+                           known=", ".join(tr(ITEM_TEXT.get(c, c), lang) for c in ITEMS))
+        out.append(f"{code}={state}" if sep else pair)
+    return out
