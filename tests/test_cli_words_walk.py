@@ -67,3 +67,14 @@ def test_checklist_items_may_be_typed_as_people_say_them(cli):
         ("ok", "fail", "ok", "fail")
     refused = cli([*args, "--check", "frigo=ok"])
     assert refused.exit_code == 7 and "clavier" in refused.output, refused.output
+
+
+def test_parse_says_large_counts_as_french_writes_them(cli, corpus):
+    """``reemploi parse smartctl`` showed "Heures de fonctionnement 5809" where every
+    other French screen writes "5 809" (probe, grade, the sheet)."""
+    nvme = corpus / "smartctl" / "nvme" / \
+        "pysmart__tests__dataset__singletests__nvme_0___-d_nvme_--all__dev_nvme0.txt"
+    done = cli(["parse", "smartctl", nvme, "--lang", "fr"])
+    assert done.exit_code == 0, done.output
+    line = next(l for l in done.output.splitlines() if l.startswith("Heures de fonctionnement"))
+    assert re.search(r"\s5\s809$", line), line

@@ -96,6 +96,8 @@ def _lshw_payload(info) -> dict:
 def _v(value: Any, unit: str = "") -> str:
     if value is None:
         return _(UNKNOWN)
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = number(value)          # "5 809" in French, as every other screen says it
     return f"{value}{unit}"
 
 
