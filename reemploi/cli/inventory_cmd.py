@@ -18,7 +18,7 @@ from ..inventory.describe import (MEDIA_WORDS, METHOD_NAMES, NIST_NAMES, PART_KI
 from ..inventory.lifecycle import MANUAL_STATUSES
 from ..inventory.listing import Row
 from ..inventory.state import AssetState, Checkout, GradeSummary
-from ..inventory.lots import DONOR_KINDS
+from ..inventory.lots import DONOR_KINDS, device_problem
 from ..inventory.store import Inventory
 from . import integrity_cmd
 from .words import DONOR_KIND_NAMES, KIND_NAMES, WordChoice, statuses
@@ -67,10 +67,14 @@ def _device(spec: str) -> tuple[str, int, float | None]:
             raise ValueError
         weight = float(bits[2].replace(",", ".")) if len(bits) == 3 else None
         kind = WordChoice(KIND_NAMES).lookup(bits[0]) or bits[0].strip().lower()
-        return kind, int(bits[1]), weight
+        count = int(bits[1])
     except ValueError:
         raise BadInput(what="--device", why=tr("expected kind:count[:weight_kg], got {spec}",
                                                spec=spec)) from None
+    problem = device_problem(kind, count, weight)
+    if problem:                       # named as typed: a lot has several --device
+        raise BadInput(what=f"--device {spec}", why=problem)
+    return kind, count, weight
 
 
 def _line(r: Row, lang: str, words: dict) -> str:

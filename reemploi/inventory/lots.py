@@ -69,6 +69,17 @@ def check_siret(siret: str | None) -> str | None:
     return digits
 
 
+
+def device_problem(kind: str, count: int, weight: float | None) -> str | None:
+    """Why one line of a lot (``kind``, ``count``, total ``weight`` in kg) cannot be
+    recorded, in words to translate; None when it can. The reasons are the intake
+    events' own (events/intake.py)."""
+    if not kind or int(count) < 1:
+        return N_("count must be between 1 and 100000")
+    if weight is not None and not 0 <= float(weight) < float("inf"):
+        return N_("is not a plausible weight in kg")
+    return None
+
 class LotsMixin:
     def receive_lot(self, donor: str, donor_kind: str = "company", *, date: str | None = None,
                     devices: Iterable[tuple[str, int, float | None]] = (),
@@ -90,12 +101,11 @@ class LotsMixin:
             raise BadInput(what="--donor", why=N_("longer than 200 characters"))
         rows = []
         for kind, count, weight in devices:
-            # The value as typed is in the command line; the reason is the events' own
-            # (events/intake.py), said in the reader's words.
-            if not kind or int(count) < 1:
-                raise BadInput(what="--device", why=N_("count must be between 1 and 100000"))
-            if weight is not None and not 0 <= float(weight) < float("inf"):
-                raise BadInput(what="--device", why=N_("is not a plausible weight in kg"))
+            # The command line names the device as typed (cli/inventory_cmd.py asks
+            # device_problem first); this is the net for every other caller.
+            problem = device_problem(kind, count, weight)
+            if problem:
+                raise BadInput(what="--device", why=problem)
             rows.append({"kind": kind, "count": int(count),
                          "weight_kg": None if weight is None else float(weight)})
         if weight_kg is not None and not 0 <= weight_kg < float("inf"):
