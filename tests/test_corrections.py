@@ -49,6 +49,22 @@ def test_a_lot_typo_is_corrected_and_a_mistaken_asset_voided(cli, tmp_path):
     assert (home / "journal.jsonl").read_bytes() == before
 
 
+def test_a_lot_correction_reads_its_devices_as_the_intake_does(cli, tmp_path):
+    """``portable:2:3,5`` is two laptops of 3.5 kg at intake; the correction read it as
+    a kind 'portable' (the statistics by kind then split) and refused the comma."""
+    home = tmp_path / "shop"
+    lot = _ok(cli(["intake", "--donor", "Mairie", "--device", "laptop:3", "--json",
+                   "--home", home]))["lot"]["id"]
+    _ok(cli(["inventory", "correct", lot, "--device", "portable:2:3,5", "--reason", "recompté",
+             "--home", home, "--lang", "fr"]))
+    from reemploi.inventory.store import Inventory
+    assert Inventory.open(home, "T").lot(lot)["devices"] == [
+        {"kind": "laptop", "count": 2, "weight_kg": 3.5}]
+    bad = cli(["inventory", "correct", lot, "--device", "portable:2:-1", "--reason", "x",
+               "--home", home, "--lang", "fr"])
+    assert bad.exit_code == ExitCode.BAD_INPUT and "--device portable:2:-1" in bad.output
+
+
 def test_papers_read_the_corrected_state(cli, tmp_path):
     """One fold, one state: a machine's kind corrected after intake is what its sheet
     and label facts say, while its history keeps the original."""

@@ -178,3 +178,26 @@ def test_a_staged_name_out_of_the_projection_is_never_followed(tmp_path):
     meta_path.write_text(json.dumps(meta))
     Inventory.open(home, "T")
     assert outside.exists() and not (tmp_path / "outside.json").exists()
+
+
+def test_a_later_saves_leftover_is_not_taken_for_damage(tmp_path):
+    """meta.json keeps naming the files the last completed save staged; a later save
+    that staged one of them again and was killed before its meta.json leaves a file
+    that disagrees with meta.json. ``verify`` must not call the projection damaged
+    (exit 12 is for a file edited by hand): the files meta.json vouches for are in
+    place, and the next open removes the leftover."""
+    home = tmp_path / "home"
+    inv = Inventory.open(home, "T")
+    inv.create_asset("machine", "laptop")              # a group's first write is staged
+    meta = json.loads((home / "projection" / "meta.json").read_bytes())
+    assert meta.get("staged"), "the save staged nothing: the case is not reached"
+    key = meta["staged"][0]
+    in_place = home / "projection" / f"{key}.json"
+    leftover = in_place.with_name(in_place.name + ".next")
+    leftover.write_bytes(in_place.read_bytes() + b" ")  # the killed save's version
+    report = verify_home(Journal(home), Projection(home))
+    assert report.ok and report.projection.value in ("current", "behind"), report
+    Inventory.open(home, "T")
+    assert not leftover.exists()
+    report = verify_home(Journal(home), Projection(home), deep=True)
+    assert report.ok and report.projection.value == "current", report

@@ -53,6 +53,13 @@ def test_text_output_in_french_and_english(cli, corpus):
     assert "Power-on hours" in en.output and "FAILED" in en.output and "5,231" in en.output
 
 
+def test_a_screens_year_is_a_year_not_a_count(cli, corpus):
+    """Counts are spaced in French (5 231 heures) but a year is not: "Année 2011"."""
+    for lang in ("fr", "en"):
+        r = cli(["parse", "edid", corpus_file(SAMPLES["edid"]), "--lang", lang])
+        assert r.exit_code == 0 and " 2011\n" in r.output, r.output
+
+
 @pytest.mark.parametrize("kind", sorted(SAMPLES))
 def test_text_output_every_kind(cli, kind, corpus):
     r = cli(["parse", kind, corpus_file(SAMPLES[kind]), "--lang", "en"])

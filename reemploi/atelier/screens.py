@@ -107,8 +107,12 @@ class Flow:
             self._peer_check()
         except KeyboardInterrupt:
             # Ctrl-C, SIGTERM or SIGHUP (cli.main): the sitting so far is recorded, as
-            # for "q", before the command ends with exit 130; nothing done is lost.
-            self._record_sitting()
+            # for "q", before the command ends with exit 130; nothing done is lost. A
+            # second signal meanwhile (a closed terminal sends SIGHUP, then SIGTERM) is
+            # only noted, so it cannot cut the record's journal line short.
+            from ..system.signals import StopSignals
+            with StopSignals():
+                self._record_sitting()
             raise
         except Stop:
             self._record_sitting()

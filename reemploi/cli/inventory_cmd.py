@@ -18,9 +18,10 @@ from ..inventory.describe import (MEDIA_WORDS, METHOD_NAMES, NIST_NAMES, PART_KI
 from ..inventory.lifecycle import MANUAL_STATUSES
 from ..inventory.listing import Row
 from ..inventory.state import AssetState, Checkout, GradeSummary
-from ..inventory.lots import DONOR_KINDS, device_problem
+from ..inventory.lots import DONOR_KINDS
 from ..inventory.store import Inventory
 from . import integrity_cmd
+from .device_spec import device
 from .words import DONOR_KIND_NAMES, KIND_NAMES, WordChoice, statuses
 from .common import (ASSET_ID, emit, home_option, json_option, lang_option, make_context,
                      operator_option)
@@ -57,24 +58,6 @@ def _destination(checkout: Checkout, lang: str) -> str:
     if checkout.price_eur is not None:
         text += f" ({number(checkout.price_eur, lang, 2)} €)"
     return text
-
-
-def _device(spec: str) -> tuple[str, int, float | None]:
-    """``laptop:5`` or ``laptop:5:12.5`` (kind, count, total weight in kg)."""
-    bits = spec.split(":")
-    try:
-        if len(bits) not in (2, 3) or not bits[0]:
-            raise ValueError
-        weight = float(bits[2].replace(",", ".")) if len(bits) == 3 else None
-        kind = WordChoice(KIND_NAMES).lookup(bits[0]) or bits[0].strip().lower()
-        count = int(bits[1])
-    except ValueError:
-        raise BadInput(what="--device", why=tr("expected kind:count[:weight_kg], got {spec}",
-                                               spec=spec)) from None
-    problem = device_problem(kind, count, weight)
-    if problem:                       # named as typed: a lot has several --device
-        raise BadInput(what=f"--device {spec}", why=problem)
-    return kind, count, weight
 
 
 def _line(r: Row, lang: str, words: dict) -> str:
@@ -127,7 +110,7 @@ def intake(donor, donor_kind, donor_siret, donor_contact, when, devices, weight,
            labels, confirmed, as_json, lang, home):
     """Register a donation lot and its donor; optionally create asset ids to label."""
     inv, lang = _open(home, lang)
-    parsed = [_device(d) for d in devices]
+    parsed = [device(d) for d in devices]
     lot, ids = inv.receive_lot(donor, donor_kind, date=when, devices=parsed, weight_kg=weight,
                                notes=notes, create_ids=create_ids or labels,
                                donor_contact=donor_contact, donor_siret=donor_siret,
@@ -481,8 +464,9 @@ def verify(deep, repair, against, as_json, lang, home):
         raise ProjectionMismatch(where=found.get("record") or found.get("index")
                                  or found.get("rows") or "?")
     if report.projection is ProjectionState.DAMAGED:
-        # A file edited by hand, or left by a writer killed before meta.json moved:
-        # never trusted (the next command refolds it; --repair does it now).
+        # A file edited by hand, or one a power cut left older or newer than meta.json
+        # says (nothing but the journal is fsynced): never trusted (the next command
+        # refolds it; --repair does it now).
         raise ProjectionMismatch(where=tr("a projection file", ctx.lang))
 
 

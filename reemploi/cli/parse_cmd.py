@@ -158,7 +158,7 @@ def render_text(kind: str, p: dict) -> str:
         return _lines([
             (N_("Maker"), _v(s["manufacturer"])),
             (N_("Model"), _v(s["model"])),
-            (N_("Year"), _v(s["year"])),
+            (N_("Year"), _v(None if s["year"] is None else str(s["year"]))),   # not "2 016"
             (N_("Diagonal"), _v(s["diagonal_in"], '"')),
             (N_("Native resolution"), _v(res)),
         ])

@@ -16,7 +16,9 @@ MAX_DEVICES = 100_000
 MAX_WEIGHT_KG = 1_000_000.0
 
 
-def _weight_problem(kg: float | None) -> str | None:
+def weight_problem(kg: float | None) -> str | None:
+    """Why ``kg`` is no weight of a machine or a lot (None: it is); also what the
+    intake asks of the command line's weights (inventory/lots.py)."""
     if kg is not None and not 0 <= kg <= MAX_WEIGHT_KG:
         return N_("is not a plausible weight in kg")
     return None
@@ -47,7 +49,7 @@ class DeviceCount(Record):
     def check(self) -> str | None:
         if not 1 <= self.count <= MAX_DEVICES:
             return N_("count must be between 1 and 100000")
-        return _weight_problem(self.weight_kg)
+        return weight_problem(self.weight_kg)
 
 
 @event("lot.received", needs_asset=False)
@@ -63,7 +65,7 @@ class LotReceived(Payload):
     def check(self) -> str | None:
         if sum(d.count for d in self.devices) > MAX_DEVICES:
             return N_("holds more than 100000 devices")
-        return _weight_problem(self.weight_kg)
+        return weight_problem(self.weight_kg)
 
 
 @event("asset.created", needs_asset=False)
@@ -81,7 +83,7 @@ class AssetCreated(Payload):
     def check(self) -> str | None:
         if self.kind not in ASSET_KINDS:
             return N_("must be machine or part")
-        return _weight_problem(self.weight_kg)
+        return weight_problem(self.weight_kg)
 
 
 @event("built", needs_asset=False)
@@ -106,4 +108,4 @@ class Built(Payload):
     def check(self) -> str | None:
         if self.name is not None and not self.name.strip():
             return N_("must not be empty")
-        return _weight_problem(self.weight_kg)
+        return weight_problem(self.weight_kg)

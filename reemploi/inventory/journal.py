@@ -164,8 +164,8 @@ class Journal:
                 check_private_dir(self.home)   # names the owner: exit 4 or 8
                 raise
             # A reader that may not write the lock (a read-only copy of a data
-            # directory): a shared lock needs only read access, and without even
-            # that we read unlocked, as a reader of an append-only file may.
+            # directory): a shared lock needs only read access; with no lock file at
+            # all we read unlocked, as a reader of an append-only file may.
             try:
                 fd = self._read_only_lock()
             except PermissionError:

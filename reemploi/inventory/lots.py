@@ -16,6 +16,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable
 
 from ..errors import BadInput
+from ..events.intake import MAX_DEVICES, weight_problem
 from ..i18n import N_
 from .errors import DateInFuture, LargeLot
 from .events import EventType
@@ -72,13 +73,15 @@ def check_siret(siret: str | None) -> str | None:
 
 def device_problem(kind: str, count: int, weight: float | None) -> str | None:
     """Why one line of a lot (``kind``, ``count``, total ``weight`` in kg) cannot be
-    recorded, in words to translate; None when it can. The reasons are the intake
-    events' own (events/intake.py)."""
-    if not kind or int(count) < 1:
+    recorded, in words to translate; None when it can: the intake events' own bounds
+    (events/intake.py), asked before anything is written, so that the command line
+    names the ``--device`` as typed."""
+    if not kind:
+        return N_("must not be empty")
+    if not 1 <= int(count) <= MAX_DEVICES:
         return N_("count must be between 1 and 100000")
-    if weight is not None and not 0 <= float(weight) < float("inf"):
-        return N_("is not a plausible weight in kg")
-    return None
+    return None if weight is None else weight_problem(float(weight))
+
 
 class LotsMixin:
     def receive_lot(self, donor: str, donor_kind: str = "company", *, date: str | None = None,
@@ -108,8 +111,8 @@ class LotsMixin:
                 raise BadInput(what="--device", why=problem)
             rows.append({"kind": kind, "count": int(count),
                          "weight_kg": None if weight is None else float(weight)})
-        if weight_kg is not None and not 0 <= weight_kg < float("inf"):
-            raise BadInput(what="--weight", why=N_("is not a plausible weight in kg"))
+        if weight_kg is not None and weight_problem(weight_kg):
+            raise BadInput(what="--weight", why=weight_problem(weight_kg))
         when = date or Date.today().isoformat()
         check_not_future(when)
         count = sum(r["count"] for r in rows)

@@ -260,10 +260,25 @@ def settle(proj: Any, meta: dict, sweep: bool = False) -> list[str]:
 
 
 def pending(proj: Any, meta: dict) -> dict[str, Path]:
-    """{key: staged file} of the staged files meta.json names that are still there
-    (a save cut after meta.json; ``settle`` moves them at the next open)."""
-    return {k: path for k in meta.get("staged") or ()
-            if isinstance(k, str) and _KEY.match(k) and (path := staged_path(proj, k)).exists()}
+    """{key: staged file} of the staged files meta.json names that are still there and
+    match its CRC-32 (a save cut after meta.json; ``settle`` moves them at the next
+    open). One that does not match is another save's, killed before its meta.json:
+    meta.json keeps naming the files the last save staged, and a later save may stage
+    the same key again (``settle`` removes such a leftover; ``verify`` must not take it
+    for the projection's file and call the projection damaged)."""
+    crcs = meta.get("crc") or {}
+    out: dict[str, Path] = {}
+    for key in meta.get("staged") or ():
+        if not (isinstance(key, str) and _KEY.match(key)):
+            continue
+        path = staged_path(proj, key)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            continue
+        if zlib.crc32(data) == crcs.get(key):
+            out[key] = path
+    return out
 
 
 # The CRC keys a save stages (a hand-edited meta.json naming anything else, such as
