@@ -26,6 +26,9 @@ import os
 import sys
 import types
 
+# At import, not inside the finder (which runs under the import system's locks).
+from . import ondemand
+
 MAX_ENTRIES = 1000          # a module's file that grew past this (many edits) starts afresh
 # 2: methods compiled without this module's future flags (format 1's had string
 # annotations). 3: each code object kept as its own marshal bytes, decoded when a
@@ -77,10 +80,12 @@ def _module_codes(globals) -> tuple[str, dict[str, object]]:
     """The module a method is compiled for (``dataclasses`` runs the text in the
     class's module globals) and its texts, its file read at its first class."""
     module = globals.get("__name__") if isinstance(globals, dict) else None
-    module = module if isinstance(module, str) else "_"
+    if not (isinstance(module, str) and (module == __package__
+                                         or module.startswith(f"{__package__}."))):
+        module = "_"                        # not ours (a test, a library): not kept
     codes = _codes.get(module)
     if codes is None:
-        codes = _codes[module] = _load(_file(module))
+        codes = _codes[module] = _load(_file(module)) if module != "_" else {}
     return module, codes
 
 
@@ -96,7 +101,8 @@ def _exec(source, globals=None, locals=None, /):
             # strings '_type_x', and a class's signature read "A(x: '_type_x')").
             code = compile(source, "<string>", "exec", dont_inherit=True)
             codes[source] = code
-            _added.add(module)
+            if module != "_":
+                _added.add(module)
         source = code
     return builtins.exec(source, globals, locals)
 
@@ -120,7 +126,8 @@ def _save() -> None:
         if path is not None:
             _write(path, _codes.get(module, {}))
     _added.clear()
-    old = os.path.join(_dir, f"dataclass-methods.{sys.implementation.cache_tag}.marshal")
+    tag = sys.implementation.cache_tag or "python"
+    old = os.path.join(_dir, f"dataclass-methods.{tag}.marshal")
     try:
         os.unlink(old)                      # format 3's single file, read no more
     except OSError:
@@ -151,8 +158,7 @@ def _inspect_on_demand() -> None:
     """``inspect`` stood in for until something reads from it (ondemand.py): here,
     before ``dataclasses`` imports it (with a test runner or click loaded first, it
     is already there: nothing to do)."""
-    from .ondemand import stand_in
-    stand_in("inspect", unless=("dataclasses",))
+    ondemand.stand_in("inspect", unless=("dataclasses",))
 
 
 def install() -> bool:
@@ -195,10 +201,10 @@ class _AtImport:
     def find_spec(name, path=None, target=None):
         if name != "dataclasses":
             return None
-        if _AtImport in sys.meta_path:
-            sys.meta_path.remove(_AtImport)
         _inspect_on_demand()
         for finder in sys.meta_path:
+            if finder is _AtImport:
+                continue
             find = getattr(finder, "find_spec", None)
             spec = find(name, path, target) if find is not None else None
             if spec is not None:
@@ -217,10 +223,17 @@ class _ThenPatch:
     def __init__(self, loader) -> None:
         self.loader = loader
 
+    def __getattr__(self, name: str):
+        return getattr(self.loader, name)    # get_code, get_source... for any asker
+
     def create_module(self, spec):
         return self.loader.create_module(spec)
 
     def exec_module(self, module) -> None:
+        # Only now, not when the finder was asked: importlib.util.find_spec or runpy
+        # may look the module up without loading it, and the import must still be met.
+        if _AtImport in sys.meta_path:
+            sys.meta_path.remove(_AtImport)
         module.__spec__.loader = module.__loader__ = self.loader
         self.loader.exec_module(module)
         _patch(module)

@@ -22,8 +22,11 @@ is nothing to save and nothing changes.
 
 from __future__ import annotations
 
+import _thread
 import sys
 import types
+
+_lock = _thread.allocate_lock()
 
 
 class OnDemand(types.ModuleType):
@@ -42,11 +45,12 @@ class OnDemand(types.ModuleType):
 def load(name: str) -> types.ModuleType:
     """The real module ``name``, imported now if a stand-in held its place (whose
     names then become the real module's, for code that kept the stand-in)."""
-    held = sys.modules.get(name)
-    if isinstance(held, OnDemand):
-        del sys.modules[name]
-    elif held is not None:
-        return held
+    with _lock:                            # two threads' first reads: one removes it
+        held = sys.modules.get(name)
+        if isinstance(held, OnDemand):
+            del sys.modules[name]
+        elif held is not None:
+            return held
     __import__(name)                       # also sets the package's attribute to it
     real = sys.modules[name]
     if isinstance(held, OnDemand):

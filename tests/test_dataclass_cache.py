@@ -58,33 +58,67 @@ def test_a_changed_class_is_compiled_anew():
     assert Disk.__init__.__code__ is not _make().__init__.__code__
 
 
+def _make_in(monkeypatch, name: str):
+    """A dataclass built in module ``name`` (dataclasses compiles its methods in the
+    class's module globals, which is how the cache knows whose they are)."""
+    import types
+    module = types.ModuleType(name)
+    monkeypatch.setitem(sys.modules, name, module)
+    exec("import dataclasses\n"
+         "@dataclasses.dataclass(frozen=True)\n"
+         "class Disk:\n"
+         "    path: str\n"
+         "    size: int = 0\n", vars(module))
+    return module.Disk
+
+
 def test_the_cache_files_round_trip_and_refuse_foreign_or_corrupt_files(tmp_path, monkeypatch):
+    ours = "reemploi._cache_round_trip"
     monkeypatch.setattr(cache, "_dir", str(tmp_path / "pycache"))
     monkeypatch.setattr(cache, "_added", set())
     monkeypatch.setattr(sys, "dont_write_bytecode", False)
     monkeypatch.setattr(cache, "_codes", {})
-    _make()
-    assert cache._added == {__name__}                # this module's class, compiled anew
+    _make_in(monkeypatch, ours)
+    _make()                                          # this test module's: not kept
+    assert cache._added == {ours}
     cache._save()
-    path = Path(cache._file(__name__))
-    assert path.parent == tmp_path / "pycache" and __name__ in path.name
+    path = Path(cache._file(ours))
+    assert [p.name for p in (tmp_path / "pycache").iterdir()] == [path.name]
     saved = cache._load(str(path))
-    assert saved and set(saved) <= set(cache._codes[__name__])
+    assert saved and set(saved) <= set(cache._codes[ours])
     text = next(iter(saved))
-    kept = cache._codes[__name__][text]
+    kept = cache._codes[ours][text]
     kept = kept if not isinstance(kept, bytes) else marshal.loads(kept)
     # Each code object is kept as its own bytes, decoded only when a class asks.
     assert isinstance(saved[text], bytes) and marshal.loads(saved[text]).co_code == kept.co_code
     # A second command reads this module's file at its first class, and compiles nothing.
     monkeypatch.setattr(cache, "_codes", {})
-    _make()
-    assert not cache._added and set(cache._codes) == {__name__}
+    _make_in(monkeypatch, ours)
+    assert not cache._added and set(cache._codes) == {ours}
     # A damaged entry is compiled again, not trusted.
     assert cache._decode(b"\x00not marshal") is None and cache._decode(marshal.dumps(3)) is None
     path.write_bytes(marshal.dumps({"python": "2.7.18", "codes": saved}))
     assert cache._load(str(path)) == {}
     path.write_bytes(b"\x00not marshal")
     assert cache._load(str(path)) == {}
+
+
+def test_a_look_up_of_dataclasses_does_not_disarm_the_patch():
+    """``importlib.util.find_spec`` asks the finders without importing: the import that
+    follows must still be patched (the finder left at the look-up, before)."""
+    code = """if True:
+        import sys
+        import reemploi
+        import importlib.util
+        spec = importlib.util.find_spec("dataclasses")
+        print(spec.loader.get_source("dataclasses") is not None)
+        import dataclasses
+        from reemploi import dataclass_cache
+        print(dataclasses.exec is dataclass_cache._exec)
+    """
+    out = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True,
+                         check=True, cwd=ROOT).stdout.split("\n")
+    assert out[:2] == ["True", "True"]
 
 
 def test_nothing_is_written_where_bytecode_may_not_be(tmp_path, monkeypatch):

@@ -13,9 +13,11 @@ is still near its first instruction (``system/early.py``):
       reemploi [--debug] [--lang fr|en] probe [--json] [--no-smart] [--lang fr|en]
 
   each option at most once, on its own side of ``probe``, ``--lang X`` or
-  ``--lang=X``. A live probe click must judge (a repeated option, ``--json`` before
+  ``--lang=X``. A live probe click must judge (a repeated option, ``--debug`` after
   ``probe``, a language click refuses, shell completion) is live but not plain: its
-  tools start, and click then reads the line as before.
+  tools start, and click then reads the line as before. (``--json`` before
+  ``probe`` reads as live here, but the entry point asks only when the command word
+  is ``probe``, and its ``command_word`` stops at an option the root lacks.)
 """
 
 from __future__ import annotations

@@ -281,6 +281,9 @@ def _execute(ctx, plan: Plan, progress: writer.Progress | None, record: bool,
         os.close(fd)
         raise ImageTooLarge(image_size=info.image_size, path=plan.disk.path,
                             disk_size=real_size)
+    if signals.received:                    # stopped while the disk was opened: nothing
+        os.close(fd)                        # written, nothing recorded (a start record
+        signals.check()                     # would demote a ready machine), exit 130
     start_event = None
     if record:
         try:

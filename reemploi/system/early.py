@@ -67,14 +67,22 @@ def start_early(argv) -> None:
     exe = which(argv[0])
     if exe is None or argv in _EARLY:
         return                   # run() reports the missing tool as usual
-    out_r, out_w = os.pipe()
-    err_r, err_w = os.pipe()
+    try:
+        out_r, out_w = os.pipe()
+    except OSError:
+        return                   # run() tries again and reports it
+    try:
+        err_r, err_w = os.pipe()
+    except OSError:
+        os.close(out_r)
+        os.close(out_w)
+        return
     try:
         pid = os.posix_spawn(exe, [exe, *argv[1:]], tool_env(), setsid=True,
                              setsigdef=(_signal.SIGPIPE, _signal.SIGXFSZ),
                              file_actions=[(os.POSIX_SPAWN_DUP2, out_w, 1),
                                            (os.POSIX_SPAWN_DUP2, err_w, 2)])
-    except OSError:
+    except (OSError, NotImplementedError):   # NotImplementedError: a libc without setsid
         for fd in (out_r, err_r):
             os.close(fd)
         return                   # run() tries again and reports it
