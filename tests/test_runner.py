@@ -101,3 +101,40 @@ def test_replay_answers_a_changing_command_call_by_call(tmp_path):
     runner = ReplayRunner(tmp_path)
     got = [runner.run(("hdparm", "-I", "/dev/sda")).text for _ in range(4)]
     assert got == ["first", "first", "third on", "third on"]
+
+
+def test_a_stop_ends_a_running_tool_and_its_session():
+    """``stop`` asked while a tool runs (a post-install e2fsck of minutes after a
+    Ctrl-C): the tool's whole session ends within a poll, the stop goes on."""
+    import os
+    import signal
+    import time
+    from reemploi.system.runner import RealRunner
+    from reemploi.system.signals import Stopped
+    began = time.monotonic()
+
+    def stop():
+        if time.monotonic() - began > 0.3:
+            raise Stopped(signal.SIGINT)
+    argv = ("sh", "-c", "sleep 31.25 & echo $!; wait")   # a child of the tool too
+    with pytest.raises(Stopped):
+        RealRunner().run(argv, timeout=60, stop=stop)
+    assert time.monotonic() - began < 5
+    # The tool's session is gone: no process of ours still sleeps.
+    time.sleep(0.1)
+    def cmdline(pid: str) -> bytes:
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                return fh.read()
+        except OSError:
+            return b""
+    assert not [p for p in os.listdir("/proc")
+                if p.isdigit() and cmdline(p).startswith(b"sleep\x0031.25")]
+
+
+def test_a_tool_asked_to_stop_that_never_does_still_answers():
+    from reemploi.system.runner import RealRunner
+    calls = []
+    res = RealRunner().run(("sh", "-c", "echo hi; sleep 0.2; echo there >&2"), timeout=10,
+                           stop=lambda: calls.append(1))
+    assert res.stdout == b"hi\n" and res.stderr == b"there\n" and calls

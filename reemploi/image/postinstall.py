@@ -152,8 +152,9 @@ class _Disk:
     def __init__(self, ctx, device: str, stop=never_stop) -> None:
         self.ctx = ctx
         self.device = device
-        # Called before each tool: raises Stopped once a stop signal came, so the steps
-        # stop between two tools, never inside one (system/signals.py).
+        # Called before each tool and every 50 ms while one runs: raises Stopped once
+        # a stop signal came. A tool then running (e2fsck, resize2fs: minutes on a big
+        # disk) is ended (runner.py), so a Ctrl-C is answered, not queued behind it.
         self.stop = stop
         self.loops: list[tuple[str, dict]] = []
         # Each loop is written down before losetup runs, so a kill -9 leaves a
@@ -162,7 +163,7 @@ class _Disk:
 
     def run(self, argv, **kw):
         self.stop()
-        return self.ctx.runner.run(argv, timeout=kw.pop("timeout", 600), **kw)
+        return self.ctx.runner.run(argv, timeout=kw.pop("timeout", 600), stop=self.stop, **kw)
 
     def table(self) -> Table | None:
         res = self.run(["sfdisk", "--json", self.device], check=False)

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
         def run(self, argv: Sequence[str], *, timeout: float = 60.0, check: bool = True,
                 ok_codes: Sequence[int] = (0,), input: bytes | None = None,
-                needs_root: bool = False) -> CommandResult: ...
+                needs_root: bool = False, stop=None) -> CommandResult: ...
 
         def has_tool(self, tool: str) -> bool: ...
 
@@ -154,6 +154,42 @@ def _collect_early(proc: _Early, limit: float) -> tuple[int, bytes, bytes]:
     return proc.returncode, b"".join(chunks[proc.out]), b"".join(chunks[proc.err])
 
 
+def _run_stoppable(subprocess, cmd: list[str], input: bytes | None, limit: float,
+                   stop) -> tuple[int, bytes, bytes]:
+    """``subprocess.run`` that asks ``stop`` every 50 ms (``RealRunner.run``)."""
+    import signal
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if input is not None else None,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env=tool_env(), start_new_session=True)
+    deadline = time.monotonic() + limit
+    first = True
+    try:
+        while True:
+            try:
+                # Input goes with the first call only (communicate keeps it after).
+                out, err = proc.communicate(input if first else None, timeout=0.05)
+                return proc.returncode, out, err
+            except subprocess.TimeoutExpired:
+                first = False
+            if time.monotonic() >= deadline:
+                raise _Timeout()
+            stop()
+    except BaseException:
+        # As subprocess.run on any way out, but the whole session and gently first:
+        # e2fsck or resize2fs told SIGTERM stop cleanly where SIGKILL may not.
+        for sig, wait in ((signal.SIGTERM, 2.0), (signal.SIGKILL, None)):
+            try:
+                os.killpg(proc.pid, sig)
+            except ProcessLookupError:
+                break
+            try:
+                proc.communicate(timeout=wait)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        raise
+
+
 class RealRunner:
     """Runs commands on this machine."""
 
@@ -169,7 +205,11 @@ class RealRunner:
         return tuple(str(a) for a in argv) in _EARLY
 
     def run(self, argv, *, timeout=None, check=True, ok_codes=(0,), input=None,
-            needs_root=False):
+            needs_root=False, stop=None):
+        """Run ``argv``; ``stop``: called every 50 ms while the tool runs, it raises to
+        stop (``StopSignals.check``): the tool is then ended (SIGTERM to its session,
+        SIGKILL 2 s later) and the exception goes on. The tool runs in its own session,
+        so a stop at the terminal reaches it only this way."""
         argv = tuple(str(a) for a in argv)
         exe = which(argv[0])
         if exe is None:
@@ -189,13 +229,18 @@ class RealRunner:
                 # be cut between "set password" and "erase"; we stop between steps
                 # ourselves. In the main thread, subprocess.run still kills its child
                 # when Ctrl-C lands.
-                try:
-                    proc = subprocess.run([exe, *argv[1:]], input=input, capture_output=True,
-                                          timeout=limit, env=tool_env(), check=False,
-                                          start_new_session=True)
-                except subprocess.TimeoutExpired:
-                    raise _Timeout() from None
-                returncode, out, err = proc.returncode, proc.stdout, proc.stderr
+                if stop is not None:
+                    returncode, out, err = _run_stoppable(subprocess, [exe, *argv[1:]],
+                                                          input, limit, stop)
+                else:
+                    try:
+                        proc = subprocess.run([exe, *argv[1:]], input=input,
+                                              capture_output=True, timeout=limit,
+                                              env=tool_env(), check=False,
+                                              start_new_session=True)
+                    except subprocess.TimeoutExpired:
+                        raise _Timeout() from None
+                    returncode, out, err = proc.returncode, proc.stdout, proc.stderr
         except _Timeout:
             log.debug("timeout after %ss: %s", limit, argv)
             raise ToolTimeout(cmd=" ".join(argv), seconds=limit) from None
@@ -229,8 +274,10 @@ class ReplayRunner:
         return False                      # recordings: nothing ever runs
 
     def run(self, argv, *, timeout=None, check=True, ok_codes=(0,), input=None,
-            needs_root=False):
+            needs_root=False, stop=None):
         argv = tuple(str(a) for a in argv)
+        if stop is not None:
+            stop()                        # a recorded answer is instant: asked once
         self.calls.append(argv)
         if argv[0] in self._missing_tools():
             raise ToolMissing(tool=argv[0], package=PACKAGES.get(argv[0], "?"))
@@ -279,11 +326,12 @@ class RecordRunner:
         return self.inner.running(argv)
 
     def run(self, argv, *, timeout=None, check=True, ok_codes=(0,), input=None,
-            needs_root=False):
+            needs_root=False, stop=None):
         argv = tuple(str(a) for a in argv)
         path = self.folder / recording_name(argv)
         try:
-            result = self.inner.run(argv, timeout=timeout, check=False, input=input)
+            result = self.inner.run(argv, timeout=timeout, check=False, input=input,
+                                    stop=stop)
         except ToolMissing:
             self.has_tool(argv[0])
             raise
