@@ -16,7 +16,9 @@ import gc
 import os
 import sys
 
-_ROOT_FLAGS = {"--debug"}
+# The root group's flags, one list with the probe's reading of the words (a light
+# module: it imports nothing).
+from .cli.probe_words import ROOT_FLAGS
 
 
 def command_word(words: list[str]) -> str | None:
@@ -27,7 +29,7 @@ def command_word(words: list[str]) -> str | None:
         word = words[i]
         if word == "--lang":
             i += 2
-        elif word.startswith("--lang=") or word in _ROOT_FLAGS:
+        elif word.startswith("--lang=") or word in ROOT_FLAGS:
             i += 1
         elif word.startswith("-"):
             return None
